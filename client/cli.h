@@ -1,0 +1,72 @@
+/*  cli: what every `kompass` command shares.
+ *
+ *  A command is a function `int cmd(kp_cli *cli, int argc, char **argv)`
+ *  returning the process's exit code (README.md, "Exit codes"). It builds a
+ *  request, calls kp_cli_call(), and prints the result either for a person
+ *  or, with --json, as one JSON document on stdout. Errors go through
+ *  kp_cli_error() so that both forms are consistent.
+ */
+#ifndef KP_CLI_H
+#define KP_CLI_H
+
+#include <jansson.h>
+
+#include "arena.h"
+#include "conn.h"
+#include "settings.h"
+
+#define KP_EXIT_OK          0
+#define KP_EXIT_ERROR       1
+#define KP_EXIT_USAGE       2
+#define KP_EXIT_CONFLICT    3
+#define KP_EXIT_DENIED      4
+#define KP_EXIT_NOT_FOUND   5
+#define KP_EXIT_UNAVAILABLE 6
+
+typedef struct kp_cli {
+    kp_settings settings;
+    kp_arena *arena; /* everything of this invocation */
+    kp_conn *conn;   /* created on first call */
+} kp_cli;
+
+typedef struct {
+    const char *name;
+    int (*run)(kp_cli *cli, int argc, char **argv);
+    const char *summary; /* one line for `kompass help` */
+    const char *usage;   /* the full `kompass CMD --help` text */
+} kp_command;
+
+/* A new request in the arena, for the caller to set a body on. */
+kp_request *kp_cli_request(kp_cli *cli);
+
+/* Sends req, waits for the answer. Returns 0 with *resp when the server
+ * said OK; otherwise prints the error (human or JSON) and returns the exit
+ * code for it. */
+int kp_cli_call(kp_cli *cli, kp_request *req, kp_response **resp);
+
+/* Prints an error for status (human to stderr, or JSON to stdout); returns
+ * the exit code. */
+int kp_cli_error(kp_cli *cli, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prints a usage error and the command's usage line; returns 2. */
+int kp_cli_usage(kp_cli *cli, const kp_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prints doc (steals the reference) as the command's JSON document. */
+void kp_cli_json(kp_cli *cli, json_t *doc);
+
+/* Whether argv holds -h or --help. */
+int kp_cli_wants_help(int argc, char **argv);
+
+/* Formats microseconds since the epoch as ISO 8601 UTC into the arena. */
+const char *kp_cli_time(kp_cli *cli, int64_t us);
+
+/* Every command, NULL-terminated (main.c). */
+extern const kp_command kp_commands[];
+
+/* Commands, by module. */
+int kp_cmd_ping(kp_cli *cli, int argc, char **argv);
+int kp_cmd_version(kp_cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,115 @@
+/*  conn: the CLI's connection to kompassd. */
+#include "conn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "util.h"
+
+struct kp_conn {
+    void *zctx;
+    void *sock;
+    char endpoint[1024];
+    int timeout_ms;
+    char token[128];
+};
+
+kp_conn *kp_conn_new(const kp_settings *s, char *err, size_t errlen)
+{
+    kp_conn *self = calloc(1, sizeof *self);
+    if (!self) return NULL;
+    kp_strlcpy(self->endpoint, s->server, sizeof self->endpoint);
+    self->timeout_ms = (int)(s->timeout * 1000);
+    self->zctx = zmq_ctx_new();
+    self->sock = zmq_socket(self->zctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(self->sock, ZMQ_LINGER, &linger, sizeof linger);
+    /* A reconnecting client must not hand old replies to new requests. */
+    int one = 1;
+    zmq_setsockopt(self->sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    if (zmq_connect(self->sock, self->endpoint) != 0) {
+        snprintf(err, errlen, "invalid server endpoint '%s': %s (expected e.g. tcp://host:5555)",
+                 self->endpoint, zmq_strerror(errno));
+        kp_conn_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void kp_conn_destroy(kp_conn **self_p)
+{
+    if (!self_p || !*self_p) return;
+    kp_conn *self = *self_p;
+    if (self->sock) zmq_close(self->sock);
+    if (self->zctx) zmq_ctx_term(self->zctx);
+    free(self);
+    *self_p = NULL;
+}
+
+void kp_conn_set_token(kp_conn *self, const char *token)
+{
+    kp_strlcpy(self->token, token ? token : "", sizeof self->token);
+}
+
+int kp_conn_call(kp_conn *self, kp_arena *arena, kp_request *req, kp_response **resp, char *err,
+                 size_t errlen)
+{
+    char id[33];
+    kp_random_id(id);
+    req->request_id = kp_arena_strdup(arena, id);
+    req->protocol_version = KP_PROTOCOL_VERSION;
+    if (!req->session_token || !*req->session_token)
+        req->session_token = kp_arena_strdup(arena, self->token);
+
+    size_t len;
+    void *frame = kp_wire_encode_request(arena, req, &len);
+    int64_t deadline = kp_mono_ms() + self->timeout_ms;
+
+    /* With ZMQ_IMMEDIATE, a send waits until a connection exists. */
+    zmq_pollitem_t out = {self->sock, 0, ZMQ_POLLOUT, 0};
+    int left = self->timeout_ms;
+    if (zmq_poll(&out, 1, left) <= 0 || zmq_send(self->sock, frame, len, ZMQ_DONTWAIT) < 0) {
+        snprintf(err, errlen, "cannot reach kompassd at %s within %.1f s (is it running?)",
+                 self->endpoint, self->timeout_ms / 1000.0);
+        return KP_UNAVAILABLE;
+    }
+    for (;;) {
+        left = (int)(deadline - kp_mono_ms());
+        if (left < 0) left = 0;
+        zmq_pollitem_t in = {self->sock, 0, ZMQ_POLLIN, 0};
+        int rc = zmq_poll(&in, 1, left);
+        if (rc < 0 && errno == EINTR) continue;
+        if (rc <= 0) {
+            snprintf(err, errlen, "no answer from kompassd at %s within %.1f s", self->endpoint,
+                     self->timeout_ms / 1000.0);
+            return KP_UNAVAILABLE;
+        }
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, self->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&msg);
+            continue;
+        }
+        int more = zmq_msg_more(&msg);
+        const char *derr = NULL;
+        kp_response *r = NULL;
+        if (!more)
+            kp_wire_decode_response(arena, zmq_msg_data(&msg), zmq_msg_size(&msg), &r, &derr);
+        zmq_msg_close(&msg);
+        while (more) { /* not ours: drain a multi-frame message */
+            zmq_msg_init(&msg);
+            zmq_msg_recv(&msg, self->sock, 0);
+            more = zmq_msg_more(&msg);
+            zmq_msg_close(&msg);
+        }
+        if (!r) continue;
+        /* A reply to an earlier, timed-out request: skip it. An empty id
+         * is the server rejecting a frame it could not read. */
+        if (r->request_id && *r->request_id && strcmp(r->request_id, id) != 0) continue;
+        *resp = r;
+        return KP_OK;
+    }
+}

@@ -1,0 +1,131 @@
+/*  kompass: the Kompass command-line client.
+ *
+ *  kompass [--server ENDPOINT] [--json] [--timeout SECONDS] COMMAND [ARGS]
+ *
+ *  Global options come before the command; everything after it belongs to
+ *  the command. Exit codes: README.md, "Exit codes".
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int s_help(kp_cli *cli, int argc, char **argv);
+
+const kp_command kp_commands[] = {
+    {"help", s_help, "show help for kompass or for a command", "usage: kompass help [COMMAND]\n"},
+    {"version", kp_cmd_version, "print the client's version",
+     "usage: kompass version\n\nPrints the client's version and protocol version.\n"},
+    {"ping", kp_cmd_ping, "check that the server and its database answer",
+     "usage: kompass ping\n\n"
+     "Asks the server for its version and time, and whether its database is\n"
+     "reachable. Exit 0 when both answer, 6 when the server or its database does\n"
+     "not (within --timeout).\n"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const char s_usage[] =
+    "usage: kompass [--server ENDPOINT] [--json] [--timeout SECONDS] COMMAND [ARGS]\n"
+    "\n"
+    "The Kompass client: KommunKompassen evaluations, together.\n"
+    "\n"
+    "Global options (also KOMPASS_SERVER, KOMPASS_TIMEOUT, and\n"
+    "$XDG_CONFIG_HOME/kompass/config with lines `server = ...`, `timeout = ...`):\n"
+    "  --server ENDPOINT   kompassd's request endpoint (default tcp://127.0.0.1:5555)\n"
+    "  --timeout SECONDS   how long to wait for an answer (default 5)\n"
+    "  --json              print one JSON document on stdout, for scripts\n"
+    "\n"
+    "Commands:\n";
+
+static const kp_command *s_find(const char *name)
+{
+    for (const kp_command *c = kp_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0) return c;
+    return NULL;
+}
+
+static void s_print_usage(FILE *out)
+{
+    fputs(s_usage, out);
+    for (const kp_command *c = kp_commands; c->name; c++)
+        fprintf(out, "  %-12s %s\n", c->name, c->summary);
+    fputs("\nRun `kompass COMMAND --help` for a command's options.\n"
+          "Exit codes: 0 ok, 1 error, 2 usage, 3 conflict, 4 denied or unauthenticated,\n"
+          "5 not found, 6 unavailable or timed out.\n",
+          out);
+}
+
+static int s_help(kp_cli *cli, int argc, char **argv)
+{
+    if (argc < 2) {
+        s_print_usage(stdout);
+        return KP_EXIT_OK;
+    }
+    const kp_command *c = s_find(argv[1]);
+    if (!c) return kp_cli_usage(cli, NULL, "unknown command '%s' (see kompass help)", argv[1]);
+    fputs(c->usage, stdout);
+    return KP_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0) {
+        fputs("kompass: libsodium failed to initialise\n", stderr);
+        return KP_EXIT_ERROR;
+    }
+    kp_cli cli = {0};
+    cli.arena = kp_arena_new();
+    char err[1200];
+    int rc;
+    /* --json first, so that even a settings error is printed as JSON */
+    for (int i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++)
+        if (strcmp(argv[i], "--json") == 0) cli.settings.json = 1;
+    int json = cli.settings.json;
+    if (kp_settings_load(&cli.settings, err, sizeof err) != 0) {
+        cli.settings.json = json;
+        rc = kp_cli_usage(&cli, NULL, "%s", err);
+        goto out;
+    }
+    cli.settings.json = json;
+
+    int i = 1;
+    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            s_print_usage(stdout);
+            rc = KP_EXIT_OK;
+            goto out;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            rc = kp_cmd_version(&cli, 1, argv + i);
+            goto out;
+        }
+        int used = kp_settings_option(&cli.settings, argv[i] + 2, i + 1 < argc ? argv[i + 1] : NULL,
+                                      err, sizeof err);
+        if (used < 0) {
+            rc = kp_cli_usage(&cli, NULL, "%s", err);
+            goto out;
+        }
+        i += used;
+    }
+    if (i >= argc) {
+        s_print_usage(stderr);
+        rc = KP_EXIT_USAGE;
+        goto out;
+    }
+    const kp_command *cmd = s_find(argv[i]);
+    if (!cmd) {
+        rc = kp_cli_usage(&cli, NULL, "unknown command '%s' (see kompass help)", argv[i]);
+        goto out;
+    }
+    if (kp_cli_wants_help(argc - i, argv + i)) {
+        fputs(cmd->usage, stdout);
+        rc = KP_EXIT_OK;
+        goto out;
+    }
+    rc = cmd->run(&cli, argc - i, argv + i);
+out:
+    kp_conn_destroy(&cli.conn);
+    kp_arena_destroy(&cli.arena);
+    return rc;
+}

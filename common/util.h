@@ -1,0 +1,39 @@
+/*  util: small helpers shared by server, client and tests (time, files,
+ *  hex, random ids). Nothing here knows about Kompass's domain.
+ */
+#ifndef KP_UTIL_H
+#define KP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Wall-clock time in microseconds since the epoch. */
+int64_t kp_now_us(void);
+
+/* Monotonic time in milliseconds. */
+int64_t kp_mono_ms(void);
+
+/* mkdir -p with the given mode for created directories; 0 or -1 (errno). */
+int kp_mkdir_p(const char *path, mode_t mode);
+
+/* Reads a whole file; the result is the caller's to free. NULL on error
+ * (errno). len may be NULL. Refuses files larger than max bytes (EFBIG). */
+char *kp_read_file(const char *path, size_t max, size_t *len);
+
+/* Writes data to path atomically (temp file, fsync, rename) with mode. */
+int kp_write_file(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Lower-case hex of len bytes into out (2*len+1 bytes). */
+void kp_hex(const unsigned char *bytes, size_t len, char *out);
+
+/* A random id of 32 hex characters into out (33 bytes). */
+void kp_random_id(char out[33]);
+
+/* Trims leading and trailing white space in place; returns s. */
+char *kp_trim(char *s);
+
+/* Copies src into dst of size n, always terminated; returns dst. */
+char *kp_strlcpy(char *dst, const char *src, size_t n);
+
+#endif

@@ -1,0 +1,313 @@
+/*  broker: the front door (see broker.h). */
+#include "broker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "arena.h"
+#include "log.h"
+#include "util.h"
+#include "wire.h"
+
+#define MAX_WORKERS   256
+#define QUEUE_MAX     10000 /* requests waiting for a worker before "busy" */
+#define DRAIN_TIMEOUT 30000 /* ms to finish work in hand at shutdown */
+
+typedef struct {
+    unsigned char id[256];
+    size_t len;
+} routing_id;
+
+typedef struct {
+    zmq_msg_t client;  /* routing id */
+    char meta[256];    /* "<delimiter flag>|<address>|<key>" */
+    zmq_msg_t payload; /* the request frame */
+} pending;
+
+struct kp_broker {
+    void *front, *back, *pub;
+    char listen[256], publish[256], backend[64];
+    routing_id workers[MAX_WORKERS]; /* idle workers, longest idle first */
+    int n_idle;
+    int in_flight;  /* requests handed to a worker, not yet answered */
+    pending *queue; /* ring buffer of QUEUE_MAX */
+    int q_head, q_len;
+    kp_arena *arena; /* for the replies the broker writes itself */
+};
+
+static void *s_bind(void *zctx, int type, const char *endpoint, char *bound, size_t boundlen,
+                    char *err, size_t errlen)
+{
+    void *s = zmq_socket(zctx, type);
+    int linger = 200, one = 1;
+    int64_t maxmsg = KP_MAX_FRAME_BYTES;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    if (type == ZMQ_ROUTER) {
+        zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+        zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+        /* Detect dead peers on bad links (ZMTP heartbeats). */
+        int ivl = 10000, timeout = 30000;
+        zmq_setsockopt(s, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
+        zmq_setsockopt(s, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
+    }
+    if (zmq_bind(s, endpoint) != 0) {
+        snprintf(err, errlen, "cannot bind %s: %s", endpoint, zmq_strerror(errno));
+        zmq_close(s);
+        return NULL;
+    }
+    size_t len = boundlen;
+    if (zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, bound, &len) != 0)
+        kp_strlcpy(bound, endpoint, boundlen);
+    return s;
+}
+
+kp_broker *kp_broker_new(void *zctx, const kp_config *cfg, char *err, size_t errlen)
+{
+    kp_broker *self = calloc(1, sizeof *self);
+    if (!self) return NULL;
+    self->queue = calloc(QUEUE_MAX, sizeof *self->queue);
+    self->arena = kp_arena_new();
+    snprintf(self->backend, sizeof self->backend, "inproc://workers-%p", (void *)self);
+    self->front =
+        s_bind(zctx, ZMQ_ROUTER, cfg->listen, self->listen, sizeof self->listen, err, errlen);
+    if (!self->front) goto err;
+    self->back =
+        s_bind(zctx, ZMQ_ROUTER, self->backend, self->backend, sizeof self->backend, err, errlen);
+    if (!self->back) goto err;
+    self->pub =
+        s_bind(zctx, ZMQ_PUB, cfg->publish, self->publish, sizeof self->publish, err, errlen);
+    if (!self->pub) goto err;
+    return self;
+err:
+    kp_broker_destroy(&self);
+    return NULL;
+}
+
+void kp_broker_destroy(kp_broker **self_p)
+{
+    if (!self_p || !*self_p) return;
+    kp_broker *self = *self_p;
+    for (int i = 0; i < self->q_len; i++) {
+        pending *p = &self->queue[(self->q_head + i) % QUEUE_MAX];
+        zmq_msg_close(&p->client);
+        zmq_msg_close(&p->payload);
+    }
+    if (self->front) zmq_close(self->front);
+    if (self->back) zmq_close(self->back);
+    if (self->pub) zmq_close(self->pub);
+    kp_arena_destroy(&self->arena);
+    free(self->queue);
+    free(self);
+    *self_p = NULL;
+}
+
+const char *kp_broker_listen_endpoint(const kp_broker *self)
+{
+    return self->listen;
+}
+
+const char *kp_broker_publish_endpoint(const kp_broker *self)
+{
+    return self->publish;
+}
+
+const char *kp_broker_backend_endpoint(const kp_broker *self)
+{
+    return self->backend;
+}
+
+/* Sends [client][delimiter?][payload] to the front without blocking. */
+static void s_reply(kp_broker *self, zmq_msg_t *client, int delimiter, const void *data, size_t len)
+{
+    int rc = zmq_msg_send(client, self->front, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (rc >= 0 && delimiter) rc = zmq_send(self->front, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (rc >= 0) rc = zmq_send(self->front, data, len, ZMQ_DONTWAIT);
+    if (rc < 0) {
+        if (errno == EHOSTUNREACH)
+            kp_debug("broker", "client gone before its reply could be sent");
+        else
+            kp_warn("broker", "reply dropped: %s", zmq_strerror(errno));
+    }
+}
+
+/* Answers a request the broker rejects itself (too many frames, too big). */
+static void s_reject(kp_broker *self, zmq_msg_t *client, int delimiter, int status,
+                     const char *error)
+{
+    size_t len;
+    kp_response *resp = kp_wire_error(self->arena, "", status, "%s", error);
+    void *data = kp_wire_encode_response(self->arena, resp, &len);
+    s_reply(self, client, delimiter, data, len);
+    kp_arena_reset(self->arena);
+}
+
+static void s_to_worker(kp_broker *self, zmq_msg_t *client, const char *meta, zmq_msg_t *payload)
+{
+    routing_id w = self->workers[0];
+    memmove(&self->workers[0], &self->workers[1], sizeof w * (size_t)(self->n_idle - 1));
+    self->n_idle--;
+    zmq_send(self->back, w.id, w.len, ZMQ_SNDMORE);
+    zmq_msg_send(client, self->back, ZMQ_SNDMORE);
+    zmq_send(self->back, meta, strlen(meta), ZMQ_SNDMORE);
+    zmq_msg_send(payload, self->back, 0);
+    self->in_flight++;
+}
+
+/* Reads one client message from the front and hands it on. */
+static void s_on_front(kp_broker *self)
+{
+    zmq_msg_t client, frames[3];
+    zmq_msg_init(&client);
+    if (zmq_msg_recv(&client, self->front, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&client);
+        return;
+    }
+    int n = 0, more = zmq_msg_more(&client);
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        zmq_msg_recv(&m, self->front, 0);
+        more = zmq_msg_more(&m);
+        if (n < 3)
+            frames[n] = m;
+        else
+            zmq_msg_close(&m);
+        n++;
+    }
+    /* One frame from a DEALER; an empty delimiter then one frame from a REQ. */
+    int delimiter = n == 2 && zmq_msg_size(&frames[0]) == 0;
+    int payload_at = delimiter ? 1 : 0;
+    if (n == 0 || (n > 1 && !delimiter)) {
+        char why[128];
+        snprintf(why, sizeof why,
+                 "a request is exactly one frame holding a kompass.v1.Request, got %d frames", n);
+        s_reject(self, &client, 0, KP_BAD_REQUEST, why);
+        goto out;
+    }
+    zmq_msg_t *payload = &frames[payload_at];
+    if (zmq_msg_size(payload) > KP_MAX_REQUEST_BYTES) {
+        char why[128];
+        snprintf(why, sizeof why, "request of %zu bytes exceeds the limit of %d bytes",
+                 zmq_msg_size(payload), KP_MAX_REQUEST_BYTES);
+        s_reject(self, &client, delimiter, KP_BAD_REQUEST, why);
+        goto out;
+    }
+    const char *addr = zmq_msg_gets(payload, "Peer-Address");
+    const char *key = zmq_msg_gets(payload, "User-Id");
+    char meta[256];
+    snprintf(meta, sizeof meta, "%d|%s|%s", delimiter, addr ? addr : "", key ? key : "");
+
+    if (self->n_idle > 0) {
+        s_to_worker(self, &client, meta, payload);
+    } else if (self->q_len < QUEUE_MAX) {
+        pending *p = &self->queue[(self->q_head + self->q_len) % QUEUE_MAX];
+        zmq_msg_init(&p->client);
+        zmq_msg_move(&p->client, &client);
+        kp_strlcpy(p->meta, meta, sizeof p->meta);
+        zmq_msg_init(&p->payload);
+        zmq_msg_move(&p->payload, payload);
+        self->q_len++;
+    } else {
+        s_reject(self, &client, delimiter, KP_UNAVAILABLE,
+                 "server busy: too many requests queued; retry shortly");
+    }
+out:
+    zmq_msg_close(&client);
+    for (int i = 0; i < n && i < 3; i++)
+        zmq_msg_close(&frames[i]);
+}
+
+/* Reads one message from a worker: READY, or a reply to pass on. */
+static void s_on_back(kp_broker *self)
+{
+    zmq_msg_t worker, client, meta, reply;
+    zmq_msg_init(&worker);
+    zmq_msg_init(&client);
+    zmq_msg_init(&meta);
+    zmq_msg_init(&reply);
+    if (zmq_msg_recv(&worker, self->back, ZMQ_DONTWAIT) < 0) goto out;
+    if (zmq_msg_recv(&client, self->back, 0) < 0) goto out;
+    if (zmq_msg_more(&client)) {
+        zmq_msg_recv(&meta, self->back, 0);
+        zmq_msg_recv(&reply, self->back, 0);
+        int delimiter = zmq_msg_size(&meta) > 0 && ((char *)zmq_msg_data(&meta))[0] == '1';
+        s_reply(self, &client, delimiter, zmq_msg_data(&reply), zmq_msg_size(&reply));
+        self->in_flight--;
+    } /* else: the worker's READY */
+    if (self->n_idle >= MAX_WORKERS || zmq_msg_size(&worker) > sizeof self->workers[0].id) goto out;
+    routing_id *w = &self->workers[self->n_idle++];
+    w->len = zmq_msg_size(&worker);
+    memcpy(w->id, zmq_msg_data(&worker), w->len);
+    if (self->q_len > 0) {
+        /* Give the worker the oldest waiting request straight away. */
+        pending *p = &self->queue[self->q_head];
+        self->q_head = (self->q_head + 1) % QUEUE_MAX;
+        self->q_len--;
+        s_to_worker(self, &p->client, p->meta, &p->payload);
+        zmq_msg_close(&p->client);
+        zmq_msg_close(&p->payload);
+    }
+out:
+    zmq_msg_close(&worker);
+    zmq_msg_close(&client);
+    zmq_msg_close(&meta);
+    zmq_msg_close(&reply);
+}
+
+int kp_broker_run(kp_broker *self, int signal_fd)
+{
+    int draining = 0;
+    int64_t drain_deadline = 0;
+    for (;;) {
+        if (draining && self->in_flight == 0 && self->q_len == 0) break;
+        if (draining && kp_mono_ms() > drain_deadline) {
+            kp_warn("broker", "giving up on %d requests still in flight",
+                    self->in_flight + self->q_len);
+            break;
+        }
+        zmq_pollitem_t items[3] = {
+            {self->back, 0, ZMQ_POLLIN, 0},
+            {NULL, signal_fd, ZMQ_POLLIN, 0},
+            {self->front, 0, ZMQ_POLLIN, 0},
+        };
+        int n = draining ? 2 : 3;
+        int rc = zmq_poll(items, n, draining ? 100 : -1);
+        if (rc < 0) {
+            if (errno == EINTR) continue;
+            kp_error("broker", "poll: %s", zmq_strerror(errno));
+            break;
+        }
+        if (items[1].revents & ZMQ_POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(signal_fd, &si, sizeof si) == sizeof si && !draining) {
+                kp_info("broker", "%s: finishing %d requests in hand, then stopping",
+                        strsignal((int)si.ssi_signo), self->in_flight + self->q_len);
+                draining = 1;
+                drain_deadline = kp_mono_ms() + DRAIN_TIMEOUT;
+            }
+        }
+        if (items[0].revents & ZMQ_POLLIN)
+            for (int i = 0; i < 64; i++) {
+                int ev = 0;
+                size_t el = sizeof ev;
+                zmq_getsockopt(self->back, ZMQ_EVENTS, &ev, &el);
+                if (!(ev & ZMQ_POLLIN)) break;
+                s_on_back(self);
+            }
+        if (!draining && (items[2].revents & ZMQ_POLLIN))
+            for (int i = 0; i < 64; i++) {
+                int ev = 0;
+                size_t el = sizeof ev;
+                zmq_getsockopt(self->front, ZMQ_EVENTS, &ev, &el);
+                if (!(ev & ZMQ_POLLIN)) break;
+                s_on_front(self);
+            }
+    }
+    return 0;
+}

@@ -1,0 +1,38 @@
+/*  broker: the front door. Owns the ROUTER that clients talk to, and hands
+ *  each request to an idle worker over inproc.
+ *
+ *  Only the broker thread touches the front socket (ZeroMQ sockets are not
+ *  thread-safe). It reads a client's message, rejects what is not one frame
+ *  or too large without bothering a worker, and queues the rest until a
+ *  worker is idle (least-recently-used workers first). Replies go back with
+ *  ZMQ_ROUTER_MANDATORY and without blocking: a client that vanished costs a
+ *  log line, never a stall.
+ *
+ *  On SIGINT/SIGTERM (through a signalfd) it stops reading new requests,
+ *  lets the queued and in-flight ones finish, and returns.
+ */
+#ifndef KP_BROKER_H
+#define KP_BROKER_H
+
+#include "config.h"
+
+typedef struct kp_broker kp_broker;
+
+/* Binds the front (cfg->listen), the backend (inproc) and the publisher
+ * (cfg->publish). NULL with a sentence in err on failure. */
+kp_broker *kp_broker_new(void *zctx, const kp_config *cfg, char *err, size_t errlen);
+
+void kp_broker_destroy(kp_broker **self_p);
+
+/* The endpoints actually bound (a `*` port resolved). */
+const char *kp_broker_listen_endpoint(const kp_broker *self);
+const char *kp_broker_publish_endpoint(const kp_broker *self);
+
+/* The inproc endpoint workers connect to. */
+const char *kp_broker_backend_endpoint(const kp_broker *self);
+
+/* Serves until signal_fd (a signalfd for SIGINT and SIGTERM) fires and the
+ * work in hand is done. Returns 0. */
+int kp_broker_run(kp_broker *self, int signal_fd);
+
+#endif

@@ -1,0 +1,192 @@
+/*  config: kompassd's settings from defaults, file, environment, argv. */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+const char kp_config_usage[] =
+    "usage: kompassd [OPTIONS]\n"
+    "\n"
+    "The Kompass server: coordinates evaluators over ZeroMQ, stores in PostgreSQL.\n"
+    "\n"
+    "  --data-dir DIR     state directory (default ./var); holds kompassd.conf,\n"
+    "                     keys and, without --db, the embedded PostgreSQL cluster\n"
+    "  --db CONNINFO      use this PostgreSQL (libpq string or URI) instead of the\n"
+    "                     embedded cluster in DIR/pg\n"
+    "  --listen ENDPOINT  requests (default tcp://127.0.0.1:5555)\n"
+    "  --publish ENDPOINT live updates (default tcp://127.0.0.1:5556)\n"
+    "  --workers N        worker threads, each with one database connection (default 4)\n"
+    "  --log-level L      debug, info, warn or error (default info)\n"
+    "  --pg-user USER     when run as root: the OS user of the embedded cluster\n"
+    "                     (default kompass, else postgres)\n"
+    "  --version          print the version and exit\n"
+    "  --help             print this help and exit\n"
+    "\n"
+    "Every option can also be set as KOMPASS_<NAME> in the environment (KOMPASS_DB,\n"
+    "KOMPASS_LISTEN, ...) or as `name = value` in DIR/kompassd.conf; the command\n"
+    "line wins over the environment, which wins over the file.\n";
+
+typedef enum { T_STR, T_INT, T_LEVEL } opt_type;
+
+typedef struct {
+    const char *name; /* --name, kompassd.conf key (with _ for -) */
+    const char *env;
+    opt_type type;
+    size_t offset;
+    size_t size;
+} opt;
+
+#define STR(field) T_STR, offsetof(kp_config, field), sizeof(((kp_config *)0)->field)
+static const opt s_opts[] = {
+    {"data-dir", "KOMPASS_DATA_DIR", STR(data_dir)},
+    {"db", "KOMPASS_DB", STR(db)},
+    {"listen", "KOMPASS_LISTEN", STR(listen)},
+    {"publish", "KOMPASS_PUBLISH", STR(publish)},
+    {"workers", "KOMPASS_WORKERS", T_INT, offsetof(kp_config, workers), sizeof(int)},
+    {"log-level", "KOMPASS_LOG_LEVEL", T_LEVEL, offsetof(kp_config, log_level), 0},
+    {"pg-user", "KOMPASS_PG_USER", STR(pg_user)},
+};
+#define N_OPTS (sizeof s_opts / sizeof s_opts[0])
+
+static const opt *s_find(const char *name)
+{
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const char *a = s_opts[i].name, *b = name;
+        while (*a && (*a == *b || (*a == '-' && *b == '_'))) {
+            a++;
+            b++;
+        }
+        if (!*a && !*b) return &s_opts[i];
+    }
+    return NULL;
+}
+
+static int s_set(kp_config *cfg, const opt *o, const char *value, const char *where, char *err,
+                 size_t errlen)
+{
+    char *field = (char *)cfg + o->offset;
+    switch (o->type) {
+    case T_STR:
+        if (strlen(value) >= o->size) {
+            snprintf(err, errlen, "%s: value of %s is too long (at most %zu characters)", where,
+                     o->name, o->size - 1);
+            return -1;
+        }
+        kp_strlcpy(field, value, o->size);
+        return 0;
+    case T_INT: {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || *end || end == value || v < 1 || v > 256) {
+            snprintf(err, errlen, "%s: %s must be a whole number from 1 to 256, not '%s'", where,
+                     o->name, value);
+            return -1;
+        }
+        *(int *)field = (int)v;
+        return 0;
+    }
+    case T_LEVEL:
+        if (kp_log_parse_level(value, (kp_log_level *)field) != 0) {
+            snprintf(err, errlen, "%s: %s must be debug, info, warn or error, not '%s'", where,
+                     o->name, value);
+            return -1;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+static int s_load_file(kp_config *cfg, char *err, size_t errlen)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/kompassd.conf", cfg->data_dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0; /* the file is optional */
+    char line[4096];
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash) *hash = '\0';
+        kp_trim(line);
+        if (!*line) continue;
+        char where[1200];
+        snprintf(where, sizeof where, "%s:%d", path, lineno);
+        char *eq = strchr(line, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s: expected 'name = value'", where);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        char *key = kp_trim(line), *value = kp_trim(eq + 1);
+        const opt *o = s_find(key);
+        if (!o || strcmp(o->name, "data-dir") == 0) {
+            snprintf(err, errlen, "%s: unknown setting '%s'", where, key);
+            rc = -1;
+            break;
+        }
+        rc = s_set(cfg, o, value, where, err, errlen);
+    }
+    fclose(f);
+    return rc;
+}
+
+int kp_config_load(kp_config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    kp_strlcpy(cfg->data_dir, "./var", sizeof cfg->data_dir);
+    kp_strlcpy(cfg->listen, "tcp://127.0.0.1:5555", sizeof cfg->listen);
+    kp_strlcpy(cfg->publish, "tcp://127.0.0.1:5556", sizeof cfg->publish);
+    cfg->workers = 4;
+    cfg->log_level = KP_LOG_INFO;
+
+    /* Pass 1: the command line's shape, flags, and the data directory. */
+    const char *dd_arg = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            cfg->print_help = 1;
+            continue;
+        }
+        if (strcmp(a, "--version") == 0) {
+            cfg->print_version = 1;
+            continue;
+        }
+        if (strncmp(a, "--", 2) != 0 || !s_find(a + 2)) {
+            snprintf(err, errlen, "unknown option '%s' (see kompassd --help)", a);
+            return -1;
+        }
+        if (i + 1 >= argc) {
+            snprintf(err, errlen, "option %s needs a value", a);
+            return -1;
+        }
+        if (strcmp(a, "--data-dir") == 0) dd_arg = argv[i + 1];
+        i++;
+    }
+    if (cfg->print_help || cfg->print_version) return 0;
+    const char *dd_env = getenv("KOMPASS_DATA_DIR");
+    const char *dd = dd_arg ? dd_arg : (dd_env && *dd_env ? dd_env : NULL);
+    if (dd && s_set(cfg, s_find("data-dir"), dd, "data dir", err, errlen) != 0) return -1;
+
+    /* Pass 2: file, environment, command line, each overriding the last. */
+    if (s_load_file(cfg, err, errlen) != 0) return -1;
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const char *v = getenv(s_opts[i].env);
+        if (v && *v && s_set(cfg, &s_opts[i], v, s_opts[i].env, err, errlen) != 0) return -1;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+            strcmp(argv[i], "--version") == 0)
+            continue;
+        if (s_set(cfg, s_find(argv[i] + 2), argv[i + 1], argv[i], err, errlen) != 0) return -1;
+        i++;
+    }
+    return 0;
+}

@@ -1,0 +1,193 @@
+/*  db: one worker's PostgreSQL connection and its prepared statements. */
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "statements.h"
+#include "status.h"
+#include "util.h"
+
+struct kp_db {
+    char *conninfo;
+    PGconn *conn;         /* NULL when not connected */
+    int64_t last_attempt; /* kp_mono_ms() of the last failed connect */
+    char error[512];
+    char sqlstate[6];
+};
+
+const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts, NULL};
+
+kp_db *kp_db_new(const char *conninfo)
+{
+    kp_db *self = calloc(1, sizeof *self);
+    if (!self) return NULL;
+    self->conninfo = strdup(conninfo);
+    if (!self->conninfo) {
+        free(self);
+        return NULL;
+    }
+    self->last_attempt = -1000000;
+    return self;
+}
+
+void kp_db_destroy(kp_db **self_p)
+{
+    if (!self_p || !*self_p) return;
+    kp_db *self = *self_p;
+    if (self->conn) PQfinish(self->conn);
+    free(self->conninfo);
+    free(self);
+    *self_p = NULL;
+}
+
+static void s_set_error(kp_db *self, const char *msg)
+{
+    kp_strlcpy(self->error, msg ? msg : "", sizeof self->error);
+    /* libpq messages end in a newline, and may span lines */
+    for (char *p = self->error; *p; p++)
+        if (*p == '\n') *p = ' ';
+    kp_trim(self->error);
+}
+
+static void s_drop(kp_db *self)
+{
+    if (self->conn) PQfinish(self->conn);
+    self->conn = NULL;
+    self->last_attempt = kp_mono_ms();
+}
+
+int kp_db_ensure(kp_db *self)
+{
+    if (self->conn && PQstatus(self->conn) == CONNECTION_OK) return KP_OK;
+    if (self->conn) s_drop(self);
+    if (kp_mono_ms() - self->last_attempt < 500) return KP_UNAVAILABLE;
+
+    PGconn *conn = PQconnectdb(self->conninfo);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        s_set_error(self, PQerrorMessage(conn));
+        PQfinish(conn);
+        self->last_attempt = kp_mono_ms();
+        return KP_UNAVAILABLE;
+    }
+    /* Times are UTC everywhere; a hung statement must not hold a worker. */
+    PGresult *r = PQexec(conn, "SET TIME ZONE 'UTC'; SET statement_timeout = '30s'; "
+                               "SET lock_timeout = '10s'");
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    for (int s = 0; ok && kp_statement_sets[s]; s++)
+        for (const kp_stmt *st = kp_statement_sets[s]; ok && st->name; st++) {
+            r = PQprepare(conn, st->name, st->sql, 0, NULL);
+            if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+                kp_error("db", "cannot prepare statement %s: %s", st->name,
+                         PQresultErrorMessage(r));
+                ok = 0;
+            }
+            PQclear(r);
+        }
+    if (!ok) {
+        s_set_error(self, PQerrorMessage(conn));
+        PQfinish(conn);
+        self->last_attempt = kp_mono_ms();
+        return KP_UNAVAILABLE;
+    }
+    self->conn = conn;
+    self->error[0] = '\0';
+    return KP_OK;
+}
+
+/* Maps a failed result to a status, keeping the message and SQLSTATE. */
+static int s_fail(kp_db *self, PGresult *r)
+{
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    kp_strlcpy(self->sqlstate, state ? state : "", sizeof self->sqlstate);
+    s_set_error(self, r ? PQresultErrorMessage(r) : PQerrorMessage(self->conn));
+    if (!self->error[0]) s_set_error(self, PQerrorMessage(self->conn));
+    if (PQstatus(self->conn) != CONNECTION_OK) {
+        s_drop(self);
+        return KP_UNAVAILABLE;
+    }
+    if (!state) return KP_INTERNAL;
+    if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+        strcmp(state, "53300") == 0)
+        return KP_UNAVAILABLE;
+    if (strcmp(state, "23505") == 0 || strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+        return KP_CONFLICT;
+    if (strcmp(state, "23514") == 0 || strcmp(state, "22P02") == 0 || strcmp(state, "22001") == 0 ||
+        strcmp(state, "22003") == 0)
+        return KP_BAD_REQUEST;
+    return KP_INTERNAL;
+}
+
+int kp_db_call(kp_db *self, const char *name, int nparams, const char *const *params,
+               PGresult **out)
+{
+    if (out) *out = NULL;
+    int rc = kp_db_ensure(self);
+    if (rc != KP_OK) return rc;
+    PGresult *r = PQexecPrepared(self->conn, name, nparams, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        rc = s_fail(self, r);
+        PQclear(r);
+        return rc;
+    }
+    if (out)
+        *out = r;
+    else
+        PQclear(r);
+    return KP_OK;
+}
+
+static int s_simple(kp_db *self, const char *sql)
+{
+    int rc = kp_db_ensure(self);
+    if (rc != KP_OK) return rc;
+    PGresult *r = PQexec(self->conn, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        rc = s_fail(self, r);
+        PQclear(r);
+        return rc;
+    }
+    PQclear(r);
+    return KP_OK;
+}
+
+int kp_db_begin(kp_db *self)
+{
+    return s_simple(self, "BEGIN");
+}
+
+int kp_db_commit(kp_db *self)
+{
+    return s_simple(self, "COMMIT");
+}
+
+void kp_db_rollback(kp_db *self)
+{
+    if (!self->conn || PQstatus(self->conn) != CONNECTION_OK) return;
+    PGresult *r = PQexec(self->conn, "ROLLBACK");
+    PQclear(r);
+}
+
+const char *kp_db_error(const kp_db *self)
+{
+    return self->error;
+}
+
+const char *kp_db_sqlstate(const kp_db *self)
+{
+    return self->sqlstate;
+}
+
+int kp_db_connected(const kp_db *self)
+{
+    return self->conn && PQstatus(self->conn) == CONNECTION_OK;
+}
+
+PGconn *kp_db_conn(kp_db *self)
+{
+    return self->conn;
+}

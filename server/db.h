@@ -1,0 +1,60 @@
+/*  db: one worker's PostgreSQL connection and its prepared statements.
+ *
+ *  A kp_db belongs to exactly one thread. It connects lazily, prepares every
+ *  named statement of every module (statements.h) on each new
+ *  connection, and reconnects by itself after the database went away: while
+ *  it cannot, calls fail fast with KP_UNAVAILABLE (retryable) instead of
+ *  blocking the worker. SQL text exists only in sql/ migrations and in those
+ *  named statements; values always travel as parameters.
+ */
+#ifndef KP_DB_H
+#define KP_DB_H
+
+#include <libpq-fe.h>
+
+#include "arena.h"
+
+typedef struct kp_db kp_db;
+
+/* A named prepared statement: name, SQL text with $1..$n. */
+typedef struct {
+    const char *name;
+    const char *sql;
+} kp_stmt;
+
+/* A new, unconnected handle for conninfo; NULL when out of memory. */
+kp_db *kp_db_new(const char *conninfo);
+
+/* Closes the connection and frees the handle; sets *self_p to NULL. */
+void kp_db_destroy(kp_db **self_p);
+
+/* Connects (and prepares) if not connected. KP_OK or KP_UNAVAILABLE; after a
+ * failure, reconnection is attempted at most every 500 ms. */
+int kp_db_ensure(kp_db *self);
+
+/* Runs a prepared statement. On KP_OK *out is the result (the caller's to
+ * PQclear; may be NULL if out is NULL). On failure, the status that the
+ * database's error maps to (UNAVAILABLE for a lost connection, CONFLICT for a
+ * unique or serialization violation, BAD_REQUEST for a check violation,
+ * INTERNAL otherwise) and kp_db_error() tells why. */
+int kp_db_call(kp_db *self, const char *name, int nparams, const char *const *params,
+               PGresult **out);
+
+/* BEGIN, COMMIT, ROLLBACK (rollback never fails visibly). */
+int kp_db_begin(kp_db *self);
+int kp_db_commit(kp_db *self);
+void kp_db_rollback(kp_db *self);
+
+/* The last error, for logs and for the reply of INTERNAL/UNAVAILABLE. */
+const char *kp_db_error(const kp_db *self);
+
+/* The SQLSTATE of the last error ("" if none). */
+const char *kp_db_sqlstate(const kp_db *self);
+
+/* Whether the connection is up right now. */
+int kp_db_connected(const kp_db *self);
+
+/* The raw connection, for LISTEN and tests; NULL when not connected. */
+PGconn *kp_db_conn(kp_db *self);
+
+#endif

@@ -1,0 +1,59 @@
+/*  dispatch: from a request's body to its handler. */
+#include "dispatch.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "log.h"
+#include "rpc.h"
+
+static const kp_rpc s_rpcs[] = {
+    {KOMPASS__V1__REQUEST__BODY_PING, "ping", kp_rpc_ping},
+};
+#define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
+
+const kp_rpc *kp_dispatch_find(int body_case)
+{
+    for (size_t i = 0; i < N_RPCS; i++)
+        if (s_rpcs[i].body_case == body_case) return &s_rpcs[i];
+    return NULL;
+}
+
+int kp_req_fail(kp_req *r, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    r->resp->status = (Kompass__V1__Status)status;
+    r->resp->error = kp_arena_vprintf(r->arena, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+int kp_req_db_fail(kp_req *r, int status, const char *doing)
+{
+    if (status == KP_UNAVAILABLE)
+        return kp_req_fail(r, status, "database unavailable while %s; retry shortly", doing);
+    if (status == KP_INTERNAL) {
+        kp_error("dispatch", "database error while %s: %s [%s]", doing, kp_db_error(r->db),
+                 kp_db_sqlstate(r->db));
+        return kp_req_fail(r, status, "internal error while %s (logged on the server)", doing);
+    }
+    return kp_req_fail(r, status, "%s: %s", doing, kp_db_error(r->db));
+}
+
+void kp_dispatch(kp_req *r)
+{
+    const kp_rpc *rpc = kp_dispatch_find((int)r->msg->body_case);
+    if (!rpc) {
+        kp_req_fail(r, KP_BAD_REQUEST, "this server does not know request body field %d",
+                    (int)r->msg->body_case);
+        return;
+    }
+    int rc = rpc->handler(r);
+    if (rc != KP_OK && r->resp->status == KOMPASS__V1__STATUS__OK)
+        kp_req_fail(r, rc, "%s failed", rpc->name); /* a handler forgot its sentence */
+    if (rc == KP_OK) {
+        r->resp->status = KOMPASS__V1__STATUS__OK;
+        r->resp->error = "";
+    }
+}

@@ -1,0 +1,26 @@
+/*  dispatch: from a request's body to its handler.
+ *
+ *  The one table of every RPC the server answers: body case, name, handler.
+ *  kp_dispatch() decodes nothing and sends nothing: it takes a decoded
+ *  request and returns the filled response.
+ */
+#ifndef KP_DISPATCH_H
+#define KP_DISPATCH_H
+
+#include "req.h"
+
+typedef int (*kp_handler)(kp_req *r);
+
+typedef struct {
+    int body_case;    /* Kompass__V1__Request__BodyCase */
+    const char *name; /* for logs and the audit trail: "ping" */
+    kp_handler handler;
+} kp_rpc;
+
+/* Handles r->msg, filling r->resp (status, error, body). */
+void kp_dispatch(kp_req *r);
+
+/* The table entry for a body case, or NULL. */
+const kp_rpc *kp_dispatch_find(int body_case);
+
+#endif

@@ -1,0 +1,244 @@
+/*  kompassd: the Kompass server.
+ *
+ *  Start-up, in order: settings; the data directory and its lock (one
+ *  kompassd per data dir); the database (embedded cluster or --db) and its
+ *  migrations; the sockets; the workers; the endpoints file that says we are
+ *  ready. Shutdown reverses it. Threads: this one runs the broker; each
+ *  worker has its own; SIGINT/SIGTERM arrive through a signalfd, blocked in
+ *  every thread, so no handler runs asynchronously anywhere.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "broker.h"
+#include "config.h"
+#include "log.h"
+#include "migrate.h"
+#include "pgcluster.h"
+#include "util.h"
+#include "worker.h"
+
+#define EMBEDDED_DB "kompass"
+
+/* Takes DATA-DIR/kompassd.lock; refuses if another kompassd holds it. */
+static int s_lock_data_dir(const char *dir, int *fd_out)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/kompassd.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        kp_error("kompassd", "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        ssize_t n = read(fd, pid, sizeof pid - 1);
+        pid[n > 0 ? n : 0] = '\0';
+        kp_trim(pid);
+        kp_error("kompassd",
+                 "another kompassd (pid %s) is already running on data dir %s; stop it first or "
+                 "use another --data-dir",
+                 *pid ? pid : "?", dir);
+        close(fd);
+        return -1;
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len)
+        kp_warn("kompassd", "cannot write pid to %s", path);
+    *fd_out = fd;
+    return 0;
+}
+
+/* Creates the embedded database if the cluster does not have it yet. */
+static int s_ensure_database(const kp_pgcluster *pg)
+{
+    char conninfo[2400];
+    kp_pgcluster_conninfo(pg, "postgres", conninfo, sizeof conninfo);
+    PGconn *conn = PQconnectdb(conninfo);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        kp_error("kompassd", "cannot connect to the embedded cluster: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return -1;
+    }
+    const char *params[1] = {EMBEDDED_DB};
+    PGresult *r = PQexecParams(conn, "SELECT 1 FROM pg_database WHERE datname = $1", 1, NULL,
+                               params, NULL, NULL, 0);
+    int exists = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0;
+    PQclear(r);
+    int rc = 0;
+    if (!exists) {
+        r = PQexec(conn, "CREATE DATABASE " EMBEDDED_DB " ENCODING 'UTF8' TEMPLATE template0");
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            kp_error("kompassd", "cannot create database %s: %s", EMBEDDED_DB,
+                     PQresultErrorMessage(r));
+            rc = -1;
+        }
+        PQclear(r);
+    }
+    PQfinish(conn);
+    return rc;
+}
+
+static int s_write_endpoints(const char *dir, const char *listen, const char *publish)
+{
+    char path[1100], text[700];
+    snprintf(path, sizeof path, "%s/kompassd.endpoints", dir);
+    int n = snprintf(text, sizeof text, "listen=%s\npublish=%s\npid=%d\n", listen, publish,
+                     (int)getpid());
+    return kp_write_file(path, text, (size_t)n, 0644);
+}
+
+int main(int argc, char **argv)
+{
+    kp_config cfg;
+    char err[1200];
+    if (kp_config_load(&cfg, argc, argv, err, sizeof err) != 0) {
+        fprintf(stderr, "kompassd: %s\n", err);
+        return 2;
+    }
+    if (cfg.print_help) {
+        fputs(kp_config_usage, stdout);
+        return 0;
+    }
+    if (cfg.print_version) {
+        printf("kompassd %s (protocol %d)\n", KOMPASS_VERSION, KP_PROTOCOL_VERSION);
+        return 0;
+    }
+    kp_log_set_level(cfg.log_level);
+    if (sodium_init() < 0) {
+        kp_error("kompassd", "libsodium failed to initialise");
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    int exit_code = 1, lock_fd = -1, pg_started = 0, n_threads = 0;
+    kp_pgcluster pg;
+    void *zctx = NULL;
+    kp_broker *broker = NULL;
+    pthread_t threads[256];
+    kp_worker_args wargs[256];
+    char conninfo[2400];
+
+    if (kp_mkdir_p(cfg.data_dir, 0755) != 0) {
+        kp_error("kompassd", "cannot create data dir %s: %s", cfg.data_dir, strerror(errno));
+        return 1;
+    }
+    if (s_lock_data_dir(cfg.data_dir, &lock_fd) != 0) return 1;
+
+    /* ---------------------------------------------------------- database */
+    if (cfg.db[0]) {
+        kp_strlcpy(conninfo, cfg.db, sizeof conninfo);
+    } else {
+        char pgdir[1100];
+        snprintf(pgdir, sizeof pgdir, "%s/pg", cfg.data_dir);
+        if (kp_pgcluster_open(&pg, pgdir, cfg.pg_user) != 0) {
+            kp_error("kompassd", "embedded PostgreSQL: %s", pg.error);
+            goto out;
+        }
+        int created = kp_pgcluster_init(&pg);
+        if (created < 0) {
+            kp_error("kompassd", "embedded PostgreSQL: %s", pg.error);
+            goto out;
+        }
+        if (created) kp_info("kompassd", "created the embedded PostgreSQL cluster in %s", pg.dir);
+        if (kp_pgcluster_start(&pg) != 0) {
+            kp_error("kompassd", "embedded PostgreSQL: %s", pg.error);
+            goto out;
+        }
+        pg_started = 1;
+        kp_info("kompassd", "embedded PostgreSQL running in %s as user %s (unix socket only)",
+                pg.dir, pg.user);
+        if (s_ensure_database(&pg) != 0) goto out;
+        kp_pgcluster_conninfo(&pg, EMBEDDED_DB, conninfo, sizeof conninfo);
+    }
+    {
+        PGconn *conn = PQconnectdb(conninfo);
+        if (PQstatus(conn) != CONNECTION_OK) {
+            kp_error("kompassd", "cannot connect to the database: %s", PQerrorMessage(conn));
+            PQfinish(conn);
+            goto out;
+        }
+        int applied = kp_migrate(conn, kp_migrations, err, sizeof err);
+        PQfinish(conn);
+        if (applied < 0) {
+            kp_error("kompassd", "%s", err);
+            goto out;
+        }
+        kp_info("kompassd", "schema current at %s (%d applied now)",
+                kp_migrate_latest(kp_migrations), applied);
+    }
+
+    /* ---------------------------------------------------------- sockets */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* before any thread starts */
+    int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+
+    zctx = zmq_ctx_new();
+    broker = kp_broker_new(zctx, &cfg, err, sizeof err);
+    if (!broker) {
+        kp_error("kompassd", "%s", err);
+        goto out;
+    }
+
+    char host[128] = "localhost";
+    gethostname(host, sizeof host - 1);
+    char instance[200];
+    snprintf(instance, sizeof instance, "%s:%d", host, (int)getpid());
+    kp_server_info info = {instance, kp_now_us()};
+
+    for (int i = 0; i < cfg.workers; i++) {
+        wargs[i] = (kp_worker_args){zctx, kp_broker_backend_endpoint(broker), conninfo, &info, i};
+        if (pthread_create(&threads[i], NULL, kp_worker_main, &wargs[i]) != 0) {
+            kp_error("kompassd", "cannot start worker %d", i);
+            goto out;
+        }
+        n_threads++;
+    }
+    if (s_write_endpoints(cfg.data_dir, kp_broker_listen_endpoint(broker),
+                          kp_broker_publish_endpoint(broker)) != 0)
+        kp_warn("kompassd", "cannot write %s/kompassd.endpoints: %s", cfg.data_dir,
+                strerror(errno));
+    kp_info("kompassd", "kompassd %s ready: requests on %s, updates on %s, %d workers",
+            KOMPASS_VERSION, kp_broker_listen_endpoint(broker), kp_broker_publish_endpoint(broker),
+            cfg.workers);
+
+    kp_broker_run(broker, sfd);
+    exit_code = 0;
+    close(sfd);
+
+out:
+    if (zctx) zmq_ctx_shutdown(zctx);
+    for (int i = 0; i < n_threads; i++)
+        pthread_join(threads[i], NULL);
+    kp_broker_destroy(&broker);
+    if (zctx) zmq_ctx_term(zctx);
+    {
+        char path[1100];
+        snprintf(path, sizeof path, "%s/kompassd.endpoints", cfg.data_dir);
+        unlink(path);
+    }
+    if (pg_started) {
+        if (kp_pgcluster_stop(&pg) != 0)
+            kp_warn("kompassd", "stopping embedded PostgreSQL: %s", pg.error);
+        else
+            kp_info("kompassd", "embedded PostgreSQL stopped");
+    }
+    if (lock_fd >= 0) close(lock_fd);
+    if (exit_code == 0) kp_info("kompassd", "stopped");
+    return exit_code;
+}

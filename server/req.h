@@ -1,0 +1,41 @@
+/*  req: one request being handled, as a handler sees it.
+ *
+ *  Everything a handler needs travels in kp_req: the decoded request, the
+ *  response to fill, the worker's database handle, the request's arena, and
+ *  who is asking (filled before the handler runs). A handler returns KP_OK
+ *  after filling resp's body, or a status from kp_req_fail() that names the
+ *  problem for a person.
+ */
+#ifndef KP_REQ_H
+#define KP_REQ_H
+
+#include <stdint.h>
+
+#include "arena.h"
+#include "db.h"
+#include "wire.h"
+
+typedef struct kp_server_info {
+    const char *instance; /* "host:pid" */
+    int64_t started_us;   /* when this kompassd started */
+} kp_server_info;
+
+typedef struct kp_req {
+    kp_arena *arena;              /* all of this request's memory */
+    kp_db *db;                    /* the worker's connection */
+    const kp_request *msg;        /* the decoded request */
+    kp_response *resp;            /* the reply being built */
+    const char *peer_addr;        /* client address as the transport saw it */
+    const char *peer_key;         /* client's CURVE public key (Z85), "" if none */
+    const kp_server_info *server; /* facts about this process */
+} kp_req;
+
+/* Sets resp's status and error sentence; returns status, so a handler can
+ * `return kp_req_fail(r, KP_NOT_FOUND, "no evaluation %s", id);`. */
+int kp_req_fail(kp_req *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Fails with the status the last database error maps to, and a sentence that
+ * is safe to show (UNAVAILABLE says retry; INTERNAL hides SQL details). */
+int kp_req_db_fail(kp_req *r, int status, const char *doing);
+
+#endif

@@ -1,0 +1,16 @@
+/*  statements: every named prepared statement, by module.
+ *
+ *  Each RPC module owns its SQL as a kp_stmt array next to its handlers;
+ *  this list gathers them so that db.c prepares all of them on connect.
+ */
+#ifndef KP_STATEMENTS_H
+#define KP_STATEMENTS_H
+
+#include "db.h"
+
+extern const kp_stmt kp_ping_stmts[];
+
+/* NULL-terminated list of the modules' arrays. */
+extern const kp_stmt *const kp_statement_sets[];
+
+#endif

@@ -1,0 +1,431 @@
+/*  harness: real servers for integration tests (see harness.h). */
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "util.h"
+
+static void *s_zctx;
+
+void *th_zctx(void)
+{
+    if (!s_zctx) s_zctx = zmq_ctx_new();
+    return s_zctx;
+}
+
+const char *th_bin(const char *name)
+{
+    static char buf[4][512];
+    static int next;
+    char *b = buf[next++ % 4];
+    snprintf(b, 512, "%s/%s", KP_BIN_DIR, name);
+    return b;
+}
+
+static const char *s_pgdir(void)
+{
+    const char *d = getenv("KOMPASS_TEST_PGDIR");
+    cr_assert(d && *d, "KOMPASS_TEST_PGDIR is not set: run the tests through ctest");
+    return d;
+}
+
+void th_db_conninfo(const char *dbname, char *out, size_t len)
+{
+    snprintf(out, len, "host=%s port=5432 user=kompass dbname=%s connect_timeout=5", s_pgdir(),
+             dbname);
+}
+
+void th_db_create(char *dbname, size_t nlen, char *conninfo, size_t clen)
+{
+    char id[33], admin[1024];
+    kp_random_id(id);
+    snprintf(dbname, nlen, "t_%.16s", id);
+    th_db_conninfo("postgres", admin, sizeof admin);
+    PGconn *c = PQconnectdb(admin);
+    cr_assert_eq(PQstatus(c), CONNECTION_OK, "test cluster: %s", PQerrorMessage(c));
+    char sql[128];
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname);
+    PGresult *r = PQexec(c, sql);
+    cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s", PQresultErrorMessage(r));
+    PQclear(r);
+    PQfinish(c);
+    th_db_conninfo(dbname, conninfo, clen);
+}
+
+static void s_db_drop(const char *dbname)
+{
+    char admin[1024], sql[160];
+    th_db_conninfo("postgres", admin, sizeof admin);
+    PGconn *c = PQconnectdb(admin);
+    if (PQstatus(c) == CONNECTION_OK) {
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
+        PQclear(PQexec(c, sql));
+    }
+    PQfinish(c);
+}
+
+char *th_sql(th_server *s, const char *sql)
+{
+    PGconn *c = PQconnectdb(s->conninfo);
+    cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    cr_assert(st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK, "%s: %s", sql,
+              PQresultErrorMessage(r));
+    char *v = NULL;
+    if (st == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+        v = strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    PQfinish(c);
+    return v;
+}
+
+/* Reads all of fd until EOF or deadline into a growing buffer. */
+typedef struct {
+    char *data;
+    size_t len, cap;
+} buf_t;
+
+static void s_buf_add(buf_t *b, const char *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->data = realloc(b->data, b->cap);
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+int th_run(const char *const *argv, const char *input, char **out, char **err, int timeout_ms)
+{
+    int pin[2], pout[2], perr[2];
+    cr_assert(pipe(pin) == 0 && pipe(pout) == 0 && pipe(perr) == 0);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        dup2(pin[0], 0);
+        dup2(pout[1], 1);
+        dup2(perr[1], 2);
+        close(pin[1]);
+        close(pout[0]);
+        close(perr[0]);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(pin[0]);
+    close(pout[1]);
+    close(perr[1]);
+    if (input) {
+        ssize_t w = write(pin[1], input, strlen(input));
+        (void)w;
+    }
+    close(pin[1]);
+    buf_t bo = {0}, be = {0};
+    s_buf_add(&bo, "", 0);
+    s_buf_add(&be, "", 0);
+    int64_t deadline = kp_mono_ms() + timeout_ms;
+    int open_fds = 2;
+    struct pollfd fds[2] = {{pout[0], POLLIN, 0}, {perr[0], POLLIN, 0}};
+    while (open_fds > 0) {
+        int left = (int)(deadline - kp_mono_ms());
+        if (left <= 0) {
+            kill(pid, SIGKILL);
+            break;
+        }
+        if (poll(fds, 2, left) <= 0) continue;
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+            char chunk[4096];
+            ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
+            if (n <= 0) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                open_fds--;
+            } else {
+                s_buf_add(i == 0 ? &bo : &be, chunk, (size_t)n);
+            }
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        if (fds[i].fd >= 0) close(fds[i].fd);
+    int status;
+    waitpid(pid, &status, 0);
+    if (out)
+        *out = bo.data;
+    else
+        free(bo.data);
+    if (err)
+        *err = be.data;
+    else
+        free(be.data);
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+}
+
+int th_cli_full(th_server *s, const char *config_home, const char *input, char **out, char **err,
+                const char *const *args)
+{
+    /* The CLI reads its config and session from XDG_CONFIG_HOME: point it at
+     * the test's own directory, never at the developer's. */
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = th_bin("kompass");
+    if (s) {
+        argv[n++] = "--server";
+        argv[n++] = s->listen;
+    }
+    for (int i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    char *old = getenv("XDG_CONFIG_HOME") ? strdup(getenv("XDG_CONFIG_HOME")) : NULL;
+    setenv("XDG_CONFIG_HOME", config_home ? config_home : (s ? s->dir : "/nonexistent"), 1);
+    unsetenv("KOMPASS_SERVER");
+    int rc = th_run(argv, input, out, err, 60000);
+    if (old) {
+        setenv("XDG_CONFIG_HOME", old, 1);
+        free(old);
+    } else {
+        unsetenv("XDG_CONFIG_HOME");
+    }
+    return rc;
+}
+
+int th_cli(th_server *s, char **out, char **err, const char *arg, ...)
+{
+    const char *args[60];
+    int n = 0;
+    va_list ap;
+    va_start(ap, arg);
+    for (const char *a = arg; a && n < 59; a = va_arg(ap, const char *))
+        args[n++] = a;
+    va_end(ap);
+    args[n] = NULL;
+    return th_cli_full(s, NULL, NULL, out, err, args);
+}
+
+static int s_read_endpoints(th_server *s)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/kompassd.endpoints", s->dir);
+    char *text = kp_read_file(path, 4096, NULL);
+    if (!text) return -1;
+    char pidline[32];
+    snprintf(pidline, sizeof pidline, "pid=%d\n", (int)s->pid);
+    int ok = strstr(text, pidline) != NULL; /* not a stale file of an earlier run */
+    char *l = strstr(text, "listen="), *p = strstr(text, "publish=");
+    if (ok && l && p) {
+        sscanf(l, "listen=%255s", s->listen);
+        sscanf(p, "publish=%255s", s->publish);
+    }
+    free(text);
+    return ok && l && p ? 0 : -1;
+}
+
+th_server *th_server_start_opts(const th_opts *o)
+{
+    th_server *s = calloc(1, sizeof *s);
+    if (o->data_dir) {
+        kp_strlcpy(s->dir, o->data_dir, sizeof s->dir);
+    } else {
+        kp_strlcpy(s->dir, "/tmp/kompass-test-XXXXXX", sizeof s->dir);
+        cr_assert(mkdtemp(s->dir), "mkdtemp: %s", strerror(errno));
+        chmod(s->dir, 0755); /* the embedded cluster's user must get through */
+    }
+    s->embedded = o->embedded;
+    if (!o->embedded) {
+        if (o->dbname) {
+            kp_strlcpy(s->dbname, o->dbname, sizeof s->dbname);
+            th_db_conninfo(s->dbname, s->conninfo, sizeof s->conninfo);
+        } else {
+            th_db_create(s->dbname, sizeof s->dbname, s->conninfo, sizeof s->conninfo);
+        }
+    } else {
+        snprintf(s->conninfo, sizeof s->conninfo,
+                 "host=%s/pg port=5432 user=kompass dbname=kompass connect_timeout=5", s->dir);
+    }
+    snprintf(s->log, sizeof s->log, "%s/kompassd.log", s->dir);
+
+    const char *argv[64];
+    int n = 0;
+    char workers[16];
+    argv[n++] = th_bin("kompassd");
+    argv[n++] = "--data-dir";
+    argv[n++] = s->dir;
+    if (!o->embedded) {
+        argv[n++] = "--db";
+        argv[n++] = s->conninfo;
+    }
+    argv[n++] = "--listen";
+    argv[n++] = "tcp://127.0.0.1:*";
+    argv[n++] = "--publish";
+    argv[n++] = "tcp://127.0.0.1:*";
+    argv[n++] = "--log-level";
+    argv[n++] = "debug";
+    if (o->workers) {
+        snprintf(workers, sizeof workers, "%d", o->workers);
+        argv[n++] = "--workers";
+        argv[n++] = workers;
+    }
+    for (int i = 0; o->extra_args && o->extra_args[i] && n < 62; i++)
+        argv[n++] = o->extra_args[i];
+    argv[n] = NULL;
+
+    s->pid = fork();
+    cr_assert(s->pid >= 0);
+    if (s->pid == 0) {
+        int fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(fd, 2);
+        dup2(fd, 1);
+        int null = open("/dev/null", O_RDONLY);
+        dup2(null, 0);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    if (o->expect_fail) return s;
+    int64_t deadline = kp_mono_ms() + 120000;
+    while (kp_mono_ms() < deadline) {
+        if (s_read_endpoints(s) == 0) return s;
+        int status;
+        if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+            s->pid = 0;
+            char *log = th_server_log(s);
+            cr_assert_fail("kompassd exited during start-up:\n%s", log);
+        }
+        usleep(20000);
+    }
+    char *log = th_server_log(s);
+    cr_assert_fail("kompassd did not become ready in 120 s:\n%s", log);
+    return NULL;
+}
+
+th_server *th_server_start(const char *const *extra_args)
+{
+    th_opts o = {0};
+    o.extra_args = extra_args;
+    return th_server_start_opts(&o);
+}
+
+int th_server_wait_exit(th_server *s, int timeout_ms)
+{
+    if (!s->pid) return -1;
+    int64_t deadline = kp_mono_ms() + timeout_ms;
+    while (kp_mono_ms() < deadline) {
+        int status;
+        if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+            s->pid = 0;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        usleep(10000);
+    }
+    return -1;
+}
+
+int th_server_stop(th_server *s)
+{
+    if (!s->pid) return -1;
+    kill(s->pid, SIGTERM);
+    int rc = th_server_wait_exit(s, 60000);
+    if (rc < 0 && s->pid) {
+        kill(s->pid, SIGKILL);
+        th_server_wait_exit(s, 10000);
+        return -1;
+    }
+    return rc;
+}
+
+void th_server_free(th_server **s_p)
+{
+    th_server *s = *s_p;
+    if (!s) return;
+    if (s->pid) th_server_stop(s);
+    if (s->dbname[0]) s_db_drop(s->dbname);
+    if (s->embedded) {
+        /* if kompassd died, its cluster may still run */
+        char data[400];
+        snprintf(data, sizeof data, "%s/pg/data", s->dir);
+        char pg_ctl[600];
+        snprintf(pg_ctl, sizeof pg_ctl, "%s/pg_ctl", KOMPASS_PG_BINDIR);
+        struct stat st;
+        if (stat(data, &st) == 0 && getuid() == 0) {
+            char cmd[3000];
+            snprintf(cmd, sizeof cmd,
+                     "runuser -u \\#%d -- %s -D %s status >/dev/null 2>&1 && runuser -u \\#%d -- "
+                     "%s -D %s -m immediate stop >/dev/null 2>&1",
+                     (int)st.st_uid, pg_ctl, data, (int)st.st_uid, pg_ctl, data);
+            (void)!system(cmd);
+        } else if (stat(data, &st) == 0) {
+            char cmd[3000];
+            snprintf(cmd, sizeof cmd, "%s -D %s -m immediate stop >/dev/null 2>&1", pg_ctl, data);
+            (void)!system(cmd);
+        }
+    }
+    const char *rm[] = {"/bin/rm", "-rf", s->dir, NULL};
+    if (strncmp(s->dir, "/tmp/kompass-test-", 18) == 0) th_run(rm, NULL, NULL, NULL, 30000);
+    free(s);
+    *s_p = NULL;
+}
+
+char *th_server_log(const th_server *s)
+{
+    char *t = kp_read_file(s->log, 64 * 1024 * 1024, NULL);
+    return t ? t : strdup("(no log)");
+}
+
+void *th_dealer(th_server *s)
+{
+    void *sock = zmq_socket(th_zctx(), ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    cr_assert_eq(zmq_connect(sock, s->listen), 0);
+    return sock;
+}
+
+static kp_response *s_wait(void *sock, kp_arena *arena, int timeout_ms)
+{
+    zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll(&it, 1, timeout_ms) <= 0) return NULL;
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, sock, 0) < 0) return NULL;
+    cr_assert(!zmq_msg_more(&m), "reply has more than one frame");
+    kp_response *r = NULL;
+    const char *e;
+    kp_wire_decode_response(arena, zmq_msg_data(&m), zmq_msg_size(&m), &r, &e);
+    zmq_msg_close(&m);
+    cr_assert(r, "reply is not a kompass.v1.Response");
+    return r;
+}
+
+kp_response *th_call_raw(void *sock, kp_arena *arena, const void *data, size_t len, int timeout_ms)
+{
+    cr_assert(zmq_send(sock, data, len, 0) >= 0);
+    return s_wait(sock, arena, timeout_ms);
+}
+
+kp_response *th_call(void *sock, kp_arena *arena, kp_request *req, int timeout_ms)
+{
+    if (!req->request_id || !*req->request_id) {
+        char id[33];
+        kp_random_id(id);
+        req->request_id = kp_arena_strdup(arena, id);
+    }
+    if (!req->protocol_version) req->protocol_version = KP_PROTOCOL_VERSION;
+    size_t len;
+    void *frame = kp_wire_encode_request(arena, req, &len);
+    return th_call_raw(sock, arena, frame, len, timeout_ms);
+}

@@ -1,0 +1,101 @@
+/*  harness: real servers for integration tests.
+ *
+ *  Nothing is mocked. A PostgreSQL cluster for the whole test run is started
+ *  by the ctest fixture (tests/pgfixture.c, directory in $KOMPASS_TEST_PGDIR);
+ *  each test gets its own fresh database in it and its own kompassd process
+ *  on free loopback ports, and talks to it either through the real `kompass`
+ *  CLI (th_cli) or over the raw protocol (th_call, th_dealer).
+ *
+ *  Usage in a test:
+ *      th_server *s = th_server_start(NULL);
+ *      char *out;
+ *      cr_assert_eq(th_cli(s, &out, NULL, "ping", NULL), 0);
+ *      th_server_stop(s);
+ */
+#ifndef KP_HARNESS_H
+#define KP_HARNESS_H
+
+#include <sys/types.h>
+
+#include "arena.h"
+#include "wire.h"
+
+typedef struct th_server {
+    char dir[256];       /* the server's temporary data dir (and the CLI's config home) */
+    char dbname[64];     /* its database in the shared cluster ("" when embedded) */
+    char conninfo[1024]; /* libpq string for that database */
+    char listen[256];    /* bound endpoints, from kompassd.endpoints */
+    char publish[256];
+    char log[300]; /* kompassd's stderr */
+    pid_t pid;     /* 0 once stopped */
+    int embedded;  /* started without --db */
+} th_server;
+
+/* Options for th_server_start_opts. */
+typedef struct {
+    const char *data_dir;          /* reuse this data dir (else a new temp dir) */
+    const char *dbname;            /* reuse this database (else a new one) */
+    int embedded;                  /* no --db: kompassd's own cluster in DATA-DIR/pg */
+    int workers;                   /* 0: default */
+    const char *const *extra_args; /* more kompassd arguments, NULL-terminated */
+    int expect_fail;               /* don't wait for readiness; th_server_wait_exit tells */
+} th_opts;
+
+/* Creates a new, empty database in the shared cluster; name and libpq string
+ * into the out buffers. Asserts on failure. */
+void th_db_create(char *dbname, size_t nlen, char *conninfo, size_t clen);
+
+/* The libpq string for dbname in the shared cluster, as its superuser. */
+void th_db_conninfo(const char *dbname, char *out, size_t len);
+
+/* Starts kompassd on a new database and waits until it is ready. */
+th_server *th_server_start(const char *const *extra_args);
+th_server *th_server_start_opts(const th_opts *opts);
+
+/* SIGTERM, wait for exit; returns kompassd's exit status (or 128+signal).
+ * Frees nothing: see th_server_free. */
+int th_server_stop(th_server *s);
+
+/* Waits up to timeout_ms for kompassd to exit; its exit status or -1. */
+int th_server_wait_exit(th_server *s, int timeout_ms);
+
+/* Stops (if running), drops its database, removes its dir, frees. */
+void th_server_free(th_server **s_p);
+
+/* kompassd's log so far (malloc'd). */
+char *th_server_log(const th_server *s);
+
+/* Runs `kompass --server <s> ARGS...` (NULL-terminated) with the server's dir
+ * as config home; returns its exit code. *out and *err (if not NULL) get
+ * stdout and stderr (malloc'd). stdin_text, when set via th_cli_input, is fed
+ * to the command's standard input. */
+int th_cli(th_server *s, char **out, char **err, const char *arg, ...);
+
+/* Like th_cli, with text on standard input and an explicit config home. */
+int th_cli_full(th_server *s, const char *config_home, const char *input, char **out, char **err,
+                const char *const *args);
+
+/* Runs a program (argv NULL-terminated), capturing output; its exit code. */
+int th_run(const char *const *argv, const char *input, char **out, char **err, int timeout_ms);
+
+/* A DEALER socket connected to the server's request endpoint. */
+void *th_dealer(th_server *s);
+
+/* Sends req over sock and waits (timeout_ms) for the response; NULL on
+ * timeout. Fills request_id and protocol_version unless already set. */
+kp_response *th_call(void *sock, kp_arena *arena, kp_request *req, int timeout_ms);
+
+/* Sends raw bytes as one frame and waits for a response; NULL on timeout. */
+kp_response *th_call_raw(void *sock, kp_arena *arena, const void *data, size_t len, int timeout_ms);
+
+/* Runs one SQL statement on the server's database; the first column of the
+ * first row (malloc'd), or NULL. Asserts the statement succeeded. */
+char *th_sql(th_server *s, const char *sql);
+
+/* The shared ZeroMQ context of the test process. */
+void *th_zctx(void);
+
+/* The path of a built program: "kompassd", "kompass". */
+const char *th_bin(const char *name);
+
+#endif
