@@ -28,6 +28,13 @@ typedef struct kp_req {
     const char *peer_addr;        /* client address as the transport saw it */
     const char *peer_key;         /* client's CURVE public key (Z85), "" if none */
     const kp_server_info *server; /* facts about this process */
+
+    /* Who is asking, filled by the session check before the handler runs
+     * (user_id 0: no session, for RPCs that need none). */
+    int64_t user_id;
+    const char *login;     /* "ewa" */
+    const char *full_name; /* "Ewa Luvö", printed on signatures */
+    const char *role;      /* global role: "admin", "evaluator", "observer" */
 } kp_req;
 
 /* Sets resp's status and error sentence; returns status, so a handler can
