@@ -78,7 +78,7 @@ static const char *s_month(int month)
 /* Made up for rendering: the seed's average and Västerås 2014 values are in
  * its radar chart only as a picture. */
 static const int64_t s_average[8] = {7140, 7490, 6320, 6680, 6250, 7010, 5860, 7230};
-static const int64_t s_previous[8] = {8000, 8400, 7400, 7200, 7000, 7600, 6900, 8100};
+static const int64_t s_previous[8] = {7400, 8000, 7000, 6900, 6400, 7200, 6600, 7900};
 
 kp_report *rf_vasteras(kp_arena *a, rf_options opt)
 {
