@@ -216,3 +216,11 @@ kp_report_question *rf_questions(kp_report_area *area)
 {
     return (kp_report_question *)area->questions;
 }
+
+size_t rf_count(const char *haystack, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = haystack; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}

@@ -34,6 +34,9 @@ kp_report *rf_vasteras(kp_arena *a, rf_options opt);
  * Every field is set, so that tests can overwrite any of them. */
 kp_report *rf_small(kp_arena *a);
 
+/* How often needle occurs in haystack (not overlapping). */
+size_t rf_count(const char *haystack, const char *needle);
+
 /* The areas of r, writable (they are the fixture's own, in the arena). */
 kp_report_area *rf_areas(kp_report *r);
 

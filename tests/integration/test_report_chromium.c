@@ -153,14 +153,6 @@ static json_t *s_tool(const char *tool, const char *file)
     return doc;
 }
 
-static size_t s_count(const char *haystack, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = haystack; (p = strstr(p, needle)); p += strlen(needle))
-        n++;
-    return n;
-}
-
 /* The text of a PDF page without white space (the extractor cannot know
  * where a layout put spaces between runs of glyphs). */
 static const char *s_page_text(json_t *pages, size_t i)
@@ -174,17 +166,29 @@ static const char *s_page_text(json_t *pages, size_t i)
     return squeezed;
 }
 
+/* Renders r to DIR/name.html, has Chromium print it to DIR/name.pdf and
+ * returns the PDF's pages as pdf_text.py reads them; *doc holds them (the
+ * caller's reference). */
+static json_t *s_print(const kp_report *r, const char *name, json_t **doc)
+{
+    const char *html = s_write_html(r, kp_arena_printf(a, "%s.html", name));
+    const char *pdf = kp_arena_printf(a, "%s/%s.pdf", s_dir, name);
+    s_chromium_run(html, "--print-to-pdf", pdf);
+    *doc = s_tool("pdf_text.py", pdf);
+    return json_object_get(*doc, "pages");
+}
+
 Test(chromium, screenshot_shows_the_report_with_its_radar_chart)
 {
     kp_report *r = rf_vasteras(a, (rf_options){.comparisons = true});
     const char *html_path = s_write_html(r, "vasteras-2017.html");
     const char *html = s_read(html_path);
     /* the radar: 8 axes and the three series, each with its legend entry */
-    cr_assert_eq(s_count(html, "class=\"radar-axis\""), 8);
-    cr_assert_eq(s_count(html, "class=\"series-current\""), 1);
-    cr_assert_eq(s_count(html, "class=\"series-average\""), 1);
-    cr_assert_eq(s_count(html, "class=\"series-previous\""), 1);
-    cr_assert_eq(s_count(html, "class=\"legend-"), 3);
+    cr_assert_eq(rf_count(html, "class=\"radar-axis\""), 8);
+    cr_assert_eq(rf_count(html, "class=\"series-current\""), 1);
+    cr_assert_eq(rf_count(html, "class=\"series-average\""), 1);
+    cr_assert_eq(rf_count(html, "class=\"series-previous\""), 1);
+    cr_assert_eq(rf_count(html, "class=\"legend-"), 3);
 
     const char *png = kp_arena_printf(a, "%s/vasteras-2017.png", s_dir);
     s_chromium_run(html_path, "--screenshot", png);
@@ -206,11 +210,8 @@ Test(chromium, screenshot_shows_the_report_with_its_radar_chart)
 Test(chromium, print_is_a4_with_a_page_per_area_and_draft_on_every_page)
 {
     kp_report *r = rf_vasteras(a, (rf_options){.comparisons = true});
-    const char *html_path = s_write_html(r, "vasteras-2017-utkast.html");
-    const char *pdf = kp_arena_printf(a, "%s/vasteras-2017-utkast.pdf", s_dir);
-    s_chromium_run(html_path, "--print-to-pdf", pdf);
-    json_t *doc = s_tool("pdf_text.py", pdf);
-    json_t *pages = json_object_get(doc, "pages");
+    json_t *doc;
+    json_t *pages = s_print(r, "vasteras-2017-utkast", &doc);
     size_t n = json_array_size(pages);
     /* cover, contents, summary, comparison, 8 areas, overview, signatures */
     cr_assert_geq(n, 14, "%zu pages", n);
@@ -236,11 +237,8 @@ Test(chromium, print_is_a4_with_a_page_per_area_and_draft_on_every_page)
 Test(chromium, signed_print_has_no_draft_marking)
 {
     kp_report *r = rf_vasteras(a, (rf_options){.comparisons = true, .is_signed = true});
-    const char *html_path = s_write_html(r, "vasteras-2017-signerad.html");
-    const char *pdf = kp_arena_printf(a, "%s/vasteras-2017-signerad.pdf", s_dir);
-    s_chromium_run(html_path, "--print-to-pdf", pdf);
-    json_t *doc = s_tool("pdf_text.py", pdf);
-    json_t *pages = json_object_get(doc, "pages");
+    json_t *doc;
+    json_t *pages = s_print(r, "vasteras-2017-signerad", &doc);
     size_t n = json_array_size(pages);
     cr_assert_geq(n, 14);
     for (size_t i = 0; i < n; i++)

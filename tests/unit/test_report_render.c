@@ -40,14 +40,6 @@ static const char *s_render(render_fn fn, const kp_report *r)
     return copy;
 }
 
-static size_t s_count(const char *haystack, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = haystack; (p = strstr(p, needle)); p += strlen(needle))
-        n++;
-    return n;
-}
-
 #define HOSTILE      "<script>alert('x')</script> & \"q\""
 #define HOSTILE_HTML "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
 
@@ -121,13 +113,13 @@ Test(report_html, has_the_shape_of_the_published_analysis)
         p = q + strlen(in_order[i]);
     }
     /* one detail page and one overview table per area, a bar per area */
-    cr_assert_eq(s_count(html, "<section class=\"page area\""), 8);
-    cr_assert_eq(s_count(html, "<table class=\"scores\">"), 8);
-    cr_assert_eq(s_count(html, "<rect class=\"bar\""), 8);
+    cr_assert_eq(rf_count(html, "<section class=\"page area\""), 8);
+    cr_assert_eq(rf_count(html, "<table class=\"scores\">"), 8);
+    cr_assert_eq(rf_count(html, "<rect class=\"bar\""), 8);
     /* every question's row, e.g. 4.2: 8 of 10, 82%, exact 8,2 in its title */
     cr_assert(strstr(html, "title=\"Exakt: 8,2 poäng\">8</td><td class=\"n\">10</td>"
                            "<td class=\"n\">82%</td>"));
-    cr_assert_eq(s_count(html, "<tr><td><span class=\"code\">"), 45);
+    cr_assert_eq(rf_count(html, "<tr><td><span class=\"code\">"), 45);
     cr_assert(strstr(html, "<th>Totalt</th><td class=\"n\">616</td><td class=\"n\">800</td>"
                            "<td class=\"n\">77%</td>"));
     /* the texts of the published report are there */
@@ -139,19 +131,19 @@ Test(report_html, radar_has_an_axis_per_area_and_three_series)
 {
     kp_report *r = rf_vasteras(a, (rf_options){.comparisons = true});
     const char *html = s_render(kp_report_render_html, r);
-    cr_assert_eq(s_count(html, "class=\"radar-axis\""), 8);
-    cr_assert_eq(s_count(html, "class=\"radar-ring\""), 5);
-    cr_assert_eq(s_count(html, "class=\"series-current\""), 1);
-    cr_assert_eq(s_count(html, "class=\"series-average\""), 1);
-    cr_assert_eq(s_count(html, "class=\"series-previous\""), 1);
-    cr_assert_eq(s_count(html, "class=\"legend-"), 3);
+    cr_assert_eq(rf_count(html, "class=\"radar-axis\""), 8);
+    cr_assert_eq(rf_count(html, "class=\"radar-ring\""), 5);
+    cr_assert_eq(rf_count(html, "class=\"series-current\""), 1);
+    cr_assert_eq(rf_count(html, "class=\"series-average\""), 1);
+    cr_assert_eq(rf_count(html, "class=\"series-previous\""), 1);
+    cr_assert_eq(rf_count(html, "class=\"legend-"), 3);
     cr_assert(strstr(html, "class=\"legend-previous\""));
     cr_assert(strstr(html, ">Västerås 2014</text>"));
 
     kp_report *plain = rf_vasteras(a, (rf_options){0});
     html = s_render(kp_report_render_html, plain);
-    cr_assert_eq(s_count(html, "class=\"radar-axis\""), 8);
-    cr_assert_eq(s_count(html, "class=\"series-current\""), 1);
+    cr_assert_eq(rf_count(html, "class=\"radar-axis\""), 8);
+    cr_assert_eq(rf_count(html, "class=\"series-current\""), 1);
     cr_assert_null(strstr(html, "series-average\""), "no average, no series");
     cr_assert_null(strstr(html, "series-previous\""));
 }
@@ -214,10 +206,10 @@ Test(report_html, escapes_every_text)
     cr_assert_null(strstr(html, "<script"), "a text became markup");
     cr_assert_null(strstr(html, "<b>"));
     cr_assert_null(strstr(html, "</style><"), "the style sheet was ended early");
-    cr_assert_eq(s_count(html, "</style>"), 1);
+    cr_assert_eq(rf_count(html, "</style>"), 1);
     /* title, framework, note, label, area title, summary (2 paragraphs),
      * general, items, question, evaluator (3 fields), signature (2) ... */
-    cr_assert_geq(s_count(html, HOSTILE_HTML), 15);
+    cr_assert_geq(rf_count(html, HOSTILE_HTML), 15);
     cr_assert(strstr(html, "<p>" HOSTILE_HTML "</p>\n<p>" HOSTILE_HTML "</p>"));
     cr_assert(strstr(html, "<span class=\"code\">&lt;b&gt;1.1&lt;/b&gt;</span>"));
     /* in the page's margin box, as a CSS string */
