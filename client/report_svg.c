@@ -70,10 +70,11 @@ static size_t s_line_count(const char *text, size_t width, size_t max_lines)
 #define BAR_W       760.0
 #define BAR_X0      300.0 /* where bars start */
 #define BAR_LEN     400.0 /* length of 100 */
-#define BAR_ROW     38.0
+#define BAR_ROW     42.0
 #define BAR_H       22.0
 #define BAR_TOP     8.0
-#define BAR_LABEL_W 38 /* characters per label line */
+#define BAR_LABEL_W 38   /* characters per label line */
+#define BAR_LH      16.0 /* label line height */
 
 void kp_report_svg_bars(FILE *out, kp_arena *a, const kp_report *r)
 {
@@ -108,8 +109,8 @@ void kp_report_svg_bars(FILE *out, kp_arena *a, const kp_report *r)
         double y = BAR_TOP + BAR_ROW * (double)i + (BAR_ROW - BAR_H) / 2.0;
         const char *name = kp_report_sv_area_name(a, area);
         size_t lines = s_line_count(name, BAR_LABEL_W, 2);
-        double ty = y + BAR_H / 2.0 + 4.5 - 7.0 * (double)(lines - 1);
-        s_text_lines(out, BAR_X0 - 10.0, ty, 14.0, "end", "label", name, BAR_LABEL_W, 2);
+        double ty = y + BAR_H / 2.0 + 4.5 - BAR_LH / 2.0 * (double)(lines - 1);
+        s_text_lines(out, BAR_X0 - 10.0, ty, BAR_LH, "end", "label", name, BAR_LABEL_W, 2);
         fputs("<rect class=\"bar\" x=\"", out);
         s_num(out, BAR_X0);
         fputs("\" y=\"", out);
