@@ -66,6 +66,8 @@ static void setup(void)
     }
 }
 
+/* Removes this test's files (unless kept) and its arena. Also before a
+ * skip: cr_skip ends the test without running the suite's fini. */
 static void teardown(void)
 {
     /* as the harness does with its server dirs: only what this test made */
@@ -104,9 +106,11 @@ static const char *s_read(const char *path)
 static void s_chromium_run(const char *html, const char *output_option, const char *output)
 {
     const char *chromium = s_chromium();
-    if (!chromium)
+    if (!chromium) {
+        teardown();
         cr_skip("chromium is not installed (deploy/install-deps installs it; or set "
                 "KOMPASS_CHROMIUM)");
+    }
     const char *profile = kp_arena_printf(a, "%s/profile-%s", s_dir, strrchr(output, '/') + 1);
     const char *argv[] = {chromium,
                           "--headless",
