@@ -1,6 +1,7 @@
 /*  kompass: the Kompass command-line client.
  *
- *  kompass [--server ENDPOINT] [--json] [--timeout SECONDS] COMMAND [ARGS]
+ *  kompass [--server ENDPOINT] [--server-key KEY] [--insecure] [--json]
+ *          [--timeout SECONDS] COMMAND [ARGS]
  *
  *  Global options come before the command; everything after it belongs to
  *  the command. Exit codes: README.md, "Exit codes".
@@ -26,13 +27,17 @@ const kp_command kp_commands[] = {
 };
 
 static const char s_usage[] =
-    "usage: kompass [--server ENDPOINT] [--json] [--timeout SECONDS] COMMAND [ARGS]\n"
+    "usage: kompass [--server ENDPOINT] [--server-key KEY] [--insecure] [--json]\n"
+    "               [--timeout SECONDS] COMMAND [ARGS]\n"
     "\n"
     "The Kompass client: KommunKompassen evaluations, together.\n"
     "\n"
-    "Global options (also KOMPASS_SERVER, KOMPASS_TIMEOUT, and\n"
-    "$XDG_CONFIG_HOME/kompass/config with lines `server = ...`, `timeout = ...`):\n"
+    "Global options (also KOMPASS_SERVER, KOMPASS_SERVER_KEY, KOMPASS_TIMEOUT, and\n"
+    "$XDG_CONFIG_HOME/kompass/config with lines `server = ...`, `server_key = ...`,\n"
+    "`timeout = ...`):\n"
     "  --server ENDPOINT   kompassd's request endpoint (default tcp://127.0.0.1:5555)\n"
+    "  --server-key KEY    kompassd's CURVE public key (`kompassd --print-public-key`)\n"
+    "  --insecure          plain text instead of CURVE (loopback and ipc:// only)\n"
     "  --timeout SECONDS   how long to wait for an answer (default 5)\n"
     "  --json              print one JSON document on stdout, for scripts\n"
     "\n"

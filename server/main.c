@@ -1,11 +1,12 @@
 /*  kompassd: the Kompass server.
  *
  *  Start-up, in order: settings; the data directory and its lock (one
- *  kompassd per data dir); the database (embedded cluster or --db) and its
- *  migrations; the sockets; the workers; the endpoints file that says we are
- *  ready. Shutdown reverses it. Threads: this one runs the broker; each
- *  worker has its own; SIGINT/SIGTERM arrive through a signalfd, blocked in
- *  every thread, so no handler runs asynchronously anywhere.
+ *  kompassd per data dir); the CURVE key pair (made on first start); the
+ *  database (embedded cluster or --db) and its migrations; the first
+ *  administrator if there is none; the ZAP handler, then the sockets; the
+ *  workers; the endpoints file that says we are ready. Shutdown reverses it. Threads: this one runs
+ * the broker; each worker has its own; SIGINT/SIGTERM arrive through a signalfd, blocked in every
+ * thread, so no handler runs asynchronously anywhere.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,11 +24,13 @@
 
 #include "broker.h"
 #include "config.h"
+#include "keys.h"
 #include "log.h"
 #include "migrate.h"
 #include "pgcluster.h"
 #include "util.h"
 #include "worker.h"
+#include "zap.h"
 
 #define EMBEDDED_DB "kompass"
 
@@ -122,10 +125,27 @@ int main(int argc, char **argv)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    kp_server_keys keys = {{0}, {0}};
+    if (cfg.print_public_key) {
+        /* Needs no database and no lock: the key files have their own. */
+        if (kp_mkdir_p(cfg.data_dir, 0755) != 0) {
+            fprintf(stderr, "kompassd: cannot create data dir %s: %s\n", cfg.data_dir,
+                    strerror(errno));
+            return 1;
+        }
+        if (kp_keys_load(cfg.data_dir, &keys, NULL, err, sizeof err) != 0) {
+            fprintf(stderr, "kompassd: %s\n", err);
+            return 1;
+        }
+        printf("%s\n", keys.public_key);
+        kp_keys_wipe(&keys);
+        return 0;
+    }
 
     int exit_code = 1, lock_fd = -1, pg_started = 0, n_threads = 0;
     kp_pgcluster pg;
     void *zctx = NULL;
+    kp_zap *zap = NULL;
     kp_broker *broker = NULL;
     pthread_t threads[256];
     kp_worker_args wargs[256];
@@ -136,6 +156,21 @@ int main(int argc, char **argv)
         return 1;
     }
     if (s_lock_data_dir(cfg.data_dir, &lock_fd) != 0) return 1;
+
+    /* ---------------------------------------------------------- keys */
+    if (cfg.insecure) {
+        kp_warn("kompassd", "--insecure: no CURVE, requests and updates travel in plain text "
+                            "(loopback and ipc only)");
+    } else {
+        int created = 0;
+        if (kp_keys_load(cfg.data_dir, &keys, &created, err, sizeof err) != 0) {
+            kp_error("kompassd", "%s", err);
+            close(lock_fd);
+            return 1;
+        }
+        kp_info("kompassd", "%s CURVE key pair in %s/curve; public key %s",
+                created ? "made a new" : "using the", cfg.data_dir, keys.public_key);
+    }
 
     /* ---------------------------------------------------------- database */
     if (cfg.db[0]) {
@@ -189,7 +224,15 @@ int main(int argc, char **argv)
     int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 
     zctx = zmq_ctx_new();
-    broker = kp_broker_new(zctx, &cfg, err, sizeof err);
+    if (!cfg.insecure) {
+        /* Before any CURVE socket: without a handler libzmq lets anyone in. */
+        zap = kp_zap_start(zctx, err, sizeof err);
+        if (!zap) {
+            kp_error("kompassd", "%s", err);
+            goto out;
+        }
+    }
+    broker = kp_broker_new(zctx, &cfg, cfg.insecure ? NULL : &keys, err, sizeof err);
     if (!broker) {
         kp_error("kompassd", "%s", err);
         goto out;
@@ -226,7 +269,9 @@ out:
     for (int i = 0; i < n_threads; i++)
         pthread_join(threads[i], NULL);
     kp_broker_destroy(&broker);
+    kp_zap_destroy(&zap);
     if (zctx) zmq_ctx_term(zctx);
+    if (!cfg.insecure) kp_keys_wipe(&keys);
     {
         char path[1100];
         snprintf(path, sizeof path, "%s/kompassd.endpoints", cfg.data_dir);

@@ -188,6 +188,7 @@ int th_cli_full(th_server *s, const char *config_home, const char *input, char *
     if (s) {
         argv[n++] = "--server";
         argv[n++] = s->listen;
+        if (s->insecure) argv[n++] = "--insecure";
     }
     for (int i = 0; args[i] && n < 63; i++)
         argv[n++] = args[i];
@@ -195,7 +196,12 @@ int th_cli_full(th_server *s, const char *config_home, const char *input, char *
     char *old = getenv("XDG_CONFIG_HOME") ? strdup(getenv("XDG_CONFIG_HOME")) : NULL;
     setenv("XDG_CONFIG_HOME", config_home ? config_home : (s ? s->dir : "/nonexistent"), 1);
     unsetenv("KOMPASS_SERVER");
+    if (s && !s->insecure)
+        setenv("KOMPASS_SERVER_KEY", s->server_key, 1);
+    else
+        unsetenv("KOMPASS_SERVER_KEY");
     int rc = th_run(argv, input, out, err, 60000);
+    unsetenv("KOMPASS_SERVER_KEY");
     if (old) {
         setenv("XDG_CONFIG_HOME", old, 1);
         free(old);
@@ -233,7 +239,16 @@ static int s_read_endpoints(th_server *s)
         sscanf(p, "publish=%255s", s->publish);
     }
     free(text);
-    return ok && l && p ? 0 : -1;
+    if (!(ok && l && p)) return -1;
+    if (s->insecure) return 0;
+    snprintf(path, sizeof path, "%s/curve/server.pub", s->dir);
+    char *key = kp_read_file(path, 4096, NULL);
+    cr_assert(key, "kompassd is ready but %s cannot be read: %s", path, strerror(errno));
+    kp_trim(key);
+    cr_assert(kp_curve_key_valid(key), "%s does not hold a CURVE key: '%s'", path, key);
+    kp_strlcpy(s->server_key, key, sizeof s->server_key);
+    free(key);
+    return 0;
 }
 
 th_server *th_server_start_opts(const th_opts *o)
@@ -247,6 +262,7 @@ th_server *th_server_start_opts(const th_opts *o)
         chmod(s->dir, 0755); /* the embedded cluster's user must get through */
     }
     s->embedded = o->embedded;
+    s->insecure = o->insecure;
     if (!o->embedded) {
         if (o->dbname) {
             kp_strlcpy(s->dbname, o->dbname, sizeof s->dbname);
@@ -276,6 +292,7 @@ th_server *th_server_start_opts(const th_opts *o)
     argv[n++] = "tcp://127.0.0.1:*";
     argv[n++] = "--log-level";
     argv[n++] = "debug";
+    if (o->insecure) argv[n++] = "--insecure";
     if (o->workers) {
         snprintf(workers, sizeof workers, "%d", o->workers);
         argv[n++] = "--workers";
@@ -386,13 +403,35 @@ char *th_server_log(const th_server *s)
     return t ? t : strdup("(no log)");
 }
 
-void *th_dealer(th_server *s)
+void th_curve_client(th_server *s, void *sock, char *public_key)
+{
+    char pub[KP_CURVE_KEY_LEN + 1], sec[KP_CURVE_KEY_LEN + 1];
+    cr_assert(!s->insecure, "th_curve_client: this server runs without CURVE");
+    cr_assert_eq(zmq_curve_keypair(pub, sec), 0);
+    cr_assert_eq(zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, s->server_key, KP_CURVE_KEY_LEN), 0);
+    cr_assert_eq(zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, pub, KP_CURVE_KEY_LEN), 0);
+    cr_assert_eq(zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec, KP_CURVE_KEY_LEN), 0);
+    if (public_key) kp_strlcpy(public_key, pub, KP_CURVE_KEY_LEN + 1);
+}
+
+static void *s_dealer(th_server *s, int curve)
 {
     void *sock = zmq_socket(th_zctx(), ZMQ_DEALER);
     int linger = 0;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (curve) th_curve_client(s, sock, NULL);
     cr_assert_eq(zmq_connect(sock, s->listen), 0);
     return sock;
+}
+
+void *th_dealer(th_server *s)
+{
+    return s_dealer(s, !s->insecure);
+}
+
+void *th_dealer_plain(th_server *s)
+{
+    return s_dealer(s, 0);
 }
 
 static kp_response *s_wait(void *sock, kp_arena *arena, int timeout_ms)

@@ -6,6 +6,11 @@
  *  on free loopback ports, and talks to it either through the real `kompass`
  *  CLI (th_cli) or over the raw protocol (th_call, th_dealer).
  *
+ *  Servers use CURVE as in production: the harness reads the public key the
+ *  server made in DATA-DIR/curve/server.pub and gives it to the CLI
+ *  (KOMPASS_SERVER_KEY) and to raw sockets (th_dealer). th_opts.insecure
+ *  starts a plain-text server instead.
+ *
  *  Usage in a test:
  *      th_server *s = th_server_start(NULL);
  *      char *out;
@@ -18,6 +23,7 @@
 #include <sys/types.h>
 
 #include "arena.h"
+#include "curve.h"
 #include "wire.h"
 
 typedef struct th_server {
@@ -26,9 +32,11 @@ typedef struct th_server {
     char conninfo[1024]; /* libpq string for that database */
     char listen[256];    /* bound endpoints, from kompassd.endpoints */
     char publish[256];
-    char log[300]; /* kompassd's stderr */
-    pid_t pid;     /* 0 once stopped */
-    int embedded;  /* started without --db */
+    char log[300];                         /* kompassd's stderr */
+    pid_t pid;                             /* 0 once stopped */
+    int embedded;                          /* started without --db */
+    int insecure;                          /* started with --insecure (no CURVE) */
+    char server_key[KP_CURVE_KEY_LEN + 1]; /* its CURVE public key, "" when insecure */
 } th_server;
 
 /* Options for th_server_start_opts. */
@@ -39,6 +47,7 @@ typedef struct {
     int workers;                   /* 0: default */
     const char *const *extra_args; /* more kompassd arguments, NULL-terminated */
     int expect_fail;               /* don't wait for readiness; th_server_wait_exit tells */
+    int insecure;                  /* --insecure: plain text, no CURVE */
 } th_opts;
 
 /* Creates a new, empty database in the shared cluster; name and libpq string
@@ -78,8 +87,16 @@ int th_cli_full(th_server *s, const char *config_home, const char *input, char *
 /* Runs a program (argv NULL-terminated), capturing output; its exit code. */
 int th_run(const char *const *argv, const char *input, char **out, char **err, int timeout_ms);
 
-/* A DEALER socket connected to the server's request endpoint. */
+/* A DEALER socket connected to the server's request endpoint, as a CURVE
+ * client with the server's key (plain when the server is insecure). */
 void *th_dealer(th_server *s);
+
+/* A DEALER socket connected without CURVE, whatever the server runs. */
+void *th_dealer_plain(th_server *s);
+
+/* Makes sock a CURVE client of s with a fresh key pair (before connecting);
+ * the pair's public key into public_key when not NULL. */
+void th_curve_client(th_server *s, void *sock, char *public_key);
 
 /* Sends req over sock and waits (timeout_ms) for the response; NULL on
  * timeout. Fills request_id and protocol_version unless already set. */
