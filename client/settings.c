@@ -68,8 +68,7 @@ int kp_settings_load(kp_settings *s, char *err, size_t errlen)
         int lineno = 0, rc = 0;
         while (rc == 0 && fgets(line, sizeof line, f)) {
             lineno++;
-            char *hash = strchr(line, '#');
-            if (hash) *hash = '\0';
+            kp_strip_comment(line);
             kp_trim(line);
             if (!*line) continue;
             char where[1200];

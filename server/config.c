@@ -156,8 +156,7 @@ static int s_load_file(kp_config *cfg, char *err, size_t errlen)
     int lineno = 0, rc = 0;
     while (rc == 0 && fgets(line, sizeof line, f)) {
         lineno++;
-        char *hash = strchr(line, '#');
-        if (hash) *hash = '\0';
+        kp_strip_comment(line);
         kp_trim(line);
         if (!*line) continue;
         char where[1200];

@@ -22,8 +22,11 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "bootstrap.h"
 #include "broker.h"
 #include "config.h"
+#include "db.h"
+#include "dispatch.h"
 #include "keys.h"
 #include "log.h"
 #include "migrate.h"
@@ -126,6 +129,20 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     kp_server_keys keys = {{0}, {0}};
+    if (kp_dispatch_verify(err, sizeof err) != 0) {
+        kp_error("kompassd", "the RPC tables are inconsistent: %s", err);
+        return 1;
+    }
+    /* Read once and taken out of the environment, which the embedded
+     * PostgreSQL would otherwise inherit. */
+    static char admin_password[1100];
+    const char *ap = getenv("KOMPASS_ADMIN_PASSWORD");
+    if (ap && strlen(ap) >= sizeof admin_password) {
+        fprintf(stderr, "kompassd: KOMPASS_ADMIN_PASSWORD is longer than 1024 bytes\n");
+        return 2;
+    }
+    if (ap) kp_strlcpy(admin_password, ap, sizeof admin_password);
+    unsetenv("KOMPASS_ADMIN_PASSWORD");
     if (cfg.print_public_key) {
         /* Needs no database and no lock: the key files have their own. */
         if (kp_mkdir_p(cfg.data_dir, 0755) != 0) {
@@ -214,6 +231,22 @@ int main(int argc, char **argv)
         kp_info("kompassd", "schema current at %s (%d applied now)",
                 kp_migrate_latest(kp_migrations), applied);
     }
+    {
+        kp_db *db = kp_db_new(conninfo);
+        int rc = kp_db_ensure(db);
+        if (rc == KP_OK)
+            rc = kp_bootstrap_admin(db, cfg.data_dir, admin_password, err, sizeof err) == 0
+                     ? KP_OK
+                     : KP_INTERNAL;
+        else
+            snprintf(err, sizeof err, "cannot connect to the database: %s", kp_db_error(db));
+        kp_db_destroy(&db);
+        sodium_memzero(admin_password, sizeof admin_password);
+        if (rc != KP_OK) {
+            kp_error("kompassd", "%s", err);
+            goto out;
+        }
+    }
 
     /* ---------------------------------------------------------- sockets */
     sigset_t sigs;
@@ -242,7 +275,7 @@ int main(int argc, char **argv)
     gethostname(host, sizeof host - 1);
     char instance[200];
     snprintf(instance, sizeof instance, "%s:%d", host, (int)getpid());
-    kp_server_info info = {instance, kp_now_us()};
+    kp_server_info info = {instance, kp_now_us(), cfg.session_idle, cfg.session_max};
 
     for (int i = 0; i < cfg.workers; i++) {
         wargs[i] = (kp_worker_args){zctx, kp_broker_backend_endpoint(broker), conninfo, &info, i};

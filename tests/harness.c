@@ -310,6 +310,11 @@ th_server *th_server_start_opts(const th_opts *o)
         dup2(fd, 1);
         int null = open("/dev/null", O_RDONLY);
         dup2(null, 0);
+        const char *ap = o->admin_password ? o->admin_password : TH_ADMIN_PASSWORD;
+        if (*ap)
+            setenv("KOMPASS_ADMIN_PASSWORD", ap, 1);
+        else
+            unsetenv("KOMPASS_ADMIN_PASSWORD");
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }

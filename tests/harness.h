@@ -48,7 +48,12 @@ typedef struct {
     const char *const *extra_args; /* more kompassd arguments, NULL-terminated */
     int expect_fail;               /* don't wait for readiness; th_server_wait_exit tells */
     int insecure;                  /* --insecure: plain text, no CURVE */
+    const char *admin_password;    /* KOMPASS_ADMIN_PASSWORD (NULL: TH_ADMIN_PASSWORD;
+                                      "": unset, kompassd generates one) */
 } th_opts;
+
+/* The first administrator's password in test servers. */
+#define TH_ADMIN_PASSWORD "test-admin-password-4711"
 
 /* Creates a new, empty database in the shared cluster; name and libpq string
  * into the out buffers. Asserts on failure. */

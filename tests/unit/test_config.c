@@ -148,3 +148,13 @@ Test(config, security_errors_name_the_problem)
     cr_assert(strstr(err, "insecure must be true or false"), "%s", err);
     unsetenv("KOMPASS_INSECURE");
 }
+
+Test(config, a_hash_inside_a_value_is_not_a_comment)
+{
+    write_conf("# a comment line\ndb = host=/x password=a#b   # trailing comment\n");
+    char *argv[] = {"kompassd", "--data-dir", dir, NULL};
+    kp_config c;
+    char err[256];
+    cr_assert_eq(kp_config_load(&c, 3, argv, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(c.db, "host=/x password=a#b");
+}
