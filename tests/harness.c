@@ -118,6 +118,7 @@ int th_run(const char *const *argv, const char *input, char **out, char **err, i
     pid_t pid = fork();
     cr_assert(pid >= 0);
     if (pid == 0) {
+        setsid(); /* no controlling terminal: a password prompt cannot block a test */
         dup2(pin[0], 0);
         dup2(pout[1], 1);
         dup2(perr[1], 2);
@@ -222,6 +223,105 @@ int th_cli(th_server *s, char **out, char **err, const char *arg, ...)
     va_end(ap);
     args[n] = NULL;
     return th_cli_full(s, NULL, NULL, out, err, args);
+}
+
+int th_cli_as(th_server *s, const char *home, const char *input, char **out, char **err,
+              const char *arg, ...)
+{
+    const char *args[60];
+    int n = 0;
+    va_list ap;
+    va_start(ap, arg);
+    for (const char *a = arg; a && n < 59; a = va_arg(ap, const char *))
+        args[n++] = a;
+    va_end(ap);
+    args[n] = NULL;
+    return th_cli_full(s, home, input, out, err, args);
+}
+
+void th_home(th_server *s, const char *name, char *out, size_t len)
+{
+    snprintf(out, len, "%s/home-%s", s->dir, name);
+    cr_assert_eq(kp_mkdir_p(out, 0700), 0, "%s: %s", out, strerror(errno));
+}
+
+void th_login(th_server *s, const char *home, const char *login, const char *password)
+{
+    char input[1200], *out = NULL, *err = NULL;
+    snprintf(input, sizeof input, "%s\n", password);
+    int rc = th_cli_as(s, home, input, &out, &err, "login", login, "--password-stdin", NULL);
+    cr_assert_eq(rc, 0, "kompass login %s exited %d: %s%s", login, rc, out, err);
+    free(out);
+    free(err);
+}
+
+const char *th_admin(th_server *s)
+{
+    if (!s->admin_home[0]) {
+        th_home(s, "admin", s->admin_home, sizeof s->admin_home);
+        th_login(s, s->admin_home, "admin", TH_ADMIN_PASSWORD);
+    }
+    return s->admin_home;
+}
+
+void th_user_add(th_server *s, const char *login, const char *role, const char *password)
+{
+    char input[1200], name[128], *out = NULL, *err = NULL;
+    snprintf(input, sizeof input, "%s\n", password);
+    snprintf(name, sizeof name, "Test %s", login);
+    int rc = th_cli_as(s, th_admin(s), input, &out, &err, "user", "add", login, "--name", name,
+                       "--org", "Testkommun", "--role", role, "--password-stdin", NULL);
+    cr_assert_eq(rc, 0, "kompass user add %s exited %d: %s%s", login, rc, out, err);
+    free(out);
+    free(err);
+}
+
+const char *th_token(void *sock, kp_arena *arena, const char *login, const char *password)
+{
+    kp_request *req = kp_arena_zalloc(arena, sizeof *req);
+    kompass__v1__request__init(req);
+    Kompass__V1__LoginRequest *in = kp_arena_zalloc(arena, sizeof *in);
+    kompass__v1__login_request__init(in);
+    in->login = kp_arena_strdup(arena, login);
+    in->password = kp_arena_strdup(arena, password);
+    req->body_case = KOMPASS__V1__REQUEST__BODY_LOGIN;
+    req->login = in;
+    kp_response *r = th_call(sock, arena, req, 20000);
+    cr_assert(r, "no answer to login");
+    cr_assert_eq(r->status, KOMPASS__V1__STATUS__OK, "login %s: %s", login, r->error);
+    return r->login->session_token;
+}
+
+char *th_db_fingerprint(th_server *s)
+{
+    PGconn *c = PQconnectdb(s->conninfo);
+    cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+    PGresult *tables = PQexec(c, "SELECT quote_ident(table_name) FROM information_schema.tables "
+                                 "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' "
+                                 "AND table_name NOT IN ('sessions', 'security_log') "
+                                 "ORDER BY table_name");
+    cr_assert_eq(PQresultStatus(tables), PGRES_TUPLES_OK, "%s", PQresultErrorMessage(tables));
+    buf_t b = {0};
+    s_buf_add(&b, "", 0);
+    for (int i = 0; i < PQntuples(tables); i++) {
+        const char *t = PQgetvalue(tables, i, 0);
+        char sql[512];
+        /* table names come from the catalogue, quoted: no input here */
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY "
+                 "x::text)), '') FROM %s x",
+                 t);
+        PGresult *r = PQexec(c, sql);
+        cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s", PQresultErrorMessage(r));
+        s_buf_add(&b, t, strlen(t));
+        s_buf_add(&b, "=", 1);
+        s_buf_add(&b, PQgetvalue(r, 0, 0), strlen(PQgetvalue(r, 0, 0)));
+        s_buf_add(&b, "\n", 1);
+        PQclear(r);
+    }
+    PQclear(tables);
+    PQfinish(c);
+    return b.data;
 }
 
 static int s_read_endpoints(th_server *s)

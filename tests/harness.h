@@ -37,6 +37,7 @@ typedef struct th_server {
     int embedded;                          /* started without --db */
     int insecure;                          /* started with --insecure (no CURVE) */
     char server_key[KP_CURVE_KEY_LEN + 1]; /* its CURVE public key, "" when insecure */
+    char admin_home[300]; /* config home where admin is logged in (th_admin), "" until then */
 } th_server;
 
 /* Options for th_server_start_opts. */
@@ -88,6 +89,36 @@ int th_cli(th_server *s, char **out, char **err, const char *arg, ...);
 /* Like th_cli, with text on standard input and an explicit config home. */
 int th_cli_full(th_server *s, const char *config_home, const char *input, char **out, char **err,
                 const char *const *args);
+
+/* Like th_cli, as the user logged in at config home `home` (see th_home),
+ * with input on standard input (may be NULL). */
+int th_cli_as(th_server *s, const char *home, const char *input, char **out, char **err,
+              const char *arg, ...);
+
+/* ---------------------------------------------------------------- identity
+ * Each user of a test gets a config home of their own, as two people on one
+ * machine would: th_home(s, "ewa", buf) is DATA-DIR/home-ewa. */
+
+/* The config home for name, created (0700), into out. */
+void th_home(th_server *s, const char *name, char *out, size_t len);
+
+/* `kompass login LOGIN --password-stdin` in home; asserts it succeeded. */
+void th_login(th_server *s, const char *home, const char *login, const char *password);
+
+/* A config home where the first administrator is logged in (made once). */
+const char *th_admin(th_server *s);
+
+/* Adds a user with role ("admin", "evaluator", "observer") and password
+ * through `kompass user add` as the administrator; asserts it succeeded. */
+void th_user_add(th_server *s, const char *login, const char *role, const char *password);
+
+/* Logs in over the raw protocol on sock; the session token (in arena).
+ * Asserts the login succeeded. */
+const char *th_token(void *sock, kp_arena *arena, const char *login, const char *password);
+
+/* A fingerprint of every table's contents except the volatile ones
+ * (sessions, security_log), for "nothing was written" checks (malloc'd). */
+char *th_db_fingerprint(th_server *s);
 
 /* Runs a program (argv NULL-terminated), capturing output; its exit code. */
 int th_run(const char *const *argv, const char *input, char **out, char **err, int timeout_ms);
