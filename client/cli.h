@@ -25,9 +25,10 @@
 
 typedef struct kp_cli {
     kp_settings settings;
-    kp_arena *arena;  /* everything of this invocation */
-    kp_conn *conn;    /* created on first call */
-    int session_sent; /* the last call carried a session token */
+    kp_arena *arena;               /* everything of this invocation */
+    kp_conn *conn;                 /* created on first call */
+    int session_sent;              /* the last call carried a session token */
+    const char *session_elsewhere; /* the session file is for this other server */
 } kp_cli;
 
 typedef struct {

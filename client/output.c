@@ -75,10 +75,13 @@ static void s_attach_session(kp_cli *cli, kp_request *req)
     }
     kp_cli_session sess;
     char err[512];
-    if (kp_cli_session_load(&cli->settings, &sess, err, sizeof err) == 1 &&
-        kp_cli_session_matches(&cli->settings, &sess)) {
-        req->session_token = kp_arena_strdup(cli->arena, sess.token);
-        cli->session_sent = 1;
+    if (kp_cli_session_load(&cli->settings, &sess, err, sizeof err) == 1) {
+        if (kp_cli_session_matches(&cli->settings, &sess)) {
+            req->session_token = kp_arena_strdup(cli->arena, sess.token);
+            cli->session_sent = 1;
+        } else {
+            cli->session_elsewhere = kp_arena_strdup(cli->arena, sess.server);
+        }
     }
     sodium_memzero(&sess, sizeof sess);
 }
@@ -120,9 +123,15 @@ int kp_cli_call(kp_cli *cli, kp_request *req, kp_response **resp)
     }
     if (!r) return kp_cli_error(cli, rc, "%s", error);
     if (rc == KP_UNAUTHENTICATED && !cli->session_sent &&
-        req->body_case != KOMPASS__V1__REQUEST__BODY_LOGIN)
+        req->body_case != KOMPASS__V1__REQUEST__BODY_LOGIN) {
+        if (cli->session_elsewhere)
+            return kp_cli_error(cli, rc,
+                                "%s: %s (your session is for %s, or for another key of the "
+                                "server; log in with `kompass login USER`)",
+                                kp_status_name(rc), error, cli->session_elsewhere);
         return kp_cli_error(cli, rc, "%s: %s (log in with `kompass login USER`)",
                             kp_status_name(rc), error);
+    }
     return kp_cli_error(cli, rc, "%s: %s", kp_status_name(rc), error);
 }
 

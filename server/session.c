@@ -84,7 +84,7 @@ int kp_session_resolve(kp_req *r)
     const char *token = r->msg->session_token ? r->msg->session_token : "";
     if (!*token)
         return kp_req_fail(r, KP_UNAUTHENTICATED,
-                           "not logged in: %s needs a session (log in first)",
+                           "not logged in: %s needs a session token from Login",
                            kp_wire_body_name(r->msg));
     if (!s_well_formed(token))
         return kp_req_fail(r, KP_UNAUTHENTICATED,
