@@ -56,6 +56,17 @@ static int s_parse(kp_cli *cli, int argc, char **argv, int allowed, int want_log
     return KP_EXIT_OK;
 }
 
+/* Prints text padded to width characters (not bytes: "Borås" is 5). */
+static void s_padded(const char *text, int width)
+{
+    int chars = 0;
+    for (const char *p = text; *p; p++)
+        if (((unsigned char)*p & 0xC0) != 0x80) chars++;
+    fputs(text, stdout);
+    for (; chars < width; chars++)
+        putchar(' ');
+}
+
 static int s_role(const char *name)
 {
     if (strcmp(name, "admin") == 0) return KOMPASS__V1__ROLE__ROLE_ADMIN;
@@ -130,10 +141,11 @@ static int s_list(kp_cli *cli, int argc, char **argv)
            "ORGANISATION", "NAME");
     for (size_t i = 0; i < out->n_users; i++) {
         const Kompass__V1__User *u = out->users[i];
-        printf("%-16s %-10s %-8s %-20s %-24s %s\n", u->login, kp_cli_role_name(u->role),
+        printf("%-16s %-10s %-8s %-20s ", u->login, kp_cli_role_name(u->role),
                u->active ? "yes" : "no",
-               u->last_login_us ? kp_cli_time(cli, u->last_login_us) : "never", u->organisation,
-               u->full_name);
+               u->last_login_us ? kp_cli_time(cli, u->last_login_us) : "never");
+        s_padded(u->organisation, 24);
+        printf(" %s\n", u->full_name);
     }
     return KP_EXIT_OK;
 }
