@@ -475,6 +475,15 @@ void th_server_free(th_server **s_p)
     th_server *s = *s_p;
     if (!s) return;
     if (s->pid) th_server_stop(s);
+    /* A sanitizer's report in kompassd fails the test that ran it. */
+    char *log = th_server_log(s);
+    const char *report = strstr(log, "Sanitizer");
+    if (!report) report = strstr(log, "runtime error:");
+    if (report) {
+        const char *from = report - log > 2000 ? report - 2000 : log;
+        cr_assert_fail("kompassd's log has a sanitizer report:\n%.6000s", from);
+    }
+    free(log);
     if (s->dbname[0]) s_db_drop(s->dbname);
     if (s->embedded) {
         /* if kompassd died, its cluster may still run */

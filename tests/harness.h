@@ -74,7 +74,8 @@ int th_server_stop(th_server *s);
 /* Waits up to timeout_ms for kompassd to exit; its exit status or -1. */
 int th_server_wait_exit(th_server *s, int timeout_ms);
 
-/* Stops (if running), drops its database, removes its dir, frees. */
+/* Stops (if running), fails the test if kompassd's log has a sanitizer report,
+ * drops its database, removes its dir, frees. */
 void th_server_free(th_server **s_p);
 
 /* kompassd's log so far (malloc'd). */
