@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -402,9 +403,14 @@ th_server *th_server_start_opts(const th_opts *o)
         argv[n++] = o->extra_args[i];
     argv[n] = NULL;
 
+    pid_t parent = getpid();
     s->pid = fork();
     cr_assert(s->pid >= 0);
     if (s->pid == 0) {
+        /* A failed assertion ends the test process without th_server_free:
+         * the server must not outlive it (SIGTERM stops it cleanly). */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent) _exit(127);
         int fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2(fd, 2);
         dup2(fd, 1);
