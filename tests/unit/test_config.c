@@ -18,6 +18,9 @@ static void setup(void)
     unsetenv("KOMPASS_LISTEN");
     unsetenv("KOMPASS_WORKERS");
     unsetenv("KOMPASS_DB");
+    unsetenv("KOMPASS_INSECURE");
+    unsetenv("KOMPASS_SESSION_IDLE");
+    unsetenv("KOMPASS_SESSION_MAX");
 }
 
 static void teardown(void)
