@@ -54,6 +54,19 @@ const kp_command kp_commands[] = {
      "starting with a letter. add and reset-password ask for the password twice\n"
      "(or read one line of standard input with --password-stdin). Disabling a\n"
      "user or resetting their password ends all their sessions.\n"},
+    {"admin", kp_cmd_admin, "operate the server: health, stats (administrators)",
+     "usage: kompass admin health\n"
+     "       kompass admin stats\n\n"
+     "health: whether the kompassd that answers is fit to serve: its database\n"
+     "(reachable, writable, which node, standbys), whether its schema is current,\n"
+     "uptime, connections, workers, PostgreSQL locks held and awaited. Exit 0 when\n"
+     "healthy, 6 when the database is unreachable or not writable, 1 when the\n"
+     "schema is behind or ahead of this kompassd.\n\n"
+     "stats: requests per RPC since kompassd started, their outcomes by status,\n"
+     "latency quantiles (upper bounds of fixed buckets; --json gives the buckets),\n"
+     "connections on the request and update sockets.\n\n"
+     "With several servers (--server a,b), each answer is about the one that\n"
+     "answered: ask each with --server.\n"},
     {NULL, NULL, NULL, NULL},
 };
 

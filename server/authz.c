@@ -36,6 +36,9 @@ static const kp_authz_rule s_rules[] = {
     {RQ(USER_LIST),           "user_list",           1, ADMIN, NOT_EVAL,        READS},
     {RQ(USER_SET_ACTIVE),     "user_set_active",     1, ADMIN, NOT_EVAL,        WRITES},
     {RQ(USER_RESET_PASSWORD), "user_reset_password", 1, ADMIN, NOT_EVAL,        WRITES},
+    /* operations: SKL administration watches and keeps the server */
+    {RQ(HEALTH),              "health",              1, ADMIN, NOT_EVAL,        READS},
+    {RQ(STATS),               "stats",               1, ADMIN, NOT_EVAL,        READS},
 };
 // clang-format on
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])

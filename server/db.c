@@ -20,7 +20,7 @@ struct kp_db {
 
 const kp_stmt *const kp_statement_sets[] = {
     kp_ping_stmts,        kp_session_stmts,  kp_seclog_stmts,    kp_throttle_stmts,
-    kp_rpc_session_stmts, kp_rpc_user_stmts, kp_bootstrap_stmts, NULL};
+    kp_rpc_session_stmts, kp_rpc_user_stmts, kp_bootstrap_stmts, kp_rpc_ops_stmts, NULL};
 
 kp_db *kp_db_new(const char *conninfo)
 {

@@ -24,6 +24,9 @@ static const kp_rpc s_rpcs[] = {
     {RQ(USER_LIST), "user_list", kp_rpc_user_list},
     {RQ(USER_SET_ACTIVE), "user_set_active", kp_rpc_user_set_active},
     {RQ(USER_RESET_PASSWORD), "user_reset_password", kp_rpc_user_reset_password},
+    /* rpc_ops.c */
+    {RQ(HEALTH), "health", kp_rpc_health},
+    {RQ(STATS), "stats", kp_rpc_stats},
 };
 #define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
 
@@ -32,6 +35,13 @@ const kp_rpc *kp_dispatch_find(int body_case)
     for (size_t i = 0; i < N_RPCS; i++)
         if (s_rpcs[i].body_case == body_case) return &s_rpcs[i];
     return NULL;
+}
+
+int kp_dispatch_slot(int body_case)
+{
+    for (size_t i = 0; i < N_RPCS; i++)
+        if (s_rpcs[i].body_case == body_case) return (int)i + 1;
+    return 0;
 }
 
 const kp_rpc *kp_dispatch_table(size_t *n)

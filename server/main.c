@@ -31,6 +31,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "pgcluster.h"
+#include "stats.h"
 #include "util.h"
 #include "worker.h"
 #include "zap.h"
@@ -164,6 +165,7 @@ int main(int argc, char **argv)
     void *zctx = NULL;
     kp_zap *zap = NULL;
     kp_broker *broker = NULL;
+    kp_stats *stats = NULL;
     pthread_t threads[256];
     kp_worker_args wargs[256];
     char conninfo[2400];
@@ -271,11 +273,28 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    /* Shards: one per worker, then the broker's. */
+    size_t n_rpcs;
+    kp_dispatch_table(&n_rpcs);
+    stats = kp_stats_new(cfg.workers + 1, (int)n_rpcs + 1);
+    if (!stats || kp_broker_set_stats(broker, zctx, stats, cfg.workers, err, sizeof err) != 0 ||
+        kp_stats_watch_start(stats, err, sizeof err) != 0) {
+        kp_error("kompassd", "%s", stats ? err : "out of memory");
+        goto out;
+    }
+
     char host[128] = "localhost";
     gethostname(host, sizeof host - 1);
     char instance[200];
     snprintf(instance, sizeof instance, "%s:%d", host, (int)getpid());
-    kp_server_info info = {instance, kp_now_us(), cfg.session_idle, cfg.session_max};
+    kp_server_info info = {.instance = instance,
+                           .started_us = kp_now_us(),
+                           .session_idle_s = cfg.session_idle,
+                           .session_max_s = cfg.session_max,
+                           .stats = stats,
+                           .workers = cfg.workers,
+                           .conninfo = conninfo,
+                           .data_dir = cfg.data_dir};
 
     for (int i = 0; i < cfg.workers; i++) {
         wargs[i] = (kp_worker_args){zctx, kp_broker_backend_endpoint(broker), conninfo, &info, i};
@@ -301,7 +320,9 @@ out:
     if (zctx) zmq_ctx_shutdown(zctx);
     for (int i = 0; i < n_threads; i++)
         pthread_join(threads[i], NULL);
+    kp_stats_watch_stop(stats);
     kp_broker_destroy(&broker);
+    kp_stats_destroy(&stats);
     kp_zap_destroy(&zap);
     if (zctx) zmq_ctx_term(zctx);
     if (!cfg.insecure) kp_keys_wipe(&keys);

@@ -173,6 +173,20 @@ static void b_user_reset_password(cell *c, kp_request *req)
     req->user_reset_password = in;
 }
 
+static void b_health(cell *c, kp_request *req)
+{
+    req->body_case = RQ(HEALTH);
+    req->health = kp_arena_zalloc(c->a, sizeof *req->health);
+    kompass__v1__health_request__init(req->health);
+}
+
+static void b_stats(cell *c, kp_request *req)
+{
+    req->body_case = RQ(STATS);
+    req->stats = kp_arena_zalloc(c->a, sizeof *req->stats);
+    kompass__v1__stats_request__init(req->stats);
+}
+
 /* Every RPC of the table needs one. RPCs about an evaluation also need
  * `relate` (the evaluation issue adds the first). */
 static const sample s_samples[] = {
@@ -186,6 +200,8 @@ static const sample s_samples[] = {
     {RQ(USER_LIST), b_user_list, NULL},
     {RQ(USER_SET_ACTIVE), b_user_set_active, NULL},
     {RQ(USER_RESET_PASSWORD), b_user_reset_password, NULL},
+    {RQ(HEALTH), b_health, NULL},
+    {RQ(STATS), b_stats, NULL},
 };
 #define N_SAMPLES (sizeof s_samples / sizeof s_samples[0])
 
