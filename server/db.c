@@ -16,11 +16,15 @@ struct kp_db {
     int64_t last_attempt; /* kp_mono_ms() of the last failed connect */
     char error[512];
     char sqlstate[6];
+    int hold; /* kp_db_hold_commits: COMMIT is held back */
+    int held; /* a transaction the caller committed is held open */
 };
 
-const kp_stmt *const kp_statement_sets[] = {
-    kp_ping_stmts,        kp_session_stmts,  kp_seclog_stmts,    kp_throttle_stmts,
-    kp_rpc_session_stmts, kp_rpc_user_stmts, kp_bootstrap_stmts, kp_rpc_ops_stmts, NULL};
+const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts,        kp_session_stmts,
+                                            kp_seclog_stmts,      kp_throttle_stmts,
+                                            kp_rpc_session_stmts, kp_rpc_user_stmts,
+                                            kp_bootstrap_stmts,   kp_rpc_ops_stmts,
+                                            kp_replay_stmts,      NULL};
 
 kp_db *kp_db_new(const char *conninfo)
 {
@@ -157,21 +161,76 @@ static int s_simple(kp_db *self, const char *sql)
     return KP_OK;
 }
 
+/* COMMIT, and a failure when PostgreSQL answers it with ROLLBACK. */
+static int s_commit(kp_db *self)
+{
+    int rc = kp_db_ensure(self);
+    if (rc != KP_OK) return rc;
+    PGresult *r = PQexec(self->conn, "COMMIT");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        rc = s_fail(self, r);
+        PQclear(r);
+        return rc;
+    }
+    if (strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
+        kp_strlcpy(self->sqlstate, "40000", sizeof self->sqlstate);
+        s_set_error(self, "the transaction was rolled back: a statement in it had failed");
+        rc = KP_INTERNAL;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static void s_rollback(kp_db *self)
+{
+    if (!self->conn || PQstatus(self->conn) != CONNECTION_OK) return;
+    PGresult *r = PQexec(self->conn, "ROLLBACK");
+    PQclear(r);
+}
+
 int kp_db_begin(kp_db *self)
 {
+    if (self->held) {
+        self->held = 0;
+        int rc = s_commit(self);
+        if (rc != KP_OK) return rc;
+    }
     return s_simple(self, "BEGIN");
 }
 
 int kp_db_commit(kp_db *self)
 {
-    return s_simple(self, "COMMIT");
+    if (self->hold && self->conn && PQtransactionStatus(self->conn) == PQTRANS_INTRANS) {
+        self->held = 1;
+        return KP_OK;
+    }
+    return s_commit(self);
 }
 
 void kp_db_rollback(kp_db *self)
 {
-    if (!self->conn || PQstatus(self->conn) != CONNECTION_OK) return;
-    PGresult *r = PQexec(self->conn, "ROLLBACK");
-    PQclear(r);
+    if (!self->held) s_rollback(self);
+}
+
+void kp_db_hold_commits(kp_db *self)
+{
+    self->hold = 1;
+    self->held = 0;
+}
+
+int kp_db_holding(const kp_db *self)
+{
+    return self->held;
+}
+
+int kp_db_release(kp_db *self, int commit)
+{
+    int held = self->held;
+    self->hold = self->held = 0;
+    if (!held) return KP_OK;
+    if (commit) return s_commit(self);
+    s_rollback(self);
+    return KP_OK;
 }
 
 const char *kp_db_error(const kp_db *self)

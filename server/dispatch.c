@@ -7,6 +7,7 @@
 
 #include "authz.h"
 #include "log.h"
+#include "replay.h"
 #include "rpc.h"
 
 #define RQ(field) KOMPASS__V1__REQUEST__BODY_##field
@@ -109,6 +110,13 @@ void kp_dispatch(kp_req *r)
         return;
     }
     if (kp_authz_check(r, rule) != KP_OK) return;
+    /* A write retried with the same request_id gets its first answer
+     * (server/replay.c); a new one is recorded with its commit. */
+    int replayable = rule->writes && rule->session && r->msg->request_id && *r->msg->request_id;
+    if (replayable) {
+        if (kp_replay_find(r, rpc->name) != KP_NOT_FOUND) return;
+        kp_db_hold_commits(r->db);
+    }
     int rc = rpc->handler(r);
     if (rc != KP_OK && r->resp->status == KOMPASS__V1__STATUS__OK)
         kp_req_fail(r, rc, "%s failed", rpc->name); /* a handler forgot its sentence */
@@ -116,4 +124,5 @@ void kp_dispatch(kp_req *r)
         r->resp->status = KOMPASS__V1__STATUS__OK;
         r->resp->error = "";
     }
+    if (replayable) kp_replay_finish(r, rpc->name);
 }
