@@ -18,6 +18,7 @@ struct kp_db {
     char sqlstate[6];
     int hold; /* kp_db_hold_commits: COMMIT is held back */
     int held; /* a transaction the caller committed is held open */
+    int lost; /* the held transaction's connection broke: it is gone */
 };
 
 const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts,        kp_session_stmts,
@@ -58,11 +59,16 @@ static void s_set_error(kp_db *self, const char *msg)
     kp_trim(self->error);
 }
 
+/* Forgets a connection that broke. The next request tries to connect at
+ * once (a failover's new primary may be there already); only failed
+ * attempts to connect wait 500 ms before the next. */
 static void s_drop(kp_db *self)
 {
     if (self->conn) PQfinish(self->conn);
     self->conn = NULL;
-    self->last_attempt = kp_mono_ms();
+    /* A held transaction died with its connection: nothing more may run
+     * as part of it (on a new connection it would commit on its own). */
+    if (self->held) self->lost = 1;
 }
 
 int kp_db_ensure(kp_db *self)
@@ -71,7 +77,15 @@ int kp_db_ensure(kp_db *self)
     if (self->conn) s_drop(self);
     if (kp_mono_ms() - self->last_attempt < 500) return KP_UNAVAILABLE;
 
-    PGconn *conn = PQconnectdb(self->conninfo);
+    /* Defaults that the conninfo may override (it comes last, expanded):
+     * a connection attempt, and a connection to a host that vanished
+     * without a word, must end in seconds, not when TCP gives up. For a
+     * list of hosts, each gets connect_timeout. */
+    static const char *const keys[] = {
+        "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "tcp_user_timeout", "dbname",          NULL};
+    const char *values[] = {"5", "1", "10", "5", "3", "20000", self->conninfo, NULL};
+    PGconn *conn = PQconnectdbParams(keys, values, 1);
     if (PQstatus(conn) != CONNECTION_OK) {
         s_set_error(self, PQerrorMessage(conn));
         PQfinish(conn);
@@ -111,14 +125,21 @@ static int s_fail(kp_db *self, PGresult *r)
     kp_strlcpy(self->sqlstate, state ? state : "", sizeof self->sqlstate);
     s_set_error(self, r ? PQresultErrorMessage(r) : PQerrorMessage(self->conn));
     if (!self->error[0]) s_set_error(self, PQerrorMessage(self->conn));
-    if (PQstatus(self->conn) != CONNECTION_OK) {
+    /* No SQLSTATE: libpq's own error, the connection's failure (libpq may
+     * not have marked the connection bad yet when the server vanished). */
+    if (PQstatus(self->conn) != CONNECTION_OK || !state) {
         s_drop(self);
         return KP_UNAVAILABLE;
     }
-    if (!state) return KP_INTERNAL;
     if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
         strcmp(state, "53300") == 0)
         return KP_UNAVAILABLE;
+    /* A read-only node (a standby, or a primary being demoted): let go of
+     * it, so that the next connection finds the writable one. */
+    if (strcmp(state, "25006") == 0) {
+        s_drop(self);
+        return KP_UNAVAILABLE;
+    }
     if (strcmp(state, "23505") == 0 || strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
         return KP_CONFLICT;
     if (strcmp(state, "23514") == 0 || strcmp(state, "22P02") == 0 || strcmp(state, "22001") == 0 ||
@@ -127,10 +148,19 @@ static int s_fail(kp_db *self, PGresult *r)
     return KP_INTERNAL;
 }
 
+/* KP_UNAVAILABLE when a held transaction was lost (see s_drop). */
+static int s_check_lost(kp_db *self)
+{
+    if (!self->lost) return KP_OK;
+    s_set_error(self, "the connection to the database broke during the transaction");
+    return KP_UNAVAILABLE;
+}
+
 int kp_db_call(kp_db *self, const char *name, int nparams, const char *const *params,
                PGresult **out)
 {
     if (out) *out = NULL;
+    if (s_check_lost(self) != KP_OK) return KP_UNAVAILABLE;
     int rc = kp_db_ensure(self);
     if (rc != KP_OK) return rc;
     PGresult *r = PQexecPrepared(self->conn, name, nparams, params, NULL, NULL, 0);
@@ -149,6 +179,7 @@ int kp_db_call(kp_db *self, const char *name, int nparams, const char *const *pa
 
 static int s_simple(kp_db *self, const char *sql)
 {
+    if (s_check_lost(self) != KP_OK) return KP_UNAVAILABLE;
     int rc = kp_db_ensure(self);
     if (rc != KP_OK) return rc;
     PGresult *r = PQexec(self->conn, sql);
@@ -164,6 +195,7 @@ static int s_simple(kp_db *self, const char *sql)
 /* COMMIT, and a failure when PostgreSQL answers it with ROLLBACK. */
 static int s_commit(kp_db *self)
 {
+    if (s_check_lost(self) != KP_OK) return KP_UNAVAILABLE;
     int rc = kp_db_ensure(self);
     if (rc != KP_OK) return rc;
     PGresult *r = PQexec(self->conn, "COMMIT");
@@ -215,7 +247,7 @@ void kp_db_rollback(kp_db *self)
 void kp_db_hold_commits(kp_db *self)
 {
     self->hold = 1;
-    self->held = 0;
+    self->held = self->lost = 0;
 }
 
 int kp_db_holding(const kp_db *self)
@@ -226,11 +258,10 @@ int kp_db_holding(const kp_db *self)
 int kp_db_release(kp_db *self, int commit)
 {
     int held = self->held;
-    self->hold = self->held = 0;
-    if (!held) return KP_OK;
-    if (commit) return s_commit(self);
-    s_rollback(self);
-    return KP_OK;
+    int rc = commit && held ? s_commit(self) : KP_OK;
+    if (!commit && held) s_rollback(self);
+    self->hold = self->held = self->lost = 0;
+    return rc;
 }
 
 const char *kp_db_error(const kp_db *self)
