@@ -2,6 +2,7 @@
  *
  *  kompass admin health           is the answering kompassd fit to serve?
  *  kompass admin stats            its request counters since it started
+ *  kompass admin backup FILE      a pg_dump of its database, into FILE
  *
  *  health exits 0 when healthy, 6 when the database is unreachable or not
  *  writable, 1 when the schema is not this kompassd's (behind or ahead).
@@ -207,11 +208,162 @@ static int s_stats(kp_cli *cli, int argc, char **argv)
     return KP_EXIT_OK;
 }
 
+/* One Backup call for (id, offset), in the current arena. */
+static int s_backup_piece(kp_cli *cli, const char *id, uint64_t offset,
+                          const Kompass__V1__BackupResponse **out)
+{
+    kp_request *req = kp_cli_request(cli);
+    Kompass__V1__BackupRequest *in = kp_arena_zalloc(cli->arena, sizeof *in);
+    kompass__v1__backup_request__init(in);
+    in->backup_id = kp_arena_strdup(cli->arena, id);
+    in->offset = offset;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_BACKUP;
+    req->backup = in;
+    kp_response *resp;
+    int rc = kp_cli_call(cli, req, &resp);
+    if (rc != KP_EXIT_OK) return rc;
+    if (!resp->backup || (*id && strcmp(resp->backup->backup_id, id) != 0) ||
+        resp->backup->offset != offset)
+        return kp_cli_error(cli, KP_INTERNAL, "server answered backup with another piece");
+    *out = resp->backup;
+    return KP_EXIT_OK;
+}
+
+/* Writes all of data to fd; 0 or -1 (errno). */
+static int s_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+static int s_backup(kp_cli *cli, int argc, char **argv)
+{
+    const char *file = NULL;
+    int force = 0;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--force") == 0)
+            force = 1;
+        else if (argv[i][0] == '-' && argv[i][1])
+            return kp_cli_usage(cli, s_admin_cmd(), "admin backup: unknown option '%s'", argv[i]);
+        else if (!file)
+            file = argv[i];
+        else
+            return kp_cli_usage(cli, s_admin_cmd(), "admin backup: unexpected argument '%s'",
+                                argv[i]);
+    }
+    if (!file) return kp_cli_usage(cli, s_admin_cmd(), "admin backup: into which FILE?");
+    if (!force && access(file, F_OK) == 0)
+        return kp_cli_usage(cli, NULL,
+                            "admin backup: %s exists; choose another name, or --force to "
+                            "replace it",
+                            file);
+    /* The dump is made during the first call: give it minutes, not seconds. */
+    if (!cli->conn && cli->settings.timeout < 600) cli->settings.timeout = 600;
+    char part[4200];
+    snprintf(part, sizeof part, "%s.part", file);
+    int fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return kp_cli_error(cli, KP_BAD_REQUEST, "cannot write %s: %s", part, strerror(errno));
+
+    /* Pieces of up to 1 MiB each: one arena per piece, not the whole dump
+     * in memory. */
+    kp_arena *invocation = cli->arena, *piece = kp_arena_new();
+    cli->arena = piece;
+    char id[64] = "", sha256[65] = "", version[64] = "", schema[128] = "";
+    uint64_t offset = 0, total = 0;
+    int64_t created_us = 0;
+    crypto_hash_sha256_state hash;
+    crypto_hash_sha256_init(&hash);
+    int rc = KP_EXIT_OK;
+    for (;;) {
+        const Kompass__V1__BackupResponse *b;
+        rc = s_backup_piece(cli, id, offset, &b);
+        if (rc != KP_EXIT_OK) break;
+        if (!*id) {
+            kp_strlcpy(id, b->backup_id, sizeof id);
+            kp_strlcpy(sha256, b->sha256, sizeof sha256);
+            kp_strlcpy(version, b->database_version, sizeof version);
+            kp_strlcpy(schema, b->schema_applied, sizeof schema);
+            total = b->total_bytes;
+            created_us = b->created_us;
+        }
+        if (b->data.len == 0 && offset < total) {
+            rc = kp_cli_error(cli, KP_INTERNAL, "server sent an empty piece at %llu of %llu",
+                              (unsigned long long)offset, (unsigned long long)total);
+            break;
+        }
+        if (s_write_all(fd, b->data.data, b->data.len) != 0) {
+            rc = kp_cli_error(cli, KP_BAD_REQUEST, "cannot write %s: %s", part, strerror(errno));
+            break;
+        }
+        crypto_hash_sha256_update(&hash, b->data.data, b->data.len);
+        offset += b->data.len;
+        kp_arena_reset(piece);
+        if (offset >= total) break;
+    }
+    if (rc == KP_EXIT_OK) {
+        /* Tell the server we have it all (it removes its copy). */
+        const Kompass__V1__BackupResponse *b;
+        if (s_backup_piece(cli, id, offset, &b) != KP_EXIT_OK)
+            fprintf(stderr, "kompass: (the server keeps its copy for an hour)\n");
+    }
+    cli->arena = invocation;
+    kp_arena_destroy(&piece);
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char got[65];
+    crypto_hash_sha256_final(&hash, h);
+    kp_hex(h, sizeof h, got);
+    if (rc == KP_EXIT_OK && strcmp(got, sha256) != 0)
+        rc = kp_cli_error(cli, KP_INTERNAL,
+                          "the backup arrived damaged: SHA-256 %s, the server's %s; run again", got,
+                          sha256);
+    if (rc == KP_EXIT_OK && (fsync(fd) != 0 || close(fd) != 0)) {
+        fd = -1;
+        rc = kp_cli_error(cli, KP_BAD_REQUEST, "cannot write %s: %s", part, strerror(errno));
+    } else if (rc == KP_EXIT_OK) {
+        fd = -1;
+    }
+    if (fd >= 0) close(fd);
+    if (rc == KP_EXIT_OK && rename(part, file) != 0)
+        rc = kp_cli_error(cli, KP_BAD_REQUEST, "cannot rename %s to %s: %s", part, file,
+                          strerror(errno));
+    if (rc != KP_EXIT_OK) {
+        unlink(part);
+        return rc;
+    }
+    if (cli->settings.json) {
+        kp_cli_json(cli,
+                    json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "file", file, "server",
+                              kp_conn_endpoint(cli->conn), "bytes", (json_int_t)total, "sha256",
+                              sha256, "created", kp_cli_time(cli, created_us), "database_version",
+                              version, "schema", schema, "format", "pg_dump custom"));
+    } else {
+        printf("backup of the database behind %s, made %s\n", kp_conn_endpoint(cli->conn),
+               kp_cli_time(cli, created_us));
+        printf("file       %s (%llu bytes, pg_dump custom format)\n", file,
+               (unsigned long long)total);
+        printf("sha256     %s\n", sha256);
+        printf("database   PostgreSQL %s, schema at %s\n", version, schema);
+        printf("restore    into a new, empty database: pg_restore --no-owner --exit-on-error "
+               "--single-transaction --dbname NEWDB %s (docs/deploy.md, \"Backups\")\n",
+               file);
+    }
+    return KP_EXIT_OK;
+}
+
 int kp_cmd_admin(kp_cli *cli, int argc, char **argv)
 {
     if (argc < 2) return kp_cli_usage(cli, s_admin_cmd(), "admin: which sub-command?");
     const char *sub = argv[1];
     if (strcmp(sub, "health") == 0) return s_health(cli, argc, argv);
     if (strcmp(sub, "stats") == 0) return s_stats(cli, argc, argv);
+    if (strcmp(sub, "backup") == 0) return s_backup(cli, argc, argv);
     return kp_cli_usage(cli, s_admin_cmd(), "admin: unknown sub-command '%s'", sub);
 }

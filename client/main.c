@@ -54,9 +54,10 @@ const kp_command kp_commands[] = {
      "starting with a letter. add and reset-password ask for the password twice\n"
      "(or read one line of standard input with --password-stdin). Disabling a\n"
      "user or resetting their password ends all their sessions.\n"},
-    {"admin", kp_cmd_admin, "operate the server: health, stats (administrators)",
+    {"admin", kp_cmd_admin, "operate the server: health, stats, backup (administrators)",
      "usage: kompass admin health\n"
-     "       kompass admin stats\n\n"
+     "       kompass admin stats\n"
+     "       kompass admin backup FILE [--force]\n\n"
      "health: whether the kompassd that answers is fit to serve: its database\n"
      "(reachable, writable, which node, standbys), whether its schema is current,\n"
      "uptime, connections, workers, PostgreSQL locks held and awaited. Exit 0 when\n"
@@ -65,6 +66,12 @@ const kp_command kp_commands[] = {
      "stats: requests per RPC since kompassd started, their outcomes by status,\n"
      "latency quantiles (upper bounds of fixed buckets; --json gives the buckets),\n"
      "connections on the request and update sockets.\n\n"
+     "backup FILE: kompassd makes a pg_dump of its database (custom format) and\n"
+     "sends it here in pieces; FILE is written only once all of it arrived and its\n"
+     "SHA-256 matched (FILE.part meanwhile). FILE must not exist, unless --force.\n"
+     "The dump holds every password hash: keep it as safe as the database. The\n"
+     "CLI waits up to 10 minutes (or --timeout, if longer) for the dump to be made.\n"
+     "Restore with pg_restore (docs/deploy.md, \"Backups\").\n\n"
      "With several servers (--server a,b), each answer is about the one that\n"
      "answered: ask each with --server.\n"},
     {NULL, NULL, NULL, NULL},

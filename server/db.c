@@ -21,11 +21,17 @@ struct kp_db {
     int lost; /* the held transaction's connection broke: it is gone */
 };
 
-const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts,        kp_session_stmts,
-                                            kp_seclog_stmts,      kp_throttle_stmts,
-                                            kp_rpc_session_stmts, kp_rpc_user_stmts,
-                                            kp_bootstrap_stmts,   kp_rpc_ops_stmts,
-                                            kp_replay_stmts,      NULL};
+const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts,
+                                            kp_session_stmts,
+                                            kp_seclog_stmts,
+                                            kp_throttle_stmts,
+                                            kp_rpc_session_stmts,
+                                            kp_rpc_user_stmts,
+                                            kp_bootstrap_stmts,
+                                            kp_rpc_ops_stmts,
+                                            kp_replay_stmts,
+                                            kp_rpc_backup_stmts,
+                                            NULL};
 
 kp_db *kp_db_new(const char *conninfo)
 {

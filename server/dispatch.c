@@ -28,6 +28,8 @@ static const kp_rpc s_rpcs[] = {
     /* rpc_ops.c */
     {RQ(HEALTH), "health", kp_rpc_health},
     {RQ(STATS), "stats", kp_rpc_stats},
+    /* rpc_backup.c */
+    {RQ(BACKUP), "backup", kp_rpc_backup},
 };
 #define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
 

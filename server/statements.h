@@ -17,6 +17,7 @@ extern const kp_stmt kp_rpc_user_stmts[];    /* rpc_user.c */
 extern const kp_stmt kp_bootstrap_stmts[];   /* bootstrap.c */
 extern const kp_stmt kp_rpc_ops_stmts[];     /* rpc_ops.c */
 extern const kp_stmt kp_replay_stmts[];      /* replay.c */
+extern const kp_stmt kp_rpc_backup_stmts[];  /* rpc_backup.c */
 
 /* NULL-terminated list of the modules' arrays. */
 extern const kp_stmt *const kp_statement_sets[];

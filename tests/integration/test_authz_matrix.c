@@ -187,6 +187,13 @@ static void b_stats(cell *c, kp_request *req)
     kompass__v1__stats_request__init(req->stats);
 }
 
+static void b_backup(cell *c, kp_request *req)
+{
+    req->body_case = RQ(BACKUP);
+    req->backup = kp_arena_zalloc(c->a, sizeof *req->backup);
+    kompass__v1__backup_request__init(req->backup);
+}
+
 /* Every RPC of the table needs one. RPCs about an evaluation also need
  * `relate` (the evaluation issue adds the first). */
 static const sample s_samples[] = {
@@ -202,6 +209,7 @@ static const sample s_samples[] = {
     {RQ(USER_RESET_PASSWORD), b_user_reset_password, NULL},
     {RQ(HEALTH), b_health, NULL},
     {RQ(STATS), b_stats, NULL},
+    {RQ(BACKUP), b_backup, NULL},
 };
 #define N_SAMPLES (sizeof s_samples / sizeof s_samples[0])
 
