@@ -33,6 +33,18 @@ const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts,
                                             kp_rpc_backup_stmts,
                                             NULL};
 
+PGconn *kp_db_connect(const char *conninfo)
+{
+    /* Defaults that the conninfo may override (it comes last, expanded):
+     * a connection attempt, and a connection to a host that vanished
+     * without a word, must end in seconds, not when TCP gives up. */
+    static const char *const keys[] = {
+        "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "tcp_user_timeout", "dbname",          NULL};
+    const char *values[] = {"5", "1", "10", "5", "3", "20000", conninfo, NULL};
+    return PQconnectdbParams(keys, values, 1);
+}
+
 kp_db *kp_db_new(const char *conninfo)
 {
     kp_db *self = calloc(1, sizeof *self);
@@ -83,15 +95,7 @@ int kp_db_ensure(kp_db *self)
     if (self->conn) s_drop(self);
     if (kp_mono_ms() - self->last_attempt < 500) return KP_UNAVAILABLE;
 
-    /* Defaults that the conninfo may override (it comes last, expanded):
-     * a connection attempt, and a connection to a host that vanished
-     * without a word, must end in seconds, not when TCP gives up. For a
-     * list of hosts, each gets connect_timeout. */
-    static const char *const keys[] = {
-        "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
-        "keepalives_count", "tcp_user_timeout", "dbname",          NULL};
-    const char *values[] = {"5", "1", "10", "5", "3", "20000", self->conninfo, NULL};
-    PGconn *conn = PQconnectdbParams(keys, values, 1);
+    PGconn *conn = kp_db_connect(self->conninfo);
     if (PQstatus(conn) != CONNECTION_OK) {
         s_set_error(self, PQerrorMessage(conn));
         PQfinish(conn);

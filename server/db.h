@@ -22,6 +22,12 @@ typedef struct {
     const char *sql;
 } kp_stmt;
 
+/* A plain connection to conninfo with kompassd's defaults, which the
+ * conninfo may override: connect_timeout 5 s (per host of a list), TCP
+ * keepalives after 10 s idle every 5 s, 3 probes, tcp_user_timeout 20 s.
+ * The caller checks PQstatus and PQfinishes it. */
+PGconn *kp_db_connect(const char *conninfo);
+
 /* A new, unconnected handle for conninfo; NULL when out of memory. */
 kp_db *kp_db_new(const char *conninfo);
 

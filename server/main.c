@@ -24,6 +24,7 @@
 
 #include "bootstrap.h"
 #include "broker.h"
+#include "check.h"
 #include "config.h"
 #include "db.h"
 #include "dispatch.h"
@@ -111,7 +112,16 @@ int main(int argc, char **argv)
 {
     kp_config cfg;
     char err[1200];
+    int checking = 0;
+    for (int i = 1; i < argc; i++)
+        checking |= strcmp(argv[i], "--check-config") == 0;
     if (kp_config_load(&cfg, argc, argv, err, sizeof err) != 0) {
+        if (checking) {
+            printf("kompassd %s: checking the configuration (nothing is started)\n"
+                   "FAIL  settings  %s\nconfiguration NOT usable: 1 problem\n",
+                   KOMPASS_VERSION, err);
+            return 1;
+        }
         fprintf(stderr, "kompassd: %s\n", err);
         return 2;
     }
@@ -134,6 +144,7 @@ int main(int argc, char **argv)
         kp_error("kompassd", "the RPC tables are inconsistent: %s", err);
         return 1;
     }
+    if (cfg.check_config) return kp_check_config(&cfg, stdout);
     /* Read once and taken out of the environment, which the embedded
      * PostgreSQL would otherwise inherit. */
     static char admin_password[1100];
@@ -218,7 +229,7 @@ int main(int argc, char **argv)
         kp_pgcluster_conninfo(&pg, EMBEDDED_DB, conninfo, sizeof conninfo);
     }
     {
-        PGconn *conn = PQconnectdb(conninfo);
+        PGconn *conn = kp_db_connect(conninfo);
         if (PQstatus(conn) != CONNECTION_OK) {
             kp_error("kompassd", "cannot connect to the database: %s", PQerrorMessage(conn));
             PQfinish(conn);
