@@ -19,7 +19,7 @@ struct kp_db {
 };
 
 const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts, kp_audit_stmts, kp_audit_verify_stmts,
-                                            NULL};
+                                            kp_rpc_audit_stmts, NULL};
 
 kp_db *kp_db_new(const char *conninfo)
 {

@@ -9,6 +9,8 @@
 
 static const kp_rpc s_rpcs[] = {
     {KOMPASS__V1__REQUEST__BODY_PING, "ping", kp_rpc_ping},
+    {KOMPASS__V1__REQUEST__BODY_AUDIT_LIST, "audit_list", kp_rpc_audit_list},
+    {KOMPASS__V1__REQUEST__BODY_AUDIT_VERIFY, "audit_verify", kp_rpc_audit_verify},
 };
 #define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
 

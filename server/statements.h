@@ -11,6 +11,7 @@
 extern const kp_stmt kp_ping_stmts[];
 extern const kp_stmt kp_audit_stmts[];        /* audit.c */
 extern const kp_stmt kp_audit_verify_stmts[]; /* audit_verify.c */
+extern const kp_stmt kp_rpc_audit_stmts[];    /* rpc_audit.c */
 
 /* NULL-terminated list of the modules' arrays. */
 extern const kp_stmt *const kp_statement_sets[];
