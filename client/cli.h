@@ -68,5 +68,7 @@ extern const kp_command kp_commands[];
 /* Commands, by module. */
 int kp_cmd_ping(kp_cli *cli, int argc, char **argv);
 int kp_cmd_version(kp_cli *cli, int argc, char **argv);
+int kp_cmd_audit(kp_cli *cli, int argc, char **argv);
+extern const char kp_audit_usage[];
 
 #endif

@@ -22,6 +22,7 @@ const kp_command kp_commands[] = {
      "Asks the server for its version and time, and whether its database is\n"
      "reachable. Exit 0 when both answer, 6 when the server or its database does\n"
      "not (within --timeout).\n"},
+    {"audit", kp_cmd_audit, "the audit trail: history, verify, export", kp_audit_usage},
     {NULL, NULL, NULL, NULL},
 };
 
