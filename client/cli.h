@@ -25,8 +25,10 @@
 
 typedef struct kp_cli {
     kp_settings settings;
-    kp_arena *arena; /* everything of this invocation */
-    kp_conn *conn;   /* created on first call */
+    kp_arena *arena;               /* everything of this invocation */
+    kp_conn *conn;                 /* created on first call */
+    int session_sent;              /* the last call carried a session token */
+    const char *session_elsewhere; /* the session file is for this other server */
 } kp_cli;
 
 typedef struct {
@@ -41,8 +43,13 @@ kp_request *kp_cli_request(kp_cli *cli);
 
 /* Sends req, waits for the answer. Returns 0 with *resp when the server
  * said OK; otherwise prints the error (human or JSON) and returns the exit
- * code for it. */
+ * code for it. Requests other than Ping and Login carry the token of the
+ * session file, if it belongs to this server (client/session.h). */
 int kp_cli_call(kp_cli *cli, kp_request *req, kp_response **resp);
+
+/* Like kp_cli_call, but returns the status (KP_OK or the server's or the
+ * transport's) without printing; *error is the sentence. */
+int kp_cli_call_quiet(kp_cli *cli, kp_request *req, kp_response **resp, const char **error);
 
 /* Prints an error for status (human to stderr, or JSON to stdout); returns
  * the exit code. */
@@ -62,12 +69,23 @@ int kp_cli_wants_help(int argc, char **argv);
 /* Formats microseconds since the epoch as ISO 8601 UTC into the arena. */
 const char *kp_cli_time(kp_cli *cli, int64_t us);
 
+/* "admin", "evaluator", "observer" for a protocol role ("?" otherwise). */
+const char *kp_cli_role_name(int role);
+
+/* A user as a JSON object. */
+json_t *kp_cli_user_json(kp_cli *cli, const Kompass__V1__User *u);
+
 /* Every command, NULL-terminated (main.c). */
 extern const kp_command kp_commands[];
 
 /* Commands, by module. */
 int kp_cmd_ping(kp_cli *cli, int argc, char **argv);
 int kp_cmd_version(kp_cli *cli, int argc, char **argv);
+int kp_cmd_login(kp_cli *cli, int argc, char **argv);
+int kp_cmd_logout(kp_cli *cli, int argc, char **argv);
+int kp_cmd_whoami(kp_cli *cli, int argc, char **argv);
+int kp_cmd_passwd(kp_cli *cli, int argc, char **argv);
+int kp_cmd_user(kp_cli *cli, int argc, char **argv);
 int kp_cmd_audit(kp_cli *cli, int argc, char **argv);
 extern const char kp_audit_usage[];
 

@@ -18,8 +18,17 @@ struct kp_db {
     char sqlstate[6];
 };
 
-const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts, kp_audit_stmts, kp_audit_verify_stmts,
-                                            kp_rpc_audit_stmts, NULL};
+const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts,
+                                            kp_session_stmts,
+                                            kp_seclog_stmts,
+                                            kp_throttle_stmts,
+                                            kp_rpc_session_stmts,
+                                            kp_rpc_user_stmts,
+                                            kp_bootstrap_stmts,
+                                            kp_audit_stmts,
+                                            kp_audit_verify_stmts,
+                                            kp_rpc_audit_stmts,
+                                            NULL};
 
 kp_db *kp_db_new(const char *conninfo)
 {

@@ -18,6 +18,8 @@
 typedef struct kp_server_info {
     const char *instance; /* "host:pid" */
     int64_t started_us;   /* when this kompassd started */
+    int session_idle_s;   /* --session-idle: a session ends after this long unused */
+    int session_max_s;    /* --session-max: and at the latest this long after login */
 } kp_server_info;
 
 typedef struct kp_req {
@@ -35,6 +37,7 @@ typedef struct kp_req {
     const char *login;     /* "ewa" */
     const char *full_name; /* "Ewa Luvö", printed on signatures */
     const char *role;      /* global role: "admin", "evaluator", "observer" */
+    int64_t session_id;    /* the caller's session (sessions.id) */
 } kp_req;
 
 /* Sets resp's status and error sentence; returns status, so a handler can

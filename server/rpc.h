@@ -7,11 +7,22 @@
 #include "req.h"
 
 int kp_rpc_ping(kp_req *r);
+
+/* rpc_session.c: the caller's own session and password */
+int kp_rpc_login(kp_req *r);
+int kp_rpc_logout(kp_req *r);
+int kp_rpc_who_am_i(kp_req *r);
+int kp_rpc_change_password(kp_req *r);
+int kp_rpc_reauthenticate(kp_req *r);
+
+/* rpc_user.c: user administration */
+int kp_rpc_user_add(kp_req *r);
+int kp_rpc_user_list(kp_req *r);
+int kp_rpc_user_set_active(kp_req *r);
+int kp_rpc_user_reset_password(kp_req *r);
+
+/* rpc_audit.c: reading and verifying the audit trail */
 int kp_rpc_audit_list(kp_req *r);
 int kp_rpc_audit_verify(kp_req *r);
-
-/* KP_OK if r's user may read the audit chain of evaluation_id (0: global),
- * else the failure with r's reply sentence set (rpc_audit.c). */
-int kp_audit_may_read(kp_req *r, int64_t evaluation_id);
 
 #endif

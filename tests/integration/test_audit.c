@@ -1,7 +1,7 @@
 /*  The audit module against a real PostgreSQL: appending inside the caller's
  *  transaction, the database's append-only enforcement, tampering by a
  *  superuser caught by verify at the right event, concurrent writers, the
- *  canonical form against Python's, and the read RPCs' handlers.
+ *  canonical form against Python's.
  *
  *  Each test gets a fresh database with every migration applied, and works
  *  through real kp_db handles: as kompass_app (what kompassd's workers are)
@@ -18,10 +18,8 @@
 
 #include "audit.h"
 #include "audit_verify.h"
-#include "dispatch.h"
 #include "harness.h"
 #include "migrate.h"
-#include "rpc.h"
 #include "util.h"
 
 /* A migrated database, named like a server's so that th_sql works on it. */
@@ -627,172 +625,4 @@ Test(audit, canonical_form_matches_python_for_awkward_text)
     free(err);
     free(input);
     free(path);
-}
-
-/* ------------------------------------------------------------ the read RPCs */
-
-/* Dispatches a request as r's user; the response. */
-static kp_response *s_call(kp_req *r, kp_request *msg)
-{
-    msg->request_id = "t";
-    msg->protocol_version = 1;
-    r->msg = msg;
-    r->resp = kp_arena_zalloc(r->arena, sizeof *r->resp);
-    kompass__v1__response__init(r->resp);
-    kp_dispatch(r);
-    return r->resp;
-}
-
-static kp_request *s_list(kp_arena *a, int64_t chain)
-{
-    kp_request *m = kp_arena_zalloc(a, sizeof *m);
-    kompass__v1__request__init(m);
-    Kompass__V1__AuditListRequest *q = kp_arena_zalloc(a, sizeof *q);
-    kompass__v1__audit_list_request__init(q);
-    q->evaluation_id = chain;
-    m->body_case = KOMPASS__V1__REQUEST__BODY_AUDIT_LIST;
-    m->audit_list = q;
-    return m;
-}
-
-static kp_request *s_verify_req(kp_arena *a, int64_t chain, int all)
-{
-    kp_request *m = kp_arena_zalloc(a, sizeof *m);
-    kompass__v1__request__init(m);
-    Kompass__V1__AuditVerifyRequest *q = kp_arena_zalloc(a, sizeof *q);
-    kompass__v1__audit_verify_request__init(q);
-    q->evaluation_id = chain;
-    q->all = all;
-    m->body_case = KOMPASS__V1__REQUEST__BODY_AUDIT_VERIFY;
-    m->audit_verify = q;
-    return m;
-}
-
-Test(audit, list_filters_and_pages)
-{
-    s_fill(5);
-    kp_req *r = s_req(db, arena);
-    kp_audit_event ev = {0};
-    ev.action = "user.disable";
-    ev.target = "user u2";
-    ev.on_behalf_id = 9;
-    ev.on_behalf_login = "anna";
-    cr_assert_eq(s_append(r, &ev), KP_OK);
-
-    kp_response *resp = s_call(r, s_list(arena, 0));
-    cr_assert_eq(resp->status, KP_OK, "%s", resp->error);
-    cr_assert_eq(resp->audit_list->n_events, 6);
-    cr_assert(!resp->audit_list->more);
-    for (size_t i = 0; i < 6; i++)
-        cr_assert_eq(resp->audit_list->events[i]->seq, (int64_t)i + 1, "newest last");
-
-    kp_request *m = s_list(arena, 0);
-    m->audit_list->action = "user.disable";
-    resp = s_call(r, m);
-    cr_assert_eq(resp->audit_list->n_events, 1);
-    cr_assert_str_eq(resp->audit_list->events[0]->actor, "anna");
-    cr_assert_str_eq(resp->audit_list->events[0]->real_actor, "ewa");
-
-    m = s_list(arena, 0);
-    m->audit_list->actor = "anna"; /* as actor */
-    cr_assert_eq(s_call(r, m)->audit_list->n_events, 1);
-    m = s_list(arena, 0);
-    m->audit_list->actor = "ewa"; /* as actor or real actor */
-    cr_assert_eq(s_call(r, m)->audit_list->n_events, 6);
-    m = s_list(arena, 0);
-    m->audit_list->actor = "nobody";
-    cr_assert_eq(s_call(r, m)->audit_list->n_events, 0);
-
-    m = s_list(arena, 0);
-    m->audit_list->since_us = kp_now_us() + 3600LL * 1000000;
-    cr_assert_eq(s_call(r, m)->audit_list->n_events, 0);
-    int64_t at4 = 0;
-    resp = s_call(r, s_list(arena, 0));
-    at4 = resp->audit_list->events[3]->at_us;
-    m = s_list(arena, 0);
-    m->audit_list->since_us = at4;
-    resp = s_call(r, m);
-    cr_assert_geq(resp->audit_list->n_events, 3);
-    cr_assert(resp->audit_list->events[0]->at_us >= at4);
-
-    /* pages of two */
-    int64_t after = 0, seen = 0;
-    for (int page = 0; page < 5; page++) {
-        m = s_list(arena, 0);
-        m->audit_list->limit = 2;
-        m->audit_list->after_seq = after;
-        resp = s_call(r, m);
-        cr_assert_eq(resp->status, KP_OK);
-        seen += (int64_t)resp->audit_list->n_events;
-        if (resp->audit_list->n_events)
-            after = resp->audit_list->events[resp->audit_list->n_events - 1]->seq;
-        if (!resp->audit_list->more) break;
-    }
-    cr_assert_eq(seen, 6);
-
-    m = s_list(arena, 0);
-    m->audit_list->limit = 5000;
-    resp = s_call(r, m);
-    cr_assert_eq(resp->status, KP_BAD_REQUEST);
-    cr_assert(strstr(resp->error, "limit 5000 is over the maximum"), "%s", resp->error);
-    m = s_list(arena, -4);
-    cr_assert_eq(s_call(r, m)->status, KP_BAD_REQUEST);
-}
-
-Test(audit, only_administrators_read_for_now)
-{
-    s_fill(1);
-    kp_req *r = s_req(db, arena);
-    r->role = "evaluator";
-    r->login = "ewa";
-    kp_response *resp = s_call(r, s_list(arena, 0));
-    cr_assert_eq(resp->status, KP_DENIED);
-    cr_assert(strstr(resp->error, "ewa may not read the global audit chain"), "%s", resp->error);
-    cr_assert_eq(s_call(r, s_list(arena, 12))->status, KP_DENIED);
-    cr_assert_eq(s_call(r, s_verify_req(arena, 0, 1))->status, KP_DENIED);
-    r->role = "observer";
-    cr_assert_eq(s_call(r, s_list(arena, 12))->status, KP_DENIED);
-    r->user_id = 0;
-    r->login = NULL;
-    r->role = NULL;
-    resp = s_call(r, s_verify_req(arena, 0, 0));
-    cr_assert_eq(resp->status, KP_UNAUTHENTICATED);
-    cr_assert(strstr(resp->error, "log in"), "%s", resp->error);
-}
-
-Test(audit, verify_rpc_reports_every_chain)
-{
-    s_fill(3);
-    kp_req *r = s_req(db, arena);
-    kp_audit_event ev = {0};
-    ev.action = "score.set";
-    ev.evaluation_id = 5;
-    ev.target = "score 2.1";
-    ev.after = "7";
-    cr_assert_eq(s_append(r, &ev), KP_OK);
-    cr_assert_eq(s_append(r, &ev), KP_OK);
-
-    kp_response *resp = s_call(r, s_verify_req(arena, 0, 1));
-    cr_assert_eq(resp->status, KP_OK, "%s", resp->error);
-    cr_assert(resp->audit_verify->ok);
-    cr_assert_eq(resp->audit_verify->n_chains, 2);
-    cr_assert_eq(resp->audit_verify->chains[0]->evaluation_id, 0);
-    cr_assert_eq(resp->audit_verify->chains[0]->events, 3);
-    cr_assert_eq(resp->audit_verify->chains[1]->evaluation_id, 5);
-    cr_assert_eq(resp->audit_verify->chains[1]->head_seq, 2);
-
-    cr_assert_str_eq(s_try_sql("UPDATE audit_events SET target = 'score 2.2' "
-                               "WHERE evaluation_id = 5 AND seq = 2"),
-                     "");
-    resp = s_call(r, s_verify_req(arena, 0, 1));
-    cr_assert(!resp->audit_verify->ok);
-    cr_assert(resp->audit_verify->chains[0]->ok);
-    cr_assert(!resp->audit_verify->chains[1]->ok);
-    cr_assert_eq(resp->audit_verify->chains[1]->bad_seq, 2);
-    resp = s_call(r, s_verify_req(arena, 5, 0));
-    cr_assert_eq(resp->audit_verify->n_chains, 1);
-    cr_assert(!resp->audit_verify->ok);
-    cr_assert(strstr(resp->audit_verify->chains[0]->problem, "content changed"));
-    resp = s_call(r, s_verify_req(arena, 5, 1));
-    cr_assert_eq(resp->status, KP_BAD_REQUEST);
 }
