@@ -1,4 +1,5 @@
--- 003: the audit trail (docs/audit.md) and the application role.
+-- 003: the audit trail (docs/audit.md), the application role, and the
+-- security log made append-only like the trail.
 --
 -- audit_events is append-only: one hash chain per evaluation (evaluation_id)
 -- and one global chain (evaluation_id 0) for administrative actions. kompassd's
@@ -118,3 +119,17 @@ GRANT SELECT, INSERT ON audit_events TO kompass_app;
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM kompass_app;
 GRANT USAGE ON SEQUENCE audit_events_id_seq TO kompass_app;
 REVOKE UPDATE ON SEQUENCE audit_events_id_seq FROM kompass_app;
+
+-- ------------------------------------------------------------ the security log
+-- Refused attempts are evidence too: append-only like the trail. Logouts
+-- join logins there (sessions are access, not data: docs/audit.md).
+ALTER TABLE security_log DROP CONSTRAINT security_log_kind_check;
+ALTER TABLE security_log ADD CONSTRAINT security_log_kind_check
+    CHECK (kind IN ('login', 'logout', 'login_failed', 'throttled', 'denied', 'unauthenticated'));
+REVOKE UPDATE, DELETE, TRUNCATE ON security_log FROM kompass_app;
+CREATE TRIGGER security_log_no_update BEFORE UPDATE ON security_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER security_log_no_delete BEFORE DELETE ON security_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER security_log_no_truncate BEFORE TRUNCATE ON security_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();

@@ -294,6 +294,9 @@ Test(audit, app_role_cannot_update_delete_or_truncate)
                              "UPDATE audit_events SET hash = hash WHERE false",
                              "ALTER TABLE audit_events DISABLE TRIGGER USER",
                              "DROP TABLE audit_events",
+                             "UPDATE security_log SET detail = ''",
+                             "DELETE FROM security_log",
+                             "TRUNCATE security_log",
                              NULL};
     for (int i = 0; refused[i]; i++) {
         PGresult *res = PQexec(c, refused[i]);
@@ -312,12 +315,18 @@ Test(audit, triggers_refuse_changes_even_to_a_role_granted_them)
     s_fill(2);
     /* Give kompass_app the privileges for one transaction: the triggers
      * still refuse, because it is not a superuser. */
-    const char *ops[] = {"UPDATE audit_events SET reason = 'x'", "DELETE FROM audit_events",
-                         "TRUNCATE audit_events", NULL};
+    const char *ops[] = {"UPDATE audit_events SET reason = 'x'",
+                         "DELETE FROM audit_events",
+                         "TRUNCATE audit_events",
+                         "UPDATE security_log SET detail = 'x'",
+                         "DELETE FROM security_log",
+                         "TRUNCATE security_log",
+                         NULL};
     for (int i = 0; ops[i]; i++) {
         char sql[512];
         snprintf(sql, sizeof sql,
-                 "BEGIN; GRANT UPDATE, DELETE, TRUNCATE ON audit_events TO kompass_app; "
+                 "BEGIN; GRANT UPDATE, DELETE, TRUNCATE ON audit_events, security_log "
+                 "TO kompass_app; "
                  "SET LOCAL ROLE kompass_app; %s; COMMIT",
                  ops[i]);
         PGconn *c = PQconnectdb(db_owner.conninfo);
