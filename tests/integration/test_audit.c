@@ -619,11 +619,7 @@ Test(audit, canonical_form_matches_python_for_awkward_text)
     cr_assert(doc);
     char *input = json_dumps(doc, 0);
     json_decref(doc);
-    char script[512];
-    snprintf(script, sizeof script, "%s/../docs/audit_verify.py", KP_BIN_DIR);
-    char *path = realpath(script, NULL);
-    cr_assert(path, "docs/audit_verify.py not found from %s", KP_BIN_DIR);
-    const char *argv[] = {"/usr/bin/env", "python3", path, "--canonical", NULL};
+    const char *argv[] = {KP_PYTHON3, KP_AUDIT_VERIFY_PY, "--canonical", NULL};
     char *out = NULL, *err = NULL;
     int rc = th_run(argv, input, &out, &err, 30000);
     cr_assert_eq(rc, 0, "python3 failed: %s", err);
@@ -633,5 +629,4 @@ Test(audit, canonical_form_matches_python_for_awkward_text)
     free(out);
     free(err);
     free(input);
-    free(path);
 }
