@@ -54,6 +54,7 @@ const kp_command kp_commands[] = {
      "starting with a letter. add and reset-password ask for the password twice\n"
      "(or read one line of standard input with --password-stdin). Disabling a\n"
      "user or resetting their password ends all their sessions.\n"},
+    {"audit", kp_cmd_audit, "the audit trail: history, verify, export", kp_audit_usage},
     {"admin", kp_cmd_admin, "operate the server: health, stats, backup (administrators)",
      "usage: kompass admin health\n"
      "       kompass admin stats\n"

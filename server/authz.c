@@ -36,6 +36,10 @@ static const kp_authz_rule s_rules[] = {
     {RQ(USER_LIST),           "user_list",           1, ADMIN, NOT_EVAL,        READS},
     {RQ(USER_SET_ACTIVE),     "user_set_active",     1, ADMIN, NOT_EVAL,        WRITES},
     {RQ(USER_RESET_PASSWORD), "user_reset_password", 1, ADMIN, NOT_EVAL,        WRITES},
+    /* the audit trail: administrators read every chain. Team members will
+     * read their evaluation's chain once evaluations exist (docs/audit.md) */
+    {RQ(AUDIT_LIST),          "audit_list",          1, ADMIN, NOT_EVAL,        READS},
+    {RQ(AUDIT_VERIFY),        "audit_verify",        1, ADMIN, NOT_EVAL,        READS},
     /* operations: SKL administration watches and keeps the server */
     {RQ(HEALTH),              "health",              1, ADMIN, NOT_EVAL,        READS},
     {RQ(STATS),               "stats",               1, ADMIN, NOT_EVAL,        READS},

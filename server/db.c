@@ -21,17 +21,13 @@ struct kp_db {
     int lost; /* the held transaction's connection broke: it is gone */
 };
 
-const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts,
-                                            kp_session_stmts,
-                                            kp_seclog_stmts,
-                                            kp_throttle_stmts,
-                                            kp_rpc_session_stmts,
-                                            kp_rpc_user_stmts,
-                                            kp_bootstrap_stmts,
-                                            kp_rpc_ops_stmts,
-                                            kp_replay_stmts,
-                                            kp_rpc_backup_stmts,
-                                            NULL};
+const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts,         kp_session_stmts,
+                                            kp_seclog_stmts,       kp_throttle_stmts,
+                                            kp_rpc_session_stmts,  kp_rpc_user_stmts,
+                                            kp_bootstrap_stmts,    kp_audit_stmts,
+                                            kp_audit_verify_stmts, kp_rpc_audit_stmts,
+                                            kp_rpc_ops_stmts,      kp_replay_stmts,
+                                            kp_rpc_backup_stmts,   NULL};
 
 PGconn *kp_db_connect(const char *conninfo)
 {
@@ -102,10 +98,13 @@ int kp_db_ensure(kp_db *self)
         self->last_attempt = kp_mono_ms();
         return KP_UNAVAILABLE;
     }
-    /* Times are UTC everywhere; a hung statement must not hold a worker. */
+    /* Times are UTC everywhere; a hung statement must not hold a worker.
+     * Work as kompass_app, which may only read and append the audit trail
+     * (sql/003_audit.sql, docs/audit.md): migrations ran as the owner. */
     PGresult *r = PQexec(conn, "SET TIME ZONE 'UTC'; SET statement_timeout = '30s'; "
-                               "SET lock_timeout = '10s'");
+                               "SET lock_timeout = '10s'; SET ROLE kompass_app");
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok) kp_error("db", "cannot set up the session: %s", PQresultErrorMessage(r));
     PQclear(r);
     for (int s = 0; ok && kp_statement_sets[s]; s++)
         for (const kp_stmt *st = kp_statement_sets[s]; ok && st->name; st++) {
@@ -141,8 +140,10 @@ static int s_fail(kp_db *self, PGresult *r)
         s_drop(self);
         return KP_UNAVAILABLE;
     }
+    /* 55P03: lock_timeout passed waiting, e.g. for a busy audit chain: the
+     * server is overloaded, not wrong; nothing was written, retry. */
     if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
-        strcmp(state, "53300") == 0)
+        strcmp(state, "53300") == 0 || strcmp(state, "55P03") == 0)
         return KP_UNAVAILABLE;
     /* A read-only node (a standby, or a primary being demoted): let go of
      * it, so that the next connection finds the writable one. */

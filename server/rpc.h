@@ -21,6 +21,10 @@ int kp_rpc_user_list(kp_req *r);
 int kp_rpc_user_set_active(kp_req *r);
 int kp_rpc_user_reset_password(kp_req *r);
 
+/* rpc_audit.c: reading and verifying the audit trail */
+int kp_rpc_audit_list(kp_req *r);
+int kp_rpc_audit_verify(kp_req *r);
+
 /* rpc_ops.c: health and counters of this kompassd */
 int kp_rpc_health(kp_req *r);
 int kp_rpc_stats(kp_req *r);

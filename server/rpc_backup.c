@@ -5,7 +5,9 @@
  *  first piece. With one: the piece at offset. Asking for the piece at the
  *  end (offset = total_bytes, no data) says the client has it all, and
  *  removes the dump. Admins only (server/authz.c): a dump holds every password
- *  hash. Who made a backup is logged.
+ *  hash. Who made a backup is recorded in the security log (kind backup: its
+ *  id, size and SHA-256); a backup that cannot be recorded is not handed
+ *  out.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include "backup.h"
 #include "log.h"
 #include "rpc.h"
+#include "seclog.h"
 #include "util.h"
 
 const kp_stmt kp_rpc_backup_stmts[] = {
@@ -49,6 +52,16 @@ int kp_rpc_backup(kp_req *r)
         kp_info("backup", "backup %s made for %s from %s: %" PRIu64 " bytes in %lld ms, sha256 %s",
                 info.id, r->login, r->peer_addr, info.size, (long long)(kp_mono_ms() - t0),
                 info.sha256);
+        const char *detail = kp_arena_printf(
+            r->arena,
+            "backup %s: %" PRIu64 " bytes, PostgreSQL %s, schema %s, "
+            "sha256 %s",
+            info.id, info.size, info.database_version, info.schema_applied, info.sha256);
+        rc = kp_seclog_write(r, KP_SEC_BACKUP, r->login, r->user_id, detail);
+        if (rc != KP_OK) {
+            kp_backup_remove(data_dir, info.id);
+            return kp_req_db_fail(r, rc, "recording the backup in the security log");
+        }
     } else {
         int found = kp_backup_find(data_dir, in->backup_id, &info, err, sizeof err);
         if (found < 0) return kp_req_fail(r, KP_BAD_REQUEST, "%s", err);

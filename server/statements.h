@@ -9,15 +9,18 @@
 #include "db.h"
 
 extern const kp_stmt kp_ping_stmts[];
-extern const kp_stmt kp_session_stmts[];     /* session.c */
-extern const kp_stmt kp_seclog_stmts[];      /* seclog.c */
-extern const kp_stmt kp_throttle_stmts[];    /* throttle.c */
-extern const kp_stmt kp_rpc_session_stmts[]; /* rpc_session.c */
-extern const kp_stmt kp_rpc_user_stmts[];    /* rpc_user.c */
-extern const kp_stmt kp_bootstrap_stmts[];   /* bootstrap.c */
-extern const kp_stmt kp_rpc_ops_stmts[];     /* rpc_ops.c */
-extern const kp_stmt kp_replay_stmts[];      /* replay.c */
-extern const kp_stmt kp_rpc_backup_stmts[];  /* rpc_backup.c */
+extern const kp_stmt kp_session_stmts[];      /* session.c */
+extern const kp_stmt kp_seclog_stmts[];       /* seclog.c */
+extern const kp_stmt kp_throttle_stmts[];     /* throttle.c */
+extern const kp_stmt kp_rpc_session_stmts[];  /* rpc_session.c */
+extern const kp_stmt kp_rpc_user_stmts[];     /* rpc_user.c */
+extern const kp_stmt kp_bootstrap_stmts[];    /* bootstrap.c */
+extern const kp_stmt kp_audit_stmts[];        /* audit.c */
+extern const kp_stmt kp_audit_verify_stmts[]; /* audit_verify.c */
+extern const kp_stmt kp_rpc_audit_stmts[];    /* rpc_audit.c */
+extern const kp_stmt kp_rpc_ops_stmts[];      /* rpc_ops.c */
+extern const kp_stmt kp_replay_stmts[];       /* replay.c */
+extern const kp_stmt kp_rpc_backup_stmts[];   /* rpc_backup.c */
 
 /* NULL-terminated list of the modules' arrays. */
 extern const kp_stmt *const kp_statement_sets[];

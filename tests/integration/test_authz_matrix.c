@@ -173,6 +173,21 @@ static void b_user_reset_password(cell *c, kp_request *req)
     req->user_reset_password = in;
 }
 
+static void b_audit_list(cell *c, kp_request *req)
+{
+    req->body_case = RQ(AUDIT_LIST);
+    req->audit_list = kp_arena_zalloc(c->a, sizeof *req->audit_list);
+    kompass__v1__audit_list_request__init(req->audit_list);
+}
+
+static void b_audit_verify(cell *c, kp_request *req)
+{
+    req->body_case = RQ(AUDIT_VERIFY);
+    req->audit_verify = kp_arena_zalloc(c->a, sizeof *req->audit_verify);
+    kompass__v1__audit_verify_request__init(req->audit_verify);
+    req->audit_verify->all = 1;
+}
+
 static void b_health(cell *c, kp_request *req)
 {
     req->body_case = RQ(HEALTH);
@@ -207,6 +222,8 @@ static const sample s_samples[] = {
     {RQ(USER_LIST), b_user_list, NULL},
     {RQ(USER_SET_ACTIVE), b_user_set_active, NULL},
     {RQ(USER_RESET_PASSWORD), b_user_reset_password, NULL},
+    {RQ(AUDIT_LIST), b_audit_list, NULL},
+    {RQ(AUDIT_VERIFY), b_audit_verify, NULL},
     {RQ(HEALTH), b_health, NULL},
     {RQ(STATS), b_stats, NULL},
     {RQ(BACKUP), b_backup, NULL},

@@ -7,8 +7,9 @@
  *  per migration, of the same name: the test fails naming a missing one);
  *  then a kompassd of this build starts on it and applies the rest. Every
  *  table that existed before must have the same rows in the columns it had
- *  (except columns a later migration declares it rewrites), and the users
- *  of the fixtures must still be able to log in. The first round starts from
+ *  (except columns a later migration declares it rewrites), the users of
+ *  the fixtures must still be able to log in, and `kompass audit verify`
+ *  must pass (the fixtures' events are hashed as kompassd hashes them). The first round starts from
  *  the first schema; a new migration is covered by adding its fixture.
  */
 #include <criterion/criterion.h>
@@ -221,6 +222,12 @@ static void s_round(int upto, int total)
         char *out = NULL, *err2 = NULL;
         cr_assert_eq(th_cli_as(s, home, NULL, &out, &err2, "user", "list", NULL), 0, "%s", err2);
         cr_assert(strstr(out, "Ewa Luvö") && strstr(out, "Västerås stad"), "%s", out);
+        free(out);
+        free(err2);
+        /* the audit chains came through intact, and go on */
+        cr_assert_eq(th_cli_as(s, home, NULL, &out, &err2, "audit", "verify", NULL), 0,
+                     "audit verify after upgrading from %s: %s%s", kp_migrations[upto].name, out,
+                     err2);
         free(out);
         free(err2);
     }
