@@ -222,29 +222,29 @@ static void s_explain_timeout(kp_conn *self, int sent, char *err, size_t errlen)
     const char *endpoint = self->endpoints[self->current];
     if (self->connected && !self->handshake_ok && !self->rejected) {
         snprintf(err, errlen,
-                 "kompassd at %s accepted the connection but did not answer within %.1f s "
+                 "kompassd at %.300s accepted the connection but did not answer within %.1f s "
                  "(busy, stopped, or not a kompassd)",
                  endpoint, secs);
     } else if (self->connected && !self->handshake_ok) {
         if (self->insecure)
             snprintf(err, errlen,
-                     "kompassd at %s refused a plain-text (--insecure) connection: it requires "
+                     "kompassd at %.300s refused a plain-text (--insecure) connection: it requires "
                      "CURVE; drop --insecure and give its public key with --server-key",
                      endpoint);
         else
             snprintf(err, errlen,
-                     "no answer from kompassd at %s within %.1f s: the secure (CURVE) handshake "
+                     "no answer from kompassd at %.300s within %.1f s: the secure (CURVE) handshake "
                      "failed, so the server key may be wrong (it comes from --server-key, "
-                     "KOMPASS_SERVER_KEY or server_key in %s/config; `kompassd "
+                     "KOMPASS_SERVER_KEY or server_key in %.300s/config; `kompassd "
                      "--print-public-key` prints the right one), or the server runs --insecure",
                      endpoint, secs, self->config_dir);
     } else if (!sent && self->refused && self->n_endpoints > 1) {
-        snprintf(err, errlen, "kompassd at %s refused the connection (is it running?)", endpoint);
+        snprintf(err, errlen, "kompassd at %.300s refused the connection (is it running?)", endpoint);
     } else if (!sent) {
-        snprintf(err, errlen, "cannot reach kompassd at %s within %.1f s (is it running?)",
+        snprintf(err, errlen, "cannot reach kompassd at %.300s within %.1f s (is it running?)",
                  endpoint, secs);
     } else {
-        snprintf(err, errlen, "no answer from kompassd at %s within %.1f s", endpoint, secs);
+        snprintf(err, errlen, "no answer from kompassd at %.300s within %.1f s", endpoint, secs);
     }
 }
 

@@ -72,7 +72,7 @@ static int s_endpoint(const char *ep, char *why, size_t len)
         else
             kp_strlcpy(dir, ".", sizeof dir);
         if (access(dir, W_OK | X_OK) != 0) {
-            snprintf(why, len, "cannot make a socket in %s: %s", dir, strerror(errno));
+            snprintf(why, len, "cannot make a socket in %.300s: %s", dir, strerror(errno));
             return -1;
         }
         return 0;
