@@ -232,14 +232,16 @@ static void s_explain_timeout(kp_conn *self, int sent, char *err, size_t errlen)
                      "CURVE; drop --insecure and give its public key with --server-key",
                      endpoint);
         else
-            snprintf(err, errlen,
-                     "no answer from kompassd at %.300s within %.1f s: the secure (CURVE) handshake "
-                     "failed, so the server key may be wrong (it comes from --server-key, "
-                     "KOMPASS_SERVER_KEY or server_key in %.300s/config; `kompassd "
-                     "--print-public-key` prints the right one), or the server runs --insecure",
-                     endpoint, secs, self->config_dir);
+            snprintf(
+                err, errlen,
+                "no answer from kompassd at %.300s within %.1f s: the secure (CURVE) handshake "
+                "failed, so the server key may be wrong (it comes from --server-key, "
+                "KOMPASS_SERVER_KEY or server_key in %.300s/config; `kompassd "
+                "--print-public-key` prints the right one), or the server runs --insecure",
+                endpoint, secs, self->config_dir);
     } else if (!sent && self->refused && self->n_endpoints > 1) {
-        snprintf(err, errlen, "kompassd at %.300s refused the connection (is it running?)", endpoint);
+        snprintf(err, errlen, "kompassd at %.300s refused the connection (is it running?)",
+                 endpoint);
     } else if (!sent) {
         snprintf(err, errlen, "cannot reach kompassd at %.300s within %.1f s (is it running?)",
                  endpoint, secs);
