@@ -108,10 +108,10 @@ Test(check_config, each_problem_is_named_and_exits_1, .timeout = 120)
     cr_assert(s_has(out, "FAIL", "publish", "only tcp://HOST:PORT and ipc://PATH"), "%s", out);
     free(out);
 
-    const char *no_host[] = {
-        "--data-dir", dir, "--db", db, "--listen", "tcp://no-such-host.invalid:5555", NULL};
+    /* (no host name that needs DNS: tests stay on this machine) */
+    const char *no_host[] = {"--data-dir", dir, "--db", db, "--listen", "tcp://:5555", NULL};
     cr_assert_eq(s_check(&out, no_host), 1, "%s", out);
-    cr_assert(s_has(out, "FAIL", "listen", "no-such-host.invalid"), "%s", out);
+    cr_assert(s_has(out, "FAIL", "listen", "expected tcp://HOST:PORT"), "%s", out);
     free(out);
 
     /* a secret key others can read */
