@@ -12,6 +12,7 @@
 
 #include "harness.h"
 #include "migrate.h"
+#include "pgcluster.h"
 #include "util.h"
 
 #define RQ(field) KOMPASS__V1__REQUEST__BODY_##field
@@ -330,5 +331,34 @@ Test(ops, admin_commands_are_for_administrators, .timeout = 120)
     cr_assert_eq(th_cli_as(s, home, NULL, NULL, &err, "admin", "frobnicate", NULL), 2);
     cr_assert(strstr(err, "unknown sub-command 'frobnicate'"), "%s", err);
     free(err);
+    th_server_free(&s);
+}
+
+/* With the database down, health cannot check the session: UNAVAILABLE, at
+ * once (exit 6), while ping still answers, saying the database is away. */
+Test(ops, with_the_database_down_health_is_unavailable_and_ping_says_why, .timeout = 300)
+{
+    th_opts o = {0};
+    o.embedded = 1;
+    o.workers = 2;
+    th_server *s = th_server_start_opts(&o);
+    const char *home = th_admin(s);
+    kp_pgcluster pg;
+    char pgdir[400];
+    snprintf(pgdir, sizeof pgdir, "%s/pg", s->dir);
+    cr_assert_eq(kp_pgcluster_open(&pg, pgdir, NULL), 0, "%s", pg.error);
+    cr_assert_eq(kp_pgcluster_stop(&pg), 0, "%s", pg.error);
+    char *out = NULL, *err = NULL;
+    int64_t t0 = kp_mono_ms();
+    cr_assert_eq(th_cli_as(s, home, NULL, &out, &err, "--timeout", "1", "admin", "health", NULL), 6,
+                 "%s%s", out, err);
+    cr_assert(strstr(err, "UNAVAILABLE"), "%s", err);
+    cr_assert_lt(kp_mono_ms() - t0, 4000);
+    free(out);
+    free(err);
+    cr_assert_eq(th_cli(s, &out, NULL, "ping", NULL), 6);
+    cr_assert(strstr(out, "database     NOT reachable"), "%s", out);
+    free(out);
+    cr_assert_eq(kp_pgcluster_start(&pg), 0, "%s", pg.error);
     th_server_free(&s);
 }
