@@ -62,11 +62,25 @@ int kp_cli_wants_help(int argc, char **argv);
 /* Formats microseconds since the epoch as ISO 8601 UTC into the arena. */
 const char *kp_cli_time(kp_cli *cli, int64_t us);
 
+/* Prints text padded with spaces to width characters (UTF-8 aware: "Västerås"
+ * is 8 wide); longer text is cut with an ellipsis. width 0: no padding. */
+void kp_cli_cell(const char *text, int width);
+
 /* Every command, NULL-terminated (main.c). */
-extern const kp_command kp_commands[];
+extern const kp_command *const kp_commands[];
+
+/* Commands defined with their modules. */
+extern const kp_command kp_framework_command;
+extern const kp_command kp_municipality_command;
+extern const kp_command kp_eval_command;
+extern const kp_command kp_evidence_command;
 
 /* Commands, by module. */
 int kp_cmd_ping(kp_cli *cli, int argc, char **argv);
 int kp_cmd_version(kp_cli *cli, int argc, char **argv);
+int kp_cmd_framework(kp_cli *cli, int argc, char **argv);
+int kp_cmd_municipality(kp_cli *cli, int argc, char **argv);
+int kp_cmd_eval(kp_cli *cli, int argc, char **argv);
+int kp_cmd_evidence(kp_cli *cli, int argc, char **argv);
 
 #endif

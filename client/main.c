@@ -13,16 +13,27 @@
 
 static int s_help(kp_cli *cli, int argc, char **argv);
 
-const kp_command kp_commands[] = {
-    {"help", s_help, "show help for kompass or for a command", "usage: kompass help [COMMAND]\n"},
-    {"version", kp_cmd_version, "print the client's version",
-     "usage: kompass version\n\nPrints the client's version and protocol version.\n"},
-    {"ping", kp_cmd_ping, "check that the server and its database answer",
-     "usage: kompass ping\n\n"
-     "Asks the server for its version and time, and whether its database is\n"
-     "reachable. Exit 0 when both answer, 6 when the server or its database does\n"
-     "not (within --timeout).\n"},
-    {NULL, NULL, NULL, NULL},
+static const kp_command s_help_cmd = {"help", s_help, "show help for kompass or for a command",
+                                      "usage: kompass help [COMMAND]\n"};
+static const kp_command s_version_cmd = {
+    "version", kp_cmd_version, "print the client's version",
+    "usage: kompass version\n\nPrints the client's version and protocol version.\n"};
+static const kp_command s_ping_cmd = {
+    "ping", kp_cmd_ping, "check that the server and its database answer",
+    "usage: kompass ping\n\n"
+    "Asks the server for its version and time, and whether its database is\n"
+    "reachable. Exit 0 when both answer, 6 when the server or its database does\n"
+    "not (within --timeout).\n"};
+
+const kp_command *const kp_commands[] = {
+    &s_help_cmd,
+    &s_version_cmd,
+    &s_ping_cmd,
+    &kp_framework_command,
+    &kp_municipality_command,
+    &kp_eval_command,
+    &kp_evidence_command,
+    NULL,
 };
 
 static const char s_usage[] =
@@ -40,16 +51,16 @@ static const char s_usage[] =
 
 static const kp_command *s_find(const char *name)
 {
-    for (const kp_command *c = kp_commands; c->name; c++)
-        if (strcmp(c->name, name) == 0) return c;
+    for (const kp_command *const *c = kp_commands; *c; c++)
+        if (strcmp((*c)->name, name) == 0) return *c;
     return NULL;
 }
 
 static void s_print_usage(FILE *out)
 {
     fputs(s_usage, out);
-    for (const kp_command *c = kp_commands; c->name; c++)
-        fprintf(out, "  %-12s %s\n", c->name, c->summary);
+    for (const kp_command *const *c = kp_commands; *c; c++)
+        fprintf(out, "  %-14s %s\n", (*c)->name, (*c)->summary);
     fputs("\nRun `kompass COMMAND --help` for a command's options.\n"
           "Exit codes: 0 ok, 1 error, 2 usage, 3 conflict, 4 denied or unauthenticated,\n"
           "5 not found, 6 unavailable or timed out.\n",

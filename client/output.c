@@ -91,3 +91,23 @@ const char *kp_cli_time(kp_cli *cli, int64_t us)
     return kp_arena_printf(cli->arena, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
                            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
+
+void kp_cli_cell(const char *text, int width)
+{
+    int chars = 0;
+    const char *p = text;
+    const char *cut = NULL;
+    for (; *p; p++) {
+        if (((unsigned char)*p & 0xC0) == 0x80) continue;
+        if (width > 0 && chars == width - 1) cut = p;
+        chars++;
+    }
+    if (width > 0 && chars > width) {
+        fwrite(text, 1, (size_t)(cut - text), stdout);
+        fputs("…", stdout);
+        return;
+    }
+    fputs(text, stdout);
+    for (int i = chars; i < width; i++)
+        fputc(' ', stdout);
+}

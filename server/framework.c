@@ -88,8 +88,8 @@ static void s_unknown_keys(report *r, json_t *obj, const char *where, const char
 static void s_check_area(report *r, json_t *area, size_t ai, json_t *seen_codes, int *numbers,
                          size_t n_areas)
 {
-    static const char *const known[] = {"number",       "title", "headings",
-                                        "general_text", "max",   "questions", NULL};
+    static const char *const known[] = {"number", "title",     "headings", "general_text",
+                                        "max",    "questions", NULL};
     char where[64];
     snprintf(where, sizeof where, "areas[%zu]", ai);
     if (!json_is_object(area)) {

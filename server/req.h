@@ -45,4 +45,9 @@ int kp_req_fail(kp_req *r, int status, const char *fmt, ...) __attribute__((form
  * is safe to show (UNAVAILABLE says retry; INTERNAL hides SQL details). */
 int kp_req_db_fail(kp_req *r, int status, const char *doing);
 
+/* Ends the handler's transaction: commits when rc is KP_OK, else rolls back.
+ * Returns the final status, with a sentence (from rc's failure if the
+ * handler set none, or from a failed commit). */
+int kp_req_end_tx(kp_req *r, int rc, const char *doing);
+
 #endif

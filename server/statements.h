@@ -9,6 +9,10 @@
 #include "db.h"
 
 extern const kp_stmt kp_ping_stmts[];
+extern const kp_stmt kp_framework_stmts[];
+extern const kp_stmt kp_evaluation_stmts[];
+extern const kp_stmt kp_eval_stmts[];
+extern const kp_stmt kp_evidence_stmts[];
 
 /* NULL-terminated list of the modules' arrays. */
 extern const kp_stmt *const kp_statement_sets[];

@@ -25,9 +25,10 @@ static int check(const char *text, char **problems)
     return n;
 }
 
-#define VALID_AREA_1                                                                             \
-    "{\"number\":1,\"title\":\"Demokrati\",\"max\":100,\"questions\":["                           \
-    "{\"code\":\"1.1\",\"text\":\"A?\",\"max\":40},{\"code\":\"1.2\",\"text\":\"B?\",\"max\":60}]}"
+#define VALID_AREA_1                                                                               \
+    "{\"number\":1,\"title\":\"Demokrati\",\"max\":100,\"questions\":["                            \
+    "{\"code\":\"1.1\",\"text\":\"A?\",\"max\":40},{\"code\":\"1.2\",\"text\":\"B?\",\"max\":60}]" \
+    "}"
 
 Test(framework, shipped_kommunkompassen_2015_is_valid)
 {
@@ -95,12 +96,16 @@ Test(framework, structure_errors)
     char *p;
     cr_assert_eq(check("[]", &p), 1);
     cr_assert(strstr(p, "must be an object"), "%s", p);
-    cr_assert_gt(check("{\"framework\":{\"code\":\"X\",\"name\":\"n\",\"year\":2020},\"areas\":[]}", &p), 0);
+    cr_assert_gt(
+        check("{\"framework\":{\"code\":\"X\",\"name\":\"n\",\"year\":2020},\"areas\":[]}", &p), 0);
     cr_assert(strstr(p, "areas: must be a non-empty list"), "%s", p);
-    cr_assert_gt(check("{\"areas\":[{\"number\":1,\"title\":\"t\",\"max\":1,\"questions\":[]}]}", &p), 0);
+    cr_assert_gt(
+        check("{\"areas\":[{\"number\":1,\"title\":\"t\",\"max\":1,\"questions\":[]}]}", &p), 0);
     cr_assert(strstr(p, "framework: missing"), "%s", p);
     cr_assert(strstr(p, "areas[0].questions: must be a non-empty list"), "%s", p);
-    cr_assert_gt(check("{\"framework\":{\"code\":\"X\",\"name\":\"n\",\"year\":2020},\"areas\":[7]}", &p), 0);
+    cr_assert_gt(
+        check("{\"framework\":{\"code\":\"X\",\"name\":\"n\",\"year\":2020},\"areas\":[7]}", &p),
+        0);
     cr_assert(strstr(p, "areas[0]: must be an object"), "%s", p);
 }
 

@@ -19,8 +19,8 @@ Test(points, parses_decimals_with_point_or_comma)
 Test(points, refuses_what_is_not_points)
 {
     int64_t c;
-    const char *bad[] = {"", "-1", "+1", "1e3", "1.234", "abc", "1.", ".5", "1 ", " 1",
-                         "12.5.1", "9999999999", "NaN", "1,2,3"};
+    const char *bad[] = {"",   "-1", "+1", "1e3",    "1.234",      "abc", "1.",
+                         ".5", "1 ", " 1", "12.5.1", "9999999999", "NaN", "1,2,3"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_assert_eq(kp_points_parse(bad[i], &c), -1, "'%s' was accepted", bad[i]);
 }
