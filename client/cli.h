@@ -44,6 +44,13 @@ kp_request *kp_cli_request(kp_cli *cli);
  * code for it. */
 int kp_cli_call(kp_cli *cli, kp_request *req, kp_response **resp);
 
+/* Sends req and waits for the answer without judging it: 0 with *resp set
+ * (whatever its status), or the exit code after printing why no answer came. */
+int kp_cli_send(kp_cli *cli, kp_request *req, kp_response **resp);
+
+/* Prints resp's error (status and sentence) and returns its exit code. */
+int kp_cli_fail(kp_cli *cli, const kp_response *resp);
+
 /* Prints an error for status (human to stderr, or JSON to stdout); returns
  * the exit code. */
 int kp_cli_error(kp_cli *cli, int status, const char *fmt, ...)
@@ -74,6 +81,11 @@ extern const kp_command kp_framework_command;
 extern const kp_command kp_municipality_command;
 extern const kp_command kp_eval_command;
 extern const kp_command kp_evidence_command;
+extern const kp_command kp_score_command;
+extern const kp_command kp_text_command;
+extern const kp_command kp_locks_command;
+extern const kp_command kp_lock_command;
+extern const kp_command kp_watch_command;
 
 /* Commands, by module. */
 int kp_cmd_ping(kp_cli *cli, int argc, char **argv);
@@ -82,5 +94,10 @@ int kp_cmd_framework(kp_cli *cli, int argc, char **argv);
 int kp_cmd_municipality(kp_cli *cli, int argc, char **argv);
 int kp_cmd_eval(kp_cli *cli, int argc, char **argv);
 int kp_cmd_evidence(kp_cli *cli, int argc, char **argv);
+int kp_cmd_score(kp_cli *cli, int argc, char **argv);
+int kp_cmd_text(kp_cli *cli, int argc, char **argv);
+int kp_cmd_locks(kp_cli *cli, int argc, char **argv);
+int kp_cmd_lock(kp_cli *cli, int argc, char **argv);
+int kp_cmd_watch(kp_cli *cli, int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@ const kp_command kp_eval_command = {
     "       kompass eval show ID\n"
     "       kompass eval assign ID LOGIN --as lead|peer|observer [--reason R]\n"
     "       kompass eval unassign ID LOGIN\n"
+    "       kompass eval start ID                      (lead or admin: draft -> scoring)\n"
     "\n"
     "An evaluation is one municipality evaluated on one framework version, e.g.\n"
     "Västerås stad 2017 on KK2015. Admins create evaluations and see all of them;\n"
@@ -278,6 +279,32 @@ static int s_unassign(kp_cli *cli, int argc, char **argv)
     return 0;
 }
 
+static int s_start(kp_cli *cli, int argc, char **argv)
+{
+    const char *pos[1];
+    int n;
+    int64_t id;
+    int rc = kp_args_parse(cli, &kp_eval_command, argc, argv, 2, NULL, pos, 1, 1, &n);
+    if (rc || (rc = kp_args_id(cli, &kp_eval_command, "evaluation id", pos[0], &id))) return rc;
+    kp_request *req = kp_cli_request(cli);
+    Kompass__V1__EvalStartRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
+    kompass__v1__eval_start_request__init(b);
+    b->evaluation_id = id;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_EVAL_START;
+    req->eval_start = b;
+    kp_response *resp;
+    rc = kp_cli_call(cli, req, &resp);
+    if (rc) return rc;
+    if (cli->settings.json)
+        kp_cli_json(cli, json_pack("{s:I,s:s,s:I}", "id", (json_int_t)id, "status",
+                                   resp->eval_start->status, "version",
+                                   (json_int_t)resp->eval_start->version));
+    else
+        printf("evaluation %lld is now in %s (version %lld): evaluators score on their own\n",
+               (long long)id, resp->eval_start->status, (long long)resp->eval_start->version);
+    return 0;
+}
+
 int kp_cmd_eval(kp_cli *cli, int argc, char **argv)
 {
     if (argc < 2) return kp_cli_usage(cli, &kp_eval_command, "eval needs a subcommand");
@@ -286,6 +313,7 @@ int kp_cmd_eval(kp_cli *cli, int argc, char **argv)
     if (strcmp(argv[1], "show") == 0) return s_show(cli, argc, argv);
     if (strcmp(argv[1], "assign") == 0) return s_assign(cli, argc, argv);
     if (strcmp(argv[1], "unassign") == 0) return s_unassign(cli, argc, argv);
+    if (strcmp(argv[1], "start") == 0) return s_start(cli, argc, argv);
     return kp_cli_usage(cli, &kp_eval_command, "unknown subcommand 'eval %s'", argv[1]);
 }
 

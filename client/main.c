@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "seen.h"
 
 static int s_help(kp_cli *cli, int argc, char **argv);
 
@@ -33,6 +34,11 @@ const kp_command *const kp_commands[] = {
     &kp_municipality_command,
     &kp_eval_command,
     &kp_evidence_command,
+    &kp_score_command,
+    &kp_text_command,
+    &kp_locks_command,
+    &kp_lock_command,
+    &kp_watch_command,
     NULL,
 };
 
@@ -136,6 +142,7 @@ int main(int argc, char **argv)
     }
     rc = cmd->run(&cli, argc - i, argv + i);
 out:
+    kp_seen_save(&cli);
     kp_conn_destroy(&cli.conn);
     kp_arena_destroy(&cli.arena);
     return rc;

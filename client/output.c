@@ -59,6 +59,24 @@ void kp_cli_json(kp_cli *cli, json_t *doc)
     json_decref(doc);
 }
 
+int kp_cli_send(kp_cli *cli, kp_request *req, kp_response **resp)
+{
+    char err[512];
+    if (!cli->conn) {
+        cli->conn = kp_conn_new(&cli->settings, err, sizeof err);
+        if (!cli->conn) return kp_cli_error(cli, KP_BAD_REQUEST, "%s", err);
+    }
+    int rc = kp_conn_call(cli->conn, cli->arena, req, resp, err, sizeof err);
+    if (rc != KP_OK) return kp_cli_error(cli, rc, "%s", err);
+    return KP_EXIT_OK;
+}
+
+int kp_cli_fail(kp_cli *cli, const kp_response *r)
+{
+    return kp_cli_error(cli, (int)r->status, "%s: %s", kp_status_name((int)r->status),
+                        r->error && *r->error ? r->error : "(no details)");
+}
+
 int kp_cli_call(kp_cli *cli, kp_request *req, kp_response **resp)
 {
     char err[512];

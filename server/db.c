@@ -161,6 +161,11 @@ int kp_db_begin(kp_db *self)
     return s_simple(self, "BEGIN");
 }
 
+int kp_db_begin_read(kp_db *self)
+{
+    return s_simple(self, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+}
+
 int kp_db_commit(kp_db *self)
 {
     return s_simple(self, "COMMIT");

@@ -43,6 +43,8 @@ int kp_db_call(kp_db *self, const char *name, int nparams, const char *const *pa
 
 /* BEGIN, COMMIT, ROLLBACK (rollback never fails visibly). */
 int kp_db_begin(kp_db *self);
+/* A read-only transaction seeing one consistent snapshot (REPEATABLE READ). */
+int kp_db_begin_read(kp_db *self);
 int kp_db_commit(kp_db *self);
 void kp_db_rollback(kp_db *self);
 

@@ -23,6 +23,16 @@ static const kp_rpc s_rpcs[] = {
     {KOMPASS__V1__REQUEST__BODY_EVAL_UNASSIGN, "eval_unassign", kp_rpc_eval_unassign},
     {KOMPASS__V1__REQUEST__BODY_EVIDENCE_ADD, "evidence_add", kp_rpc_evidence_add},
     {KOMPASS__V1__REQUEST__BODY_EVIDENCE_LIST, "evidence_list", kp_rpc_evidence_list},
+    {KOMPASS__V1__REQUEST__BODY_SCORE_SET, "score_set", kp_rpc_score_set},
+    {KOMPASS__V1__REQUEST__BODY_SCORE_LIST, "score_list", kp_rpc_score_list},
+    {KOMPASS__V1__REQUEST__BODY_TEXT_SHOW, "text_show", kp_rpc_text_show},
+    {KOMPASS__V1__REQUEST__BODY_TEXT_LOCK, "text_lock", kp_rpc_text_lock},
+    {KOMPASS__V1__REQUEST__BODY_TEXT_SAVE, "text_save", kp_rpc_text_save},
+    {KOMPASS__V1__REQUEST__BODY_LOCK_LIST, "lock_list", kp_rpc_lock_list},
+    {KOMPASS__V1__REQUEST__BODY_LOCK_BREAK, "lock_break", kp_rpc_lock_break},
+    {KOMPASS__V1__REQUEST__BODY_EVAL_SNAPSHOT, "eval_snapshot", kp_rpc_eval_snapshot},
+    {KOMPASS__V1__REQUEST__BODY_EVAL_CHANGES, "eval_changes", kp_rpc_eval_changes},
+    {KOMPASS__V1__REQUEST__BODY_EVAL_START, "eval_start", kp_rpc_eval_start},
 };
 #define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
 
