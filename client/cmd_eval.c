@@ -451,7 +451,9 @@ int kp_cmd_evidence(kp_cli *cli, int argc, char **argv)
                 printf("%s%s", k ? ", " : "", e->questions[k]);
             printf("\n");
         }
-        printf("%zu entries; %d interviews with %d people\n", l->n_evidence, interviews, people);
+        printf("%zu entr%s; %d interview%s with %d %s\n", l->n_evidence,
+               l->n_evidence == 1 ? "y" : "ies", interviews, interviews == 1 ? "" : "s", people,
+               people == 1 ? "person" : "people");
         return 0;
     }
     return kp_cli_usage(cli, cmd, "unknown subcommand 'evidence %s'", argv[1]);
