@@ -20,7 +20,7 @@
 const kp_command kp_text_command = {
     "text", kp_cmd_text, "area texts: show, edit, set",
     "usage: kompass text show ID [AREA]\n"
-    "       kompass text edit ID AREA summary|strengths|improvements\n"
+    "       kompass text edit ID AREA summary|strengths|improvements [--lease SECONDS]\n"
     "       kompass text set ID AREA summary|strengths|improvements --file F\n"
     "\n"
     "Each area has a summary (one text) and two lists: strengths and improvement\n"
@@ -114,6 +114,10 @@ static int s_show(kp_cli *cli, int argc, char **argv)
     int32_t now = -1;
     for (size_t i = 0; i < l->n_texts; i++) {
         const Kompass__V1__AreaText *t = l->texts[i];
+        kp_seen_put(cli,
+                    kp_arena_printf(cli->arena, "%lld/text/%d/%s", (long long)id, t->area,
+                                    t->section),
+                    t->version);
         if (t->area != now) {
             now = t->area;
             printf("%sArea %d  %s\n", i ? "\n" : "", t->area, t->title);
@@ -134,6 +138,8 @@ static int s_show(kp_cli *cli, int argc, char **argv)
 }
 
 /* The lock: ACQUIRE, RENEW or RELEASE; *token in/out. */
+static int s_lease; /* --lease for text edit; 0: the server's default */
+
 static int s_lock(kp_cli *cli, int64_t id, int area, const char *section, int op,
                   const char **token, int quiet)
 {
@@ -144,6 +150,7 @@ static int s_lock(kp_cli *cli, int64_t id, int area, const char *section, int op
     b->area = area;
     b->section = (char *)section;
     b->op = (Kompass__V1__TextLockRequest__Op)op;
+    b->lease_seconds = s_lease;
     if (*token) b->token = (char *)*token;
     req->body_case = KOMPASS__V1__REQUEST__BODY_TEXT_LOCK;
     req->text_lock = b;
@@ -210,6 +217,9 @@ static int s_save(kp_cli *cli, int64_t id, int area, const char *section, const 
         return rc;
     }
     const Kompass__V1__AreaText *t = resp->text_save->text;
+    kp_seen_put(cli,
+                kp_arena_printf(cli->arena, "%lld/text/%d/%s", (long long)id, area, section),
+                t->version);
     if (cli->settings.json)
         kp_cli_json(cli, s_text_json(t));
     else
@@ -280,6 +290,11 @@ static int s_edit(kp_cli *cli, int argc, char **argv)
         (rc = s_section(cli, cmd, pos[1], pos[2], &area)))
         return rc;
     const char *section = pos[2];
+    int64_t lease = 300;
+    if (kp_args_get(opts, "lease") &&
+        (rc = kp_args_id(cli, cmd, "--lease", kp_args_get(opts, "lease"), &lease)))
+        return rc;
+    s_lease = (int)lease;
     const char *token = "";
     if ((rc = s_lock(cli, id, (int)area, section, 0, &token, 0))) return rc;
     const Kompass__V1__AreaText *cur = NULL;
@@ -314,7 +329,8 @@ static int s_edit(kp_cli *cli, int argc, char **argv)
     }
     /* Renew the lease while the editor is open. */
     int status = 0;
-    int64_t next_renew = kp_mono_ms() + 60000;
+    int64_t every = lease * 1000 / 3;
+    int64_t next_renew = kp_mono_ms() + every;
     for (;;) {
         pid_t w = waitpid(pid, &status, WNOHANG);
         if (w == pid) break;
@@ -324,7 +340,7 @@ static int s_edit(kp_cli *cli, int argc, char **argv)
             if (s_lock(cli, id, (int)area, section, 1, &tok, 1) != 0)
                 fprintf(stderr, "kompass: warning: could not renew the lock; your save may be "
                                 "refused\n");
-            next_renew = kp_mono_ms() + 60000;
+            next_renew = kp_mono_ms() + every;
         }
         usleep(200000);
     }
