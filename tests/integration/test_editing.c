@@ -108,6 +108,7 @@ Test(editing, blind_scoring_hides_the_others_scores_from_every_rpc)
 /* ---------------------------------------------------------------- 16 writers */
 
 typedef struct {
+    int index;
     const char *token;
     int ok, conflicts, other;
     long long last_ok_value;
@@ -138,10 +139,8 @@ static void *s_writer(void *arg)
         kompass__v1__score_set_request__init(b);
         Kompass__V1__ScoreWrite *sw = kp_arena_zalloc(a, sizeof *sw);
         kompass__v1__score_write__init(sw);
-        long long value = (long long)(w - (writer *)0) % 30; /* filled below */
-        (void)value;
         sw->question = "2.2";
-        sw->points_centi = (int64_t)(((uintptr_t)w >> 4) % 2500);
+        sw->points_centi = (w->index + 1) * 100 + round; /* distinct per writer and round */
         sw->expected_version = seen;
         b->evaluation_id = eval_id;
         b->writes = &sw;
@@ -200,6 +199,7 @@ Test(editing, sixteen_writers_on_one_score_never_overwrite_silently)
     for (int i = 0; i < N; i++) {
         tokens[i] = s_token("ewa", TT_PASSWORD);
         w[i].token = tokens[i];
+        w[i].index = i;
     }
     pthread_barrier_init(&s_barrier, NULL, N + 1);
     for (int i = 0; i < N; i++)
