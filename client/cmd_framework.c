@@ -99,12 +99,12 @@ static int s_list(kp_cli *cli, int argc, char **argv)
            "EVALUATIONS\n");
     for (size_t i = 0; i < l->n_frameworks; i++) {
         const Kompass__V1__FrameworkSummary *f = l->frameworks[i];
-        char b[24];
+        char mb[24];
         kp_cli_cell(f->code, 10);
         printf("%-6d", f->year);
         kp_cli_cell(f->name, 42);
-        printf("%-7d%-11d%-5s%d\n", f->areas, f->questions, kp_points_format(f->total_max_centi, b),
-               f->evaluations);
+        printf("%-7d%-11d%-5s%d\n", f->areas, f->questions,
+               kp_points_format(f->total_max_centi, mb), f->evaluations);
     }
     return 0;
 }

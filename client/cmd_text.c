@@ -114,10 +114,9 @@ static int s_show(kp_cli *cli, int argc, char **argv)
     int32_t now = -1;
     for (size_t i = 0; i < l->n_texts; i++) {
         const Kompass__V1__AreaText *t = l->texts[i];
-        kp_seen_put(cli,
-                    kp_arena_printf(cli->arena, "%lld/text/%d/%s", (long long)id, t->area,
-                                    t->section),
-                    t->version);
+        kp_seen_put(
+            cli, kp_arena_printf(cli->arena, "%lld/text/%d/%s", (long long)id, t->area, t->section),
+            t->version);
         if (t->area != now) {
             now = t->area;
             printf("%sArea %d  %s\n", i ? "\n" : "", t->area, t->title);
@@ -217,8 +216,7 @@ static int s_save(kp_cli *cli, int64_t id, int area, const char *section, const 
         return rc;
     }
     const Kompass__V1__AreaText *t = resp->text_save->text;
-    kp_seen_put(cli,
-                kp_arena_printf(cli->arena, "%lld/text/%d/%s", (long long)id, area, section),
+    kp_seen_put(cli, kp_arena_printf(cli->arena, "%lld/text/%d/%s", (long long)id, area, section),
                 t->version);
     if (cli->settings.json)
         kp_cli_json(cli, s_text_json(t));

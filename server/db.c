@@ -18,8 +18,9 @@ struct kp_db {
     char sqlstate[6];
 };
 
-const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts, kp_framework_stmts, kp_evaluation_stmts,
-                                            kp_eval_stmts, kp_evidence_stmts,  NULL};
+const kp_stmt *const kp_statement_sets[] = {
+    kp_ping_stmts,  kp_framework_stmts, kp_evaluation_stmts, kp_eval_stmts,      kp_evidence_stmts,
+    kp_score_stmts, kp_text_stmts,      kp_watch_stmts,      kp_publisher_stmts, NULL};
 
 kp_db *kp_db_new(const char *conninfo)
 {

@@ -18,6 +18,7 @@
 typedef struct kp_server_info {
     const char *instance; /* "host:pid" */
     int64_t started_us;   /* when this kompassd started */
+    const char *publish;  /* the PUB endpoint as bound */
 } kp_server_info;
 
 typedef struct kp_req {
