@@ -19,6 +19,7 @@
 #include "evaluation.h"
 #include "points.h"
 #include "rpc.h"
+#include "util.h"
 
 const kp_stmt kp_score_stmts[] = {
     {"score_question", "SELECT q.id, (q.max * 100)::bigint FROM framework_questions q"
