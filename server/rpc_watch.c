@@ -7,6 +7,7 @@
  *  evaluators' scores during blind scoring) withheld. Together with the
  *  Updates published by publisher.c they make ZeroMQ's Clone pattern.
  */
+#include <jansson.h>
 #include <string.h>
 
 #include "evaluation.h"
