@@ -25,8 +25,10 @@
 
 typedef struct kp_cli {
     kp_settings settings;
-    kp_arena *arena; /* everything of this invocation */
-    kp_conn *conn;   /* created on first call */
+    kp_arena *arena;               /* everything of this invocation */
+    kp_conn *conn;                 /* created on first call */
+    int session_sent;              /* the last call carried a session token */
+    const char *session_elsewhere; /* the session file is for this other server */
 } kp_cli;
 
 typedef struct {
@@ -41,7 +43,8 @@ kp_request *kp_cli_request(kp_cli *cli);
 
 /* Sends req, waits for the answer. Returns 0 with *resp when the server
  * said OK; otherwise prints the error (human or JSON) and returns the exit
- * code for it. */
+ * code for it. Requests other than Ping and Login carry the token of the
+ * session file, if it belongs to this server (client/session.h). */
 int kp_cli_call(kp_cli *cli, kp_request *req, kp_response **resp);
 
 /* Sends req and waits for the answer without judging it: 0 with *resp set
@@ -50,6 +53,9 @@ int kp_cli_send(kp_cli *cli, kp_request *req, kp_response **resp);
 
 /* Prints resp's error (status and sentence) and returns its exit code. */
 int kp_cli_fail(kp_cli *cli, const kp_response *resp);
+/* Like kp_cli_call, but returns the status (KP_OK or the server's or the
+ * transport's) without printing; *error is the sentence. */
+int kp_cli_call_quiet(kp_cli *cli, kp_request *req, kp_response **resp, const char **error);
 
 /* Prints an error for status (human to stderr, or JSON to stdout); returns
  * the exit code. */
@@ -72,6 +78,11 @@ const char *kp_cli_time(kp_cli *cli, int64_t us);
 /* Prints text padded with spaces to width characters (UTF-8 aware: "Västerås"
  * is 8 wide); longer text is cut with an ellipsis. width 0: no padding. */
 void kp_cli_cell(const char *text, int width);
+/* "admin", "evaluator", "observer" for a protocol role ("?" otherwise). */
+const char *kp_cli_role_name(int role);
+
+/* A user as a JSON object. */
+json_t *kp_cli_user_json(kp_cli *cli, const Kompass__V1__User *u);
 
 /* Every command, NULL-terminated (main.c). */
 extern const kp_command *const kp_commands[];
@@ -99,5 +110,10 @@ int kp_cmd_text(kp_cli *cli, int argc, char **argv);
 int kp_cmd_locks(kp_cli *cli, int argc, char **argv);
 int kp_cmd_lock(kp_cli *cli, int argc, char **argv);
 int kp_cmd_watch(kp_cli *cli, int argc, char **argv);
+int kp_cmd_login(kp_cli *cli, int argc, char **argv);
+int kp_cmd_logout(kp_cli *cli, int argc, char **argv);
+int kp_cmd_whoami(kp_cli *cli, int argc, char **argv);
+int kp_cmd_passwd(kp_cli *cli, int argc, char **argv);
+int kp_cmd_user(kp_cli *cli, int argc, char **argv);
 
 #endif

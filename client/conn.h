@@ -3,6 +3,12 @@
  *  A DEALER socket; one request frame out, one response frame back, matched
  *  by request_id. Every call is bounded by the timeout: an unreachable
  *  server is an UNAVAILABLE status with a sentence, never a hang.
+ *
+ *  The connection is CURVE-encrypted with the server's public key from the
+ *  settings and a key pair made for this process; plain text only with
+ *  --insecure and only to an endpoint on this machine. A socket monitor
+ *  watches the handshake, so that a timeout can say what went wrong: nobody
+ *  there, or somebody there whose key is not the one we were given.
  */
 #ifndef KP_CONN_H
 #define KP_CONN_H
@@ -14,7 +20,8 @@
 typedef struct kp_conn kp_conn;
 
 /* A connection to s->server (not yet contacted). NULL with err on a bad
- * endpoint. */
+ * endpoint, a missing or malformed server key, or --insecure to an endpoint
+ * that leaves the machine. */
 kp_conn *kp_conn_new(const kp_settings *s, char *err, size_t errlen);
 
 void kp_conn_destroy(kp_conn **self_p);

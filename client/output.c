@@ -5,7 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "cli.h"
+#include "session.h"
 #include "status.h"
 
 kp_request *kp_cli_request(kp_cli *cli)
@@ -59,15 +62,86 @@ void kp_cli_json(kp_cli *cli, json_t *doc)
     json_decref(doc);
 }
 
-int kp_cli_send(kp_cli *cli, kp_request *req, kp_response **resp)
+/* Attaches the session file's token when it belongs to this server. */
+static void s_attach_session(kp_cli *cli, kp_request *req)
 {
+    cli->session_sent = 0;
+    if (req->body_case == KOMPASS__V1__REQUEST__BODY_PING ||
+        req->body_case == KOMPASS__V1__REQUEST__BODY_LOGIN)
+        return;
+    if (req->session_token && *req->session_token) {
+        cli->session_sent = 1;
+        return;
+    }
+    kp_cli_session sess;
     char err[512];
+    if (kp_cli_session_load(&cli->settings, &sess, err, sizeof err) == 1) {
+        if (kp_cli_session_matches(&cli->settings, &sess)) {
+            req->session_token = kp_arena_strdup(cli->arena, sess.token);
+            cli->session_sent = 1;
+        } else {
+            cli->session_elsewhere = kp_arena_strdup(cli->arena, sess.server);
+        }
+    }
+    sodium_memzero(&sess, sizeof sess);
+}
+
+int kp_cli_call_quiet(kp_cli *cli, kp_request *req, kp_response **resp, const char **error)
+{
+    char err[1024];
+    *error = "";
     if (!cli->conn) {
         cli->conn = kp_conn_new(&cli->settings, err, sizeof err);
-        if (!cli->conn) return kp_cli_error(cli, KP_BAD_REQUEST, "%s", err);
+        if (!cli->conn) {
+            *error = kp_arena_strdup(cli->arena, err);
+            return KP_BAD_REQUEST;
+        }
     }
-    int rc = kp_conn_call(cli->conn, cli->arena, req, resp, err, sizeof err);
-    if (rc != KP_OK) return kp_cli_error(cli, rc, "%s", err);
+    s_attach_session(cli, req);
+    kp_response *r = NULL;
+    int rc = kp_conn_call(cli->conn, cli->arena, req, &r, err, sizeof err);
+    if (rc != KP_OK) {
+        *error = kp_arena_strdup(cli->arena, err);
+        return rc;
+    }
+    *resp = r;
+    if (r->status != KOMPASS__V1__STATUS__OK) {
+        *error = r->error && *r->error ? r->error : "(no details)";
+        return (int)r->status;
+    }
+    return KP_OK;
+}
+
+int kp_cli_call(kp_cli *cli, kp_request *req, kp_response **resp)
+{
+    const char *error;
+    kp_response *r = NULL;
+    int rc = kp_cli_call_quiet(cli, req, &r, &error);
+    if (rc == KP_OK) {
+        *resp = r;
+        return KP_EXIT_OK;
+    }
+    if (!r) return kp_cli_error(cli, rc, "%s", error);
+    if (rc == KP_UNAUTHENTICATED && !cli->session_sent &&
+        req->body_case != KOMPASS__V1__REQUEST__BODY_LOGIN) {
+        if (cli->session_elsewhere)
+            return kp_cli_error(cli, rc,
+                                "%s: %s (your session is for %s, or for another key of the "
+                                "server; log in with `kompass login USER`)",
+                                kp_status_name(rc), error, cli->session_elsewhere);
+        return kp_cli_error(cli, rc, "%s: %s (log in with `kompass login USER`)",
+                            kp_status_name(rc), error);
+    }
+    return kp_cli_error(cli, rc, "%s: %s", kp_status_name(rc), error);
+}
+
+int kp_cli_send(kp_cli *cli, kp_request *req, kp_response **resp)
+{
+    const char *error;
+    kp_response *r = NULL;
+    int rc = kp_cli_call_quiet(cli, req, &r, &error);
+    if (!r) return kp_cli_error(cli, rc, "%s", error);
+    *resp = r;
     return KP_EXIT_OK;
 }
 
@@ -75,23 +149,6 @@ int kp_cli_fail(kp_cli *cli, const kp_response *r)
 {
     return kp_cli_error(cli, (int)r->status, "%s: %s", kp_status_name((int)r->status),
                         r->error && *r->error ? r->error : "(no details)");
-}
-
-int kp_cli_call(kp_cli *cli, kp_request *req, kp_response **resp)
-{
-    char err[512];
-    if (!cli->conn) {
-        cli->conn = kp_conn_new(&cli->settings, err, sizeof err);
-        if (!cli->conn) return kp_cli_error(cli, KP_BAD_REQUEST, "%s", err);
-    }
-    kp_response *r = NULL;
-    int rc = kp_conn_call(cli->conn, cli->arena, req, &r, err, sizeof err);
-    if (rc != KP_OK) return kp_cli_error(cli, rc, "%s", err);
-    if (r->status != KOMPASS__V1__STATUS__OK)
-        return kp_cli_error(cli, (int)r->status, "%s: %s", kp_status_name((int)r->status),
-                            r->error && *r->error ? r->error : "(no details)");
-    *resp = r;
-    return KP_EXIT_OK;
 }
 
 int kp_cli_wants_help(int argc, char **argv)
@@ -128,4 +185,27 @@ void kp_cli_cell(const char *text, int width)
     fputs(text, stdout);
     for (int i = chars; i < width; i++)
         fputc(' ', stdout);
+}
+
+const char *kp_cli_role_name(int role)
+{
+    switch (role) {
+    case KOMPASS__V1__ROLE__ROLE_ADMIN:
+        return "admin";
+    case KOMPASS__V1__ROLE__ROLE_EVALUATOR:
+        return "evaluator";
+    case KOMPASS__V1__ROLE__ROLE_OBSERVER:
+        return "observer";
+    default:
+        return "?";
+    }
+}
+
+json_t *kp_cli_user_json(kp_cli *cli, const Kompass__V1__User *u)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:o}", "login", u->login, "full_name", u->full_name,
+                     "organisation", u->organisation, "role", kp_cli_role_name(u->role), "active",
+                     u->active, "created", kp_cli_time(cli, u->created_us), "last_login",
+                     u->last_login_us ? json_string(kp_cli_time(cli, u->last_login_us))
+                                      : json_null());
 }

@@ -19,6 +19,17 @@ static int s_set(kp_settings *s, const char *key, const char *value, const char 
         kp_strlcpy(s->server, value, sizeof s->server);
         return 0;
     }
+    if (strcmp(key, "server_key") == 0) {
+        if (!kp_curve_key_valid(value)) {
+            snprintf(err, errlen,
+                     "%s: server_key must be the server's CURVE public key, 40 characters of Z85 "
+                     "as `kompassd --print-public-key` prints it",
+                     where);
+            return -1;
+        }
+        kp_strlcpy(s->server_key, value, sizeof s->server_key);
+        return 0;
+    }
     if (strcmp(key, "timeout") == 0) {
         char *end;
         errno = 0;
@@ -57,8 +68,7 @@ int kp_settings_load(kp_settings *s, char *err, size_t errlen)
         int lineno = 0, rc = 0;
         while (rc == 0 && fgets(line, sizeof line, f)) {
             lineno++;
-            char *hash = strchr(line, '#');
-            if (hash) *hash = '\0';
+            kp_strip_comment(line);
             kp_trim(line);
             if (!*line) continue;
             char where[1200];
@@ -77,6 +87,8 @@ int kp_settings_load(kp_settings *s, char *err, size_t errlen)
     }
     const char *v = getenv("KOMPASS_SERVER");
     if (v && *v && s_set(s, "server", v, "KOMPASS_SERVER", err, errlen) != 0) return -1;
+    v = getenv("KOMPASS_SERVER_KEY");
+    if (v && *v && s_set(s, "server_key", v, "KOMPASS_SERVER_KEY", err, errlen) != 0) return -1;
     v = getenv("KOMPASS_TIMEOUT");
     if (v && *v && s_set(s, "timeout", v, "KOMPASS_TIMEOUT", err, errlen) != 0) return -1;
     return 0;
@@ -89,14 +101,22 @@ int kp_settings_option(kp_settings *s, const char *name, const char *value, char
         s->json = 1;
         return 0;
     }
-    if (strcmp(name, "server") == 0 || strcmp(name, "timeout") == 0) {
+    if (strcmp(name, "insecure") == 0) {
+        s->insecure = 1;
+        return 0;
+    }
+    if (strcmp(name, "server") == 0 || strcmp(name, "timeout") == 0 ||
+        strcmp(name, "server-key") == 0) {
         if (!value) {
             snprintf(err, errlen, "option --%s needs a value", name);
             return -1;
         }
         char where[64];
         snprintf(where, sizeof where, "--%s", name);
-        return s_set(s, name, value, where, err, errlen) == 0 ? 1 : -1;
+        return s_set(s, strcmp(name, "server-key") == 0 ? "server_key" : name, value, where, err,
+                     errlen) == 0
+                   ? 1
+                   : -1;
     }
     snprintf(err, errlen, "unknown option '--%s'", name);
     return -1;

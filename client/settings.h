@@ -1,19 +1,24 @@
 /*  settings: how the CLI finds its server.
  *
  *  Lowest precedence first: defaults, $XDG_CONFIG_HOME/kompass/config
- *  (`name = value` lines: server, timeout), the environment (KOMPASS_SERVER,
- *  KOMPASS_TIMEOUT), then the global options (--server, --timeout, --json).
+ *  (`name = value` lines: server, server_key, timeout), the environment
+ *  (KOMPASS_SERVER, KOMPASS_SERVER_KEY, KOMPASS_TIMEOUT), then the global
+ *  options (--server, --server-key, --timeout, --insecure, --json).
  */
 #ifndef KP_SETTINGS_H
 #define KP_SETTINGS_H
 
 #include <stddef.h>
 
+#include "curve.h"
+
 typedef struct {
-    char server[1024];     /* endpoint(s), comma-separated */
-    double timeout;        /* seconds to wait for an answer */
-    int json;              /* --json: one JSON document on stdout */
-    char config_dir[1024]; /* $XDG_CONFIG_HOME/kompass */
+    char server[1024];                     /* endpoint */
+    char server_key[KP_CURVE_KEY_LEN + 1]; /* the server's CURVE public key (Z85) */
+    int insecure;                          /* --insecure: plain text, loopback/ipc only */
+    double timeout;                        /* seconds to wait for an answer */
+    int json;                              /* --json: one JSON document on stdout */
+    char config_dir[1024];                 /* $XDG_CONFIG_HOME/kompass */
 } kp_settings;
 
 /* Fills s from defaults, config file and environment. 0, or -1 with err. */

@@ -1,7 +1,8 @@
-# Writes OUT, a C file holding every migration in FILES (already sorted) as
-# { "NNN_name.sql", "<text>" }, for server/migrate.c. Bytes are written as hex
-# so that any text (quotes, backslashes, UTF-8) survives unchanged.
-string(REPLACE "|" ";" FILES "${FILES}") # the caller joins the list with |
+# Writes OUT, a C file holding every migration in FILES (already sorted,
+# separated by '|') as { "NNN_name.sql", "<text>" }, for server/migrate.c.
+# Bytes are written as hex so that any text (quotes, backslashes, UTF-8)
+# survives unchanged.
+string(REPLACE "|" ";" FILES "${FILES}")
 set(arrays "")
 set(table "")
 foreach(f ${FILES})

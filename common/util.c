@@ -133,6 +133,16 @@ void kp_random_id(char out[33])
     kp_hex(b, sizeof b, out);
 }
 
+char *kp_strip_comment(char *line)
+{
+    for (char *p = line; *p; p++)
+        if (*p == '#' && (p == line || isspace((unsigned char)p[-1]))) {
+            *p = '\0';
+            break;
+        }
+    return line;
+}
+
 char *kp_trim(char *s)
 {
     char *start = s;

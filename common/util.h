@@ -30,6 +30,11 @@ void kp_hex(const unsigned char *bytes, size_t len, char *out);
 /* A random id of 32 hex characters into out (33 bytes). */
 void kp_random_id(char out[33]);
 
+/* Cuts a `# comment` off a config line in place: a '#' that starts the line
+ * or follows white space. A '#' inside a value (Z85 keys have them) stays.
+ * Returns line. */
+char *kp_strip_comment(char *line);
+
 /* Trims leading and trailing white space in place; returns s. */
 char *kp_trim(char *s);
 

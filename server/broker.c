@@ -11,6 +11,7 @@
 #include <zmq.h>
 
 #include "arena.h"
+#include "curve.h"
 #include "log.h"
 #include "util.h"
 #include "wire.h"
@@ -41,10 +42,14 @@ struct kp_broker {
     kp_arena *arena; /* for the replies the broker writes itself */
 };
 
-static void *s_bind(void *zctx, int type, const char *endpoint, char *bound, size_t boundlen,
-                    char *err, size_t errlen)
+static void *s_bind(void *zctx, int type, const char *endpoint, const kp_server_keys *keys,
+                    char *bound, size_t boundlen, char *err, size_t errlen)
 {
     void *s = zmq_socket(zctx, type);
+    if (keys && kp_curve_server_apply(s, keys->secret_key, err, errlen) != 0) {
+        zmq_close(s);
+        return NULL;
+    }
     int linger = 200, one = 1;
     int64_t maxmsg = KP_MAX_FRAME_BYTES;
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
@@ -67,7 +72,8 @@ static void *s_bind(void *zctx, int type, const char *endpoint, char *bound, siz
     return s;
 }
 
-kp_broker *kp_broker_new(void *zctx, const kp_config *cfg, char *err, size_t errlen)
+kp_broker *kp_broker_new(void *zctx, const kp_config *cfg, const kp_server_keys *keys, char *err,
+                         size_t errlen)
 {
     kp_broker *self = calloc(1, sizeof *self);
     if (!self) return NULL;
@@ -75,13 +81,14 @@ kp_broker *kp_broker_new(void *zctx, const kp_config *cfg, char *err, size_t err
     self->arena = kp_arena_new();
     snprintf(self->backend, sizeof self->backend, "inproc://workers-%p", (void *)self);
     self->front =
-        s_bind(zctx, ZMQ_ROUTER, cfg->listen, self->listen, sizeof self->listen, err, errlen);
+        s_bind(zctx, ZMQ_ROUTER, cfg->listen, keys, self->listen, sizeof self->listen, err, errlen);
     if (!self->front) goto err;
-    self->back =
-        s_bind(zctx, ZMQ_ROUTER, self->backend, self->backend, sizeof self->backend, err, errlen);
+    /* inproc never leaves the process: no CURVE between broker and workers */
+    self->back = s_bind(zctx, ZMQ_ROUTER, self->backend, NULL, self->backend, sizeof self->backend,
+                        err, errlen);
     if (!self->back) goto err;
     self->pub =
-        s_bind(zctx, ZMQ_PUB, cfg->publish, self->publish, sizeof self->publish, err, errlen);
+        s_bind(zctx, ZMQ_PUB, cfg->publish, keys, self->publish, sizeof self->publish, err, errlen);
     if (!self->pub) goto err;
     return self;
 err:

@@ -15,12 +15,16 @@
 #define KP_BROKER_H
 
 #include "config.h"
+#include "keys.h"
 
 typedef struct kp_broker kp_broker;
 
 /* Binds the front (cfg->listen), the backend (inproc) and the publisher
- * (cfg->publish). NULL with a sentence in err on failure. */
-kp_broker *kp_broker_new(void *zctx, const kp_config *cfg, char *err, size_t errlen);
+ * (cfg->publish). With keys, front and publisher are CURVE servers (the ZAP
+ * handler must already be bound); keys NULL means plain text (--insecure).
+ * NULL with a sentence in err on failure. */
+kp_broker *kp_broker_new(void *zctx, const kp_config *cfg, const kp_server_keys *keys, char *err,
+                         size_t errlen);
 
 void kp_broker_destroy(kp_broker **self_p);
 

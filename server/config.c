@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curve.h"
 #include "util.h"
 
 const char kp_config_usage[] =
@@ -24,6 +25,13 @@ const char kp_config_usage[] =
     "  --log-level L      debug, info, warn or error (default info)\n"
     "  --pg-user USER     when run as root: the OS user of the embedded cluster\n"
     "                     (default kompass, else postgres)\n"
+    "  --session-idle T   a session ends after T without use (default 12h; T is\n"
+    "                     seconds, or a number with s, m, h or d)\n"
+    "  --session-max T    a session ends T after login whatever its use (default 7d)\n"
+    "  --insecure         no CURVE: plain text, refused unless every endpoint is\n"
+    "                     loopback TCP (127.0.0.1, ::1) or ipc://\n"
+    "  --print-public-key print the server's CURVE public key (making the key pair in\n"
+    "                     DIR/curve if there is none) and exit\n"
     "  --version          print the version and exit\n"
     "  --help             print this help and exit\n"
     "\n"
@@ -31,7 +39,7 @@ const char kp_config_usage[] =
     "KOMPASS_LISTEN, ...) or as `name = value` in DIR/kompassd.conf; the command\n"
     "line wins over the environment, which wins over the file.\n";
 
-typedef enum { T_STR, T_INT, T_LEVEL } opt_type;
+typedef enum { T_STR, T_INT, T_LEVEL, T_FLAG, T_DURATION } opt_type;
 
 typedef struct {
     const char *name; /* --name, kompassd.conf key (with _ for -) */
@@ -50,6 +58,11 @@ static const opt s_opts[] = {
     {"workers", "KOMPASS_WORKERS", T_INT, offsetof(kp_config, workers), sizeof(int)},
     {"log-level", "KOMPASS_LOG_LEVEL", T_LEVEL, offsetof(kp_config, log_level), 0},
     {"pg-user", "KOMPASS_PG_USER", STR(pg_user)},
+    {"insecure", "KOMPASS_INSECURE", T_FLAG, offsetof(kp_config, insecure), sizeof(int)},
+    {"session-idle", "KOMPASS_SESSION_IDLE", T_DURATION, offsetof(kp_config, session_idle),
+     sizeof(int)},
+    {"session-max", "KOMPASS_SESSION_MAX", T_DURATION, offsetof(kp_config, session_max),
+     sizeof(int)},
 };
 #define N_OPTS (sizeof s_opts / sizeof s_opts[0])
 
@@ -98,6 +111,37 @@ static int s_set(kp_config *cfg, const opt *o, const char *value, const char *wh
             return -1;
         }
         return 0;
+    case T_FLAG:
+        if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0 || strcmp(value, "yes") == 0) {
+            *(int *)field = 1;
+        } else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0 ||
+                   strcmp(value, "no") == 0) {
+            *(int *)field = 0;
+        } else {
+            snprintf(err, errlen, "%s: %s must be true or false, not '%s'", where, o->name, value);
+            return -1;
+        }
+        return 0;
+    case T_DURATION: {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        long unit = 1;
+        if (*end == 's' || *end == 'm' || *end == 'h' || *end == 'd') {
+            unit = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : 86400;
+            end++;
+        }
+        /* at most a year: a session is not a credential to keep */
+        if (errno || *end || end == value || v < 1 || v > 366L * 86400 / unit) {
+            snprintf(err, errlen,
+                     "%s: %s must be a duration from 1s to 366d (seconds, or a number with s, "
+                     "m, h or d), not '%s'",
+                     where, o->name, value);
+            return -1;
+        }
+        *(int *)field = (int)(v * unit);
+        return 0;
+    }
     }
     return -1;
 }
@@ -112,8 +156,7 @@ static int s_load_file(kp_config *cfg, char *err, size_t errlen)
     int lineno = 0, rc = 0;
     while (rc == 0 && fgets(line, sizeof line, f)) {
         lineno++;
-        char *hash = strchr(line, '#');
-        if (hash) *hash = '\0';
+        kp_strip_comment(line);
         kp_trim(line);
         if (!*line) continue;
         char where[1200];
@@ -138,6 +181,31 @@ static int s_load_file(kp_config *cfg, char *err, size_t errlen)
     return rc;
 }
 
+/* Rules that concern several settings at once. */
+static int s_check(const kp_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->insecure) {
+        const char *eps[] = {cfg->listen, cfg->publish};
+        for (int i = 0; i < 2; i++)
+            if (!kp_endpoint_is_local(eps[i])) {
+                snprintf(err, errlen,
+                         "--insecure is refused for %s: plain text is only allowed on loopback "
+                         "TCP (127.0.0.1, ::1) or ipc:// endpoints; without --insecure every "
+                         "endpoint uses CURVE",
+                         eps[i]);
+                return -1;
+            }
+    }
+    if (cfg->session_idle > cfg->session_max) {
+        snprintf(err, errlen,
+                 "session-idle (%d s) is longer than session-max (%d s): a session ends at "
+                 "session-max whatever its use",
+                 cfg->session_idle, cfg->session_max);
+        return -1;
+    }
+    return 0;
+}
+
 int kp_config_load(kp_config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -146,6 +214,8 @@ int kp_config_load(kp_config *cfg, int argc, char **argv, char *err, size_t errl
     kp_strlcpy(cfg->publish, "tcp://127.0.0.1:5556", sizeof cfg->publish);
     cfg->workers = 4;
     cfg->log_level = KP_LOG_INFO;
+    cfg->session_idle = 12 * 3600;
+    cfg->session_max = 7 * 86400;
 
     /* Pass 1: the command line's shape, flags, and the data directory. */
     const char *dd_arg = NULL;
@@ -159,7 +229,13 @@ int kp_config_load(kp_config *cfg, int argc, char **argv, char *err, size_t errl
             cfg->print_version = 1;
             continue;
         }
-        if (strncmp(a, "--", 2) != 0 || !s_find(a + 2)) {
+        if (strcmp(a, "--print-public-key") == 0) {
+            cfg->print_public_key = 1;
+            continue;
+        }
+        const opt *o = strncmp(a, "--", 2) == 0 ? s_find(a + 2) : NULL;
+        if (o && o->type == T_FLAG) continue;
+        if (!o) {
             snprintf(err, errlen, "unknown option '%s' (see kompassd --help)", a);
             return -1;
         }
@@ -171,6 +247,7 @@ int kp_config_load(kp_config *cfg, int argc, char **argv, char *err, size_t errl
         i++;
     }
     if (cfg->print_help || cfg->print_version) return 0;
+    /* --print-public-key needs the data dir, so it reads the settings too. */
     const char *dd_env = getenv("KOMPASS_DATA_DIR");
     const char *dd = dd_arg ? dd_arg : (dd_env && *dd_env ? dd_env : NULL);
     if (dd && s_set(cfg, s_find("data-dir"), dd, "data dir", err, errlen) != 0) return -1;
@@ -183,10 +260,15 @@ int kp_config_load(kp_config *cfg, int argc, char **argv, char *err, size_t errl
     }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
-            strcmp(argv[i], "--version") == 0)
+            strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "--print-public-key") == 0)
             continue;
-        if (s_set(cfg, s_find(argv[i] + 2), argv[i + 1], argv[i], err, errlen) != 0) return -1;
+        const opt *o = s_find(argv[i] + 2);
+        if (o->type == T_FLAG) {
+            *(int *)((char *)cfg + o->offset) = 1;
+            continue;
+        }
+        if (s_set(cfg, o, argv[i + 1], argv[i], err, errlen) != 0) return -1;
         i++;
     }
-    return 0;
+    return s_check(cfg, err, errlen);
 }

@@ -21,12 +21,17 @@ typedef struct {
     int workers;         /* --workers: worker threads = database connections */
     kp_log_level log_level;
     char pg_user[64]; /* --pg-user: OS user of the embedded cluster when root */
+    int insecure;     /* --insecure: plain text, only on loopback TCP or ipc:// */
+    int session_idle; /* --session-idle: seconds a session lives without use */
+    int session_max;  /* --session-max: seconds a session lives at most */
     int print_help;
     int print_version;
+    int print_public_key; /* --print-public-key: print it (making keys if needed), exit */
 } kp_config;
 
 /* Fills cfg from defaults, file, environment and argv. 0 on success, or -1
- * with a sentence in err naming the bad option and why. */
+ * with a sentence in err naming the bad option and why (also: --insecure with
+ * an endpoint that leaves the machine, an idle time above the maximum). */
 int kp_config_load(kp_config *cfg, int argc, char **argv, char *err, size_t errlen);
 
 /* kompassd's --help text. */

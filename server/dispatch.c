@@ -5,12 +5,28 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "authz.h"
 #include "log.h"
 #include "rpc.h"
 
+#define RQ(field) KOMPASS__V1__REQUEST__BODY_##field
+
 static const kp_rpc s_rpcs[] = {
-    {KOMPASS__V1__REQUEST__BODY_PING, "ping", kp_rpc_ping},
+    {RQ(PING), "ping", kp_rpc_ping},
+    /* rpc_session.c */
+    {RQ(LOGIN), "login", kp_rpc_login},
+    {RQ(LOGOUT), "logout", kp_rpc_logout},
+    {RQ(WHO_AM_I), "who_am_i", kp_rpc_who_am_i},
+    {RQ(CHANGE_PASSWORD), "change_password", kp_rpc_change_password},
+    {RQ(REAUTHENTICATE), "reauthenticate", kp_rpc_reauthenticate},
+    /* rpc_user.c */
+    {RQ(USER_ADD), "user_add", kp_rpc_user_add},
+    {RQ(USER_LIST), "user_list", kp_rpc_user_list},
+    {RQ(USER_SET_ACTIVE), "user_set_active", kp_rpc_user_set_active},
+    {RQ(USER_RESET_PASSWORD), "user_reset_password", kp_rpc_user_reset_password},
+    /* rpc_framework.c, rpc_eval.c, rpc_evidence.c, rpc_score.c, rpc_text.c, rpc_watch.c */
     {KOMPASS__V1__REQUEST__BODY_FRAMEWORK_IMPORT, "framework_import", kp_rpc_framework_import},
     {KOMPASS__V1__REQUEST__BODY_FRAMEWORK_LIST, "framework_list", kp_rpc_framework_list},
     {KOMPASS__V1__REQUEST__BODY_FRAMEWORK_SHOW, "framework_show", kp_rpc_framework_show},
@@ -41,6 +57,33 @@ const kp_rpc *kp_dispatch_find(int body_case)
     for (size_t i = 0; i < N_RPCS; i++)
         if (s_rpcs[i].body_case == body_case) return &s_rpcs[i];
     return NULL;
+}
+
+const kp_rpc *kp_dispatch_table(size_t *n)
+{
+    *n = N_RPCS;
+    return s_rpcs;
+}
+
+int kp_dispatch_verify(char *err, size_t errlen)
+{
+    if (kp_authz_verify(err, errlen) != 0) return -1;
+    for (size_t i = 0; i < N_RPCS; i++) {
+        const kp_authz_rule *rule = kp_authz_find(s_rpcs[i].body_case);
+        if (!rule || strcmp(rule->name, s_rpcs[i].name) != 0) {
+            snprintf(err, errlen, "rpc '%s' has a handler but no authorisation row",
+                     s_rpcs[i].name);
+            return -1;
+        }
+    }
+    size_t n;
+    const kp_authz_rule *rules = kp_authz_table(&n);
+    for (size_t i = 0; i < n; i++)
+        if (!kp_dispatch_find(rules[i].body_case)) {
+            snprintf(err, errlen, "authorisation row '%s' has no handler", rules[i].name);
+            return -1;
+        }
+    return 0;
 }
 
 int kp_req_fail(kp_req *r, int status, const char *fmt, ...)
@@ -84,6 +127,14 @@ void kp_dispatch(kp_req *r)
                     (int)r->msg->body_case);
         return;
     }
+    /* Deny by default: no row, no call. */
+    const kp_authz_rule *rule = kp_authz_find(rpc->body_case);
+    if (!rule) {
+        kp_error("dispatch", "rpc %s has no authorisation row: refused", rpc->name);
+        kp_req_fail(r, KP_DENIED, "%s is not open to anyone on this server", rpc->name);
+        return;
+    }
+    if (kp_authz_check(r, rule) != KP_OK) return;
     int rc = rpc->handler(r);
     if (rc != KP_OK && r->resp->status == KOMPASS__V1__STATUS__OK)
         kp_req_fail(r, rc, "%s failed", rpc->name); /* a handler forgot its sentence */

@@ -2,10 +2,14 @@
  *
  *  The one table of every RPC the server answers: body case, name, handler.
  *  kp_dispatch() decodes nothing and sends nothing: it takes a decoded
- *  request and returns the filled response.
+ *  request and returns the filled response. Before any handler runs, the
+ *  request passes the authorisation table (server/authz.c): an RPC with a
+ *  handler but no authorisation row is refused.
  */
 #ifndef KP_DISPATCH_H
 #define KP_DISPATCH_H
+
+#include <stddef.h>
 
 #include "req.h"
 
@@ -22,5 +26,13 @@ void kp_dispatch(kp_req *r);
 
 /* The table entry for a body case, or NULL. */
 const kp_rpc *kp_dispatch_find(int body_case);
+
+/* The table: *n rows. */
+const kp_rpc *kp_dispatch_table(size_t *n);
+
+/* Checks that handlers and authorisation rows cover the same RPCs, under
+ * the same names, and that the authorisation table matches the protocol
+ * (kp_authz_verify). 0, or -1 with err. kompassd refuses to start without. */
+int kp_dispatch_verify(char *err, size_t errlen);
 
 #endif

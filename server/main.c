@@ -1,11 +1,12 @@
 /*  kompassd: the Kompass server.
  *
  *  Start-up, in order: settings; the data directory and its lock (one
- *  kompassd per data dir); the database (embedded cluster or --db) and its
- *  migrations; the sockets; the workers; the endpoints file that says we are
- *  ready. Shutdown reverses it. Threads: this one runs the broker; each
- *  worker has its own; SIGINT/SIGTERM arrive through a signalfd, blocked in
- *  every thread, so no handler runs asynchronously anywhere.
+ *  kompassd per data dir); the CURVE key pair (made on first start); the
+ *  database (embedded cluster or --db) and its migrations; the first
+ *  administrator if there is none; the ZAP handler, then the sockets; the
+ *  workers; the endpoints file that says we are ready. Shutdown reverses it. Threads: this one runs
+ * the broker; each worker has its own; SIGINT/SIGTERM arrive through a signalfd, blocked in every
+ * thread, so no handler runs asynchronously anywhere.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,13 +22,18 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "bootstrap.h"
 #include "broker.h"
 #include "config.h"
+#include "db.h"
+#include "dispatch.h"
+#include "keys.h"
 #include "log.h"
 #include "migrate.h"
 #include "pgcluster.h"
 #include "util.h"
 #include "worker.h"
+#include "zap.h"
 
 #define EMBEDDED_DB "kompass"
 
@@ -122,10 +128,41 @@ int main(int argc, char **argv)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    kp_server_keys keys = {{0}, {0}};
+    if (kp_dispatch_verify(err, sizeof err) != 0) {
+        kp_error("kompassd", "the RPC tables are inconsistent: %s", err);
+        return 1;
+    }
+    /* Read once and taken out of the environment, which the embedded
+     * PostgreSQL would otherwise inherit. */
+    static char admin_password[1100];
+    const char *ap = getenv("KOMPASS_ADMIN_PASSWORD");
+    if (ap && strlen(ap) >= sizeof admin_password) {
+        fprintf(stderr, "kompassd: KOMPASS_ADMIN_PASSWORD is longer than 1024 bytes\n");
+        return 2;
+    }
+    if (ap) kp_strlcpy(admin_password, ap, sizeof admin_password);
+    unsetenv("KOMPASS_ADMIN_PASSWORD");
+    if (cfg.print_public_key) {
+        /* Needs no database and no lock: the key files have their own. */
+        if (kp_mkdir_p(cfg.data_dir, 0755) != 0) {
+            fprintf(stderr, "kompassd: cannot create data dir %s: %s\n", cfg.data_dir,
+                    strerror(errno));
+            return 1;
+        }
+        if (kp_keys_load(cfg.data_dir, &keys, NULL, err, sizeof err) != 0) {
+            fprintf(stderr, "kompassd: %s\n", err);
+            return 1;
+        }
+        printf("%s\n", keys.public_key);
+        kp_keys_wipe(&keys);
+        return 0;
+    }
 
     int exit_code = 1, lock_fd = -1, pg_started = 0, n_threads = 0;
     kp_pgcluster pg;
     void *zctx = NULL;
+    kp_zap *zap = NULL;
     kp_broker *broker = NULL;
     pthread_t threads[256];
     kp_worker_args wargs[256];
@@ -136,6 +173,21 @@ int main(int argc, char **argv)
         return 1;
     }
     if (s_lock_data_dir(cfg.data_dir, &lock_fd) != 0) return 1;
+
+    /* ---------------------------------------------------------- keys */
+    if (cfg.insecure) {
+        kp_warn("kompassd", "--insecure: no CURVE, requests and updates travel in plain text "
+                            "(loopback and ipc only)");
+    } else {
+        int created = 0;
+        if (kp_keys_load(cfg.data_dir, &keys, &created, err, sizeof err) != 0) {
+            kp_error("kompassd", "%s", err);
+            close(lock_fd);
+            return 1;
+        }
+        kp_info("kompassd", "%s CURVE key pair in %s/curve; public key %s",
+                created ? "made a new" : "using the", cfg.data_dir, keys.public_key);
+    }
 
     /* ---------------------------------------------------------- database */
     if (cfg.db[0]) {
@@ -179,6 +231,22 @@ int main(int argc, char **argv)
         kp_info("kompassd", "schema current at %s (%d applied now)",
                 kp_migrate_latest(kp_migrations), applied);
     }
+    {
+        kp_db *db = kp_db_new(conninfo);
+        int rc = kp_db_ensure(db);
+        if (rc == KP_OK)
+            rc = kp_bootstrap_admin(db, cfg.data_dir, admin_password, err, sizeof err) == 0
+                     ? KP_OK
+                     : KP_INTERNAL;
+        else
+            snprintf(err, sizeof err, "cannot connect to the database: %s", kp_db_error(db));
+        kp_db_destroy(&db);
+        sodium_memzero(admin_password, sizeof admin_password);
+        if (rc != KP_OK) {
+            kp_error("kompassd", "%s", err);
+            goto out;
+        }
+    }
 
     /* ---------------------------------------------------------- sockets */
     sigset_t sigs;
@@ -189,7 +257,15 @@ int main(int argc, char **argv)
     int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 
     zctx = zmq_ctx_new();
-    broker = kp_broker_new(zctx, &cfg, err, sizeof err);
+    if (!cfg.insecure) {
+        /* Before any CURVE socket: without a handler libzmq lets anyone in. */
+        zap = kp_zap_start(zctx, err, sizeof err);
+        if (!zap) {
+            kp_error("kompassd", "%s", err);
+            goto out;
+        }
+    }
+    broker = kp_broker_new(zctx, &cfg, cfg.insecure ? NULL : &keys, err, sizeof err);
     if (!broker) {
         kp_error("kompassd", "%s", err);
         goto out;
@@ -199,7 +275,7 @@ int main(int argc, char **argv)
     gethostname(host, sizeof host - 1);
     char instance[200];
     snprintf(instance, sizeof instance, "%s:%d", host, (int)getpid());
-    kp_server_info info = {instance, kp_now_us()};
+    kp_server_info info = {instance, kp_now_us(), cfg.session_idle, cfg.session_max};
 
     for (int i = 0; i < cfg.workers; i++) {
         wargs[i] = (kp_worker_args){zctx, kp_broker_backend_endpoint(broker), conninfo, &info, i};
@@ -226,7 +302,9 @@ out:
     for (int i = 0; i < n_threads; i++)
         pthread_join(threads[i], NULL);
     kp_broker_destroy(&broker);
+    kp_zap_destroy(&zap);
     if (zctx) zmq_ctx_term(zctx);
+    if (!cfg.insecure) kp_keys_wipe(&keys);
     {
         char path[1100];
         snprintf(path, sizeof path, "%s/kompassd.endpoints", cfg.data_dir);

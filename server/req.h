@@ -19,6 +19,8 @@ typedef struct kp_server_info {
     const char *instance; /* "host:pid" */
     int64_t started_us;   /* when this kompassd started */
     const char *publish;  /* the PUB endpoint as bound */
+    int session_idle_s;   /* --session-idle: a session ends after this long unused */
+    int session_max_s;    /* --session-max: and at the latest this long after login */
 } kp_server_info;
 
 typedef struct kp_req {
@@ -36,6 +38,7 @@ typedef struct kp_req {
     const char *login;     /* "ewa" */
     const char *full_name; /* "Ewa Luvö", printed on signatures */
     const char *role;      /* global role: "admin", "evaluator", "observer" */
+    int64_t session_id;    /* the caller's session (sessions.id) */
 } kp_req;
 
 /* Sets resp's status and error sentence; returns status, so a handler can

@@ -46,5 +46,17 @@ int kp_text_rows(kp_req *r, int64_t eval_id, int64_t framework_id, int area, con
 /* rpc_watch.c */
 int kp_rpc_eval_snapshot(kp_req *r);
 int kp_rpc_eval_changes(kp_req *r);
+/* rpc_session.c: the caller's own session and password */
+int kp_rpc_login(kp_req *r);
+int kp_rpc_logout(kp_req *r);
+int kp_rpc_who_am_i(kp_req *r);
+int kp_rpc_change_password(kp_req *r);
+int kp_rpc_reauthenticate(kp_req *r);
+
+/* rpc_user.c: user administration */
+int kp_rpc_user_add(kp_req *r);
+int kp_rpc_user_list(kp_req *r);
+int kp_rpc_user_set_active(kp_req *r);
+int kp_rpc_user_reset_password(kp_req *r);
 
 #endif

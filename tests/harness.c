@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -118,6 +119,7 @@ int th_run(const char *const *argv, const char *input, char **out, char **err, i
     pid_t pid = fork();
     cr_assert(pid >= 0);
     if (pid == 0) {
+        setsid(); /* no controlling terminal: a password prompt cannot block a test */
         dup2(pin[0], 0);
         dup2(pout[1], 1);
         dup2(perr[1], 2);
@@ -188,6 +190,7 @@ int th_cli_full(th_server *s, const char *config_home, const char *input, char *
     if (s) {
         argv[n++] = "--server";
         argv[n++] = s->listen;
+        if (s->insecure) argv[n++] = "--insecure";
     }
     for (int i = 0; args[i] && n < 63; i++)
         argv[n++] = args[i];
@@ -195,7 +198,12 @@ int th_cli_full(th_server *s, const char *config_home, const char *input, char *
     char *old = getenv("XDG_CONFIG_HOME") ? strdup(getenv("XDG_CONFIG_HOME")) : NULL;
     setenv("XDG_CONFIG_HOME", config_home ? config_home : (s ? s->dir : "/nonexistent"), 1);
     unsetenv("KOMPASS_SERVER");
+    if (s && !s->insecure)
+        setenv("KOMPASS_SERVER_KEY", s->server_key, 1);
+    else
+        unsetenv("KOMPASS_SERVER_KEY");
     int rc = th_run(argv, input, out, err, 60000);
+    unsetenv("KOMPASS_SERVER_KEY");
     if (old) {
         setenv("XDG_CONFIG_HOME", old, 1);
         free(old);
@@ -218,6 +226,105 @@ int th_cli(th_server *s, char **out, char **err, const char *arg, ...)
     return th_cli_full(s, NULL, NULL, out, err, args);
 }
 
+int th_cli_as(th_server *s, const char *home, const char *input, char **out, char **err,
+              const char *arg, ...)
+{
+    const char *args[60];
+    int n = 0;
+    va_list ap;
+    va_start(ap, arg);
+    for (const char *a = arg; a && n < 59; a = va_arg(ap, const char *))
+        args[n++] = a;
+    va_end(ap);
+    args[n] = NULL;
+    return th_cli_full(s, home, input, out, err, args);
+}
+
+void th_home(th_server *s, const char *name, char *out, size_t len)
+{
+    snprintf(out, len, "%s/home-%s", s->dir, name);
+    cr_assert_eq(kp_mkdir_p(out, 0700), 0, "%s: %s", out, strerror(errno));
+}
+
+void th_login(th_server *s, const char *home, const char *login, const char *password)
+{
+    char input[1200], *out = NULL, *err = NULL;
+    snprintf(input, sizeof input, "%s\n", password);
+    int rc = th_cli_as(s, home, input, &out, &err, "login", login, "--password-stdin", NULL);
+    cr_assert_eq(rc, 0, "kompass login %s exited %d: %s%s", login, rc, out, err);
+    free(out);
+    free(err);
+}
+
+const char *th_admin(th_server *s)
+{
+    if (!s->admin_home[0]) {
+        th_home(s, "admin", s->admin_home, sizeof s->admin_home);
+        th_login(s, s->admin_home, "admin", TH_ADMIN_PASSWORD);
+    }
+    return s->admin_home;
+}
+
+void th_user_add(th_server *s, const char *login, const char *role, const char *password)
+{
+    char input[1200], name[128], *out = NULL, *err = NULL;
+    snprintf(input, sizeof input, "%s\n", password);
+    snprintf(name, sizeof name, "Test %s", login);
+    int rc = th_cli_as(s, th_admin(s), input, &out, &err, "user", "add", login, "--name", name,
+                       "--org", "Testkommun", "--role", role, "--password-stdin", NULL);
+    cr_assert_eq(rc, 0, "kompass user add %s exited %d: %s%s", login, rc, out, err);
+    free(out);
+    free(err);
+}
+
+const char *th_token(void *sock, kp_arena *arena, const char *login, const char *password)
+{
+    kp_request *req = kp_arena_zalloc(arena, sizeof *req);
+    kompass__v1__request__init(req);
+    Kompass__V1__LoginRequest *in = kp_arena_zalloc(arena, sizeof *in);
+    kompass__v1__login_request__init(in);
+    in->login = kp_arena_strdup(arena, login);
+    in->password = kp_arena_strdup(arena, password);
+    req->body_case = KOMPASS__V1__REQUEST__BODY_LOGIN;
+    req->login = in;
+    kp_response *r = th_call(sock, arena, req, 20000);
+    cr_assert(r, "no answer to login");
+    cr_assert_eq(r->status, KOMPASS__V1__STATUS__OK, "login %s: %s", login, r->error);
+    return r->login->session_token;
+}
+
+char *th_db_fingerprint(th_server *s)
+{
+    PGconn *c = PQconnectdb(s->conninfo);
+    cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+    PGresult *tables = PQexec(c, "SELECT quote_ident(table_name) FROM information_schema.tables "
+                                 "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' "
+                                 "AND table_name NOT IN ('sessions', 'security_log') "
+                                 "ORDER BY table_name");
+    cr_assert_eq(PQresultStatus(tables), PGRES_TUPLES_OK, "%s", PQresultErrorMessage(tables));
+    buf_t b = {0};
+    s_buf_add(&b, "", 0);
+    for (int i = 0; i < PQntuples(tables); i++) {
+        const char *t = PQgetvalue(tables, i, 0);
+        char sql[512];
+        /* table names come from the catalogue, quoted: no input here */
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY "
+                 "x::text)), '') FROM %s x",
+                 t);
+        PGresult *r = PQexec(c, sql);
+        cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s", PQresultErrorMessage(r));
+        s_buf_add(&b, t, strlen(t));
+        s_buf_add(&b, "=", 1);
+        s_buf_add(&b, PQgetvalue(r, 0, 0), strlen(PQgetvalue(r, 0, 0)));
+        s_buf_add(&b, "\n", 1);
+        PQclear(r);
+    }
+    PQclear(tables);
+    PQfinish(c);
+    return b.data;
+}
+
 static int s_read_endpoints(th_server *s)
 {
     char path[400];
@@ -233,7 +340,16 @@ static int s_read_endpoints(th_server *s)
         sscanf(p, "publish=%255s", s->publish);
     }
     free(text);
-    return ok && l && p ? 0 : -1;
+    if (!(ok && l && p)) return -1;
+    if (s->insecure) return 0;
+    snprintf(path, sizeof path, "%s/curve/server.pub", s->dir);
+    char *key = kp_read_file(path, 4096, NULL);
+    cr_assert(key, "kompassd is ready but %s cannot be read: %s", path, strerror(errno));
+    kp_trim(key);
+    cr_assert(kp_curve_key_valid(key), "%s does not hold a CURVE key: '%s'", path, key);
+    kp_strlcpy(s->server_key, key, sizeof s->server_key);
+    free(key);
+    return 0;
 }
 
 th_server *th_server_start_opts(const th_opts *o)
@@ -247,6 +363,7 @@ th_server *th_server_start_opts(const th_opts *o)
         chmod(s->dir, 0755); /* the embedded cluster's user must get through */
     }
     s->embedded = o->embedded;
+    s->insecure = o->insecure;
     if (!o->embedded) {
         if (o->dbname) {
             kp_strlcpy(s->dbname, o->dbname, sizeof s->dbname);
@@ -276,6 +393,7 @@ th_server *th_server_start_opts(const th_opts *o)
     argv[n++] = "tcp://127.0.0.1:*";
     argv[n++] = "--log-level";
     argv[n++] = "debug";
+    if (o->insecure) argv[n++] = "--insecure";
     if (o->workers) {
         snprintf(workers, sizeof workers, "%d", o->workers);
         argv[n++] = "--workers";
@@ -285,14 +403,24 @@ th_server *th_server_start_opts(const th_opts *o)
         argv[n++] = o->extra_args[i];
     argv[n] = NULL;
 
+    pid_t parent = getpid();
     s->pid = fork();
     cr_assert(s->pid >= 0);
     if (s->pid == 0) {
+        /* A failed assertion ends the test process without th_server_free:
+         * the server must not outlive it (SIGTERM stops it cleanly). */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent) _exit(127);
         int fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2(fd, 2);
         dup2(fd, 1);
         int null = open("/dev/null", O_RDONLY);
         dup2(null, 0);
+        const char *ap = o->admin_password ? o->admin_password : TH_ADMIN_PASSWORD;
+        if (*ap)
+            setenv("KOMPASS_ADMIN_PASSWORD", ap, 1);
+        else
+            unsetenv("KOMPASS_ADMIN_PASSWORD");
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
@@ -353,6 +481,15 @@ void th_server_free(th_server **s_p)
     th_server *s = *s_p;
     if (!s) return;
     if (s->pid) th_server_stop(s);
+    /* A sanitizer's report in kompassd fails the test that ran it. */
+    char *log = th_server_log(s);
+    const char *report = strstr(log, "Sanitizer");
+    if (!report) report = strstr(log, "runtime error:");
+    if (report) {
+        const char *from = report - log > 2000 ? report - 2000 : log;
+        cr_assert_fail("kompassd's log has a sanitizer report:\n%.6000s", from);
+    }
+    free(log);
     if (s->dbname[0]) s_db_drop(s->dbname);
     if (s->embedded) {
         /* if kompassd died, its cluster may still run */
@@ -386,13 +523,35 @@ char *th_server_log(const th_server *s)
     return t ? t : strdup("(no log)");
 }
 
-void *th_dealer(th_server *s)
+void th_curve_client(th_server *s, void *sock, char *public_key)
+{
+    char pub[KP_CURVE_KEY_LEN + 1], sec[KP_CURVE_KEY_LEN + 1];
+    cr_assert(!s->insecure, "th_curve_client: this server runs without CURVE");
+    cr_assert_eq(zmq_curve_keypair(pub, sec), 0);
+    cr_assert_eq(zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, s->server_key, KP_CURVE_KEY_LEN), 0);
+    cr_assert_eq(zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, pub, KP_CURVE_KEY_LEN), 0);
+    cr_assert_eq(zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec, KP_CURVE_KEY_LEN), 0);
+    if (public_key) kp_strlcpy(public_key, pub, KP_CURVE_KEY_LEN + 1);
+}
+
+static void *s_dealer(th_server *s, int curve)
 {
     void *sock = zmq_socket(th_zctx(), ZMQ_DEALER);
     int linger = 0;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (curve) th_curve_client(s, sock, NULL);
     cr_assert_eq(zmq_connect(sock, s->listen), 0);
     return sock;
+}
+
+void *th_dealer(th_server *s)
+{
+    return s_dealer(s, !s->insecure);
+}
+
+void *th_dealer_plain(th_server *s)
+{
+    return s_dealer(s, 0);
 }
 
 static kp_response *s_wait(void *sock, kp_arena *arena, int timeout_ms)

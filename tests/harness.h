@@ -6,6 +6,11 @@
  *  on free loopback ports, and talks to it either through the real `kompass`
  *  CLI (th_cli) or over the raw protocol (th_call, th_dealer).
  *
+ *  Servers use CURVE as in production: the harness reads the public key the
+ *  server made in DATA-DIR/curve/server.pub and gives it to the CLI
+ *  (KOMPASS_SERVER_KEY) and to raw sockets (th_dealer). th_opts.insecure
+ *  starts a plain-text server instead.
+ *
  *  Usage in a test:
  *      th_server *s = th_server_start(NULL);
  *      char *out;
@@ -18,6 +23,7 @@
 #include <sys/types.h>
 
 #include "arena.h"
+#include "curve.h"
 #include "wire.h"
 
 typedef struct th_server {
@@ -26,9 +32,12 @@ typedef struct th_server {
     char conninfo[1024]; /* libpq string for that database */
     char listen[256];    /* bound endpoints, from kompassd.endpoints */
     char publish[256];
-    char log[300]; /* kompassd's stderr */
-    pid_t pid;     /* 0 once stopped */
-    int embedded;  /* started without --db */
+    char log[300];                         /* kompassd's stderr */
+    pid_t pid;                             /* 0 once stopped */
+    int embedded;                          /* started without --db */
+    int insecure;                          /* started with --insecure (no CURVE) */
+    char server_key[KP_CURVE_KEY_LEN + 1]; /* its CURVE public key, "" when insecure */
+    char admin_home[300]; /* config home where admin is logged in (th_admin), "" until then */
 } th_server;
 
 /* Options for th_server_start_opts. */
@@ -39,7 +48,13 @@ typedef struct {
     int workers;                   /* 0: default */
     const char *const *extra_args; /* more kompassd arguments, NULL-terminated */
     int expect_fail;               /* don't wait for readiness; th_server_wait_exit tells */
+    int insecure;                  /* --insecure: plain text, no CURVE */
+    const char *admin_password;    /* KOMPASS_ADMIN_PASSWORD (NULL: TH_ADMIN_PASSWORD;
+                                      "": unset, kompassd generates one) */
 } th_opts;
+
+/* The first administrator's password in test servers. */
+#define TH_ADMIN_PASSWORD "test-admin-password-4711"
 
 /* Creates a new, empty database in the shared cluster; name and libpq string
  * into the out buffers. Asserts on failure. */
@@ -59,7 +74,8 @@ int th_server_stop(th_server *s);
 /* Waits up to timeout_ms for kompassd to exit; its exit status or -1. */
 int th_server_wait_exit(th_server *s, int timeout_ms);
 
-/* Stops (if running), drops its database, removes its dir, frees. */
+/* Stops (if running), fails the test if kompassd's log has a sanitizer report,
+ * drops its database, removes its dir, frees. */
 void th_server_free(th_server **s_p);
 
 /* kompassd's log so far (malloc'd). */
@@ -75,11 +91,49 @@ int th_cli(th_server *s, char **out, char **err, const char *arg, ...);
 int th_cli_full(th_server *s, const char *config_home, const char *input, char **out, char **err,
                 const char *const *args);
 
+/* Like th_cli, as the user logged in at config home `home` (see th_home),
+ * with input on standard input (may be NULL). */
+int th_cli_as(th_server *s, const char *home, const char *input, char **out, char **err,
+              const char *arg, ...);
+
+/* ---------------------------------------------------------------- identity
+ * Each user of a test gets a config home of their own, as two people on one
+ * machine would: th_home(s, "ewa", buf) is DATA-DIR/home-ewa. */
+
+/* The config home for name, created (0700), into out. */
+void th_home(th_server *s, const char *name, char *out, size_t len);
+
+/* `kompass login LOGIN --password-stdin` in home; asserts it succeeded. */
+void th_login(th_server *s, const char *home, const char *login, const char *password);
+
+/* A config home where the first administrator is logged in (made once). */
+const char *th_admin(th_server *s);
+
+/* Adds a user with role ("admin", "evaluator", "observer") and password
+ * through `kompass user add` as the administrator; asserts it succeeded. */
+void th_user_add(th_server *s, const char *login, const char *role, const char *password);
+
+/* Logs in over the raw protocol on sock; the session token (in arena).
+ * Asserts the login succeeded. */
+const char *th_token(void *sock, kp_arena *arena, const char *login, const char *password);
+
+/* A fingerprint of every table's contents except the volatile ones
+ * (sessions, security_log), for "nothing was written" checks (malloc'd). */
+char *th_db_fingerprint(th_server *s);
+
 /* Runs a program (argv NULL-terminated), capturing output; its exit code. */
 int th_run(const char *const *argv, const char *input, char **out, char **err, int timeout_ms);
 
-/* A DEALER socket connected to the server's request endpoint. */
+/* A DEALER socket connected to the server's request endpoint, as a CURVE
+ * client with the server's key (plain when the server is insecure). */
 void *th_dealer(th_server *s);
+
+/* A DEALER socket connected without CURVE, whatever the server runs. */
+void *th_dealer_plain(th_server *s);
+
+/* Makes sock a CURVE client of s with a fresh key pair (before connecting);
+ * the pair's public key into public_key when not NULL. */
+void th_curve_client(th_server *s, void *sock, char *public_key);
 
 /* Sends req over sock and waits (timeout_ms) for the response; NULL on
  * timeout. Fills request_id and protocol_version unless already set. */

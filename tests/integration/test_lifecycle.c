@@ -37,6 +37,10 @@ Test(lifecycle, sigterm_answers_requests_in_hand_then_exits_0, .timeout = 120)
     th_server *s = th_server_start_opts(&o);
     void *sock = th_dealer(s);
     kp_arena *a = kp_arena_new();
+    /* The connection (and its CURVE handshake) is up before the burst, so
+     * that the requests below do reach the server before SIGTERM. */
+    kp_response *first = th_call(sock, a, s_ping(a), 10000);
+    cr_assert(first && first->status == KOMPASS__V1__STATUS__OK);
     /* Queue 300 requests, then ask the server to stop before they are done. */
     enum { N = 300 };
     for (int i = 0; i < N; i++) {

@@ -2,9 +2,19 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <string.h>
+#include <zmq.h>
 
 #include "harness.h"
 #include "util.h"
+
+/* A well-formed server key (of no server: nothing listens where it is used). */
+static const char *s_key(void)
+{
+    static char pub[KP_CURVE_KEY_LEN + 1];
+    char sec[KP_CURVE_KEY_LEN + 1];
+    cr_assert_eq(zmq_curve_keypair(pub, sec), 0);
+    return pub;
+}
 
 Test(ping, answers_with_version_and_reachable_database, .timeout = 120)
 {
@@ -38,7 +48,8 @@ Test(ping, json_output_is_one_document, .timeout = 120)
 Test(ping, unreachable_server_exits_6_within_timeout, .timeout = 60)
 {
     /* Nothing listens on port 9 (discard) of loopback here. */
-    const char *args[] = {"--server", "tcp://127.0.0.1:9", "--timeout", "1", "ping", NULL};
+    const char *args[] = {
+        "--server", "tcp://127.0.0.1:9", "--server-key", s_key(), "--timeout", "1", "ping", NULL};
     char *out = NULL, *err = NULL;
     int64_t t0 = kp_now_us();
     int rc = th_cli_full(NULL, "/nonexistent", NULL, &out, &err, args);
@@ -52,8 +63,9 @@ Test(ping, unreachable_server_exits_6_within_timeout, .timeout = 60)
 
 Test(ping, unreachable_server_json_error, .timeout = 60)
 {
-    const char *args[] = {"--json", "--server", "tcp://127.0.0.1:9", "--timeout", "0.5",
-                          "ping",   NULL};
+    const char *args[] = {"--json",       "--server", "tcp://127.0.0.1:9",
+                          "--server-key", s_key(),    "--timeout",
+                          "0.5",          "ping",     NULL};
     char *out = NULL;
     cr_assert_eq(th_cli_full(NULL, "/nonexistent", NULL, &out, NULL, args), 6);
     json_t *doc = json_loads(out, 0, NULL);

@@ -161,6 +161,7 @@ Test(protocol, req_socket_clients_are_answered)
     void *req_sock = zmq_socket(th_zctx(), ZMQ_REQ);
     int linger = 0;
     zmq_setsockopt(req_sock, ZMQ_LINGER, &linger, sizeof linger);
+    th_curve_client(s, req_sock, NULL);
     cr_assert_eq(zmq_connect(req_sock, s->listen), 0);
     kp_request req = KOMPASS__V1__REQUEST__INIT;
     Kompass__V1__PingRequest ping = KOMPASS__V1__PING_REQUEST__INIT;

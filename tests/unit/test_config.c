@@ -18,6 +18,9 @@ static void setup(void)
     unsetenv("KOMPASS_LISTEN");
     unsetenv("KOMPASS_WORKERS");
     unsetenv("KOMPASS_DB");
+    unsetenv("KOMPASS_INSECURE");
+    unsetenv("KOMPASS_SESSION_IDLE");
+    unsetenv("KOMPASS_SESSION_MAX");
 }
 
 static void teardown(void)
@@ -99,4 +102,62 @@ Test(config, errors_name_the_problem)
     char *a5[] = {"kompassd", "--log-level", "loud", NULL};
     cr_assert_eq(kp_config_load(&c, 3, a5, err, sizeof err), -1);
     cr_assert(strstr(err, "log-level must be"), "%s", err);
+}
+
+Test(config, security_and_session_settings)
+{
+    kp_config c;
+    char err[512];
+    char *a0[] = {"kompassd", NULL};
+    cr_assert_eq(kp_config_load(&c, 1, a0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(c.insecure, 0);
+    cr_assert_eq(c.session_idle, 12 * 3600);
+    cr_assert_eq(c.session_max, 7 * 86400);
+
+    char *a1[] = {"kompassd", "--insecure", "--session-idle", "90m", "--session-max", "2d", NULL};
+    cr_assert_eq(kp_config_load(&c, 6, a1, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(c.insecure, 1);
+    cr_assert_eq(c.session_idle, 90 * 60);
+    cr_assert_eq(c.session_max, 2 * 86400);
+
+    write_conf("insecure = true\nsession_idle = 30\n");
+    char *a2[] = {"kompassd", "--data-dir", dir, NULL};
+    cr_assert_eq(kp_config_load(&c, 3, a2, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(c.insecure, 1);
+    cr_assert_eq(c.session_idle, 30);
+
+    char *a3[] = {"kompassd", "--print-public-key", NULL};
+    cr_assert_eq(kp_config_load(&c, 2, a3, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(c.print_public_key, 1);
+}
+
+Test(config, security_errors_name_the_problem)
+{
+    kp_config c;
+    char err[512];
+    char *a1[] = {"kompassd", "--insecure", "--listen", "tcp://0.0.0.0:5555", NULL};
+    cr_assert_eq(kp_config_load(&c, 4, a1, err, sizeof err), -1);
+    cr_assert(strstr(err, "--insecure is refused for tcp://0.0.0.0:5555"), "%s", err);
+    char *a2[] = {"kompassd", "--listen", "tcp://0.0.0.0:5555", NULL};
+    cr_assert_eq(kp_config_load(&c, 3, a2, err, sizeof err), 0, "CURVE on any address: %s", err);
+    char *a3[] = {"kompassd", "--session-idle", "2d", "--session-max", "1d", NULL};
+    cr_assert_eq(kp_config_load(&c, 5, a3, err, sizeof err), -1);
+    cr_assert(strstr(err, "session-idle (172800 s) is longer than session-max"), "%s", err);
+    char *a4[] = {"kompassd", "--session-idle", "soon", NULL};
+    cr_assert_eq(kp_config_load(&c, 3, a4, err, sizeof err), -1);
+    cr_assert(strstr(err, "session-idle must be a duration"), "%s", err);
+    setenv("KOMPASS_INSECURE", "maybe", 1);
+    cr_assert_eq(kp_config_load(&c, 1, a1, err, sizeof err), -1);
+    cr_assert(strstr(err, "insecure must be true or false"), "%s", err);
+    unsetenv("KOMPASS_INSECURE");
+}
+
+Test(config, a_hash_inside_a_value_is_not_a_comment)
+{
+    write_conf("# a comment line\ndb = host=/x password=a#b   # trailing comment\n");
+    char *argv[] = {"kompassd", "--data-dir", dir, NULL};
+    kp_config c;
+    char err[256];
+    cr_assert_eq(kp_config_load(&c, 3, argv, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(c.db, "host=/x password=a#b");
 }

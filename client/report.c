@@ -1,0 +1,271 @@
+/*  report: the report model's checks and arithmetic.
+ *
+ *  All rounding of Kompass's reports happens in this file. The three point
+ *  helpers below have the semantics of common/points.c (kp_points_round,
+ *  kp_points_percent, kp_points_format); they are private here until that
+ *  module is on this branch, and are then to be replaced by it.
+ */
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "status.h"
+
+/* Whole points, half up (centi >= 0). */
+static int64_t s_points_round(int64_t centi)
+{
+    return (centi + 50) / 100;
+}
+
+/* 100 * part / whole as a whole percent, half up, in integers (whole > 0). */
+static int64_t s_points_percent(int64_t part_centi, int64_t whole_centi)
+{
+    return (200 * part_centi + whole_centi) / (2 * whole_centi);
+}
+
+static char *s_points_format(int64_t centi, char mark, char *out)
+{
+    const char *sign = centi < 0 ? "-" : "";
+    int64_t v = centi < 0 ? -centi : centi;
+    if (v % 100 == 0)
+        snprintf(out, KP_REPORT_POINTS_BUF, "%s%lld", sign, (long long)(v / 100));
+    else if (v % 10 == 0)
+        snprintf(out, KP_REPORT_POINTS_BUF, "%s%lld%c%lld", sign, (long long)(v / 100), mark,
+                 (long long)(v % 100 / 10));
+    else
+        snprintf(out, KP_REPORT_POINTS_BUF, "%s%lld%c%02lld", sign, (long long)(v / 100), mark,
+                 (long long)(v % 100));
+    return out;
+}
+
+char *kp_report_points_format(int64_t centi, char out[KP_REPORT_POINTS_BUF])
+{
+    return s_points_format(centi, '.', out);
+}
+
+char *kp_report_points_format_sv(int64_t centi, char out[KP_REPORT_POINTS_BUF])
+{
+    return s_points_format(centi, ',', out);
+}
+
+/* ---------------------------------------------------------------- checks */
+
+/* Points may be far larger than any framework's, but not so large that
+ * 200 * points overflows in the percent. */
+#define MAX_CENTI ((int64_t)1 << 40)
+
+/* "question 1.4: points 31 are outside 0..max" */
+static int s_fail(char *err, size_t errlen, const char *what, const char *field, int64_t value,
+                  const char *problem)
+{
+    char v[KP_REPORT_POINTS_BUF];
+    snprintf(err, errlen, "%s: %s %s %s", what, field, kp_report_points_format(value, v), problem);
+    return KP_BAD_REQUEST;
+}
+
+static bool s_blank(const char *s)
+{
+    return !s || !*s;
+}
+
+static int s_check_list(const kp_report_list *l, const char *what, int area, char *err,
+                        size_t errlen)
+{
+    if (l->count && !l->items) {
+        snprintf(err, errlen, "area %d: %s has %zu items but no array", area, what, l->count);
+        return KP_BAD_REQUEST;
+    }
+    for (size_t i = 0; i < l->count; i++)
+        if (s_blank(l->items[i])) {
+            snprintf(err, errlen, "area %d: %s item %zu is empty", area, what, i + 1);
+            return KP_BAD_REQUEST;
+        }
+    return KP_OK;
+}
+
+static int s_check_area(const kp_report *r, const kp_report_area *a, char *err, size_t errlen)
+{
+    char what[128];
+    if (a->number <= 0) {
+        snprintf(err, errlen, "area number %d is not positive", a->number);
+        return KP_BAD_REQUEST;
+    }
+    if (s_blank(a->title)) {
+        snprintf(err, errlen, "area %d has no title", a->number);
+        return KP_BAD_REQUEST;
+    }
+    if (a->n_questions == 0 || !a->questions) {
+        snprintf(err, errlen, "area %d has no questions", a->number);
+        return KP_BAD_REQUEST;
+    }
+    int rc;
+    if ((rc = s_check_list(&a->headings, "headings", a->number, err, errlen)) ||
+        (rc = s_check_list(&a->strengths, "strengths", a->number, err, errlen)) ||
+        (rc = s_check_list(&a->improvements, "improvements", a->number, err, errlen)))
+        return rc;
+    for (size_t i = 0; i < a->n_questions; i++) {
+        const kp_report_question *q = &a->questions[i];
+        if (s_blank(q->code) || s_blank(q->text)) {
+            snprintf(err, errlen, "area %d: question %zu has no code or text", a->number, i + 1);
+            return KP_BAD_REQUEST;
+        }
+        snprintf(what, sizeof what, "question %s", q->code);
+        if (q->max <= 0 || q->max > MAX_CENTI)
+            return s_fail(err, errlen, what, "max", q->max, "is out of range");
+        if (q->points != KP_REPORT_UNSCORED && (q->points < 0 || q->points > q->max))
+            return s_fail(err, errlen, what, "points", q->points, "are outside 0..max");
+    }
+    int64_t max = kp_report_area_max(a);
+    snprintf(what, sizeof what, "area %d", a->number);
+    if (r->average_count > 0 && (a->average < 0 || a->average > max))
+        return s_fail(err, errlen, what, "average", a->average, "is outside 0..max");
+    if (r->previous_label && (a->previous < 0 || a->previous > max))
+        return s_fail(err, errlen, what, "previous", a->previous, "is outside 0..max");
+    return KP_OK;
+}
+
+int kp_report_check(const kp_report *r, char *err, size_t errlen)
+{
+    if (s_blank(r->municipality) || s_blank(r->label)) {
+        snprintf(err, errlen, "a report needs a municipality and a label");
+        return KP_BAD_REQUEST;
+    }
+    if (r->n_areas == 0 || !r->areas) {
+        snprintf(err, errlen, "a report needs at least one area");
+        return KP_BAD_REQUEST;
+    }
+    if (r->average_count < 0) {
+        snprintf(err, errlen, "average_count %d is negative", r->average_count);
+        return KP_BAD_REQUEST;
+    }
+    for (size_t i = 0; i < r->n_evaluators; i++)
+        if (s_blank(r->evaluators[i].name)) {
+            snprintf(err, errlen, "evaluator %zu has no name", i + 1);
+            return KP_BAD_REQUEST;
+        }
+    for (size_t i = 0; i < r->n_signatures; i++) {
+        const kp_report_signature *s = &r->signatures[i];
+        if (s_blank(s->name)) {
+            snprintf(err, errlen, "signature %zu has no printed name", i + 1);
+            return KP_BAD_REQUEST;
+        }
+        if (s->meaning < KP_SIGNATURE_AUTHORED || s->meaning > KP_SIGNATURE_APPROVED) {
+            snprintf(err, errlen, "signature %zu has an unknown meaning %d", i + 1,
+                     (int)s->meaning);
+            return KP_BAD_REQUEST;
+        }
+    }
+    for (size_t i = 0; i < r->n_areas; i++) {
+        int rc = s_check_area(r, &r->areas[i], err, errlen);
+        if (rc != KP_OK) return rc;
+    }
+    return KP_OK;
+}
+
+/* ---------------------------------------------------------------- arithmetic */
+
+bool kp_report_question_scored(const kp_report_question *q)
+{
+    return q->points != KP_REPORT_UNSCORED;
+}
+
+int64_t kp_report_question_shown(const kp_report_question *q)
+{
+    if (!kp_report_question_scored(q)) return KP_REPORT_UNSCORED;
+    return s_points_round(q->points);
+}
+
+int64_t kp_report_question_percent(const kp_report_question *q)
+{
+    if (!kp_report_question_scored(q)) return KP_REPORT_UNSCORED;
+    return s_points_percent(q->points, q->max);
+}
+
+int64_t kp_report_area_max(const kp_report_area *a)
+{
+    int64_t max = 0;
+    for (size_t i = 0; i < a->n_questions; i++)
+        max += a->questions[i].max;
+    return max;
+}
+
+int64_t kp_report_area_exact(const kp_report_area *a)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < a->n_questions; i++)
+        if (kp_report_question_scored(&a->questions[i])) sum += a->questions[i].points;
+    return sum;
+}
+
+int64_t kp_report_area_achieved(const kp_report_area *a)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < a->n_questions; i++)
+        if (kp_report_question_scored(&a->questions[i]))
+            sum += kp_report_question_shown(&a->questions[i]);
+    return sum;
+}
+
+int64_t kp_report_area_percent(const kp_report_area *a)
+{
+    return s_points_percent(kp_report_area_achieved(a) * 100, kp_report_area_max(a));
+}
+
+size_t kp_report_area_unscored(const kp_report_area *a)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n_questions; i++)
+        n += !kp_report_question_scored(&a->questions[i]);
+    return n;
+}
+
+int64_t kp_report_total(const kp_report *r)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < r->n_areas; i++)
+        sum += kp_report_area_achieved(&r->areas[i]);
+    return sum;
+}
+
+int64_t kp_report_total_max(const kp_report *r)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < r->n_areas; i++)
+        sum += kp_report_area_max(&r->areas[i]);
+    return sum;
+}
+
+int64_t kp_report_total_exact(const kp_report *r)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < r->n_areas; i++)
+        sum += kp_report_area_exact(&r->areas[i]);
+    return sum;
+}
+
+int64_t kp_report_total_percent(const kp_report *r)
+{
+    return s_points_percent(kp_report_total(r) * 100, kp_report_total_max(r));
+}
+
+size_t kp_report_unscored(const kp_report *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_areas; i++)
+        n += kp_report_area_unscored(&r->areas[i]);
+    return n;
+}
+
+const char *kp_report_meaning_name(kp_signature_meaning m)
+{
+    switch (m) {
+    case KP_SIGNATURE_AUTHORED:
+        return "authored";
+    case KP_SIGNATURE_REVIEWED:
+        return "reviewed";
+    case KP_SIGNATURE_APPROVED:
+        return "approved";
+    }
+    return "unknown";
+}

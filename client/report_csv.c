@@ -1,0 +1,76 @@
+/*  report_csv: the report's figures for other tools.
+ *
+ *  RFC 4180: a header line, CRLF line ends, a field quoted when it holds a
+ *  comma, a quote, CR or LF, with quotes doubled; UTF-8 without a BOM.
+ *  Columns:
+ *    row      question | area | total
+ *    area     the area's number (empty on the total row)
+ *    code     the question's code (empty on area and total rows)
+ *    text     the question, the area's title, or "Totalt"
+ *    points   exact points, '.' as decimal mark (on area and total rows the
+ *             sum of the exact points)
+ *    shown    whole points as the report shows them (area: its achieved,
+ *             the sum of the questions' shown points; total: the sum of
+ *             the areas)
+ *    max      maximum points
+ *    percent  whole percent as the report shows it
+ *  An unscored question has empty points, shown and percent.
+ */
+#include <string.h>
+
+#include "report_render.h"
+#include "status.h"
+
+static void s_field(FILE *out, const char *s)
+{
+    if (!s) return;
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"') fputc('"', out);
+        fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+/* One row; points, shown and percent are left empty when scored is false. */
+static void s_row(FILE *out, const char *kind, int area, const char *code, const char *text,
+                  bool scored, int64_t points, int64_t shown, int64_t max, int64_t percent)
+{
+    char p[KP_REPORT_POINTS_BUF], m[KP_REPORT_POINTS_BUF];
+    fprintf(out, "%s,", kind);
+    if (area >= 0) fprintf(out, "%d", area);
+    fputc(',', out);
+    s_field(out, code);
+    fputc(',', out);
+    s_field(out, text);
+    if (scored)
+        fprintf(out, ",%s,%lld,%s,%lld\r\n", kp_report_points_format(points, p), (long long)shown,
+                kp_report_points_format(max, m), (long long)percent);
+    else
+        fprintf(out, ",,,%s,\r\n", kp_report_points_format(max, m));
+}
+
+int kp_report_render_csv(const kp_report *r, FILE *out)
+{
+    char err[256];
+    if (kp_report_check(r, err, sizeof err) != KP_OK) return KP_BAD_REQUEST;
+
+    fputs("row,area,code,text,points,shown,max,percent\r\n", out);
+    for (size_t i = 0; i < r->n_areas; i++) {
+        const kp_report_area *a = &r->areas[i];
+        for (size_t k = 0; k < a->n_questions; k++) {
+            const kp_report_question *q = &a->questions[k];
+            s_row(out, "question", a->number, q->code, q->text, kp_report_question_scored(q),
+                  q->points, kp_report_question_shown(q), q->max, kp_report_question_percent(q));
+        }
+        s_row(out, "area", a->number, NULL, a->title, true, kp_report_area_exact(a),
+              kp_report_area_achieved(a), kp_report_area_max(a), kp_report_area_percent(a));
+    }
+    s_row(out, "total", -1, NULL, "Totalt", true, kp_report_total_exact(r), kp_report_total(r),
+          kp_report_total_max(r), kp_report_total_percent(r));
+    return fflush(out) == 0 && !ferror(out) ? KP_OK : KP_INTERNAL;
+}

@@ -1,0 +1,259 @@
+/*  report_text: Swedish wording and text helpers of the report renderers. */
+#include "report_text.h"
+
+#include <string.h>
+#include <time.h>
+
+/* Written for Kompass after section 1 of SKL's published analyses. */
+const char *const kp_report_sv_about_before[] = {
+    "KommunKompassen är ett verktyg för att utvärdera och analysera hur en kommun leds och "
+    "arbetar. Det är inte verksamhetens resultat som bedöms, utan sättet att leda den: hur "
+    "politik och förvaltning samspelar, hur organisationen styrs och följs upp, och hur "
+    "kommunen möter sina invånare, brukare och medarbetare.",
+    "Modellen togs fram i mitten av 1990-talet vid Oslo universitet tillsammans med Åbo "
+    "Akademi och norska Kommunenes Sentralforbund, och används i alla de nordiska länderna. "
+    "Sveriges Kommuner och Landsting har arbetat med den sedan 2002. Frågorna revideras med "
+    "några års mellanrum så att modellen fångar nya utvecklingstrender i den offentliga "
+    "sektorn.",
+    "Utvärderarna hämtar sitt underlag från tre källor: intervjuer med politiker, chefer, "
+    "medarbetare och fackliga företrädare, kommunens officiella dokument samt kommunens "
+    "webbplats. Var och en bedömer först på egen hand; därefter enas utvärderingsgruppen om "
+    "en gemensam poäng för varje delfråga. Resultatet är både en poängbedömning och en "
+    "kvalitativ beskrivning av hur kommunen fungerar.",
+    NULL,
+};
+
+const char *const kp_report_sv_about_after[] = {
+    "Varje område består av delområden med ett antal frågor. Bedömningen utgår från teorier "
+    "med tyngdpunkt på mål- och resultatstyrning, decentralisering samt medborgar- och "
+    "brukarorientering.",
+    "Rapporten pekar ut både styrkor och förbättringsmöjligheter, ett naturligt underlag för "
+    "kommunens handlingsplaner. Många kommuner låter sig utvärderas på nytt efter några år för "
+    "att se vad förbättringsarbetet har gett.",
+    NULL,
+};
+
+static const char *s_number_word(size_t n)
+{
+    static const char *const words[] = {"noll", "ett",  "två", "tre", "fyra", "fem", "sex",
+                                        "sju",  "åtta", "nio", "tio", "elva", "tolv"};
+    return n < sizeof words / sizeof words[0] ? words[n] : NULL;
+}
+
+const char *kp_report_sv_areas_intro(kp_arena *a, const kp_report *r)
+{
+    char max[KP_REPORT_POINTS_BUF], total[KP_REPORT_POINTS_BUF];
+    const char *word = s_number_word(r->n_areas);
+    const char *count = word ? word : kp_arena_printf(a, "%zu", r->n_areas);
+    const char *noun = r->n_areas == 1 ? "huvudområde" : "huvudområden";
+    kp_report_points_format_sv(kp_report_total_max(r), total);
+    bool equal = true;
+    int64_t first = kp_report_area_max(&r->areas[0]);
+    for (size_t i = 1; i < r->n_areas; i++)
+        equal = equal && kp_report_area_max(&r->areas[i]) == first;
+    if (equal && r->n_areas > 1)
+        return kp_arena_printf(a,
+                               "Bedömningen görs inom %s %s om vardera %s poäng, sammanlagt %s "
+                               "poäng:",
+                               count, noun, kp_report_points_format_sv(first, max), total);
+    return kp_arena_printf(a, "Bedömningen görs inom %s %s om sammanlagt %s poäng:", count, noun,
+                           total);
+}
+
+const char *kp_report_sv_framework(kp_arena *a, const kp_report *r)
+{
+    if (!r->framework_name || !*r->framework_name) return NULL;
+    return kp_arena_printf(a, "Den här utvärderingen följer %s.", r->framework_name);
+}
+
+const char *kp_report_sv_evaluation(kp_arena *a, const kp_report *r)
+{
+    const char *s = kp_arena_printf(a, "Utvärderingen av %s", r->municipality);
+    if (r->period && *r->period) s = kp_arena_printf(a, "%s genomfördes i %s", s, r->period);
+    if (r->ordinal > 0)
+        s = kp_arena_printf(a, "%s %s kommunens %s utvärdering enligt Kommunkompassen", s,
+                            r->period && *r->period ? "och var" : "var",
+                            kp_report_sv_ordinal(a, r->ordinal));
+    else if (!(r->period && *r->period))
+        s = kp_arena_printf(a, "%s gjordes enligt Kommunkompassen", s);
+    return kp_arena_printf(a, "%s.", s);
+}
+
+const char *kp_report_sv_total(kp_arena *a, const kp_report *r)
+{
+    char max[KP_REPORT_POINTS_BUF];
+    return kp_arena_printf(a, "%lld av %s poäng", (long long)kp_report_total(r),
+                           kp_report_points_format_sv(kp_report_total_max(r), max));
+}
+
+const char *kp_report_sv_current(kp_arena *a, const kp_report *r)
+{
+    return kp_arena_printf(a, "%s %s", r->municipality, r->label);
+}
+
+const char *kp_report_sv_average(kp_arena *a, const kp_report *r)
+{
+    return kp_arena_printf(a, "Genomsnitt (%d %s)", r->average_count,
+                           r->average_count == 1 ? "utvärdering" : "utvärderingar");
+}
+
+const char *kp_report_sv_area_name(kp_arena *a, const kp_report_area *area)
+{
+    return kp_arena_printf(a, "%d. %s", area->number, area->title);
+}
+
+const char *kp_report_sv_ordinal(kp_arena *a, int n)
+{
+    /* 1:a, 2:a, 21:a, 22:a, but 11:e, 12:e and every other :e */
+    int last = n % 10, tens = n % 100;
+    bool a_form = (last == 1 || last == 2) && tens != 11 && tens != 12;
+    return kp_arena_printf(a, "%d:%s", n, a_form ? "a" : "e");
+}
+
+const char *kp_report_sv_meaning(kp_signature_meaning m)
+{
+    switch (m) {
+    case KP_SIGNATURE_AUTHORED:
+        return "Författad";
+    case KP_SIGNATURE_REVIEWED:
+        return "Granskad";
+    case KP_SIGNATURE_APPROVED:
+        return "Godkänd";
+    }
+    return "Okänd";
+}
+
+static struct tm s_utc(int64_t us)
+{
+    time_t t = (time_t)(us / 1000000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    return tm;
+}
+
+const char *kp_report_sv_time(kp_arena *a, int64_t us)
+{
+    struct tm tm = s_utc(us);
+    return kp_arena_printf(a, "%04d-%02d-%02d %02d:%02d UTC", tm.tm_year + 1900, tm.tm_mon + 1,
+                           tm.tm_mday, tm.tm_hour, tm.tm_min);
+}
+
+const char *kp_report_iso_time(kp_arena *a, int64_t us)
+{
+    struct tm tm = s_utc(us);
+    return kp_arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static bool s_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+bool kp_report_next_paragraph(const char **cursor, const char **start, size_t *len)
+{
+    const char *p = *cursor;
+    if (!p) return false;
+    while (s_space(*p))
+        p++;
+    if (!*p) {
+        *cursor = p;
+        return false;
+    }
+    const char *s = p, *end = p;
+    for (;;) {
+        if (!*p) break;
+        if (*p == '\n') {
+            /* a blank line (only white space up to the next newline) ends it */
+            const char *q = p + 1;
+            while (*q == ' ' || *q == '\t' || *q == '\r')
+                q++;
+            if (*q == '\n' || !*q) break;
+        }
+        if (!s_space(*p)) end = p + 1;
+        p++;
+    }
+    *start = s;
+    *len = (size_t)(end - s);
+    *cursor = p;
+    return true;
+}
+
+/* Code points in n bytes of UTF-8 (continuation bytes are not counted). */
+static size_t s_width(const char *s, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return w;
+}
+
+size_t kp_report_wrap(const char *s, size_t width, const char **starts, size_t *lens, size_t max)
+{
+    size_t lines = 0;
+    const char *p = s;
+    while (*p == ' ')
+        p++;
+    while (*p && lines < max) {
+        if (lines == max - 1) { /* the last line takes the rest */
+            starts[lines] = p;
+            lens[lines++] = strlen(p);
+            break;
+        }
+        const char *line = p, *end = p, *q = p;
+        while (*q) {
+            const char *w = q;
+            while (*q && *q != ' ')
+                q++;
+            if (end != line && s_width(line, (size_t)(q - line)) > width) {
+                q = w;
+                break;
+            }
+            end = q;
+            while (*q == ' ')
+                q++;
+        }
+        starts[lines] = line;
+        lens[lines++] = (size_t)(end - line);
+        p = q;
+        while (*p == ' ')
+            p++;
+    }
+    return lines;
+}
+
+void kp_report_html_escape(FILE *out, const char *s, size_t n)
+{
+    const char *run = s;
+    for (size_t i = 0; i < n; i++) {
+        const char *ent = NULL;
+        switch (s[i]) {
+        case '&':
+            ent = "&amp;";
+            break;
+        case '<':
+            ent = "&lt;";
+            break;
+        case '>':
+            ent = "&gt;";
+            break;
+        case '"':
+            ent = "&quot;";
+            break;
+        case '\'':
+            ent = "&#39;";
+            break;
+        default:
+            continue;
+        }
+        fwrite(run, 1, (size_t)(s + i - run), out);
+        fputs(ent, out);
+        run = s + i + 1;
+    }
+    fwrite(run, 1, (size_t)(s + n - run), out);
+}
+
+void kp_report_html_puts(FILE *out, const char *s)
+{
+    if (s) kp_report_html_escape(out, s, strlen(s));
+}

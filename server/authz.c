@@ -1,0 +1,235 @@
+/*  authz: who may call which RPC (see authz.h for the rules). */
+#include "authz.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "seclog.h"
+#include "session.h"
+
+#define ANYONE    0, 0, 0, NULL /* no session: roles and relations unused */
+#define ALL       KP_ROLES_ALL
+#define ADMIN     KP_ROLE_ADMIN
+#define NOT_EVAL  0, NULL
+#define READS     0
+#define WRITES    1
+#define RQ(field) KOMPASS__V1__REQUEST__BODY_##field
+
+// clang-format off
+/* ------------------------------------------------------------------------
+ *  THE TABLE. One row per RPC; an RPC without a row is refused.
+ *
+ *  body case               name                   session roles  relations  writes
+ * ------------------------------------------------------------------------ */
+static const kp_authz_rule s_rules[] = {
+    {RQ(PING),                "ping",                ANYONE,                    READS},
+    /* identity: anyone may log in; every user manages their own session */
+    {RQ(LOGIN),               "login",               ANYONE,                    WRITES},
+    {RQ(LOGOUT),              "logout",              1, ALL,   NOT_EVAL,        WRITES},
+    {RQ(WHO_AM_I),            "who_am_i",            1, ALL,   NOT_EVAL,        READS},
+    {RQ(CHANGE_PASSWORD),     "change_password",     1, ALL,   NOT_EVAL,        WRITES},
+    {RQ(REAUTHENTICATE),      "reauthenticate",      1, ALL,   NOT_EVAL,        READS},
+    /* users: SKL administration only */
+    {RQ(USER_ADD),            "user_add",            1, ADMIN, NOT_EVAL,        WRITES},
+    {RQ(USER_LIST),           "user_list",           1, ADMIN, NOT_EVAL,        READS},
+    {RQ(USER_SET_ACTIVE),     "user_set_active",     1, ADMIN, NOT_EVAL,        WRITES},
+    {RQ(USER_RESET_PASSWORD), "user_reset_password", 1, ADMIN, NOT_EVAL,        WRITES},
+};
+// clang-format on
+#define N_RULES (sizeof s_rules / sizeof s_rules[0])
+
+const char *const kp_relation_names[KP_REL_COUNT] = {"none", "lead", "peer", "observer"};
+
+const kp_authz_rule *kp_authz_table(size_t *n)
+{
+    *n = N_RULES;
+    return s_rules;
+}
+
+const kp_authz_rule *kp_authz_find(int body_case)
+{
+    for (size_t i = 0; i < N_RULES; i++)
+        if (s_rules[i].body_case == body_case) return &s_rules[i];
+    return NULL;
+}
+
+unsigned kp_authz_role_bit(const char *role)
+{
+    if (!role) return 0;
+    if (strcmp(role, "admin") == 0) return KP_ROLE_ADMIN;
+    if (strcmp(role, "evaluator") == 0) return KP_ROLE_EVALUATOR;
+    if (strcmp(role, "observer") == 0) return KP_ROLE_OBSERVER;
+    return 0;
+}
+
+const char *kp_authz_roles_text(kp_arena *arena, unsigned roles)
+{
+    static const char *names[] = {"admin", "evaluator", "observer"};
+    const char *parts[3];
+    int n = 0;
+    for (int i = 0; i < 3; i++)
+        if (roles & (1u << i)) parts[n++] = names[i];
+    if (n == 0) return "nobody";
+    if (n == 1) return parts[0];
+    if (n == 2) return kp_arena_printf(arena, "%s or %s", parts[0], parts[1]);
+    return kp_arena_printf(arena, "%s, %s or %s", parts[0], parts[1], parts[2]);
+}
+
+int kp_authz_decide(const kp_authz_rule *rule, unsigned role_bit, kp_relation rel)
+{
+    if (!rule->session) return KP_OK;
+    int is_admin = role_bit == KP_ROLE_ADMIN;
+    if (rule->relations && rel == KP_REL_NONE && !is_admin) return KP_NOT_FOUND;
+    if (!(rule->roles & role_bit)) return KP_DENIED;
+    if (rule->relations && !is_admin && !(rule->relations & KP_RELBIT(rel))) return KP_DENIED;
+    return KP_OK;
+}
+
+int kp_authz_relation(kp_req *r, const char *evaluation_id, kp_relation *rel)
+{
+    /* No evaluation exists before the evaluation issue: see authz.h. */
+    (void)r;
+    (void)evaluation_id;
+    *rel = KP_REL_NONE;
+    return KP_NOT_FOUND;
+}
+
+/* The body message of r's request. */
+static const ProtobufCMessage *s_body(const kp_request *msg)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+        &kompass__v1__request__descriptor, (unsigned)msg->body_case);
+    if (!f) return NULL;
+    return *(const ProtobufCMessage *const *)((const char *)msg + f->offset);
+}
+
+/* The evaluation id in field `name` of body, as text in the arena ("" when
+ * unset or the field is missing). */
+static const char *s_field_text(kp_arena *arena, const ProtobufCMessage *body, const char *name)
+{
+    if (!body) return "";
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(body->descriptor, name);
+    if (!f) return "";
+    const char *at = (const char *)body + f->offset;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *s = *(const char *const *)at;
+        return s ? s : "";
+    }
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64: {
+        int64_t v = *(const int64_t *)at;
+        return v ? kp_arena_printf(arena, "%" PRId64, v) : "";
+    }
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64: {
+        uint64_t v = *(const uint64_t *)at;
+        return v ? kp_arena_printf(arena, "%" PRIu64, v) : "";
+    }
+    default:
+        return "";
+    }
+}
+
+/* Fails r with status and sentence; records it when the RPC writes. */
+static int s_refuse(kp_req *r, const kp_authz_rule *rule, int status, const char *sentence)
+{
+    kp_req_fail(r, status, "%s", sentence);
+    if (rule->writes)
+        kp_seclog_write(r, status == KP_UNAUTHENTICATED ? KP_SEC_UNAUTHENTICATED : KP_SEC_DENIED,
+                        r->login ? r->login : "", r->user_id,
+                        kp_arena_printf(r->arena, "%s: %s", kp_status_name(status), sentence));
+    return status;
+}
+
+int kp_authz_check(kp_req *r, const kp_authz_rule *rule)
+{
+    if (!rule->session) return KP_OK;
+    int rc = kp_session_resolve(r);
+    if (rc == KP_UNAUTHENTICATED)
+        return s_refuse(r, rule, rc, kp_arena_strdup(r->arena, r->resp->error));
+    if (rc != KP_OK) return rc;
+
+    unsigned role = kp_authz_role_bit(r->role);
+    kp_relation rel = KP_REL_NONE;
+    const char *eval_id = "";
+    if (rule->relations) {
+        eval_id = s_field_text(r->arena, s_body(r->msg), rule->evaluation);
+        if (!*eval_id)
+            return kp_req_fail(r, KP_BAD_REQUEST, "%s needs %s: which evaluation", rule->name,
+                               rule->evaluation);
+        rc = kp_authz_relation(r, eval_id, &rel);
+        if (rc == KP_NOT_FOUND)
+            return s_refuse(r, rule, rc, kp_arena_printf(r->arena, "no evaluation '%s'", eval_id));
+        if (rc != KP_OK) return kp_req_db_fail(r, rc, "finding your part in the evaluation");
+    }
+    switch (kp_authz_decide(rule, role, rel)) {
+    case KP_OK:
+        return KP_OK;
+    case KP_NOT_FOUND: /* the same sentence as for an evaluation that does not exist */
+        return s_refuse(r, rule, KP_NOT_FOUND,
+                        kp_arena_printf(r->arena, "no evaluation '%s'", eval_id));
+    default:
+        if (!(rule->roles & role))
+            return s_refuse(r, rule, KP_DENIED,
+                            kp_arena_printf(r->arena, "%s is for %s; you are %s", rule->name,
+                                            kp_authz_roles_text(r->arena, rule->roles), r->role));
+        return s_refuse(r, rule, KP_DENIED,
+                        kp_arena_printf(r->arena, "%s is not open to a team %s of evaluation '%s'",
+                                        rule->name, kp_relation_names[rel], eval_id));
+    }
+}
+
+int kp_authz_verify(char *err, size_t errlen)
+{
+    return kp_authz_verify_rules(s_rules, N_RULES, err, errlen);
+}
+
+int kp_authz_verify_rules(const kp_authz_rule *rules, size_t n, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        const kp_authz_rule *rule = &rules[i];
+        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+            &kompass__v1__request__descriptor, (unsigned)rule->body_case);
+        if (!f || strcmp(f->name, rule->name) != 0) {
+            snprintf(err, errlen, "authz row '%s' does not match request body field %d (%s)",
+                     rule->name, rule->body_case, f ? f->name : "none");
+            return -1;
+        }
+        for (size_t k = 0; k < i; k++)
+            if (rules[k].body_case == rule->body_case) {
+                snprintf(err, errlen, "authz has two rows for '%s'", rule->name);
+                return -1;
+            }
+        if (rule->session && rule->roles == 0) {
+            snprintf(err, errlen, "authz row '%s' lets no role call it", rule->name);
+            return -1;
+        }
+        if (!rule->relations) continue;
+        const ProtobufCMessageDescriptor *body = f->descriptor;
+        const ProtobufCFieldDescriptor *ef =
+            rule->evaluation
+                ? protobuf_c_message_descriptor_get_field_by_name(body, rule->evaluation)
+                : NULL;
+        if (!ef || ef->label == PROTOBUF_C_LABEL_REPEATED ||
+            !(ef->type == PROTOBUF_C_TYPE_STRING || ef->type == PROTOBUF_C_TYPE_INT64 ||
+              ef->type == PROTOBUF_C_TYPE_UINT64 || ef->type == PROTOBUF_C_TYPE_SINT64 ||
+              ef->type == PROTOBUF_C_TYPE_FIXED64 || ef->type == PROTOBUF_C_TYPE_SFIXED64)) {
+            snprintf(err, errlen,
+                     "authz row '%s': %s has no single string or integer field '%s' for the "
+                     "evaluation id",
+                     rule->name, body->name, rule->evaluation ? rule->evaluation : "(none)");
+            return -1;
+        }
+        if (!rule->session) {
+            snprintf(err, errlen, "authz row '%s' is about an evaluation but needs no session",
+                     rule->name);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,135 @@
+/*  bootstrap: the first administrator (see bootstrap.h). */
+#include "bootstrap.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "password.h"
+#include "status.h"
+#include "util.h"
+
+const kp_stmt kp_bootstrap_stmts[] = {
+    {"boot_active_admins", "SELECT count(*) FROM users WHERE role = 'admin' AND active"},
+    /* Returns whether the row is new (xmax is 0 for an inserted row). */
+    {"boot_admin_upsert", "INSERT INTO users (login, full_name, organisation, role, password_hash) "
+                          "VALUES ($1, 'Administrator', 'SKL', 'admin', $2) "
+                          "ON CONFLICT (login) DO UPDATE SET role = 'admin', active = true, "
+                          "  password_hash = EXCLUDED.password_hash, password_set_at = now() "
+                          "RETURNING (xmax = 0)"},
+    {"boot_admin_hash", "SELECT password_hash FROM users WHERE login = $1"},
+    {NULL, NULL},
+};
+
+/* A password of 24 characters that are hard to misread: about 140 bits. */
+static void s_generate(char out[25])
+{
+    static const char alphabet[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    for (int i = 0; i < 24; i++)
+        out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+    out[24] = '\0';
+}
+
+/* Removes DATA-DIR/admin-password if it no longer opens the admin account. */
+static void s_forget_stale_file(kp_db *db, const char *path)
+{
+    size_t len = 0;
+    char *text = kp_read_file(path, 4096, &len);
+    if (!text) return;
+    kp_trim(text);
+    const char *params[1] = {KP_ADMIN_LOGIN};
+    PGresult *res;
+    if (kp_db_call(db, "boot_admin_hash", 1, params, &res) == KP_OK) {
+        int current = PQntuples(res) == 1 && kp_password_verify(PQgetvalue(res, 0, 0), text);
+        PQclear(res);
+        if (!current && unlink(path) == 0)
+            kp_info("bootstrap", "removed %s: it no longer is the password of '%s'", path,
+                    KP_ADMIN_LOGIN);
+    }
+    sodium_memzero(text, len);
+    free(text);
+}
+
+int kp_bootstrap_admin(kp_db *db, const char *data_dir, const char *env_password, char *err,
+                       size_t errlen)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/admin-password", data_dir);
+    PGresult *res;
+    int rc = kp_db_call(db, "boot_active_admins", 0, NULL, &res);
+    if (rc != KP_OK) {
+        snprintf(err, errlen, "cannot count administrators: %s", kp_db_error(db));
+        return -1;
+    }
+    long admins = atol(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (admins > 0) {
+        s_forget_stale_file(db, path);
+        return 0;
+    }
+
+    char generated[25] = "";
+    const char *password = env_password;
+    if (password && *password) {
+        const char *problem = kp_password_problem(password);
+        if (problem) {
+            snprintf(err, errlen, "KOMPASS_ADMIN_PASSWORD cannot be used: %s", problem);
+            return -1;
+        }
+    } else {
+        s_generate(generated);
+        password = generated;
+    }
+    char hash[KP_PASSWORD_HASH_MAX];
+    int ret = -1;
+    if (kp_password_hash(password, hash) != KP_OK) {
+        snprintf(err, errlen, "cannot hash the administrator's password (out of memory)");
+        goto out;
+    }
+    if (generated[0]) {
+        /* On disk before the account exists: a crash in between loses nothing. */
+        char line[32];
+        int n = snprintf(line, sizeof line, "%s\n", generated);
+        rc = kp_write_file(path, line, (size_t)n, 0600);
+        sodium_memzero(line, sizeof line);
+        if (rc != 0) {
+            snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+            goto out;
+        }
+    }
+    const char *params[2] = {KP_ADMIN_LOGIN, hash};
+    rc = kp_db_call(db, "boot_admin_upsert", 2, params, &res);
+    if (rc != KP_OK) {
+        snprintf(err, errlen, "cannot create the administrator: %s", kp_db_error(db));
+        goto out;
+    }
+    int inserted = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    const char *did = inserted ? "created" : "restored (no active administrator was left)";
+    if (generated[0]) {
+        kp_info("bootstrap", "%s the administrator account '%s'; its password is in %s", did,
+                KP_ADMIN_LOGIN, path);
+        /* Printed once, on stdout, not through the log. */
+        printf("\nkompassd: %s the administrator account '%s'\n"
+               "  password: %s\n"
+               "  (also in %s, readable only by its owner;\n"
+               "   log in with `kompass login %s`, then change it with `kompass passwd`)\n\n",
+               did, KP_ADMIN_LOGIN, generated, path, KP_ADMIN_LOGIN);
+        fflush(stdout);
+    } else {
+        kp_info("bootstrap",
+                "%s the administrator account '%s' with the password from "
+                "KOMPASS_ADMIN_PASSWORD",
+                did, KP_ADMIN_LOGIN);
+        if (unlink(path) == 0) kp_info("bootstrap", "removed the old %s", path);
+    }
+    ret = 0;
+out:
+    sodium_memzero(generated, sizeof generated);
+    sodium_memzero(hash, sizeof hash);
+    return ret;
+}

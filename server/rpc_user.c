@@ -1,0 +1,221 @@
+/*  rpc_user: user administration (admins only, server/authz.c).
+ *
+ *  UserAdd, UserList, UserSetActive, UserResetPassword. Disabling a user or
+ *  resetting their password ends all their sessions in the same
+ *  transaction. An administrator cannot disable their own account, and two
+ *  administrators disabling each other at once cannot leave none: disabling
+ *  first locks every active administrator's row (in id order, so without
+ *  deadlock) and checks that the caller is still one of them.
+ *
+ *  Each handler that writes does so in one transaction, in the handler.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "identity.h"
+#include "password.h"
+#include "rpc.h"
+#include "session.h"
+
+const kp_stmt kp_rpc_user_stmts[] = {
+    {"user_insert",
+     "INSERT INTO users AS u (login, full_name, organisation, role, password_hash, created_by) "
+     "VALUES ($1, $2, $3, $4, $5, $6) RETURNING " KP_USER_COLUMNS},
+    {"user_list", "SELECT " KP_USER_COLUMNS " FROM users u ORDER BY u.login"},
+    {"user_lock_admins",
+     "SELECT id FROM users WHERE role = 'admin' AND active ORDER BY id FOR UPDATE"},
+    {"user_lock", "SELECT u.id, u.active FROM users u WHERE u.login = $1 FOR UPDATE"},
+    {"user_set_active",
+     "UPDATE users u SET active = $2 WHERE u.id = $1 RETURNING " KP_USER_COLUMNS},
+    {"user_set_password",
+     "UPDATE users SET password_hash = $2, password_set_at = now() WHERE id = $1"},
+    {NULL, NULL},
+};
+
+static const char *s_id(kp_req *r, int64_t id)
+{
+    return kp_arena_printf(r->arena, "%lld", (long long)id);
+}
+
+int kp_rpc_user_add(kp_req *r)
+{
+    Kompass__V1__UserAddRequest *in = r->msg->user_add;
+    char *password = in->password ? in->password : "";
+    const char *login = in->login ? in->login : "";
+    const char *role = kp_identity_role_name(in->role);
+    const char *problem = kp_identity_login_problem(login);
+    int rc;
+    if (!problem) problem = kp_identity_text_problem(in->full_name, "full name", r->arena);
+    if (!problem) problem = kp_identity_text_problem(in->organisation, "organisation", r->arena);
+    if (!problem && !role) problem = "the role must be admin, evaluator or observer";
+    if (!problem) problem = kp_password_problem(password);
+    if (problem) {
+        rc = kp_req_fail(r, KP_BAD_REQUEST, "user_add '%s': %s", login, problem);
+        goto out;
+    }
+    char hash[KP_PASSWORD_HASH_MAX];
+    if (kp_password_hash(password, hash) != KP_OK) {
+        rc = kp_req_fail(r, KP_INTERNAL, "cannot hash the password (out of memory)");
+        goto out;
+    }
+    const char *params[6] = {login, in->full_name, in->organisation,
+                             role,  hash,          s_id(r, r->user_id)};
+    PGresult *res = NULL;
+    rc = kp_db_begin(r->db);
+    if (rc == KP_OK) rc = kp_db_call(r->db, "user_insert", 6, params, &res);
+    if (rc == KP_OK) {
+        rc = kp_db_commit(r->db);
+        if (rc != KP_OK) PQclear(res);
+    }
+    if (rc != KP_OK) {
+        kp_db_rollback(r->db);
+        if (rc == KP_CONFLICT)
+            rc = kp_req_fail(r, KP_CONFLICT, "there is already a user '%s'", login);
+        else
+            rc = kp_req_db_fail(r, rc, "adding the user");
+        goto out;
+    }
+    Kompass__V1__UserAddResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__user_add_response__init(out);
+    out->user = kp_identity_user(r->arena, res, 0, 0);
+    PQclear(res);
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_USER_ADD;
+    r->resp->user_add = out;
+out:
+    kp_password_wipe(password);
+    return rc;
+}
+
+int kp_rpc_user_list(kp_req *r)
+{
+    PGresult *res;
+    int rc = kp_db_call(r->db, "user_list", 0, NULL, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "listing users");
+    Kompass__V1__UserListResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__user_list_response__init(out);
+    out->n_users = (size_t)PQntuples(res);
+    out->users = kp_arena_alloc(r->arena, sizeof *out->users * (out->n_users + 1));
+    for (size_t i = 0; i < out->n_users; i++)
+        out->users[i] = kp_identity_user(r->arena, res, (int)i, 0);
+    PQclear(res);
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_USER_LIST;
+    r->resp->user_list = out;
+    return KP_OK;
+}
+
+/* Inside a transaction: locks the user `login`; *id. KP_NOT_FOUND if none. */
+static int s_lock_user(kp_req *r, const char *login, int64_t *id)
+{
+    const char *params[1] = {login};
+    PGresult *res;
+    int rc = kp_db_call(r->db, "user_lock", 1, params, &res);
+    if (rc != KP_OK) return rc;
+    if (PQntuples(res) == 0)
+        rc = KP_NOT_FOUND;
+    else
+        *id = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return rc;
+}
+
+/* Inside a transaction: whether the caller is still an active admin, with
+ * every active admin's row locked. */
+static int s_lock_admins(kp_req *r, int *caller_is_admin)
+{
+    PGresult *res;
+    int rc = kp_db_call(r->db, "user_lock_admins", 0, NULL, &res);
+    if (rc != KP_OK) return rc;
+    *caller_is_admin = 0;
+    for (int i = 0; i < PQntuples(res); i++)
+        if (atoll(PQgetvalue(res, i, 0)) == r->user_id) *caller_is_admin = 1;
+    PQclear(res);
+    return KP_OK;
+}
+
+int kp_rpc_user_set_active(kp_req *r)
+{
+    Kompass__V1__UserSetActiveRequest *in = r->msg->user_set_active;
+    const char *login = kp_identity_login_fold(r->arena, in->login);
+    if (!*login) return kp_req_fail(r, KP_BAD_REQUEST, "user_set_active: the login is empty");
+    if (!in->active && strcmp(login, r->login) == 0)
+        return kp_req_fail(r, KP_INVALID_STATE,
+                           "you cannot disable your own account; another administrator can");
+    int64_t id = 0;
+    int ended = 0, still_admin = 1;
+    PGresult *res = NULL;
+    const char *what = "changing the user";
+    int rc = kp_db_begin(r->db);
+    if (rc == KP_OK && !in->active) rc = s_lock_admins(r, &still_admin);
+    if (rc == KP_OK && !still_admin) {
+        kp_db_rollback(r->db);
+        return kp_req_fail(r, KP_DENIED, "your account is no longer an active administrator");
+    }
+    if (rc == KP_OK) rc = s_lock_user(r, login, &id);
+    if (rc == KP_NOT_FOUND) {
+        kp_db_rollback(r->db);
+        return kp_req_fail(r, KP_NOT_FOUND, "no user '%s'", login);
+    }
+    const char *params[2] = {s_id(r, id), in->active ? "true" : "false"};
+    if (rc == KP_OK) rc = kp_db_call(r->db, "user_set_active", 2, params, &res);
+    if (rc == KP_OK && !in->active) {
+        rc = kp_session_end_all(r, id, 0, "user_disabled", &ended);
+        what = "ending the user's sessions";
+    }
+    if (rc == KP_OK) rc = kp_db_commit(r->db);
+    if (rc != KP_OK) {
+        PQclear(res);
+        kp_db_rollback(r->db);
+        return kp_req_db_fail(r, rc, what);
+    }
+    Kompass__V1__UserSetActiveResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__user_set_active_response__init(out);
+    out->user = kp_identity_user(r->arena, res, 0, 0);
+    out->sessions_ended = (uint32_t)ended;
+    PQclear(res);
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_USER_SET_ACTIVE;
+    r->resp->user_set_active = out;
+    return KP_OK;
+}
+
+int kp_rpc_user_reset_password(kp_req *r)
+{
+    Kompass__V1__UserResetPasswordRequest *in = r->msg->user_reset_password;
+    char *password = in->new_password ? in->new_password : "";
+    const char *login = kp_identity_login_fold(r->arena, in->login);
+    int rc;
+    const char *problem = !*login ? "the login is empty" : kp_password_problem(password);
+    if (problem) {
+        rc = kp_req_fail(r, KP_BAD_REQUEST, "user_reset_password '%s': %s", login, problem);
+        goto out;
+    }
+    char hash[KP_PASSWORD_HASH_MAX];
+    if (kp_password_hash(password, hash) != KP_OK) {
+        rc = kp_req_fail(r, KP_INTERNAL, "cannot hash the password (out of memory)");
+        goto out;
+    }
+    int64_t id = 0;
+    int ended = 0;
+    rc = kp_db_begin(r->db);
+    if (rc == KP_OK) rc = s_lock_user(r, login, &id);
+    const char *params[2] = {s_id(r, id), hash};
+    if (rc == KP_OK) rc = kp_db_call(r->db, "user_set_password", 2, params, NULL);
+    if (rc == KP_OK) rc = kp_session_end_all(r, id, 0, "password_reset", &ended);
+    if (rc == KP_OK) rc = kp_db_commit(r->db);
+    if (rc != KP_OK) {
+        kp_db_rollback(r->db);
+        if (rc == KP_NOT_FOUND)
+            rc = kp_req_fail(r, KP_NOT_FOUND, "no user '%s'", login);
+        else
+            rc = kp_req_db_fail(r, rc, "resetting the password");
+        goto out;
+    }
+    Kompass__V1__UserResetPasswordResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__user_reset_password_response__init(out);
+    out->sessions_ended = (uint32_t)ended;
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_USER_RESET_PASSWORD;
+    r->resp->user_reset_password = out;
+out:
+    kp_password_wipe(password);
+    return rc;
+}

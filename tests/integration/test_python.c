@@ -1,0 +1,52 @@
+/*  A client in another language: tests/python/ping.py (pyzmq + protoc's
+ *  Python code, generated at test time) pings over CURVE, logs in, asks
+ *  WhoAmI and logs out. Proves that proto/ and its README are all a client
+ *  needs. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "harness.h"
+
+static const char *s_script(void)
+{
+    static char path[600];
+    snprintf(path, sizeof path, "%s/tests/python/ping.py", KP_SOURCE_DIR);
+    return path;
+}
+
+Test(python, curve_ping_login_whoami_logout, .timeout = 120)
+{
+    th_server *s = th_server_start(NULL);
+    const char *argv[] = {KP_PYTHON3, s_script(), s->listen, s->server_key,
+                          "--login",  "admin",    NULL};
+    char *out = NULL, *err = NULL;
+    int rc = th_run(argv, TH_ADMIN_PASSWORD "\n", &out, &err, 60000);
+    cr_assert_eq(rc, 0, "ping.py exited %d:\n%s\n%s", rc, out, err);
+    cr_assert(strstr(out, "ping: kompassd " KOMPASS_VERSION ", protocol 1, database reachable"),
+              "%s", out);
+    cr_assert(strstr(out, "whoami: admin (Administrator, SKL), role ROLE_ADMIN"), "%s", out);
+    cr_assert(strstr(out, "logout: ok"), "%s", out);
+    free(out);
+    free(err);
+    char *n = th_sql(s, "SELECT count(*) FROM sessions WHERE revoked_why = 'logout'");
+    cr_assert_str_eq(n, "1");
+    free(n);
+    th_server_free(&s);
+}
+
+Test(python, wrong_key_gets_no_answer, .timeout = 60)
+{
+    th_server *s = th_server_start(NULL);
+    char pub[41], sec[41];
+    cr_assert_eq(zmq_curve_keypair(pub, sec), 0);
+    const char *argv[] = {KP_PYTHON3, s_script(), s->listen, pub, "--timeout", "1", NULL};
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(th_run(argv, NULL, &out, &err, 60000), 1, "%s%s", out, err);
+    cr_assert(strstr(err, "no answer within 1000 ms"), "%s", err);
+    free(out);
+    free(err);
+    th_server_free(&s);
+}

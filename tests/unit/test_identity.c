@@ -1,0 +1,87 @@
+/*  identity rules: passwords, logins, names; the throttle's waits. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "identity.h"
+#include "password.h"
+#include "throttle.h"
+
+Test(password, at_least_twelve_characters_counted_as_characters)
+{
+    cr_assert_not_null(kp_password_problem(""));
+    cr_assert_not_null(kp_password_problem("elevenchars"));
+    cr_assert_null(kp_password_problem("twelve chars"));
+    /* 12 characters, 24 bytes */
+    cr_assert_null(kp_password_problem("åäöåäöåäöåäö"));
+    /* 11 characters, 22 bytes: too short, whatever the bytes */
+    cr_assert_str_eq(kp_password_problem("åäöåäöåäöåä"),
+                     "the password is shorter than 12 characters");
+    char big[1100];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    cr_assert_str_eq(kp_password_problem(big), "the password is longer than 1024 bytes");
+}
+
+Test(password, argon2id_hash_verifies_and_is_salted)
+{
+    cr_assert_eq(sodium_init() >= 0, 1);
+    char h1[KP_PASSWORD_HASH_MAX], h2[KP_PASSWORD_HASH_MAX];
+    cr_assert_eq(kp_password_hash("correct horse battery", h1), 0);
+    cr_assert_eq(kp_password_hash("correct horse battery", h2), 0);
+    cr_assert_eq(strncmp(h1, "$argon2id$", 10), 0, "%s", h1);
+    cr_assert_str_neq(h1, h2, "two hashes of one password are equal: no salt");
+    cr_assert(kp_password_verify(h1, "correct horse battery"));
+    cr_assert(!kp_password_verify(h1, "correct horse batterY"));
+    cr_assert(!kp_password_needs_rehash(h1));
+    char pw[] = "wipe me please";
+    kp_password_wipe(pw);
+    for (size_t i = 0; i < sizeof pw - 1; i++)
+        cr_assert_eq(pw[i], 0);
+}
+
+Test(identity, login_names)
+{
+    cr_assert_null(kp_identity_login_problem("ewa"));
+    cr_assert_null(kp_identity_login_problem("anna.eklund-2"));
+    cr_assert_not_null(kp_identity_login_problem(""));
+    cr_assert_not_null(kp_identity_login_problem("a"));
+    cr_assert_not_null(kp_identity_login_problem("Ewa"));
+    cr_assert_not_null(kp_identity_login_problem("1ewa"));
+    cr_assert_not_null(kp_identity_login_problem("ewa luvö"));
+    cr_assert_not_null(kp_identity_login_problem("abcdefghijabcdefghijabcdefghijabc")); /* 33 */
+    kp_arena *a = kp_arena_new();
+    cr_assert_str_eq(kp_identity_login_fold(a, "Ewa.LUVO"), "ewa.luvo");
+    cr_assert_null(kp_identity_text_problem("Ewa Luvö", "full name", a));
+    cr_assert_null(kp_identity_text_problem("Borås Stad", "organisation", a));
+    cr_assert_str_eq(kp_identity_text_problem("", "full name", a), "the full name is empty");
+    cr_assert_str_eq(kp_identity_text_problem("   ", "full name", a), "the full name is empty");
+    cr_assert_str_eq(kp_identity_text_problem("a\nb", "organisation", a),
+                     "the organisation has a control character");
+    kp_arena_destroy(&a);
+}
+
+Test(identity, roles_by_name_and_value)
+{
+    for (int v = 1; v <= 3; v++)
+        cr_assert_eq(kp_identity_role_value(kp_identity_role_name(v)), v);
+    cr_assert_null(kp_identity_role_name(0));
+    cr_assert_eq(kp_identity_role_value("superuser"), 0);
+}
+
+Test(throttle, slowed_then_refused_for_longer_and_longer)
+{
+    int slow = KP_THROTTLE_LOGIN_SLOW, lock = KP_THROTTLE_LOGIN_LOCK;
+    cr_assert_eq(kp_throttle_wait(0, slow, lock), 0);
+    cr_assert_eq(kp_throttle_wait(2, slow, lock), 0);
+    cr_assert_eq(kp_throttle_wait(3, slow, lock), 2);
+    cr_assert_eq(kp_throttle_wait(4, slow, lock), 4);
+    cr_assert_eq(kp_throttle_wait(5, slow, lock), 60);
+    cr_assert_eq(kp_throttle_wait(6, slow, lock), 120);
+    cr_assert_eq(kp_throttle_wait(8, slow, lock), 480);
+    cr_assert_eq(kp_throttle_wait(9, slow, lock), KP_THROTTLE_MAX);
+    cr_assert_eq(kp_throttle_wait(1000, slow, lock), KP_THROTTLE_MAX);
+    /* the slow phase never exceeds 30 s */
+    for (int n = 10; n < 20; n++)
+        cr_assert_leq(kp_throttle_wait(n, KP_THROTTLE_ADDR_SLOW, KP_THROTTLE_ADDR_LOCK), 30);
+    cr_assert_eq(kp_throttle_wait(20, KP_THROTTLE_ADDR_SLOW, KP_THROTTLE_ADDR_LOCK), 60);
+}
