@@ -19,10 +19,10 @@ struct kp_db {
 };
 
 const kp_stmt *const kp_statement_sets[] = {
-    kp_ping_stmts,        kp_session_stmts,   kp_seclog_stmts,     kp_throttle_stmts,
-    kp_rpc_session_stmts, kp_rpc_user_stmts,  kp_bootstrap_stmts,  kp_framework_stmts,
-    kp_evaluation_stmts,  kp_eval_stmts,      kp_evidence_stmts,   kp_score_stmts,
-    kp_text_stmts,        kp_watch_stmts,     kp_publisher_stmts,  NULL};
+    kp_ping_stmts,        kp_session_stmts,  kp_seclog_stmts,    kp_throttle_stmts,
+    kp_rpc_session_stmts, kp_rpc_user_stmts, kp_bootstrap_stmts, kp_framework_stmts,
+    kp_evaluation_stmts,  kp_eval_stmts,     kp_evidence_stmts,  kp_score_stmts,
+    kp_text_stmts,        kp_watch_stmts,    kp_publisher_stmts, NULL};
 
 kp_db *kp_db_new(const char *conninfo)
 {

@@ -11,10 +11,9 @@ const kp_stmt kp_evaluation_stmts[] = {
      "SELECT e.id, e.version, e.status, m.name, f.code, f.id, e.label"
      " FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
      " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1 FOR UPDATE OF e"},
-    {"eval_relation",
-     "SELECT coalesce((SELECT x.role FROM evaluation_members x"
-     "                 WHERE x.evaluation_id = e.id AND x.user_id = $2), '')"
-     " FROM evaluations e WHERE e.id = $1::bigint"},
+    {"eval_relation", "SELECT coalesce((SELECT x.role FROM evaluation_members x"
+                      "                 WHERE x.evaluation_id = e.id AND x.user_id = $2), '')"
+                      " FROM evaluations e WHERE e.id = $1::bigint"},
     {"eval_bump", "UPDATE evaluations SET version = version + 1 WHERE id = $1 RETURNING version"},
     {NULL, NULL},
 };
