@@ -115,5 +115,7 @@ int kp_cmd_logout(kp_cli *cli, int argc, char **argv);
 int kp_cmd_whoami(kp_cli *cli, int argc, char **argv);
 int kp_cmd_passwd(kp_cli *cli, int argc, char **argv);
 int kp_cmd_user(kp_cli *cli, int argc, char **argv);
+int kp_cmd_audit(kp_cli *cli, int argc, char **argv);
+extern const char kp_audit_usage[];
 
 #endif

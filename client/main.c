@@ -27,37 +27,44 @@ static const kp_command s_ping_cmd = {
     "reachable. Exit 0 when both answer, 6 when the server or its database does\n"
     "not (within --timeout).\n"};
 
-static const kp_command s_login_cmd = {"login", kp_cmd_login, "log in (keeps the session in the config home)",
-     "usage: kompass login USER [--password-stdin]\n\n"
-     "Asks for USER's password (without echo; with --password-stdin, reads one\n"
-     "line of standard input) and opens a session, kept in\n"
-     "$XDG_CONFIG_HOME/kompass/session (mode 0600) for the commands that follow.\n"
-     "After repeated failures the server makes you wait (exit 6, RATE_LIMITED).\n"};
-static const kp_command s_logout_cmd = {"logout", kp_cmd_logout, "end the session",
-     "usage: kompass logout\n\n"
-     "Ends the session on the server and removes the session file.\n"};
-static const kp_command s_whoami_cmd = {"whoami", kp_cmd_whoami, "show who is logged in, and until when",
-     "usage: kompass whoami\n\n"
-     "Login, name, organisation, role, and when the session ends: after a time\n"
-     "without use (moved forward by each command), at the latest at a fixed time.\n"};
-static const kp_command s_passwd_cmd = {"passwd", kp_cmd_passwd, "change your password",
-     "usage: kompass passwd [--password-stdin]\n\n"
-     "Asks for the current password and the new one (twice). With\n"
-     "--password-stdin: the current password on the first line of standard\n"
-     "input, the new one on the second. A password has at least 12 characters.\n"
-     "Your other sessions end; this one goes on.\n"};
-static const kp_command s_user_cmd = {"user", kp_cmd_user, "manage users (administrators)",
-     "usage: kompass user add LOGIN --name NAME --org ORGANISATION --role ROLE\n"
-     "                        [--password-stdin]\n"
-     "       kompass user list\n"
-     "       kompass user disable LOGIN\n"
-     "       kompass user enable LOGIN\n"
-     "       kompass user reset-password LOGIN [--password-stdin]\n\n"
-     "ROLE is admin (SKL administration: users, frameworks, every evaluation),\n"
-     "evaluator, or observer (read-only). LOGIN is 2-32 of a-z 0-9 . _ -,\n"
-     "starting with a letter. add and reset-password ask for the password twice\n"
-     "(or read one line of standard input with --password-stdin). Disabling a\n"
-     "user or resetting their password ends all their sessions.\n"};
+static const kp_command s_login_cmd = {
+    "login", kp_cmd_login, "log in (keeps the session in the config home)",
+    "usage: kompass login USER [--password-stdin]\n\n"
+    "Asks for USER's password (without echo; with --password-stdin, reads one\n"
+    "line of standard input) and opens a session, kept in\n"
+    "$XDG_CONFIG_HOME/kompass/session (mode 0600) for the commands that follow.\n"
+    "After repeated failures the server makes you wait (exit 6, RATE_LIMITED).\n"};
+static const kp_command s_logout_cmd = {
+    "logout", kp_cmd_logout, "end the session",
+    "usage: kompass logout\n\n"
+    "Ends the session on the server and removes the session file.\n"};
+static const kp_command s_whoami_cmd = {
+    "whoami", kp_cmd_whoami, "show who is logged in, and until when",
+    "usage: kompass whoami\n\n"
+    "Login, name, organisation, role, and when the session ends: after a time\n"
+    "without use (moved forward by each command), at the latest at a fixed time.\n"};
+static const kp_command s_passwd_cmd = {
+    "passwd", kp_cmd_passwd, "change your password",
+    "usage: kompass passwd [--password-stdin]\n\n"
+    "Asks for the current password and the new one (twice). With\n"
+    "--password-stdin: the current password on the first line of standard\n"
+    "input, the new one on the second. A password has at least 12 characters.\n"
+    "Your other sessions end; this one goes on.\n"};
+static const kp_command s_user_cmd = {
+    "user", kp_cmd_user, "manage users (administrators)",
+    "usage: kompass user add LOGIN --name NAME --org ORGANISATION --role ROLE\n"
+    "                        [--password-stdin]\n"
+    "       kompass user list\n"
+    "       kompass user disable LOGIN\n"
+    "       kompass user enable LOGIN\n"
+    "       kompass user reset-password LOGIN [--password-stdin]\n\n"
+    "ROLE is admin (SKL administration: users, frameworks, every evaluation),\n"
+    "evaluator, or observer (read-only). LOGIN is 2-32 of a-z 0-9 . _ -,\n"
+    "starting with a letter. add and reset-password ask for the password twice\n"
+    "(or read one line of standard input with --password-stdin). Disabling a\n"
+    "user or resetting their password ends all their sessions.\n"};
+static const kp_command s_audit_cmd = {"audit", kp_cmd_audit,
+                                       "the audit trail: history, verify, export", kp_audit_usage};
 
 const kp_command *const kp_commands[] = {
     &s_help_cmd,
@@ -77,6 +84,7 @@ const kp_command *const kp_commands[] = {
     &kp_locks_command,
     &kp_lock_command,
     &kp_watch_command,
+    &s_audit_cmd,
     NULL,
 };
 

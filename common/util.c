@@ -19,6 +19,78 @@ int64_t kp_now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void kp_format_utc_us(int64_t us, char out[32])
+{
+    int64_t secs = us / 1000000, frac = us % 1000000;
+    if (frac < 0) {
+        frac += 1000000;
+        secs -= 1;
+    }
+    time_t t = (time_t)secs;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char buf[96]; /* the compiler cannot know that the year has 4 digits */
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+    kp_strlcpy(out, buf, 32);
+}
+
+/* Reads exactly n digits at *p into *out, advancing *p; -1 if not digits. */
+static int s_digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)(*p)[i])) return -1;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+int kp_parse_utc(const char *text, int64_t *us)
+{
+    const char *p = text;
+    int y, mo, d, h = 0, mi = 0, s = 0, frac = 0;
+    if (s_digits(&p, 4, &y) || *p++ != '-' || s_digits(&p, 2, &mo) || *p++ != '-' ||
+        s_digits(&p, 2, &d))
+        return -1;
+    if (*p == 'T' || *p == ' ') {
+        p++;
+        if (s_digits(&p, 2, &h) || *p++ != ':' || s_digits(&p, 2, &mi)) return -1;
+        if (*p == ':') {
+            p++;
+            if (s_digits(&p, 2, &s)) return -1;
+            if (*p == '.') {
+                p++;
+                int n = 0;
+                while (isdigit((unsigned char)*p) && n < 6) {
+                    frac = frac * 10 + (*p++ - '0');
+                    n++;
+                }
+                if (n == 0 || isdigit((unsigned char)*p)) return -1;
+                for (; n < 6; n++)
+                    frac *= 10;
+            }
+        }
+        if (*p == 'Z') p++;
+    }
+    if (*p) return -1;
+    if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 60) return -1;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap)) return -1;
+    struct tm tm = {0};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = s;
+    *us = (int64_t)timegm(&tm) * 1000000 + frac;
+    return 0;
+}
+
 int64_t kp_mono_ms(void)
 {
     struct timespec ts;

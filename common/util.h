@@ -11,6 +11,15 @@
 /* Wall-clock time in microseconds since the epoch. */
 int64_t kp_now_us(void);
 
+/* Formats microseconds since the epoch as UTC with microseconds,
+ * "2026-11-26T17:48:24.012345Z" (27 characters), into out. This exact form is
+ * part of the audit trail's hash (docs/audit.md). */
+void kp_format_utc_us(int64_t us, char out[32]);
+
+/* Parses a UTC time: "YYYY-MM-DD", or "YYYY-MM-DDTHH:MM[:SS[.ffffff]]" with an
+ * optional "Z" ("T" may be a space). 0 with *us, or -1. */
+int kp_parse_utc(const char *text, int64_t *us);
+
 /* Monotonic time in milliseconds. */
 int64_t kp_mono_ms(void);
 

@@ -43,6 +43,10 @@ static const kp_authz_rule s_rules[] = {
     {RQ(USER_LIST),           "user_list",           1, ADMIN, NOT_EVAL,        READS},
     {RQ(USER_SET_ACTIVE),     "user_set_active",     1, ADMIN, NOT_EVAL,        WRITES},
     {RQ(USER_RESET_PASSWORD), "user_reset_password", 1, ADMIN, NOT_EVAL,        WRITES},
+    /* the audit trail: administrators read every chain. Team members will
+     * read their evaluation's chain once evaluations exist (docs/audit.md) */
+    {RQ(AUDIT_LIST),          "audit_list",          1, ADMIN, NOT_EVAL,        READS},
+    {RQ(AUDIT_VERIFY),        "audit_verify",        1, ADMIN, NOT_EVAL,        READS},
     /* frameworks and municipalities: everyone reads, SKL administration writes */
     {RQ(FRAMEWORK_IMPORT),    "framework_import",    1, ADMIN, NOT_EVAL,        WRITES},
     {RQ(FRAMEWORK_LIST),      "framework_list",      1, ALL,   NOT_EVAL,        READS},

@@ -5,7 +5,9 @@
  *  "Administrator", organisation SKL), or restores it as an active admin if
  *  the login exists, with the password from KOMPASS_ADMIN_PASSWORD, or else
  *  a generated one, printed once on standard output (never in the log) and
- *  written to DATA-DIR/admin-password, mode 0600.
+ *  written to DATA-DIR/admin-password, mode 0600. The creation (user.add)
+ *  or restoration (user.restore) is recorded in the global audit chain, in
+ *  the same transaction, as done by kompassd itself (actor 0).
  *
  *  DATA-DIR/admin-password is removed at a later start once it no longer
  *  opens the admin account (the password was changed), so that a stale

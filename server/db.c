@@ -18,11 +18,25 @@ struct kp_db {
     char sqlstate[6];
 };
 
-const kp_stmt *const kp_statement_sets[] = {
-    kp_ping_stmts,        kp_session_stmts,  kp_seclog_stmts,    kp_throttle_stmts,
-    kp_rpc_session_stmts, kp_rpc_user_stmts, kp_bootstrap_stmts, kp_framework_stmts,
-    kp_evaluation_stmts,  kp_eval_stmts,     kp_evidence_stmts,  kp_score_stmts,
-    kp_text_stmts,        kp_watch_stmts,    kp_publisher_stmts, NULL};
+const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts,
+                                            kp_session_stmts,
+                                            kp_seclog_stmts,
+                                            kp_throttle_stmts,
+                                            kp_rpc_session_stmts,
+                                            kp_rpc_user_stmts,
+                                            kp_bootstrap_stmts,
+                                            kp_audit_stmts,
+                                            kp_audit_verify_stmts,
+                                            kp_rpc_audit_stmts,
+                                            kp_framework_stmts,
+                                            kp_evaluation_stmts,
+                                            kp_eval_stmts,
+                                            kp_evidence_stmts,
+                                            kp_score_stmts,
+                                            kp_text_stmts,
+                                            kp_watch_stmts,
+                                            kp_publisher_stmts,
+                                            NULL};
 
 kp_db *kp_db_new(const char *conninfo)
 {
@@ -76,10 +90,13 @@ int kp_db_ensure(kp_db *self)
         self->last_attempt = kp_mono_ms();
         return KP_UNAVAILABLE;
     }
-    /* Times are UTC everywhere; a hung statement must not hold a worker. */
+    /* Times are UTC everywhere; a hung statement must not hold a worker.
+     * Work as kompass_app, which may only read and append the audit trail
+     * (sql/003_audit.sql, docs/audit.md): migrations ran as the owner. */
     PGresult *r = PQexec(conn, "SET TIME ZONE 'UTC'; SET statement_timeout = '30s'; "
-                               "SET lock_timeout = '10s'");
+                               "SET lock_timeout = '10s'; SET ROLE kompass_app");
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok) kp_error("db", "cannot set up the session: %s", PQresultErrorMessage(r));
     PQclear(r);
     for (int s = 0; ok && kp_statement_sets[s]; s++)
         for (const kp_stmt *st = kp_statement_sets[s]; ok && st->name; st++) {

@@ -26,6 +26,9 @@ static const kp_rpc s_rpcs[] = {
     {RQ(USER_LIST), "user_list", kp_rpc_user_list},
     {RQ(USER_SET_ACTIVE), "user_set_active", kp_rpc_user_set_active},
     {RQ(USER_RESET_PASSWORD), "user_reset_password", kp_rpc_user_reset_password},
+    /* rpc_audit.c */
+    {RQ(AUDIT_LIST), "audit_list", kp_rpc_audit_list},
+    {RQ(AUDIT_VERIFY), "audit_verify", kp_rpc_audit_verify},
     /* rpc_framework.c, rpc_eval.c, rpc_evidence.c, rpc_score.c, rpc_text.c, rpc_watch.c */
     {KOMPASS__V1__REQUEST__BODY_FRAMEWORK_IMPORT, "framework_import", kp_rpc_framework_import},
     {KOMPASS__V1__REQUEST__BODY_FRAMEWORK_LIST, "framework_list", kp_rpc_framework_list},

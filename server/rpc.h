@@ -59,4 +59,8 @@ int kp_rpc_user_list(kp_req *r);
 int kp_rpc_user_set_active(kp_req *r);
 int kp_rpc_user_reset_password(kp_req *r);
 
+/* rpc_audit.c: reading and verifying the audit trail */
+int kp_rpc_audit_list(kp_req *r);
+int kp_rpc_audit_verify(kp_req *r);
+
 #endif

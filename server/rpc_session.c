@@ -8,11 +8,17 @@
  *  wiped from the request once checked or hashed.
  *
  *  Each handler that writes does so in one transaction, in the handler.
+ *  ChangePassword records user.change_password in the global audit chain
+ *  (no password or hash: the time the credentials were set). Sessions
+ *  themselves are access, not data: Login and Logout are recorded in the
+ *  security log (kinds login, logout), not in the audit trail
+ *  (docs/audit.md, "What is recorded where").
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "identity.h"
 #include "password.h"
 #include "rpc.h"
@@ -32,8 +38,10 @@ const kp_stmt kp_rpc_session_stmts[] = {
      "SELECT " KP_USER_COLUMNS ", " US("s.created_at") ", " US("s.idle_expires_at") ", " US(
          "s.expires_at") " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"},
     {"own_password_hash", "SELECT password_hash FROM users WHERE id = $1"},
+    {"own_password_lock", "SELECT " US("password_set_at") " FROM users WHERE id = $1 FOR UPDATE"},
     {"own_password_set",
-     "UPDATE users SET password_hash = $2, password_set_at = now() WHERE id = $1"},
+     "UPDATE users SET password_hash = $2, password_set_at = now() WHERE id = $1 "
+     "RETURNING " US("password_set_at")},
     {NULL, NULL},
 };
 
@@ -128,8 +136,14 @@ out:
 
 int kp_rpc_logout(kp_req *r)
 {
-    int rc = kp_session_end(r, r->session_id, "logout");
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "ending the session");
+    int rc = kp_db_begin(r->db);
+    if (rc == KP_OK) rc = kp_session_end(r, r->session_id, "logout");
+    if (rc == KP_OK) rc = kp_seclog_write(r, KP_SEC_LOGOUT, r->login, r->user_id, "");
+    if (rc == KP_OK) rc = kp_db_commit(r->db);
+    if (rc != KP_OK) {
+        kp_db_rollback(r->db);
+        return kp_req_db_fail(r, rc, "ending the session");
+    }
     Kompass__V1__LogoutResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__logout_response__init(out);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_LOGOUT;
@@ -203,12 +217,36 @@ int kp_rpc_change_password(kp_req *r)
         goto out;
     }
     int ended = 0;
+    char old_at[32], new_at[32];
+    PGresult *res = NULL;
     const char *params[2] = {s_id(r, r->user_id), hash};
     rc = kp_db_begin(r->db);
-    if (rc == KP_OK) rc = kp_db_call(r->db, "own_password_set", 2, params, NULL);
-    if (rc == KP_OK)
+    if (rc == KP_OK) rc = kp_db_call(r->db, "own_password_lock", 1, params, &res);
+    if (rc == KP_OK) {
+        kp_format_utc_us(atoll(PQgetvalue(res, 0, 0)), old_at);
+        PQclear(res);
+        rc = kp_db_call(r->db, "own_password_set", 2, params, &res);
+    }
+    if (rc == KP_OK) {
+        kp_format_utc_us(atoll(PQgetvalue(res, 0, 0)), new_at);
+        PQclear(res);
         rc = kp_session_end_all(r, r->user_id, r->session_id, "password_changed", &ended);
-    if (rc == KP_OK) rc = kp_db_commit(r->db);
+    }
+    if (rc == KP_OK) {
+        kp_audit_event ev = {0};
+        ev.action = "user.change_password";
+        ev.target = kp_arena_printf(r->arena, "user %s", r->login);
+        ev.before = kp_audit_json(r, json_pack("{s:s}", "credentials_set_at", old_at));
+        ev.after = kp_audit_json(
+            r, json_pack("{s:s,s:i}", "credentials_set_at", new_at, "sessions_ended", ended));
+        int arc = kp_audit_append(r, &ev);
+        if (arc != KP_OK) {
+            kp_db_rollback(r->db);
+            rc = arc; /* the reply says why */
+            goto out;
+        }
+        rc = kp_db_commit(r->db);
+    }
     if (rc != KP_OK) {
         kp_db_rollback(r->db);
         rc = kp_req_db_fail(r, rc, "changing the password");

@@ -7,16 +7,22 @@
  *  first locks every active administrator's row (in id order, so without
  *  deadlock) and checks that the caller is still one of them.
  *
- *  Each handler that writes does so in one transaction, in the handler.
+ *  Each handler that writes does so in one transaction, in the handler, and
+ *  records one event in the global audit chain in that transaction
+ *  (server/audit.h): user.add, user.disable, user.enable,
+ *  user.reset_password. No password or hash enters the trail: a password
+ *  change shows as the time the credentials were set.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "identity.h"
 #include "password.h"
 #include "rpc.h"
 #include "session.h"
+#include "util.h"
 
 const kp_stmt kp_rpc_user_stmts[] = {
     {"user_insert",
@@ -25,17 +31,40 @@ const kp_stmt kp_rpc_user_stmts[] = {
     {"user_list", "SELECT " KP_USER_COLUMNS " FROM users u ORDER BY u.login"},
     {"user_lock_admins",
      "SELECT id FROM users WHERE role = 'admin' AND active ORDER BY id FOR UPDATE"},
-    {"user_lock", "SELECT u.id, u.active FROM users u WHERE u.login = $1 FOR UPDATE"},
+    {"user_lock",
+     "SELECT u.id, u.active, (extract(epoch FROM u.password_set_at) * 1000000)::bigint "
+     "FROM users u WHERE u.login = $1 FOR UPDATE"},
     {"user_set_active",
      "UPDATE users u SET active = $2 WHERE u.id = $1 RETURNING " KP_USER_COLUMNS},
     {"user_set_password",
-     "UPDATE users SET password_hash = $2, password_set_at = now() WHERE id = $1"},
+     "UPDATE users SET password_hash = $2, password_set_at = now() WHERE id = $1 "
+     "RETURNING (extract(epoch FROM password_set_at) * 1000000)::bigint"},
     {NULL, NULL},
 };
 
 static const char *s_id(kp_req *r, int64_t id)
 {
     return kp_arena_printf(r->arena, "%lld", (long long)id);
+}
+
+/* What the trail shows of a user: the row of KP_USER_COLUMNS in res, without
+ * times that are bookkeeping (created, last login). */
+static const char *s_user_json(kp_req *r, const PGresult *res)
+{
+    return kp_audit_json(r, json_pack("{s:s,s:s,s:s,s:s,s:b}", "login", PQgetvalue(res, 0, 0),
+                                      "full_name", PQgetvalue(res, 0, 1), "organisation",
+                                      PQgetvalue(res, 0, 2), "role", PQgetvalue(res, 0, 3),
+                                      "active", strcmp(PQgetvalue(res, 0, 4), "t") == 0));
+}
+
+/* {"credentials_set_at": "..."} (plus sessions_ended when >= 0). */
+static const char *s_credentials_json(kp_req *r, int64_t set_us, int sessions_ended)
+{
+    char at[32];
+    kp_format_utc_us(set_us, at);
+    json_t *o = json_pack("{s:s}", "credentials_set_at", at);
+    if (sessions_ended >= 0) json_object_set_new(o, "sessions_ended", json_integer(sessions_ended));
+    return kp_audit_json(r, o);
 }
 
 int kp_rpc_user_add(kp_req *r)
@@ -65,6 +94,16 @@ int kp_rpc_user_add(kp_req *r)
     rc = kp_db_begin(r->db);
     if (rc == KP_OK) rc = kp_db_call(r->db, "user_insert", 6, params, &res);
     if (rc == KP_OK) {
+        kp_audit_event ev = {0};
+        ev.action = "user.add";
+        ev.target = kp_arena_printf(r->arena, "user %s", login);
+        ev.after = s_user_json(r, res);
+        rc = kp_audit_append(r, &ev);
+        if (rc != KP_OK) {
+            PQclear(res);
+            kp_db_rollback(r->db);
+            goto out; /* the reply says why */
+        }
         rc = kp_db_commit(r->db);
         if (rc != KP_OK) PQclear(res);
     }
@@ -104,17 +143,21 @@ int kp_rpc_user_list(kp_req *r)
     return KP_OK;
 }
 
-/* Inside a transaction: locks the user `login`; *id. KP_NOT_FOUND if none. */
-static int s_lock_user(kp_req *r, const char *login, int64_t *id)
+/* Inside a transaction: locks the user `login`; *id, whether *active, when
+ * the password was *set_us. KP_NOT_FOUND if none. */
+static int s_lock_user(kp_req *r, const char *login, int64_t *id, int *active, int64_t *set_us)
 {
     const char *params[1] = {login};
     PGresult *res;
     int rc = kp_db_call(r->db, "user_lock", 1, params, &res);
     if (rc != KP_OK) return rc;
-    if (PQntuples(res) == 0)
+    if (PQntuples(res) == 0) {
         rc = KP_NOT_FOUND;
-    else
+    } else {
         *id = atoll(PQgetvalue(res, 0, 0));
+        *active = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+        *set_us = atoll(PQgetvalue(res, 0, 2));
+    }
     PQclear(res);
     return rc;
 }
@@ -141,8 +184,8 @@ int kp_rpc_user_set_active(kp_req *r)
     if (!in->active && strcmp(login, r->login) == 0)
         return kp_req_fail(r, KP_INVALID_STATE,
                            "you cannot disable your own account; another administrator can");
-    int64_t id = 0;
-    int ended = 0, still_admin = 1;
+    int64_t id = 0, set_us = 0;
+    int ended = 0, still_admin = 1, was_active = 0;
     PGresult *res = NULL;
     const char *what = "changing the user";
     int rc = kp_db_begin(r->db);
@@ -151,7 +194,7 @@ int kp_rpc_user_set_active(kp_req *r)
         kp_db_rollback(r->db);
         return kp_req_fail(r, KP_DENIED, "your account is no longer an active administrator");
     }
-    if (rc == KP_OK) rc = s_lock_user(r, login, &id);
+    if (rc == KP_OK) rc = s_lock_user(r, login, &id, &was_active, &set_us);
     if (rc == KP_NOT_FOUND) {
         kp_db_rollback(r->db);
         return kp_req_fail(r, KP_NOT_FOUND, "no user '%s'", login);
@@ -162,7 +205,22 @@ int kp_rpc_user_set_active(kp_req *r)
         rc = kp_session_end_all(r, id, 0, "user_disabled", &ended);
         what = "ending the user's sessions";
     }
-    if (rc == KP_OK) rc = kp_db_commit(r->db);
+    if (rc == KP_OK) {
+        kp_audit_event ev = {0};
+        ev.action = in->active ? "user.enable" : "user.disable";
+        ev.target = kp_arena_printf(r->arena, "user %s", login);
+        ev.before = kp_audit_json(r, json_pack("{s:b}", "active", was_active));
+        json_t *after = json_pack("{s:b}", "active", (int)in->active);
+        if (!in->active) json_object_set_new(after, "sessions_ended", json_integer(ended));
+        ev.after = kp_audit_json(r, after);
+        int arc = kp_audit_append(r, &ev);
+        if (arc != KP_OK) {
+            PQclear(res);
+            kp_db_rollback(r->db);
+            return arc; /* the reply says why */
+        }
+        rc = kp_db_commit(r->db);
+    }
     if (rc != KP_OK) {
         PQclear(res);
         kp_db_rollback(r->db);
@@ -194,14 +252,32 @@ int kp_rpc_user_reset_password(kp_req *r)
         rc = kp_req_fail(r, KP_INTERNAL, "cannot hash the password (out of memory)");
         goto out;
     }
-    int64_t id = 0;
-    int ended = 0;
+    int64_t id = 0, old_us = 0, new_us = 0;
+    int ended = 0, active = 0;
+    PGresult *res = NULL;
     rc = kp_db_begin(r->db);
-    if (rc == KP_OK) rc = s_lock_user(r, login, &id);
+    if (rc == KP_OK) rc = s_lock_user(r, login, &id, &active, &old_us);
     const char *params[2] = {s_id(r, id), hash};
-    if (rc == KP_OK) rc = kp_db_call(r->db, "user_set_password", 2, params, NULL);
-    if (rc == KP_OK) rc = kp_session_end_all(r, id, 0, "password_reset", &ended);
-    if (rc == KP_OK) rc = kp_db_commit(r->db);
+    if (rc == KP_OK) rc = kp_db_call(r->db, "user_set_password", 2, params, &res);
+    if (rc == KP_OK) {
+        new_us = atoll(PQgetvalue(res, 0, 0));
+        PQclear(res);
+        rc = kp_session_end_all(r, id, 0, "password_reset", &ended);
+    }
+    if (rc == KP_OK) {
+        kp_audit_event ev = {0};
+        ev.action = "user.reset_password";
+        ev.target = kp_arena_printf(r->arena, "user %s", login);
+        ev.before = s_credentials_json(r, old_us, -1);
+        ev.after = s_credentials_json(r, new_us, ended);
+        int arc = kp_audit_append(r, &ev);
+        if (arc != KP_OK) {
+            kp_db_rollback(r->db);
+            rc = arc; /* the reply says why */
+            goto out;
+        }
+        rc = kp_db_commit(r->db);
+    }
     if (rc != KP_OK) {
         kp_db_rollback(r->db);
         if (rc == KP_NOT_FOUND)

@@ -1,8 +1,8 @@
 /*  seclog: the security log (table security_log, sql/002_identity.sql).
  *
- *  Who tried what and was refused, and who logged in: failed logins and
+ *  Who tried what and was refused, and who logged in and out: failed logins and
  *  password checks, throttled attempts, requests refused by authorisation
- *  (server/authz.c) for RPCs that write. Each row carries the time, the
+ *  (server/authz.c) for RPCs that write, logouts. Each row carries the time, the
  *  login as given, the user if known, the client's address and CURVE key,
  *  the RPC and a detail sentence, never a password or a token.
  *
@@ -17,6 +17,7 @@
 #include "req.h"
 
 #define KP_SEC_LOGIN           "login"
+#define KP_SEC_LOGOUT          "logout"
 #define KP_SEC_LOGIN_FAILED    "login_failed"
 #define KP_SEC_THROTTLED       "throttled"
 #define KP_SEC_DENIED          "denied"

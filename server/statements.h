@@ -9,6 +9,15 @@
 #include "db.h"
 
 extern const kp_stmt kp_ping_stmts[];
+extern const kp_stmt kp_session_stmts[];      /* session.c */
+extern const kp_stmt kp_seclog_stmts[];       /* seclog.c */
+extern const kp_stmt kp_throttle_stmts[];     /* throttle.c */
+extern const kp_stmt kp_rpc_session_stmts[];  /* rpc_session.c */
+extern const kp_stmt kp_rpc_user_stmts[];     /* rpc_user.c */
+extern const kp_stmt kp_bootstrap_stmts[];    /* bootstrap.c */
+extern const kp_stmt kp_audit_stmts[];        /* audit.c */
+extern const kp_stmt kp_audit_verify_stmts[]; /* audit_verify.c */
+extern const kp_stmt kp_rpc_audit_stmts[];    /* rpc_audit.c */
 extern const kp_stmt kp_framework_stmts[];
 extern const kp_stmt kp_evaluation_stmts[];
 extern const kp_stmt kp_eval_stmts[];
@@ -17,12 +26,6 @@ extern const kp_stmt kp_score_stmts[];
 extern const kp_stmt kp_text_stmts[];
 extern const kp_stmt kp_watch_stmts[];
 extern const kp_stmt kp_publisher_stmts[];
-extern const kp_stmt kp_session_stmts[];     /* session.c */
-extern const kp_stmt kp_seclog_stmts[];      /* seclog.c */
-extern const kp_stmt kp_throttle_stmts[];    /* throttle.c */
-extern const kp_stmt kp_rpc_session_stmts[]; /* rpc_session.c */
-extern const kp_stmt kp_rpc_user_stmts[];    /* rpc_user.c */
-extern const kp_stmt kp_bootstrap_stmts[];   /* bootstrap.c */
 
 /* NULL-terminated list of the modules' arrays. */
 extern const kp_stmt *const kp_statement_sets[];

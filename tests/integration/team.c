@@ -44,8 +44,8 @@ void tt_admin(th_server *s, char *home, size_t len)
 void tt_user(th_server *s, const char *admin_home, const char *login, const char *name,
              const char *org, const char *role, char *home, size_t len)
 {
-    const char *args[] = {"user", "add",  login,  "--name",           name, "--org",
-                          org,    "--role", role, "--password-stdin", NULL};
+    const char *args[] = {"user", "add",    login, "--name",           name, "--org",
+                          org,    "--role", role,  "--password-stdin", NULL};
     char *err = NULL;
     int rc = th_cli_full(s, admin_home, TT_PASSWORD, NULL, &err, args);
     cr_assert_eq(rc, 0, "user add %s failed: %s", login, err);
@@ -85,8 +85,7 @@ json_t *tt_json(th_server *s, const char *home, int expect, const char *arg, ...
     return doc;
 }
 
-long long tt_eval(th_server *s, const char *admin_home, const char *municipality,
-                  const char *label)
+long long tt_eval(th_server *s, const char *admin_home, const char *municipality, const char *label)
 {
     tt_cli(s, admin_home, NULL, NULL, "municipality", "add", municipality, NULL);
     json_t *doc = tt_json(s, admin_home, 0, "eval", "create", "--municipality", municipality,
@@ -104,9 +103,9 @@ long long tt_scoring_eval(th_server *s, const char *admin_home, char *lead, char
     long long id = tt_eval(s, admin_home, "Västerås stad", "2017");
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", id);
-    cr_assert_eq(tt_cli(s, admin_home, NULL, NULL, "eval", "assign", ids, "christine", "--as",
-                        "lead", NULL),
-                 0);
+    cr_assert_eq(
+        tt_cli(s, admin_home, NULL, NULL, "eval", "assign", ids, "christine", "--as", "lead", NULL),
+        0);
     cr_assert_eq(
         tt_cli(s, admin_home, NULL, NULL, "eval", "assign", ids, "ewa", "--as", "peer", NULL), 0);
     char *err = NULL;

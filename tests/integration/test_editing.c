@@ -42,9 +42,9 @@ static char *sql1(const char *fmt, long long a)
 Test(editing, scores_are_set_and_shown_with_versions)
 {
     char *out = NULL, *err = NULL;
-    cr_assert_eq(tt_cli(s, peer, &out, &err, "score", "set", ids, "1.4", "25", "--why",
-                        "Bred dialog", NULL),
-                 0, "%s", err);
+    cr_assert_eq(
+        tt_cli(s, peer, &out, &err, "score", "set", ids, "1.4", "25", "--why", "Bred dialog", NULL),
+        0, "%s", err);
     cr_assert(strstr(out, "score 1.4 of ewa set to 25"), "%s", out);
     free(out);
     free(err);
@@ -92,9 +92,9 @@ Test(editing, blind_scoring_hides_the_others_scores_from_every_rpc)
     cr_assert(!strstr(out, "christine") && strstr(out, "3.2/ewa"), "%s", out);
     free(out);
     /* the change feed */
-    cr_assert_eq(tt_cli(s, peer, &out, NULL, "--json", "watch", ids, "--count", "3", "--poll",
-                        "1", NULL),
-                 0);
+    cr_assert_eq(
+        tt_cli(s, peer, &out, NULL, "--json", "watch", ids, "--count", "3", "--poll", "1", NULL),
+        0);
     cr_assert(!strstr(out, "\"13\"") && !strstr(out, "secret-rationale"), "%s", out);
     cr_assert(strstr(out, "\"hidden\":true"), "%s", out);
     free(out);
@@ -267,8 +267,8 @@ Test(editing, a_write_from_a_stale_view_is_refused_with_the_current_value)
 
 /* Starts `kompass text edit` as home's user with EDITOR=editor in the
  * background; its pid. */
-static pid_t s_edit_bg(const char *home, const char *editor, const char *section,
-                       const char *lease, char *outpath)
+static pid_t s_edit_bg(const char *home, const char *editor, const char *section, const char *lease,
+                       char *outpath)
 {
     snprintf(outpath, 400, "%s/edit-%d.out", s->dir, (int)getpid());
     pid_t pid = fork();
@@ -303,9 +303,8 @@ Test(editing, lock_contention_and_lease_expiry_after_a_killed_client)
         usleep(50000);
     cr_assert(s_locked_by("ewa"), "the editor did not take the lock");
     char *err = NULL;
-    cr_assert_eq(tt_cli(s, lead, NULL, &err, "text", "set", ids, "3", "summary", "--file", file,
-                        NULL),
-                 3);
+    cr_assert_eq(
+        tt_cli(s, lead, NULL, &err, "text", "set", ids, "3", "summary", "--file", file, NULL), 3);
     cr_assert(strstr(err, "area 3 summary is being edited by Ewa Luvö (ewa)"), "%s", err);
     free(err);
     char *lout = NULL;
@@ -316,14 +315,14 @@ Test(editing, lock_contention_and_lease_expiry_after_a_killed_client)
     kill(ed, SIGKILL);
     waitpid(ed, NULL, 0);
     sleep(6);
-    cr_assert_eq(tt_cli(s, lead, NULL, &err, "text", "set", ids, "3", "summary", "--file", file,
-                        NULL),
-                 0, "%s", err);
+    cr_assert_eq(
+        tt_cli(s, lead, NULL, &err, "text", "set", ids, "3", "summary", "--file", file, NULL), 0,
+        "%s", err);
     free(err);
     json_t *doc = tt_json(s, peer, 0, "text", "show", ids, "3", NULL);
-    cr_assert_str_eq(
-        json_string_value(json_object_get(json_array_get(json_object_get(doc, "texts"), 0), "text")),
-        "Tydlig strategi.");
+    cr_assert_str_eq(json_string_value(
+                         json_object_get(json_array_get(json_object_get(doc, "texts"), 0), "text")),
+                     "Tydlig strategi.");
     json_decref(doc);
 }
 
@@ -407,15 +406,14 @@ Test(editing, two_servers_one_database_locks_and_updates_hold_across)
     char *err = NULL;
     th_server *tmp = s;
     s = s2;
-    cr_assert_eq(tt_cli(s2, lead, NULL, &err, "text", "set", ids, "3", "summary", "--file", file,
-                        NULL),
-                 3);
+    cr_assert_eq(
+        tt_cli(s2, lead, NULL, &err, "text", "set", ids, "3", "summary", "--file", file, NULL), 3);
     s = tmp;
     cr_assert(strstr(err, "is being edited by"), "%s", err);
     free(err);
-    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "lock", "break", ids, "3/summary", "--reason",
-                        "test", NULL),
-                 0);
+    cr_assert_eq(
+        tt_cli(s, lead, NULL, NULL, "lock", "break", ids, "3/summary", "--reason", "test", NULL),
+        0);
     kill(ed, SIGKILL);
     waitpid(ed, NULL, 0);
     int status;
@@ -462,9 +460,9 @@ Test(editing, a_watcher_that_misses_updates_recovers_and_ends_identical)
     char file[400];
     snprintf(file, sizeof file, "%s/imp.txt", s->dir);
     cr_assert_eq(kp_write_file(file, "Ledarutveckling\nTydliga uppdrag\n", 32, 0644), 0);
-    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "text", "set", ids, "4", "improvements", "--file",
-                        file, NULL),
-                 0);
+    cr_assert_eq(
+        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "4", "improvements", "--file", file, NULL),
+        0);
     cr_assert_eq(tt_cli(s, peer, NULL, NULL, "score", "set", ids, "4.1", "11", NULL), 0);
     int status;
     waitpid(w, &status, 0);

@@ -143,9 +143,8 @@ Test(evaluations, admin_sets_up_municipality_evaluation_and_team)
     free(err);
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", id);
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "eval", "assign", ids, "christine", "--as", "lead",
-                        NULL),
-                 0);
+    cr_assert_eq(
+        tt_cli(s, admin, NULL, NULL, "eval", "assign", ids, "christine", "--as", "lead", NULL), 0);
     cr_assert_eq(tt_cli(s, admin, NULL, NULL, "eval", "assign", ids, "ewa", "--as", "peer", NULL),
                  0);
     /* A second lead is refused. */
@@ -162,8 +161,7 @@ Test(evaluations, admin_sets_up_municipality_evaluation_and_team)
     json_t *doc = tt_json(s, christine, 0, "eval", "list", NULL);
     json_t *evs = json_object_get(doc, "evaluations");
     cr_assert_eq(json_array_size(evs), 1);
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(evs, 0), "my_role")),
-                     "lead");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(evs, 0), "my_role")), "lead");
     json_decref(doc);
     /* Bad input reads well. */
     cr_assert_eq(tt_cli(s, admin, NULL, &err, "eval", "create", "--municipality", "Atlantis",
@@ -176,9 +174,8 @@ Test(evaluations, admin_sets_up_municipality_evaluation_and_team)
                  3);
     cr_assert(strstr(err, "already has an evaluation labelled '2017'"), "%s", err);
     free(err);
-    cr_assert_eq(tt_cli(s, admin, NULL, &err, "eval", "assign", ids, "nobody", "--as", "peer",
-                        NULL),
-                 5);
+    cr_assert_eq(
+        tt_cli(s, admin, NULL, &err, "eval", "assign", ids, "nobody", "--as", "peer", NULL), 5);
     cr_assert(strstr(err, "no user 'nobody'"), "%s", err);
     free(err);
     cr_assert_eq(tt_cli(s, admin, NULL, &err, "eval", "assign", ids, "ewa", "--as", "boss", NULL),
@@ -207,9 +204,8 @@ Test(evaluations, conflict_of_interest_refused_override_needs_reason_and_is_audi
     char *v1 = th_sql(s, "SELECT version FROM evaluations ORDER BY id DESC LIMIT 1");
     cr_assert_str_eq(v0, v1, "a refused assignment changed the evaluation");
     /* An observer from the municipality itself is expected. */
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "eval", "assign", ids, "anna", "--as", "observer",
-                        NULL),
-                 0);
+    cr_assert_eq(
+        tt_cli(s, admin, NULL, NULL, "eval", "assign", ids, "anna", "--as", "observer", NULL), 0);
     /* An admin override with a reason is recorded. */
     cr_assert_eq(tt_cli(s, admin, NULL, &err, "eval", "assign", ids, "anna", "--as", "peer",
                         "--reason", "no other peer available; approved by SKL", NULL),

@@ -1,0 +1,577 @@
+/*  The audit trail of the RPCs that change state, against a real kompassd.
+ *
+ *  Generated from the authorisation table (server/authz.c): every RPC whose
+ *  row says it writes must have an expectation here saying what one
+ *  successful call records: exactly one audit event with its action, target
+ *  and before/after, or (for sessions, which are access and not data)
+ *  exactly one row of a kind in the security log and no audit event. A
+ *  writing RPC without an expectation fails the test: add one to
+ *  s_expectations when you add the RPC.
+ *
+ *  Also: refused and failed changes leave no event, concurrent requests
+ *  keep the chain linear, and the first administrator's creation is the
+ *  chain's first event.
+ */
+#include <criterion/criterion.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "authz.h"
+#include "harness.h"
+#include "util.h"
+
+#define RQ(field) KOMPASS__V1__REQUEST__BODY_##field
+#define PW        "Audit-password-1234"
+
+/* One test's server, a CURVE connection with a known client key, and the
+ * administrator's token. */
+typedef struct {
+    th_server *s;
+    void *sock;
+    char client_key[64];
+    kp_arena *a;
+    const char *admin_token;
+    int n;                /* unique per expectation */
+    const char *token;    /* the caller's token for the call (set by prepare) */
+    const char *caller;   /* the caller's login */
+    const char *expected; /* built by prepare/check: what before/after must be */
+} ctx;
+
+/* An audit event as stored, read as the superuser (malloc'd strings). */
+typedef struct {
+    char *id, *seq, *actor, *actor_id, *real_actor, *client_addr, *client_key, *action, *target,
+        *before, *after, *reason;
+} row;
+
+static void s_row_free(row *e)
+{
+    char **f[] = {&e->id,         &e->seq,         &e->actor,      &e->actor_id,
+                  &e->real_actor, &e->client_addr, &e->client_key, &e->action,
+                  &e->target,     &e->before,      &e->after,      &e->reason};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        free(*f[i]);
+        *f[i] = NULL;
+    }
+}
+
+/* The newest audit event of the global chain. */
+static row s_last(th_server *s)
+{
+    PGconn *c = PQconnectdb(s->conninfo);
+    cr_assert_eq(PQstatus(c), CONNECTION_OK);
+    PGresult *res =
+        PQexec(c, "SELECT id, seq, actor, actor_id, real_actor, client_addr, "
+                  "client_key, action, target, before, after, reason "
+                  "FROM audit_events WHERE evaluation_id = 0 ORDER BY seq DESC LIMIT 1");
+    cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+    cr_assert_eq(PQntuples(res), 1, "no audit event at all");
+    row e;
+    char **f[] = {&e.id,         &e.seq,    &e.actor,  &e.actor_id, &e.real_actor, &e.client_addr,
+                  &e.client_key, &e.action, &e.target, &e.before,   &e.after,      &e.reason};
+    for (int i = 0; i < 12; i++)
+        *f[i] = strdup(PQgetvalue(res, 0, i));
+    PQclear(res);
+    PQfinish(c);
+    return e;
+}
+
+static long s_count(th_server *s, const char *sql)
+{
+    char *v = th_sql(s, sql);
+    long n = atol(v);
+    free(v);
+    return n;
+}
+
+static kp_request *s_req(ctx *c)
+{
+    kp_request *req = kp_arena_zalloc(c->a, sizeof *req);
+    kompass__v1__request__init(req);
+    return req;
+}
+
+static kp_response *s_call(ctx *c, kp_request *req, const char *token)
+{
+    req->session_token = kp_arena_strdup(c->a, token ? token : "");
+    kp_response *r = th_call(c->sock, c->a, req, 20000);
+    cr_assert(r, "no answer to %s", kp_wire_body_name(req));
+    return r;
+}
+
+/* Adds a user as the admin over the protocol; returns the login. */
+static const char *s_add_user(ctx *c, const char *what)
+{
+    kp_request *req = s_req(c);
+    Kompass__V1__UserAddRequest *in = kp_arena_zalloc(c->a, sizeof *in);
+    kompass__v1__user_add_request__init(in);
+    in->login = kp_arena_printf(c->a, "%s%d", what, c->n);
+    in->full_name = "Ewa Luvö";
+    in->organisation = "Borås Stad";
+    in->role = KOMPASS__V1__ROLE__ROLE_EVALUATOR;
+    in->password = PW;
+    req->body_case = RQ(USER_ADD);
+    req->user_add = in;
+    kp_response *r = s_call(c, req, c->admin_token);
+    cr_assert_eq(r->status, KP_OK, "adding %s: %s", in->login, r->error);
+    return in->login;
+}
+
+/* When login's credentials were set, in the trail's time format, computed
+ * by PostgreSQL (not by the server's C). */
+static char *s_set_at(ctx *c, const char *login)
+{
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT to_char(password_set_at AT TIME ZONE 'UTC', "
+             "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM users WHERE login = '%s'",
+             login);
+    return th_sql(c->s, sql);
+}
+
+/* ------------------------------------------------------------ expectations */
+
+typedef struct {
+    int body_case;
+    /* "audit": one audit event; else the security_log kind of one row */
+    const char *records;
+    /* Sets up what the call needs (users, sessions) and c->token, c->caller;
+     * runs before the counts are taken. */
+    void (*prepare)(ctx *c);
+    /* A valid request body. */
+    void (*build)(ctx *c, kp_request *req);
+    /* For "audit": checks the event's action, target, before and after. */
+    void (*check)(ctx *c, const row *e);
+} expectation;
+
+/* login: a session, recorded in the security log as `login` */
+static void p_login(ctx *c)
+{
+    c->caller = s_add_user(c, "ewa");
+    c->token = NULL;
+}
+
+static void b_login(ctx *c, kp_request *req)
+{
+    req->body_case = RQ(LOGIN);
+    req->login = kp_arena_zalloc(c->a, sizeof *req->login);
+    kompass__v1__login_request__init(req->login);
+    req->login->login = (char *)c->caller;
+    req->login->password = kp_arena_strdup(c->a, PW);
+}
+
+/* logout: recorded in the security log as `logout` */
+static void p_logout(ctx *c)
+{
+    c->caller = s_add_user(c, "ewa");
+    c->token = th_token(c->sock, c->a, c->caller, PW);
+}
+
+static void b_logout(ctx *c, kp_request *req)
+{
+    req->body_case = RQ(LOGOUT);
+    req->logout = kp_arena_zalloc(c->a, sizeof *req->logout);
+    kompass__v1__logout_request__init(req->logout);
+}
+
+/* change_password: user.change_password; her other session ends */
+static void p_change_password(ctx *c)
+{
+    c->caller = s_add_user(c, "ewa");
+    th_token(c->sock, c->a, c->caller, PW); /* another session, which will end */
+    c->token = th_token(c->sock, c->a, c->caller, PW);
+    char *at = s_set_at(c, c->caller);
+    c->expected = kp_arena_printf(c->a, "{\"credentials_set_at\":\"%s\"}", at);
+    free(at);
+}
+
+static void b_change_password(ctx *c, kp_request *req)
+{
+    req->body_case = RQ(CHANGE_PASSWORD);
+    req->change_password = kp_arena_zalloc(c->a, sizeof *req->change_password);
+    kompass__v1__change_password_request__init(req->change_password);
+    req->change_password->current_password = kp_arena_strdup(c->a, PW);
+    req->change_password->new_password = kp_arena_strdup(c->a, "Audit-changed-5678");
+}
+
+static void k_change_password(ctx *c, const row *e)
+{
+    cr_assert_str_eq(e->action, "user.change_password");
+    cr_assert_str_eq(e->target, kp_arena_printf(c->a, "user %s", c->caller));
+    cr_assert_str_eq(e->before, c->expected);
+    char *at = s_set_at(c, c->caller);
+    cr_assert_str_eq(
+        e->after,
+        kp_arena_printf(c->a, "{\"credentials_set_at\":\"%s\",\"sessions_ended\":1}", at));
+    cr_assert_str_neq(e->before, e->after);
+    free(at);
+}
+
+/* user_add: user.add, the new user's visible fields after, nothing before */
+static void p_admin(ctx *c)
+{
+    c->caller = "admin";
+    c->token = c->admin_token;
+}
+
+static void b_user_add(ctx *c, kp_request *req)
+{
+    req->body_case = RQ(USER_ADD);
+    Kompass__V1__UserAddRequest *in = kp_arena_zalloc(c->a, sizeof *in);
+    kompass__v1__user_add_request__init(in);
+    in->login = kp_arena_printf(c->a, "anna%d", c->n);
+    in->full_name = "Anna Eklund";
+    in->organisation = "SKL";
+    in->role = KOMPASS__V1__ROLE__ROLE_OBSERVER;
+    in->password = kp_arena_strdup(c->a, PW);
+    req->user_add = in;
+}
+
+static void k_user_add(ctx *c, const row *e)
+{
+    cr_assert_str_eq(e->action, "user.add");
+    cr_assert_str_eq(e->target, kp_arena_printf(c->a, "user anna%d", c->n));
+    cr_assert_str_eq(e->before, "");
+    cr_assert_str_eq(e->after, kp_arena_printf(c->a,
+                                               "{\"active\":true,\"full_name\":\"Anna Eklund\","
+                                               "\"login\":\"anna%d\",\"organisation\":\"SKL\","
+                                               "\"role\":\"observer\"}",
+                                               c->n));
+}
+
+/* user_set_active: user.disable, two of the victim's sessions end. c->expected
+ * carries "victim|when its credentials were set". */
+static void p_victim_with_sessions(ctx *c)
+{
+    p_admin(c);
+    const char *victim = s_add_user(c, "victim");
+    th_token(c->sock, c->a, victim, PW);
+    th_token(c->sock, c->a, victim, PW);
+    char *at = s_set_at(c, victim);
+    c->expected = kp_arena_printf(c->a, "%s|%s", victim, at);
+    free(at);
+}
+
+static const char *s_victim(ctx *c)
+{
+    return kp_arena_strndup(c->a, c->expected, strcspn(c->expected, "|"));
+}
+
+static void b_user_set_active(ctx *c, kp_request *req)
+{
+    req->body_case = RQ(USER_SET_ACTIVE);
+    Kompass__V1__UserSetActiveRequest *in = kp_arena_zalloc(c->a, sizeof *in);
+    kompass__v1__user_set_active_request__init(in);
+    in->login = (char *)s_victim(c);
+    in->active = 0;
+    req->user_set_active = in;
+}
+
+static void k_user_set_active(ctx *c, const row *e)
+{
+    cr_assert_str_eq(e->action, "user.disable");
+    cr_assert_str_eq(e->target, kp_arena_printf(c->a, "user %s", s_victim(c)));
+    cr_assert_str_eq(e->before, "{\"active\":true}");
+    cr_assert_str_eq(e->after, "{\"active\":false,\"sessions_ended\":2}");
+}
+
+/* user_reset_password: user.reset_password, the set time before and after */
+static void b_user_reset_password(ctx *c, kp_request *req)
+{
+    req->body_case = RQ(USER_RESET_PASSWORD);
+    Kompass__V1__UserResetPasswordRequest *in = kp_arena_zalloc(c->a, sizeof *in);
+    kompass__v1__user_reset_password_request__init(in);
+    in->login = (char *)s_victim(c);
+    in->new_password = kp_arena_strdup(c->a, "Audit-reset-9012");
+    req->user_reset_password = in;
+}
+
+static void k_user_reset_password(ctx *c, const row *e)
+{
+    const char *victim = s_victim(c);
+    cr_assert_str_eq(e->action, "user.reset_password");
+    cr_assert_str_eq(e->target, kp_arena_printf(c->a, "user %s", victim));
+    cr_assert_str_eq(e->before, kp_arena_printf(c->a, "{\"credentials_set_at\":\"%s\"}",
+                                                c->expected + strlen(victim) + 1));
+    char *at = s_set_at(c, victim);
+    cr_assert_str_eq(
+        e->after,
+        kp_arena_printf(c->a, "{\"credentials_set_at\":\"%s\",\"sessions_ended\":2}", at));
+    free(at);
+}
+
+static const expectation s_expectations[] = {
+    {RQ(LOGIN), "login", p_login, b_login, NULL},
+    {RQ(LOGOUT), "logout", p_logout, b_logout, NULL},
+    {RQ(CHANGE_PASSWORD), "audit", p_change_password, b_change_password, k_change_password},
+    {RQ(USER_ADD), "audit", p_admin, b_user_add, k_user_add},
+    {RQ(USER_SET_ACTIVE), "audit", p_victim_with_sessions, b_user_set_active, k_user_set_active},
+    {RQ(USER_RESET_PASSWORD), "audit", p_victim_with_sessions, b_user_reset_password,
+     k_user_reset_password},
+};
+#define N_EXPECTATIONS (sizeof s_expectations / sizeof s_expectations[0])
+
+static const expectation *s_expectation(int body_case)
+{
+    for (size_t i = 0; i < N_EXPECTATIONS; i++)
+        if (s_expectations[i].body_case == body_case) return &s_expectations[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------ set-up */
+
+static ctx c;
+
+static void setup(void)
+{
+    memset(&c, 0, sizeof c);
+    c.s = th_server_start(NULL);
+    c.a = kp_arena_new();
+    /* our own CURVE key, to find it in the events */
+    c.sock = zmq_socket(th_zctx(), ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(c.sock, ZMQ_LINGER, &linger, sizeof linger);
+    th_curve_client(c.s, c.sock, c.client_key);
+    cr_assert_eq(zmq_connect(c.sock, c.s->listen), 0);
+    c.admin_token = th_token(c.sock, c.a, "admin", TH_ADMIN_PASSWORD);
+}
+
+static void teardown(void)
+{
+    zmq_close(c.sock);
+    kp_arena_destroy(&c.a);
+    th_server_free(&c.s);
+}
+
+TestSuite(audit_rpc, .init = setup, .fini = teardown, .timeout = 300);
+
+static void s_assert_chain_verifies(ctx *cx)
+{
+    kp_request *req = s_req(cx);
+    req->body_case = RQ(AUDIT_VERIFY);
+    req->audit_verify = kp_arena_zalloc(cx->a, sizeof *req->audit_verify);
+    kompass__v1__audit_verify_request__init(req->audit_verify);
+    req->audit_verify->all = 1;
+    kp_response *r = s_call(cx, req, cx->admin_token);
+    cr_assert_eq(r->status, KP_OK, "%s", r->error);
+    for (size_t i = 0; i < r->audit_verify->n_chains; i++)
+        cr_assert(r->audit_verify->chains[i]->ok, "chain %lld: %s",
+                  (long long)r->audit_verify->chains[i]->evaluation_id,
+                  r->audit_verify->chains[i]->problem);
+    cr_assert(r->audit_verify->ok);
+}
+
+/* ------------------------------------------------------------ the tests */
+
+Test(audit_rpc, every_writing_rpc_records_exactly_its_expectation)
+{
+    size_t n;
+    const kp_authz_rule *rules = kp_authz_table(&n);
+    int covered = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!rules[i].writes) continue;
+        const expectation *x = s_expectation(rules[i].body_case);
+        cr_assert(x,
+                  "rpc '%s' writes but has no audit expectation: add one to s_expectations in "
+                  "tests/integration/test_audit_rpc.c",
+                  rules[i].name);
+        c.n++;
+        c.token = NULL;
+        c.caller = NULL;
+        c.expected = NULL;
+        x->prepare(&c);
+        long events = s_count(c.s, "SELECT count(*) FROM audit_events");
+        char sql[200];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM security_log WHERE kind = '%s'",
+                 x->records);
+        long logged = s_count(c.s, sql);
+
+        kp_request *req = s_req(&c);
+        x->build(&c, req);
+        kp_response *r = s_call(&c, req, c.token);
+        cr_assert_eq(r->status, KP_OK, "%s: %s", rules[i].name, r->error);
+
+        long events_now = s_count(c.s, "SELECT count(*) FROM audit_events");
+        if (strcmp(x->records, "audit") == 0) {
+            cr_assert_eq(events_now, events + 1, "%s recorded %ld audit events, not 1",
+                         rules[i].name, events_now - events);
+            row e = s_last(c.s);
+            x->check(&c, &e);
+            cr_assert_str_eq(e.actor, c.caller, "%s", rules[i].name);
+            char *id = th_sql(
+                c.s, kp_arena_printf(c.a, "SELECT id FROM users WHERE login = '%s'", c.caller));
+            cr_assert_str_eq(e.actor_id, id);
+            free(id);
+            cr_assert_str_eq(e.real_actor, "");
+            cr_assert_str_eq(e.client_key, c.client_key, "%s", rules[i].name);
+            cr_assert(strstr(e.client_addr, "127.0.0.1"), "client address '%s'", e.client_addr);
+            s_row_free(&e);
+        } else {
+            cr_assert_eq(events_now, events, "%s is recorded in the security log, not the trail",
+                         rules[i].name);
+            cr_assert_eq(s_count(c.s, sql), logged + 1, "%s: no security_log row of kind %s",
+                         rules[i].name, x->records);
+        }
+        kp_arena_reset(c.a); /* c.admin_token lives in c.a: log in again */
+        c.admin_token = th_token(c.sock, c.a, "admin", TH_ADMIN_PASSWORD);
+        covered++;
+    }
+    for (size_t i = 0; i < N_EXPECTATIONS; i++) {
+        const kp_authz_rule *rule = kp_authz_find(s_expectations[i].body_case);
+        cr_assert(rule && rule->writes, "expectation %zu is for an rpc that does not write", i);
+    }
+    cr_assert_geq(covered, 6);
+    s_assert_chain_verifies(&c);
+}
+
+Test(audit_rpc, first_administrator_is_the_first_event)
+{
+    PGconn *pc = PQconnectdb(c.s->conninfo);
+    PGresult *res = PQexec(pc, "SELECT seq, actor_id, actor, action, target, before, after, reason "
+                               "FROM audit_events WHERE evaluation_id = 0 ORDER BY seq LIMIT 1");
+    cr_assert_eq(PQntuples(res), 1);
+    cr_assert_str_eq(PQgetvalue(res, 0, 0), "1");
+    cr_assert_str_eq(PQgetvalue(res, 0, 1), "0", "made by kompassd itself");
+    cr_assert_str_eq(PQgetvalue(res, 0, 2), "");
+    cr_assert_str_eq(PQgetvalue(res, 0, 3), "user.add");
+    cr_assert_str_eq(PQgetvalue(res, 0, 4), "user admin");
+    cr_assert_str_eq(PQgetvalue(res, 0, 5), "");
+    cr_assert_str_eq(PQgetvalue(res, 0, 6),
+                     "{\"active\":true,\"full_name\":\"Administrator\",\"login\":\"admin\","
+                     "\"organisation\":\"SKL\",\"role\":\"admin\"}");
+    cr_assert_str_eq(PQgetvalue(res, 0, 7), "kompassd started without an active administrator");
+    PQclear(res);
+    PQfinish(pc);
+}
+
+Test(audit_rpc, refused_and_failed_changes_leave_no_event)
+{
+    c.n = 1;
+    const char *ewa = s_add_user(&c, "ewa");
+    long events = s_count(c.s, "SELECT count(*) FROM audit_events");
+
+    /* a duplicate: the insert fails, the transaction rolls back */
+    kp_request *req = s_req(&c);
+    req->body_case = RQ(USER_ADD);
+    Kompass__V1__UserAddRequest in = KOMPASS__V1__USER_ADD_REQUEST__INIT;
+    in.login = (char *)ewa;
+    in.full_name = "Ewa again";
+    in.organisation = "SKL";
+    in.role = KOMPASS__V1__ROLE__ROLE_EVALUATOR;
+    in.password = PW;
+    req->user_add = &in;
+    cr_assert_eq(s_call(&c, req, c.admin_token)->status, KP_CONFLICT);
+
+    /* no such user */
+    req = s_req(&c);
+    req->body_case = RQ(USER_SET_ACTIVE);
+    Kompass__V1__UserSetActiveRequest sa = KOMPASS__V1__USER_SET_ACTIVE_REQUEST__INIT;
+    sa.login = "nobody";
+    req->user_set_active = &sa;
+    cr_assert_eq(s_call(&c, req, c.admin_token)->status, KP_NOT_FOUND);
+
+    /* an evaluator may not add users: DENIED, in the security log only */
+    const char *ewa_token = th_token(c.sock, c.a, ewa, PW);
+    long denied = s_count(c.s, "SELECT count(*) FROM security_log WHERE kind = 'denied'");
+    req = s_req(&c);
+    req->body_case = RQ(USER_ADD);
+    Kompass__V1__UserAddRequest in2 = in;
+    in2.login = "sneaky";
+    in2.password = PW;
+    req->user_add = &in2;
+    cr_assert_eq(s_call(&c, req, ewa_token)->status, KP_DENIED);
+    cr_assert_eq(s_count(c.s, "SELECT count(*) FROM security_log WHERE kind = 'denied'"),
+                 denied + 1);
+
+    /* a wrong current password: refused, nothing changes */
+    req = s_req(&c);
+    req->body_case = RQ(CHANGE_PASSWORD);
+    Kompass__V1__ChangePasswordRequest cp = KOMPASS__V1__CHANGE_PASSWORD_REQUEST__INIT;
+    cp.current_password = kp_arena_strdup(c.a, "not-her-password-123");
+    cp.new_password = kp_arena_strdup(c.a, "Audit-changed-5678");
+    req->change_password = &cp;
+    cr_assert_eq(s_call(&c, req, ewa_token)->status, KP_UNAUTHENTICATED);
+
+    cr_assert_eq(s_count(c.s, "SELECT count(*) FROM audit_events"), events,
+                 "a refused or failed change left an audit event");
+    s_assert_chain_verifies(&c);
+}
+
+/* ------------------------------------------------------------ concurrency */
+
+typedef struct {
+    th_server *s;
+    int thread;
+    int each;
+    int failures;
+    char error[256];
+} adder_args;
+
+static void *s_adder(void *argp)
+{
+    adder_args *a = argp;
+    void *sock = th_dealer(a->s);
+    kp_arena *arena = kp_arena_new();
+    /* no cr_assert in a thread: count failures for the main thread */
+    kp_request *lr = kp_arena_zalloc(arena, sizeof *lr);
+    kompass__v1__request__init(lr);
+    Kompass__V1__LoginRequest li = KOMPASS__V1__LOGIN_REQUEST__INIT;
+    li.login = "admin";
+    li.password = TH_ADMIN_PASSWORD;
+    lr->body_case = RQ(LOGIN);
+    lr->login = &li;
+    kp_response *r = th_call(sock, arena, lr, 30000);
+    const char *token = r && r->status == KOMPASS__V1__STATUS__OK ? r->login->session_token : NULL;
+    if (!token) {
+        a->failures = a->each;
+        snprintf(a->error, sizeof a->error, "login: %s", r ? r->error : "no answer");
+    }
+    for (int i = 0; token && i < a->each; i++) {
+        kp_request *req = kp_arena_zalloc(arena, sizeof *req);
+        kompass__v1__request__init(req);
+        Kompass__V1__UserAddRequest *in = kp_arena_zalloc(arena, sizeof *in);
+        kompass__v1__user_add_request__init(in);
+        in->login = kp_arena_printf(arena, "t%du%d", a->thread, i);
+        in->full_name = "Concurrent";
+        in->organisation = "SKL";
+        in->role = KOMPASS__V1__ROLE__ROLE_EVALUATOR;
+        in->password = PW;
+        req->body_case = RQ(USER_ADD);
+        req->user_add = in;
+        req->session_token = (char *)token;
+        r = th_call(sock, arena, req, 60000);
+        if (!r || r->status != KOMPASS__V1__STATUS__OK) {
+            a->failures++;
+            snprintf(a->error, sizeof a->error, "%s", r ? r->error : "no answer");
+        }
+    }
+    kp_arena_destroy(&arena);
+    zmq_close(sock);
+    return NULL;
+}
+
+Test(audit_rpc, concurrent_requests_keep_the_chain_linear)
+{
+    /* the suite's server has the default 4 workers: requests from 6
+     * clients at once run in parallel on 4 database connections */
+    enum { THREADS = 6, EACH = 12 };
+    long events = s_count(c.s, "SELECT count(*) FROM audit_events");
+    pthread_t t[THREADS];
+    adder_args a[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        a[i] = (adder_args){c.s, i, EACH, 0, ""};
+        cr_assert_eq(pthread_create(&t[i], NULL, s_adder, &a[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < THREADS; i++)
+        cr_assert_eq(a[i].failures, 0, "client %d: %d failed (%s)", i, a[i].failures, a[i].error);
+    cr_assert_eq(s_count(c.s, "SELECT count(*) FROM audit_events"), events + THREADS * EACH);
+    cr_assert_eq(s_count(c.s, "SELECT max(seq) - count(*) FROM audit_events "
+                              "WHERE evaluation_id = 0"),
+                 0, "the chain has gaps or repeats");
+    s_assert_chain_verifies(&c);
+}
