@@ -84,6 +84,9 @@ const char *kp_cli_role_name(int role);
 /* A user as a JSON object. */
 json_t *kp_cli_user_json(kp_cli *cli, const Kompass__V1__User *u);
 
+/* The command named name, or NULL. */
+const kp_command *kp_cli_find_command(const char *name);
+
 /* Every command, NULL-terminated (main.c). */
 extern const kp_command *const kp_commands[];
 

@@ -209,3 +209,10 @@ json_t *kp_cli_user_json(kp_cli *cli, const Kompass__V1__User *u)
                      u->last_login_us ? json_string(kp_cli_time(cli, u->last_login_us))
                                       : json_null());
 }
+
+const kp_command *kp_cli_find_command(const char *name)
+{
+    for (const kp_command *const *c = kp_commands; *c; c++)
+        if (strcmp((*c)->name, name) == 0) return *c;
+    return NULL;
+}

@@ -446,232 +446,233 @@ static void b_eval_changes(cell *c, kp_request *req)
 {
     BODY(EVAL_CHANGES, Kompass__V1__EvalChangesRequest, kompass__v1__eval_changes_request__init);
     req->eval_changes = in;
-    static void b_audit_list(cell * c, kp_request * req)
-    {
-        req->body_case = RQ(AUDIT_LIST);
-        req->audit_list = kp_arena_zalloc(c->a, sizeof *req->audit_list);
-        kompass__v1__audit_list_request__init(req->audit_list);
-    }
+}
 
-    static void b_audit_verify(cell * c, kp_request * req)
-    {
-        req->body_case = RQ(AUDIT_VERIFY);
-        req->audit_verify = kp_arena_zalloc(c->a, sizeof *req->audit_verify);
-        kompass__v1__audit_verify_request__init(req->audit_verify);
-        req->audit_verify->all = 1;
-    }
+static void b_audit_list(cell *c, kp_request *req)
+{
+    req->body_case = RQ(AUDIT_LIST);
+    req->audit_list = kp_arena_zalloc(c->a, sizeof *req->audit_list);
+    kompass__v1__audit_list_request__init(req->audit_list);
+}
 
-    /* Every RPC of the table needs one. RPCs about an evaluation also need
-     * `relate`, which puts the caller in each relation to a fresh evaluation. */
-    static const sample s_samples[] = {
-        {RQ(PING), b_ping, NULL},
-        {RQ(LOGIN), b_login, NULL},
-        {RQ(LOGOUT), b_logout, NULL},
-        {RQ(WHO_AM_I), b_who_am_i, NULL},
-        {RQ(CHANGE_PASSWORD), b_change_password, NULL},
-        {RQ(REAUTHENTICATE), b_reauthenticate, NULL},
-        {RQ(USER_ADD), b_user_add, NULL},
-        {RQ(USER_LIST), b_user_list, NULL},
-        {RQ(USER_SET_ACTIVE), b_user_set_active, NULL},
-        {RQ(USER_RESET_PASSWORD), b_user_reset_password, NULL},
-        {RQ(FRAMEWORK_IMPORT), b_framework_import, NULL},
-        {RQ(FRAMEWORK_LIST), b_framework_list, NULL},
-        {RQ(FRAMEWORK_SHOW), b_framework_show, NULL},
-        {RQ(MUNICIPALITY_ADD), b_municipality_add, NULL},
-        {RQ(MUNICIPALITY_LIST), b_municipality_list, NULL},
-        {RQ(EVAL_CREATE), b_eval_create, NULL},
-        {RQ(EVAL_LIST), b_eval_list, NULL},
-        {RQ(EVAL_SHOW), b_eval_show, r_draft},
-        {RQ(EVAL_ASSIGN), b_eval_assign, r_draft},
-        {RQ(EVAL_UNASSIGN), b_eval_unassign, r_with_observer},
-        {RQ(EVAL_START), b_eval_start, r_draft},
-        {RQ(EVIDENCE_ADD), b_evidence_add, r_draft},
-        {RQ(EVIDENCE_LIST), b_evidence_list, r_draft},
-        {RQ(SCORE_SET), b_score_set, r_scoring},
-        {RQ(SCORE_LIST), b_score_list, r_scoring_plain},
-        {RQ(TEXT_SHOW), b_text_show, r_draft},
-        {RQ(TEXT_LOCK), b_text_lock, r_scoring_plain},
-        {RQ(TEXT_SAVE), b_text_save, r_caller_lock},
-        {RQ(LOCK_LIST), b_lock_list, r_scoring_plain},
-        {RQ(LOCK_BREAK), b_lock_break, r_other_lock},
-        {RQ(EVAL_SNAPSHOT), b_eval_snapshot, r_scoring_plain},
-        {RQ(EVAL_CHANGES), b_eval_changes, r_scoring_plain},
-        {RQ(AUDIT_LIST), b_audit_list, NULL},
-        {RQ(AUDIT_VERIFY), b_audit_verify, NULL},
-    };
+static void b_audit_verify(cell *c, kp_request *req)
+{
+    req->body_case = RQ(AUDIT_VERIFY);
+    req->audit_verify = kp_arena_zalloc(c->a, sizeof *req->audit_verify);
+    kompass__v1__audit_verify_request__init(req->audit_verify);
+    req->audit_verify->all = 1;
+}
+
+/* Every RPC of the table needs one. RPCs about an evaluation also need
+ * `relate`, which puts the caller in each relation to a fresh evaluation. */
+static const sample s_samples[] = {
+    {RQ(PING), b_ping, NULL},
+    {RQ(LOGIN), b_login, NULL},
+    {RQ(LOGOUT), b_logout, NULL},
+    {RQ(WHO_AM_I), b_who_am_i, NULL},
+    {RQ(CHANGE_PASSWORD), b_change_password, NULL},
+    {RQ(REAUTHENTICATE), b_reauthenticate, NULL},
+    {RQ(USER_ADD), b_user_add, NULL},
+    {RQ(USER_LIST), b_user_list, NULL},
+    {RQ(USER_SET_ACTIVE), b_user_set_active, NULL},
+    {RQ(USER_RESET_PASSWORD), b_user_reset_password, NULL},
+    {RQ(FRAMEWORK_IMPORT), b_framework_import, NULL},
+    {RQ(FRAMEWORK_LIST), b_framework_list, NULL},
+    {RQ(FRAMEWORK_SHOW), b_framework_show, NULL},
+    {RQ(MUNICIPALITY_ADD), b_municipality_add, NULL},
+    {RQ(MUNICIPALITY_LIST), b_municipality_list, NULL},
+    {RQ(EVAL_CREATE), b_eval_create, NULL},
+    {RQ(EVAL_LIST), b_eval_list, NULL},
+    {RQ(EVAL_SHOW), b_eval_show, r_draft},
+    {RQ(EVAL_ASSIGN), b_eval_assign, r_draft},
+    {RQ(EVAL_UNASSIGN), b_eval_unassign, r_with_observer},
+    {RQ(EVAL_START), b_eval_start, r_draft},
+    {RQ(EVIDENCE_ADD), b_evidence_add, r_draft},
+    {RQ(EVIDENCE_LIST), b_evidence_list, r_draft},
+    {RQ(SCORE_SET), b_score_set, r_scoring},
+    {RQ(SCORE_LIST), b_score_list, r_scoring_plain},
+    {RQ(TEXT_SHOW), b_text_show, r_draft},
+    {RQ(TEXT_LOCK), b_text_lock, r_scoring_plain},
+    {RQ(TEXT_SAVE), b_text_save, r_caller_lock},
+    {RQ(LOCK_LIST), b_lock_list, r_scoring_plain},
+    {RQ(LOCK_BREAK), b_lock_break, r_other_lock},
+    {RQ(EVAL_SNAPSHOT), b_eval_snapshot, r_scoring_plain},
+    {RQ(EVAL_CHANGES), b_eval_changes, r_scoring_plain},
+    {RQ(AUDIT_LIST), b_audit_list, NULL},
+    {RQ(AUDIT_VERIFY), b_audit_verify, NULL},
+};
 #define N_SAMPLES (sizeof s_samples / sizeof s_samples[0])
 
-    static const sample *s_sample(int body_case)
-    {
-        for (size_t i = 0; i < N_SAMPLES; i++)
-            if (s_samples[i].body_case == body_case) return &s_samples[i];
-        return NULL;
+static const sample *s_sample(int body_case)
+{
+    for (size_t i = 0; i < N_SAMPLES; i++)
+        if (s_samples[i].body_case == body_case) return &s_samples[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------ the rules */
+
+/* The outcome authz.h promises, for a caller with global role `role` (0:
+ * no session) in relation rel. */
+static int expect(const kp_authz_rule *rule, unsigned role, kp_relation rel)
+{
+    if (!rule->session) return KP_OK;
+    if (role == 0) return KP_UNAUTHENTICATED;
+    int admin = role == KP_ROLE_ADMIN;
+    if (rule->relations && rel == KP_REL_NONE && !admin) return KP_NOT_FOUND;
+    if (!(rule->roles & role)) return KP_DENIED;
+    if (rule->relations && !admin && !(rule->relations & KP_RELBIT(rel))) return KP_DENIED;
+    return KP_OK;
+}
+
+static const struct {
+    const char *name;
+    unsigned bit;
+    int proto_role;
+} s_callers[] = {
+    {"no session", 0, 0},
+    {"admin", KP_ROLE_ADMIN, KOMPASS__V1__ROLE__ROLE_ADMIN},
+    {"evaluator", KP_ROLE_EVALUATOR, KOMPASS__V1__ROLE__ROLE_EVALUATOR},
+    {"observer", KP_ROLE_OBSERVER, KOMPASS__V1__ROLE__ROLE_OBSERVER},
+};
+
+static int s_refusals_logged(th_server *s, const char *rpc)
+{
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM security_log WHERE rpc = '%s' AND kind IN ('denied', "
+             "'unauthenticated')",
+             rpc);
+    char *v = th_sql(s, sql);
+    int n = atoi(v);
+    free(v);
+    return n;
+}
+
+/* Runs one cell: rule x caller x relation. */
+static void s_cell(cell *c, const kp_authz_rule *rule, const sample *sm, int who, kp_relation rel)
+{
+    const char *token = NULL;
+    c->caller = NULL;
+    c->password = NULL;
+    c->role = s_callers[who].bit;
+    if (s_callers[who].bit) {
+        c->password = kp_arena_printf(c->a, "Matrix-caller-%d-pw", c->n);
+        c->caller = s_user(c, "caller", s_callers[who].proto_role, c->password);
+        token = th_token(c->sock, c->a, c->caller, c->password);
     }
+    kp_request *req = s_req(c);
+    sm->build(c, req);
+    if (rule->relations) sm->relate(c, req, rel);
 
-    /* ------------------------------------------------------------ the rules */
-
-    /* The outcome authz.h promises, for a caller with global role `role` (0:
-     * no session) in relation rel. */
-    static int expect(const kp_authz_rule *rule, unsigned role, kp_relation rel)
-    {
-        if (!rule->session) return KP_OK;
-        if (role == 0) return KP_UNAUTHENTICATED;
-        int admin = role == KP_ROLE_ADMIN;
-        if (rule->relations && rel == KP_REL_NONE && !admin) return KP_NOT_FOUND;
-        if (!(rule->roles & role)) return KP_DENIED;
-        if (rule->relations && !admin && !(rule->relations & KP_RELBIT(rel))) return KP_DENIED;
-        return KP_OK;
+    int want = expect(rule, s_callers[who].bit, rel);
+    char *before = th_db_fingerprint(c->s);
+    int logged_before = s_refusals_logged(c->s, rule->name);
+    kp_response *r = s_call(c, req, token);
+    const char *cell_name = kp_arena_printf(c->a, "%s as %s%s%s", rule->name, s_callers[who].name,
+                                            rule->relations ? " in relation " : "",
+                                            rule->relations ? kp_relation_names[rel] : "");
+    cr_log_info("%-46s -> %s", cell_name, kp_status_name((int)r->status));
+    cr_assert_eq((int)r->status, want, "%s: expected %s, got %s (%s)", cell_name,
+                 kp_status_name(want), kp_status_name((int)r->status), r->error);
+    if (want != KP_OK) {
+        char *after = th_db_fingerprint(c->s);
+        cr_assert_str_eq(before, after, "%s was refused but wrote to the database", cell_name);
+        free(after);
+        int logged = s_refusals_logged(c->s, rule->name) - logged_before;
+        cr_assert_eq(logged, rule->writes ? 1 : 0,
+                     "%s: %d refusals recorded in the security log, expected %d", cell_name, logged,
+                     rule->writes ? 1 : 0);
     }
+    free(before);
+}
 
-    static const struct {
-        const char *name;
-        unsigned bit;
-        int proto_role;
-    } s_callers[] = {
-        {"no session", 0, 0},
-        {"admin", KP_ROLE_ADMIN, KOMPASS__V1__ROLE__ROLE_ADMIN},
-        {"evaluator", KP_ROLE_EVALUATOR, KOMPASS__V1__ROLE__ROLE_EVALUATOR},
-        {"observer", KP_ROLE_OBSERVER, KOMPASS__V1__ROLE__ROLE_OBSERVER},
-    };
+Test(authz_matrix, every_rpc_as_every_role_in_every_relation, .timeout = 600)
+{
+    th_server *s = th_server_start(NULL);
+    cell c = {0};
+    c.s = s;
+    c.sock = th_dealer(s);
+    c.a = kp_arena_new();
+    kp_arena *keep = kp_arena_new();
+    c.admin_token = kp_arena_strdup(keep, th_token(c.sock, c.a, "admin", TH_ADMIN_PASSWORD));
+    /* what evaluation cells are made of */
+    th_user_add(s, "helperlead", "evaluator", "Helper-lead-password-1");
+    th_user_add(s, "helperpeer", "evaluator", "Helper-peer-password-1");
+    th_user_add(s, "helperobs", "observer", "Helper-obs-password-1");
+    c.mid = s_num(th_sql(s, "INSERT INTO municipalities (name) VALUES ('Matrixkommun') "
+                            "RETURNING id"));
+    c.fid = s_num(th_sql(s, "SELECT id FROM frameworks WHERE code = 'KK2015'"));
+    c.helpers[0] = s_num(th_sql(s, "SELECT id FROM users WHERE login = 'helperlead'"));
+    c.helpers[1] = s_num(th_sql(s, "SELECT id FROM users WHERE login = 'helperpeer'"));
+    c.helpers[2] = s_num(th_sql(s, "SELECT id FROM users WHERE login = 'helperobs'"));
 
-    static int s_refusals_logged(th_server * s, const char *rpc)
-    {
-        char sql[300];
-        snprintf(sql, sizeof sql,
-                 "SELECT count(*) FROM security_log WHERE rpc = '%s' AND kind IN ('denied', "
-                 "'unauthenticated')",
-                 rpc);
-        char *v = th_sql(s, sql);
-        int n = atoi(v);
-        free(v);
-        return n;
+    size_t n;
+    const kp_authz_rule *rules = kp_authz_table(&n);
+    int cells = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sample *sm = s_sample(rules[i].body_case);
+        cr_assert(sm,
+                  "rpc '%s' has no sample request in tests/integration/test_authz_matrix.c: "
+                  "add one to s_samples",
+                  rules[i].name);
+        cr_assert(!rules[i].relations || sm->relate,
+                  "rpc '%s' is about an evaluation: its sample needs a `relate` that puts the "
+                  "caller in each relation to it",
+                  rules[i].name);
+        int n_rel = rules[i].relations ? KP_REL_COUNT : 1;
+        for (int who = 0; who < 4; who++)
+            for (int rel = 0; rel < n_rel; rel++) {
+                c.n++;
+                s_cell(&c, &rules[i], sm, who, (kp_relation)rel);
+                kp_arena_reset(c.a);
+                cells++;
+            }
     }
+    for (size_t i = 0; i < N_SAMPLES; i++)
+        cr_assert(kp_authz_find(s_samples[i].body_case),
+                  "sample %zu is for an rpc that is not in the table", i);
+    cr_log_info("%d cells", cells);
+    cr_assert_geq(cells, (int)(4 * n));
+    zmq_close(c.sock);
+    kp_arena_destroy(&c.a);
+    kp_arena_destroy(&keep);
+    th_server_free(&s);
+}
 
-    /* Runs one cell: rule x caller x relation. */
-    static void s_cell(cell * c, const kp_authz_rule *rule, const sample *sm, int who,
-                       kp_relation rel)
-    {
-        const char *token = NULL;
-        c->caller = NULL;
-        c->password = NULL;
-        c->role = s_callers[who].bit;
-        if (s_callers[who].bit) {
-            c->password = kp_arena_printf(c->a, "Matrix-caller-%d-pw", c->n);
-            c->caller = s_user(c, "caller", s_callers[who].proto_role, c->password);
-            token = th_token(c->sock, c->a, c->caller, c->password);
-        }
-        kp_request *req = s_req(c);
-        sm->build(c, req);
-        if (rule->relations) sm->relate(c, req, rel);
+/* An RPC the server decodes but that has no row is refused. The table is
+ * checked at start (kp_dispatch_verify), so this shows the dispatcher's
+ * other half: a body the server does not know is never handled. */
+Test(authz_matrix, unknown_request_bodies_are_refused, .timeout = 60)
+{
+    th_server *s = th_server_start(NULL);
+    void *sock = th_dealer(s);
+    kp_arena *a = kp_arena_new();
+    /* field 39 of Request: inside identity's range, not (yet) a body */
+    const unsigned char frame[] = {0x0a, 0x01, 'x', 0x10, 0x01, 0xba, 0x02, 0x00};
+    kp_response *r = th_call_raw(sock, a, frame, sizeof frame, 10000);
+    cr_assert(r);
+    cr_assert_neq(r->status, KOMPASS__V1__STATUS__OK, "an unknown body was answered OK");
+    zmq_close(sock);
+    kp_arena_destroy(&a);
+    th_server_free(&s);
+}
 
-        int want = expect(rule, s_callers[who].bit, rel);
-        char *before = th_db_fingerprint(c->s);
-        int logged_before = s_refusals_logged(c->s, rule->name);
-        kp_response *r = s_call(c, req, token);
-        const char *cell_name = kp_arena_printf(
-            c->a, "%s as %s%s%s", rule->name, s_callers[who].name,
-            rule->relations ? " in relation " : "", rule->relations ? kp_relation_names[rel] : "");
-        cr_log_info("%-46s -> %s", cell_name, kp_status_name((int)r->status));
-        cr_assert_eq((int)r->status, want, "%s: expected %s, got %s (%s)", cell_name,
-                     kp_status_name(want), kp_status_name((int)r->status), r->error);
-        if (want != KP_OK) {
-            char *after = th_db_fingerprint(c->s);
-            cr_assert_str_eq(before, after, "%s was refused but wrote to the database", cell_name);
-            free(after);
-            int logged = s_refusals_logged(c->s, rule->name) - logged_before;
-            cr_assert_eq(logged, rule->writes ? 1 : 0,
-                         "%s: %d refusals recorded in the security log, expected %d", cell_name,
-                         logged, rule->writes ? 1 : 0);
-        }
-        free(before);
-    }
-
-    Test(authz_matrix, every_rpc_as_every_role_in_every_relation, .timeout = 600)
-    {
-        th_server *s = th_server_start(NULL);
-        cell c = {0};
-        c.s = s;
-        c.sock = th_dealer(s);
-        c.a = kp_arena_new();
-        kp_arena *keep = kp_arena_new();
-        c.admin_token = kp_arena_strdup(keep, th_token(c.sock, c.a, "admin", TH_ADMIN_PASSWORD));
-        /* what evaluation cells are made of */
-        th_user_add(s, "helperlead", "evaluator", "Helper-lead-password-1");
-        th_user_add(s, "helperpeer", "evaluator", "Helper-peer-password-1");
-        th_user_add(s, "helperobs", "observer", "Helper-obs-password-1");
-        c.mid = s_num(th_sql(s, "INSERT INTO municipalities (name) VALUES ('Matrixkommun') "
-                                "RETURNING id"));
-        c.fid = s_num(th_sql(s, "SELECT id FROM frameworks WHERE code = 'KK2015'"));
-        c.helpers[0] = s_num(th_sql(s, "SELECT id FROM users WHERE login = 'helperlead'"));
-        c.helpers[1] = s_num(th_sql(s, "SELECT id FROM users WHERE login = 'helperpeer'"));
-        c.helpers[2] = s_num(th_sql(s, "SELECT id FROM users WHERE login = 'helperobs'"));
-
-        size_t n;
-        const kp_authz_rule *rules = kp_authz_table(&n);
-        int cells = 0;
-        for (size_t i = 0; i < n; i++) {
-            const sample *sm = s_sample(rules[i].body_case);
-            cr_assert(sm,
-                      "rpc '%s' has no sample request in tests/integration/test_authz_matrix.c: "
-                      "add one to s_samples",
-                      rules[i].name);
-            cr_assert(!rules[i].relations || sm->relate,
-                      "rpc '%s' is about an evaluation: its sample needs a `relate` that puts the "
-                      "caller in each relation to it",
-                      rules[i].name);
-            int n_rel = rules[i].relations ? KP_REL_COUNT : 1;
-            for (int who = 0; who < 4; who++)
-                for (int rel = 0; rel < n_rel; rel++) {
-                    c.n++;
-                    s_cell(&c, &rules[i], sm, who, (kp_relation)rel);
-                    kp_arena_reset(c.a);
-                    cells++;
-                }
-        }
-        for (size_t i = 0; i < N_SAMPLES; i++)
-            cr_assert(kp_authz_find(s_samples[i].body_case),
-                      "sample %zu is for an rpc that is not in the table", i);
-        cr_log_info("%d cells", cells);
-        cr_assert_geq(cells, (int)(4 * n));
-        zmq_close(c.sock);
-        kp_arena_destroy(&c.a);
-        kp_arena_destroy(&keep);
-        th_server_free(&s);
-    }
-
-    /* An RPC the server decodes but that has no row is refused. The table is
-     * checked at start (kp_dispatch_verify), so this shows the dispatcher's
-     * other half: a body the server does not know is never handled. */
-    Test(authz_matrix, unknown_request_bodies_are_refused, .timeout = 60)
-    {
-        th_server *s = th_server_start(NULL);
-        void *sock = th_dealer(s);
-        kp_arena *a = kp_arena_new();
-        /* field 39 of Request: inside identity's range, not (yet) a body */
-        const unsigned char frame[] = {0x0a, 0x01, 'x', 0x10, 0x01, 0xba, 0x02, 0x00};
-        kp_response *r = th_call_raw(sock, a, frame, sizeof frame, 10000);
-        cr_assert(r);
-        cr_assert_neq(r->status, KOMPASS__V1__STATUS__OK, "an unknown body was answered OK");
-        zmq_close(sock);
-        kp_arena_destroy(&a);
-        th_server_free(&s);
-    }
-
-    /* The "nothing was written" check is only worth something if a write shows. */
-    Test(authz_matrix, the_fingerprint_sees_a_write, .timeout = 60)
-    {
-        th_server *s = th_server_start(NULL);
-        char *a = th_db_fingerprint(s), *b = th_db_fingerprint(s);
-        cr_assert_str_eq(a, b, "the fingerprint changes by itself");
-        th_user_add(s, "ewa", "evaluator", "Ewa-Luvo-secret-2017");
-        char *c = th_db_fingerprint(s);
-        cr_assert_str_neq(a, c, "adding a user did not change the fingerprint");
-        free(th_sql(s, "UPDATE users SET full_name = 'Ewa L.' WHERE login = 'ewa'"));
-        char *d = th_db_fingerprint(s);
-        cr_assert_str_neq(c, d, "changing a name did not change the fingerprint");
-        free(a);
-        free(b);
-        free(c);
-        free(d);
-        th_server_free(&s);
-    }
+/* The "nothing was written" check is only worth something if a write shows. */
+Test(authz_matrix, the_fingerprint_sees_a_write, .timeout = 60)
+{
+    th_server *s = th_server_start(NULL);
+    char *a = th_db_fingerprint(s), *b = th_db_fingerprint(s);
+    cr_assert_str_eq(a, b, "the fingerprint changes by itself");
+    th_user_add(s, "ewa", "evaluator", "Ewa-Luvo-secret-2017");
+    char *c = th_db_fingerprint(s);
+    cr_assert_str_neq(a, c, "adding a user did not change the fingerprint");
+    free(th_sql(s, "UPDATE users SET full_name = 'Ewa L.' WHERE login = 'ewa'"));
+    char *d = th_db_fingerprint(s);
+    cr_assert_str_neq(c, d, "changing a name did not change the fingerprint");
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+    th_server_free(&s);
+}

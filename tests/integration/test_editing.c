@@ -32,10 +32,11 @@ static void teardown(void)
 
 TestSuite(editing, .init = setup, .fini = teardown, .timeout = 240);
 
-static char *sql1(const char *fmt, long long a)
+/* The evaluation's version now. */
+static char *s_version(void)
 {
-    char q[512];
-    snprintf(q, sizeof q, fmt, a);
+    char q[128];
+    snprintf(q, sizeof q, "SELECT version FROM evaluations WHERE id = %lld", eval_id);
     return th_sql(s, q);
 }
 
@@ -57,7 +58,7 @@ Test(editing, scores_are_set_and_shown_with_versions)
     cr_assert_str_eq(json_string_value(json_object_get(mine, "rationale")), "");
     json_decref(doc);
     /* Out of range, unknown question, malformed points: named, nothing written. */
-    char *v0 = sql1("SELECT version FROM evaluations WHERE id = %lld", eval_id);
+    char *v0 = s_version();
     cr_assert_eq(tt_cli(s, peer, NULL, &err, "score", "set", ids, "1.4", "31", NULL), 1);
     cr_assert(strstr(err, "31 points exceed question 1.4's max of 30"), "%s", err);
     free(err);
@@ -69,7 +70,7 @@ Test(editing, scores_are_set_and_shown_with_versions)
     free(err);
     cr_assert_eq(tt_cli(s, peer, NULL, &err, "score", "set", ids, "1.4", "-1", NULL), 2);
     free(err);
-    char *v1 = sql1("SELECT version FROM evaluations WHERE id = %lld", eval_id);
+    char *v1 = s_version();
     cr_assert_str_eq(v0, v1);
     free(v0);
     free(v1);

@@ -7,6 +7,7 @@
 
 #include "harness.h"
 #include "team.h"
+#include "util.h"
 
 static th_server *s;
 static char admin[300];
