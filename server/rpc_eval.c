@@ -399,8 +399,8 @@ int kp_rpc_eval_assign(kp_req *r)
     /* Conflict of interest: an evaluator (lead or peer) from the municipality
      * evaluated. Observers from it are expected (its contact person). */
     const char *override = *old_override ? old_override : NULL;
-    int coi =
-        strcmp(role, "observer") != 0 && s_conflict_of_interest(u.organisation, ev.municipality);
+    int coi = rc == KP_OK && strcmp(role, "observer") != 0 &&
+              s_conflict_of_interest(u.organisation, ev.municipality);
     if (rc == KP_OK && coi) {
         if (!*in->reason && !override)
             rc = kp_req_fail(r, KP_CONFLICT,

@@ -28,7 +28,7 @@ TestSuite(evaluations, .init = setup, .fini = teardown, .timeout = 180);
 Test(evaluations, kk2015_ships_with_8_areas_45_questions_800_points)
 {
     json_t *doc = tt_json(s, admin, 0, "framework", "show", "KK2015", NULL);
-    cr_assert_eq(json_integer_value(json_object_get(doc, "areas")), 8);
+    cr_assert_eq(json_array_size(json_object_get(doc, "areas")), 8);
     cr_assert_eq(json_integer_value(json_object_get(doc, "questions")), 45);
     cr_assert_str_eq(json_string_value(json_object_get(doc, "total_max")), "800");
     /* The maxima of the seed report: area 1 is 15, 20, 25, 30, 10. */
