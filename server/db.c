@@ -131,8 +131,10 @@ static int s_fail(kp_db *self, PGresult *r)
         return KP_UNAVAILABLE;
     }
     if (!state) return KP_INTERNAL;
+    /* 55P03: lock_timeout passed waiting, e.g. for a busy audit chain: the
+     * server is overloaded, not wrong; nothing was written, retry. */
     if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
-        strcmp(state, "53300") == 0)
+        strcmp(state, "53300") == 0 || strcmp(state, "55P03") == 0)
         return KP_UNAVAILABLE;
     if (strcmp(state, "23505") == 0 || strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
         return KP_CONFLICT;

@@ -35,9 +35,10 @@ int kp_db_ensure(kp_db *self);
 
 /* Runs a prepared statement. On KP_OK *out is the result (the caller's to
  * PQclear; may be NULL if out is NULL). On failure, the status that the
- * database's error maps to (UNAVAILABLE for a lost connection, CONFLICT for a
- * unique or serialization violation, BAD_REQUEST for a check violation,
- * INTERNAL otherwise) and kp_db_error() tells why. */
+ * database's error maps to (UNAVAILABLE for a lost connection or a lock
+ * wait beyond lock_timeout, CONFLICT for a unique or serialization
+ * violation, BAD_REQUEST for a check violation, INTERNAL otherwise) and
+ * kp_db_error() tells why. */
 int kp_db_call(kp_db *self, const char *name, int nparams, const char *const *params,
                PGresult **out);
 

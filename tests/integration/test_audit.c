@@ -546,6 +546,34 @@ Test(audit, concurrent_writers_keep_each_chain_linear, .timeout = 300)
     free(max);
 }
 
+Test(audit, a_chain_busy_beyond_the_lock_timeout_is_unavailable_and_writes_nothing)
+{
+    s_fill(1);
+    /* someone holds the global chain's lock (an endless transaction) */
+    PGconn *holder = PQconnectdb(db_owner.conninfo);
+    PQclear(PQexec(holder, "BEGIN"));
+    PGresult *res = PQexec(holder, "SELECT audit_chain_lock(0)");
+    cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s", PQresultErrorMessage(res));
+    PQclear(res);
+    PQclear(PQexec(kp_db_conn(db), "SET lock_timeout = '200ms'"));
+
+    kp_req *r = s_req(db, arena);
+    kp_audit_event ev = {0};
+    ev.action = "user.add";
+    ev.target = "user anna";
+    cr_assert_eq(s_append(r, &ev), KP_UNAVAILABLE, "%s", r->resp->error);
+    cr_assert(strstr(r->resp->error, "retry"), "%s", r->resp->error);
+    /* another chain is not held up */
+    ev.evaluation_id = 4;
+    cr_assert_eq(s_append(r, &ev), KP_OK, "%s", r->resp->error);
+    PQclear(PQexec(holder, "ROLLBACK"));
+    PQfinish(holder);
+    ev.evaluation_id = 0;
+    cr_assert_eq(s_append(r, &ev), KP_OK, "%s", r->resp->error);
+    cr_assert_eq(s_count("evaluation_id = 0"), 2);
+    cr_assert(s_verify(0).ok);
+}
+
 /* ------------------------------------------------------------ the canonical form */
 
 Test(audit, canonical_form_is_the_documented_worked_example)

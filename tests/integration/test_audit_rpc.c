@@ -575,3 +575,60 @@ Test(audit_rpc, concurrent_requests_keep_the_chain_linear)
                  0, "the chain has gaps or repeats");
     s_assert_chain_verifies(&c);
 }
+
+/* ------------------------------------------------------------ reading */
+
+static kp_request *s_list(ctx *cx, int64_t chain, uint32_t limit, int64_t after)
+{
+    kp_request *req = s_req(cx);
+    req->body_case = RQ(AUDIT_LIST);
+    req->audit_list = kp_arena_zalloc(cx->a, sizeof *req->audit_list);
+    kompass__v1__audit_list_request__init(req->audit_list);
+    req->audit_list->evaluation_id = chain;
+    req->audit_list->limit = limit;
+    req->audit_list->after_seq = after;
+    return req;
+}
+
+Test(audit_rpc, list_pages_and_refuses_bad_arguments_by_name)
+{
+    for (c.n = 1; c.n <= 4; c.n++)
+        s_add_user(&c, "page"); /* events 2..5 after the first admin's */
+    int64_t after = 0, seen = 0, pages = 0;
+    for (;;) {
+        kp_response *r = s_call(&c, s_list(&c, 0, 2, after), c.admin_token);
+        cr_assert_eq(r->status, KP_OK, "%s", r->error);
+        const Kompass__V1__AuditListResponse *page = r->audit_list;
+        for (size_t i = 0; i < page->n_events; i++)
+            cr_assert_eq(page->events[i]->seq, ++seen, "oldest first, each once");
+        pages++;
+        if (!page->more) break;
+        cr_assert_eq(page->n_events, 2);
+        after = page->events[1]->seq;
+    }
+    cr_assert_eq(seen, 5);
+    cr_assert_eq(pages, 3);
+
+    kp_response *r = s_call(&c, s_list(&c, 0, 5000, 0), c.admin_token);
+    cr_assert_eq(r->status, KP_BAD_REQUEST);
+    cr_assert(strstr(r->error, "limit 5000 is over the maximum of 1000"), "%s", r->error);
+    r = s_call(&c, s_list(&c, -4, 0, 0), c.admin_token);
+    cr_assert_eq(r->status, KP_BAD_REQUEST);
+    cr_assert(strstr(r->error, "evaluation_id"), "%s", r->error);
+    r = s_call(&c, s_list(&c, 0, 0, -1), c.admin_token);
+    cr_assert_eq(r->status, KP_BAD_REQUEST);
+
+    kp_request *req = s_req(&c);
+    req->body_case = RQ(AUDIT_VERIFY);
+    req->audit_verify = kp_arena_zalloc(c.a, sizeof *req->audit_verify);
+    kompass__v1__audit_verify_request__init(req->audit_verify);
+    req->audit_verify->all = 1;
+    req->audit_verify->evaluation_id = 3;
+    r = s_call(&c, req, c.admin_token);
+    cr_assert_eq(r->status, KP_BAD_REQUEST);
+    cr_assert(strstr(r->error, "either one evaluation or all"), "%s", r->error);
+    /* and the server carries on */
+    r = s_call(&c, s_list(&c, 0, 0, 0), c.admin_token);
+    cr_assert_eq(r->status, KP_OK);
+    cr_assert_eq(r->audit_list->n_events, 5);
+}
