@@ -24,10 +24,12 @@
 
 const kp_command kp_watch_command = {
     "watch", kp_cmd_watch, "print an evaluation's changes as they happen",
-    "usage: kompass watch ID [--count N] [--poll SECONDS] [--state FILE] [--updates ENDPOINT]\n"
+    "usage: kompass watch ID [--since VERSION] [--count N] [--poll SECONDS] [--state FILE]\n"
+    "                        [--updates ENDPOINT]\n"
     "       kompass watch ID --snapshot\n"
     "\n"
     "Prints each change (time, who, what, old -> new) until interrupted (Ctrl-C),\n"
+    "from now on, or from after VERSION with --since (what happened meanwhile),\n"
     "or until N changes with --count. Values you may not see (others' scores during\n"
     "blind scoring) are shown as hidden. With --json, one JSON object per line.\n"
     "--state FILE writes the watcher's copy of the evaluation (versions, scores,\n"
@@ -217,7 +219,8 @@ int kp_cmd_watch(kp_cli *cli, int argc, char **argv)
 {
     const kp_command *cmd = &kp_watch_command;
     kp_opt opts[] = {{"count", 1, NULL},   {"poll", 1, NULL},     {"state", 1, NULL},
-                     {"updates", 1, NULL}, {"snapshot", 0, NULL}, {0}};
+                     {"updates", 1, NULL}, {"snapshot", 0, NULL}, {"since", 1, NULL},
+                     {0}};
     const char *pos[1];
     int n;
     int64_t id, count = 0, poll_s = 5;
@@ -231,6 +234,8 @@ int kp_cmd_watch(kp_cli *cli, int argc, char **argv)
         return rc;
     replica rep = {0};
     s_replica_reset(&rep);
+    int since = 0;
+    long left = (long)count;
     if (kp_args_get(opts, "snapshot")) {
         rc = s_snapshot(cli, id, &rep);
         if (rc == 0) kp_cli_json(cli, s_replica_json(&rep));
@@ -243,6 +248,22 @@ int kp_cmd_watch(kp_cli *cli, int argc, char **argv)
     /* Where updates come from: as given, or the server's announced port on
      * the host we already talk to. */
     const char *updates = kp_args_get(opts, "updates");
+    char *updates_copy = NULL;
+    void *zctx = NULL, *sub = NULL;
+    if (kp_args_get(opts, "since")) {
+        char *end;
+        rep.version = strtoll(kp_args_get(opts, "since"), &end, 10);
+        if (*end || rep.version < 0) {
+            rc = kp_cli_usage(cli, cmd, "--since must be a version number, not '%s'",
+                              kp_args_get(opts, "since"));
+            goto out;
+        }
+        if (kp_args_get(opts, "state")) {
+            rc = kp_cli_usage(cli, cmd, "--state needs the whole state: not with --since");
+            goto out;
+        }
+        since = 1;
+    }
     if (!updates) {
         kp_request *req = kp_cli_request(cli);
         Kompass__V1__PingRequest *p = kp_arena_alloc(cli->arena, sizeof *p);
@@ -250,20 +271,21 @@ int kp_cmd_watch(kp_cli *cli, int argc, char **argv)
         req->body_case = KOMPASS__V1__REQUEST__BODY_PING;
         req->ping = p;
         kp_response *resp;
-        if ((rc = kp_cli_call(cli, req, &resp))) return rc;
+        if ((rc = kp_cli_call(cli, req, &resp))) goto out;
         const char *pub = resp->ping->publish_endpoint;
         const char *port = strrchr(pub, ':');
         const char *server = cli->settings.server;
         const char *colon = strrchr(server, ':');
-        if (!port || !colon)
-            return kp_cli_error(cli, KP_BAD_REQUEST,
-                                "cannot tell the update endpoint; give --updates ENDPOINT");
+        if (!port || !colon) {
+            rc = kp_cli_error(cli, KP_BAD_REQUEST,
+                              "cannot tell the update endpoint; give --updates ENDPOINT");
+            goto out;
+        }
         updates = kp_arena_printf(cli->arena, "%.*s%s", (int)(colon - server), server, port);
     }
-    char *updates_copy = strdup(updates);
-
-    void *zctx = zmq_ctx_new();
-    void *sub = zmq_socket(zctx, ZMQ_SUB);
+    updates_copy = strdup(updates);
+    zctx = zmq_ctx_new();
+    sub = zmq_socket(zctx, ZMQ_SUB);
     int linger = 0;
     zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
     char err[512];
@@ -279,7 +301,8 @@ int kp_cmd_watch(kp_cli *cli, int argc, char **argv)
         rc = kp_cli_error(cli, KP_BAD_REQUEST, "invalid update endpoint %s", updates_copy);
         goto out;
     }
-    if ((rc = s_snapshot(cli, id, &rep))) goto out;
+    if (!since && (rc = s_snapshot(cli, id, &rep))) goto out;
+    if (since && (rc = s_catch_up(cli, id, &rep, &left))) goto out;
     if (!cli->settings.json) {
         printf("watching evaluation %lld from version %lld (Ctrl-C to stop)\n", (long long)id,
                (long long)rep.version);
@@ -291,7 +314,6 @@ int kp_cmd_watch(kp_cli *cli, int argc, char **argv)
     sa.sa_handler = s_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    long left = (long)count;
     int64_t next_poll = kp_mono_ms() + poll_s * 1000;
     while (!s_stop && !(count && left == 0)) {
         zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
@@ -327,8 +349,8 @@ out:
     }
     json_decref(rep.scores);
     json_decref(rep.texts);
-    zmq_close(sub);
-    zmq_ctx_term(zctx);
+    if (sub) zmq_close(sub);
+    if (zctx) zmq_ctx_term(zctx);
     free(updates_copy);
     return rc;
 }

@@ -35,6 +35,13 @@ static void s_login(th_server *s, const char *home, const char *login, const cha
     free(err);
 }
 
+void tt_login(th_server *s, const char *login, char *home, size_t len)
+{
+    snprintf(home, len, "%s/home-%s-%d", s->dir, login, (int)s->pid);
+    mkdir(home, 0700);
+    s_login(s, home, login, strcmp(login, "admin") == 0 ? TH_ADMIN_PASSWORD : TT_PASSWORD);
+}
+
 void tt_admin(th_server *s, char *home, size_t len)
 {
     s_home(s, "admin", home, len);

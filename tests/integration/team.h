@@ -20,6 +20,10 @@ void tt_admin(th_server *s, char *home, size_t len);
 void tt_user(th_server *s, const char *admin_home, const char *login, const char *name,
              const char *org, const char *role, char *home, size_t len);
 
+/* Logs an existing user (password TT_PASSWORD, or the admin's) in to server
+ * s in a new config home (into home): a session belongs to one server. */
+void tt_login(th_server *s, const char *login, char *home, size_t len);
+
 /* Runs `kompass ARGS` (NULL-terminated) as the user of home; exit code. */
 int tt_cli(th_server *s, const char *home, char **out, char **err, const char *arg, ...);
 

@@ -94,7 +94,7 @@ Test(editing, blind_scoring_hides_the_others_scores_from_every_rpc)
     free(out);
     /* the change feed */
     cr_assert_eq(
-        tt_cli(s, peer, &out, NULL, "--json", "watch", ids, "--count", "3", "--poll", "1", NULL),
+        tt_cli(s, peer, &out, NULL, "--json", "watch", ids, "--since", "0", "--count", "6", NULL),
         0);
     cr_assert(!strstr(out, "\"13\"") && !strstr(out, "secret-rationale"), "%s", out);
     cr_assert(strstr(out, "\"hidden\":true"), "%s", out);
@@ -275,6 +275,7 @@ static pid_t s_edit_bg(const char *home, const char *editor, const char *section
     pid_t pid = fork();
     if (pid == 0) {
         setenv("XDG_CONFIG_HOME", home, 1);
+        setenv("KOMPASS_SERVER_KEY", s->server_key, 1);
         setenv("EDITOR", editor, 1);
         FILE *f = freopen(outpath, "w", stderr);
         (void)f;
@@ -283,6 +284,16 @@ static pid_t s_edit_bg(const char *home, const char *editor, const char *section
         _exit(127);
     }
     return pid;
+}
+
+/* An editor that never finishes on its own. */
+static const char *s_sleeper(void)
+{
+    static char path[400];
+    snprintf(path, sizeof path, "%s/sleeper.sh", s->dir);
+    const char body[] = "#!/bin/sh\nexec sleep 600\n";
+    cr_assert_eq(kp_write_file(path, body, sizeof body - 1, 0755), 0);
+    return path;
 }
 
 static int s_locked_by(const char *who)
@@ -299,7 +310,7 @@ Test(editing, lock_contention_and_lease_expiry_after_a_killed_client)
     char out[400], file[400];
     snprintf(file, sizeof file, "%s/summary.txt", s->dir);
     cr_assert_eq(kp_write_file(file, "Tydlig strategi.\n", 17, 0644), 0);
-    pid_t ed = s_edit_bg(peer, "sleep 600", "summary", "5", out);
+    pid_t ed = s_edit_bg(peer, s_sleeper(), "summary", "5", out);
     for (int i = 0; i < 100 && !s_locked_by("ewa"); i++)
         usleep(50000);
     cr_assert(s_locked_by("ewa"), "the editor did not take the lock");
@@ -374,7 +385,9 @@ Test(editing, two_servers_one_database_locks_and_updates_hold_across)
     th_opts o = {0};
     o.dbname = s->dbname;
     th_server *s2 = th_server_start_opts(&o);
-    /* The same CLI homes work against the second server. */
+    /* A session belongs to the server it was opened with: log in to s2 too. */
+    char lead2[400];
+    tt_login(s2, "christine", lead2, sizeof lead2);
     char file[400];
     snprintf(file, sizeof file, "%s/s.txt", s->dir);
     cr_assert_eq(kp_write_file(file, "x\n", 2, 0644), 0);
@@ -384,14 +397,15 @@ Test(editing, two_servers_one_database_locks_and_updates_hold_across)
     snprintf(wout, sizeof wout, "%s/watch.out", s->dir);
     pid_t w = fork();
     if (w == 0) {
-        setenv("XDG_CONFIG_HOME", lead, 1);
+        setenv("XDG_CONFIG_HOME", lead2, 1);
+        setenv("KOMPASS_SERVER_KEY", s2->server_key, 1);
         FILE *f = freopen(wout, "w", stdout);
         (void)f;
         execl(th_bin("kompass"), "kompass", "--json", "--server", s2->listen, "watch", ids,
-              "--count", "6", "--poll", "30", (char *)NULL);
+              "--count", "6", "--poll", "60", (char *)NULL);
         _exit(127);
     }
-    usleep(700000);
+    usleep(1500000);
     /* ... sees, in order and without gaps, changes made through server 1. */
     for (int i = 0; i < 5; i++) {
         char pts[8];
@@ -401,27 +415,28 @@ Test(editing, two_servers_one_database_locks_and_updates_hold_across)
     }
     /* A lock taken through server 1 blocks through server 2. */
     char out[400];
-    pid_t ed = s_edit_bg(peer, "sleep 600", "summary", "60", out);
+    pid_t ed = s_edit_bg(peer, s_sleeper(), "summary", "60", out);
     for (int i = 0; i < 100 && !s_locked_by("ewa"); i++)
         usleep(50000);
+    cr_assert(s_locked_by("ewa"));
     char *err = NULL;
-    th_server *tmp = s;
-    s = s2;
     cr_assert_eq(
-        tt_cli(s2, lead, NULL, &err, "text", "set", ids, "3", "summary", "--file", file, NULL), 3);
-    s = tmp;
+        tt_cli(s2, lead2, NULL, &err, "text", "set", ids, "3", "summary", "--file", file, NULL), 3,
+        "%s", err);
     cr_assert(strstr(err, "is being edited by"), "%s", err);
     free(err);
+    /* ... and a break through server 2 frees it for server 1. */
     cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "lock", "break", ids, "3/summary", "--reason", "test", NULL),
+        tt_cli(s2, lead2, NULL, NULL, "lock", "break", ids, "3/summary", "--reason", "test", NULL),
         0);
     kill(ed, SIGKILL);
     waitpid(ed, NULL, 0);
     int status;
     waitpid(w, &status, 0);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "watcher exited %d",
+              WEXITSTATUS(status));
     char *text = kp_read_file(wout, 1 << 20, NULL);
-    /* 6 changes, consecutive versions. */
+    /* 6 changes, consecutive versions, in the order they were made. */
     long long prev = -1;
     int lines = 0;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
@@ -429,13 +444,15 @@ Test(editing, two_servers_one_database_locks_and_updates_hold_across)
         cr_assert(c, "%s", line);
         long long v = json_integer_value(json_object_get(c, "version"));
         if (prev >= 0) cr_assert_eq(v, prev + 1, "gap after version %lld", prev);
+        const char *action = json_string_value(json_object_get(c, "action"));
+        cr_assert_str_eq(action, lines < 5 ? "score.set" : "lock.break");
         prev = v;
         lines++;
         json_decref(c);
     }
     cr_assert_eq(lines, 6);
     free(text);
-    s2->dbname[0] = '\0';
+    s2->dbname[0] = '\0'; /* s drops it */
     th_server_free(&s2);
 }
 
@@ -449,6 +466,7 @@ Test(editing, a_watcher_that_misses_updates_recovers_and_ends_identical)
     pid_t w = fork();
     if (w == 0) {
         setenv("XDG_CONFIG_HOME", lead, 1);
+        setenv("KOMPASS_SERVER_KEY", s->server_key, 1);
         FILE *f = freopen("/dev/null", "w", stdout);
         (void)f;
         execl(th_bin("kompass"), "kompass", "--server", s->listen, "watch", ids, "--count", "4",
