@@ -31,7 +31,8 @@ const kp_command kp_watch_command = {
     "Prints each change (time, who, what, old -> new) until interrupted (Ctrl-C),\n"
     "from now on, or from after VERSION with --since (what happened meanwhile),\n"
     "or until N changes with --count. Values you may not see (others' scores during\n"
-    "blind scoring) are shown as hidden. With --json, one JSON object per line.\n"
+    "blind scoring) are shown as hidden. With --json, one JSON object per line: first\n"
+    "{\"watching\": ID, \"version\": V}, then one per change.\n"
     "--state FILE writes the watcher's copy of the evaluation (versions, scores,\n"
     "texts) when it stops; --snapshot prints the server's copy in the same form.\n"
     "--updates: the server's update endpoint (default: the one it announces).\n"};
@@ -218,8 +219,12 @@ static int s_catch_up(kp_cli *cli, int64_t id, replica *rep, long *left)
 int kp_cmd_watch(kp_cli *cli, int argc, char **argv)
 {
     const kp_command *cmd = &kp_watch_command;
-    kp_opt opts[] = {{"count", 1, NULL},   {"poll", 1, NULL},     {"state", 1, NULL},
-                     {"updates", 1, NULL}, {"snapshot", 0, NULL}, {"since", 1, NULL},
+    kp_opt opts[] = {{"count", 1, NULL},
+                     {"poll", 1, NULL},
+                     {"state", 1, NULL},
+                     {"updates", 1, NULL},
+                     {"snapshot", 0, NULL},
+                     {"since", 1, NULL},
                      {0}};
     const char *pos[1];
     int n;
@@ -303,11 +308,12 @@ int kp_cmd_watch(kp_cli *cli, int argc, char **argv)
     }
     if (!since && (rc = s_snapshot(cli, id, &rep))) goto out;
     if (since && (rc = s_catch_up(cli, id, &rep, &left))) goto out;
-    if (!cli->settings.json) {
+    if (!cli->settings.json)
         printf("watching evaluation %lld from version %lld (Ctrl-C to stop)\n", (long long)id,
                (long long)rep.version);
-        fflush(stdout);
-    }
+    else
+        printf("{\"watching\":%lld,\"version\":%lld}\n", (long long)id, (long long)rep.version);
+    fflush(stdout);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
