@@ -24,9 +24,11 @@
 
 #include "bootstrap.h"
 #include "broker.h"
+#include "publisher.h"
 #include "config.h"
 #include "db.h"
 #include "dispatch.h"
+#include "curve.h"
 #include "keys.h"
 #include "log.h"
 #include "migrate.h"
@@ -36,6 +38,18 @@
 #include "zap.h"
 
 #define EMBEDDED_DB "kompass"
+
+/* The publisher's PUB socket is a CURVE server like the front socket. */
+static int s_curve_setup(void *sock, void *arg)
+{
+    const kp_server_keys *keys = arg;
+    char err[256];
+    if (kp_curve_server_apply(sock, keys->secret_key, err, sizeof err) != 0) {
+        kp_error("kompassd", "%s", err);
+        return -1;
+    }
+    return 0;
+}
 
 /* Takes DATA-DIR/kompassd.lock; refuses if another kompassd holds it. */
 static int s_lock_data_dir(const char *dir, int *fd_out)
@@ -164,6 +178,7 @@ int main(int argc, char **argv)
     void *zctx = NULL;
     kp_zap *zap = NULL;
     kp_broker *broker = NULL;
+    kp_publisher *publisher = NULL;
     pthread_t threads[256];
     kp_worker_args wargs[256];
     char conninfo[2400];
@@ -275,7 +290,14 @@ int main(int argc, char **argv)
     gethostname(host, sizeof host - 1);
     char instance[200];
     snprintf(instance, sizeof instance, "%s:%d", host, (int)getpid());
-    kp_server_info info = {instance, kp_now_us(), cfg.session_idle, cfg.session_max};
+    publisher = kp_publisher_start(zctx, cfg.publish, cfg.insecure ? NULL : s_curve_setup, &keys,
+                                   conninfo, instance, err, sizeof err);
+    if (!publisher) {
+        kp_error("kompassd", "%s", err);
+        goto out;
+    }
+    const char *published = kp_publisher_endpoint(publisher);
+    kp_server_info info = {instance, kp_now_us(), published, cfg.session_idle, cfg.session_max};
 
     for (int i = 0; i < cfg.workers; i++) {
         wargs[i] = (kp_worker_args){zctx, kp_broker_backend_endpoint(broker), conninfo, &info, i};
@@ -285,19 +307,18 @@ int main(int argc, char **argv)
         }
         n_threads++;
     }
-    if (s_write_endpoints(cfg.data_dir, kp_broker_listen_endpoint(broker),
-                          kp_broker_publish_endpoint(broker)) != 0)
+    if (s_write_endpoints(cfg.data_dir, kp_broker_listen_endpoint(broker), published) != 0)
         kp_warn("kompassd", "cannot write %s/kompassd.endpoints: %s", cfg.data_dir,
                 strerror(errno));
     kp_info("kompassd", "kompassd %s ready: requests on %s, updates on %s, %d workers",
-            KOMPASS_VERSION, kp_broker_listen_endpoint(broker), kp_broker_publish_endpoint(broker),
-            cfg.workers);
+            KOMPASS_VERSION, kp_broker_listen_endpoint(broker), published, cfg.workers);
 
     kp_broker_run(broker, sfd);
     exit_code = 0;
     close(sfd);
 
 out:
+    kp_publisher_stop(&publisher);
     if (zctx) zmq_ctx_shutdown(zctx);
     for (int i = 0; i < n_threads; i++)
         pthread_join(threads[i], NULL);
