@@ -47,6 +47,12 @@ kp_request *kp_cli_request(kp_cli *cli);
  * session file, if it belongs to this server (client/session.h). */
 int kp_cli_call(kp_cli *cli, kp_request *req, kp_response **resp);
 
+/* Sends req and waits for the answer without judging it: 0 with *resp set
+ * (whatever its status), or the exit code after printing why no answer came. */
+int kp_cli_send(kp_cli *cli, kp_request *req, kp_response **resp);
+
+/* Prints resp's error (status and sentence) and returns its exit code. */
+int kp_cli_fail(kp_cli *cli, const kp_response *resp);
 /* Like kp_cli_call, but returns the status (KP_OK or the server's or the
  * transport's) without printing; *error is the sentence. */
 int kp_cli_call_quiet(kp_cli *cli, kp_request *req, kp_response **resp, const char **error);
@@ -69,18 +75,44 @@ int kp_cli_wants_help(int argc, char **argv);
 /* Formats microseconds since the epoch as ISO 8601 UTC into the arena. */
 const char *kp_cli_time(kp_cli *cli, int64_t us);
 
+/* Prints text padded with spaces to width characters (UTF-8 aware: "Västerås"
+ * is 8 wide); longer text is cut with an ellipsis. width 0: no padding. */
+void kp_cli_cell(const char *text, int width);
 /* "admin", "evaluator", "observer" for a protocol role ("?" otherwise). */
 const char *kp_cli_role_name(int role);
 
 /* A user as a JSON object. */
 json_t *kp_cli_user_json(kp_cli *cli, const Kompass__V1__User *u);
 
+/* The command named name, or NULL. */
+const kp_command *kp_cli_find_command(const char *name);
+
 /* Every command, NULL-terminated (main.c). */
-extern const kp_command kp_commands[];
+extern const kp_command *const kp_commands[];
+
+/* Commands defined with their modules. */
+extern const kp_command kp_framework_command;
+extern const kp_command kp_municipality_command;
+extern const kp_command kp_eval_command;
+extern const kp_command kp_evidence_command;
+extern const kp_command kp_score_command;
+extern const kp_command kp_text_command;
+extern const kp_command kp_locks_command;
+extern const kp_command kp_lock_command;
+extern const kp_command kp_watch_command;
 
 /* Commands, by module. */
 int kp_cmd_ping(kp_cli *cli, int argc, char **argv);
 int kp_cmd_version(kp_cli *cli, int argc, char **argv);
+int kp_cmd_framework(kp_cli *cli, int argc, char **argv);
+int kp_cmd_municipality(kp_cli *cli, int argc, char **argv);
+int kp_cmd_eval(kp_cli *cli, int argc, char **argv);
+int kp_cmd_evidence(kp_cli *cli, int argc, char **argv);
+int kp_cmd_score(kp_cli *cli, int argc, char **argv);
+int kp_cmd_text(kp_cli *cli, int argc, char **argv);
+int kp_cmd_locks(kp_cli *cli, int argc, char **argv);
+int kp_cmd_lock(kp_cli *cli, int argc, char **argv);
+int kp_cmd_watch(kp_cli *cli, int argc, char **argv);
 int kp_cmd_login(kp_cli *cli, int argc, char **argv);
 int kp_cmd_logout(kp_cli *cli, int argc, char **argv);
 int kp_cmd_whoami(kp_cli *cli, int argc, char **argv);

@@ -20,9 +20,7 @@
 
 static const kp_command *s_admin_cmd(void)
 {
-    for (const kp_command *c = kp_commands; c->name; c++)
-        if (strcmp(c->name, "admin") == 0) return c;
-    return NULL;
+    return kp_cli_find_command("admin");
 }
 
 /* "3 d 4 h", "2 h 5 min", "4 min 10 s", "12 s" */

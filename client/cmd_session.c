@@ -14,19 +14,11 @@
 #include "session.h"
 #include "util.h"
 
-/* Finds the command's table entry, for usage messages. */
-static const kp_command *s_cmd(const char *name)
-{
-    for (const kp_command *c = kp_commands; c->name; c++)
-        if (strcmp(c->name, name) == 0) return c;
-    return NULL;
-}
-
 /* Parses [--password-stdin] and up to one positional argument. */
 static int s_args(kp_cli *cli, int argc, char **argv, int want_positional, const char **positional,
                   int *from_stdin)
 {
-    const kp_command *cmd = s_cmd(argv[0]);
+    const kp_command *cmd = kp_cli_find_command(argv[0]);
     *from_stdin = 0;
     if (positional) *positional = NULL;
     for (int i = 1; i < argc; i++) {
@@ -120,7 +112,8 @@ int kp_cmd_login(kp_cli *cli, int argc, char **argv)
 int kp_cmd_logout(kp_cli *cli, int argc, char **argv)
 {
     (void)argv;
-    if (argc > 1) return kp_cli_usage(cli, s_cmd("logout"), "logout takes no arguments");
+    if (argc > 1)
+        return kp_cli_usage(cli, kp_cli_find_command("logout"), "logout takes no arguments");
     kp_cli_session sess;
     char err[512];
     int have = kp_cli_session_load(&cli->settings, &sess, err, sizeof err);
@@ -160,7 +153,8 @@ int kp_cmd_logout(kp_cli *cli, int argc, char **argv)
 int kp_cmd_whoami(kp_cli *cli, int argc, char **argv)
 {
     (void)argv;
-    if (argc > 1) return kp_cli_usage(cli, s_cmd("whoami"), "whoami takes no arguments");
+    if (argc > 1)
+        return kp_cli_usage(cli, kp_cli_find_command("whoami"), "whoami takes no arguments");
     kp_request *req = kp_cli_request(cli);
     Kompass__V1__WhoAmIRequest *in = kp_arena_zalloc(cli->arena, sizeof *in);
     kompass__v1__who_am_irequest__init(in);

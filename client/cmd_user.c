@@ -14,9 +14,7 @@
 
 static const kp_command *s_user_cmd(void)
 {
-    for (const kp_command *c = kp_commands; c->name; c++)
-        if (strcmp(c->name, "user") == 0) return c;
-    return NULL;
+    return kp_cli_find_command("user");
 }
 
 /* The sub-command's options. */

@@ -148,6 +148,22 @@ int kp_cli_call(kp_cli *cli, kp_request *req, kp_response **resp)
     return kp_cli_error(cli, rc, "%s: %s", kp_status_name(rc), error);
 }
 
+int kp_cli_send(kp_cli *cli, kp_request *req, kp_response **resp)
+{
+    const char *error;
+    kp_response *r = NULL;
+    int rc = kp_cli_call_quiet(cli, req, &r, &error);
+    if (!r) return kp_cli_error(cli, rc, "%s", error);
+    *resp = r;
+    return KP_EXIT_OK;
+}
+
+int kp_cli_fail(kp_cli *cli, const kp_response *r)
+{
+    return kp_cli_error(cli, (int)r->status, "%s: %s", kp_status_name((int)r->status),
+                        r->error && *r->error ? r->error : "(no details)");
+}
+
 int kp_cli_wants_help(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)
@@ -162,6 +178,26 @@ const char *kp_cli_time(kp_cli *cli, int64_t us)
     gmtime_r(&t, &tm);
     return kp_arena_printf(cli->arena, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
                            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+void kp_cli_cell(const char *text, int width)
+{
+    int chars = 0;
+    const char *p = text;
+    const char *cut = NULL;
+    for (; *p; p++) {
+        if (((unsigned char)*p & 0xC0) == 0x80) continue;
+        if (width > 0 && chars == width - 1) cut = p;
+        chars++;
+    }
+    if (width > 0 && chars > width) {
+        fwrite(text, 1, (size_t)(cut - text), stdout);
+        fputs("…", stdout);
+        return;
+    }
+    fputs(text, stdout);
+    for (int i = chars; i < width; i++)
+        fputc(' ', stdout);
 }
 
 const char *kp_cli_role_name(int role)
@@ -185,4 +221,11 @@ json_t *kp_cli_user_json(kp_cli *cli, const Kompass__V1__User *u)
                      u->active, "created", kp_cli_time(cli, u->created_us), "last_login",
                      u->last_login_us ? json_string(kp_cli_time(cli, u->last_login_us))
                                       : json_null());
+}
+
+const kp_command *kp_cli_find_command(const char *name)
+{
+    for (const kp_command *const *c = kp_commands; *c; c++)
+        if (strcmp((*c)->name, name) == 0) return *c;
+    return NULL;
 }

@@ -16,6 +16,13 @@
 #define READS     0
 #define WRITES    1
 #define RQ(field) KOMPASS__V1__REQUEST__BODY_##field
+#define STAFF     (KP_ROLE_ADMIN | KP_ROLE_EVALUATOR)
+/* relations, with the body field that names the evaluation */
+#define TEAM                                                                                       \
+    (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER) | KP_RELBIT(KP_REL_OBSERVER)), "evaluation_"  \
+                                                                                    "id"
+#define SCORERS (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER)), "evaluation_id"
+#define LEAD    KP_RELBIT(KP_REL_LEAD), "evaluation_id"
 
 // clang-format off
 /* ------------------------------------------------------------------------
@@ -40,6 +47,31 @@ static const kp_authz_rule s_rules[] = {
      * read their evaluation's chain once evaluations exist (docs/audit.md) */
     {RQ(AUDIT_LIST),          "audit_list",          1, ADMIN, NOT_EVAL,        READS},
     {RQ(AUDIT_VERIFY),        "audit_verify",        1, ADMIN, NOT_EVAL,        READS},
+    /* frameworks and municipalities: everyone reads, SKL administration writes */
+    {RQ(FRAMEWORK_IMPORT),    "framework_import",    1, ADMIN, NOT_EVAL,        WRITES},
+    {RQ(FRAMEWORK_LIST),      "framework_list",      1, ALL,   NOT_EVAL,        READS},
+    {RQ(FRAMEWORK_SHOW),      "framework_show",      1, ALL,   NOT_EVAL,        READS},
+    {RQ(MUNICIPALITY_ADD),    "municipality_add",    1, ADMIN, NOT_EVAL,        WRITES},
+    {RQ(MUNICIPALITY_LIST),   "municipality_list",   1, ALL,   NOT_EVAL,        READS},
+    /* evaluations: admins create; the list shows each caller what they may see */
+    {RQ(EVAL_CREATE),         "eval_create",         1, ADMIN, NOT_EVAL,        WRITES},
+    {RQ(EVAL_LIST),           "eval_list",           1, ALL,   NOT_EVAL,        READS},
+    {RQ(EVAL_SHOW),           "eval_show",           1, ALL,   TEAM,            READS},
+    {RQ(EVAL_ASSIGN),         "eval_assign",         1, STAFF, LEAD,            WRITES},
+    {RQ(EVAL_UNASSIGN),       "eval_unassign",       1, STAFF, LEAD,            WRITES},
+    {RQ(EVAL_START),          "eval_start",          1, STAFF, LEAD,            WRITES},
+    {RQ(EVIDENCE_ADD),        "evidence_add",        1, STAFF, SCORERS,         WRITES},
+    {RQ(EVIDENCE_LIST),       "evidence_list",       1, ALL,   TEAM,            READS},
+    /* scoring and texts: the evaluators write, the whole team reads */
+    {RQ(SCORE_SET),           "score_set",           1, STAFF, SCORERS,         WRITES},
+    {RQ(SCORE_LIST),          "score_list",          1, ALL,   TEAM,            READS},
+    {RQ(TEXT_SHOW),           "text_show",           1, ALL,   TEAM,            READS},
+    {RQ(TEXT_LOCK),           "text_lock",           1, STAFF, SCORERS,         WRITES},
+    {RQ(TEXT_SAVE),           "text_save",           1, STAFF, SCORERS,         WRITES},
+    {RQ(LOCK_LIST),           "lock_list",           1, ALL,   TEAM,            READS},
+    {RQ(LOCK_BREAK),          "lock_break",          1, STAFF, LEAD,            WRITES},
+    {RQ(EVAL_SNAPSHOT),       "eval_snapshot",       1, ALL,   TEAM,            READS},
+    {RQ(EVAL_CHANGES),        "eval_changes",        1, ALL,   TEAM,            READS},
     /* operations: SKL administration watches and keeps the server */
     {RQ(HEALTH),              "health",              1, ADMIN, NOT_EVAL,        READS},
     {RQ(STATS),               "stats",               1, ADMIN, NOT_EVAL,        READS},
@@ -98,11 +130,25 @@ int kp_authz_decide(const kp_authz_rule *rule, unsigned role_bit, kp_relation re
 
 int kp_authz_relation(kp_req *r, const char *evaluation_id, kp_relation *rel)
 {
-    /* No evaluation exists before the evaluation issue: see authz.h. */
-    (void)r;
-    (void)evaluation_id;
     *rel = KP_REL_NONE;
-    return KP_NOT_FOUND;
+    PGresult *res;
+    const char *p[2] = {evaluation_id, kp_arena_printf(r->arena, "%" PRId64, r->user_id)};
+    int rc = kp_db_call(r->db, "eval_relation", 2, p, &res);
+    if (rc == KP_BAD_REQUEST) return KP_NOT_FOUND; /* not a number: no such evaluation */
+    if (rc != KP_OK) return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return KP_NOT_FOUND;
+    }
+    const char *role = PQgetvalue(res, 0, 0);
+    if (strcmp(role, "lead") == 0)
+        *rel = KP_REL_LEAD;
+    else if (strcmp(role, "peer") == 0)
+        *rel = KP_REL_PEER;
+    else if (strcmp(role, "observer") == 0)
+        *rel = KP_REL_OBSERVER;
+    PQclear(res);
+    return KP_OK;
 }
 
 /* The body message of r's request. */

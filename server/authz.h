@@ -91,12 +91,10 @@ int kp_authz_decide(const kp_authz_rule *rule, unsigned role_bit, kp_relation re
  * status. */
 int kp_authz_check(kp_req *r, const kp_authz_rule *rule);
 
-/* THE SEAM FOR EVALUATIONS. The caller's (r->user_id) relation to the
- * evaluation with this id: KP_OK with *rel (KP_REL_NONE when not on its
- * team), KP_NOT_FOUND when there is no such evaluation, or a database
- * status. Evaluations and their teams arrive with the evaluation issue,
- * which fills this function in from its team table; until then no
- * evaluation exists, so every id is NOT_FOUND. */
+/* The caller's (r->user_id) relation to the evaluation with this id, from
+ * its team (evaluation_members): KP_OK with *rel (KP_REL_NONE when not on
+ * its team), KP_NOT_FOUND when there is no such evaluation, or a database
+ * status. */
 int kp_authz_relation(kp_req *r, const char *evaluation_id, kp_relation *rel);
 
 /* Checks the table against the protocol: each row's name is its body

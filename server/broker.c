@@ -32,8 +32,8 @@ typedef struct {
 } pending;
 
 struct kp_broker {
-    void *front, *back, *pub;
-    char listen[256], publish[256], backend[64];
+    void *front, *back;
+    char listen[256], backend[64];
     routing_id workers[MAX_WORKERS]; /* idle workers, longest idle first */
     int n_idle;
     int in_flight;  /* requests handed to a worker, not yet answered */
@@ -89,9 +89,6 @@ kp_broker *kp_broker_new(void *zctx, const kp_config *cfg, const kp_server_keys 
     self->back = s_bind(zctx, ZMQ_ROUTER, self->backend, NULL, self->backend, sizeof self->backend,
                         err, errlen);
     if (!self->back) goto err;
-    self->pub =
-        s_bind(zctx, ZMQ_PUB, cfg->publish, keys, self->publish, sizeof self->publish, err, errlen);
-    if (!self->pub) goto err;
     return self;
 err:
     kp_broker_destroy(&self);
@@ -109,7 +106,6 @@ void kp_broker_destroy(kp_broker **self_p)
     }
     if (self->front) zmq_close(self->front);
     if (self->back) zmq_close(self->back);
-    if (self->pub) zmq_close(self->pub);
     kp_arena_destroy(&self->arena);
     free(self->queue);
     free(self);
@@ -121,20 +117,13 @@ int kp_broker_set_stats(kp_broker *self, void *zctx, kp_stats *stats, int shard,
 {
     self->stats = stats;
     self->shard = shard;
-    if (kp_stats_watch(stats, zctx, self->front, KP_GAUGE_CLIENTS, err, errlen) != 0 ||
-        kp_stats_watch(stats, zctx, self->pub, KP_GAUGE_SUBSCRIBERS, err, errlen) != 0)
-        return -1;
+    if (kp_stats_watch(stats, zctx, self->front, KP_GAUGE_CLIENTS, err, errlen) != 0) return -1;
     return 0;
 }
 
 const char *kp_broker_listen_endpoint(const kp_broker *self)
 {
     return self->listen;
-}
-
-const char *kp_broker_publish_endpoint(const kp_broker *self)
-{
-    return self->publish;
 }
 
 const char *kp_broker_backend_endpoint(const kp_broker *self)

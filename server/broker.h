@@ -20,18 +20,17 @@
 
 typedef struct kp_broker kp_broker;
 
-/* Binds the front (cfg->listen), the backend (inproc) and the publisher
- * (cfg->publish). With keys, front and publisher are CURVE servers (the ZAP
- * handler must already be bound); keys NULL means plain text (--insecure).
+/* Binds the front (cfg->listen) and the backend (inproc). With keys, the
+ * front is a CURVE server (the ZAP handler must already be bound); keys NULL
+ * means plain text (--insecure). (The PUB socket is the publisher's.)
  * NULL with a sentence in err on failure. */
 kp_broker *kp_broker_new(void *zctx, const kp_config *cfg, const kp_server_keys *keys, char *err,
                          size_t errlen);
 
 void kp_broker_destroy(kp_broker **self_p);
 
-/* The endpoints actually bound (a `*` port resolved). */
+/* The endpoint actually bound (a `*` port resolved). */
 const char *kp_broker_listen_endpoint(const kp_broker *self);
-const char *kp_broker_publish_endpoint(const kp_broker *self);
 
 /* The inproc endpoint workers connect to. */
 const char *kp_broker_backend_endpoint(const kp_broker *self);

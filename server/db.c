@@ -27,7 +27,11 @@ const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts,         kp_session_st
                                             kp_bootstrap_stmts,    kp_audit_stmts,
                                             kp_audit_verify_stmts, kp_rpc_audit_stmts,
                                             kp_rpc_ops_stmts,      kp_replay_stmts,
-                                            kp_rpc_backup_stmts,   NULL};
+                                            kp_rpc_backup_stmts,   kp_framework_stmts,
+                                            kp_evaluation_stmts,   kp_eval_stmts,
+                                            kp_evidence_stmts,     kp_score_stmts,
+                                            kp_text_stmts,         kp_watch_stmts,
+                                            kp_publisher_stmts,    NULL};
 
 PGconn *kp_db_connect(const char *conninfo)
 {
@@ -153,8 +157,8 @@ static int s_fail(kp_db *self, PGresult *r)
     }
     if (strcmp(state, "23505") == 0 || strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
         return KP_CONFLICT;
-    if (strcmp(state, "23514") == 0 || strcmp(state, "22P02") == 0 || strcmp(state, "22001") == 0 ||
-        strcmp(state, "22003") == 0)
+    if (strcmp(state, "23514") == 0 || strcmp(state, "22P02") == 0 || strcmp(state, "22007") == 0 ||
+        strcmp(state, "22008") == 0 || strcmp(state, "22001") == 0 || strcmp(state, "22003") == 0)
         return KP_BAD_REQUEST;
     return KP_INTERNAL;
 }
@@ -241,6 +245,11 @@ int kp_db_begin(kp_db *self)
     return s_simple(self, "BEGIN");
 }
 
+int kp_db_begin_read(kp_db *self)
+{
+    return s_simple(self, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+}
+
 int kp_db_commit(kp_db *self)
 {
     if (self->hold && self->conn && PQtransactionStatus(self->conn) == PQTRANS_INTRANS) {
@@ -293,4 +302,26 @@ int kp_db_connected(const kp_db *self)
 PGconn *kp_db_conn(kp_db *self)
 {
     return self->conn;
+}
+
+char *kp_db_str(kp_arena *arena, const PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col)) return kp_arena_strdup(arena, "");
+    return kp_arena_strndup(arena, PQgetvalue(res, row, col), (size_t)PQgetlength(res, row, col));
+}
+
+int64_t kp_db_i64(const PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col)) return 0;
+    return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+int kp_db_bool(const PGresult *res, int row, int col)
+{
+    return !PQgetisnull(res, row, col) && PQgetvalue(res, row, col)[0] == 't';
+}
+
+const char *kp_db_param_i64(kp_arena *arena, int64_t v)
+{
+    return kp_arena_printf(arena, "%lld", (long long)v);
 }

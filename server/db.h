@@ -11,6 +11,7 @@
 #define KP_DB_H
 
 #include <libpq-fe.h>
+#include <stdint.h>
 
 #include "arena.h"
 
@@ -51,6 +52,8 @@ int kp_db_call(kp_db *self, const char *name, int nparams, const char *const *pa
  * PostgreSQL turns into a ROLLBACK (an earlier statement of the transaction
  * failed) is a failure, not KP_OK. */
 int kp_db_begin(kp_db *self);
+/* A read-only transaction seeing one consistent snapshot (REPEATABLE READ). */
+int kp_db_begin_read(kp_db *self);
 int kp_db_commit(kp_db *self);
 void kp_db_rollback(kp_db *self);
 
@@ -77,6 +80,15 @@ const char *kp_db_sqlstate(const kp_db *self);
 
 /* Whether the connection is up right now. */
 int kp_db_connected(const kp_db *self);
+
+/* Row access: a copy of a value in the arena ("" for NULL), or as a number
+ * (0 for NULL). */
+char *kp_db_str(kp_arena *arena, const PGresult *res, int row, int col);
+int64_t kp_db_i64(const PGresult *res, int row, int col);
+int kp_db_bool(const PGresult *res, int row, int col);
+
+/* A number as text for a statement parameter, in the arena. */
+const char *kp_db_param_i64(kp_arena *arena, int64_t v);
 
 /* The raw connection, for LISTEN and tests; NULL when not connected. */
 PGconn *kp_db_conn(kp_db *self);

@@ -2,7 +2,9 @@
 #include "dispatch.h"
 
 #include <stdarg.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "authz.h"
@@ -28,6 +30,29 @@ static const kp_rpc s_rpcs[] = {
     /* rpc_audit.c */
     {RQ(AUDIT_LIST), "audit_list", kp_rpc_audit_list},
     {RQ(AUDIT_VERIFY), "audit_verify", kp_rpc_audit_verify},
+    /* rpc_framework.c, rpc_eval.c, rpc_evidence.c, rpc_score.c, rpc_text.c, rpc_watch.c */
+    {KOMPASS__V1__REQUEST__BODY_FRAMEWORK_IMPORT, "framework_import", kp_rpc_framework_import},
+    {KOMPASS__V1__REQUEST__BODY_FRAMEWORK_LIST, "framework_list", kp_rpc_framework_list},
+    {KOMPASS__V1__REQUEST__BODY_FRAMEWORK_SHOW, "framework_show", kp_rpc_framework_show},
+    {KOMPASS__V1__REQUEST__BODY_MUNICIPALITY_ADD, "municipality_add", kp_rpc_municipality_add},
+    {KOMPASS__V1__REQUEST__BODY_MUNICIPALITY_LIST, "municipality_list", kp_rpc_municipality_list},
+    {KOMPASS__V1__REQUEST__BODY_EVAL_CREATE, "eval_create", kp_rpc_eval_create},
+    {KOMPASS__V1__REQUEST__BODY_EVAL_LIST, "eval_list", kp_rpc_eval_list},
+    {KOMPASS__V1__REQUEST__BODY_EVAL_SHOW, "eval_show", kp_rpc_eval_show},
+    {KOMPASS__V1__REQUEST__BODY_EVAL_ASSIGN, "eval_assign", kp_rpc_eval_assign},
+    {KOMPASS__V1__REQUEST__BODY_EVAL_UNASSIGN, "eval_unassign", kp_rpc_eval_unassign},
+    {KOMPASS__V1__REQUEST__BODY_EVIDENCE_ADD, "evidence_add", kp_rpc_evidence_add},
+    {KOMPASS__V1__REQUEST__BODY_EVIDENCE_LIST, "evidence_list", kp_rpc_evidence_list},
+    {KOMPASS__V1__REQUEST__BODY_SCORE_SET, "score_set", kp_rpc_score_set},
+    {KOMPASS__V1__REQUEST__BODY_SCORE_LIST, "score_list", kp_rpc_score_list},
+    {KOMPASS__V1__REQUEST__BODY_TEXT_SHOW, "text_show", kp_rpc_text_show},
+    {KOMPASS__V1__REQUEST__BODY_TEXT_LOCK, "text_lock", kp_rpc_text_lock},
+    {KOMPASS__V1__REQUEST__BODY_TEXT_SAVE, "text_save", kp_rpc_text_save},
+    {KOMPASS__V1__REQUEST__BODY_LOCK_LIST, "lock_list", kp_rpc_lock_list},
+    {KOMPASS__V1__REQUEST__BODY_LOCK_BREAK, "lock_break", kp_rpc_lock_break},
+    {KOMPASS__V1__REQUEST__BODY_EVAL_SNAPSHOT, "eval_snapshot", kp_rpc_eval_snapshot},
+    {KOMPASS__V1__REQUEST__BODY_EVAL_CHANGES, "eval_changes", kp_rpc_eval_changes},
+    {KOMPASS__V1__REQUEST__BODY_EVAL_START, "eval_start", kp_rpc_eval_start},
     /* rpc_ops.c */
     {RQ(HEALTH), "health", kp_rpc_health},
     {RQ(STATS), "stats", kp_rpc_stats},
@@ -97,6 +122,17 @@ int kp_req_db_fail(kp_req *r, int status, const char *doing)
         return kp_req_fail(r, status, "internal error while %s (logged on the server)", doing);
     }
     return kp_req_fail(r, status, "%s: %s", doing, kp_db_error(r->db));
+}
+
+int kp_req_end_tx(kp_req *r, int rc, const char *doing)
+{
+    if (rc == KP_OK) {
+        rc = kp_db_commit(r->db);
+        if (rc == KP_OK) return KP_OK;
+    }
+    kp_db_rollback(r->db);
+    if (r->resp->status != KOMPASS__V1__STATUS__OK) return (int)r->resp->status;
+    return kp_req_db_fail(r, rc, doing);
 }
 
 void kp_dispatch(kp_req *r)

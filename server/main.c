@@ -25,9 +25,11 @@
 #include "bootstrap.h"
 #include "broker.h"
 #include "check.h"
+#include "publisher.h"
 #include "config.h"
 #include "db.h"
 #include "dispatch.h"
+#include "curve.h"
 #include "keys.h"
 #include "log.h"
 #include "migrate.h"
@@ -38,6 +40,30 @@
 #include "zap.h"
 
 #define EMBEDDED_DB "kompass"
+
+/* What the publisher's PUB socket needs before it is bound. */
+typedef struct {
+    const kp_server_keys *keys; /* NULL: --insecure */
+    kp_stats *stats;
+    void *zctx;
+} pub_setup;
+
+/* The PUB socket is a CURVE server like the front socket, and its
+ * connections are counted as subscribers. */
+static int s_pub_setup(void *sock, void *arg)
+{
+    const pub_setup *ps = arg;
+    char err[256];
+    if (ps->keys && kp_curve_server_apply(sock, ps->keys->secret_key, err, sizeof err) != 0) {
+        kp_error("kompassd", "%s", err);
+        return -1;
+    }
+    if (kp_stats_watch(ps->stats, ps->zctx, sock, KP_GAUGE_SUBSCRIBERS, err, sizeof err) != 0) {
+        kp_error("kompassd", "%s", err);
+        return -1;
+    }
+    return 0;
+}
 
 /* Takes DATA-DIR/kompassd.lock; refuses if another kompassd holds it. */
 static int s_lock_data_dir(const char *dir, int *fd_out)
@@ -177,6 +203,7 @@ int main(int argc, char **argv)
     kp_zap *zap = NULL;
     kp_broker *broker = NULL;
     kp_stats *stats = NULL;
+    kp_publisher *publisher = NULL;
     pthread_t threads[256];
     kp_worker_args wargs[256];
     char conninfo[2400];
@@ -288,8 +315,7 @@ int main(int argc, char **argv)
     size_t n_rpcs;
     kp_dispatch_table(&n_rpcs);
     stats = kp_stats_new(cfg.workers + 1, (int)n_rpcs + 1);
-    if (!stats || kp_broker_set_stats(broker, zctx, stats, cfg.workers, err, sizeof err) != 0 ||
-        kp_stats_watch_start(stats, err, sizeof err) != 0) {
+    if (!stats || kp_broker_set_stats(broker, zctx, stats, cfg.workers, err, sizeof err) != 0) {
         kp_error("kompassd", "%s", stats ? err : "out of memory");
         goto out;
     }
@@ -298,8 +324,17 @@ int main(int argc, char **argv)
     gethostname(host, sizeof host - 1);
     char instance[200];
     snprintf(instance, sizeof instance, "%s:%d", host, (int)getpid());
+    pub_setup ps = {cfg.insecure ? NULL : &keys, stats, zctx};
+    publisher = kp_publisher_start(zctx, cfg.publish, s_pub_setup, &ps, conninfo, instance, err,
+                                   sizeof err);
+    if (!publisher || kp_stats_watch_start(stats, err, sizeof err) != 0) {
+        kp_error("kompassd", "%s", err);
+        goto out;
+    }
+    const char *published = kp_publisher_endpoint(publisher);
     kp_server_info info = {.instance = instance,
                            .started_us = kp_now_us(),
+                           .publish = published,
                            .session_idle_s = cfg.session_idle,
                            .session_max_s = cfg.session_max,
                            .stats = stats,
@@ -315,19 +350,18 @@ int main(int argc, char **argv)
         }
         n_threads++;
     }
-    if (s_write_endpoints(cfg.data_dir, kp_broker_listen_endpoint(broker),
-                          kp_broker_publish_endpoint(broker)) != 0)
+    if (s_write_endpoints(cfg.data_dir, kp_broker_listen_endpoint(broker), published) != 0)
         kp_warn("kompassd", "cannot write %s/kompassd.endpoints: %s", cfg.data_dir,
                 strerror(errno));
     kp_info("kompassd", "kompassd %s ready: requests on %s, updates on %s, %d workers",
-            KOMPASS_VERSION, kp_broker_listen_endpoint(broker), kp_broker_publish_endpoint(broker),
-            cfg.workers);
+            KOMPASS_VERSION, kp_broker_listen_endpoint(broker), published, cfg.workers);
 
     kp_broker_run(broker, sfd);
     exit_code = 0;
     close(sfd);
 
 out:
+    kp_publisher_stop(&publisher);
     if (zctx) zmq_ctx_shutdown(zctx);
     for (int i = 0; i < n_threads; i++)
         pthread_join(threads[i], NULL);

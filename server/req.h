@@ -19,6 +19,7 @@
 typedef struct kp_server_info {
     const char *instance; /* "host:pid" */
     int64_t started_us;   /* when this kompassd started */
+    const char *publish;  /* the PUB endpoint as bound */
     int session_idle_s;   /* --session-idle: a session ends after this long unused */
     int session_max_s;    /* --session-max: and at the latest this long after login */
     kp_stats *stats;      /* this process's counters (NULL: not counted) */
@@ -53,5 +54,10 @@ int kp_req_fail(kp_req *r, int status, const char *fmt, ...) __attribute__((form
 /* Fails with the status the last database error maps to, and a sentence that
  * is safe to show (UNAVAILABLE says retry; INTERNAL hides SQL details). */
 int kp_req_db_fail(kp_req *r, int status, const char *doing);
+
+/* Ends the handler's transaction: commits when rc is KP_OK, else rolls back.
+ * Returns the final status, with a sentence (from rc's failure if the
+ * handler set none, or from a failed commit). */
+int kp_req_end_tx(kp_req *r, int rc, const char *doing);
 
 #endif

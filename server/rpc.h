@@ -8,6 +8,44 @@
 
 int kp_rpc_ping(kp_req *r);
 
+/* rpc_framework.c */
+int kp_rpc_framework_import(kp_req *r);
+int kp_rpc_framework_list(kp_req *r);
+int kp_rpc_framework_show(kp_req *r);
+int kp_rpc_municipality_add(kp_req *r);
+int kp_rpc_municipality_list(kp_req *r);
+
+/* rpc_eval.c */
+int kp_rpc_eval_create(kp_req *r);
+int kp_rpc_eval_list(kp_req *r);
+int kp_rpc_eval_show(kp_req *r);
+int kp_rpc_eval_assign(kp_req *r);
+int kp_rpc_eval_unassign(kp_req *r);
+
+/* rpc_evidence.c */
+int kp_rpc_evidence_add(kp_req *r);
+int kp_rpc_evidence_list(kp_req *r);
+
+/* rpc_score.c */
+int kp_rpc_score_set(kp_req *r);
+int kp_rpc_score_list(kp_req *r);
+int kp_rpc_eval_start(kp_req *r);
+/* Whether scoring is blind for r's user in evaluation eval_id (admins never). */
+int kp_score_blind_for(kp_req *r, int64_t eval_id, int *blind);
+
+/* rpc_text.c */
+int kp_rpc_text_show(kp_req *r);
+int kp_rpc_text_lock(kp_req *r);
+int kp_rpc_text_save(kp_req *r);
+int kp_rpc_lock_list(kp_req *r);
+int kp_rpc_lock_break(kp_req *r);
+/* The texts of an evaluation (area 0: all; section NULL: all), as messages. */
+int kp_text_rows(kp_req *r, int64_t eval_id, int64_t framework_id, int area, const char *section,
+                 Kompass__V1__AreaText ***out, size_t *n);
+
+/* rpc_watch.c */
+int kp_rpc_eval_snapshot(kp_req *r);
+int kp_rpc_eval_changes(kp_req *r);
 /* rpc_session.c: the caller's own session and password */
 int kp_rpc_login(kp_req *r);
 int kp_rpc_logout(kp_req *r);

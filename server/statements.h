@@ -21,6 +21,14 @@ extern const kp_stmt kp_rpc_audit_stmts[];    /* rpc_audit.c */
 extern const kp_stmt kp_rpc_ops_stmts[];      /* rpc_ops.c */
 extern const kp_stmt kp_replay_stmts[];       /* replay.c */
 extern const kp_stmt kp_rpc_backup_stmts[];   /* rpc_backup.c */
+extern const kp_stmt kp_framework_stmts[];
+extern const kp_stmt kp_evaluation_stmts[];
+extern const kp_stmt kp_eval_stmts[];
+extern const kp_stmt kp_evidence_stmts[];
+extern const kp_stmt kp_score_stmts[];
+extern const kp_stmt kp_text_stmts[];
+extern const kp_stmt kp_watch_stmts[];
+extern const kp_stmt kp_publisher_stmts[];
 
 /* NULL-terminated list of the modules' arrays. */
 extern const kp_stmt *const kp_statement_sets[];

@@ -17,6 +17,7 @@
  */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,10 @@ typedef struct {
     const char *admin_token; /* the first admin's, for setting things up */
     const char *caller;      /* the caller's login, NULL for no session */
     const char *password;    /* the caller's password */
+    unsigned role;           /* the caller's global role bit (0: no session) */
     int n;                   /* a number unique to this cell */
+    long long mid, fid;      /* a municipality and KK2015, for evaluations */
+    long long helpers[3];    /* user ids of a helper lead, peer and observer */
 } cell;
 
 typedef struct {
@@ -173,6 +177,277 @@ static void b_user_reset_password(cell *c, kp_request *req)
     req->user_reset_password = in;
 }
 
+/* ------------------------------------------------------------ evaluations
+ *
+ * Each cell about an evaluation gets a fresh one, made directly in the
+ * database (so that any role can be put in any relation, even those the
+ * domain would not allow, e.g. a global observer as lead: the decision must
+ * still be right), with helper members around the caller so that the
+ * request is valid whoever makes it. */
+
+static char *s_sqlf(cell *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *s_sqlf(cell *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *q = kp_arena_vprintf(c->a, fmt, ap);
+    va_end(ap);
+    return th_sql(c->s, q);
+}
+
+static long long s_num(char *v)
+{
+    long long n = v ? atoll(v) : 0;
+    free(v);
+    return n;
+}
+
+enum { NEEDS_SCORING = 1, CALLER_LOCK = 2, OTHER_LOCK = 4, HELPER_OBSERVER = 8, DRAFT = 16 };
+
+static void s_set_eval_id(kp_request *req, long long id)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+        &kompass__v1__request__descriptor, (unsigned)req->body_case);
+    ProtobufCMessage *body = *(ProtobufCMessage **)((char *)req + f->offset);
+    const ProtobufCFieldDescriptor *ef =
+        protobuf_c_message_descriptor_get_field_by_name(body->descriptor, "evaluation_id");
+    cr_assert(ef);
+    *(int64_t *)((char *)body + ef->offset) = id;
+}
+
+/* A fresh evaluation with the caller in relation rel and helpers around. */
+static long long s_eval_for(cell *c, kp_request *req, kp_relation rel, int needs)
+{
+    const char *status = needs & NEEDS_SCORING ? "scoring" : "draft";
+    long long id =
+        s_num(s_sqlf(c,
+                     "INSERT INTO evaluations (municipality_id, framework_id, label, "
+                     "ordinal, status) VALUES (%lld, %lld, 'm%d', %d, '%s') RETURNING id",
+                     c->mid, c->fid, c->n, c->n, status));
+    long long caller = 0;
+    if (c->caller) caller = s_num(s_sqlf(c, "SELECT id FROM users WHERE login = '%s'", c->caller));
+    static const char *roles[] = {"", "lead", "peer", "observer"};
+    if (caller && rel != KP_REL_NONE)
+        free(s_sqlf(c,
+                    "INSERT INTO evaluation_members (evaluation_id, user_id, role) VALUES "
+                    "(%lld, %lld, '%s')",
+                    id, caller, roles[rel]));
+    /* a lead and a peer unless the caller is one */
+    if (rel != KP_REL_LEAD)
+        free(s_sqlf(c,
+                    "INSERT INTO evaluation_members (evaluation_id, user_id, role) VALUES "
+                    "(%lld, %lld, 'lead')",
+                    id, c->helpers[0]));
+    if (rel != KP_REL_PEER)
+        free(s_sqlf(c,
+                    "INSERT INTO evaluation_members (evaluation_id, user_id, role) VALUES "
+                    "(%lld, %lld, 'peer')",
+                    id, c->helpers[1]));
+    if (needs & HELPER_OBSERVER)
+        free(s_sqlf(c,
+                    "INSERT INTO evaluation_members (evaluation_id, user_id, role) VALUES "
+                    "(%lld, %lld, 'observer')",
+                    id, c->helpers[2]));
+    if (needs & OTHER_LOCK)
+        free(s_sqlf(c,
+                    "INSERT INTO section_locks (evaluation_id, area_number, section, "
+                    "holder_id, token, expires_at) VALUES (%lld, 1, 'summary', %lld, 'x', "
+                    "now() + interval '5 minutes')",
+                    id, c->helpers[1]));
+    if ((needs & CALLER_LOCK) && caller)
+        free(s_sqlf(c,
+                    "INSERT INTO section_locks (evaluation_id, area_number, section, "
+                    "holder_id, token, expires_at) VALUES (%lld, 1, 'summary', %lld, "
+                    "'cell-token', now() + interval '5 minutes')",
+                    id, caller));
+    s_set_eval_id(req, id);
+    return id;
+}
+
+/* Admins write scores for an evaluator when they are not one themselves. */
+static void r_scoring(cell *c, kp_request *req, kp_relation rel)
+{
+    s_eval_for(c, req, rel, NEEDS_SCORING);
+    if (c->role == KP_ROLE_ADMIN && rel != KP_REL_LEAD && rel != KP_REL_PEER)
+        req->score_set->on_behalf_of = "helperpeer";
+}
+static void r_draft(cell *c, kp_request *req, kp_relation rel)
+{
+    s_eval_for(c, req, rel, DRAFT);
+}
+static void r_scoring_plain(cell *c, kp_request *req, kp_relation rel)
+{
+    s_eval_for(c, req, rel, NEEDS_SCORING);
+}
+static void r_with_observer(cell *c, kp_request *req, kp_relation rel)
+{
+    s_eval_for(c, req, rel, HELPER_OBSERVER);
+}
+static void r_caller_lock(cell *c, kp_request *req, kp_relation rel)
+{
+    s_eval_for(c, req, rel, NEEDS_SCORING | CALLER_LOCK);
+}
+static void r_other_lock(cell *c, kp_request *req, kp_relation rel)
+{
+    s_eval_for(c, req, rel, NEEDS_SCORING | OTHER_LOCK);
+}
+
+#define BODY(field, type, init)                                                                    \
+    req->body_case = RQ(field);                                                                    \
+    type *in = kp_arena_zalloc(c->a, sizeof *in);                                                  \
+    init(in)
+
+static void b_framework_import(cell *c, kp_request *req)
+{
+    BODY(FRAMEWORK_IMPORT, Kompass__V1__FrameworkImportRequest,
+         kompass__v1__framework_import_request__init);
+    in->json = kp_arena_printf(
+        c->a,
+        "{\"framework\":{\"code\":\"M%d\",\"name\":\"Matrix\",\"year\":2020},\"areas\":"
+        "[{\"number\":1,\"title\":\"A\",\"max\":10,\"questions\":[{\"code\":\"1.1\","
+        "\"text\":\"Q\",\"max\":10}]}]}",
+        c->n);
+    req->framework_import = in;
+}
+static void b_framework_list(cell *c, kp_request *req)
+{
+    BODY(FRAMEWORK_LIST, Kompass__V1__FrameworkListRequest,
+         kompass__v1__framework_list_request__init);
+    req->framework_list = in;
+}
+static void b_framework_show(cell *c, kp_request *req)
+{
+    BODY(FRAMEWORK_SHOW, Kompass__V1__FrameworkShowRequest,
+         kompass__v1__framework_show_request__init);
+    in->code = "KK2015";
+    req->framework_show = in;
+}
+static void b_municipality_add(cell *c, kp_request *req)
+{
+    BODY(MUNICIPALITY_ADD, Kompass__V1__MunicipalityAddRequest,
+         kompass__v1__municipality_add_request__init);
+    in->name = kp_arena_printf(c->a, "Matrixby %d", c->n);
+    req->municipality_add = in;
+}
+static void b_municipality_list(cell *c, kp_request *req)
+{
+    BODY(MUNICIPALITY_LIST, Kompass__V1__MunicipalityListRequest,
+         kompass__v1__municipality_list_request__init);
+    req->municipality_list = in;
+}
+static void b_eval_create(cell *c, kp_request *req)
+{
+    BODY(EVAL_CREATE, Kompass__V1__EvalCreateRequest, kompass__v1__eval_create_request__init);
+    in->municipality = "Matrixkommun";
+    in->framework = "KK2015";
+    in->label = kp_arena_printf(c->a, "c%d", c->n);
+    req->eval_create = in;
+}
+static void b_eval_list(cell *c, kp_request *req)
+{
+    BODY(EVAL_LIST, Kompass__V1__EvalListRequest, kompass__v1__eval_list_request__init);
+    req->eval_list = in;
+}
+static void b_eval_show(cell *c, kp_request *req)
+{
+    BODY(EVAL_SHOW, Kompass__V1__EvalShowRequest, kompass__v1__eval_show_request__init);
+    req->eval_show = in;
+}
+static void b_eval_assign(cell *c, kp_request *req)
+{
+    BODY(EVAL_ASSIGN, Kompass__V1__EvalAssignRequest, kompass__v1__eval_assign_request__init);
+    in->login = "helperobs";
+    in->role = "observer";
+    req->eval_assign = in;
+}
+static void b_eval_unassign(cell *c, kp_request *req)
+{
+    BODY(EVAL_UNASSIGN, Kompass__V1__EvalUnassignRequest, kompass__v1__eval_unassign_request__init);
+    in->login = "helperobs";
+    req->eval_unassign = in;
+}
+static void b_eval_start(cell *c, kp_request *req)
+{
+    BODY(EVAL_START, Kompass__V1__EvalStartRequest, kompass__v1__eval_start_request__init);
+    req->eval_start = in;
+}
+static void b_evidence_add(cell *c, kp_request *req)
+{
+    BODY(EVIDENCE_ADD, Kompass__V1__EvidenceAddRequest, kompass__v1__evidence_add_request__init);
+    Kompass__V1__Evidence *e = kp_arena_zalloc(c->a, sizeof *e);
+    kompass__v1__evidence__init(e);
+    e->kind = "web";
+    e->title = "Kommunens webbplats";
+    in->evidence = e;
+    req->evidence_add = in;
+}
+static void b_evidence_list(cell *c, kp_request *req)
+{
+    BODY(EVIDENCE_LIST, Kompass__V1__EvidenceListRequest, kompass__v1__evidence_list_request__init);
+    req->evidence_list = in;
+}
+static void b_score_set(cell *c, kp_request *req)
+{
+    BODY(SCORE_SET, Kompass__V1__ScoreSetRequest, kompass__v1__score_set_request__init);
+    Kompass__V1__ScoreWrite *w = kp_arena_zalloc(c->a, sizeof *w);
+    kompass__v1__score_write__init(w);
+    w->question = "1.1";
+    w->points_centi = 1200;
+    in->writes = kp_arena_alloc(c->a, sizeof(void *));
+    in->writes[0] = w;
+    in->n_writes = 1;
+    req->score_set = in;
+}
+static void b_score_list(cell *c, kp_request *req)
+{
+    BODY(SCORE_LIST, Kompass__V1__ScoreListRequest, kompass__v1__score_list_request__init);
+    req->score_list = in;
+}
+static void b_text_show(cell *c, kp_request *req)
+{
+    BODY(TEXT_SHOW, Kompass__V1__TextShowRequest, kompass__v1__text_show_request__init);
+    req->text_show = in;
+}
+static void b_text_lock(cell *c, kp_request *req)
+{
+    BODY(TEXT_LOCK, Kompass__V1__TextLockRequest, kompass__v1__text_lock_request__init);
+    in->area = 2;
+    in->section = "strengths";
+    req->text_lock = in;
+}
+static void b_text_save(cell *c, kp_request *req)
+{
+    BODY(TEXT_SAVE, Kompass__V1__TextSaveRequest, kompass__v1__text_save_request__init);
+    in->area = 1;
+    in->section = "summary";
+    in->summary = "Tydlig strategi.";
+    in->lock_token = "cell-token";
+    req->text_save = in;
+}
+static void b_lock_list(cell *c, kp_request *req)
+{
+    BODY(LOCK_LIST, Kompass__V1__LockListRequest, kompass__v1__lock_list_request__init);
+    req->lock_list = in;
+}
+static void b_lock_break(cell *c, kp_request *req)
+{
+    BODY(LOCK_BREAK, Kompass__V1__LockBreakRequest, kompass__v1__lock_break_request__init);
+    in->area = 1;
+    in->section = "summary";
+    in->reason = "matrix";
+    req->lock_break = in;
+}
+static void b_eval_snapshot(cell *c, kp_request *req)
+{
+    BODY(EVAL_SNAPSHOT, Kompass__V1__EvalSnapshotRequest, kompass__v1__eval_snapshot_request__init);
+    req->eval_snapshot = in;
+}
+static void b_eval_changes(cell *c, kp_request *req)
+{
+    BODY(EVAL_CHANGES, Kompass__V1__EvalChangesRequest, kompass__v1__eval_changes_request__init);
+    req->eval_changes = in;
+}
+
 static void b_audit_list(cell *c, kp_request *req)
 {
     req->body_case = RQ(AUDIT_LIST);
@@ -210,7 +485,7 @@ static void b_backup(cell *c, kp_request *req)
 }
 
 /* Every RPC of the table needs one. RPCs about an evaluation also need
- * `relate` (the evaluation issue adds the first). */
+ * `relate`, which puts the caller in each relation to a fresh evaluation. */
 static const sample s_samples[] = {
     {RQ(PING), b_ping, NULL},
     {RQ(LOGIN), b_login, NULL},
@@ -222,6 +497,28 @@ static const sample s_samples[] = {
     {RQ(USER_LIST), b_user_list, NULL},
     {RQ(USER_SET_ACTIVE), b_user_set_active, NULL},
     {RQ(USER_RESET_PASSWORD), b_user_reset_password, NULL},
+    {RQ(FRAMEWORK_IMPORT), b_framework_import, NULL},
+    {RQ(FRAMEWORK_LIST), b_framework_list, NULL},
+    {RQ(FRAMEWORK_SHOW), b_framework_show, NULL},
+    {RQ(MUNICIPALITY_ADD), b_municipality_add, NULL},
+    {RQ(MUNICIPALITY_LIST), b_municipality_list, NULL},
+    {RQ(EVAL_CREATE), b_eval_create, NULL},
+    {RQ(EVAL_LIST), b_eval_list, NULL},
+    {RQ(EVAL_SHOW), b_eval_show, r_draft},
+    {RQ(EVAL_ASSIGN), b_eval_assign, r_draft},
+    {RQ(EVAL_UNASSIGN), b_eval_unassign, r_with_observer},
+    {RQ(EVAL_START), b_eval_start, r_draft},
+    {RQ(EVIDENCE_ADD), b_evidence_add, r_draft},
+    {RQ(EVIDENCE_LIST), b_evidence_list, r_draft},
+    {RQ(SCORE_SET), b_score_set, r_scoring},
+    {RQ(SCORE_LIST), b_score_list, r_scoring_plain},
+    {RQ(TEXT_SHOW), b_text_show, r_draft},
+    {RQ(TEXT_LOCK), b_text_lock, r_scoring_plain},
+    {RQ(TEXT_SAVE), b_text_save, r_caller_lock},
+    {RQ(LOCK_LIST), b_lock_list, r_scoring_plain},
+    {RQ(LOCK_BREAK), b_lock_break, r_other_lock},
+    {RQ(EVAL_SNAPSHOT), b_eval_snapshot, r_scoring_plain},
+    {RQ(EVAL_CHANGES), b_eval_changes, r_scoring_plain},
     {RQ(AUDIT_LIST), b_audit_list, NULL},
     {RQ(AUDIT_VERIFY), b_audit_verify, NULL},
     {RQ(HEALTH), b_health, NULL},
@@ -282,6 +579,7 @@ static void s_cell(cell *c, const kp_authz_rule *rule, const sample *sm, int who
     const char *token = NULL;
     c->caller = NULL;
     c->password = NULL;
+    c->role = s_callers[who].bit;
     if (s_callers[who].bit) {
         c->password = kp_arena_printf(c->a, "Matrix-caller-%d-pw", c->n);
         c->caller = s_user(c, "caller", s_callers[who].proto_role, c->password);
@@ -322,6 +620,16 @@ Test(authz_matrix, every_rpc_as_every_role_in_every_relation, .timeout = 600)
     c.a = kp_arena_new();
     kp_arena *keep = kp_arena_new();
     c.admin_token = kp_arena_strdup(keep, th_token(c.sock, c.a, "admin", TH_ADMIN_PASSWORD));
+    /* what evaluation cells are made of */
+    th_user_add(s, "helperlead", "evaluator", "Helper-lead-password-1");
+    th_user_add(s, "helperpeer", "evaluator", "Helper-peer-password-1");
+    th_user_add(s, "helperobs", "observer", "Helper-obs-password-1");
+    c.mid = s_num(th_sql(s, "INSERT INTO municipalities (name) VALUES ('Matrixkommun') "
+                            "RETURNING id"));
+    c.fid = s_num(th_sql(s, "SELECT id FROM frameworks WHERE code = 'KK2015'"));
+    c.helpers[0] = s_num(th_sql(s, "SELECT id FROM users WHERE login = 'helperlead'"));
+    c.helpers[1] = s_num(th_sql(s, "SELECT id FROM users WHERE login = 'helperpeer'"));
+    c.helpers[2] = s_num(th_sql(s, "SELECT id FROM users WHERE login = 'helperobs'"));
 
     size_t n;
     const kp_authz_rule *rules = kp_authz_table(&n);

@@ -1,0 +1,73 @@
+/*  evaluation: what every change to an evaluation goes through. */
+#include "evaluation.h"
+
+#include <string.h>
+
+const kp_stmt kp_evaluation_stmts[] = {
+    {"eval_get", "SELECT e.id, e.version, e.status, m.name, f.code, f.id, e.label"
+                 " FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
+                 " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1"},
+    {"eval_get_for_update",
+     "SELECT e.id, e.version, e.status, m.name, f.code, f.id, e.label"
+     " FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
+     " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1 FOR UPDATE OF e"},
+    {"eval_relation", "SELECT coalesce((SELECT x.role FROM evaluation_members x"
+                      "                 WHERE x.evaluation_id = e.id AND x.user_id = $2), '')"
+                      " FROM evaluations e WHERE e.id = $1::bigint"},
+    {"eval_bump", "UPDATE evaluations SET version = version + 1 WHERE id = $1 RETURNING version"},
+    {NULL, NULL},
+};
+
+int kp_is_admin(const kp_req *r)
+{
+    return r->role && strcmp(r->role, "admin") == 0;
+}
+
+static int s_load(kp_req *r, const char *stmt, int64_t id, kp_eval *ev)
+{
+    PGresult *res;
+    const char *p[1] = {kp_db_param_i64(r->arena, id)};
+    int rc = kp_db_call(r->db, stmt, 1, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading an evaluation");
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return kp_req_fail(r, KP_NOT_FOUND, "no evaluation %lld", (long long)id);
+    }
+    ev->id = kp_db_i64(res, 0, 0);
+    ev->version = kp_db_i64(res, 0, 1);
+    ev->status = kp_db_str(r->arena, res, 0, 2);
+    ev->municipality = kp_db_str(r->arena, res, 0, 3);
+    ev->framework = kp_db_str(r->arena, res, 0, 4);
+    ev->framework_id = kp_db_i64(res, 0, 5);
+    ev->label = kp_db_str(r->arena, res, 0, 6);
+    PQclear(res);
+    return KP_OK;
+}
+
+int kp_eval_get(kp_req *r, int64_t id, kp_eval *ev)
+{
+    return s_load(r, "eval_get", id, ev);
+}
+
+int kp_eval_begin_change(kp_req *r, int64_t id, int allow_signed, kp_eval *ev)
+{
+    int rc = s_load(r, "eval_get_for_update", id, ev);
+    if (rc != KP_OK) return rc;
+    if (!allow_signed && strcmp(ev->status, "signed") == 0)
+        return kp_req_fail(r, KP_INVALID_STATE,
+                           "evaluation %lld (%s %s) is signed and cannot change; an admin may "
+                           "reopen it (kompass eval reopen)",
+                           (long long)id, ev->municipality, ev->label);
+    return KP_OK;
+}
+
+int kp_eval_bump(kp_req *r, kp_eval *ev)
+{
+    PGresult *res;
+    const char *p[1] = {kp_db_param_i64(r->arena, ev->id)};
+    int rc = kp_db_call(r->db, "eval_bump", 1, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "updating an evaluation's version");
+    ev->version = kp_db_i64(res, 0, 0);
+    PQclear(res);
+    return KP_OK;
+}

@@ -1,0 +1,44 @@
+/*  evaluation: what every change to an evaluation goes through.
+ *
+ *  A handler that changes an evaluation, inside its transaction:
+ *      kp_eval_begin_change(r, id, &ev)   locks the row (FOR UPDATE), refuses
+ *                                          a signed evaluation (INVALID_STATE)
+ *      ... the change ...
+ *      kp_eval_bump(r, &ev)               version + 1, gap-free
+ *      kp_audit_append(...)               with ev.version
+ *  Locking the evaluation row serialises its changes, so versions and the
+ *  evaluation's audit chain stay linear.
+ */
+#ifndef KP_EVALUATION_H
+#define KP_EVALUATION_H
+
+#include <stdint.h>
+
+#include "req.h"
+
+typedef struct {
+    int64_t id;
+    int64_t version;          /* after kp_eval_bump: the new version */
+    const char *status;       /* draft, scoring, consensus, review, signed, reopened */
+    const char *municipality; /* name */
+    const char *framework;    /* code */
+    int64_t framework_id;
+    const char *label;
+} kp_eval;
+
+/* Locks evaluation id for a change. NOT_FOUND, or INVALID_STATE when it is
+ * signed (unless allow_signed), with the sentence set on r. */
+int kp_eval_begin_change(kp_req *r, int64_t id, int allow_signed, kp_eval *ev);
+
+/* Reads an evaluation without locking it; NOT_FOUND if there is none. */
+int kp_eval_get(kp_req *r, int64_t id, kp_eval *ev);
+
+/* Bumps the evaluation's version; ev->version becomes the new one. */
+int kp_eval_bump(kp_req *r, kp_eval *ev);
+
+/* Whether r's user is a global admin. */
+int kp_is_admin(const kp_req *r);
+
+extern const kp_stmt kp_evaluation_stmts[];
+
+#endif

@@ -1,0 +1,37 @@
+/*  publisher: the live-update thread.
+ *
+ *  Owns the PUB socket and a database connection of its own that LISTENs on
+ *  `kompass_updates`. Each event appended to an evaluation's audit chain
+ *  NOTIFYs (trigger in sql/006_editing.sql), in whichever kompassd made the
+ *  change; every kompassd's publisher wakes up, reads the chain's new events
+ *  itself and publishes one Update per event on topic "eval/<id>". So
+ *  several kompassd on one database publish every change, in chain order,
+ *  whichever of them made it; NOTIFY carries only "evaluation:seq".
+ *
+ *  After losing the database it reconnects (every second at most) and
+ *  publishes what it missed of the evaluations it knew. A subscriber that
+ *  still misses something sees a jump in versions and takes a snapshot.
+ */
+#ifndef KP_PUBLISHER_H
+#define KP_PUBLISHER_H
+
+#include <stddef.h>
+
+typedef struct kp_publisher kp_publisher;
+
+/* Sets up a socket before it is bound (CURVE server options); 0 or -1. */
+typedef int (*kp_socket_setup)(void *sock, void *arg);
+
+/* Binds the PUB socket on endpoint (after setup(sock, arg), if given) and
+ * starts the thread. NULL with a sentence in err on failure. */
+kp_publisher *kp_publisher_start(void *zctx, const char *endpoint, kp_socket_setup setup,
+                                 void *setup_arg, const char *conninfo, const char *instance,
+                                 char *err, size_t errlen);
+
+/* The endpoint actually bound. */
+const char *kp_publisher_endpoint(const kp_publisher *self);
+
+/* Stops the thread, closes the socket, frees; sets *self_p to NULL. */
+void kp_publisher_stop(kp_publisher **self_p);
+
+#endif

@@ -1,0 +1,502 @@
+/*  rpc_eval: evaluations and their teams.
+ *
+ *  EvalCreate, EvalList, EvalShow, EvalAssign, EvalUnassign. Who may call
+ *  which is decided by the authorisation table (authz.c) before a handler
+ *  runs; what a handler still decides is what a caller sees (EvalList shows
+ *  admins everything, everyone else the evaluations they are on the team of)
+ *  and the domain rules: one lead per team, a global observer only as a team
+ *  observer, and no evaluator from the municipality evaluated (jäv) unless an
+ *  admin overrides it with a reason.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "evaluation.h"
+#include "rpc.h"
+
+const kp_stmt kp_eval_stmts[] = {
+    {"municipality_find", "SELECT id, name FROM municipalities WHERE lower(name) = lower($1)"},
+    {"framework_find", "SELECT id FROM frameworks WHERE code = $1"},
+    {"eval_label_taken", "SELECT id FROM evaluations WHERE municipality_id = $1 AND label = $2"},
+    {"eval_create",
+     "INSERT INTO evaluations (municipality_id, framework_id, label, period, ordinal, created_by)"
+     " VALUES ($1, $2, $3, $4,"
+     "  1 + (SELECT count(*) FROM evaluations WHERE municipality_id = $1), $5)"
+     " RETURNING id"},
+    {"eval_summaries",
+     "SELECT e.id, m.name, f.code, e.label, e.period, e.ordinal, e.status, e.version,"
+     " coalesce(u.login, ''), (extract(epoch FROM e.created_at) * 1000000)::bigint,"
+     " coalesce((SELECT x.role FROM evaluation_members x"
+     "           WHERE x.evaluation_id = e.id AND x.user_id = $1), ''),"
+     " (SELECT count(*) FROM evaluation_members x WHERE x.evaluation_id = e.id),"
+     " e.blind, (SELECT count(*) FROM evidence v WHERE v.evaluation_id = e.id)"
+     " FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
+     " JOIN frameworks f ON f.id = e.framework_id LEFT JOIN users u ON u.id = e.created_by"
+     " WHERE ($2::boolean OR EXISTS (SELECT 1 FROM evaluation_members x"
+     "                              WHERE x.evaluation_id = e.id AND x.user_id = $1))"
+     "  AND ($3::bigint IS NULL OR e.id = $3)"
+     "  AND ($4::text IS NULL OR e.status = $4)"
+     "  AND ($5::text IS NULL OR lower(m.name) = lower($5))"
+     "  AND ($6::text IS NULL OR e.label = $6)"
+     " ORDER BY lower(m.name), e.label, e.id"},
+    {"eval_team",
+     "SELECT u.login, u.full_name, u.organisation, x.role, coalesce(x.coi_override, '')"
+     " FROM evaluation_members x JOIN users u ON u.id = x.user_id WHERE x.evaluation_id = $1"
+     " ORDER BY array_position(ARRAY['lead', 'peer', 'observer'], x.role), u.login"},
+    {"user_find",
+     "SELECT id, login, full_name, organisation, role, active FROM users WHERE login = $1"},
+    {"member_get", "SELECT role, coalesce(coi_override, '') FROM evaluation_members"
+                   " WHERE evaluation_id = $1 AND user_id = $2"},
+    {"member_other_lead",
+     "SELECT u.login FROM evaluation_members x JOIN users u ON u.id = x.user_id"
+     " WHERE x.evaluation_id = $1 AND x.role = 'lead' AND x.user_id <> $2"},
+    {"member_put",
+     "INSERT INTO evaluation_members (evaluation_id, user_id, role, added_by, coi_override)"
+     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (evaluation_id, user_id)"
+     " DO UPDATE SET role = EXCLUDED.role, coi_override = EXCLUDED.coi_override"},
+    {"member_delete", "DELETE FROM evaluation_members WHERE evaluation_id = $1 AND user_id = $2"},
+    {NULL, NULL},
+};
+
+static const char *const s_statuses[] = {"draft",  "scoring", "consensus",
+                                         "review", "signed",  "reopened"};
+
+/* ---------------------------------------------------------------- summaries */
+
+static Kompass__V1__EvaluationSummary *s_summary(kp_req *r, PGresult *res, int i)
+{
+    Kompass__V1__EvaluationSummary *e = kp_arena_alloc(r->arena, sizeof *e);
+    kompass__v1__evaluation_summary__init(e);
+    e->id = kp_db_i64(res, i, 0);
+    e->municipality = kp_db_str(r->arena, res, i, 1);
+    e->framework = kp_db_str(r->arena, res, i, 2);
+    e->label = kp_db_str(r->arena, res, i, 3);
+    e->period = kp_db_str(r->arena, res, i, 4);
+    e->ordinal = (int32_t)kp_db_i64(res, i, 5);
+    e->status = kp_db_str(r->arena, res, i, 6);
+    e->version = kp_db_i64(res, i, 7);
+    e->created_by = kp_db_str(r->arena, res, i, 8);
+    e->created_at_us = kp_db_i64(res, i, 9);
+    e->my_role = kp_db_str(r->arena, res, i, 10);
+    e->team_size = (int32_t)kp_db_i64(res, i, 11);
+    return e;
+}
+
+/* Evaluations visible to r's user matching the filters (NULL: any). */
+static int s_summaries(kp_req *r, int64_t id, const char *status, const char *municipality,
+                       const char *label, PGresult **res)
+{
+    const char *p[6] = {kp_db_param_i64(r->arena, r->user_id),
+                        kp_is_admin(r) ? "true" : "false",
+                        id ? kp_db_param_i64(r->arena, id) : NULL,
+                        status,
+                        municipality,
+                        label};
+    int rc = kp_db_call(r->db, "eval_summaries", 6, p, res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading evaluations");
+    return KP_OK;
+}
+
+static const char *s_or_null(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+/* ---------------------------------------------------------------- create */
+
+int kp_rpc_eval_create(kp_req *r)
+{
+    const Kompass__V1__EvalCreateRequest *in = r->msg->eval_create;
+    size_t llen = strlen(in->label);
+    if (llen == 0 || llen > 40)
+        return kp_req_fail(r, KP_BAD_REQUEST,
+                           "an evaluation needs a label of 1 to 40 characters "
+                           "(e.g. the year: --label 2017)");
+    if (strlen(in->period) > 40)
+        return kp_req_fail(r, KP_BAD_REQUEST, "period is longer than 40 characters");
+
+    int rc = kp_db_begin(r->db);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "creating an evaluation");
+    PGresult *res = NULL;
+    int64_t mid = 0, fid = 0, id = 0;
+    const char *mname = in->municipality;
+    const char *p1[1] = {in->municipality};
+    rc = kp_db_call(r->db, "municipality_find", 1, p1, &res);
+    if (rc == KP_OK) {
+        if (PQntuples(res) == 0)
+            rc = kp_req_fail(r, KP_NOT_FOUND,
+                             "no municipality named '%s' (kompass municipality list; an admin "
+                             "adds one with kompass municipality add)",
+                             in->municipality);
+        else {
+            mid = kp_db_i64(res, 0, 0);
+            mname = kp_db_str(r->arena, res, 0, 1);
+        }
+        PQclear(res);
+    }
+    if (rc == KP_OK) {
+        const char *p[1] = {in->framework};
+        rc = kp_db_call(r->db, "framework_find", 1, p, &res);
+        if (rc == KP_OK) {
+            if (PQntuples(res) == 0)
+                rc = kp_req_fail(r, KP_NOT_FOUND, "no framework '%s' (see kompass framework list)",
+                                 in->framework);
+            else
+                fid = kp_db_i64(res, 0, 0);
+            PQclear(res);
+        }
+    }
+    if (rc == KP_OK) {
+        const char *p[2] = {kp_db_param_i64(r->arena, mid), in->label};
+        rc = kp_db_call(r->db, "eval_label_taken", 2, p, &res);
+        if (rc == KP_OK) {
+            if (PQntuples(res) > 0)
+                rc = kp_req_fail(r, KP_CONFLICT,
+                                 "%s already has an evaluation labelled '%s' (evaluation %s)",
+                                 mname, in->label, PQgetvalue(res, 0, 0));
+            PQclear(res);
+        }
+    }
+    if (rc == KP_OK) {
+        const char *p[5] = {kp_db_param_i64(r->arena, mid), kp_db_param_i64(r->arena, fid),
+                            in->label, in->period,
+                            r->user_id ? kp_db_param_i64(r->arena, r->user_id) : NULL};
+        rc = kp_db_call(r->db, "eval_create", 5, p, &res);
+        if (rc == KP_OK) {
+            id = kp_db_i64(res, 0, 0);
+            PQclear(res);
+        }
+    }
+    if (rc == KP_OK) {
+        kp_audit_event ev = {
+            .evaluation_id = id,
+            .eval_version = 1,
+            .action = "eval.create",
+            .target = kp_arena_printf(r->arena, "evaluation %lld", (long long)id),
+            .after = kp_audit_json(r, json_pack("{s:s,s:s,s:s,s:s,s:s}", "municipality", mname,
+                                                "framework", in->framework, "label", in->label,
+                                                "period", in->period, "status", "draft"))};
+        rc = kp_audit_append(r, &ev);
+    }
+    rc = kp_req_end_tx(r, rc, "creating an evaluation");
+    if (rc != KP_OK) return rc;
+
+    rc = s_summaries(r, id, NULL, NULL, NULL, &res);
+    if (rc != KP_OK) return rc;
+    Kompass__V1__EvalCreateResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__eval_create_response__init(out);
+    if (PQntuples(res) > 0) out->evaluation = s_summary(r, res, 0);
+    PQclear(res);
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_CREATE;
+    r->resp->eval_create = out;
+    return KP_OK;
+}
+
+/* ---------------------------------------------------------------- list, show */
+
+int kp_rpc_eval_list(kp_req *r)
+{
+    const Kompass__V1__EvalListRequest *in = r->msg->eval_list;
+    if (*in->status) {
+        int ok = 0;
+        for (size_t i = 0; i < sizeof s_statuses / sizeof *s_statuses; i++)
+            ok |= strcmp(in->status, s_statuses[i]) == 0;
+        if (!ok)
+            return kp_req_fail(r, KP_BAD_REQUEST,
+                               "status must be draft, scoring, consensus, review, signed or "
+                               "reopened, not '%s'",
+                               in->status);
+    }
+    PGresult *res;
+    int rc = s_summaries(r, 0, s_or_null(in->status), s_or_null(in->municipality),
+                         s_or_null(in->label), &res);
+    if (rc != KP_OK) return rc;
+    Kompass__V1__EvalListResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__eval_list_response__init(out);
+    out->n_evaluations = (size_t)PQntuples(res);
+    out->evaluations = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_evaluations + 1));
+    for (size_t i = 0; i < out->n_evaluations; i++)
+        out->evaluations[i] = s_summary(r, res, (int)i);
+    PQclear(res);
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_LIST;
+    r->resp->eval_list = out;
+    return KP_OK;
+}
+
+/* The team of evaluation id, into out (n members). */
+static int s_team(kp_req *r, int64_t id, Kompass__V1__Member ***out, size_t *n)
+{
+    PGresult *res;
+    const char *p[1] = {kp_db_param_i64(r->arena, id)};
+    int rc = kp_db_call(r->db, "eval_team", 1, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the team");
+    *n = (size_t)PQntuples(res);
+    *out = kp_arena_alloc(r->arena, sizeof(void *) * (*n + 1));
+    for (size_t i = 0; i < *n; i++) {
+        Kompass__V1__Member *m = kp_arena_alloc(r->arena, sizeof *m);
+        kompass__v1__member__init(m);
+        m->login = kp_db_str(r->arena, res, (int)i, 0);
+        m->full_name = kp_db_str(r->arena, res, (int)i, 1);
+        m->organisation = kp_db_str(r->arena, res, (int)i, 2);
+        m->role = kp_db_str(r->arena, res, (int)i, 3);
+        m->coi_override = kp_db_str(r->arena, res, (int)i, 4);
+        (*out)[i] = m;
+    }
+    PQclear(res);
+    return KP_OK;
+}
+
+int kp_rpc_eval_show(kp_req *r)
+{
+    int64_t id = r->msg->eval_show->evaluation_id;
+    PGresult *res;
+    int rc = s_summaries(r, id, NULL, NULL, NULL, &res);
+    if (rc != KP_OK) return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return kp_req_fail(r, KP_NOT_FOUND, "no evaluation %lld", (long long)id);
+    }
+    Kompass__V1__EvalShowResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__eval_show_response__init(out);
+    out->evaluation = s_summary(r, res, 0);
+    out->blind = kp_db_bool(res, 0, 12);
+    out->evidence = (int32_t)kp_db_i64(res, 0, 13);
+    PQclear(res);
+    rc = s_team(r, id, &out->team, &out->n_team);
+    if (rc != KP_OK) return rc;
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_SHOW;
+    r->resp->eval_show = out;
+    return KP_OK;
+}
+
+/* ---------------------------------------------------------------- team */
+
+/* A municipality's name reduced for comparison: lower case, without a
+ * trailing "kommun", "stad" or "region" and without a genitive s, so that
+ * "Borås Stad", "Borås kommun" and "Borås" compare equal, as do
+ * "Ängelholms kommun" and "Ängelholm". */
+static void s_org_key(const char *in, char *out, size_t len)
+{
+    size_t n = 0;
+    for (const char *p = in; *p && n < len - 1; p++)
+        out[n++] = (char)tolower((unsigned char)*p);
+    out[n] = '\0';
+    /* lower-case the two-byte Swedish capitals Å Ä Ö (UTF-8 C3 85/84/96) */
+    for (size_t i = 0; i + 1 < n; i++)
+        if ((unsigned char)out[i] == 0xC3 &&
+            ((unsigned char)out[i + 1] == 0x85 || (unsigned char)out[i + 1] == 0x84 ||
+             (unsigned char)out[i + 1] == 0x96))
+            out[i + 1] = (char)((unsigned char)out[i + 1] + 0x20);
+    static const char *const suffixes[] = {" kommun", " stad", " region", " kommunkoncern"};
+    for (size_t s = 0; s < sizeof suffixes / sizeof *suffixes; s++) {
+        size_t sl = strlen(suffixes[s]);
+        if (n > sl && strcmp(out + n - sl, suffixes[s]) == 0) {
+            n -= sl;
+            out[n] = '\0';
+            break;
+        }
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        out[--n] = '\0';
+}
+
+/* Whether an organisation is the municipality (jäv). */
+static int s_conflict_of_interest(const char *org, const char *municipality)
+{
+    char a[256], b[256];
+    s_org_key(org, a, sizeof a);
+    s_org_key(municipality, b, sizeof b);
+    if (!*a || !*b) return 0;
+    size_t la = strlen(a), lb = strlen(b);
+    if (strcmp(a, b) == 0) return 1;
+    /* genitive: "ängelholms" (kommun) vs "ängelholm" */
+    if (la == lb + 1 && a[la - 1] == 's' && strncmp(a, b, lb) == 0) return 1;
+    if (lb == la + 1 && b[lb - 1] == 's' && strncmp(a, b, la) == 0) return 1;
+    return 0;
+}
+
+typedef struct {
+    int64_t id;
+    const char *login, *full_name, *organisation, *role;
+    int active;
+} user_row;
+
+static int s_user(kp_req *r, const char *login, user_row *u)
+{
+    PGresult *res;
+    const char *p[1] = {login};
+    int rc = kp_db_call(r->db, "user_find", 1, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading a user");
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return kp_req_fail(r, KP_NOT_FOUND, "no user '%s' (see kompass user list)", login);
+    }
+    u->id = kp_db_i64(res, 0, 0);
+    u->login = kp_db_str(r->arena, res, 0, 1);
+    u->full_name = kp_db_str(r->arena, res, 0, 2);
+    u->organisation = kp_db_str(r->arena, res, 0, 3);
+    u->role = kp_db_str(r->arena, res, 0, 4);
+    u->active = kp_db_bool(res, 0, 5);
+    PQclear(res);
+    return KP_OK;
+}
+
+int kp_rpc_eval_assign(kp_req *r)
+{
+    const Kompass__V1__EvalAssignRequest *in = r->msg->eval_assign;
+    const char *role = in->role;
+    if (strcmp(role, "lead") && strcmp(role, "peer") && strcmp(role, "observer"))
+        return kp_req_fail(r, KP_BAD_REQUEST, "--as must be lead, peer or observer, not '%s'",
+                           role);
+    if (strlen(in->reason) > 2000)
+        return kp_req_fail(r, KP_BAD_REQUEST, "reason is longer than 2000 characters");
+
+    int rc = kp_db_begin(r->db);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "assigning a team member");
+    kp_eval ev;
+    user_row u;
+    PGresult *res;
+    const char *before = NULL, *old_override = "";
+    rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
+    if (rc == KP_OK) rc = s_user(r, in->login, &u);
+    if (rc == KP_OK && !u.active)
+        rc = kp_req_fail(r, KP_INVALID_STATE, "user %s is disabled", u.login);
+    if (rc == KP_OK && strcmp(u.role, "observer") == 0 && strcmp(role, "observer") != 0)
+        rc = kp_req_fail(r, KP_BAD_REQUEST,
+                         "%s has the global role observer (read-only) and can only join a team "
+                         "as observer",
+                         u.login);
+    if (rc == KP_OK) {
+        const char *p[2] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, u.id)};
+        rc = kp_db_call(r->db, "member_get", 2, p, &res);
+        if (rc == KP_OK) {
+            if (PQntuples(res) > 0) {
+                before = kp_audit_json(
+                    r, json_pack("{s:s,s:s}", "login", u.login, "role", PQgetvalue(res, 0, 0)));
+                old_override = kp_db_str(r->arena, res, 0, 1);
+            }
+            PQclear(res);
+        } else {
+            rc = kp_req_db_fail(r, rc, "reading the team");
+        }
+    }
+    if (rc == KP_OK && strcmp(role, "lead") == 0) {
+        const char *p[2] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, u.id)};
+        rc = kp_db_call(r->db, "member_other_lead", 2, p, &res);
+        if (rc == KP_OK) {
+            if (PQntuples(res) > 0)
+                rc = kp_req_fail(r, KP_CONFLICT,
+                                 "evaluation %lld already has a lead (%s); assign them --as peer "
+                                 "first",
+                                 (long long)ev.id, PQgetvalue(res, 0, 0));
+            PQclear(res);
+        } else {
+            rc = kp_req_db_fail(r, rc, "reading the team");
+        }
+    }
+    /* Conflict of interest: an evaluator (lead or peer) from the municipality
+     * evaluated. Observers from it are expected (its contact person). */
+    const char *override = *old_override ? old_override : NULL;
+    int coi = rc == KP_OK && strcmp(role, "observer") != 0 &&
+              s_conflict_of_interest(u.organisation, ev.municipality);
+    if (rc == KP_OK && coi) {
+        if (!*in->reason && !override)
+            rc = kp_req_fail(r, KP_CONFLICT,
+                             "conflict of interest: %s (%s) works for %s, the municipality "
+                             "evaluated; an admin may override this with --reason",
+                             u.full_name, u.organisation, ev.municipality);
+        else if (*in->reason && !kp_is_admin(r))
+            rc = kp_req_fail(r, KP_DENIED, "only an admin may override a conflict of interest");
+        else if (*in->reason)
+            override = in->reason;
+    }
+    if (rc == KP_OK) {
+        const char *p[5] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, u.id), role,
+                            kp_db_param_i64(r->arena, r->user_id), coi ? override : NULL};
+        rc = kp_db_call(r->db, "member_put", 5, p, NULL);
+        if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "assigning a team member");
+    }
+    if (rc == KP_OK) rc = kp_eval_bump(r, &ev);
+    if (rc == KP_OK) {
+        kp_audit_event a = {
+            .evaluation_id = ev.id,
+            .eval_version = ev.version,
+            .action = coi ? "eval.assign.coi_override" : "eval.assign",
+            .target = kp_arena_printf(r->arena, "team member %s", u.login),
+            .before = before,
+            .after = kp_audit_json(r, json_pack("{s:s,s:s}", "login", u.login, "role", role)),
+            .reason = coi ? override : NULL,
+            .reason_required = coi};
+        rc = kp_audit_append(r, &a);
+    }
+    rc = kp_req_end_tx(r, rc, "assigning a team member");
+    if (rc != KP_OK) return rc;
+
+    Kompass__V1__EvalAssignResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__eval_assign_response__init(out);
+    Kompass__V1__Member *m = kp_arena_alloc(r->arena, sizeof *m);
+    kompass__v1__member__init(m);
+    m->login = (char *)u.login;
+    m->full_name = (char *)u.full_name;
+    m->organisation = (char *)u.organisation;
+    m->role = (char *)role;
+    m->coi_override = (char *)(coi && override ? override : "");
+    out->member = m;
+    out->version = ev.version;
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_ASSIGN;
+    r->resp->eval_assign = out;
+    return KP_OK;
+}
+
+int kp_rpc_eval_unassign(kp_req *r)
+{
+    const Kompass__V1__EvalUnassignRequest *in = r->msg->eval_unassign;
+    int rc = kp_db_begin(r->db);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "removing a team member");
+    kp_eval ev;
+    user_row u;
+    PGresult *res;
+    const char *old_role = NULL;
+    rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
+    if (rc == KP_OK) rc = s_user(r, in->login, &u);
+    if (rc == KP_OK) {
+        const char *p[2] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, u.id)};
+        rc = kp_db_call(r->db, "member_get", 2, p, &res);
+        if (rc == KP_OK) {
+            if (PQntuples(res) == 0)
+                rc = kp_req_fail(r, KP_NOT_FOUND, "%s is not on the team of evaluation %lld",
+                                 u.login, (long long)ev.id);
+            else
+                old_role = kp_db_str(r->arena, res, 0, 0);
+            PQclear(res);
+        } else {
+            rc = kp_req_db_fail(r, rc, "reading the team");
+        }
+    }
+    if (rc == KP_OK) {
+        const char *p[2] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, u.id)};
+        rc = kp_db_call(r->db, "member_delete", 2, p, NULL);
+        if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "removing a team member");
+    }
+    if (rc == KP_OK) rc = kp_eval_bump(r, &ev);
+    if (rc == KP_OK) {
+        kp_audit_event a = {
+            .evaluation_id = ev.id,
+            .eval_version = ev.version,
+            .action = "eval.unassign",
+            .target = kp_arena_printf(r->arena, "team member %s", u.login),
+            .before = kp_audit_json(r, json_pack("{s:s,s:s}", "login", u.login, "role", old_role)),
+            .after = NULL};
+        rc = kp_audit_append(r, &a);
+    }
+    rc = kp_req_end_tx(r, rc, "removing a team member");
+    if (rc != KP_OK) return rc;
+    Kompass__V1__EvalUnassignResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__eval_unassign_response__init(out);
+    out->version = ev.version;
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_UNASSIGN;
+    r->resp->eval_unassign = out;
+    return KP_OK;
+}
