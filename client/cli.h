@@ -120,5 +120,6 @@ int kp_cmd_passwd(kp_cli *cli, int argc, char **argv);
 int kp_cmd_user(kp_cli *cli, int argc, char **argv);
 int kp_cmd_audit(kp_cli *cli, int argc, char **argv);
 extern const char kp_audit_usage[];
+int kp_cmd_admin(kp_cli *cli, int argc, char **argv);
 
 #endif

@@ -24,15 +24,16 @@ int kp_cmd_ping(kp_cli *cli, int argc, char **argv)
     if (!pr) return kp_cli_error(cli, KP_INTERNAL, "server answered ping without a ping body");
 
     if (cli->settings.json) {
-        kp_cli_json(cli, json_pack("{s:s,s:s,s:i,s:s,s:b,s:s,s:f}", "server", cli->settings.server,
-                                   "server_version", pr->server_version, "protocol_version",
-                                   (int)pr->protocol_version, "server_time",
-                                   kp_cli_time(cli, pr->server_time_us), "database_reachable",
-                                   pr->database_reachable, "instance", pr->instance,
-                                   "round_trip_ms", rtt_ms));
+        kp_cli_json(cli,
+                    json_pack("{s:s,s:s,s:i,s:s,s:b,s:s,s:f}", "server",
+                              kp_conn_endpoint(cli->conn), "server_version", pr->server_version,
+                              "protocol_version", (int)pr->protocol_version, "server_time",
+                              kp_cli_time(cli, pr->server_time_us), "database_reachable",
+                              pr->database_reachable, "instance", pr->instance, "round_trip_ms",
+                              rtt_ms));
     } else {
         printf("kompassd %s at %s (protocol %u, instance %s)\n", pr->server_version,
-               cli->settings.server, pr->protocol_version, pr->instance);
+               kp_conn_endpoint(cli->conn), pr->protocol_version, pr->instance);
         printf("server time  %s\n", kp_cli_time(cli, pr->server_time_us));
         printf("database     %s\n", pr->database_reachable ? "reachable" : "NOT reachable");
         printf("round trip   %.1f ms\n", rtt_ms);

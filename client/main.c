@@ -63,29 +63,41 @@ static const kp_command s_user_cmd = {
     "starting with a letter. add and reset-password ask for the password twice\n"
     "(or read one line of standard input with --password-stdin). Disabling a\n"
     "user or resetting their password ends all their sessions.\n"};
+static const kp_command s_admin_cmd = {
+    "admin", kp_cmd_admin, "operate the server: health, stats, backup (administrators)",
+    "usage: kompass admin health\n"
+    "       kompass admin stats\n"
+    "       kompass admin backup FILE [--force]\n\n"
+    "health: whether the kompassd that answers is fit to serve: its database\n"
+    "(reachable, writable, which node, standbys), whether its schema is current,\n"
+    "uptime, connections, workers, PostgreSQL locks held and awaited. Exit 0 when\n"
+    "healthy, 6 when the database is unreachable or not writable, 1 when the\n"
+    "schema is behind or ahead of this kompassd.\n\n"
+    "stats: requests per RPC since kompassd started, their outcomes by status,\n"
+    "latency quantiles (upper bounds of fixed buckets; --json gives the buckets),\n"
+    "connections on the request and update sockets.\n\n"
+    "backup FILE: kompassd makes a pg_dump of its database (custom format) and\n"
+    "sends it here in pieces; FILE is written only once all of it arrived and its\n"
+    "SHA-256 matched (FILE.part meanwhile). FILE must not exist, unless --force.\n"
+    "The dump holds every password hash: keep it as safe as the database. The\n"
+    "CLI waits up to 10 minutes (or --timeout, if longer) for the dump to be made.\n"
+    "Restore with pg_restore (docs/deploy.md, \"Backups\").\n\n"
+    "With several servers (--server a,b), each answer is about the one that\n"
+    "answered: ask each with --server.\n"};
 static const kp_command s_audit_cmd = {"audit", kp_cmd_audit,
                                        "the audit trail: history, verify, export", kp_audit_usage};
 
 const kp_command *const kp_commands[] = {
-    &s_help_cmd,
-    &s_version_cmd,
-    &s_ping_cmd,
-    &s_login_cmd,
-    &s_logout_cmd,
-    &s_whoami_cmd,
-    &s_passwd_cmd,
-    &s_user_cmd,
-    &kp_framework_command,
-    &kp_municipality_command,
-    &kp_eval_command,
-    &kp_evidence_command,
-    &kp_score_command,
-    &kp_text_command,
-    &kp_locks_command,
-    &kp_lock_command,
-    &kp_watch_command,
-    &s_audit_cmd,
-    NULL,
+    &s_help_cmd,           &s_version_cmd,
+    &s_ping_cmd,           &s_login_cmd,
+    &s_logout_cmd,         &s_whoami_cmd,
+    &s_passwd_cmd,         &s_user_cmd,
+    &kp_framework_command, &kp_municipality_command,
+    &kp_eval_command,      &kp_evidence_command,
+    &kp_score_command,     &kp_text_command,
+    &kp_locks_command,     &kp_lock_command,
+    &kp_watch_command,     &s_audit_cmd,
+    &s_admin_cmd,          NULL,
 };
 
 static const char s_usage[] =

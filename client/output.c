@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "session.h"
 #include "status.h"
+#include "util.h"
 
 kp_request *kp_cli_request(kp_cli *cli)
 {
@@ -99,10 +100,22 @@ int kp_cli_call_quiet(kp_cli *cli, kp_request *req, kp_response **resp, const ch
     }
     s_attach_session(cli, req);
     kp_response *r = NULL;
-    int rc = kp_conn_call(cli->conn, cli->arena, req, &r, err, sizeof err);
-    if (rc != KP_OK) {
-        *error = kp_arena_strdup(cli->arena, err);
-        return rc;
+    /* A server that answers UNAVAILABLE (its database away, or busy) is
+     * asked again, with the same request_id (a write is not done twice: the
+     * server answers a retried write with its first answer), every half
+     * second until --timeout has passed; with several endpoints, the next
+     * one each time. */
+    int64_t give_up = kp_mono_ms() + (int64_t)(cli->settings.timeout * 1000);
+    for (;;) {
+        int rc = kp_conn_call(cli->conn, cli->arena, req, &r, err, sizeof err);
+        if (rc != KP_OK) {
+            *error = kp_arena_strdup(cli->arena, err);
+            return rc;
+        }
+        if (r->status != KOMPASS__V1__STATUS__UNAVAILABLE || kp_mono_ms() + 500 > give_up) break;
+        struct timespec pause = {0, 500 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        kp_conn_next(cli->conn);
     }
     *resp = r;
     if (r->status != KOMPASS__V1__STATUS__OK) {

@@ -299,6 +299,55 @@ int kp_pgcluster_stop(kp_pgcluster *c)
     return 0;
 }
 
+int kp_pgcluster_crash(kp_pgcluster *c)
+{
+    char data[1100];
+    snprintf(data, sizeof data, "%s/data", c->dir);
+    const char *args[] = {"stop", "-D", data, "-m", "immediate", "-w", "-t", "60", NULL};
+    int rc = s_run(c, "pg_ctl", args);
+    if (rc != 0) {
+        if (rc > 0) s_fail(c, "pg_ctl stop -m immediate failed (exit %d) for %s", rc, data);
+        return -1;
+    }
+    return 0;
+}
+
+int kp_pgcluster_init_standby(kp_pgcluster *c, const kp_pgcluster *primary)
+{
+    char data[1100], path[1200];
+    snprintf(data, sizeof data, "%s/data", c->dir);
+    snprintf(path, sizeof path, "%s/PG_VERSION", data);
+    if (access(path, F_OK) == 0) {
+        s_fail(c, "%s already holds a cluster", data);
+        return -1;
+    }
+    const char *args[] = {"-D", data, "-h",     primary->dir, "-p",   "5432", "-U", KP_PG_SUPERUSER,
+                          "-R", "-X", "stream", "-c",         "fast", NULL};
+    int rc = s_run(c, "pg_basebackup", args);
+    if (rc != 0) {
+        if (rc > 0) {
+            char tail[600];
+            s_log_tail(c, tail, sizeof tail);
+            s_fail(c, "pg_basebackup from %s failed (exit %d): %s", primary->dir, rc, tail);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+int kp_pgcluster_promote(kp_pgcluster *c)
+{
+    char data[1100];
+    snprintf(data, sizeof data, "%s/data", c->dir);
+    const char *args[] = {"promote", "-D", data, "-w", "-t", "60", NULL};
+    int rc = s_run(c, "pg_ctl", args);
+    if (rc != 0) {
+        if (rc > 0) s_fail(c, "pg_ctl promote failed (exit %d) for %s", rc, data);
+        return -1;
+    }
+    return 0;
+}
+
 void kp_pgcluster_conninfo(const kp_pgcluster *c, const char *dbname, char *out, size_t len)
 {
     /* Values are quoted for libpq: backslash and single quote escaped. */

@@ -46,6 +46,19 @@ int kp_pgcluster_start(kp_pgcluster *c);
 /* Stops the server (fast shutdown: sessions end, nothing is lost). */
 int kp_pgcluster_stop(kp_pgcluster *c);
 
+/* Stops the server at once, as a crash would (immediate shutdown: no
+ * checkpoint; the next start recovers from the WAL). */
+int kp_pgcluster_crash(kp_pgcluster *c);
+
+/* Makes c (opened, without a cluster yet) a streaming standby of primary
+ * (running): pg_basebackup with -R (standby.signal and primary_conninfo over
+ * primary's unix socket, as the superuser). Start it with
+ * kp_pgcluster_start. 0 or -1 (c->error). */
+int kp_pgcluster_init_standby(kp_pgcluster *c, const kp_pgcluster *primary);
+
+/* Promotes a running standby to a primary and waits until it is one. */
+int kp_pgcluster_promote(kp_pgcluster *c);
+
 /* Whether the server is running (pg_ctl status). */
 int kp_pgcluster_running(kp_pgcluster *c);
 

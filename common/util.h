@@ -23,6 +23,9 @@ int kp_parse_utc(const char *text, int64_t *us);
 /* Monotonic time in milliseconds. */
 int64_t kp_mono_ms(void);
 
+/* Monotonic time in microseconds (for latencies). */
+int64_t kp_mono_us(void);
+
 /* mkdir -p with the given mode for created directories; 0 or -1 (errno). */
 int kp_mkdir_p(const char *path, mode_t mode);
 

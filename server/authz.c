@@ -72,6 +72,11 @@ static const kp_authz_rule s_rules[] = {
     {RQ(LOCK_BREAK),          "lock_break",          1, STAFF, LEAD,            WRITES},
     {RQ(EVAL_SNAPSHOT),       "eval_snapshot",       1, ALL,   TEAM,            READS},
     {RQ(EVAL_CHANGES),        "eval_changes",        1, ALL,   TEAM,            READS},
+    /* operations: SKL administration watches and keeps the server */
+    {RQ(HEALTH),              "health",              1, ADMIN, NOT_EVAL,        READS},
+    {RQ(STATS),               "stats",               1, ADMIN, NOT_EVAL,        READS},
+    /* a dump holds every password hash: administrators only */
+    {RQ(BACKUP),              "backup",              1, ADMIN, NOT_EVAL,        READS},
 };
 // clang-format on
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])

@@ -40,6 +40,8 @@ struct kp_broker {
     pending *queue; /* ring buffer of QUEUE_MAX */
     int q_head, q_len;
     kp_arena *arena; /* for the replies the broker writes itself */
+    kp_stats *stats; /* counters (NULL: none) */
+    int shard;       /* the broker's shard in stats */
 };
 
 static void *s_bind(void *zctx, int type, const char *endpoint, const kp_server_keys *keys,
@@ -110,6 +112,15 @@ void kp_broker_destroy(kp_broker **self_p)
     *self_p = NULL;
 }
 
+int kp_broker_set_stats(kp_broker *self, void *zctx, kp_stats *stats, int shard, char *err,
+                        size_t errlen)
+{
+    self->stats = stats;
+    self->shard = shard;
+    if (kp_stats_watch(stats, zctx, self->front, KP_GAUGE_CLIENTS, err, errlen) != 0) return -1;
+    return 0;
+}
+
 const char *kp_broker_listen_endpoint(const kp_broker *self)
 {
     return self->listen;
@@ -143,6 +154,7 @@ static void s_reject(kp_broker *self, zmq_msg_t *client, int delimiter, int stat
     void *data = kp_wire_encode_response(self->arena, resp, &len);
     s_reply(self, client, delimiter, data, len);
     kp_arena_reset(self->arena);
+    kp_stats_record(self->stats, self->shard, 0, status, 0);
 }
 
 static void s_to_worker(kp_broker *self, zmq_msg_t *client, const char *meta, zmq_msg_t *payload)
@@ -211,6 +223,7 @@ static void s_on_front(kp_broker *self)
         zmq_msg_init(&p->payload);
         zmq_msg_move(&p->payload, payload);
         self->q_len++;
+        kp_stats_gauge_set(self->stats, KP_GAUGE_QUEUED, self->q_len);
     } else {
         s_reject(self, &client, delimiter, KP_UNAVAILABLE,
                  "server busy: too many requests queued; retry shortly");
@@ -247,6 +260,7 @@ static void s_on_back(kp_broker *self)
         pending *p = &self->queue[self->q_head];
         self->q_head = (self->q_head + 1) % QUEUE_MAX;
         self->q_len--;
+        kp_stats_gauge_set(self->stats, KP_GAUGE_QUEUED, self->q_len);
         s_to_worker(self, &p->client, p->meta, &p->payload);
         zmq_msg_close(&p->client);
         zmq_msg_close(&p->payload);

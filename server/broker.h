@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "keys.h"
+#include "stats.h"
 
 typedef struct kp_broker kp_broker;
 
@@ -33,6 +34,12 @@ const char *kp_broker_listen_endpoint(const kp_broker *self);
 
 /* The inproc endpoint workers connect to. */
 const char *kp_broker_backend_endpoint(const kp_broker *self);
+
+/* Counts into stats: what the broker rejects itself (in shard, slot 0), the
+ * requests queued, and the connections on the front and update sockets
+ * (kp_stats_watch). Before kp_stats_watch_start. 0, or -1 with err. */
+int kp_broker_set_stats(kp_broker *self, void *zctx, kp_stats *stats, int shard, char *err,
+                        size_t errlen);
 
 /* Serves until signal_fd (a signalfd for SIGINT and SIGTERM) fires and the
  * work in hand is done. Returns 0. */

@@ -32,6 +32,9 @@ const char kp_config_usage[] =
     "                     loopback TCP (127.0.0.1, ::1) or ipc://\n"
     "  --print-public-key print the server's CURVE public key (making the key pair in\n"
     "                     DIR/curve if there is none) and exit\n"
+    "  --check-config     check the settings, data dir, keys, endpoints, database and\n"
+    "                     schema, one line each, without starting anything (no socket,\n"
+    "                     no lock, no new key); exit 0 when usable, 1 when not\n"
     "  --version          print the version and exit\n"
     "  --help             print this help and exit\n"
     "\n"
@@ -233,6 +236,10 @@ int kp_config_load(kp_config *cfg, int argc, char **argv, char *err, size_t errl
             cfg->print_public_key = 1;
             continue;
         }
+        if (strcmp(a, "--check-config") == 0) {
+            cfg->check_config = 1;
+            continue;
+        }
         const opt *o = strncmp(a, "--", 2) == 0 ? s_find(a + 2) : NULL;
         if (o && o->type == T_FLAG) continue;
         if (!o) {
@@ -260,7 +267,8 @@ int kp_config_load(kp_config *cfg, int argc, char **argv, char *err, size_t errl
     }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
-            strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "--print-public-key") == 0)
+            strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "--print-public-key") == 0 ||
+            strcmp(argv[i], "--check-config") == 0)
             continue;
         const opt *o = s_find(argv[i] + 2);
         if (o->type == T_FLAG) {

@@ -27,6 +27,7 @@ typedef struct {
     int print_help;
     int print_version;
     int print_public_key; /* --print-public-key: print it (making keys if needed), exit */
+    int check_config;     /* --check-config: check everything, start nothing, exit 0/1 */
 } kp_config;
 
 /* Fills cfg from defaults, file, environment and argv. 0 on success, or -1

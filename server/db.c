@@ -16,27 +16,34 @@ struct kp_db {
     int64_t last_attempt; /* kp_mono_ms() of the last failed connect */
     char error[512];
     char sqlstate[6];
+    int hold; /* kp_db_hold_commits: COMMIT is held back */
+    int held; /* a transaction the caller committed is held open */
+    int lost; /* the held transaction's connection broke: it is gone */
 };
 
-const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts,
-                                            kp_session_stmts,
-                                            kp_seclog_stmts,
-                                            kp_throttle_stmts,
-                                            kp_rpc_session_stmts,
-                                            kp_rpc_user_stmts,
-                                            kp_bootstrap_stmts,
-                                            kp_audit_stmts,
-                                            kp_audit_verify_stmts,
-                                            kp_rpc_audit_stmts,
-                                            kp_framework_stmts,
-                                            kp_evaluation_stmts,
-                                            kp_eval_stmts,
-                                            kp_evidence_stmts,
-                                            kp_score_stmts,
-                                            kp_text_stmts,
-                                            kp_watch_stmts,
-                                            kp_publisher_stmts,
-                                            NULL};
+const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts,         kp_session_stmts,
+                                            kp_seclog_stmts,       kp_throttle_stmts,
+                                            kp_rpc_session_stmts,  kp_rpc_user_stmts,
+                                            kp_bootstrap_stmts,    kp_audit_stmts,
+                                            kp_audit_verify_stmts, kp_rpc_audit_stmts,
+                                            kp_rpc_ops_stmts,      kp_replay_stmts,
+                                            kp_rpc_backup_stmts,   kp_framework_stmts,
+                                            kp_evaluation_stmts,   kp_eval_stmts,
+                                            kp_evidence_stmts,     kp_score_stmts,
+                                            kp_text_stmts,         kp_watch_stmts,
+                                            kp_publisher_stmts,    NULL};
+
+PGconn *kp_db_connect(const char *conninfo)
+{
+    /* Defaults that the conninfo may override (it comes last, expanded):
+     * a connection attempt, and a connection to a host that vanished
+     * without a word, must end in seconds, not when TCP gives up. */
+    static const char *const keys[] = {
+        "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "tcp_user_timeout", "dbname",          NULL};
+    const char *values[] = {"5", "1", "10", "5", "3", "20000", conninfo, NULL};
+    return PQconnectdbParams(keys, values, 1);
+}
 
 kp_db *kp_db_new(const char *conninfo)
 {
@@ -70,11 +77,16 @@ static void s_set_error(kp_db *self, const char *msg)
     kp_trim(self->error);
 }
 
+/* Forgets a connection that broke. The next request tries to connect at
+ * once (a failover's new primary may be there already); only failed
+ * attempts to connect wait 500 ms before the next. */
 static void s_drop(kp_db *self)
 {
     if (self->conn) PQfinish(self->conn);
     self->conn = NULL;
-    self->last_attempt = kp_mono_ms();
+    /* A held transaction died with its connection: nothing more may run
+     * as part of it (on a new connection it would commit on its own). */
+    if (self->held) self->lost = 1;
 }
 
 int kp_db_ensure(kp_db *self)
@@ -83,7 +95,7 @@ int kp_db_ensure(kp_db *self)
     if (self->conn) s_drop(self);
     if (kp_mono_ms() - self->last_attempt < 500) return KP_UNAVAILABLE;
 
-    PGconn *conn = PQconnectdb(self->conninfo);
+    PGconn *conn = kp_db_connect(self->conninfo);
     if (PQstatus(conn) != CONNECTION_OK) {
         s_set_error(self, PQerrorMessage(conn));
         PQfinish(conn);
@@ -126,16 +138,23 @@ static int s_fail(kp_db *self, PGresult *r)
     kp_strlcpy(self->sqlstate, state ? state : "", sizeof self->sqlstate);
     s_set_error(self, r ? PQresultErrorMessage(r) : PQerrorMessage(self->conn));
     if (!self->error[0]) s_set_error(self, PQerrorMessage(self->conn));
-    if (PQstatus(self->conn) != CONNECTION_OK) {
+    /* No SQLSTATE: libpq's own error, the connection's failure (libpq may
+     * not have marked the connection bad yet when the server vanished). */
+    if (PQstatus(self->conn) != CONNECTION_OK || !state) {
         s_drop(self);
         return KP_UNAVAILABLE;
     }
-    if (!state) return KP_INTERNAL;
     /* 55P03: lock_timeout passed waiting, e.g. for a busy audit chain: the
      * server is overloaded, not wrong; nothing was written, retry. */
     if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
         strcmp(state, "53300") == 0 || strcmp(state, "55P03") == 0)
         return KP_UNAVAILABLE;
+    /* A read-only node (a standby, or a primary being demoted): let go of
+     * it, so that the next connection finds the writable one. */
+    if (strcmp(state, "25006") == 0) {
+        s_drop(self);
+        return KP_UNAVAILABLE;
+    }
     if (strcmp(state, "23505") == 0 || strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
         return KP_CONFLICT;
     if (strcmp(state, "23514") == 0 || strcmp(state, "22P02") == 0 || strcmp(state, "22007") == 0 ||
@@ -144,10 +163,19 @@ static int s_fail(kp_db *self, PGresult *r)
     return KP_INTERNAL;
 }
 
+/* KP_UNAVAILABLE when a held transaction was lost (see s_drop). */
+static int s_check_lost(kp_db *self)
+{
+    if (!self->lost) return KP_OK;
+    s_set_error(self, "the connection to the database broke during the transaction");
+    return KP_UNAVAILABLE;
+}
+
 int kp_db_call(kp_db *self, const char *name, int nparams, const char *const *params,
                PGresult **out)
 {
     if (out) *out = NULL;
+    if (s_check_lost(self) != KP_OK) return KP_UNAVAILABLE;
     int rc = kp_db_ensure(self);
     if (rc != KP_OK) return rc;
     PGresult *r = PQexecPrepared(self->conn, name, nparams, params, NULL, NULL, 0);
@@ -166,6 +194,7 @@ int kp_db_call(kp_db *self, const char *name, int nparams, const char *const *pa
 
 static int s_simple(kp_db *self, const char *sql)
 {
+    if (s_check_lost(self) != KP_OK) return KP_UNAVAILABLE;
     int rc = kp_db_ensure(self);
     if (rc != KP_OK) return rc;
     PGresult *r = PQexec(self->conn, sql);
@@ -178,8 +207,41 @@ static int s_simple(kp_db *self, const char *sql)
     return KP_OK;
 }
 
+/* COMMIT, and a failure when PostgreSQL answers it with ROLLBACK. */
+static int s_commit(kp_db *self)
+{
+    if (s_check_lost(self) != KP_OK) return KP_UNAVAILABLE;
+    int rc = kp_db_ensure(self);
+    if (rc != KP_OK) return rc;
+    PGresult *r = PQexec(self->conn, "COMMIT");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        rc = s_fail(self, r);
+        PQclear(r);
+        return rc;
+    }
+    if (strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
+        kp_strlcpy(self->sqlstate, "40000", sizeof self->sqlstate);
+        s_set_error(self, "the transaction was rolled back: a statement in it had failed");
+        rc = KP_INTERNAL;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static void s_rollback(kp_db *self)
+{
+    if (!self->conn || PQstatus(self->conn) != CONNECTION_OK) return;
+    PGresult *r = PQexec(self->conn, "ROLLBACK");
+    PQclear(r);
+}
+
 int kp_db_begin(kp_db *self)
 {
+    if (self->held) {
+        self->held = 0;
+        int rc = s_commit(self);
+        if (rc != KP_OK) return rc;
+    }
     return s_simple(self, "BEGIN");
 }
 
@@ -190,14 +252,36 @@ int kp_db_begin_read(kp_db *self)
 
 int kp_db_commit(kp_db *self)
 {
-    return s_simple(self, "COMMIT");
+    if (self->hold && self->conn && PQtransactionStatus(self->conn) == PQTRANS_INTRANS) {
+        self->held = 1;
+        return KP_OK;
+    }
+    return s_commit(self);
 }
 
 void kp_db_rollback(kp_db *self)
 {
-    if (!self->conn || PQstatus(self->conn) != CONNECTION_OK) return;
-    PGresult *r = PQexec(self->conn, "ROLLBACK");
-    PQclear(r);
+    if (!self->held) s_rollback(self);
+}
+
+void kp_db_hold_commits(kp_db *self)
+{
+    self->hold = 1;
+    self->held = self->lost = 0;
+}
+
+int kp_db_holding(const kp_db *self)
+{
+    return self->held;
+}
+
+int kp_db_release(kp_db *self, int commit)
+{
+    int held = self->held;
+    int rc = commit && held ? s_commit(self) : KP_OK;
+    if (!commit && held) s_rollback(self);
+    self->hold = self->held = self->lost = 0;
+    return rc;
 }
 
 const char *kp_db_error(const kp_db *self)

@@ -23,6 +23,12 @@ typedef struct {
     const char *sql;
 } kp_stmt;
 
+/* A plain connection to conninfo with kompassd's defaults, which the
+ * conninfo may override: connect_timeout 5 s (per host of a list), TCP
+ * keepalives after 10 s idle every 5 s, 3 probes, tcp_user_timeout 20 s.
+ * The caller checks PQstatus and PQfinishes it. */
+PGconn *kp_db_connect(const char *conninfo);
+
 /* A new, unconnected handle for conninfo; NULL when out of memory. */
 kp_db *kp_db_new(const char *conninfo);
 
@@ -42,12 +48,29 @@ int kp_db_ensure(kp_db *self);
 int kp_db_call(kp_db *self, const char *name, int nparams, const char *const *params,
                PGresult **out);
 
-/* BEGIN, COMMIT, ROLLBACK (rollback never fails visibly). */
+/* BEGIN, COMMIT, ROLLBACK (rollback never fails visibly). A COMMIT that
+ * PostgreSQL turns into a ROLLBACK (an earlier statement of the transaction
+ * failed) is a failure, not KP_OK. */
 int kp_db_begin(kp_db *self);
 /* A read-only transaction seeing one consistent snapshot (REPEATABLE READ). */
 int kp_db_begin_read(kp_db *self);
 int kp_db_commit(kp_db *self);
 void kp_db_rollback(kp_db *self);
+
+/* Holding commits (server/replay.c): until kp_db_release, kp_db_commit()
+ * of an open transaction keeps it open ("held") and returns KP_OK, and
+ * kp_db_rollback() leaves a held transaction alone, so that the caller can
+ * add to it after the handler that committed it. A kp_db_begin() while one
+ * is held commits the held one first (one transaction per request is the
+ * rule; a second is not rolled back with the first). */
+void kp_db_hold_commits(kp_db *self);
+
+/* Whether a transaction is held. */
+int kp_db_holding(const kp_db *self);
+
+/* Stops holding; a held transaction is committed (commit = 1) or rolled
+ * back. KP_OK, or the COMMIT's failure. */
+int kp_db_release(kp_db *self, int commit);
 
 /* The last error, for logs and for the reply of INTERNAL/UNAVAILABLE. */
 const char *kp_db_error(const kp_db *self);

@@ -9,6 +9,7 @@
 
 #include "authz.h"
 #include "log.h"
+#include "replay.h"
 #include "rpc.h"
 
 #define RQ(field) KOMPASS__V1__REQUEST__BODY_##field
@@ -52,6 +53,11 @@ static const kp_rpc s_rpcs[] = {
     {KOMPASS__V1__REQUEST__BODY_EVAL_SNAPSHOT, "eval_snapshot", kp_rpc_eval_snapshot},
     {KOMPASS__V1__REQUEST__BODY_EVAL_CHANGES, "eval_changes", kp_rpc_eval_changes},
     {KOMPASS__V1__REQUEST__BODY_EVAL_START, "eval_start", kp_rpc_eval_start},
+    /* rpc_ops.c */
+    {RQ(HEALTH), "health", kp_rpc_health},
+    {RQ(STATS), "stats", kp_rpc_stats},
+    /* rpc_backup.c */
+    {RQ(BACKUP), "backup", kp_rpc_backup},
 };
 #define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
 
@@ -60,6 +66,13 @@ const kp_rpc *kp_dispatch_find(int body_case)
     for (size_t i = 0; i < N_RPCS; i++)
         if (s_rpcs[i].body_case == body_case) return &s_rpcs[i];
     return NULL;
+}
+
+int kp_dispatch_slot(int body_case)
+{
+    for (size_t i = 0; i < N_RPCS; i++)
+        if (s_rpcs[i].body_case == body_case) return (int)i + 1;
+    return 0;
 }
 
 const kp_rpc *kp_dispatch_table(size_t *n)
@@ -138,6 +151,13 @@ void kp_dispatch(kp_req *r)
         return;
     }
     if (kp_authz_check(r, rule) != KP_OK) return;
+    /* A write retried with the same request_id gets its first answer
+     * (server/replay.c); a new one is recorded with its commit. */
+    int replayable = rule->writes && rule->session && r->msg->request_id && *r->msg->request_id;
+    if (replayable) {
+        if (kp_replay_find(r, rpc->name) != KP_NOT_FOUND) return;
+        kp_db_hold_commits(r->db);
+    }
     int rc = rpc->handler(r);
     if (rc != KP_OK && r->resp->status == KOMPASS__V1__STATUS__OK)
         kp_req_fail(r, rc, "%s failed", rpc->name); /* a handler forgot its sentence */
@@ -145,4 +165,5 @@ void kp_dispatch(kp_req *r)
         r->resp->status = KOMPASS__V1__STATUS__OK;
         r->resp->error = "";
     }
+    if (replayable) kp_replay_finish(r, rpc->name);
 }

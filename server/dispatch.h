@@ -30,6 +30,10 @@ const kp_rpc *kp_dispatch_find(int body_case);
 /* The table: *n rows. */
 const kp_rpc *kp_dispatch_table(size_t *n);
 
+/* The stats slot of a body case: its row's index + 1, or 0 for a body the
+ * table does not know (slot 0 also counts frames that could not be read). */
+int kp_dispatch_slot(int body_case);
+
 /* Checks that handlers and authorisation rows cover the same RPCs, under
  * the same names, and that the authorisation table matches the protocol
  * (kp_authz_verify). 0, or -1 with err. kompassd refuses to start without. */

@@ -115,6 +115,42 @@ out:
     return rc;
 }
 
+int kp_keys_check(const char *data_dir, char *public_key, char *err, size_t errlen)
+{
+    char key_path[1200], pub_path[1200];
+    snprintf(key_path, sizeof key_path, "%s/curve/server.key", data_dir);
+    snprintf(pub_path, sizeof pub_path, "%s/curve/server.pub", data_dir);
+    kp_server_keys keys;
+    memset(&keys, 0, sizeof keys);
+    int have = s_read_key(key_path, keys.secret_key, err, errlen);
+    if (have != 0) return have;
+    int rc = -1;
+    struct stat st;
+    char derived[KP_CURVE_KEY_LEN + 1];
+    if (stat(key_path, &st) != 0 || (st.st_mode & 077) != 0) {
+        snprintf(err, errlen, "%s is readable by others (mode %04o): chmod 600 it", key_path,
+                 (unsigned)(st.st_mode & 07777));
+        goto out;
+    }
+    if (zmq_curve_public(derived, keys.secret_key) != 0) {
+        snprintf(err, errlen, "%s: cannot derive the public key: %s", key_path,
+                 zmq_strerror(errno));
+        goto out;
+    }
+    int have_pub = s_read_key(pub_path, keys.public_key, err, errlen);
+    if (have_pub < 0) goto out;
+    if (have_pub == 0 && strcmp(derived, keys.public_key) != 0) {
+        snprintf(err, errlen, "%s does not belong to %s: remove %s to have it made again", pub_path,
+                 key_path, pub_path);
+        goto out;
+    }
+    kp_strlcpy(public_key, derived, KP_CURVE_KEY_LEN + 1);
+    rc = 0;
+out:
+    kp_keys_wipe(&keys);
+    return rc;
+}
+
 void kp_keys_wipe(kp_server_keys *keys)
 {
     sodium_memzero(keys->secret_key, sizeof keys->secret_key);

@@ -28,6 +28,12 @@ typedef struct {
 int kp_keys_load(const char *data_dir, kp_server_keys *keys, int *created, char *err,
                  size_t errlen);
 
+/* Checks the key pair of data_dir without making or changing anything:
+ * 0 with the public key in public_key (KP_CURVE_KEY_LEN + 1) when the pair
+ * is there, readable, private and matching; 1 when there is none yet; -1
+ * with err naming the file and the problem. */
+int kp_keys_check(const char *data_dir, char *public_key, char *err, size_t errlen);
+
 /* Overwrites the secret key in memory. */
 void kp_keys_wipe(kp_server_keys *keys);
 

@@ -24,6 +24,7 @@
 
 #include "bootstrap.h"
 #include "broker.h"
+#include "check.h"
 #include "publisher.h"
 #include "config.h"
 #include "db.h"
@@ -33,18 +34,31 @@
 #include "log.h"
 #include "migrate.h"
 #include "pgcluster.h"
+#include "stats.h"
 #include "util.h"
 #include "worker.h"
 #include "zap.h"
 
 #define EMBEDDED_DB "kompass"
 
-/* The publisher's PUB socket is a CURVE server like the front socket. */
-static int s_curve_setup(void *sock, void *arg)
+/* What the publisher's PUB socket needs before it is bound. */
+typedef struct {
+    const kp_server_keys *keys; /* NULL: --insecure */
+    kp_stats *stats;
+    void *zctx;
+} pub_setup;
+
+/* The PUB socket is a CURVE server like the front socket, and its
+ * connections are counted as subscribers. */
+static int s_pub_setup(void *sock, void *arg)
 {
-    const kp_server_keys *keys = arg;
+    const pub_setup *ps = arg;
     char err[256];
-    if (kp_curve_server_apply(sock, keys->secret_key, err, sizeof err) != 0) {
+    if (ps->keys && kp_curve_server_apply(sock, ps->keys->secret_key, err, sizeof err) != 0) {
+        kp_error("kompassd", "%s", err);
+        return -1;
+    }
+    if (kp_stats_watch(ps->stats, ps->zctx, sock, KP_GAUGE_SUBSCRIBERS, err, sizeof err) != 0) {
         kp_error("kompassd", "%s", err);
         return -1;
     }
@@ -124,7 +138,16 @@ int main(int argc, char **argv)
 {
     kp_config cfg;
     char err[1200];
+    int checking = 0;
+    for (int i = 1; i < argc; i++)
+        checking |= strcmp(argv[i], "--check-config") == 0;
     if (kp_config_load(&cfg, argc, argv, err, sizeof err) != 0) {
+        if (checking) {
+            printf("kompassd %s: checking the configuration (nothing is started)\n"
+                   "FAIL  settings  %s\nconfiguration NOT usable: 1 problem\n",
+                   KOMPASS_VERSION, err);
+            return 1;
+        }
         fprintf(stderr, "kompassd: %s\n", err);
         return 2;
     }
@@ -147,6 +170,7 @@ int main(int argc, char **argv)
         kp_error("kompassd", "the RPC tables are inconsistent: %s", err);
         return 1;
     }
+    if (cfg.check_config) return kp_check_config(&cfg, stdout);
     /* Read once and taken out of the environment, which the embedded
      * PostgreSQL would otherwise inherit. */
     static char admin_password[1100];
@@ -178,6 +202,7 @@ int main(int argc, char **argv)
     void *zctx = NULL;
     kp_zap *zap = NULL;
     kp_broker *broker = NULL;
+    kp_stats *stats = NULL;
     kp_publisher *publisher = NULL;
     pthread_t threads[256];
     kp_worker_args wargs[256];
@@ -231,7 +256,7 @@ int main(int argc, char **argv)
         kp_pgcluster_conninfo(&pg, EMBEDDED_DB, conninfo, sizeof conninfo);
     }
     {
-        PGconn *conn = PQconnectdb(conninfo);
+        PGconn *conn = kp_db_connect(conninfo);
         if (PQstatus(conn) != CONNECTION_OK) {
             kp_error("kompassd", "cannot connect to the database: %s", PQerrorMessage(conn));
             PQfinish(conn);
@@ -286,18 +311,36 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    /* Shards: one per worker, then the broker's. */
+    size_t n_rpcs;
+    kp_dispatch_table(&n_rpcs);
+    stats = kp_stats_new(cfg.workers + 1, (int)n_rpcs + 1);
+    if (!stats || kp_broker_set_stats(broker, zctx, stats, cfg.workers, err, sizeof err) != 0) {
+        kp_error("kompassd", "%s", stats ? err : "out of memory");
+        goto out;
+    }
+
     char host[128] = "localhost";
     gethostname(host, sizeof host - 1);
     char instance[200];
     snprintf(instance, sizeof instance, "%s:%d", host, (int)getpid());
-    publisher = kp_publisher_start(zctx, cfg.publish, cfg.insecure ? NULL : s_curve_setup, &keys,
-                                   conninfo, instance, err, sizeof err);
-    if (!publisher) {
+    pub_setup ps = {cfg.insecure ? NULL : &keys, stats, zctx};
+    publisher = kp_publisher_start(zctx, cfg.publish, s_pub_setup, &ps, conninfo, instance, err,
+                                   sizeof err);
+    if (!publisher || kp_stats_watch_start(stats, err, sizeof err) != 0) {
         kp_error("kompassd", "%s", err);
         goto out;
     }
     const char *published = kp_publisher_endpoint(publisher);
-    kp_server_info info = {instance, kp_now_us(), published, cfg.session_idle, cfg.session_max};
+    kp_server_info info = {.instance = instance,
+                           .started_us = kp_now_us(),
+                           .publish = published,
+                           .session_idle_s = cfg.session_idle,
+                           .session_max_s = cfg.session_max,
+                           .stats = stats,
+                           .workers = cfg.workers,
+                           .conninfo = conninfo,
+                           .data_dir = cfg.data_dir};
 
     for (int i = 0; i < cfg.workers; i++) {
         wargs[i] = (kp_worker_args){zctx, kp_broker_backend_endpoint(broker), conninfo, &info, i};
@@ -322,7 +365,9 @@ out:
     if (zctx) zmq_ctx_shutdown(zctx);
     for (int i = 0; i < n_threads; i++)
         pthread_join(threads[i], NULL);
+    kp_stats_watch_stop(stats);
     kp_broker_destroy(&broker);
+    kp_stats_destroy(&stats);
     kp_zap_destroy(&zap);
     if (zctx) zmq_ctx_term(zctx);
     if (!cfg.insecure) kp_keys_wipe(&keys);

@@ -24,6 +24,13 @@ static int s_exec(PGconn *conn, const char *sql, char *err, size_t errlen, const
     return 0;
 }
 
+void kp_migrate_checksum(const char *sql, char hex[65])
+{
+    unsigned char hash[crypto_generichash_BYTES];
+    crypto_generichash(hash, sizeof hash, (const unsigned char *)sql, strlen(sql), NULL, 0);
+    kp_hex(hash, sizeof hash, hex);
+}
+
 const char *kp_migrate_latest(const kp_migration *table)
 {
     const char *last = NULL;
@@ -49,11 +56,8 @@ int kp_migrate(PGconn *conn, const kp_migration *table, char *err, size_t errlen
         goto out;
     }
     for (const kp_migration *m = table; m->name; m++) {
-        unsigned char hash[crypto_generichash_BYTES];
-        char hex[2 * crypto_generichash_BYTES + 1];
-        crypto_generichash(hash, sizeof hash, (const unsigned char *)m->sql, strlen(m->sql), NULL,
-                           0);
-        kp_hex(hash, sizeof hash, hex);
+        char hex[65];
+        kp_migrate_checksum(m->sql, hex);
 
         const char *params[1] = {m->name};
         PGresult *r = PQexecParams(conn, "SELECT checksum FROM schema_migrations WHERE name = $1",

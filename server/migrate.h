@@ -24,6 +24,9 @@ extern const kp_migration kp_migrations[];
  * applied (0 when current), or -1 with a sentence in err. */
 int kp_migrate(PGconn *conn, const kp_migration *table, char *err, size_t errlen);
 
+/* The checksum recorded for a migration's text (BLAKE2b-256, hex). */
+void kp_migrate_checksum(const char *sql, char hex[65]);
+
 /* The name of the newest migration in table. */
 const char *kp_migrate_latest(const kp_migration *table);
 

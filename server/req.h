@@ -13,6 +13,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "stats.h"
 #include "wire.h"
 
 typedef struct kp_server_info {
@@ -21,6 +22,10 @@ typedef struct kp_server_info {
     const char *publish;  /* the PUB endpoint as bound */
     int session_idle_s;   /* --session-idle: a session ends after this long unused */
     int session_max_s;    /* --session-max: and at the latest this long after login */
+    kp_stats *stats;      /* this process's counters (NULL: not counted) */
+    int workers;          /* how many workers answer requests */
+    const char *conninfo; /* the database's libpq string (may hold a password: never log it) */
+    const char *data_dir; /* --data-dir */
 } kp_server_info;
 
 typedef struct kp_req {
@@ -31,6 +36,7 @@ typedef struct kp_req {
     const char *peer_addr;        /* client address as the transport saw it */
     const char *peer_key;         /* client's CURVE public key (Z85), "" if none */
     const kp_server_info *server; /* facts about this process */
+    int worker;                   /* the worker answering (its stats shard) */
 
     /* Who is asking, filled by the session check before the handler runs
      * (user_id 0: no session, for RPCs that need none). */

@@ -63,4 +63,11 @@ int kp_rpc_user_reset_password(kp_req *r);
 int kp_rpc_audit_list(kp_req *r);
 int kp_rpc_audit_verify(kp_req *r);
 
+/* rpc_ops.c: health and counters of this kompassd */
+int kp_rpc_health(kp_req *r);
+int kp_rpc_stats(kp_req *r);
+
+/* rpc_backup.c: a pg_dump of the database, read back in pieces */
+int kp_rpc_backup(kp_req *r);
+
 #endif

@@ -22,6 +22,7 @@
 #define KP_SEC_THROTTLED       "throttled"
 #define KP_SEC_DENIED          "denied"
 #define KP_SEC_UNAUTHENTICATED "unauthenticated"
+#define KP_SEC_BACKUP          "backup" /* a dump of the database was handed out */
 
 /* Records an event of kind for request r (address, key and RPC from r;
  * user_id 0 for none). Runs in the caller's transaction if there is one.

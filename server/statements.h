@@ -18,6 +18,9 @@ extern const kp_stmt kp_bootstrap_stmts[];    /* bootstrap.c */
 extern const kp_stmt kp_audit_stmts[];        /* audit.c */
 extern const kp_stmt kp_audit_verify_stmts[]; /* audit_verify.c */
 extern const kp_stmt kp_rpc_audit_stmts[];    /* rpc_audit.c */
+extern const kp_stmt kp_rpc_ops_stmts[];      /* rpc_ops.c */
+extern const kp_stmt kp_replay_stmts[];       /* replay.c */
+extern const kp_stmt kp_rpc_backup_stmts[];   /* rpc_backup.c */
 extern const kp_stmt kp_framework_stmts[];
 extern const kp_stmt kp_evaluation_stmts[];
 extern const kp_stmt kp_eval_stmts[];

@@ -14,22 +14,27 @@ void *kp_worker_handle(kp_req *r, const void *frame, size_t len, size_t *reply_l
 {
     kp_request *msg = NULL;
     const char *request_id = "", *error = NULL;
-    int64_t t0 = kp_mono_ms();
+    int64_t t0 = kp_mono_us();
+    int slot = 0;
     int rc = kp_wire_decode_request(r->arena, frame, len, &msg, &request_id, &error);
     if (rc != KP_OK) {
         r->resp = kp_wire_error(r->arena, request_id, rc, "%s", error);
         kp_info("worker", "bad request from %s: %s", r->peer_addr, error);
     } else {
+        slot = kp_dispatch_slot((int)msg->body_case);
         r->msg = msg;
         r->resp = kp_arena_zalloc(r->arena, sizeof *r->resp);
         kompass__v1__response__init(r->resp);
         r->resp->request_id = msg->request_id;
         kp_dispatch(r);
-        kp_debug("worker", "%s %s from %s in %lld ms", kp_wire_body_name(msg),
+        kp_debug("worker", "%s %s from %s in %.1f ms", kp_wire_body_name(msg),
                  kp_status_name((int)r->resp->status), r->peer_addr,
-                 (long long)(kp_mono_ms() - t0));
+                 (double)(kp_mono_us() - t0) / 1000.0);
     }
-    return kp_wire_encode_response(r->arena, r->resp, reply_len);
+    void *reply = kp_wire_encode_response(r->arena, r->resp, reply_len);
+    if (r->server)
+        kp_stats_record(r->server->stats, r->worker, slot, (int)r->resp->status, kp_mono_us() - t0);
+    return reply;
 }
 
 /* Receives one frame into msg; 0, or -1 when the context is shut down. */
@@ -58,6 +63,7 @@ void *kp_worker_main(void *argp)
     kp_arena *arena = kp_arena_new();
     if (kp_db_ensure(db) != KP_OK)
         kp_warn("worker", "worker %d: database not reachable yet: %s", args->id, kp_db_error(db));
+    kp_stats_set_db_up(args->info->stats, args->id, kp_db_connected(db));
     zmq_send(sock, "READY", 5, 0);
 
     zmq_msg_t env, meta, frame;
@@ -84,8 +90,10 @@ void *kp_worker_main(void *argp)
         r.server = args->info;
         r.peer_addr = addr ? addr : "";
         r.peer_key = key ? key : "";
+        r.worker = args->id;
         size_t reply_len = 0;
         void *reply = kp_worker_handle(&r, zmq_msg_data(&frame), zmq_msg_size(&frame), &reply_len);
+        kp_stats_set_db_up(args->info->stats, args->id, kp_db_connected(db));
 
         if (zmq_msg_send(&env, sock, ZMQ_SNDMORE) < 0 ||
             zmq_msg_send(&meta, sock, ZMQ_SNDMORE) < 0 || zmq_send(sock, reply, reply_len, 0) < 0) {

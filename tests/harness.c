@@ -364,7 +364,9 @@ th_server *th_server_start_opts(const th_opts *o)
     }
     s->embedded = o->embedded;
     s->insecure = o->insecure;
-    if (!o->embedded) {
+    if (o->conninfo) {
+        kp_strlcpy(s->conninfo, o->conninfo, sizeof s->conninfo);
+    } else if (!o->embedded) {
         if (o->dbname) {
             kp_strlcpy(s->dbname, o->dbname, sizeof s->dbname);
             th_db_conninfo(s->dbname, s->conninfo, sizeof s->conninfo);

@@ -44,6 +44,8 @@ typedef struct th_server {
 typedef struct {
     const char *data_dir;          /* reuse this data dir (else a new temp dir) */
     const char *dbname;            /* reuse this database (else a new one) */
+    const char *conninfo;          /* --db this libpq string instead (a database of
+                                      another cluster; nothing is dropped) */
     int embedded;                  /* no --db: kompassd's own cluster in DATA-DIR/pg */
     int workers;                   /* 0: default */
     const char *const *extra_args; /* more kompassd arguments, NULL-terminated */

@@ -463,6 +463,27 @@ static void b_audit_verify(cell *c, kp_request *req)
     req->audit_verify->all = 1;
 }
 
+static void b_health(cell *c, kp_request *req)
+{
+    req->body_case = RQ(HEALTH);
+    req->health = kp_arena_zalloc(c->a, sizeof *req->health);
+    kompass__v1__health_request__init(req->health);
+}
+
+static void b_stats(cell *c, kp_request *req)
+{
+    req->body_case = RQ(STATS);
+    req->stats = kp_arena_zalloc(c->a, sizeof *req->stats);
+    kompass__v1__stats_request__init(req->stats);
+}
+
+static void b_backup(cell *c, kp_request *req)
+{
+    req->body_case = RQ(BACKUP);
+    req->backup = kp_arena_zalloc(c->a, sizeof *req->backup);
+    kompass__v1__backup_request__init(req->backup);
+}
+
 /* Every RPC of the table needs one. RPCs about an evaluation also need
  * `relate`, which puts the caller in each relation to a fresh evaluation. */
 static const sample s_samples[] = {
@@ -500,6 +521,9 @@ static const sample s_samples[] = {
     {RQ(EVAL_CHANGES), b_eval_changes, r_scoring_plain},
     {RQ(AUDIT_LIST), b_audit_list, NULL},
     {RQ(AUDIT_VERIFY), b_audit_verify, NULL},
+    {RQ(HEALTH), b_health, NULL},
+    {RQ(STATS), b_stats, NULL},
+    {RQ(BACKUP), b_backup, NULL},
 };
 #define N_SAMPLES (sizeof s_samples / sizeof s_samples[0])
 
