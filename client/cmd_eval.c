@@ -188,6 +188,24 @@ static int s_show(kp_cli *cli, int argc, char **argv)
         json_object_set_new(o, "team", team);
         json_object_set_new(o, "blind", json_boolean(s->blind));
         json_object_set_new(o, "evidence", json_integer(s->evidence));
+        json_t *prog = json_array();
+        for (size_t i = 0; i < s->n_progress; i++) {
+            const Kompass__V1__AreaProgress *ap = s->progress[i];
+            json_t *sc = json_object();
+            for (size_t k = 0; k < ap->n_scored; k++)
+                json_object_set_new(sc, ap->scored[k]->login, json_integer(ap->scored[k]->scored));
+            json_array_append_new(prog,
+                                  json_pack("{s:i,s:s,s:i,s:o}", "area", ap->area, "title",
+                                            ap->title, "questions", ap->questions, "scored", sc));
+        }
+        json_object_set_new(o, "progress", prog);
+        json_t *locks = json_array();
+        for (size_t i = 0; i < s->n_locks; i++)
+            json_array_append_new(locks, json_pack("{s:i,s:s,s:s,s:s}", "area", s->locks[i]->area,
+                                                   "section", s->locks[i]->section, "holder",
+                                                   s->locks[i]->holder, "expires_at",
+                                                   kp_cli_time(cli, s->locks[i]->expires_at_us)));
+        json_object_set_new(o, "locks", locks);
         kp_cli_json(cli, o);
         return 0;
     }
@@ -213,6 +231,21 @@ static int s_show(kp_cli *cli, int argc, char **argv)
     }
     printf("  evidence  %d entr%s (kompass evidence list %lld)\n", s->evidence,
            s->evidence == 1 ? "y" : "ies", (long long)e->id);
+    if (s->n_progress && s->progress[0]->n_scored) {
+        printf("  progress  questions scored per evaluator\n");
+        for (size_t i = 0; i < s->n_progress; i++) {
+            const Kompass__V1__AreaProgress *ap = s->progress[i];
+            printf("            %d ", ap->area);
+            kp_cli_cell(ap->title, 44);
+            for (size_t k = 0; k < ap->n_scored; k++)
+                printf("  %s %d/%d", ap->scored[k]->login, ap->scored[k]->scored, ap->questions);
+            printf("\n");
+        }
+    }
+    for (size_t i = 0; i < s->n_locks; i++)
+        printf("  %s %d/%s locked by %s until %s\n", i ? "        " : "locks   ", s->locks[i]->area,
+               s->locks[i]->section, s->locks[i]->holder,
+               kp_cli_time(cli, s->locks[i]->expires_at_us));
     return 0;
 }
 

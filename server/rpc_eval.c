@@ -9,6 +9,7 @@
  *  admin overrides it with a reason.
  */
 #include <ctype.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,17 @@ const kp_stmt kp_eval_stmts[] = {
      " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (evaluation_id, user_id)"
      " DO UPDATE SET role = EXCLUDED.role, coi_override = EXCLUDED.coi_override"},
     {"member_delete", "DELETE FROM evaluation_members WHERE evaluation_id = $1 AND user_id = $2"},
+    {"eval_progress",
+     "SELECT a.number, a.title, count(q.id),"
+     " coalesce((SELECT json_agg(json_build_array(u.login,"
+     "   (SELECT count(*) FROM scores s JOIN framework_questions sq ON sq.id = s.question_id"
+     "    WHERE s.evaluation_id = $1 AND s.evaluator_id = u.id AND sq.area_id = a.id))"
+     "   ORDER BY u.login)::text"
+     "  FROM evaluation_members x JOIN users u ON u.id = x.user_id"
+     "  WHERE x.evaluation_id = $1 AND x.role IN ('lead', 'peer')), '[]')"
+     " FROM framework_areas a JOIN framework_questions q ON q.area_id = a.id"
+     " WHERE a.framework_id = (SELECT framework_id FROM evaluations WHERE id = $1)"
+     " GROUP BY a.id, a.number, a.title ORDER BY a.number"},
     {NULL, NULL},
 };
 
@@ -266,6 +278,53 @@ int kp_rpc_eval_show(kp_req *r)
     PQclear(res);
     rc = s_team(r, id, &out->team, &out->n_team);
     if (rc != KP_OK) return rc;
+
+    /* progress: how many questions each evaluator has scored, per area
+     * (counts only: no values, so blind scoring is kept) */
+    const char *p[1] = {kp_db_param_i64(r->arena, id)};
+    rc = kp_db_call(r->db, "eval_progress", 1, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading progress");
+    out->n_progress = (size_t)PQntuples(res);
+    out->progress = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_progress + 1));
+    for (size_t i = 0; i < out->n_progress; i++) {
+        int row = (int)i;
+        Kompass__V1__AreaProgress *ap = kp_arena_alloc(r->arena, sizeof *ap);
+        kompass__v1__area_progress__init(ap);
+        ap->area = (int32_t)kp_db_i64(res, row, 0);
+        ap->title = kp_db_str(r->arena, res, row, 1);
+        ap->questions = (int32_t)kp_db_i64(res, row, 2);
+        json_t *arr = json_loads(PQgetvalue(res, row, 3), 0, NULL);
+        ap->n_scored = json_array_size(arr);
+        ap->scored = kp_arena_alloc(r->arena, sizeof(void *) * (ap->n_scored + 1));
+        for (size_t k = 0; k < ap->n_scored; k++) {
+            Kompass__V1__EvaluatorProgress *ep = kp_arena_alloc(r->arena, sizeof *ep);
+            kompass__v1__evaluator_progress__init(ep);
+            json_t *pair = json_array_get(arr, k);
+            ep->login = kp_arena_strdup(r->arena, json_string_value(json_array_get(pair, 0)));
+            ep->scored = (int32_t)json_integer_value(json_array_get(pair, 1));
+            ap->scored[k] = ep;
+        }
+        json_decref(arr);
+        out->progress[i] = ap;
+    }
+    PQclear(res);
+    rc = kp_db_call(r->db, "lock_list", 1, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading locks");
+    out->n_locks = (size_t)PQntuples(res);
+    out->locks = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_locks + 1));
+    for (size_t i = 0; i < out->n_locks; i++) {
+        int row = (int)i;
+        Kompass__V1__LockInfo *l = kp_arena_alloc(r->arena, sizeof *l);
+        kompass__v1__lock_info__init(l);
+        l->area = (int32_t)kp_db_i64(res, row, 0);
+        l->section = kp_db_str(r->arena, res, row, 1);
+        l->holder = kp_db_str(r->arena, res, row, 2);
+        l->holder_name = kp_db_str(r->arena, res, row, 3);
+        l->acquired_at_us = kp_db_i64(res, row, 4);
+        l->expires_at_us = kp_db_i64(res, row, 5);
+        out->locks[i] = l;
+    }
+    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_SHOW;
     r->resp->eval_show = out;
     return KP_OK;

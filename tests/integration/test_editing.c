@@ -57,6 +57,11 @@ Test(editing, scores_are_set_and_shown_with_versions)
     cr_assert_str_eq(json_string_value(json_object_get(mine, "points")), "25.5");
     cr_assert_str_eq(json_string_value(json_object_get(mine, "rationale")), "");
     json_decref(doc);
+    /* eval show counts what each evaluator has scored, per area (no values) */
+    char *show = NULL;
+    cr_assert_eq(tt_cli(s, lead, &show, NULL, "eval", "show", ids, NULL), 0);
+    cr_assert(strstr(show, "christine 0/5  ewa 1/5"), "%s", show);
+    free(show);
     /* Out of range, unknown question, malformed points: named, nothing written. */
     char *v0 = s_version();
     cr_assert_eq(tt_cli(s, peer, NULL, &err, "score", "set", ids, "1.4", "31", NULL), 1);
@@ -357,6 +362,9 @@ Test(editing, lock_contention_and_lease_expiry_after_a_killed_client)
     char *lout = NULL;
     cr_assert_eq(tt_cli(s, lead, &lout, NULL, "locks", ids, NULL), 0);
     cr_assert(strstr(lout, "3/summary") && strstr(lout, "ewa"), "%s", lout);
+    free(lout);
+    cr_assert_eq(tt_cli(s, lead, &lout, NULL, "eval", "show", ids, NULL), 0);
+    cr_assert(strstr(lout, "3/summary locked by ewa until"), "%s", lout);
     free(lout);
     /* The editor's client dies without releasing: the lock is free after its lease. */
     kill(ed, SIGKILL);
