@@ -544,3 +544,61 @@ Test(editing, a_watcher_that_misses_updates_recovers_and_ends_identical)
     json_decref(b);
     free(out);
 }
+
+Test(editing, text_edit_saves_through_the_editor_and_releases_the_lock)
+{
+    char script[400], out[400];
+    snprintf(script, sizeof script, "%s/writer.sh", s->dir);
+    const char body[] = "#!/bin/sh\nprintf '# a comment\\nTydlig strategi\\n- Bra uppföljning\\n' "
+                        "> \"$1\"\n";
+    cr_assert_eq(kp_write_file(script, body, sizeof body - 1, 0755), 0);
+    pid_t ed = s_edit_bg(peer, script, "strengths", "60", out);
+    int status = s_wait_child(ed, 60000);
+    char *log = kp_read_file(out, 1 << 20, NULL);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit %d: %s", WEXITSTATUS(status),
+              log);
+    free(log);
+    json_t *doc = tt_json(s, lead, 0, "text", "show", ids, "3", NULL);
+    json_t *items = json_object_get(json_array_get(json_object_get(doc, "texts"), 1), "items");
+    cr_assert_eq(json_array_size(items), 2);
+    cr_assert_str_eq(json_string_value(json_array_get(items, 0)), "Tydlig strategi");
+    cr_assert_str_eq(json_string_value(json_array_get(items, 1)), "Bra uppföljning");
+    json_decref(doc);
+    char *n = th_sql(s, "SELECT count(*) FROM section_locks");
+    cr_assert_str_eq(n, "0", "the lock was not released after saving");
+    free(n);
+}
+
+Test(editing, score_import_writes_a_whole_sheet_or_nothing)
+{
+    char csv[400];
+    snprintf(csv, sizeof csv, "%s/sheet.csv", s->dir);
+    const char good[] =
+        "question,points,rationale\n1.1,14,Tydlig plan\n1.2,15,\"Bra, men \"\"kan\"\" "
+        "bli bättre\"\n1.3,19.5,\n";
+    cr_assert_eq(kp_write_file(csv, good, sizeof good - 1, 0644), 0);
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(tt_cli(s, peer, &out, &err, "score", "import", ids, csv, NULL), 0, "%s", err);
+    cr_assert(strstr(out, "3 scores of ewa written"), "%s", out);
+    free(out);
+    free(err);
+    char *v = th_sql(s, "SELECT string_agg(q.code || '=' || s.points || ':' || s.rationale, ';' "
+                        "ORDER BY q.code) FROM scores s JOIN framework_questions q ON q.id = "
+                        "s.question_id");
+    cr_assert_str_eq(v, "1.1=14.00:Tydlig plan;1.2=15.00:Bra, men \"kan\" bli bättre;1.3=19.50:");
+    free(v);
+    /* One bad row: nothing of the sheet is written. */
+    const char bad[] = "question,points,rationale\n1.4,20,x\n1.5,11,over the max\n";
+    cr_assert_eq(kp_write_file(csv, bad, sizeof bad - 1, 0644), 0);
+    cr_assert_eq(tt_cli(s, peer, NULL, &err, "score", "import", ids, csv, NULL), 1);
+    cr_assert(strstr(err, "11 points exceed question 1.5's max of 10"), "%s", err);
+    free(err);
+    v = th_sql(s, "SELECT count(*) FROM scores");
+    cr_assert_str_eq(v, "3", "part of a refused sheet was written");
+    free(v);
+    const char garbled[] = "q,p\n1.1,x\n";
+    cr_assert_eq(kp_write_file(csv, garbled, sizeof garbled - 1, 0644), 0);
+    cr_assert_eq(tt_cli(s, peer, NULL, &err, "score", "import", ids, csv, NULL), 1);
+    cr_assert(strstr(err, "header question,points,rationale"), "%s", err);
+    free(err);
+}

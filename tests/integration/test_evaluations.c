@@ -315,3 +315,26 @@ Test(evaluations, evidence_log)
     cr_assert_str_eq(n, "3");
     free(n);
 }
+
+Test(evaluations, only_legal_status_transitions_happen)
+{
+    long long id = tt_eval(s, admin, "Västerås stad", "2017");
+    char sql[200], *err = NULL;
+    /* The database itself refuses an illegal move, whoever asks. */
+    snprintf(sql, sizeof sql, "UPDATE evaluations SET status = 'signed' WHERE id = %lld", id);
+    cr_assert_neq(tt_sql_try(s, sql, &err), 0);
+    cr_assert(strstr(err, "an evaluation cannot go from draft to signed"), "%s", err);
+    free(err);
+    snprintf(sql, sizeof sql, "UPDATE evaluations SET status = 'scoring' WHERE id = %lld", id);
+    cr_assert_eq(tt_sql_try(s, sql, NULL), 0);
+    snprintf(sql, sizeof sql, "UPDATE evaluations SET status = 'draft' WHERE id = %lld", id);
+    cr_assert_neq(tt_sql_try(s, sql, &err), 0);
+    cr_assert(strstr(err, "cannot go from scoring to draft"), "%s", err);
+    free(err);
+    /* and the CLI says why it cannot start twice */
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", id);
+    cr_assert_eq(tt_cli(s, admin, NULL, &err, "eval", "start", ids, NULL), 1);
+    cr_assert(strstr(err, "INVALID_STATE") && strstr(err, "scoring starts from draft"), "%s", err);
+    free(err);
+}
