@@ -98,6 +98,7 @@ static int s_health(kp_cli *cli, int argc, char **argv)
             (int)h->clients, "subscribers", (int)h->subscribers, "locks", "held",
             (int)h->locks_held, "waiting", (int)h->locks_waiting, "longest_wait_s",
             (double)h->longest_lock_wait_us / 1e6);
+        json_object_set_new(doc, "section_locks", json_integer(h->section_locks));
         kp_cli_json(cli, doc);
         return exit_code;
     }
@@ -128,6 +129,7 @@ static int s_health(kp_cli *cli, int argc, char **argv)
            h->workers_connected, h->workers, h->queued, h->queued == 1 ? "" : "s");
     printf("connections  %u on the request socket, %u on the update socket\n", h->clients,
            h->subscribers);
+    printf("section locks %u held (text editing)\n", h->section_locks);
     printf("locks        %u held, %u waiting", h->locks_held, h->locks_waiting);
     if (h->locks_waiting)
         printf(" (longest wait %s)", s_latency(cli, (uint64_t)h->longest_lock_wait_us));

@@ -26,6 +26,7 @@ const kp_stmt kp_rpc_ops_stmts[] = {
     {"ops_migrations", "SELECT name FROM schema_migrations ORDER BY name"},
     /* Locks of other sessions on this database; virtualxid locks are every
      * transaction's own and say nothing. */
+    {"ops_section_locks", "SELECT count(*) FROM section_locks WHERE expires_at > now()"},
     {"ops_locks",
      "SELECT count(*) FILTER (WHERE l.granted), count(*) FILTER (WHERE NOT l.granted), "
      "  coalesce((extract(epoch FROM max(clock_timestamp() - l.waitstart)) * 1000000)::bigint, 0) "
@@ -92,6 +93,11 @@ static void s_database(kp_req *r, Kompass__V1__HealthResponse *h)
         h->locks_held = (uint32_t)atoi(PQgetvalue(res, 0, 0));
         h->locks_waiting = (uint32_t)atoi(PQgetvalue(res, 0, 1));
         h->longest_lock_wait_us = atoll(PQgetvalue(res, 0, 2));
+        PQclear(res);
+        rc = kp_db_call(r->db, "ops_section_locks", 0, NULL, &res);
+    }
+    if (rc == KP_OK) {
+        h->section_locks = (uint32_t)atoi(PQgetvalue(res, 0, 0));
         PQclear(res);
     }
     if (rc != KP_OK) {

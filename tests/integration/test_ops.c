@@ -193,6 +193,18 @@ Test(ops, health_sees_locks_held_and_awaited, .timeout = 120)
     PQfinish(waiter);
     h = s_health(sock, a, token);
     cr_assert_eq(h->locks_waiting, 0);
+
+    /* Section locks (text editing) are counted too; an expired one is not. */
+    cr_assert_eq(h->section_locks, 0);
+    free(th_sql(s, "INSERT INTO municipalities (name) VALUES ('Låsby')"));
+    free(th_sql(s, "INSERT INTO evaluations (municipality_id, framework_id, label, ordinal) "
+                   "SELECT m.id, f.id, '2017', 1 FROM municipalities m, frameworks f"));
+    free(th_sql(s, "INSERT INTO section_locks (evaluation_id, area_number, section, holder_id, "
+                   "token, expires_at) SELECT e.id, n, 'summary', u.id, 't', now() + "
+                   "(CASE WHEN n = 1 THEN interval '5 minutes' ELSE interval '-1 minute' END) "
+                   "FROM evaluations e, users u, generate_series(1, 2) n WHERE u.login = 'admin'"));
+    h = s_health(sock, a, token);
+    cr_assert_eq(h->section_locks, 1, "section locks counted: %u", h->section_locks);
     zmq_close(sock);
     kp_arena_destroy(&a);
     th_server_free(&s);
