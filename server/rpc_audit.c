@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "audit_verify.h"
+#include "evaluation.h"
 #include "rpc.h"
 
 #define LIST_DEFAULT 500
@@ -62,6 +63,21 @@ int kp_rpc_audit_list(kp_req *r)
     if (q->limit > LIST_MAX)
         return kp_req_fail(r, KP_BAD_REQUEST, "limit %u is over the maximum of %d", q->limit,
                            LIST_MAX);
+    /* Team evaluators read their evaluation's chain (the authorisation table
+     * lets only admins read the global one); while scoring is blind its
+     * events would show the others' scores, so it stays closed to them until
+     * scoring ends (they follow changes meanwhile with EvalChanges, which
+     * withholds those values). */
+    if (q->evaluation_id > 0 && !kp_is_admin(r)) {
+        int blind = 0;
+        int brc = kp_score_blind_for(r, q->evaluation_id, &blind);
+        if (brc != KP_OK) return brc;
+        if (blind)
+            return kp_req_fail(r, KP_INVALID_STATE,
+                               "the trail of evaluation %lld opens to its team when blind scoring "
+                               "ends; meanwhile follow it with kompass watch %lld --since 0",
+                               (long long)q->evaluation_id, (long long)q->evaluation_id);
+    }
     int limit = q->limit ? (int)q->limit : LIST_DEFAULT;
     char chain[24], after[24], since[24], fetch[16];
     snprintf(chain, sizeof chain, "%" PRId64, q->evaluation_id);

@@ -305,6 +305,10 @@ int kp_rpc_score_set(kp_req *r)
                             .eval_version = ev.version,
                             .action = "score.set",
                             .target = target,
+                            /* an admin writing for an evaluator: the evaluator is the
+                             * actor, the admin the real actor */
+                            .on_behalf_id = evaluator_id != r->user_id ? evaluator_id : 0,
+                            .on_behalf_login = evaluator_id != r->user_id ? evaluator : NULL,
                             .before = b ? kp_audit_json(r, b) : NULL,
                             .after = kp_audit_json(r, json_pack("{s:s,s:O}", "evaluator", evaluator,
                                                                 "scores", after))};

@@ -202,7 +202,14 @@ static long long s_num(char *v)
     return n;
 }
 
-enum { NEEDS_SCORING = 1, CALLER_LOCK = 2, OTHER_LOCK = 4, HELPER_OBSERVER = 8, DRAFT = 16 };
+enum {
+    NEEDS_SCORING = 1,
+    CALLER_LOCK = 2,
+    OTHER_LOCK = 4,
+    HELPER_OBSERVER = 8,
+    DRAFT = 16,
+    NOT_BLIND = 32
+};
 
 static void s_set_eval_id(kp_request *req, long long id)
 {
@@ -222,8 +229,9 @@ static long long s_eval_for(cell *c, kp_request *req, kp_relation rel, int needs
     long long id =
         s_num(s_sqlf(c,
                      "INSERT INTO evaluations (municipality_id, framework_id, label, "
-                     "ordinal, status) VALUES (%lld, %lld, 'm%d', %d, '%s') RETURNING id",
-                     c->mid, c->fid, c->n, c->n, status));
+                     "ordinal, status, blind) VALUES (%lld, %lld, 'm%d', %d, '%s', %s) "
+                     "RETURNING id",
+                     c->mid, c->fid, c->n, c->n, status, needs & NOT_BLIND ? "false" : "true"));
     long long caller = 0;
     if (c->caller) caller = s_num(s_sqlf(c, "SELECT id FROM users WHERE login = '%s'", c->caller));
     static const char *roles[] = {"", "lead", "peer", "observer"};
@@ -270,6 +278,10 @@ static void r_scoring(cell *c, kp_request *req, kp_relation rel)
     s_eval_for(c, req, rel, NEEDS_SCORING);
     if (c->role == KP_ROLE_ADMIN && rel != KP_REL_LEAD && rel != KP_REL_PEER)
         req->score_set->on_behalf_of = "helperpeer";
+}
+static void r_open(cell *c, kp_request *req, kp_relation rel)
+{
+    s_eval_for(c, req, rel, NOT_BLIND);
 }
 static void r_draft(cell *c, kp_request *req, kp_relation rel)
 {
@@ -519,7 +531,7 @@ static const sample s_samples[] = {
     {RQ(LOCK_BREAK), b_lock_break, r_other_lock},
     {RQ(EVAL_SNAPSHOT), b_eval_snapshot, r_scoring_plain},
     {RQ(EVAL_CHANGES), b_eval_changes, r_scoring_plain},
-    {RQ(AUDIT_LIST), b_audit_list, NULL},
+    {RQ(AUDIT_LIST), b_audit_list, r_open},
     {RQ(AUDIT_VERIFY), b_audit_verify, NULL},
     {RQ(HEALTH), b_health, NULL},
     {RQ(STATS), b_stats, NULL},

@@ -602,3 +602,33 @@ Test(editing, score_import_writes_a_whole_sheet_or_nothing)
     cr_assert(strstr(err, "header question,points,rationale"), "%s", err);
     free(err);
 }
+
+Test(editing, the_team_reads_its_trail_once_scoring_is_not_blind)
+{
+    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "score", "set", ids, "2.1", "12", NULL), 0);
+    char *out = NULL, *err = NULL;
+    /* while blind: closed to the team, with the way to follow it meanwhile */
+    cr_assert_eq(tt_cli(s, lead, NULL, &err, "audit", ids, NULL), 1);
+    cr_assert(strstr(err, "opens to its team when blind scoring ends"), "%s", err);
+    free(err);
+    /* an admin writes for an evaluator: the evaluator acts, the admin is the real actor */
+    cr_assert_eq(
+        tt_cli(s, admin, NULL, &err, "score", "set", ids, "2.2", "20", "--for", "ewa", NULL), 0,
+        "%s", err);
+    free(err);
+    char *v = th_sql(s, "SELECT actor || '/' || real_actor FROM audit_events WHERE target = "
+                        "'score 2.2 of evaluator ewa'");
+    cr_assert_str_eq(v, "ewa/admin");
+    free(v);
+    char q[200];
+    snprintf(q, sizeof q, "UPDATE evaluations SET blind = false WHERE id = %lld", eval_id);
+    free(th_sql(s, q));
+    cr_assert_eq(tt_cli(s, lead, &out, &err, "audit", ids, NULL), 0, "%s", err);
+    cr_assert(strstr(out, "score.set") && strstr(out, "eval.start"), "%s", out);
+    free(out);
+    free(err);
+    /* the global chain stays the admins' */
+    cr_assert_eq(tt_cli(s, lead, NULL, &err, "audit", NULL), 4);
+    cr_assert(strstr(err, "audit_list is for admin"), "%s", err);
+    free(err);
+}
