@@ -43,6 +43,9 @@ int kp_rpc_lock_break(kp_req *r);
 int kp_text_rows(kp_req *r, int64_t eval_id, int64_t framework_id, int area, const char *section,
                  Kompass__V1__AreaText ***out, size_t *n);
 
+/* The unexpired section locks of an evaluation, as messages. */
+int kp_text_locks(kp_req *r, int64_t eval_id, Kompass__V1__LockInfo ***out, size_t *n);
+
 /* rpc_watch.c */
 int kp_rpc_eval_snapshot(kp_req *r);
 int kp_rpc_eval_changes(kp_req *r);

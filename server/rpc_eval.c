@@ -308,23 +308,8 @@ int kp_rpc_eval_show(kp_req *r)
         out->progress[i] = ap;
     }
     PQclear(res);
-    rc = kp_db_call(r->db, "lock_list", 1, p, &res);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading locks");
-    out->n_locks = (size_t)PQntuples(res);
-    out->locks = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_locks + 1));
-    for (size_t i = 0; i < out->n_locks; i++) {
-        int row = (int)i;
-        Kompass__V1__LockInfo *l = kp_arena_alloc(r->arena, sizeof *l);
-        kompass__v1__lock_info__init(l);
-        l->area = (int32_t)kp_db_i64(res, row, 0);
-        l->section = kp_db_str(r->arena, res, row, 1);
-        l->holder = kp_db_str(r->arena, res, row, 2);
-        l->holder_name = kp_db_str(r->arena, res, row, 3);
-        l->acquired_at_us = kp_db_i64(res, row, 4);
-        l->expires_at_us = kp_db_i64(res, row, 5);
-        out->locks[i] = l;
-    }
-    PQclear(res);
+    rc = kp_text_locks(r, id, &out->locks, &out->n_locks);
+    if (rc != KP_OK) return rc;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_SHOW;
     r->resp->eval_show = out;
     return KP_OK;

@@ -418,26 +418,33 @@ int kp_rpc_text_save(kp_req *r)
     return KP_OK;
 }
 
+int kp_text_locks(kp_req *r, int64_t eval_id, Kompass__V1__LockInfo ***out, size_t *n)
+{
+    PGresult *res;
+    const char *p[1] = {kp_db_param_i64(r->arena, eval_id)};
+    int rc = kp_db_call(r->db, "lock_list", 1, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading locks");
+    *n = (size_t)PQntuples(res);
+    *out = kp_arena_alloc(r->arena, sizeof(void *) * (*n + 1));
+    for (size_t i = 0; i < *n; i++) {
+        int row = (int)i;
+        (*out)[i] = s_lock(r, (int)kp_db_i64(res, row, 0), kp_db_str(r->arena, res, row, 1),
+                           kp_db_str(r->arena, res, row, 2), kp_db_str(r->arena, res, row, 3),
+                           kp_db_i64(res, row, 4), kp_db_i64(res, row, 5));
+    }
+    PQclear(res);
+    return KP_OK;
+}
+
 int kp_rpc_lock_list(kp_req *r)
 {
     kp_eval ev;
     int rc = kp_eval_get(r, r->msg->lock_list->evaluation_id, &ev);
     if (rc != KP_OK) return rc;
-    PGresult *res;
-    const char *p[1] = {kp_db_param_i64(r->arena, ev.id)};
-    rc = kp_db_call(r->db, "lock_list", 1, p, &res);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading locks");
     Kompass__V1__LockListResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__lock_list_response__init(out);
-    out->n_locks = (size_t)PQntuples(res);
-    out->locks = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_locks + 1));
-    for (size_t i = 0; i < out->n_locks; i++) {
-        int row = (int)i;
-        out->locks[i] = s_lock(r, (int)kp_db_i64(res, row, 0), kp_db_str(r->arena, res, row, 1),
-                               kp_db_str(r->arena, res, row, 2), kp_db_str(r->arena, res, row, 3),
-                               kp_db_i64(res, row, 4), kp_db_i64(res, row, 5));
-    }
-    PQclear(res);
+    rc = kp_text_locks(r, ev.id, &out->locks, &out->n_locks);
+    if (rc != KP_OK) return rc;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_LOCK_LIST;
     r->resp->lock_list = out;
     return KP_OK;

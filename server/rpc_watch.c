@@ -67,28 +67,7 @@ int kp_rpc_eval_snapshot(kp_req *r)
         PQclear(res);
         rc = kp_text_rows(r, id, ev.framework_id, 0, NULL, &out->texts, &out->n_texts);
     }
-    if (rc == KP_OK) {
-        const char *p[1] = {kp_db_param_i64(r->arena, id)};
-        rc = kp_db_call(r->db, "lock_list", 1, p, &res);
-        if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "reading locks");
-    }
-    if (rc == KP_OK) {
-        out->n_locks = (size_t)PQntuples(res);
-        out->locks = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_locks + 1));
-        for (size_t i = 0; i < out->n_locks; i++) {
-            int row = (int)i;
-            Kompass__V1__LockInfo *l = kp_arena_alloc(r->arena, sizeof *l);
-            kompass__v1__lock_info__init(l);
-            l->area = (int32_t)kp_db_i64(res, row, 0);
-            l->section = kp_db_str(r->arena, res, row, 1);
-            l->holder = kp_db_str(r->arena, res, row, 2);
-            l->holder_name = kp_db_str(r->arena, res, row, 3);
-            l->acquired_at_us = kp_db_i64(res, row, 4);
-            l->expires_at_us = kp_db_i64(res, row, 5);
-            out->locks[i] = l;
-        }
-        PQclear(res);
-    }
+    if (rc == KP_OK) rc = kp_text_locks(r, id, &out->locks, &out->n_locks);
     rc = kp_req_end_tx(r, rc, "reading a snapshot");
     if (rc != KP_OK) return rc;
     out->version = ev.version;
