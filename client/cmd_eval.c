@@ -162,13 +162,21 @@ static int s_list(kp_cli *cli, int argc, char **argv)
     return 0;
 }
 
-static int s_show(kp_cli *cli, int argc, char **argv)
+/* `kompass eval SUB ID`: the one evaluation id, or the usage exit code. */
+static int s_only_id(kp_cli *cli, int argc, char **argv, int64_t *id)
 {
     const char *pos[1];
     int n;
-    int64_t id;
     int rc = kp_args_parse(cli, &kp_eval_command, argc, argv, 2, NULL, pos, 1, 1, &n);
-    if (rc || (rc = kp_args_id(cli, &kp_eval_command, "evaluation id", pos[0], &id))) return rc;
+    if (rc) return rc;
+    return kp_args_id(cli, &kp_eval_command, "evaluation id", pos[0], id);
+}
+
+static int s_show(kp_cli *cli, int argc, char **argv)
+{
+    int64_t id;
+    int rc = s_only_id(cli, argc, argv, &id);
+    if (rc) return rc;
     kp_request *req = kp_cli_request(cli);
     Kompass__V1__EvalShowRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
     kompass__v1__eval_show_request__init(b);
@@ -314,11 +322,9 @@ static int s_unassign(kp_cli *cli, int argc, char **argv)
 
 static int s_start(kp_cli *cli, int argc, char **argv)
 {
-    const char *pos[1];
-    int n;
     int64_t id;
-    int rc = kp_args_parse(cli, &kp_eval_command, argc, argv, 2, NULL, pos, 1, 1, &n);
-    if (rc || (rc = kp_args_id(cli, &kp_eval_command, "evaluation id", pos[0], &id))) return rc;
+    int rc = s_only_id(cli, argc, argv, &id);
+    if (rc) return rc;
     kp_request *req = kp_cli_request(cli);
     Kompass__V1__EvalStartRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
     kompass__v1__eval_start_request__init(b);
