@@ -45,6 +45,9 @@ char *kp_arena_vprintf(kp_arena *self, const char *fmt, va_list ap);
 /* Bytes currently allocated from the system for this arena. */
 size_t kp_arena_footprint(const kp_arena *self);
 
+/* items[0..n) joined by sep, at most max of them ("..." after), in the arena. */
+char *kp_arena_join(kp_arena *self, char *const *items, size_t n, const char *sep, size_t max);
+
 /* A protobuf-c allocator drawing from the arena (its free is a no-op). */
 ProtobufCAllocator kp_arena_allocator(kp_arena *self);
 

@@ -23,6 +23,7 @@
                                                                                     "id"
 #define SCORERS (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER)), "evaluation_id"
 #define LEAD    KP_RELBIT(KP_REL_LEAD), "evaluation_id"
+#define PEER    KP_RELBIT(KP_REL_PEER), "evaluation_id"
 
 // clang-format off
 /* ------------------------------------------------------------------------
@@ -70,6 +71,19 @@ static const kp_authz_rule s_rules[] = {
     {RQ(TEXT_SAVE),           "text_save",           1, STAFF, SCORERS,         WRITES},
     {RQ(LOCK_LIST),           "lock_list",           1, ALL,   TEAM,            READS},
     {RQ(LOCK_BREAK),          "lock_break",          1, STAFF, LEAD,            WRITES},
+    /* consensus and sign-off: evaluators submit and agree, a peer approves
+     * texts, the team and one admin sign, only an admin reopens */
+    {RQ(SUBMIT),              "submit",              1, STAFF, SCORERS,         WRITES},
+    {RQ(CONSENSUS_SHOW),      "consensus_show",      1, ALL,   TEAM,            READS},
+    {RQ(CONSENSUS_SET),       "consensus_set",       1, STAFF, SCORERS,         WRITES},
+    {RQ(CONSENSUS_AUTO),      "consensus_auto",      1, STAFF, SCORERS,         WRITES},
+    {RQ(CONSENSUS_THRESHOLD), "consensus_threshold", 1, STAFF, LEAD,            WRITES},
+    {RQ(TEXT_APPROVE),        "text_approve",        1, STAFF, PEER,            WRITES},
+    {RQ(SIGN),                "sign",                1, STAFF, SCORERS,         WRITES},
+    {RQ(EVAL_REOPEN),         "eval_reopen",         1, ADMIN, NOT_EVAL,        WRITES},
+    {RQ(EVAL_VERIFY),         "eval_verify",         1, ALL,   TEAM,            READS},
+    {RQ(EVAL_STATUS),         "eval_status",         1, ALL,   TEAM,            READS},
+    {RQ(EVAL_REVISION),       "eval_revision",       1, ALL,   TEAM,            READS},
     {RQ(EVAL_SNAPSHOT),       "eval_snapshot",       1, ALL,   TEAM,            READS},
     {RQ(EVAL_CHANGES),        "eval_changes",        1, ALL,   TEAM,            READS},
     /* operations: SKL administration watches and keeps the server */

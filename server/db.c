@@ -43,6 +43,8 @@ const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts,
                                             kp_watch_stmts,
                                             kp_publisher_stmts,
                                             kp_content_stmts,
+                                            kp_consensus_stmts,
+                                            kp_signoff_stmts,
                                             NULL};
 
 PGconn *kp_db_connect(const char *conninfo)

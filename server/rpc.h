@@ -30,6 +30,21 @@ int kp_rpc_evidence_list(kp_req *r);
 int kp_rpc_score_set(kp_req *r);
 int kp_rpc_score_list(kp_req *r);
 int kp_rpc_eval_start(kp_req *r);
+
+/* rpc_consensus.c */
+int kp_rpc_submit(kp_req *r);
+int kp_rpc_consensus_show(kp_req *r);
+int kp_rpc_consensus_set(kp_req *r);
+int kp_rpc_consensus_auto(kp_req *r);
+int kp_rpc_consensus_threshold(kp_req *r);
+int kp_rpc_text_approve(kp_req *r);
+int kp_rpc_eval_status(kp_req *r);
+
+/* rpc_signoff.c */
+int kp_rpc_sign(kp_req *r);
+int kp_rpc_eval_reopen(kp_req *r);
+int kp_rpc_eval_verify(kp_req *r);
+int kp_rpc_eval_revision(kp_req *r);
 /* Whether scoring is blind for r's user in evaluation eval_id (admins never). */
 int kp_score_blind_for(kp_req *r, int64_t eval_id, int *blind);
 
@@ -55,6 +70,10 @@ int kp_rpc_logout(kp_req *r);
 int kp_rpc_who_am_i(kp_req *r);
 int kp_rpc_change_password(kp_req *r);
 int kp_rpc_reauthenticate(kp_req *r);
+/* Checks the caller's own password, throttled and recorded like a login:
+ * KP_OK, or r is failed (UNAUTHENTICATED, RATE_LIMITED, ...). Call it
+ * outside a transaction: a failure is recorded for good. */
+int kp_check_own_password(kp_req *r, const char *password);
 
 /* rpc_user.c: user administration */
 int kp_rpc_user_add(kp_req *r);
