@@ -100,6 +100,7 @@ extern const kp_command kp_text_command;
 extern const kp_command kp_locks_command;
 extern const kp_command kp_lock_command;
 extern const kp_command kp_watch_command;
+extern const kp_command kp_stats_command;
 
 /* Commands, by module. */
 int kp_cmd_ping(kp_cli *cli, int argc, char **argv);
@@ -121,5 +122,6 @@ int kp_cmd_user(kp_cli *cli, int argc, char **argv);
 int kp_cmd_audit(kp_cli *cli, int argc, char **argv);
 extern const char kp_audit_usage[];
 int kp_cmd_admin(kp_cli *cli, int argc, char **argv);
+int kp_cmd_stats(kp_cli *cli, int argc, char **argv);
 
 #endif

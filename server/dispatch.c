@@ -53,6 +53,8 @@ static const kp_rpc s_rpcs[] = {
     {KOMPASS__V1__REQUEST__BODY_EVAL_SNAPSHOT, "eval_snapshot", kp_rpc_eval_snapshot},
     {KOMPASS__V1__REQUEST__BODY_EVAL_CHANGES, "eval_changes", kp_rpc_eval_changes},
     {KOMPASS__V1__REQUEST__BODY_EVAL_START, "eval_start", kp_rpc_eval_start},
+    /* rpc_agreement.c */
+    {RQ(STATS_AGREEMENT), "stats_agreement", kp_rpc_stats_agreement},
     /* rpc_ops.c */
     {RQ(HEALTH), "health", kp_rpc_health},
     {RQ(STATS), "stats", kp_rpc_stats},

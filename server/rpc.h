@@ -33,6 +33,9 @@ int kp_rpc_eval_start(kp_req *r);
 /* Whether scoring is blind for r's user in evaluation eval_id (admins never). */
 int kp_score_blind_for(kp_req *r, int64_t eval_id, int *blind);
 
+/* rpc_agreement.c: SKL-wide agreement over signed evaluations */
+int kp_rpc_stats_agreement(kp_req *r);
+
 /* rpc_text.c */
 int kp_rpc_text_show(kp_req *r);
 int kp_rpc_text_lock(kp_req *r);
