@@ -114,19 +114,6 @@ static json_t *s_row_json(const Kompass__V1__ConsensusRow *row)
     return o;
 }
 
-static json_t *s_agreement_json(const Kompass__V1__AgreementFigures *a)
-{
-    if (!a) return json_null();
-    json_t *o = json_pack("{s:i,s:i,s:f,s:f}", "evaluators", a->evaluators, "pairable_units",
-                          a->pairable_units, "exact_agreement", a->exact_agreement,
-                          "mean_abs_difference", a->mean_abs_difference);
-    json_object_set_new(o, "krippendorff_alpha_interval",
-                        a->has_alpha ? json_real(a->krippendorff_alpha_interval) : json_null());
-    json_object_set_new(o, "weighted_kappa_quadratic",
-                        a->has_kappa ? json_real(a->weighted_kappa_quadratic) : json_null());
-    return o;
-}
-
 static const Kompass__V1__ConsensusRow **s_sorted;
 
 static int s_by_disagreement(const void *a, const void *b)
@@ -176,11 +163,13 @@ static int s_show(kp_cli *cli, int argc, char **argv)
             json_array_append_new(rows, s_row_json(s_sorted[i]));
         for (size_t i = 0; i < out->n_evaluators; i++)
             json_array_append_new(ev, json_string(out->evaluators[i]));
-        kp_cli_json(cli, json_pack("{s:I,s:s,s:I,s:o,s:f,s:i,s:I,s:o,s:o}", "id", (json_int_t)id,
-                                   "status", out->status, "version", (json_int_t)out->version,
-                                   "evaluators", ev, "major_spread_pct", out->major_spread_pct,
-                                   "resolved", out->resolved, "questions", (json_int_t)out->n_rows,
-                                   "agreement", s_agreement_json(out->agreement), "rows", rows));
+        kp_cli_json(
+            cli, json_pack("{s:I,s:s,s:I,s:o,s:f,s:i,s:I,s:o,s:o}", "id", (json_int_t)id, "status",
+                           out->status, "version", (json_int_t)out->version, "evaluators", ev,
+                           "major_spread_pct", out->major_spread_pct, "resolved", out->resolved,
+                           "questions", (json_int_t)out->n_rows, "agreement",
+                           out->agreement ? kp_cli_agreement_json(out->agreement) : json_null(),
+                           "rows", rows));
         return 0;
     }
     printf("Evaluation %lld, %s (version %lld): %d of %zu questions have a consensus score\n",
@@ -214,11 +203,11 @@ static int s_show(kp_cli *cli, int argc, char **argv)
             printf(" -\n");
     }
     const Kompass__V1__AgreementFigures *a = out->agreement;
-    if (a && a->pairable_units) {
-        printf("\nagreement over %d questions: %.0f %% exact, mean difference %.2f points",
+    if (a && a->pairs_defined) {
+        printf("\nagreement over %u questions: %.0f %% exact, mean difference %.2f points",
                a->pairable_units, a->exact_agreement * 100, a->mean_abs_difference);
-        if (a->has_alpha) printf(", Krippendorff's alpha %.3f", a->krippendorff_alpha_interval);
-        if (a->has_kappa) printf(", weighted kappa %.3f", a->weighted_kappa_quadratic);
+        if (a->alpha_defined) printf(", Krippendorff's alpha %.3f", a->krippendorff_alpha_interval);
+        if (a->kappa_defined) printf(", weighted kappa %.3f", a->weighted_kappa_quadratic);
         printf("\n");
     }
     return 0;

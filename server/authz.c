@@ -89,6 +89,8 @@ static const kp_authz_rule s_rules[] = {
     /* operations: SKL administration watches and keeps the server */
     {RQ(HEALTH),              "health",              1, ADMIN, NOT_EVAL,        READS},
     {RQ(STATS),               "stats",               1, ADMIN, NOT_EVAL,        READS},
+    /* agreement across every signed evaluation: SKL's view of its evaluators */
+    {RQ(STATS_AGREEMENT),     "stats_agreement",     1, ADMIN, NOT_EVAL,        READS},
     /* a dump holds every password hash: administrators only */
     {RQ(BACKUP),              "backup",              1, ADMIN, NOT_EVAL,        READS},
 };

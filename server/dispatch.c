@@ -65,6 +65,8 @@ static const kp_rpc s_rpcs[] = {
     {KOMPASS__V1__REQUEST__BODY_EVAL_VERIFY, "eval_verify", kp_rpc_eval_verify},
     {KOMPASS__V1__REQUEST__BODY_EVAL_STATUS, "eval_status", kp_rpc_eval_status},
     {KOMPASS__V1__REQUEST__BODY_EVAL_REVISION, "eval_revision", kp_rpc_eval_revision},
+    /* rpc_agreement.c */
+    {RQ(STATS_AGREEMENT), "stats_agreement", kp_rpc_stats_agreement},
     /* rpc_ops.c */
     {RQ(HEALTH), "health", kp_rpc_health},
     {RQ(STATS), "stats", kp_rpc_stats},

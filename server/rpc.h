@@ -31,6 +31,10 @@ int kp_rpc_score_set(kp_req *r);
 int kp_rpc_score_list(kp_req *r);
 int kp_rpc_eval_start(kp_req *r);
 
+#include "agreement.h"
+Kompass__V1__AgreementFigures *kp_agreement_figures(kp_req *r, const kp_agreement_result *res);
+/* rpc_agreement.c (above): a result of kp_agreement_compute (values in centipoints)
+ * as its message, in points. */
 /* rpc_consensus.c */
 int kp_rpc_submit(kp_req *r);
 int kp_rpc_consensus_show(kp_req *r);
@@ -47,6 +51,9 @@ int kp_rpc_eval_verify(kp_req *r);
 int kp_rpc_eval_revision(kp_req *r);
 /* Whether scoring is blind for r's user in evaluation eval_id (admins never). */
 int kp_score_blind_for(kp_req *r, int64_t eval_id, int *blind);
+
+/* rpc_agreement.c: SKL-wide agreement over signed evaluations */
+int kp_rpc_stats_agreement(kp_req *r);
 
 /* rpc_text.c */
 int kp_rpc_text_show(kp_req *r);

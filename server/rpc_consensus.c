@@ -230,6 +230,26 @@ static int s_load(kp_req *r, const kp_eval *ev, s_table *t)
     return KP_OK;
 }
 
+/* The agreement of the table's independent scores: questions x evaluators. */
+static Kompass__V1__AgreementFigures *s_agreement(kp_req *r, const s_table *t)
+{
+    size_t units = t->nrows, raters = t->nteam;
+    int64_t *m = kp_arena_alloc(r->arena, sizeof(int64_t) * (units * raters + 1));
+    for (size_t i = 0; i < units * raters; i++)
+        m[i] = KP_AGREEMENT_MISSING;
+    for (size_t u = 0; u < units; u++) {
+        const Kompass__V1__ConsensusRow *row = t->rows[u].row;
+        for (size_t j = 0; j < row->n_points; j++)
+            for (size_t k = 0; k < raters; k++)
+                if (strcmp(row->points[j]->evaluator, t->team[k]) == 0)
+                    m[u * raters + k] = row->points[j]->points_centi;
+    }
+    kp_agreement_input in = {.units = units, .raters = raters, .values = m};
+    kp_agreement_result res;
+    kp_agreement_compute(&in, &res);
+    return kp_agreement_figures(r, &res);
+}
+
 /* ---------------------------------------------------------------- status */
 
 typedef struct {
@@ -457,6 +477,7 @@ int kp_rpc_consensus_show(kp_req *r)
     out->rows = kp_arena_alloc(r->arena, sizeof(void *) * (t.nrows + 1));
     for (size_t i = 0; i < t.nrows; i++)
         out->rows[i] = t.rows[i].row;
+    out->agreement = s_agreement(r, &t);
     out->major_spread_pct = t.major_pct;
     out->resolved = t.resolved;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_CONSENSUS_SHOW;

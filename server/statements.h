@@ -26,6 +26,7 @@ extern const kp_stmt kp_evaluation_stmts[];
 extern const kp_stmt kp_eval_stmts[];
 extern const kp_stmt kp_evidence_stmts[];
 extern const kp_stmt kp_score_stmts[];
+extern const kp_stmt kp_agreement_stmts[]; /* rpc_agreement.c */
 extern const kp_stmt kp_text_stmts[];
 extern const kp_stmt kp_watch_stmts[];
 extern const kp_stmt kp_publisher_stmts[];

@@ -601,6 +601,13 @@ static void b_health(cell *c, kp_request *req)
     kompass__v1__health_request__init(req->health);
 }
 
+static void b_stats_agreement(cell *c, kp_request *req)
+{
+    req->body_case = RQ(STATS_AGREEMENT);
+    req->stats_agreement = kp_arena_zalloc(c->a, sizeof *req->stats_agreement);
+    kompass__v1__stats_agreement_request__init(req->stats_agreement);
+}
+
 static void b_stats(cell *c, kp_request *req)
 {
     req->body_case = RQ(STATS);
@@ -665,6 +672,7 @@ static const sample s_samples[] = {
     {RQ(AUDIT_VERIFY), b_audit_verify, NULL},
     {RQ(HEALTH), b_health, NULL},
     {RQ(STATS), b_stats, NULL},
+    {RQ(STATS_AGREEMENT), b_stats_agreement, NULL},
     {RQ(BACKUP), b_backup, NULL},
 };
 #define N_SAMPLES (sizeof s_samples / sizeof s_samples[0])

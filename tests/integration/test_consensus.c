@@ -197,6 +197,19 @@ Test(consensus, blind_until_every_evaluator_has_submitted)
     cr_assert_str_eq(json_string_value(json_object_get(r11, "flag")), "minor");
     cr_assert_str_eq(json_string_value(json_object_get(r21, "flag")), "major");
     cr_assert_str_eq(json_string_value(json_object_get(s_row(doc, "3.1"), "flag")), "agree");
+    /* Agreement, by hand: 45 questions, one pair each, 43 equal; the two
+     * differences are 1 point (1.1) and max - floor(max / 2) (2.1). */
+    json_t *ag = json_object_get(doc, "agreement");
+    cr_assert_eq(json_integer_value(json_object_get(ag, "pairable_units")), 45);
+    cr_assert_eq(json_integer_value(json_object_get(ag, "pairs")), 45);
+    cr_assert_float_eq(json_real_value(json_object_get(ag, "exact_agreement")), 43.0 / 45, 1e-9);
+    int q21 = 0;
+    while (strcmp(s_codes[q21], "2.1") != 0)
+        q21++;
+    double mad = (1.0 + (s_max[q21] - s_max[q21] / 2)) / 45;
+    cr_assert_float_eq(json_real_value(json_object_get(ag, "mean_abs_difference")), mad, 1e-9);
+    cr_assert(json_is_real(json_object_get(ag, "krippendorff_alpha_interval")));
+    cr_assert(json_is_real(json_object_get(ag, "weighted_kappa_quadratic")), "two evaluators");
     json_decref(doc);
 }
 
