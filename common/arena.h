@@ -40,7 +40,8 @@ char *kp_arena_strndup(kp_arena *self, const char *s, size_t n);
 
 /* printf into the arena. */
 char *kp_arena_printf(kp_arena *self, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *kp_arena_vprintf(kp_arena *self, const char *fmt, va_list ap);
+char *kp_arena_vprintf(kp_arena *self, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Bytes currently allocated from the system for this arena. */
 size_t kp_arena_footprint(const kp_arena *self);

@@ -206,6 +206,13 @@ static const char *s_field_text(kp_arena *arena, const ProtobufCMessage *body, c
     }
 }
 
+const char *kp_authz_evaluation_of(kp_arena *arena, const kp_request *msg,
+                                   const kp_authz_rule *rule)
+{
+    if (!rule->relations || !rule->evaluation) return "";
+    return s_field_text(arena, s_body(msg), rule->evaluation);
+}
+
 /* Fails r with status and sentence; records it when the RPC writes. */
 static int s_refuse(kp_req *r, const kp_authz_rule *rule, int status, const char *sentence)
 {
@@ -229,7 +236,7 @@ int kp_authz_check(kp_req *r, const kp_authz_rule *rule)
     kp_relation rel = KP_REL_NONE;
     const char *eval_id = "";
     if (rule->relations) {
-        eval_id = s_field_text(r->arena, s_body(r->msg), rule->evaluation);
+        eval_id = kp_authz_evaluation_of(r->arena, r->msg, rule);
         if (!*eval_id && role == KP_ROLE_ADMIN) return KP_OK; /* e.g. the global audit chain */
         if (eval_id[0] == '-')
             return kp_req_fail(r, KP_BAD_REQUEST, "%s must be an evaluation's id, not %s",

@@ -28,6 +28,9 @@ int kp_rpc_evidence_list(kp_req *r);
 
 /* rpc_score.c */
 int kp_rpc_score_set(kp_req *r);
+/* NULL when a ScoreSet's writes may be tried, else the sentence why not
+ * (BAD_REQUEST). Pure: checked before any database access. */
+const char *kp_score_set_problem(kp_arena *arena, const Kompass__V1__ScoreSetRequest *in);
 int kp_rpc_score_list(kp_req *r);
 int kp_rpc_eval_start(kp_req *r);
 
@@ -84,6 +87,9 @@ int kp_check_own_password(kp_req *r, const char *password);
 
 /* rpc_user.c: user administration */
 int kp_rpc_user_add(kp_req *r);
+/* NULL when a UserAdd's fields are acceptable (login, names, role,
+ * password), else the sentence why not. Pure: no database, no hashing. */
+const char *kp_user_add_problem(kp_arena *arena, const Kompass__V1__UserAddRequest *in);
 int kp_rpc_user_list(kp_req *r);
 int kp_rpc_user_set_active(kp_req *r);
 int kp_rpc_user_reset_password(kp_req *r);
