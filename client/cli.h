@@ -100,6 +100,9 @@ extern const kp_command kp_text_command;
 extern const kp_command kp_locks_command;
 extern const kp_command kp_lock_command;
 extern const kp_command kp_watch_command;
+extern const kp_command kp_report_command;
+extern const kp_command kp_history_command;
+extern const kp_command kp_import_command;
 
 /* Commands, by module. */
 int kp_cmd_ping(kp_cli *cli, int argc, char **argv);
@@ -113,6 +116,9 @@ int kp_cmd_text(kp_cli *cli, int argc, char **argv);
 int kp_cmd_locks(kp_cli *cli, int argc, char **argv);
 int kp_cmd_lock(kp_cli *cli, int argc, char **argv);
 int kp_cmd_watch(kp_cli *cli, int argc, char **argv);
+int kp_cmd_report(kp_cli *cli, int argc, char **argv);
+int kp_cmd_history(kp_cli *cli, int argc, char **argv);
+int kp_cmd_import(kp_cli *cli, int argc, char **argv);
 int kp_cmd_login(kp_cli *cli, int argc, char **argv);
 int kp_cmd_logout(kp_cli *cli, int argc, char **argv);
 int kp_cmd_whoami(kp_cli *cli, int argc, char **argv);

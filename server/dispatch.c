@@ -53,6 +53,10 @@ static const kp_rpc s_rpcs[] = {
     {KOMPASS__V1__REQUEST__BODY_EVAL_SNAPSHOT, "eval_snapshot", kp_rpc_eval_snapshot},
     {KOMPASS__V1__REQUEST__BODY_EVAL_CHANGES, "eval_changes", kp_rpc_eval_changes},
     {KOMPASS__V1__REQUEST__BODY_EVAL_START, "eval_start", kp_rpc_eval_start},
+    /* rpc_report.c */
+    {RQ(REPORT_DATA), "report_data", kp_rpc_report_data},
+    {RQ(EVAL_IMPORT), "eval_import", kp_rpc_eval_import},
+    {RQ(HISTORY), "history", kp_rpc_history},
     /* rpc_ops.c */
     {RQ(HEALTH), "health", kp_rpc_health},
     {RQ(STATS), "stats", kp_rpc_stats},

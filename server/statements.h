@@ -29,6 +29,7 @@ extern const kp_stmt kp_score_stmts[];
 extern const kp_stmt kp_text_stmts[];
 extern const kp_stmt kp_watch_stmts[];
 extern const kp_stmt kp_publisher_stmts[];
+extern const kp_stmt kp_report_stmts[];  /* rpc_report.c */
 extern const kp_stmt kp_content_stmts[]; /* content.c */
 
 /* NULL-terminated list of the modules' arrays. */
