@@ -104,6 +104,9 @@ extern const kp_command kp_submit_command;
 extern const kp_command kp_consensus_command;
 extern const kp_command kp_sign_command;
 extern const kp_command kp_stats_command;
+extern const kp_command kp_report_command;
+extern const kp_command kp_history_command;
+extern const kp_command kp_import_command;
 
 /* Commands, by module. */
 int kp_cmd_ping(kp_cli *cli, int argc, char **argv);
@@ -131,6 +134,9 @@ json_t *kp_cli_agreement_json(const Kompass__V1__AgreementFigures *f);
 /* A signature as JSON, and printed on a line after lead. */
 json_t *kp_cli_signature_json(kp_cli *cli, const Kompass__V1__Signature *s);
 void kp_cli_signature_print(kp_cli *cli, const Kompass__V1__Signature *s, const char *lead);
+int kp_cmd_report(kp_cli *cli, int argc, char **argv);
+int kp_cmd_history(kp_cli *cli, int argc, char **argv);
+int kp_cmd_import(kp_cli *cli, int argc, char **argv);
 int kp_cmd_login(kp_cli *cli, int argc, char **argv);
 int kp_cmd_logout(kp_cli *cli, int argc, char **argv);
 int kp_cmd_whoami(kp_cli *cli, int argc, char **argv);

@@ -86,6 +86,14 @@ static const kp_authz_rule s_rules[] = {
     {RQ(EVAL_REVISION),       "eval_revision",       1, ALL,   TEAM,            READS},
     {RQ(EVAL_SNAPSHOT),       "eval_snapshot",       1, ALL,   TEAM,            READS},
     {RQ(EVAL_CHANGES),        "eval_changes",        1, ALL,   TEAM,            READS},
+    /* reports and history: open to every role, and the handlers show each
+     * caller what they may see, as eval_list does: a signed evaluation
+     * (every imported one) is published and readable by all; any other only
+     * by admins and its team (to others: NOT_FOUND, as if it did not exist).
+     * Importing published evaluations is SKL administration's. */
+    {RQ(REPORT_DATA),         "report_data",         1, ALL,   NOT_EVAL,        READS},
+    {RQ(HISTORY),             "history",             1, ALL,   NOT_EVAL,        READS},
+    {RQ(EVAL_IMPORT),         "eval_import",         1, ADMIN, NOT_EVAL,        WRITES},
     /* operations: SKL administration watches and keeps the server */
     {RQ(HEALTH),              "health",              1, ADMIN, NOT_EVAL,        READS},
     {RQ(STATS),               "stats",               1, ADMIN, NOT_EVAL,        READS},

@@ -21,19 +21,14 @@ struct kp_db {
     int lost; /* the held transaction's connection broke: it is gone */
 };
 
-const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts,         kp_session_stmts,
-                                            kp_seclog_stmts,       kp_throttle_stmts,
-                                            kp_rpc_session_stmts,  kp_rpc_user_stmts,
-                                            kp_bootstrap_stmts,    kp_audit_stmts,
-                                            kp_audit_verify_stmts, kp_rpc_audit_stmts,
-                                            kp_rpc_ops_stmts,      kp_replay_stmts,
-                                            kp_rpc_backup_stmts,   kp_framework_stmts,
-                                            kp_evaluation_stmts,   kp_eval_stmts,
-                                            kp_evidence_stmts,     kp_score_stmts,
-                                            kp_agreement_stmts,    kp_text_stmts,
-                                            kp_watch_stmts,        kp_publisher_stmts,
-                                            kp_content_stmts,      kp_consensus_stmts,
-                                            kp_signoff_stmts,      NULL};
+const kp_stmt *const kp_statement_sets[] = {
+    kp_ping_stmts,         kp_session_stmts,   kp_seclog_stmts,     kp_throttle_stmts,
+    kp_rpc_session_stmts,  kp_rpc_user_stmts,  kp_bootstrap_stmts,  kp_audit_stmts,
+    kp_audit_verify_stmts, kp_rpc_audit_stmts, kp_rpc_ops_stmts,    kp_replay_stmts,
+    kp_rpc_backup_stmts,   kp_framework_stmts, kp_evaluation_stmts, kp_eval_stmts,
+    kp_evidence_stmts,     kp_score_stmts,     kp_agreement_stmts,  kp_text_stmts,
+    kp_watch_stmts,        kp_publisher_stmts, kp_content_stmts,    kp_consensus_stmts,
+    kp_signoff_stmts,      kp_report_stmts,    NULL};
 
 PGconn *kp_db_connect(const char *conninfo)
 {

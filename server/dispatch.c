@@ -67,6 +67,10 @@ static const kp_rpc s_rpcs[] = {
     {KOMPASS__V1__REQUEST__BODY_EVAL_REVISION, "eval_revision", kp_rpc_eval_revision},
     /* rpc_agreement.c */
     {RQ(STATS_AGREEMENT), "stats_agreement", kp_rpc_stats_agreement},
+    /* rpc_report.c */
+    {RQ(REPORT_DATA), "report_data", kp_rpc_report_data},
+    {RQ(EVAL_IMPORT), "eval_import", kp_rpc_eval_import},
+    {RQ(HISTORY), "history", kp_rpc_history},
     /* rpc_ops.c */
     {RQ(HEALTH), "health", kp_rpc_health},
     {RQ(STATS), "stats", kp_rpc_stats},

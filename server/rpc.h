@@ -71,6 +71,11 @@ int kp_text_rows(kp_req *r, int64_t eval_id, int64_t framework_id, int area, con
 /* The unexpired section locks of an evaluation, as messages. */
 int kp_text_locks(kp_req *r, int64_t eval_id, Kompass__V1__LockInfo ***out, size_t *n);
 
+/* rpc_report.c: reports, history, the import of published evaluations */
+int kp_rpc_report_data(kp_req *r);
+int kp_rpc_history(kp_req *r);
+int kp_rpc_eval_import(kp_req *r);
+
 /* rpc_watch.c */
 int kp_rpc_eval_snapshot(kp_req *r);
 int kp_rpc_eval_changes(kp_req *r);

@@ -72,8 +72,9 @@ const kp_stmt kp_signoff_stmts[] = {
                                              "u.id = v.reopened_by"
                                              " WHERE v.evaluation_id = $1 AND ($2::int IS NULL OR "
                                              "v.revision = $2) ORDER BY v.revision"},
-    {"so_signed_events", "SELECT after FROM audit_events WHERE evaluation_id = $1"
-                         " AND action = 'eval.sign' ORDER BY seq"},
+    /* the completing signature's event, or an import's (revision 1) */
+    {"so_signed_events", "SELECT after, action FROM audit_events WHERE evaluation_id = $1"
+                         " AND action IN ('eval.sign', 'eval.import') ORDER BY seq"},
     {NULL, NULL},
 };
 
@@ -401,7 +402,8 @@ int kp_rpc_eval_verify(kp_req *r)
     int rc = kp_eval_get(r, r->msg->eval_verify->evaluation_id, &ev);
     if (rc != KP_OK) return rc;
     int current = 1;
-    rc = s_revision(r, ev.id, &current, NULL);
+    const char *source = "";
+    rc = s_revision(r, ev.id, &current, &source);
     if (rc != KP_OK) return rc;
     Kompass__V1__EvalVerifyResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__eval_verify_response__init(out);
@@ -414,8 +416,11 @@ int kp_rpc_eval_verify(kp_req *r)
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the audit trail");
     int nev = PQntuples(res);
     json_t **events = kp_arena_alloc(r->arena, sizeof(json_t *) * ((size_t)nev + 1));
-    for (int i = 0; i < nev; i++)
+    for (int i = 0; i < nev; i++) {
         events[i] = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+        if (events[i] && !strcmp(PQgetvalue(res, i, 1), "eval.import"))
+            json_object_set_new(events[i], "revision", json_integer(1));
+    }
     PQclear(res);
 
     rc = kp_db_call(r->db, "so_revisions", 2, p, &res);
@@ -462,7 +467,8 @@ int kp_rpc_eval_verify(kp_req *r)
                                         s->login, s->content_hash);
             }
         }
-        if (!counted) {
+        /* An imported evaluation is signed as published: no signatures here. */
+        if (!counted && !*source) {
             c->signatures_ok = 0;
             c->problems[c->n_problems++] = "no signature was given to this revision";
         }

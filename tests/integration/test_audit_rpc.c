@@ -721,6 +721,45 @@ static void k_eval_reopen(ctx *cx, const row *e)
     cr_assert_str_eq(e->after,
                      "{\"revision\":2,\"signatures_cancelled\":0,\"status\":\"reopened\"}");
 }
+/* eval.import: KK2015 with every question at 0 points, as published */
+static void b_eval_import(ctx *cx, kp_request *req)
+{
+    BODY(EVAL_IMPORT, eval_import, Kompass__V1__EvalImportRequest,
+         kompass__v1__eval_import_request__init);
+    char *areas = th_sql(cx->s, "SELECT json_agg(json_build_object('number', a.number, "
+                                "'questions', (SELECT json_agg(json_build_object('code', q.code, "
+                                "'points', 0) ORDER BY q.position) FROM framework_questions q "
+                                "WHERE q.area_id = a.id)) ORDER BY a.number) FROM "
+                                "framework_areas a JOIN frameworks f ON f.id = a.framework_id "
+                                "WHERE f.code = 'KK2015'");
+    in->json = kp_arena_printf(cx->a,
+                               "{\"municipality\":\"Importby %d\",\"framework\":\"KK2015\","
+                               "\"label\":\"1999\",\"source\":\"Granskad rapport\","
+                               "\"areas\":%s}",
+                               cx->n, areas);
+    free(areas);
+}
+static void k_eval_import(ctx *cx, const row *e)
+{
+    cr_assert_str_eq(e->action, "eval.import");
+    char *id = th_sql(cx->s, "SELECT max(id) FROM evaluations");
+    cr_assert_str_eq(e->target, kp_arena_printf(cx->a, "evaluation %s", id));
+    free(id);
+    cr_assert_str_eq(e->before, "");
+    char *hash = th_sql(cx->s, "SELECT content_hash FROM evaluation_revisions ORDER BY "
+                               "evaluation_id DESC LIMIT 1");
+    char *sha = th_sql(cx->s, "SELECT source_sha256 FROM evaluations ORDER BY id DESC LIMIT 1");
+    cr_assert_str_eq(e->after,
+                     kp_arena_printf(cx->a,
+                                     "{\"content_hash\":\"%s\",\"framework\":\"KK2015\","
+                                     "\"label\":\"1999\",\"municipality\":\"Importby %d\","
+                                     "\"municipality_created\":true,\"scores\":45,"
+                                     "\"source\":\"Granskad rapport\",\"source_sha256\":\"%s\","
+                                     "\"status\":\"signed\",\"texts\":0,\"total\":0}",
+                                     hash, cx->n, sha));
+    free(hash);
+    free(sha);
+}
 
 static const expectation s_expectations[] = {
     {RQ(LOGIN), "login", p_login, b_login, NULL},
@@ -749,6 +788,7 @@ static const expectation s_expectations[] = {
     {RQ(TEXT_APPROVE), "audit", p_peer_approves, b_text_approve, k_text_approve},
     {RQ(SIGN), "audit", p_review, b_sign, k_sign},
     {RQ(EVAL_REOPEN), "audit", p_signed, b_eval_reopen, k_eval_reopen},
+    {RQ(EVAL_IMPORT), "audit", p_admin, b_eval_import, k_eval_import},
 };
 #define N_EXPECTATIONS (sizeof s_expectations / sizeof s_expectations[0])
 

@@ -622,6 +622,41 @@ static void b_backup(cell *c, kp_request *req)
     kompass__v1__backup_request__init(req->backup);
 }
 
+/* reports: a signed evaluation (everybody's to read), a municipality's
+ * history, and an import of KK2015 with every question at 0 points */
+static void b_report_data(cell *c, kp_request *req)
+{
+    BODY(REPORT_DATA, Kompass__V1__ReportDataRequest, kompass__v1__report_data_request__init);
+    in->evaluation_id = s_num(s_sqlf(c,
+                                     "INSERT INTO evaluations (municipality_id, framework_id, "
+                                     "label, ordinal, status) VALUES (%lld, %lld, 'r%d', %d, "
+                                     "'signed') RETURNING id",
+                                     c->mid, c->fid, c->n, c->n));
+    req->report_data = in;
+}
+static void b_history(cell *c, kp_request *req)
+{
+    BODY(HISTORY, Kompass__V1__HistoryRequest, kompass__v1__history_request__init);
+    in->municipality = "Matrixkommun";
+    req->history = in;
+}
+static void b_eval_import(cell *c, kp_request *req)
+{
+    BODY(EVAL_IMPORT, Kompass__V1__EvalImportRequest, kompass__v1__eval_import_request__init);
+    char *areas = th_sql(c->s, "SELECT json_agg(json_build_object('number', a.number, "
+                               "'questions', (SELECT json_agg(json_build_object('code', q.code, "
+                               "'points', 0) ORDER BY q.position) FROM framework_questions q "
+                               "WHERE q.area_id = a.id)) ORDER BY a.number) FROM framework_areas "
+                               "a JOIN frameworks f ON f.id = a.framework_id WHERE f.code = "
+                               "'KK2015'");
+    in->json = kp_arena_printf(c->a,
+                               "{\"municipality\":\"Importby %d\",\"framework\":\"KK2015\","
+                               "\"label\":\"i%d\",\"areas\":%s}",
+                               c->n, c->n, areas);
+    free(areas);
+    req->eval_import = in;
+}
+
 /* Every RPC of the table needs one. RPCs about an evaluation also need
  * `relate`, which puts the caller in each relation to a fresh evaluation. */
 static const sample s_samples[] = {
@@ -670,6 +705,9 @@ static const sample s_samples[] = {
     {RQ(EVAL_CHANGES), b_eval_changes, r_scoring_plain},
     {RQ(AUDIT_LIST), b_audit_list, r_open},
     {RQ(AUDIT_VERIFY), b_audit_verify, NULL},
+    {RQ(REPORT_DATA), b_report_data, NULL},
+    {RQ(HISTORY), b_history, NULL},
+    {RQ(EVAL_IMPORT), b_eval_import, NULL},
     {RQ(HEALTH), b_health, NULL},
     {RQ(STATS), b_stats, NULL},
     {RQ(STATS_AGREEMENT), b_stats_agreement, NULL},

@@ -479,3 +479,30 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
     free(reason);
     cr_assert_eq(tt_cli(s, admin, NULL, NULL, "audit", "verify", NULL), 0);
 }
+
+Test(consensus, an_imported_published_evaluation_verifies_and_is_not_reopened)
+{
+    json_t *doc =
+        tt_json(s, admin, 0, "import", KP_SOURCE_DIR "/tests/data/import/vasteras-2014.json", NULL);
+    json_decref(doc);
+    char *v = th_sql(s, "SELECT id FROM evaluations WHERE source IS NOT NULL");
+    char imported[32];
+    kp_strlcpy(imported, v, sizeof imported);
+    free(v);
+    doc = tt_json(s, admin, 0, "eval", "verify", imported, NULL);
+    cr_assert(json_is_true(json_object_get(doc, "ok")), "%s", json_dumps(doc, 0));
+    json_decref(doc);
+    s_expect_fail(admin, 1, "published record", "eval", "reopen", imported, "--reason", "x", NULL);
+    /* a published figure changed behind Kompass's back is caught */
+    cr_assert_eq(
+        tt_sql_try(s,
+                   "SET session_replication_role = replica;"
+                   " UPDATE consensus_scores SET points = points + 1 WHERE evaluation_id ="
+                   " (SELECT id FROM evaluations WHERE source IS NOT NULL) AND"
+                   " question_id = (SELECT id FROM framework_questions WHERE code = '5.1')",
+                   NULL),
+        0);
+    doc = tt_json(s, admin, 1, "eval", "verify", imported, NULL);
+    cr_assert(json_is_false(json_object_get(doc, "ok")));
+    json_decref(doc);
+}
