@@ -250,7 +250,7 @@ int kp_rpc_sign(kp_req *r)
     sig->organisation = (char *)org;
     sig->capacity = (char *)capacity;
     sig->meaning = in->meaning;
-    sig->content_hash = hash;
+    sig->content_hash = kp_arena_strdup(r->arena, hash);
     sig->revision = revision;
 
     Kompass__V1__SignResponse *out = kp_arena_alloc(r->arena, sizeof *out);

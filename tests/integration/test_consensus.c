@@ -341,11 +341,19 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
     cr_assert_eq(s_sign(lead, "authored", TT_PASSWORD), 3); /* once */
     cr_assert_eq(s_sign(peer, "reviewed", TT_PASSWORD), 0);
     cr_assert_str_eq(s_status(), "review");
-    cr_assert_eq(s_sign(admin, "approved", TH_ADMIN_PASSWORD), 0);
+    char *out = NULL;
+    cr_assert_eq(th_cli_as(s, admin, TH_ADMIN_PASSWORD "\n", &out, NULL, "--json", "sign", ids,
+                           "--meaning", "approved", "--password-stdin", NULL),
+                 0);
+    json_t *signed_doc = json_loads(out, 0, NULL);
+    free(out);
+    cr_assert_str_eq(json_string_value(json_object_get(signed_doc, "status")), "signed");
+    const char *sh = json_string_value(
+        json_object_get(json_object_get(signed_doc, "signature"), "content_hash"));
+    cr_assert(sh && strlen(sh) == 64, "the signature's hash in the reply: %s", sh);
     cr_assert_str_eq(s_status(), "signed");
 
     /* The signatures are shown with the evaluation. */
-    char *out = NULL;
     cr_assert_eq(tt_cli(s, peer, &out, NULL, "eval", "show", ids, NULL), 0);
     cr_assert(strstr(out, "Christine Feuk (christine, SKL), authored as lead"), "%s", out);
     cr_assert(strstr(out, "Ewa Luvö (ewa, Borås Stad), reviewed as peer"), "%s", out);
@@ -360,7 +368,22 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
             "the signers signed different content");
     char saved[65];
     kp_strlcpy(saved, hash, sizeof saved);
+    cr_assert_str_eq(sh, saved, "the reply's hash is the one stored");
+    json_decref(signed_doc);
     json_decref(doc);
+
+    /* The report is final: signed, with the three signatures, no UTKAST. */
+    doc = tt_json(s, peer, 0, "report", ids, "--format", "json", NULL);
+    cr_assert(json_is_true(json_object_get(doc, "signed")));
+    json_t *rsigs = json_object_get(doc, "signatures");
+    cr_assert_eq(json_array_size(rsigs), 3);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(rsigs, 0), "name")),
+                     "Christine Feuk");
+    json_decref(doc);
+    out = NULL;
+    cr_assert_eq(tt_cli(s, peer, &out, NULL, "report", ids, "--format", "md", NULL), 0);
+    cr_assert_null(strstr(out, "UTKAST"), "a signed report says UTKAST");
+    free(out);
 
     /* Signed: every mutation is refused, and nothing is written. */
     char *before = th_db_fingerprint(s);
