@@ -1,5 +1,6 @@
 /*  import: checking a published evaluation before it is imported. */
 #include "import.h"
+#include "problems.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -8,80 +9,27 @@
 
 #include "points.h"
 
-typedef struct {
-    kp_arena *arena;
-    char *text; /* problems so far, one per line */
-    int count;
-} problems;
-
-static void s_add(problems *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void s_add(problems *p, const char *fmt, ...)
-{
-    p->count++;
-    if (p->count > KP_IMPORT_MAX_PROBLEMS) return;
-    va_list ap;
-    va_start(ap, fmt);
-    char *line = kp_arena_vprintf(p->arena, fmt, ap);
-    va_end(ap);
-    p->text = kp_arena_printf(p->arena, "%s%s%s", p->text, *p->text ? "\n" : "", line);
-}
-
-static void s_unknown_keys(problems *p, json_t *obj, const char *where, const char *const *known)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v)
-    {
-        int ok = 0;
-        for (const char *const *k = known; *k && !ok; k++)
-            ok = strcmp(*k, key) == 0;
-        if (!ok) s_add(p, "%s: unknown key '%s'", where, key);
-    }
-}
-
-/* A string of at most maxlen bytes; required ones non-empty. */
-static const char *s_string(problems *p, json_t *obj, const char *key, const char *where,
-                            int required, size_t maxlen)
-{
-    json_t *v = json_object_get(obj, key);
-    if (!v) {
-        if (required) s_add(p, "%s%s%s: missing", where, *where ? "." : "", key);
-        return NULL;
-    }
-    if (!json_is_string(v) || (required && !*json_string_value(v))) {
-        s_add(p, "%s%s%s: must be a%s string", where, *where ? "." : "", key,
-              required ? " non-empty" : "");
-        return NULL;
-    }
-    if (strlen(json_string_value(v)) > maxlen) {
-        s_add(p, "%s%s%s: longer than %zu characters", where, *where ? "." : "", key, maxlen);
-        return NULL;
-    }
-    return json_string_value(v);
-}
-
 /* An optional whole number from lo to hi; -1 when absent or wrong. */
-static long long s_whole(problems *p, json_t *obj, const char *key, const char *where, long long lo,
-                         long long hi)
+static long long s_whole(kp_problems *p, json_t *obj, const char *key, const char *where,
+                         long long lo, long long hi)
 {
     json_t *v = json_object_get(obj, key);
     if (!v) return -1;
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-        s_add(p, "%s%s%s: must be a whole number from %lld to %lld", where, *where ? "." : "", key,
-              lo, hi);
+        kp_problems_add(p, "%s%s%s: must be a whole number from %lld to %lld", where,
+                        *where ? "." : "", key, lo, hi);
         return -1;
     }
     return json_integer_value(v);
 }
 
 /* A list of non-empty strings, as a new reference (NULL when absent/wrong). */
-static json_t *s_list(problems *p, json_t *obj, const char *key, const char *where)
+static json_t *s_list(kp_problems *p, json_t *obj, const char *key, const char *where)
 {
     json_t *v = json_object_get(obj, key);
     if (!v) return NULL;
     if (!json_is_array(v)) {
-        s_add(p, "%s.%s: must be a list of texts", where, key);
+        kp_problems_add(p, "%s.%s: must be a list of texts", where, key);
         return NULL;
     }
     size_t i;
@@ -91,8 +39,8 @@ static json_t *s_list(problems *p, json_t *obj, const char *key, const char *whe
     {
         if (!json_is_string(item) || !*json_string_value(item) ||
             strlen(json_string_value(item)) > 4000) {
-            s_add(p, "%s.%s[%zu]: must be a non-empty text of at most 4000 characters", where, key,
-                  i);
+            kp_problems_add(p, "%s.%s[%zu]: must be a non-empty text of at most 4000 characters",
+                            where, key, i);
             ok = 0;
         }
     }
@@ -140,7 +88,7 @@ static int s_area_exists(const kp_import_framework *fw, int number)
 
 /* Checks one area; appends its scores and texts to plan; its whole points
  * into *achieved (-1 when its questions are not all valid). */
-static void s_check_area(problems *p, json_t *area, size_t ai, const kp_import_framework *fw,
+static void s_check_area(kp_problems *p, json_t *area, size_t ai, const kp_import_framework *fw,
                          int *seen_area, int *seen_q, kp_import_plan *plan, long long *achieved)
 {
     static const char *const known[] = {"number",       "achieved",  "summary", "strengths",
@@ -149,25 +97,25 @@ static void s_check_area(problems *p, json_t *area, size_t ai, const kp_import_f
     snprintf(where, sizeof where, "areas[%zu]", ai);
     *achieved = -1;
     if (!json_is_object(area)) {
-        s_add(p, "%s: must be an object", where);
+        kp_problems_add(p, "%s: must be an object", where);
         return;
     }
-    s_unknown_keys(p, area, where, known);
+    kp_problems_unknown_keys(p, area, where, known);
     long long number = s_whole(p, area, "number", where, 1, 99);
-    if (!json_object_get(area, "number")) s_add(p, "%s.number: missing", where);
+    if (!json_object_get(area, "number")) kp_problems_add(p, "%s.number: missing", where);
     if (number > 0 && fw->found) {
         if (!s_area_exists(fw, (int)number)) {
-            s_add(p, "%s.number: the framework has no area %lld", where, number);
+            kp_problems_add(p, "%s.number: the framework has no area %lld", where, number);
             number = -1;
         } else if (seen_area[number]) {
-            s_add(p, "%s.number: area %lld appears twice", where, number);
+            kp_problems_add(p, "%s.number: area %lld appears twice", where, number);
             number = -1;
         } else {
             seen_area[number] = 1;
         }
     }
     long long printed = s_whole(p, area, "achieved", where, 0, 100000);
-    const char *summary = s_string(p, area, "summary", where, 0, 20000);
+    const char *summary = kp_problems_string(p, area, "summary", where, 0, 20000);
     json_t *strengths = s_list(p, area, "strengths", where);
     json_t *improvements = s_list(p, area, "improvements", where);
     if (number > 0) {
@@ -189,7 +137,7 @@ static void s_check_area(problems *p, json_t *area, size_t ai, const kp_import_f
 
     json_t *qs = json_object_get(area, "questions");
     if (!json_is_array(qs) || json_array_size(qs) == 0) {
-        s_add(p, "%s.questions: must be a non-empty list", where);
+        kp_problems_add(p, "%s.questions: must be a non-empty list", where);
         return;
     }
     long long sum = 0;
@@ -203,25 +151,25 @@ static void s_check_area(problems *p, json_t *area, size_t ai, const kp_import_f
         char qw[96];
         snprintf(qw, sizeof qw, "%s.questions[%zu]", where, qi);
         if (!json_is_object(q)) {
-            s_add(p, "%s: must be an object", qw);
+            kp_problems_add(p, "%s: must be an object", qw);
             all_ok = 0;
             continue;
         }
-        s_unknown_keys(p, q, qw, qknown);
-        const char *code = s_string(p, q, "code", qw, 1, 16);
+        kp_problems_unknown_keys(p, q, qw, qknown);
+        const char *code = kp_problems_string(p, q, "code", qw, 1, 16);
         s_whole(p, q, "percent_shown", qw, 0, 100); /* printed; not compared (a misprint) */
         const kp_import_question *fq = NULL;
         size_t index = 0;
         if (code && fw->found) {
             fq = s_question(fw, code, &index);
             if (!fq)
-                s_add(p, "%s.code: the framework has no question %s", qw, code);
+                kp_problems_add(p, "%s.code: the framework has no question %s", qw, code);
             else if (number > 0 && fq->area != number) {
-                s_add(p, "%s.code: question %s belongs to area %d, not %lld", qw, code, fq->area,
-                      number);
+                kp_problems_add(p, "%s.code: question %s belongs to area %d, not %lld", qw, code,
+                                fq->area, number);
                 fq = NULL;
             } else if (seen_q[index]) {
-                s_add(p, "%s.code: question %s appears twice", qw, code);
+                kp_problems_add(p, "%s.code: question %s appears twice", qw, code);
                 fq = NULL;
             } else {
                 seen_q[index] = 1;
@@ -230,30 +178,31 @@ static void s_check_area(problems *p, json_t *area, size_t ai, const kp_import_f
         json_t *pv = json_object_get(q, "points");
         int64_t centi = -1;
         if (!pv) {
-            s_add(p, "%s.points: missing", qw);
+            kp_problems_add(p, "%s.points: missing", qw);
         } else if (!json_is_number(pv)) {
-            s_add(p, "%s.points: must be a number of points", qw);
+            kp_problems_add(p, "%s.points: must be a number of points", qw);
         } else {
             double d = json_number_value(pv);
             double c = d * 100.0;
             if (!(d >= 0) || d > 100000)
-                s_add(p, "%s.points: must be 0 or more, not %g", qw, d);
+                kp_problems_add(p, "%s.points: must be 0 or more, not %g", qw, d);
             else if (fabs(c - round(c)) > 1e-6)
-                s_add(p, "%s.points: %g has more than two decimals", qw, d);
+                kp_problems_add(p, "%s.points: %g has more than two decimals", qw, d);
             else
                 centi = (int64_t)llround(c);
         }
         if (centi >= 0 && fq && centi > fq->max_centi) {
             char b1[24], b2[24];
-            s_add(p, "%s.points: %s is more than question %s's max %s", qw,
-                  kp_points_format(centi, b1), fq->code, kp_points_format(fq->max_centi, b2));
+            kp_problems_add(p, "%s.points: %s is more than question %s's max %s", qw,
+                            kp_points_format(centi, b1), fq->code,
+                            kp_points_format(fq->max_centi, b2));
             centi = -1;
         }
         long long shown = s_whole(p, q, "achieved_shown", qw, 0, 100000);
         if (centi >= 0 && shown >= 0 && shown != kp_points_round(centi)) {
             char b[24];
-            s_add(p, "%s.achieved_shown: %lld, but %s points show as %lld", qw, shown,
-                  kp_points_format(centi, b), (long long)kp_points_round(centi));
+            kp_problems_add(p, "%s.achieved_shown: %lld, but %s points show as %lld", qw, shown,
+                            kp_points_format(centi, b), (long long)kp_points_round(centi));
         }
         if (centi < 0 || !fq) {
             all_ok = 0;
@@ -266,21 +215,23 @@ static void s_check_area(problems *p, json_t *area, size_t ai, const kp_import_f
     }
     if (!all_ok) return;
     if (printed >= 0 && printed != sum)
-        s_add(p, "%s.achieved: %lld, but its questions' shown points sum to %lld", where, printed,
-              sum);
+        kp_problems_add(p, "%s.achieved: %lld, but its questions' shown points sum to %lld", where,
+                        printed, sum);
     *achieved = sum;
 }
 
 int kp_import_check(kp_arena *arena, const char *text, const kp_import_framework *fw,
                     char **problems_out, json_t **doc_out, kp_import_plan *plan)
 {
-    problems p = {arena, "", 0};
+    kp_problems p;
+    kp_problems_init(&p, arena, KP_IMPORT_MAX_PROBLEMS);
     *doc_out = NULL;
     memset(plan, 0, sizeof *plan);
     json_error_t err;
     json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &err);
     if (!doc) {
-        s_add(&p, "not valid JSON at line %d, column %d: %s", err.line, err.column, err.text);
+        kp_problems_add(&p, "not valid JSON at line %d, column %d: %s", err.line, err.column,
+                        err.text);
         *problems_out = p.text;
         return p.count;
     }
@@ -288,38 +239,41 @@ int kp_import_check(kp_arena *arena, const char *text, const kp_import_framework
     plan->texts = json_array();
     plan->evaluators = json_array();
     if (!json_is_object(doc)) {
-        s_add(&p, "the document must be an object with municipality, framework, label and areas");
+        kp_problems_add(
+            &p, "the document must be an object with municipality, framework, label and areas");
         goto out;
     }
     static const char *const known[] = {
         "municipality", "framework", "label",     "conducted", "report_date", "ordinal", "source",
         "evaluators",   "total",     "max_total", "areas",     "note",        NULL};
-    s_unknown_keys(&p, doc, "document", known);
-    s_string(&p, doc, "municipality", "", 1, 100);
-    const char *code = s_string(&p, doc, "framework", "", 1, 32);
+    kp_problems_unknown_keys(&p, doc, "document", known);
+    kp_problems_string(&p, doc, "municipality", "", 1, 100);
+    const char *code = kp_problems_string(&p, doc, "framework", "", 1, 32);
     if (code && !fw->found)
-        s_add(&p,
-              "framework: no framework '%s' (kompass framework list; an admin imports one "
-              "with kompass framework import)",
-              code);
-    s_string(&p, doc, "label", "", 1, 40);
-    s_string(&p, doc, "conducted", "", 0, 40);
-    s_string(&p, doc, "source", "", 0, 500);
-    s_string(&p, doc, "note", "", 0, 5000);
-    const char *date = s_string(&p, doc, "report_date", "", 0, 10);
-    if (date && !s_date_ok(date)) s_add(&p, "report_date: '%s' is not a date YYYY-MM-DD", date);
+        kp_problems_add(
+            &p,
+            "framework: no framework '%s' (kompass framework list; an admin imports one "
+            "with kompass framework import)",
+            code);
+    kp_problems_string(&p, doc, "label", "", 1, 40);
+    kp_problems_string(&p, doc, "conducted", "", 0, 40);
+    kp_problems_string(&p, doc, "source", "", 0, 500);
+    kp_problems_string(&p, doc, "note", "", 0, 5000);
+    const char *date = kp_problems_string(&p, doc, "report_date", "", 0, 10);
+    if (date && !s_date_ok(date))
+        kp_problems_add(&p, "report_date: '%s' is not a date YYYY-MM-DD", date);
     s_whole(&p, doc, "ordinal", "", 1, 1000);
     long long total = s_whole(&p, doc, "total", "", 0, 100000);
     json_t *mt = json_object_get(doc, "max_total");
     if (mt && fw->found &&
         (!json_is_number(mt) || llround(json_number_value(mt) * 100.0) != fw->total_max_centi)) {
         char b[24];
-        s_add(&p, "max_total: must be the framework's maximum, %s",
-              kp_points_format(fw->total_max_centi, b));
+        kp_problems_add(&p, "max_total: must be the framework's maximum, %s",
+                        kp_points_format(fw->total_max_centi, b));
     }
 
     json_t *evs = json_object_get(doc, "evaluators");
-    if (evs && !json_is_array(evs)) s_add(&p, "evaluators: must be a list");
+    if (evs && !json_is_array(evs)) kp_problems_add(&p, "evaluators: must be a list");
     size_t ei;
     json_t *ev;
     if (json_is_array(evs)) json_array_foreach(evs, ei, ev)
@@ -328,13 +282,13 @@ int kp_import_check(kp_arena *arena, const char *text, const kp_import_framework
             char ew[48];
             snprintf(ew, sizeof ew, "evaluators[%zu]", ei);
             if (!json_is_object(ev)) {
-                s_add(&p, "%s: must be an object with name and organisation", ew);
+                kp_problems_add(&p, "%s: must be an object with name and organisation", ew);
                 continue;
             }
-            s_unknown_keys(&p, ev, ew, eknown);
-            const char *name = s_string(&p, ev, "name", ew, 1, 200);
-            const char *org = s_string(&p, ev, "organisation", ew, 0, 200);
-            const char *title = s_string(&p, ev, "title", ew, 0, 200);
+            kp_problems_unknown_keys(&p, ev, ew, eknown);
+            const char *name = kp_problems_string(&p, ev, "name", ew, 1, 200);
+            const char *org = kp_problems_string(&p, ev, "organisation", ew, 0, 200);
+            const char *title = kp_problems_string(&p, ev, "title", ew, 0, 200);
             if (name)
                 json_array_append_new(plan->evaluators,
                                       json_pack("{s:s,s:s,s:s}", "name", name, "organisation",
@@ -343,11 +297,11 @@ int kp_import_check(kp_arena *arena, const char *text, const kp_import_framework
 
     json_t *areas = json_object_get(doc, "areas");
     if (!json_is_array(areas) || json_array_size(areas) == 0) {
-        s_add(&p, "areas: must be a non-empty list");
+        kp_problems_add(&p, "areas: must be a non-empty list");
         goto out;
     }
     if (json_array_size(areas) > 99) {
-        s_add(&p, "areas: at most 99 areas");
+        kp_problems_add(&p, "areas: at most 99 areas");
         goto out;
     }
     int seen_area[100] = {0};
@@ -370,15 +324,15 @@ int kp_import_check(kp_arena *arena, const char *text, const kp_import_framework
         for (size_t i = 0; i < fw->n; i++) {
             const kp_import_question *q = &fw->questions[i];
             if (!seen_area[q->area]) {
-                if (q->area != last_area) s_add(&p, "areas: area %d is missing", q->area);
+                if (q->area != last_area) kp_problems_add(&p, "areas: area %d is missing", q->area);
                 last_area = q->area;
             } else if (!seen_q[i]) {
-                s_add(&p, "area %d: question %s is missing", q->area, q->code);
+                kp_problems_add(&p, "area %d: question %s is missing", q->area, q->code);
             }
         }
     }
     if (sum_ok && total >= 0 && total != sum)
-        s_add(&p, "total: %lld, but the areas' achieved points sum to %lld", total, sum);
+        kp_problems_add(&p, "total: %lld, but the areas' achieved points sum to %lld", total, sum);
     plan->total = sum;
 out:
     if (p.count > KP_IMPORT_MAX_PROBLEMS)
