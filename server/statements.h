@@ -29,6 +29,7 @@ extern const kp_stmt kp_score_stmts[];
 extern const kp_stmt kp_text_stmts[];
 extern const kp_stmt kp_watch_stmts[];
 extern const kp_stmt kp_publisher_stmts[];
+extern const kp_stmt kp_search_stmts[]; /* rpc_search.c */
 
 /* NULL-terminated list of the modules' arrays. */
 extern const kp_stmt *const kp_statement_sets[];
