@@ -100,6 +100,7 @@ extern const kp_command kp_text_command;
 extern const kp_command kp_locks_command;
 extern const kp_command kp_lock_command;
 extern const kp_command kp_watch_command;
+extern const kp_command kp_search_command;
 
 /* Commands, by module. */
 int kp_cmd_ping(kp_cli *cli, int argc, char **argv);
@@ -113,6 +114,7 @@ int kp_cmd_text(kp_cli *cli, int argc, char **argv);
 int kp_cmd_locks(kp_cli *cli, int argc, char **argv);
 int kp_cmd_lock(kp_cli *cli, int argc, char **argv);
 int kp_cmd_watch(kp_cli *cli, int argc, char **argv);
+int kp_cmd_search(kp_cli *cli, int argc, char **argv);
 int kp_cmd_login(kp_cli *cli, int argc, char **argv);
 int kp_cmd_logout(kp_cli *cli, int argc, char **argv);
 int kp_cmd_whoami(kp_cli *cli, int argc, char **argv);
