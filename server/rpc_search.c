@@ -13,6 +13,12 @@
  *  over-long query and one without a single searchable word (only stop
  *  words or punctuation), each with a sentence saying so.
  *
+ *  The search runs in one read-only transaction that plans it for the
+ *  values at hand (plan_cache_mode, for this transaction only): the items
+ *  matching the query are read once through the GIN index and the visible
+ *  evaluations once (materialized CTEs), joined and filtered; only the
+ *  returned hits get their area, score and highlight.
+ *
  *  Hits are ranked with ts_rank_cd (cover density: the closer the query's
  *  words stand, the higher), normalised by the item's length (flag 1) so
  *  that a long summary that repeats a word does not bury a short item that
@@ -47,45 +53,44 @@ const kp_stmt kp_search_stmts[] = {
      "SELECT id FROM municipalities WHERE lower(name) = lower($1) OR id = $2::bigint"
      " ORDER BY lower(name) = lower($1) DESC LIMIT 1"},
     {"search_question_known", "SELECT 1 FROM framework_questions WHERE code = $1 LIMIT 1"},
+    {"search_custom_plans", "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"},
     /* $1 query, $2 caller, $3 caller is admin, $4 kind, $5 area, $6 question
      * code, $7 municipality id, $8 from year, $9 to year, $10 rows. */
     {"search",
-     "WITH q AS (SELECT websearch_to_tsquery('swedish'::regconfig, $1) AS tsq),"
-     " hits AS ("
-     "  SELECT i.evaluation_id, i.kind, i.position, i.evidence_id, i.text, q.tsq,"
-     "   ts_rank_cd(i.tsv, q.tsq, 1) AS rank, " SQL_YEAR " AS year,"
-     "   CASE WHEN i.kind <> 'evidence' THEN i.area_number"
-     "    ELSE coalesce($5::int, qa.number,"
-     "     (SELECT min(fa.number) FROM evidence_questions x"
-     "      JOIN framework_questions fq ON fq.id = x.question_id"
-     "      JOIN framework_areas fa ON fa.id = fq.area_id"
-     "      WHERE x.evidence_id = i.evidence_id)) END AS area_number"
-     "  FROM search_items i CROSS JOIN q"
-     "  JOIN evaluations e ON e.id = i.evaluation_id"
-     "  LEFT JOIN LATERAL (SELECT fa.number FROM framework_questions fq"
-     "   JOIN framework_areas fa ON fa.id = fq.area_id"
-     "   WHERE fq.framework_id = e.framework_id AND fq.code = $6) qa ON true"
-     "  WHERE i.tsv @@ q.tsq"
-     "   AND (e.status = 'signed' OR $3::boolean OR EXISTS (SELECT 1 FROM evaluation_members x"
-     "        WHERE x.evaluation_id = e.id AND x.user_id = $2::bigint))"
-     "   AND ($4::text IS NULL OR i.kind = $4)"
+     "WITH m AS MATERIALIZED ("
+     "  SELECT i.evaluation_id, i.area_number, i.kind, i.position, i.evidence_id, i.text, q.tsq,"
+     "   ts_rank_cd(i.tsv, q.tsq, 1) AS rank"
+     "  FROM search_items i, (SELECT websearch_to_tsquery('swedish'::regconfig, $1) AS tsq) q"
+     "  WHERE i.tsv @@ q.tsq),"
+     /* the evaluations the caller may see, within the filters */
+     " v AS MATERIALIZED ("
+     "  SELECT e.id, e.framework_id, " SQL_YEAR " AS year FROM evaluations e"
+     "  WHERE (e.status = 'signed' OR $3::boolean OR EXISTS (SELECT 1 FROM evaluation_members x"
+     "         WHERE x.evaluation_id = e.id AND x.user_id = $2::bigint))"
      "   AND ($7::bigint IS NULL OR e.municipality_id = $7)"
      "   AND ($8::int IS NULL OR " SQL_YEAR " >= $8)"
-     "   AND ($9::int IS NULL OR " SQL_YEAR " <= $9)"
+     "   AND ($9::int IS NULL OR " SQL_YEAR " <= $9)),"
+     " hits AS ("
+     "  SELECT i.evaluation_id, v.framework_id, v.year, i.area_number, i.kind, i.position,"
+     "   i.evidence_id, i.text, i.tsq, i.rank"
+     "  FROM m i JOIN v ON v.id = i.evaluation_id"
+     "  WHERE ($4::text IS NULL OR i.kind = $4)"
      "   AND ($5::int IS NULL OR CASE WHEN i.kind <> 'evidence' THEN i.area_number = $5"
      "    ELSE EXISTS (SELECT 1 FROM evidence_questions x"
      "     JOIN framework_questions fq ON fq.id = x.question_id"
      "     JOIN framework_areas fa ON fa.id = fq.area_id"
      "     WHERE x.evidence_id = i.evidence_id AND fa.number = $5) END)"
-     "   AND ($6::text IS NULL OR CASE WHEN i.kind <> 'evidence' THEN i.area_number = qa.number"
+     "   AND ($6::text IS NULL OR CASE WHEN i.kind <> 'evidence' THEN i.area_number ="
+     "     (SELECT fa.number FROM framework_questions fq JOIN framework_areas fa"
+     "      ON fa.id = fq.area_id WHERE fq.framework_id = v.framework_id AND fq.code = $6)"
      "    ELSE EXISTS (SELECT 1 FROM evidence_questions x"
      "     JOIN framework_questions fq ON fq.id = x.question_id"
      "     WHERE x.evidence_id = i.evidence_id AND fq.code = $6) END)"
-     "  ORDER BY rank DESC, year DESC NULLS LAST, i.evaluation_id DESC, i.area_number, i.kind,"
-     "   i.position, i.evidence_id"
+     "  ORDER BY i.rank DESC, v.year DESC NULLS LAST, i.evaluation_id DESC, i.area_number,"
+     "   i.kind, i.position, i.evidence_id"
      "  LIMIT $10::int)"
      " SELECT h.evaluation_id, m.name, e.label, coalesce(h.year, 0), e.period, e.status,"
-     "  coalesce(e.source, ''), f.code, coalesce(h.area_number, 0), coalesce(fa.title, ''),"
+     "  coalesce(e.source, ''), f.code, coalesce(an.number, 0), coalesce(fa.title, ''),"
      "  h.kind, h.position, coalesce(h.evidence_id, 0),"
      "  coalesce((SELECT json_agg(fq.code ORDER BY fq.id)::text FROM evidence_questions x"
      "   JOIN framework_questions fq ON fq.id = x.question_id"
@@ -102,8 +107,17 @@ const kp_stmt kp_search_stmts[] = {
      " FROM hits h JOIN evaluations e ON e.id = h.evaluation_id"
      " JOIN municipalities m ON m.id = e.municipality_id"
      " JOIN frameworks f ON f.id = e.framework_id"
-     " LEFT JOIN framework_areas fa ON fa.framework_id = e.framework_id"
-     "  AND fa.number = h.area_number"
+     /* the hit's area: its text's; for evidence, the one asked for, else its
+      * first linked question's */
+     " CROSS JOIN LATERAL (SELECT CASE WHEN h.kind <> 'evidence' THEN h.area_number"
+     "  ELSE coalesce($5::int,"
+     "   (SELECT fa.number FROM framework_questions fq JOIN framework_areas fa"
+     "    ON fa.id = fq.area_id WHERE fq.framework_id = h.framework_id AND fq.code = $6),"
+     "   (SELECT min(fa.number) FROM evidence_questions x"
+     "    JOIN framework_questions fq ON fq.id = x.question_id"
+     "    JOIN framework_areas fa ON fa.id = fq.area_id"
+     "    WHERE x.evidence_id = h.evidence_id)) END AS number) an"
+     " LEFT JOIN framework_areas fa ON fa.framework_id = h.framework_id AND fa.number = an.number"
      " LEFT JOIN LATERAL (SELECT (coalesce(sum(cs.points), 0) * 100)::bigint AS points,"
      "   count(cs.question_id) AS scored, count(*) AS questions"
      "  FROM framework_questions fq LEFT JOIN consensus_scores cs"
@@ -219,28 +233,25 @@ static Kompass__V1__SearchHit *s_hit(kp_req *r, PGresult *res, int i)
     return h;
 }
 
-int kp_rpc_search(kp_req *r)
+/* Checks the query and the filters that name something (inside the
+ * transaction); the municipality's id into *municipality. */
+static int s_resolve(kp_req *r, const Kompass__V1__SearchRequest *in, const char **parsed,
+                     const char **municipality)
 {
-    const Kompass__V1__SearchRequest *in = r->msg->search;
-    int rows;
-    int rc = s_check(r, in, &rows);
-    if (rc != KP_OK) return rc;
-
     PGresult *res;
     const char *pq[1] = {in->query};
-    rc = kp_db_call(r->db, "search_parse", 1, pq, &res);
+    int rc = kp_db_call(r->db, "search_parse", 1, pq, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the search query");
     int words = (int)kp_db_i64(res, 0, 0);
-    char *parsed = kp_db_str(r->arena, res, 0, 1);
+    *parsed = kp_db_str(r->arena, res, 0, 1);
     PQclear(res);
     if (words == 0)
         return kp_req_fail(r, KP_BAD_REQUEST,
                            "the search query has no words to search for (only common words such "
                            "as 'och', 'att', or punctuation)");
-
-    const char *municipality = NULL;
+    *municipality = NULL;
     if (*in->municipality) {
-        rc = s_municipality(r, in->municipality, &municipality);
+        rc = s_municipality(r, in->municipality, municipality);
         if (rc != KP_OK) return rc;
     }
     if (*in->question) {
@@ -252,19 +263,45 @@ int kp_rpc_search(kp_req *r)
         if (!known)
             return kp_req_fail(r, KP_NOT_FOUND, "no framework has a question '%s'", in->question);
     }
-
-    const char *p[10] = {in->query,
-                         kp_db_param_i64(r->arena, r->user_id),
-                         kp_is_admin(r) ? "true" : "false",
-                         s_or_null(in->kind),
-                         in->area ? kp_db_param_i64(r->arena, in->area) : NULL,
-                         s_or_null(in->question),
-                         municipality,
-                         in->from_year ? kp_db_param_i64(r->arena, in->from_year) : NULL,
-                         in->to_year ? kp_db_param_i64(r->arena, in->to_year) : NULL,
-                         kp_db_param_i64(r->arena, rows)};
-    rc = kp_db_call(r->db, "search", 10, p, &res);
+    /* A plan for these values: a generic plan knows neither how many items
+     * match nor which filters are NULL, and guesses one row everywhere. */
+    rc = kp_db_call(r->db, "search_custom_plans", 0, NULL, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "searching");
+    PQclear(res);
+    return KP_OK;
+}
+
+int kp_rpc_search(kp_req *r)
+{
+    const Kompass__V1__SearchRequest *in = r->msg->search;
+    int rows;
+    int rc = s_check(r, in, &rows);
+    if (rc != KP_OK) return rc;
+
+    rc = kp_db_begin_read(r->db);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "searching");
+    const char *parsed = NULL, *municipality = NULL;
+    PGresult *res = NULL;
+    rc = s_resolve(r, in, &parsed, &municipality);
+    if (rc == KP_OK) {
+        const char *p[10] = {in->query,
+                             kp_db_param_i64(r->arena, r->user_id),
+                             kp_is_admin(r) ? "true" : "false",
+                             s_or_null(in->kind),
+                             in->area ? kp_db_param_i64(r->arena, in->area) : NULL,
+                             s_or_null(in->question),
+                             municipality,
+                             in->from_year ? kp_db_param_i64(r->arena, in->from_year) : NULL,
+                             in->to_year ? kp_db_param_i64(r->arena, in->to_year) : NULL,
+                             kp_db_param_i64(r->arena, rows)};
+        rc = kp_db_call(r->db, "search", 10, p, &res);
+        if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "searching");
+    }
+    rc = kp_req_end_tx(r, rc, "searching");
+    if (rc != KP_OK) {
+        if (res) PQclear(res);
+        return rc;
+    }
     int n = PQntuples(res);
     Kompass__V1__SearchResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__search_response__init(out);
@@ -274,7 +311,7 @@ int kp_rpc_search(kp_req *r)
     for (size_t i = 0; i < out->n_hits; i++)
         out->hits[i] = s_hit(r, res, (int)i);
     PQclear(res);
-    out->parsed = parsed;
+    out->parsed = (char *)parsed;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_SEARCH;
     r->resp->search = out;
     return KP_OK;
