@@ -107,6 +107,7 @@ extern const kp_command kp_stats_command;
 extern const kp_command kp_report_command;
 extern const kp_command kp_history_command;
 extern const kp_command kp_import_command;
+extern const kp_command kp_search_command;
 
 /* Commands, by module. */
 int kp_cmd_ping(kp_cli *cli, int argc, char **argv);
@@ -137,6 +138,7 @@ void kp_cli_signature_print(kp_cli *cli, const Kompass__V1__Signature *s, const 
 int kp_cmd_report(kp_cli *cli, int argc, char **argv);
 int kp_cmd_history(kp_cli *cli, int argc, char **argv);
 int kp_cmd_import(kp_cli *cli, int argc, char **argv);
+int kp_cmd_search(kp_cli *cli, int argc, char **argv);
 int kp_cmd_login(kp_cli *cli, int argc, char **argv);
 int kp_cmd_logout(kp_cli *cli, int argc, char **argv);
 int kp_cmd_whoami(kp_cli *cli, int argc, char **argv);

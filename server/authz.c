@@ -101,6 +101,9 @@ static const kp_authz_rule s_rules[] = {
     {RQ(STATS_AGREEMENT),     "stats_agreement",     1, ADMIN, NOT_EVAL,        READS},
     /* a dump holds every password hash: administrators only */
     {RQ(BACKUP),              "backup",              1, ADMIN, NOT_EVAL,        READS},
+    /* search: everyone; what each caller sees (signed, or their team's) is
+     * decided in the search's SQL (rpc_search.c) */
+    {RQ(SEARCH),              "search",              1, ALL,   NOT_EVAL,        READS},
 };
 // clang-format on
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])

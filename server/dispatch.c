@@ -76,6 +76,8 @@ static const kp_rpc s_rpcs[] = {
     {RQ(STATS), "stats", kp_rpc_stats},
     /* rpc_backup.c */
     {RQ(BACKUP), "backup", kp_rpc_backup},
+    /* rpc_search.c */
+    {RQ(SEARCH), "search", kp_rpc_search},
 };
 #define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
 

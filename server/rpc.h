@@ -110,4 +110,7 @@ int kp_rpc_stats(kp_req *r);
 /* rpc_backup.c: a pg_dump of the database, read back in pieces */
 int kp_rpc_backup(kp_req *r);
 
+/* rpc_search.c: full-text search over the texts of every visible evaluation */
+int kp_rpc_search(kp_req *r);
+
 #endif

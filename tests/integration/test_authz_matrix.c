@@ -615,6 +615,14 @@ static void b_stats(cell *c, kp_request *req)
     kompass__v1__stats_request__init(req->stats);
 }
 
+static void b_search(cell *c, kp_request *req)
+{
+    req->body_case = RQ(SEARCH);
+    req->search = kp_arena_zalloc(c->a, sizeof *req->search);
+    kompass__v1__search_request__init(req->search);
+    req->search->query = "medborgardialog";
+}
+
 static void b_backup(cell *c, kp_request *req)
 {
     req->body_case = RQ(BACKUP);
@@ -712,6 +720,7 @@ static const sample s_samples[] = {
     {RQ(STATS), b_stats, NULL},
     {RQ(STATS_AGREEMENT), b_stats_agreement, NULL},
     {RQ(BACKUP), b_backup, NULL},
+    {RQ(SEARCH), b_search, NULL},
 };
 #define N_SAMPLES (sizeof s_samples / sizeof s_samples[0])
 
