@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -1087,30 +1088,83 @@ static void s_raise_nofile(int n)
     setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-static int s_idle(bench *b)
+/* Clients per process: four descriptors each (two connections, two socket
+ * mailboxes) must fit under the usual hard limit of open files. */
+#define IDLE_PER_PROCESS 2000
+#define IDLE_WAVE        250
+
+/* What a part reports to the parent, once ready and once done. */
+typedef struct {
+    int32_t missing; /* clients without an answer to their first ping */
+} idle_ready;
+
+typedef struct {
+    int32_t held;      /* clients that answered their last ping */
+    int32_t no_update; /* subscriptions that received no update */
+    int64_t n_lat;     /* round trips of the last pings that follow */
+} idle_done;
+
+static int s_read_all(int fd, void *buf, size_t len)
 {
-    int n = b->clients, rc = -1;
+    char *p = buf;
+    while (len > 0) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int s_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* One process's share of the idle clients, first..first+n-1: connects
+ * them, pings each, reports ready on out; when the parent writes a byte on
+ * in (after the hold, and after it wrote one update to every evaluation),
+ * checks that each subscription received it and each request socket still
+ * answers, and reports that on out. Runs in a forked child. */
+static int s_idle_part(bench *b, int first, int n, int in, int out)
+{
     char err[1024];
-    s_raise_nofile(n);
+    int rc = -1;
     void *zctx = s_zctx(2 * n);
     void **dealers = calloc((size_t)n, sizeof *dealers);
     void **subs = calloc((size_t)n, sizeof *subs);
     int *got = calloc((size_t)n, sizeof *got);
     zmq_pollitem_t *items = calloc((size_t)n, sizeof *items);
     char topic[40];
-    result *r = &b->kompassd;
-    int64_t t_setup = kp_mono_us();
+    lat_list lat = {0};
+    idle_ready ready = {0};
+    /* In waves, each answered before the next connects: clients arrive
+     * over time, not all in one instant (a handshake storm measures
+     * something else). */
     for (int i = 0; i < n; i++) {
-        snprintf(topic, sizeof topic, "eval/%lld", (long long)b->eval_ids[i % b->evaluations]);
+        if (i > 0 && i % IDLE_WAVE == 0)
+            ready.missing += s_ping_all(dealers + i - IDLE_WAVE, IDLE_WAVE, 60000, &lat);
+        int64_t eval_id = b->eval_ids[(first + i) % b->evaluations];
+        snprintf(topic, sizeof topic, "eval/%lld", (long long)eval_id);
         if (!(subs[i] = s_subscriber(b, zctx, topic, err, sizeof err))) {
-            s_failf(b, "client %d's subscription: %s", i, err);
+            s_failf(b, "client %d's subscription: %s", first + i, err);
             goto out;
         }
         void *d = dealers[i] = zmq_socket(zctx, ZMQ_DEALER);
         if (!d) {
-            s_failf(b, "client %d: %s (raise ulimit -n)", i, zmq_strerror(errno));
+            s_failf(b, "client %d: %s (raise ulimit -n)", first + i, zmq_strerror(errno));
             goto out;
         }
+        /* ZMTP heartbeats, as a long-lived client would keep. */
         int linger = 0, ivl = 5000, ttl = 30000, timeout = 15000;
         zmq_setsockopt(d, ZMQ_LINGER, &linger, sizeof linger);
         zmq_setsockopt(d, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
@@ -1118,21 +1172,96 @@ static int s_idle(bench *b)
         zmq_setsockopt(d, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
         if (!b->settings.insecure &&
             kp_curve_client_apply(d, b->settings.server_key, err, sizeof err) != 0) {
-            s_failf(b, "client %d: %s", i, err);
+            s_failf(b, "client %d: %s", first + i, err);
             goto out;
         }
         if (zmq_connect(d, b->settings.server) != 0) {
-            s_failf(b, "client %d: cannot connect: %s", i, zmq_strerror(errno));
+            s_failf(b, "client %d: cannot connect: %s", first + i, zmq_strerror(errno));
             goto out;
         }
     }
+    int last = n % IDLE_WAVE ? n % IDLE_WAVE : IDLE_WAVE;
+    ready.missing += s_ping_all(dealers + n - last, last, 60000, &lat);
+    lat.n = 0;
+    if (s_write_all(out, &ready, sizeof ready) != 0) goto out;
+    char go;
+    if (s_read_all(in, &go, 1) != 0) goto out;
+    for (int i = 0; i < n; i++)
+        items[i] = (zmq_pollitem_t){subs[i], 0, ZMQ_POLLIN, 0};
+    int left = n;
+    int64_t deadline = kp_mono_ms() + 30000;
+    while (left > 0 && kp_mono_ms() < deadline) {
+        if (zmq_poll(items, n, 100) <= 0) continue;
+        for (int i = 0; i < n; i++)
+            if ((items[i].revents & ZMQ_POLLIN) && s_recv_update(subs[i]) >= 0 && !got[i]) {
+                got[i] = 1;
+                left--;
+                items[i].events = 0;
+            }
+    }
+    int missing = s_ping_all(dealers, n, 60000, &lat);
+    idle_done done = {.held = n - missing, .no_update = left, .n_lat = (int64_t)lat.n};
+    if (s_write_all(out, &done, sizeof done) != 0 ||
+        s_write_all(out, lat.v, lat.n * sizeof *lat.v) != 0)
+        goto out;
+    rc = 0;
+out:
+    for (int i = 0; i < n; i++) {
+        if (dealers[i]) zmq_close(dealers[i]);
+        if (subs[i]) zmq_close(subs[i]);
+    }
+    zmq_ctx_term(zctx);
+    free(lat.v);
+    free(items);
+    free(got);
+    free(dealers);
+    free(subs);
+    return rc;
+}
+
+static int s_idle(bench *b)
+{
+    int n = b->clients, rc = -1;
+    int parts = (n + IDLE_PER_PROCESS - 1) / IDLE_PER_PROCESS;
+    s_raise_nofile(n < IDLE_PER_PROCESS ? n : IDLE_PER_PROCESS);
+    pid_t *pids = calloc((size_t)parts, sizeof *pids);
+    int *to = calloc((size_t)parts, sizeof *to), *from = calloc((size_t)parts, sizeof *from);
+    result *r = &b->kompassd;
+    int64_t t_setup = kp_mono_us();
+    fflush(NULL);
+    for (int p = 0; p < parts; p++) {
+        int first = p * n / parts, count = (p + 1) * n / parts - first;
+        int down[2], up[2];
+        if (pipe(down) != 0 || pipe(up) != 0) {
+            s_failf(b, "pipe: %s", strerror(errno));
+            goto out;
+        }
+        pid_t pid = fork();
+        if (pid < 0) {
+            s_failf(b, "fork: %s", strerror(errno));
+            goto out;
+        }
+        if (pid == 0) { /* the child: only its own sockets, never the parent's */
+            close(down[1]);
+            close(up[0]);
+            _exit(s_idle_part(b, first, count, down[0], up[1]) == 0 ? 0 : 1);
+        }
+        close(down[0]);
+        close(up[1]);
+        pids[p] = pid;
+        to[p] = down[1];
+        from[p] = up[0];
+    }
     /* Everyone connected and answered once: then the clients are held. */
-    lat_list first = {0};
-    int missing = s_ping_all(dealers, n, 120000, &first);
-    free(first.v);
-    if (missing) {
-        s_failf(b, "%d of %d clients got no answer to their first ping", missing, n);
-        r->errors += missing;
+    for (int p = 0; p < parts; p++) {
+        idle_ready ready;
+        if (s_read_all(from[p], &ready, sizeof ready) != 0) {
+            s_failf(b, "a client process failed while connecting");
+            goto out;
+        }
+        if (ready.missing)
+            s_failf(b, "%d clients got no answer to their first ping", ready.missing);
+        r->errors += ready.missing;
     }
     if (!b->json)
         fprintf(stderr, "kompass-bench: %d clients connected in %.1f s; holding them %.0f s\n", n,
@@ -1151,7 +1280,8 @@ static int s_idle(bench *b)
         }
     }
     b->rss_mb = samples ? sum / samples : 0;
-    /* Still live: one update to every evaluation reaches each subscriber... */
+    /* Still live: one update to every evaluation reaches each subscriber,
+     * and each request socket still answers. */
     for (int e = 0; e < b->evaluations; e++) {
         kp_arena_reset(b->arena);
         kp_request *req = s_req(b->arena);
@@ -1169,44 +1299,47 @@ static int s_idle(bench *b)
         req->score_set = in;
         if (s_admin(b, req, NULL, "writing to every watched evaluation") != 0) goto out;
     }
-    for (int i = 0; i < n; i++)
-        items[i] = (zmq_pollitem_t){subs[i], 0, ZMQ_POLLIN, 0};
-    int left = n;
-    int64_t deadline = kp_mono_ms() + 30000;
-    while (left > 0 && kp_mono_ms() < deadline) {
-        if (zmq_poll(items, n, 100) <= 0) continue;
-        for (int i = 0; i < n; i++)
-            if ((items[i].revents & ZMQ_POLLIN) && s_recv_update(subs[i]) >= 0 && !got[i]) {
-                got[i] = 1;
-                left--;
-                items[i].events = 0;
-            }
+    for (int p = 0; p < parts; p++)
+        if (s_write_all(to[p], "g", 1) != 0) {
+            s_failf(b, "a client process is gone");
+            goto out;
+        }
+    int64_t no_update = 0;
+    for (int p = 0; p < parts; p++) {
+        idle_done done;
+        if (s_read_all(from[p], &done, sizeof done) != 0) {
+            s_failf(b, "a client process failed while checking its clients");
+            goto out;
+        }
+        b->held += done.held;
+        no_update += done.no_update;
+        for (int64_t i = 0; i < done.n_lat; i++) {
+            int64_t us;
+            if (s_read_all(from[p], &us, sizeof us) != 0) break;
+            s_lat_add(&r->lat, us);
+        }
     }
-    if (left) {
-        s_failf(b, "%d of %d subscriptions received no update", left, n);
-        r->errors += left;
-    }
-    /* ...and each request socket still answers. */
-    missing = s_ping_all(dealers, n, 60000, &r->lat);
-    if (missing) {
-        s_failf(b, "%d of %d clients got no answer to their last ping", missing, n);
-        r->errors += missing;
-    }
-    r->ops = r->lat.n;
-    b->held = n - missing;
+    if (no_update)
+        s_failf(b, "%lld of %d subscriptions received no update", (long long)no_update, n);
+    if (b->held < n)
+        s_failf(b, "%lld of %d clients got no answer to their last ping", (long long)(n - b->held),
+                n);
+    r->errors += no_update + (n - b->held);
+    r->ops = (int64_t)r->lat.n;
     r->seconds = (double)(kp_mono_us() - b->start_us) / 1e6;
-    s_result_finish(r);
     rc = 0;
 out:
-    for (int i = 0; i < n; i++) {
-        if (dealers[i]) zmq_close(dealers[i]);
-        if (subs[i]) zmq_close(subs[i]);
+    for (int p = 0; p < parts; p++) {
+        if (to[p]) close(to[p]);
+        if (from[p]) close(from[p]);
+        int status;
+        if (pids[p] > 0 && waitpid(pids[p], &status, 0) == pids[p] &&
+            !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+            rc = -1;
     }
-    zmq_ctx_term(zctx);
-    free(items);
-    free(got);
-    free(dealers);
-    free(subs);
+    free(pids);
+    free(to);
+    free(from);
     return rc;
 }
 
