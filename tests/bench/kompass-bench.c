@@ -113,7 +113,7 @@ static double s_quantile(const lat_list *l, double q)
 
 static void s_result_finish(result *r)
 {
-    qsort(r->lat.v, r->lat.n, sizeof *r->lat.v, s_cmp_i64);
+    if (r->lat.n) qsort(r->lat.v, r->lat.n, sizeof *r->lat.v, s_cmp_i64);
     r->p50 = s_quantile(&r->lat, 0.50);
     r->p95 = s_quantile(&r->lat, 0.95);
     r->p99 = s_quantile(&r->lat, 0.99);
