@@ -100,6 +100,14 @@ extern const kp_command kp_text_command;
 extern const kp_command kp_locks_command;
 extern const kp_command kp_lock_command;
 extern const kp_command kp_watch_command;
+extern const kp_command kp_submit_command;
+extern const kp_command kp_consensus_command;
+extern const kp_command kp_sign_command;
+extern const kp_command kp_stats_command;
+extern const kp_command kp_report_command;
+extern const kp_command kp_history_command;
+extern const kp_command kp_import_command;
+extern const kp_command kp_search_command;
 
 /* Commands, by module. */
 int kp_cmd_ping(kp_cli *cli, int argc, char **argv);
@@ -113,6 +121,24 @@ int kp_cmd_text(kp_cli *cli, int argc, char **argv);
 int kp_cmd_locks(kp_cli *cli, int argc, char **argv);
 int kp_cmd_lock(kp_cli *cli, int argc, char **argv);
 int kp_cmd_watch(kp_cli *cli, int argc, char **argv);
+int kp_cmd_submit(kp_cli *cli, int argc, char **argv);
+int kp_cmd_consensus(kp_cli *cli, int argc, char **argv);
+int kp_cmd_sign(kp_cli *cli, int argc, char **argv);
+/* Subcommands of eval and text that live with consensus and sign-off. */
+int kp_cmd_text_approve(kp_cli *cli, const kp_command *cmd, int argc, char **argv);
+int kp_cmd_eval_status(kp_cli *cli, int64_t id);
+int kp_cmd_eval_reopen(kp_cli *cli, const kp_command *cmd, int argc, char **argv);
+int kp_cmd_eval_verify(kp_cli *cli, int64_t id);
+int kp_cmd_eval_revision(kp_cli *cli, int64_t id, int64_t revision);
+/* Agreement figures as JSON, with the keys of docs/agreement.md (cmd_stats.c). */
+json_t *kp_cli_agreement_json(const Kompass__V1__AgreementFigures *f);
+/* A signature as JSON, and printed on a line after lead. */
+json_t *kp_cli_signature_json(kp_cli *cli, const Kompass__V1__Signature *s);
+void kp_cli_signature_print(kp_cli *cli, const Kompass__V1__Signature *s, const char *lead);
+int kp_cmd_report(kp_cli *cli, int argc, char **argv);
+int kp_cmd_history(kp_cli *cli, int argc, char **argv);
+int kp_cmd_import(kp_cli *cli, int argc, char **argv);
+int kp_cmd_search(kp_cli *cli, int argc, char **argv);
 int kp_cmd_login(kp_cli *cli, int argc, char **argv);
 int kp_cmd_logout(kp_cli *cli, int argc, char **argv);
 int kp_cmd_whoami(kp_cli *cli, int argc, char **argv);
@@ -121,5 +147,6 @@ int kp_cmd_user(kp_cli *cli, int argc, char **argv);
 int kp_cmd_audit(kp_cli *cli, int argc, char **argv);
 extern const char kp_audit_usage[];
 int kp_cmd_admin(kp_cli *cli, int argc, char **argv);
+int kp_cmd_stats(kp_cli *cli, int argc, char **argv);
 
 #endif

@@ -13,7 +13,12 @@ const kp_command kp_eval_command = {
     "       kompass eval show ID\n"
     "       kompass eval assign ID LOGIN --as lead|peer|observer [--reason R]\n"
     "       kompass eval unassign ID LOGIN\n"
+    "       kompass eval show ID --revision N          (a signed revision, as signed)\n"
     "       kompass eval start ID                      (lead or admin: draft -> scoring)\n"
+    "       kompass eval status ID                     (where it stands, what blocks the next "
+    "step)\n"
+    "       kompass eval verify ID                     (recompute what was signed)\n"
+    "       kompass eval reopen ID --reason R          (admin: a signed evaluation, new revision)\n"
     "\n"
     "An evaluation is one municipality evaluated on one framework version, e.g.\n"
     "Västerås stad 2017 on KK2015. Admins create evaluations and see all of them;\n"
@@ -174,9 +179,17 @@ static int s_only_id(kp_cli *cli, int argc, char **argv, int64_t *id)
 
 static int s_show(kp_cli *cli, int argc, char **argv)
 {
-    int64_t id;
-    int rc = s_only_id(cli, argc, argv, &id);
-    if (rc) return rc;
+    kp_opt opts[] = {{"revision", 1, NULL}, {0}};
+    const char *pos[1];
+    int n;
+    int64_t id, revision;
+    int rc = kp_args_parse(cli, &kp_eval_command, argc, argv, 2, opts, pos, 1, 1, &n);
+    if (rc || (rc = kp_args_id(cli, &kp_eval_command, "evaluation id", pos[0], &id))) return rc;
+    if (kp_args_get(opts, "revision"))
+        return (rc = kp_args_id(cli, &kp_eval_command, "--revision", kp_args_get(opts, "revision"),
+                                &revision))
+                   ? rc
+                   : kp_cmd_eval_revision(cli, id, revision);
     kp_request *req = kp_cli_request(cli);
     Kompass__V1__EvalShowRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
     kompass__v1__eval_show_request__init(b);
@@ -214,6 +227,11 @@ static int s_show(kp_cli *cli, int argc, char **argv)
                                                    s->locks[i]->holder, "expires_at",
                                                    kp_cli_time(cli, s->locks[i]->expires_at_us)));
         json_object_set_new(o, "locks", locks);
+        json_t *sigs = json_array();
+        for (size_t i = 0; i < s->n_signatures; i++)
+            json_array_append_new(sigs, kp_cli_signature_json(cli, s->signatures[i]));
+        json_object_set_new(o, "revision", json_integer(s->revision));
+        json_object_set_new(o, "signatures", sigs);
         kp_cli_json(cli, o);
         return 0;
     }
@@ -254,6 +272,9 @@ static int s_show(kp_cli *cli, int argc, char **argv)
         printf("  %s %d/%s locked by %s until %s\n", i ? "        " : "locks   ", s->locks[i]->area,
                s->locks[i]->section, s->locks[i]->holder,
                kp_cli_time(cli, s->locks[i]->expires_at_us));
+    if (s->revision > 1) printf("  revision  %d (reopened after signing)\n", s->revision);
+    for (size_t i = 0; i < s->n_signatures; i++)
+        kp_cli_signature_print(cli, s->signatures[i], i ? "            " : "  signed    ");
     return 0;
 }
 
@@ -353,6 +374,14 @@ int kp_cmd_eval(kp_cli *cli, int argc, char **argv)
     if (strcmp(argv[1], "assign") == 0) return s_assign(cli, argc, argv);
     if (strcmp(argv[1], "unassign") == 0) return s_unassign(cli, argc, argv);
     if (strcmp(argv[1], "start") == 0) return s_start(cli, argc, argv);
+    if (strcmp(argv[1], "reopen") == 0)
+        return kp_cmd_eval_reopen(cli, &kp_eval_command, argc, argv);
+    int64_t id;
+    int rc;
+    if (strcmp(argv[1], "status") == 0)
+        return (rc = s_only_id(cli, argc, argv, &id)) ? rc : kp_cmd_eval_status(cli, id);
+    if (strcmp(argv[1], "verify") == 0)
+        return (rc = s_only_id(cli, argc, argv, &id)) ? rc : kp_cmd_eval_verify(cli, id);
     return kp_cli_usage(cli, &kp_eval_command, "unknown subcommand 'eval %s'", argv[1]);
 }
 

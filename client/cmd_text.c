@@ -22,6 +22,8 @@ const kp_command kp_text_command = {
     "usage: kompass text show ID [AREA]\n"
     "       kompass text edit ID AREA summary|strengths|improvements [--lease SECONDS]\n"
     "       kompass text set ID AREA summary|strengths|improvements --file F\n"
+    "       kompass text approve ID AREA     (a peer: the area's texts are final; an edit "
+    "withdraws it)\n"
     "\n"
     "Each area has a summary (one text) and two lists: strengths and improvement\n"
     "opportunities (in a file or the editor: one item per line; lines starting with\n"
@@ -370,6 +372,8 @@ int kp_cmd_text(kp_cli *cli, int argc, char **argv)
     if (strcmp(argv[1], "show") == 0) return s_show(cli, argc, argv);
     if (strcmp(argv[1], "set") == 0) return s_set(cli, argc, argv);
     if (strcmp(argv[1], "edit") == 0) return s_edit(cli, argc, argv);
+    if (strcmp(argv[1], "approve") == 0)
+        return kp_cmd_text_approve(cli, &kp_text_command, argc, argv);
     return kp_cli_usage(cli, &kp_text_command, "unknown subcommand 'text %s'", argv[1]);
 }
 

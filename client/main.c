@@ -96,8 +96,12 @@ const kp_command *const kp_commands[] = {
     &kp_eval_command,      &kp_evidence_command,
     &kp_score_command,     &kp_text_command,
     &kp_locks_command,     &kp_lock_command,
-    &kp_watch_command,     &s_audit_cmd,
-    &s_admin_cmd,          NULL,
+    &kp_watch_command,     &kp_submit_command,
+    &kp_consensus_command, &kp_sign_command,
+    &kp_report_command,    &kp_history_command,
+    &kp_import_command,    &kp_search_command,
+    &s_audit_cmd,          &s_admin_cmd,
+    &kp_stats_command,     NULL,
 };
 
 static const char s_usage[] =

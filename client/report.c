@@ -1,52 +1,28 @@
 /*  report: the report model's checks and arithmetic.
  *
- *  All rounding of Kompass's reports happens in this file. The three point
- *  helpers below have the semantics of common/points.c (kp_points_round,
- *  kp_points_percent, kp_points_format); they are private here until that
- *  module is on this branch, and are then to be replaced by it.
+ *  All rounding of Kompass's reports happens in this file, through
+ *  common/points.h (kp_points_round, kp_points_percent, kp_points_format):
+ *  the same rules wherever Kompass rounds points.
  */
 #include "report.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "points.h"
 #include "status.h"
-
-/* Whole points, half up (centi >= 0). */
-static int64_t s_points_round(int64_t centi)
-{
-    return (centi + 50) / 100;
-}
-
-/* 100 * part / whole as a whole percent, half up, in integers (whole > 0). */
-static int64_t s_points_percent(int64_t part_centi, int64_t whole_centi)
-{
-    return (200 * part_centi + whole_centi) / (2 * whole_centi);
-}
-
-static char *s_points_format(int64_t centi, char mark, char *out)
-{
-    const char *sign = centi < 0 ? "-" : "";
-    int64_t v = centi < 0 ? -centi : centi;
-    if (v % 100 == 0)
-        snprintf(out, KP_REPORT_POINTS_BUF, "%s%lld", sign, (long long)(v / 100));
-    else if (v % 10 == 0)
-        snprintf(out, KP_REPORT_POINTS_BUF, "%s%lld%c%lld", sign, (long long)(v / 100), mark,
-                 (long long)(v % 100 / 10));
-    else
-        snprintf(out, KP_REPORT_POINTS_BUF, "%s%lld%c%02lld", sign, (long long)(v / 100), mark,
-                 (long long)(v % 100));
-    return out;
-}
 
 char *kp_report_points_format(int64_t centi, char out[KP_REPORT_POINTS_BUF])
 {
-    return s_points_format(centi, '.', out);
+    return kp_points_format(centi, out);
 }
 
 char *kp_report_points_format_sv(int64_t centi, char out[KP_REPORT_POINTS_BUF])
 {
-    return s_points_format(centi, ',', out);
+    kp_points_format(centi, out);
+    char *dot = strchr(out, '.');
+    if (dot) *dot = ',';
+    return out;
 }
 
 /* ---------------------------------------------------------------- checks */
@@ -173,13 +149,13 @@ bool kp_report_question_scored(const kp_report_question *q)
 int64_t kp_report_question_shown(const kp_report_question *q)
 {
     if (!kp_report_question_scored(q)) return KP_REPORT_UNSCORED;
-    return s_points_round(q->points);
+    return kp_points_round(q->points);
 }
 
 int64_t kp_report_question_percent(const kp_report_question *q)
 {
     if (!kp_report_question_scored(q)) return KP_REPORT_UNSCORED;
-    return s_points_percent(q->points, q->max);
+    return kp_points_percent(q->points, q->max);
 }
 
 int64_t kp_report_area_max(const kp_report_area *a)
@@ -209,7 +185,7 @@ int64_t kp_report_area_achieved(const kp_report_area *a)
 
 int64_t kp_report_area_percent(const kp_report_area *a)
 {
-    return s_points_percent(kp_report_area_achieved(a) * 100, kp_report_area_max(a));
+    return kp_points_percent(kp_report_area_achieved(a) * 100, kp_report_area_max(a));
 }
 
 size_t kp_report_area_unscored(const kp_report_area *a)
@@ -246,7 +222,7 @@ int64_t kp_report_total_exact(const kp_report *r)
 
 int64_t kp_report_total_percent(const kp_report *r)
 {
-    return s_points_percent(kp_report_total(r) * 100, kp_report_total_max(r));
+    return kp_points_percent(kp_report_total(r) * 100, kp_report_total_max(r));
 }
 
 size_t kp_report_unscored(const kp_report *r)

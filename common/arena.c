@@ -157,3 +157,17 @@ ProtobufCAllocator kp_arena_allocator(kp_arena *self)
     ProtobufCAllocator a = {s_pb_alloc, s_pb_free, self};
     return a;
 }
+
+char *kp_arena_join(kp_arena *self, char *const *items, size_t n, const char *sep, size_t max)
+{
+    size_t shown = n < max ? n : max, len = 1;
+    for (size_t i = 0; i < shown; i++)
+        len += strlen(items[i]) + strlen(sep);
+    len += strlen(sep) + 3;
+    char *out = kp_arena_alloc(self, len), *p = out;
+    *p = 0;
+    for (size_t i = 0; i < shown; i++)
+        p += sprintf(p, "%s%s", i ? sep : "", items[i]);
+    if (n > shown) sprintf(p, "%s...", sep);
+    return out;
+}

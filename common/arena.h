@@ -40,10 +40,14 @@ char *kp_arena_strndup(kp_arena *self, const char *s, size_t n);
 
 /* printf into the arena. */
 char *kp_arena_printf(kp_arena *self, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *kp_arena_vprintf(kp_arena *self, const char *fmt, va_list ap);
+char *kp_arena_vprintf(kp_arena *self, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Bytes currently allocated from the system for this arena. */
 size_t kp_arena_footprint(const kp_arena *self);
+
+/* items[0..n) joined by sep, at most max of them ("..." after), in the arena. */
+char *kp_arena_join(kp_arena *self, char *const *items, size_t n, const char *sep, size_t max);
 
 /* A protobuf-c allocator drawing from the arena (its free is a no-op). */
 ProtobufCAllocator kp_arena_allocator(kp_arena *self);

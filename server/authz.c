@@ -23,6 +23,7 @@
                                                                                     "id"
 #define SCORERS (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER)), "evaluation_id"
 #define LEAD    KP_RELBIT(KP_REL_LEAD), "evaluation_id"
+#define PEER    KP_RELBIT(KP_REL_PEER), "evaluation_id"
 
 // clang-format off
 /* ------------------------------------------------------------------------
@@ -70,13 +71,39 @@ static const kp_authz_rule s_rules[] = {
     {RQ(TEXT_SAVE),           "text_save",           1, STAFF, SCORERS,         WRITES},
     {RQ(LOCK_LIST),           "lock_list",           1, ALL,   TEAM,            READS},
     {RQ(LOCK_BREAK),          "lock_break",          1, STAFF, LEAD,            WRITES},
+    /* consensus and sign-off: evaluators submit and agree, a peer approves
+     * texts, the team and one admin sign, only an admin reopens */
+    {RQ(SUBMIT),              "submit",              1, STAFF, SCORERS,         WRITES},
+    {RQ(CONSENSUS_SHOW),      "consensus_show",      1, ALL,   TEAM,            READS},
+    {RQ(CONSENSUS_SET),       "consensus_set",       1, STAFF, SCORERS,         WRITES},
+    {RQ(CONSENSUS_AUTO),      "consensus_auto",      1, STAFF, SCORERS,         WRITES},
+    {RQ(CONSENSUS_THRESHOLD), "consensus_threshold", 1, STAFF, LEAD,            WRITES},
+    {RQ(TEXT_APPROVE),        "text_approve",        1, STAFF, PEER,            WRITES},
+    {RQ(SIGN),                "sign",                1, STAFF, SCORERS,         WRITES},
+    {RQ(EVAL_REOPEN),         "eval_reopen",         1, ADMIN, NOT_EVAL,        WRITES},
+    {RQ(EVAL_VERIFY),         "eval_verify",         1, ALL,   TEAM,            READS},
+    {RQ(EVAL_STATUS),         "eval_status",         1, ALL,   TEAM,            READS},
+    {RQ(EVAL_REVISION),       "eval_revision",       1, ALL,   TEAM,            READS},
     {RQ(EVAL_SNAPSHOT),       "eval_snapshot",       1, ALL,   TEAM,            READS},
     {RQ(EVAL_CHANGES),        "eval_changes",        1, ALL,   TEAM,            READS},
+    /* reports and history: open to every role, and the handlers show each
+     * caller what they may see, as eval_list does: a signed evaluation
+     * (every imported one) is published and readable by all; any other only
+     * by admins and its team (to others: NOT_FOUND, as if it did not exist).
+     * Importing published evaluations is SKL administration's. */
+    {RQ(REPORT_DATA),         "report_data",         1, ALL,   NOT_EVAL,        READS},
+    {RQ(HISTORY),             "history",             1, ALL,   NOT_EVAL,        READS},
+    {RQ(EVAL_IMPORT),         "eval_import",         1, ADMIN, NOT_EVAL,        WRITES},
     /* operations: SKL administration watches and keeps the server */
     {RQ(HEALTH),              "health",              1, ADMIN, NOT_EVAL,        READS},
     {RQ(STATS),               "stats",               1, ADMIN, NOT_EVAL,        READS},
+    /* agreement across every signed evaluation: SKL's view of its evaluators */
+    {RQ(STATS_AGREEMENT),     "stats_agreement",     1, ADMIN, NOT_EVAL,        READS},
     /* a dump holds every password hash: administrators only */
     {RQ(BACKUP),              "backup",              1, ADMIN, NOT_EVAL,        READS},
+    /* search: everyone; what each caller sees (signed, or their team's) is
+     * decided in the search's SQL (rpc_search.c) */
+    {RQ(SEARCH),              "search",              1, ALL,   NOT_EVAL,        READS},
 };
 // clang-format on
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])
@@ -190,6 +217,13 @@ static const char *s_field_text(kp_arena *arena, const ProtobufCMessage *body, c
     }
 }
 
+const char *kp_authz_evaluation_of(kp_arena *arena, const kp_request *msg,
+                                   const kp_authz_rule *rule)
+{
+    if (!rule->relations || !rule->evaluation) return "";
+    return s_field_text(arena, s_body(msg), rule->evaluation);
+}
+
 /* Fails r with status and sentence; records it when the RPC writes. */
 static int s_refuse(kp_req *r, const kp_authz_rule *rule, int status, const char *sentence)
 {
@@ -213,7 +247,7 @@ int kp_authz_check(kp_req *r, const kp_authz_rule *rule)
     kp_relation rel = KP_REL_NONE;
     const char *eval_id = "";
     if (rule->relations) {
-        eval_id = s_field_text(r->arena, s_body(r->msg), rule->evaluation);
+        eval_id = kp_authz_evaluation_of(r->arena, r->msg, rule);
         if (!*eval_id && role == KP_ROLE_ADMIN) return KP_OK; /* e.g. the global audit chain */
         if (eval_id[0] == '-')
             return kp_req_fail(r, KP_BAD_REQUEST, "%s must be an evaluation's id, not %s",

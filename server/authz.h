@@ -91,6 +91,12 @@ int kp_authz_decide(const kp_authz_rule *rule, unsigned role_bit, kp_relation re
  * status. */
 int kp_authz_check(kp_req *r, const kp_authz_rule *rule);
 
+/* The evaluation id a request names in its rule's evaluation field, as text
+ * in the arena; "" when the rule is not about one evaluation or the field is
+ * unset. Pure: no database. */
+const char *kp_authz_evaluation_of(kp_arena *arena, const kp_request *msg,
+                                   const kp_authz_rule *rule);
+
 /* The caller's (r->user_id) relation to the evaluation with this id, from
  * its team (evaluation_members): KP_OK with *rel (KP_REL_NONE when not on
  * its team), KP_NOT_FOUND when there is no such evaluation, or a database

@@ -23,17 +23,14 @@ struct kp_db {
     int batch_lost; /* the batch's connection broke: nothing of it may run */
 };
 
-const kp_stmt *const kp_statement_sets[] = {kp_ping_stmts,         kp_session_stmts,
-                                            kp_seclog_stmts,       kp_throttle_stmts,
-                                            kp_rpc_session_stmts,  kp_rpc_user_stmts,
-                                            kp_bootstrap_stmts,    kp_audit_stmts,
-                                            kp_audit_verify_stmts, kp_rpc_audit_stmts,
-                                            kp_rpc_ops_stmts,      kp_replay_stmts,
-                                            kp_rpc_backup_stmts,   kp_framework_stmts,
-                                            kp_evaluation_stmts,   kp_eval_stmts,
-                                            kp_evidence_stmts,     kp_score_stmts,
-                                            kp_text_stmts,         kp_watch_stmts,
-                                            kp_publisher_stmts,    NULL};
+const kp_stmt *const kp_statement_sets[] = {
+    kp_ping_stmts,         kp_session_stmts,   kp_seclog_stmts,     kp_throttle_stmts,
+    kp_rpc_session_stmts,  kp_rpc_user_stmts,  kp_bootstrap_stmts,  kp_audit_stmts,
+    kp_audit_verify_stmts, kp_rpc_audit_stmts, kp_rpc_ops_stmts,    kp_replay_stmts,
+    kp_rpc_backup_stmts,   kp_framework_stmts, kp_evaluation_stmts, kp_eval_stmts,
+    kp_evidence_stmts,     kp_score_stmts,     kp_agreement_stmts,  kp_text_stmts,
+    kp_watch_stmts,        kp_publisher_stmts, kp_content_stmts,    kp_consensus_stmts,
+    kp_signoff_stmts,      kp_report_stmts,    kp_search_stmts,     NULL};
 
 PGconn *kp_db_connect(const char *conninfo)
 {
@@ -92,6 +89,19 @@ static void s_drop(kp_db *self)
     if (self->batch) self->batch_lost = 1;
 }
 
+/* PostgreSQL's notices (e.g. a search query of only stop words) go to the
+ * log at debug level, one line, instead of libpq's raw stderr. */
+static void s_notice(void *arg, const char *message)
+{
+    (void)arg;
+    char line[512];
+    kp_strlcpy(line, message, sizeof line);
+    for (char *p = line; *p; p++)
+        if (*p == '\n') *p = ' ';
+    kp_trim(line);
+    kp_debug("db", "notice: %s", line);
+}
+
 int kp_db_ensure(kp_db *self)
 {
     if (self->conn && PQstatus(self->conn) == CONNECTION_OK) return KP_OK;
@@ -129,6 +139,7 @@ int kp_db_ensure(kp_db *self)
         self->last_attempt = kp_mono_ms();
         return KP_UNAVAILABLE;
     }
+    PQsetNoticeProcessor(conn, s_notice, NULL);
     self->conn = conn;
     self->error[0] = '\0';
     return KP_OK;

@@ -53,11 +53,31 @@ static const kp_rpc s_rpcs[] = {
     {KOMPASS__V1__REQUEST__BODY_EVAL_SNAPSHOT, "eval_snapshot", kp_rpc_eval_snapshot},
     {KOMPASS__V1__REQUEST__BODY_EVAL_CHANGES, "eval_changes", kp_rpc_eval_changes},
     {KOMPASS__V1__REQUEST__BODY_EVAL_START, "eval_start", kp_rpc_eval_start},
+    {KOMPASS__V1__REQUEST__BODY_SUBMIT, "submit", kp_rpc_submit},
+    {KOMPASS__V1__REQUEST__BODY_CONSENSUS_SHOW, "consensus_show", kp_rpc_consensus_show},
+    {KOMPASS__V1__REQUEST__BODY_CONSENSUS_SET, "consensus_set", kp_rpc_consensus_set},
+    {KOMPASS__V1__REQUEST__BODY_CONSENSUS_AUTO, "consensus_auto", kp_rpc_consensus_auto},
+    {KOMPASS__V1__REQUEST__BODY_CONSENSUS_THRESHOLD, "consensus_threshold",
+     kp_rpc_consensus_threshold},
+    {KOMPASS__V1__REQUEST__BODY_TEXT_APPROVE, "text_approve", kp_rpc_text_approve},
+    {KOMPASS__V1__REQUEST__BODY_SIGN, "sign", kp_rpc_sign},
+    {KOMPASS__V1__REQUEST__BODY_EVAL_REOPEN, "eval_reopen", kp_rpc_eval_reopen},
+    {KOMPASS__V1__REQUEST__BODY_EVAL_VERIFY, "eval_verify", kp_rpc_eval_verify},
+    {KOMPASS__V1__REQUEST__BODY_EVAL_STATUS, "eval_status", kp_rpc_eval_status},
+    {KOMPASS__V1__REQUEST__BODY_EVAL_REVISION, "eval_revision", kp_rpc_eval_revision},
+    /* rpc_agreement.c */
+    {RQ(STATS_AGREEMENT), "stats_agreement", kp_rpc_stats_agreement},
+    /* rpc_report.c */
+    {RQ(REPORT_DATA), "report_data", kp_rpc_report_data},
+    {RQ(EVAL_IMPORT), "eval_import", kp_rpc_eval_import},
+    {RQ(HISTORY), "history", kp_rpc_history},
     /* rpc_ops.c */
     {RQ(HEALTH), "health", kp_rpc_health},
     {RQ(STATS), "stats", kp_rpc_stats},
     /* rpc_backup.c */
     {RQ(BACKUP), "backup", kp_rpc_backup},
+    /* rpc_search.c */
+    {RQ(SEARCH), "search", kp_rpc_search},
 };
 #define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
 

@@ -1,5 +1,6 @@
 /*  framework: checking a framework version before anything is written. */
 #include "framework.h"
+#include "problems.h"
 
 #include <math.h>
 #include <regex.h>
@@ -7,85 +8,28 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct {
-    kp_arena *arena;
-    char *text; /* problems so far, one per line */
-    size_t len;
-    int count;
-} report;
-
-static void s_add(report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void s_add(report *r, const char *fmt, ...)
-{
-    r->count++;
-    if (r->count > KP_FRAMEWORK_MAX_PROBLEMS) return;
-    va_list ap;
-    va_start(ap, fmt);
-    char *line = kp_arena_vprintf(r->arena, fmt, ap);
-    va_end(ap);
-    r->text = kp_arena_printf(r->arena, "%s%s%s", r->text, *r->text ? "\n" : "", line);
-}
-
 /* A JSON number with at most two decimals, > 0 and <= limit, in centi. */
-static int s_points(report *r, json_t *v, const char *where, double limit, long long *centi)
+static int s_points(kp_problems *r, json_t *v, const char *where, double limit, long long *centi)
 {
     if (!json_is_number(v)) {
-        s_add(r, "%s: must be a number of points", where);
+        kp_problems_add(r, "%s: must be a number of points", where);
         return -1;
     }
     double d = json_number_value(v);
     double c = d * 100.0;
     if (!(d > 0) || d > limit) {
-        s_add(r, "%s: must be more than 0 and at most %g, not %g", where, limit, d);
+        kp_problems_add(r, "%s: must be more than 0 and at most %g, not %g", where, limit, d);
         return -1;
     }
     if (fabs(c - round(c)) > 1e-6) {
-        s_add(r, "%s: %g has more than two decimals", where, d);
+        kp_problems_add(r, "%s: %g has more than two decimals", where, d);
         return -1;
     }
     *centi = (long long)llround(c);
     return 0;
 }
 
-static const char *s_string(report *r, json_t *obj, const char *key, const char *where,
-                            int required, size_t maxlen)
-{
-    json_t *v = json_object_get(obj, key);
-    if (!v) {
-        if (required) s_add(r, "%s.%s: missing", where, key);
-        return NULL;
-    }
-    if (!json_is_string(v)) {
-        s_add(r, "%s.%s: must be a string", where, key);
-        return NULL;
-    }
-    const char *s = json_string_value(v);
-    if (required && !*s) {
-        s_add(r, "%s.%s: must not be empty", where, key);
-        return NULL;
-    }
-    if (strlen(s) > maxlen) {
-        s_add(r, "%s.%s: longer than %zu characters", where, key, maxlen);
-        return NULL;
-    }
-    return s;
-}
-
-static void s_unknown_keys(report *r, json_t *obj, const char *where, const char *const *known)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v)
-    {
-        int ok = 0;
-        for (const char *const *k = known; *k && !ok; k++)
-            ok = strcmp(*k, key) == 0;
-        if (!ok) s_add(r, "%s: unknown key '%s'", where, key);
-    }
-}
-
-static void s_check_area(report *r, json_t *area, size_t ai, json_t *seen_codes, int *numbers,
+static void s_check_area(kp_problems *r, json_t *area, size_t ai, json_t *seen_codes, int *numbers,
                          size_t n_areas)
 {
     static const char *const known[] = {"number", "title",     "headings", "general_text",
@@ -93,31 +37,32 @@ static void s_check_area(report *r, json_t *area, size_t ai, json_t *seen_codes,
     char where[64];
     snprintf(where, sizeof where, "areas[%zu]", ai);
     if (!json_is_object(area)) {
-        s_add(r, "%s: must be an object", where);
+        kp_problems_add(r, "%s: must be an object", where);
         return;
     }
-    s_unknown_keys(r, area, where, known);
+    kp_problems_unknown_keys(r, area, where, known);
     json_t *num = json_object_get(area, "number");
     int number = -1;
     if (!json_is_integer(num) || json_integer_value(num) < 1 || json_integer_value(num) > 99) {
-        s_add(r, "%s.number: must be a whole number from 1 to 99", where);
+        kp_problems_add(r, "%s.number: must be a whole number from 1 to 99", where);
     } else {
         number = (int)json_integer_value(num);
         for (size_t k = 0; k < ai && k < n_areas; k++)
-            if (numbers[k] == number) s_add(r, "%s.number: area %d appears twice", where, number);
+            if (numbers[k] == number)
+                kp_problems_add(r, "%s.number: area %d appears twice", where, number);
         numbers[ai] = number;
     }
-    s_string(r, area, "title", where, 1, 200);
-    s_string(r, area, "general_text", where, 0, 20000);
+    kp_problems_string(r, area, "title", where, 1, 200);
+    kp_problems_string(r, area, "general_text", where, 0, 20000);
     json_t *headings = json_object_get(area, "headings");
     if (headings) {
         if (!json_is_array(headings)) {
-            s_add(r, "%s.headings: must be a list of strings", where);
+            kp_problems_add(r, "%s.headings: must be a list of strings", where);
         } else {
             size_t hi;
             json_t *h;
             json_array_foreach(headings, hi, h) if (!json_is_string(h))
-                s_add(r, "%s.headings[%zu]: must be a string", where, hi);
+                kp_problems_add(r, "%s.headings[%zu]: must be a string", where, hi);
         }
     }
     long long area_max = 0;
@@ -127,7 +72,7 @@ static void s_check_area(report *r, json_t *area, size_t ai, json_t *seen_codes,
 
     json_t *qs = json_object_get(area, "questions");
     if (!json_is_array(qs) || json_array_size(qs) == 0) {
-        s_add(r, "%s.questions: must be a non-empty list", where);
+        kp_problems_add(r, "%s.questions: must be a non-empty list", where);
         return;
     }
     long long sum = 0;
@@ -140,23 +85,23 @@ static void s_check_area(report *r, json_t *area, size_t ai, json_t *seen_codes,
         char qw[96];
         snprintf(qw, sizeof qw, "%s.questions[%zu]", where, qi);
         if (!json_is_object(q)) {
-            s_add(r, "%s: must be an object", qw);
+            kp_problems_add(r, "%s: must be an object", qw);
             sum_ok = 0;
             continue;
         }
-        s_unknown_keys(r, q, qw, qknown);
-        const char *code = s_string(r, q, "code", qw, 1, 16);
+        kp_problems_unknown_keys(r, q, qw, qknown);
+        const char *code = kp_problems_string(r, q, "code", qw, 1, 16);
         if (code) {
             if (json_object_get(seen_codes, code))
-                s_add(r, "%s.code: question %s appears twice", qw, code);
+                kp_problems_add(r, "%s.code: question %s appears twice", qw, code);
             json_object_set_new(seen_codes, code, json_true());
             char prefix[16];
             snprintf(prefix, sizeof prefix, "%d.", number);
             if (number > 0 && strncmp(code, prefix, strlen(prefix)) != 0)
-                s_add(r, "%s.code: %s does not belong to area %d (expected %s...)", qw, code,
-                      number, prefix);
+                kp_problems_add(r, "%s.code: %s does not belong to area %d (expected %s...)", qw,
+                                code, number, prefix);
         }
-        s_string(r, q, "text", qw, 1, 2000);
+        kp_problems_string(r, q, "text", qw, 1, 2000);
         long long qmax;
         char qmw[112];
         snprintf(qmw, sizeof qmw, "%s.max", qw);
@@ -166,54 +111,57 @@ static void s_check_area(report *r, json_t *area, size_t ai, json_t *seen_codes,
             sum_ok = 0;
     }
     if (max_ok && sum_ok && sum != area_max)
-        s_add(r, "%s: its questions' maxima sum to %g, not to the area's max %g", where,
-              (double)sum / 100.0, (double)area_max / 100.0);
+        kp_problems_add(r, "%s: its questions' maxima sum to %g, not to the area's max %g", where,
+                        (double)sum / 100.0, (double)area_max / 100.0);
 }
 
 int kp_framework_check(kp_arena *arena, const char *text, char **problems, json_t **doc_out)
 {
-    report r = {arena, "", 0, 0};
+    kp_problems r;
+    kp_problems_init(&r, arena, KP_FRAMEWORK_MAX_PROBLEMS);
     *doc_out = NULL;
     json_error_t err;
     json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &err);
     if (!doc) {
-        s_add(&r, "not valid JSON at line %d, column %d: %s", err.line, err.column, err.text);
+        kp_problems_add(&r, "not valid JSON at line %d, column %d: %s", err.line, err.column,
+                        err.text);
         *problems = r.text;
         return r.count;
     }
     if (!json_is_object(doc)) {
-        s_add(&r, "the document must be an object with \"framework\" and \"areas\"");
+        kp_problems_add(&r, "the document must be an object with \"framework\" and \"areas\"");
         goto out;
     }
     static const char *const known[] = {"framework", "areas", NULL};
-    s_unknown_keys(&r, doc, "document", known);
+    kp_problems_unknown_keys(&r, doc, "document", known);
     json_t *fw = json_object_get(doc, "framework");
     if (!json_is_object(fw)) {
-        s_add(&r, "framework: missing, or not an object with code, name and year");
+        kp_problems_add(&r, "framework: missing, or not an object with code, name and year");
     } else {
         static const char *const fknown[] = {"code", "name", "year", "note", NULL};
-        s_unknown_keys(&r, fw, "framework", fknown);
-        const char *code = s_string(&r, fw, "code", "framework", 1, 32);
+        kp_problems_unknown_keys(&r, fw, "framework", fknown);
+        const char *code = kp_problems_string(&r, fw, "code", "framework", 1, 32);
         if (code) {
             regex_t re;
             regcomp(&re, "^[A-Za-z0-9][A-Za-z0-9._-]*$", REG_EXTENDED | REG_NOSUB);
             if (regexec(&re, code, 0, NULL, 0) != 0)
-                s_add(&r, "framework.code: '%s' may hold only letters, digits, '.', '_' and '-'",
-                      code);
+                kp_problems_add(
+                    &r, "framework.code: '%s' may hold only letters, digits, '.', '_' and '-'",
+                    code);
             regfree(&re);
         }
-        s_string(&r, fw, "name", "framework", 1, 200);
-        s_string(&r, fw, "note", "framework", 0, 5000);
+        kp_problems_string(&r, fw, "name", "framework", 1, 200);
+        kp_problems_string(&r, fw, "note", "framework", 0, 5000);
         json_t *year = json_object_get(fw, "year");
         if (!json_is_integer(year) || json_integer_value(year) < 1990 ||
             json_integer_value(year) > 2100)
-            s_add(&r, "framework.year: must be a year from 1990 to 2100");
+            kp_problems_add(&r, "framework.year: must be a year from 1990 to 2100");
     }
     json_t *areas = json_object_get(doc, "areas");
     if (!json_is_array(areas) || json_array_size(areas) == 0) {
-        s_add(&r, "areas: must be a non-empty list");
+        kp_problems_add(&r, "areas: must be a non-empty list");
     } else if (json_array_size(areas) > 99) {
-        s_add(&r, "areas: at most 99 areas");
+        kp_problems_add(&r, "areas: at most 99 areas");
     } else {
         int numbers[99];
         for (int i = 0; i < 99; i++)

@@ -28,10 +28,35 @@ int kp_rpc_evidence_list(kp_req *r);
 
 /* rpc_score.c */
 int kp_rpc_score_set(kp_req *r);
+/* NULL when a ScoreSet's writes may be tried, else the sentence why not
+ * (BAD_REQUEST). Pure: checked before any database access. */
+const char *kp_score_set_problem(kp_arena *arena, const Kompass__V1__ScoreSetRequest *in);
 int kp_rpc_score_list(kp_req *r);
 int kp_rpc_eval_start(kp_req *r);
+
+#include "agreement.h"
+Kompass__V1__AgreementFigures *kp_agreement_figures(kp_req *r, const kp_agreement_result *res);
+/* rpc_agreement.c (above): a result of kp_agreement_compute (values in centipoints)
+ * as its message, in points. */
+/* rpc_consensus.c */
+int kp_rpc_submit(kp_req *r);
+int kp_rpc_consensus_show(kp_req *r);
+int kp_rpc_consensus_set(kp_req *r);
+int kp_rpc_consensus_auto(kp_req *r);
+int kp_rpc_consensus_threshold(kp_req *r);
+int kp_rpc_text_approve(kp_req *r);
+int kp_rpc_eval_status(kp_req *r);
+
+/* rpc_signoff.c */
+int kp_rpc_sign(kp_req *r);
+int kp_rpc_eval_reopen(kp_req *r);
+int kp_rpc_eval_verify(kp_req *r);
+int kp_rpc_eval_revision(kp_req *r);
 /* Whether scoring is blind for r's user in evaluation eval_id (admins never). */
 int kp_score_blind_for(kp_req *r, int64_t eval_id, int *blind);
+
+/* rpc_agreement.c: SKL-wide agreement over signed evaluations */
+int kp_rpc_stats_agreement(kp_req *r);
 
 /* rpc_text.c */
 int kp_rpc_text_show(kp_req *r);
@@ -46,6 +71,11 @@ int kp_text_rows(kp_req *r, int64_t eval_id, int64_t framework_id, int area, con
 /* The unexpired section locks of an evaluation, as messages. */
 int kp_text_locks(kp_req *r, int64_t eval_id, Kompass__V1__LockInfo ***out, size_t *n);
 
+/* rpc_report.c: reports, history, the import of published evaluations */
+int kp_rpc_report_data(kp_req *r);
+int kp_rpc_history(kp_req *r);
+int kp_rpc_eval_import(kp_req *r);
+
 /* rpc_watch.c */
 int kp_rpc_eval_snapshot(kp_req *r);
 int kp_rpc_eval_changes(kp_req *r);
@@ -55,9 +85,16 @@ int kp_rpc_logout(kp_req *r);
 int kp_rpc_who_am_i(kp_req *r);
 int kp_rpc_change_password(kp_req *r);
 int kp_rpc_reauthenticate(kp_req *r);
+/* Checks the caller's own password, throttled and recorded like a login:
+ * KP_OK, or r is failed (UNAUTHENTICATED, RATE_LIMITED, ...). Call it
+ * outside a transaction: a failure is recorded for good. */
+int kp_check_own_password(kp_req *r, const char *password);
 
 /* rpc_user.c: user administration */
 int kp_rpc_user_add(kp_req *r);
+/* NULL when a UserAdd's fields are acceptable (login, names, role,
+ * password), else the sentence why not. Pure: no database, no hashing. */
+const char *kp_user_add_problem(kp_arena *arena, const Kompass__V1__UserAddRequest *in);
 int kp_rpc_user_list(kp_req *r);
 int kp_rpc_user_set_active(kp_req *r);
 int kp_rpc_user_reset_password(kp_req *r);
@@ -72,5 +109,8 @@ int kp_rpc_stats(kp_req *r);
 
 /* rpc_backup.c: a pg_dump of the database, read back in pieces */
 int kp_rpc_backup(kp_req *r);
+
+/* rpc_search.c: full-text search over the texts of every visible evaluation */
+int kp_rpc_search(kp_req *r);
 
 #endif

@@ -16,6 +16,7 @@
 #include "audit.h"
 #include "evaluation.h"
 #include "rpc.h"
+#include "signoff.h"
 
 const kp_stmt kp_eval_stmts[] = {
     {"municipality_find", "SELECT id, name FROM municipalities WHERE lower(name) = lower($1)"},
@@ -309,6 +310,12 @@ int kp_rpc_eval_show(kp_req *r)
     }
     PQclear(res);
     rc = kp_text_locks(r, id, &out->locks, &out->n_locks);
+    if (rc != KP_OK) return rc;
+    kp_eval ev = {.id = id};
+    char **waiting;
+    size_t nwaiting;
+    rc = kp_signoff_state(r, &ev, &out->revision, &out->signatures, &out->n_signatures, &waiting,
+                          &nwaiting);
     if (rc != KP_OK) return rc;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_SHOW;
     r->resp->eval_show = out;

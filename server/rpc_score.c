@@ -110,29 +110,35 @@ static Kompass__V1__Score *s_score(kp_req *r, const char *question, const char *
     return s;
 }
 
+const char *kp_score_set_problem(kp_arena *arena, const Kompass__V1__ScoreSetRequest *in)
+{
+    size_t n = in->n_writes;
+    if (n == 0) return "no scores given";
+    if (n > 500) return "at most 500 scores at once";
+    for (size_t i = 0; i < n; i++) {
+        const Kompass__V1__ScoreWrite *w = in->writes[i];
+        if (!*w->question) return "a score needs a question code";
+        if (w->points_centi < 0)
+            return kp_arena_printf(arena, "points for %s must not be negative", w->question);
+        if (strlen(w->rationale) > 20000)
+            return kp_arena_printf(arena,
+                                   "the rationale for %s is longer than 20000 "
+                                   "characters",
+                                   w->question);
+        if (w->expected_version < 0) return "expected_version must not be negative";
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(in->writes[k]->question, w->question) == 0)
+                return kp_arena_printf(arena, "question %s is given twice", w->question);
+    }
+    return NULL;
+}
+
 int kp_rpc_score_set(kp_req *r)
 {
     const Kompass__V1__ScoreSetRequest *in = r->msg->score_set;
     size_t n = in->n_writes;
-    if (n == 0) return kp_req_fail(r, KP_BAD_REQUEST, "no scores given");
-    if (n > 500) return kp_req_fail(r, KP_BAD_REQUEST, "at most 500 scores at once");
-    for (size_t i = 0; i < n; i++) {
-        const Kompass__V1__ScoreWrite *w = in->writes[i];
-        if (!*w->question) return kp_req_fail(r, KP_BAD_REQUEST, "a score needs a question code");
-        if (w->points_centi < 0)
-            return kp_req_fail(r, KP_BAD_REQUEST, "points for %s must not be negative",
-                               w->question);
-        if (strlen(w->rationale) > 20000)
-            return kp_req_fail(r, KP_BAD_REQUEST,
-                               "the rationale for %s is longer than 20000 "
-                               "characters",
-                               w->question);
-        if (w->expected_version < 0)
-            return kp_req_fail(r, KP_BAD_REQUEST, "expected_version must not be negative");
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(in->writes[k]->question, w->question) == 0)
-                return kp_req_fail(r, KP_BAD_REQUEST, "question %s is given twice", w->question);
-    }
+    const char *problem = kp_score_set_problem(r->arena, in);
+    if (problem) return kp_req_fail(r, KP_BAD_REQUEST, "%s", problem);
 
     int rc = kp_db_begin(r->db);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "writing scores");

@@ -176,7 +176,7 @@ int kp_rpc_who_am_i(kp_req *r)
 
 /* Checks the caller's own password, throttled and recorded like Login.
  * KP_OK when it is right; otherwise r is failed. */
-static int s_check_own_password(kp_req *r, const char *password)
+int kp_check_own_password(kp_req *r, const char *password)
 {
     if (!password || !*password)
         return kp_req_fail(r, KP_BAD_REQUEST, "%s: the password is empty",
@@ -210,7 +210,7 @@ int kp_rpc_change_password(kp_req *r)
         rc = kp_req_fail(r, KP_BAD_REQUEST, "the new password is the current one");
         goto out;
     }
-    if ((rc = s_check_own_password(r, current)) != KP_OK) goto out;
+    if ((rc = kp_check_own_password(r, current)) != KP_OK) goto out;
     char hash[KP_PASSWORD_HASH_MAX];
     if (kp_password_hash(fresh, hash) != KP_OK) {
         rc = kp_req_fail(r, KP_INTERNAL, "cannot hash the new password (out of memory)");
@@ -266,7 +266,7 @@ out:
 int kp_rpc_reauthenticate(kp_req *r)
 {
     char *password = r->msg->reauthenticate->password;
-    int rc = s_check_own_password(r, password);
+    int rc = kp_check_own_password(r, password);
     kp_password_wipe(password);
     if (rc != KP_OK) return rc;
     Kompass__V1__ReauthenticateResponse *out = kp_arena_alloc(r->arena, sizeof *out);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "consensus.h"
 #include "evaluation.h"
 #include "rpc.h"
 #include "util.h"
@@ -219,7 +220,7 @@ int kp_rpc_text_lock(kp_req *r)
     rc = kp_db_begin(r->db);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "taking a lock");
     kp_eval ev;
-    lock_row l;
+    lock_row l = {0};
     rc = kp_eval_get(r, in->evaluation_id, &ev);
     if (rc == KP_OK && strcmp(ev.status, "signed") == 0)
         rc = kp_req_fail(r, KP_INVALID_STATE, "evaluation %lld is signed; its texts cannot change",
@@ -339,7 +340,7 @@ int kp_rpc_text_save(kp_req *r)
     rc = kp_db_begin(r->db);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "saving a text");
     kp_eval ev;
-    lock_row l;
+    lock_row l = {0};
     rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
     if (rc == KP_OK) rc = s_area_ok(r, &ev, in->area);
     if (rc == KP_OK) rc = s_lock_get(r, ev.id, in->area, in->section, &l);
@@ -398,6 +399,9 @@ int kp_rpc_text_save(kp_req *r)
         rc = kp_db_call(r->db, "lock_delete", 3, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "releasing a lock");
     }
+    /* An edit withdraws the area's approval and the signatures given so far. */
+    json_t *effects = json_object();
+    if (rc == KP_OK) rc = kp_consensus_withdraw_approval(r, &ev, in->area, effects);
     if (rc == KP_OK) {
         kp_audit_event a = {.evaluation_id = ev.id,
                             .eval_version = ev.version,
@@ -407,6 +411,17 @@ int kp_rpc_text_save(kp_req *r)
                             .after = after};
         rc = kp_audit_append(r, &a);
     }
+    /* ... and says so in an event of its own (text.save's after is the text) */
+    if (rc == KP_OK && json_object_size(effects)) {
+        kp_audit_event a = {.evaluation_id = ev.id,
+                            .eval_version = ev.version,
+                            .action = "text.approval_withdrawn",
+                            .target = kp_arena_printf(r->arena, "texts of area %d", in->area),
+                            .after = kp_audit_json(r, json_incref(effects)),
+                            .reason = "the area's texts were edited"};
+        rc = kp_audit_append(r, &a);
+    }
+    json_decref(effects);
     if (rc == KP_OK)
         rc = kp_text_rows(r, ev.id, ev.framework_id, in->area, in->section, &cur, &ncur);
     rc = kp_req_end_tx(r, rc, "saving a text");
@@ -460,7 +475,7 @@ int kp_rpc_lock_break(kp_req *r)
     rc = kp_db_begin(r->db);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "breaking a lock");
     kp_eval ev;
-    lock_row l;
+    lock_row l = {0};
     rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
     if (rc == KP_OK) rc = s_area_ok(r, &ev, in->area);
     if (rc == KP_OK) rc = s_lock_get(r, ev.id, in->area, in->section, &l);

@@ -67,18 +67,26 @@ static const char *s_credentials_json(kp_req *r, int64_t set_us, int sessions_en
     return kp_audit_json(r, o);
 }
 
+const char *kp_user_add_problem(kp_arena *arena, const Kompass__V1__UserAddRequest *in)
+{
+    const char *login = in->login ? in->login : "";
+    const char *problem = kp_identity_login_problem(login);
+    if (!problem) problem = kp_identity_text_problem(in->full_name, "full name", arena);
+    if (!problem) problem = kp_identity_text_problem(in->organisation, "organisation", arena);
+    if (!problem && !kp_identity_role_name(in->role))
+        problem = "the role must be admin, evaluator or observer";
+    if (!problem) problem = kp_password_problem(in->password ? in->password : "");
+    return problem;
+}
+
 int kp_rpc_user_add(kp_req *r)
 {
     Kompass__V1__UserAddRequest *in = r->msg->user_add;
     char *password = in->password ? in->password : "";
     const char *login = in->login ? in->login : "";
     const char *role = kp_identity_role_name(in->role);
-    const char *problem = kp_identity_login_problem(login);
+    const char *problem = kp_user_add_problem(r->arena, in);
     int rc;
-    if (!problem) problem = kp_identity_text_problem(in->full_name, "full name", r->arena);
-    if (!problem) problem = kp_identity_text_problem(in->organisation, "organisation", r->arena);
-    if (!problem && !role) problem = "the role must be admin, evaluator or observer";
-    if (!problem) problem = kp_password_problem(password);
     if (problem) {
         rc = kp_req_fail(r, KP_BAD_REQUEST, "user_add '%s': %s", login, problem);
         goto out;

@@ -26,9 +26,15 @@ extern const kp_stmt kp_evaluation_stmts[];
 extern const kp_stmt kp_eval_stmts[];
 extern const kp_stmt kp_evidence_stmts[];
 extern const kp_stmt kp_score_stmts[];
+extern const kp_stmt kp_agreement_stmts[]; /* rpc_agreement.c */
 extern const kp_stmt kp_text_stmts[];
 extern const kp_stmt kp_watch_stmts[];
 extern const kp_stmt kp_publisher_stmts[];
+extern const kp_stmt kp_content_stmts[];   /* content.c */
+extern const kp_stmt kp_consensus_stmts[]; /* rpc_consensus.c */
+extern const kp_stmt kp_signoff_stmts[];   /* rpc_signoff.c */
+extern const kp_stmt kp_report_stmts[];    /* rpc_report.c */
+extern const kp_stmt kp_search_stmts[]; /* rpc_search.c */
 
 /* NULL-terminated list of the modules' arrays. */
 extern const kp_stmt *const kp_statement_sets[];

@@ -316,7 +316,15 @@ static char *s_sqlf(ctx *cx, const char *fmt, ...)
     return th_sql(cx->s, q);
 }
 
-enum { E_SCORING = 1, E_OBSERVER = 2, E_OTHER_LOCK = 4, E_ADMIN_LOCK = 8 };
+enum {
+    E_SCORING = 1,
+    E_OBSERVER = 2,
+    E_OTHER_LOCK = 4,
+    E_ADMIN_LOCK = 8,
+    E_CONSENSUS = 16,
+    E_REVIEW = 32,
+    E_SIGNED = 64
+};
 
 /* An evaluation with the admin as lead and a peer, made in the database. */
 static void s_eval(ctx *cx, int what)
@@ -330,7 +338,12 @@ static void s_eval(ctx *cx, int what)
                       "status) SELECT m.id, f.id, 'a%d', 1, '%s' FROM municipalities m, "
                       "frameworks f WHERE m.name = 'Auditby %d' AND f.code = 'KK2015' "
                       "RETURNING id",
-                      cx->n, what & E_SCORING ? "scoring" : "draft", cx->n);
+                      cx->n,
+                      what & (E_SIGNED | E_REVIEW) ? "review"
+                      : what & E_CONSENSUS         ? "consensus"
+                      : what & E_SCORING           ? "scoring"
+                                                   : "draft",
+                      cx->n);
     cx->eval_id = atoll(id);
     free(id);
     const char *peer = s_add_user(cx, "peer");
@@ -344,6 +357,8 @@ static void s_eval(ctx *cx, int what)
                     "INSERT INTO evaluation_members (evaluation_id, user_id, role) SELECT %lld, "
                     "id, 'observer' FROM users WHERE login = '%s'",
                     cx->eval_id, s_add_user(cx, "obs")));
+    if (what & E_SIGNED) /* after the team: a signed evaluation's team is fixed */
+        free(s_sqlf(cx, "UPDATE evaluations SET status = 'signed' WHERE id = %lld", cx->eval_id));
     if (what & (E_OTHER_LOCK | E_ADMIN_LOCK))
         free(s_sqlf(cx,
                     "INSERT INTO section_locks (evaluation_id, area_number, section, holder_id, "
@@ -376,6 +391,47 @@ static void p_admin_lock(ctx *cx)
 static void p_other_lock(ctx *cx)
 {
     s_eval(cx, E_SCORING | E_OTHER_LOCK);
+}
+/* The admin (lead) has scored every question; the peer has not submitted. */
+static void p_scored(ctx *cx)
+{
+    s_eval(cx, E_SCORING);
+    free(s_sqlf(cx,
+                "INSERT INTO scores (evaluation_id, question_id, evaluator_id, points, version,"
+                " written_by) SELECT %lld, q.id, u.id, 1, 1, u.id FROM framework_questions q,"
+                " users u WHERE u.login = 'admin' AND q.framework_id ="
+                " (SELECT id FROM frameworks WHERE code = 'KK2015')",
+                cx->eval_id));
+}
+static void p_consensus(ctx *cx)
+{
+    s_eval(cx, E_CONSENSUS);
+    /* both evaluators gave 1.4 the same points: the one question to merge */
+    free(s_sqlf(cx,
+                "INSERT INTO scores (evaluation_id, question_id, evaluator_id, points, version,"
+                " written_by) SELECT %lld, q.id, u.id, 20, 1, u.id FROM framework_questions q,"
+                " users u WHERE q.code = '1.4' AND u.login IN ('admin', 'peer%d')",
+                cx->eval_id, cx->n));
+}
+/* A peer approves: the caller is the peer, area 1 has a summary. */
+static void p_peer_approves(ctx *cx)
+{
+    s_eval(cx, E_CONSENSUS);
+    free(s_sqlf(cx,
+                "INSERT INTO area_texts (evaluation_id, area_number, section, content, version,"
+                " written_by) SELECT %lld, 1, 'summary', '\"Tydligt.\"', 1, id FROM users"
+                " WHERE login = 'admin'",
+                cx->eval_id));
+    cx->caller = kp_arena_printf(cx->a, "peer%d", cx->n);
+    cx->token = th_token(cx->sock, cx->a, cx->caller, PW);
+}
+static void p_review(ctx *cx)
+{
+    s_eval(cx, E_REVIEW);
+}
+static void p_signed(ctx *cx)
+{
+    s_eval(cx, E_SIGNED);
 }
 
 #define BODY(field, member, type, init)                                                            \
@@ -560,6 +616,151 @@ static void k_lock_break(ctx *cx, const row *e)
     cr_assert_str_eq(e->after, "");
 }
 
+static void b_submit(ctx *cx, kp_request *req)
+{
+    BODY(SUBMIT, submit, Kompass__V1__SubmitRequest, kompass__v1__submit_request__init);
+    in->evaluation_id = cx->eval_id;
+}
+static void k_submit(ctx *cx, const row *e)
+{
+    (void)cx;
+    cr_assert_str_eq(e->action, "score.submit");
+    cr_assert_str_eq(e->target, "scores of evaluator admin");
+    cr_assert_str_eq(e->after, "{\"evaluator\":\"admin\"}"); /* the peer has not: no status */
+}
+static void b_consensus_set(ctx *cx, kp_request *req)
+{
+    BODY(CONSENSUS_SET, consensus_set, Kompass__V1__ConsensusSetRequest,
+         kompass__v1__consensus_set_request__init);
+    in->evaluation_id = cx->eval_id;
+    in->question = "1.4";
+    in->points_centi = 2000;
+}
+static void k_consensus_set(ctx *cx, const row *e)
+{
+    (void)cx;
+    cr_assert_str_eq(e->action, "consensus.set");
+    cr_assert_str_eq(e->target, "consensus score 1.4");
+    cr_assert_str_eq(e->before, "");
+    cr_assert_str_eq(e->after, "{\"points\":\"20\",\"question\":\"1.4\"}");
+}
+static void b_consensus_auto(ctx *cx, kp_request *req)
+{
+    BODY(CONSENSUS_AUTO, consensus_auto, Kompass__V1__ConsensusAutoRequest,
+         kompass__v1__consensus_auto_request__init);
+    in->evaluation_id = cx->eval_id;
+    in->strategy = "median";
+}
+static void k_consensus_auto(ctx *cx, const row *e)
+{
+    (void)cx;
+    cr_assert_str_eq(e->action, "consensus.auto");
+    cr_assert_str_eq(e->target, "1 consensus scores (median)");
+    cr_assert_str_eq(e->after, "{\"max_spread_pct\":20.0,\"set\":{\"1.4\":\"20\"},"
+                               "\"strategy\":\"median\"}");
+}
+static void b_consensus_threshold(ctx *cx, kp_request *req)
+{
+    BODY(CONSENSUS_THRESHOLD, consensus_threshold, Kompass__V1__ConsensusThresholdRequest,
+         kompass__v1__consensus_threshold_request__init);
+    in->evaluation_id = cx->eval_id;
+    in->major_spread_pct = 25;
+}
+static void k_consensus_threshold(ctx *cx, const row *e)
+{
+    (void)cx;
+    cr_assert_str_eq(e->action, "consensus.threshold");
+    cr_assert_str_eq(e->before, "{\"major_spread_pct\":20.0}");
+    cr_assert_str_eq(e->after, "{\"major_spread_pct\":25.0}");
+}
+static void b_text_approve(ctx *cx, kp_request *req)
+{
+    BODY(TEXT_APPROVE, text_approve, Kompass__V1__TextApproveRequest,
+         kompass__v1__text_approve_request__init);
+    in->evaluation_id = cx->eval_id;
+    in->area = 1;
+}
+static void k_text_approve(ctx *cx, const row *e)
+{
+    (void)cx;
+    cr_assert_str_eq(e->action, "text.approve");
+    cr_assert_str_eq(e->target, "texts of area 1");
+    cr_assert(strstr(e->after, "\"area\":1"), "%s", e->after);
+}
+static void b_sign(ctx *cx, kp_request *req)
+{
+    BODY(SIGN, sign, Kompass__V1__SignRequest, kompass__v1__sign_request__init);
+    in->evaluation_id = cx->eval_id;
+    in->meaning = "authored";
+    in->password = kp_arena_strdup(cx->a, TH_ADMIN_PASSWORD);
+}
+static void k_sign(ctx *cx, const row *e)
+{
+    cr_assert_str_eq(e->action, "eval.sign");
+    cr_assert_str_eq(e->target,
+                     kp_arena_printf(cx->a, "revision 1 of evaluation %lld", cx->eval_id));
+    cr_assert(strstr(e->after, "\"capacity\":\"lead\"") &&
+                  strstr(e->after, "\"meaning\":\"authored\"") &&
+                  strstr(e->after, "\"content_hash\":\""),
+              "%s", e->after);
+    cr_assert_null(strstr(e->after, "\"status\""), "one signature of three: %s", e->after);
+}
+static void b_eval_reopen(ctx *cx, kp_request *req)
+{
+    BODY(EVAL_REOPEN, eval_reopen, Kompass__V1__EvalReopenRequest,
+         kompass__v1__eval_reopen_request__init);
+    in->evaluation_id = cx->eval_id;
+    in->reason = "Fel i område 3";
+}
+static void k_eval_reopen(ctx *cx, const row *e)
+{
+    (void)cx;
+    cr_assert_str_eq(e->action, "eval.reopen");
+    cr_assert_str_eq(e->reason, "Fel i område 3");
+    cr_assert_str_eq(e->before, "{\"revision\":1,\"status\":\"signed\"}");
+    cr_assert_str_eq(e->after,
+                     "{\"revision\":2,\"signatures_cancelled\":0,\"status\":\"reopened\"}");
+}
+/* eval.import: KK2015 with every question at 0 points, as published */
+static void b_eval_import(ctx *cx, kp_request *req)
+{
+    BODY(EVAL_IMPORT, eval_import, Kompass__V1__EvalImportRequest,
+         kompass__v1__eval_import_request__init);
+    char *areas = th_sql(cx->s, "SELECT json_agg(json_build_object('number', a.number, "
+                                "'questions', (SELECT json_agg(json_build_object('code', q.code, "
+                                "'points', 0) ORDER BY q.position) FROM framework_questions q "
+                                "WHERE q.area_id = a.id)) ORDER BY a.number) FROM "
+                                "framework_areas a JOIN frameworks f ON f.id = a.framework_id "
+                                "WHERE f.code = 'KK2015'");
+    in->json = kp_arena_printf(cx->a,
+                               "{\"municipality\":\"Importby %d\",\"framework\":\"KK2015\","
+                               "\"label\":\"1999\",\"source\":\"Granskad rapport\","
+                               "\"areas\":%s}",
+                               cx->n, areas);
+    free(areas);
+}
+static void k_eval_import(ctx *cx, const row *e)
+{
+    cr_assert_str_eq(e->action, "eval.import");
+    char *id = th_sql(cx->s, "SELECT max(id) FROM evaluations");
+    cr_assert_str_eq(e->target, kp_arena_printf(cx->a, "evaluation %s", id));
+    free(id);
+    cr_assert_str_eq(e->before, "");
+    char *hash = th_sql(cx->s, "SELECT content_hash FROM evaluation_revisions ORDER BY "
+                               "evaluation_id DESC LIMIT 1");
+    char *sha = th_sql(cx->s, "SELECT source_sha256 FROM evaluations ORDER BY id DESC LIMIT 1");
+    cr_assert_str_eq(e->after,
+                     kp_arena_printf(cx->a,
+                                     "{\"content_hash\":\"%s\",\"framework\":\"KK2015\","
+                                     "\"label\":\"1999\",\"municipality\":\"Importby %d\","
+                                     "\"municipality_created\":true,\"scores\":45,"
+                                     "\"source\":\"Granskad rapport\",\"source_sha256\":\"%s\","
+                                     "\"status\":\"signed\",\"texts\":0,\"total\":0}",
+                                     hash, cx->n, sha));
+    free(hash);
+    free(sha);
+}
+
 static const expectation s_expectations[] = {
     {RQ(LOGIN), "login", p_login, b_login, NULL},
     {RQ(LOGOUT), "logout", p_logout, b_logout, NULL},
@@ -580,6 +781,14 @@ static const expectation s_expectations[] = {
     {RQ(TEXT_LOCK), "none", p_scoring, b_text_lock, NULL},
     {RQ(TEXT_SAVE), "audit", p_admin_lock, b_text_save, k_text_save},
     {RQ(LOCK_BREAK), "audit", p_other_lock, b_lock_break, k_lock_break},
+    {RQ(SUBMIT), "audit", p_scored, b_submit, k_submit},
+    {RQ(CONSENSUS_SET), "audit", p_consensus, b_consensus_set, k_consensus_set},
+    {RQ(CONSENSUS_AUTO), "audit", p_consensus, b_consensus_auto, k_consensus_auto},
+    {RQ(CONSENSUS_THRESHOLD), "audit", p_draft, b_consensus_threshold, k_consensus_threshold},
+    {RQ(TEXT_APPROVE), "audit", p_peer_approves, b_text_approve, k_text_approve},
+    {RQ(SIGN), "audit", p_review, b_sign, k_sign},
+    {RQ(EVAL_REOPEN), "audit", p_signed, b_eval_reopen, k_eval_reopen},
+    {RQ(EVAL_IMPORT), "audit", p_admin, b_eval_import, k_eval_import},
 };
 #define N_EXPECTATIONS (sizeof s_expectations / sizeof s_expectations[0])
 

@@ -291,6 +291,50 @@ static void r_scoring_plain(cell *c, kp_request *req, kp_relation rel)
 {
     s_eval_for(c, req, rel, NEEDS_SCORING);
 }
+/* Every lead and peer has scored `which` questions ('%' : all) at 1 point. */
+static void s_scores(cell *c, long long id, const char *which)
+{
+    free(s_sqlf(c,
+                "INSERT INTO scores (evaluation_id, question_id, evaluator_id, points, version,"
+                " written_by) SELECT %lld, q.id, x.user_id, 1, 1, x.user_id"
+                " FROM framework_questions q, evaluation_members x WHERE x.evaluation_id = %lld"
+                " AND x.role IN ('lead', 'peer') AND q.framework_id = %lld AND q.code LIKE '%s'",
+                id, id, c->fid, which));
+}
+/* Scoring, everything scored; an admin outside the team submits for the peer. */
+static void r_scored(cell *c, kp_request *req, kp_relation rel)
+{
+    long long id = s_eval_for(c, req, rel, NEEDS_SCORING);
+    s_scores(c, id, "%%");
+    if (c->role == KP_ROLE_ADMIN && rel != KP_REL_LEAD && rel != KP_REL_PEER)
+        req->submit->on_behalf_of = "helperpeer";
+}
+/* Consensus: everyone gave 1.1 the same points; area 1 has a summary. */
+static void r_consensus(cell *c, kp_request *req, kp_relation rel)
+{
+    long long id = s_eval_for(c, req, rel, NEEDS_SCORING);
+    s_scores(c, id, "1.1");
+    free(s_sqlf(c, "UPDATE evaluations SET status = 'consensus' WHERE id = %lld", id));
+    free(s_sqlf(c,
+                "INSERT INTO area_texts (evaluation_id, area_number, section, content, version,"
+                " written_by) VALUES (%lld, 1, 'summary', '\"Tydligt.\"', 1, %lld)",
+                id, c->helpers[0]));
+}
+static void r_review(cell *c, kp_request *req, kp_relation rel)
+{
+    long long id = s_eval_for(c, req, rel, NEEDS_SCORING);
+    free(s_sqlf(c, "UPDATE evaluations SET status = 'consensus' WHERE id = %lld", id));
+    free(s_sqlf(c, "UPDATE evaluations SET status = 'review' WHERE id = %lld", id));
+}
+/* A signed revision 1 on record. */
+static void r_revision(cell *c, kp_request *req, kp_relation rel)
+{
+    long long id = s_eval_for(c, req, rel, DRAFT);
+    free(s_sqlf(c,
+                "INSERT INTO evaluation_revisions (evaluation_id, revision, content, content_hash,"
+                " eval_version) VALUES (%lld, 1, '{}', repeat('a', 64), 1)",
+                id));
+}
 static void r_with_observer(cell *c, kp_request *req, kp_relation rel)
 {
     s_eval_for(c, req, rel, HELPER_OBSERVER);
@@ -393,6 +437,81 @@ static void b_evidence_add(cell *c, kp_request *req)
     in->evidence = e;
     req->evidence_add = in;
 }
+static void b_submit(cell *c, kp_request *req)
+{
+    BODY(SUBMIT, Kompass__V1__SubmitRequest, kompass__v1__submit_request__init);
+    req->submit = in;
+}
+static void b_consensus_show(cell *c, kp_request *req)
+{
+    BODY(CONSENSUS_SHOW, Kompass__V1__ConsensusShowRequest,
+         kompass__v1__consensus_show_request__init);
+    req->consensus_show = in;
+}
+static void b_consensus_set(cell *c, kp_request *req)
+{
+    BODY(CONSENSUS_SET, Kompass__V1__ConsensusSetRequest, kompass__v1__consensus_set_request__init);
+    in->question = "1.2";
+    in->points_centi = 500;
+    req->consensus_set = in;
+}
+static void b_consensus_auto(cell *c, kp_request *req)
+{
+    BODY(CONSENSUS_AUTO, Kompass__V1__ConsensusAutoRequest,
+         kompass__v1__consensus_auto_request__init);
+    in->strategy = "mean";
+    req->consensus_auto = in;
+}
+static void b_consensus_threshold(cell *c, kp_request *req)
+{
+    BODY(CONSENSUS_THRESHOLD, Kompass__V1__ConsensusThresholdRequest,
+         kompass__v1__consensus_threshold_request__init);
+    in->major_spread_pct = 30;
+    req->consensus_threshold = in;
+}
+static void b_text_approve(cell *c, kp_request *req)
+{
+    BODY(TEXT_APPROVE, Kompass__V1__TextApproveRequest, kompass__v1__text_approve_request__init);
+    in->area = 1;
+    req->text_approve = in;
+}
+static void b_sign(cell *c, kp_request *req)
+{
+    BODY(SIGN, Kompass__V1__SignRequest, kompass__v1__sign_request__init);
+    in->meaning = "reviewed";
+    in->password = kp_arena_strdup(c->a, c->password ? c->password : "no password at all");
+    req->sign = in;
+}
+/* Reopen is not about a team: the sample makes its own signed evaluation. */
+static void b_eval_reopen(cell *c, kp_request *req)
+{
+    BODY(EVAL_REOPEN, Kompass__V1__EvalReopenRequest, kompass__v1__eval_reopen_request__init);
+    long long id = s_num(s_sqlf(c,
+                                "INSERT INTO evaluations (municipality_id, framework_id, label, "
+                                "ordinal, status) VALUES (%lld, %lld, 'r%d', %d, 'review') "
+                                "RETURNING id",
+                                c->mid, c->fid, c->n, c->n));
+    free(s_sqlf(c, "UPDATE evaluations SET status = 'signed' WHERE id = %lld", id));
+    in->evaluation_id = id;
+    in->reason = "Matrix";
+    req->eval_reopen = in;
+}
+static void b_eval_verify(cell *c, kp_request *req)
+{
+    BODY(EVAL_VERIFY, Kompass__V1__EvalVerifyRequest, kompass__v1__eval_verify_request__init);
+    req->eval_verify = in;
+}
+static void b_eval_status(cell *c, kp_request *req)
+{
+    BODY(EVAL_STATUS, Kompass__V1__EvalStatusRequest, kompass__v1__eval_status_request__init);
+    req->eval_status = in;
+}
+static void b_eval_revision(cell *c, kp_request *req)
+{
+    BODY(EVAL_REVISION, Kompass__V1__EvalRevisionRequest, kompass__v1__eval_revision_request__init);
+    in->revision = 1;
+    req->eval_revision = in;
+}
 static void b_evidence_list(cell *c, kp_request *req)
 {
     BODY(EVIDENCE_LIST, Kompass__V1__EvidenceListRequest, kompass__v1__evidence_list_request__init);
@@ -482,6 +601,13 @@ static void b_health(cell *c, kp_request *req)
     kompass__v1__health_request__init(req->health);
 }
 
+static void b_stats_agreement(cell *c, kp_request *req)
+{
+    req->body_case = RQ(STATS_AGREEMENT);
+    req->stats_agreement = kp_arena_zalloc(c->a, sizeof *req->stats_agreement);
+    kompass__v1__stats_agreement_request__init(req->stats_agreement);
+}
+
 static void b_stats(cell *c, kp_request *req)
 {
     req->body_case = RQ(STATS);
@@ -489,11 +615,54 @@ static void b_stats(cell *c, kp_request *req)
     kompass__v1__stats_request__init(req->stats);
 }
 
+static void b_search(cell *c, kp_request *req)
+{
+    req->body_case = RQ(SEARCH);
+    req->search = kp_arena_zalloc(c->a, sizeof *req->search);
+    kompass__v1__search_request__init(req->search);
+    req->search->query = "medborgardialog";
+}
+
 static void b_backup(cell *c, kp_request *req)
 {
     req->body_case = RQ(BACKUP);
     req->backup = kp_arena_zalloc(c->a, sizeof *req->backup);
     kompass__v1__backup_request__init(req->backup);
+}
+
+/* reports: a signed evaluation (everybody's to read), a municipality's
+ * history, and an import of KK2015 with every question at 0 points */
+static void b_report_data(cell *c, kp_request *req)
+{
+    BODY(REPORT_DATA, Kompass__V1__ReportDataRequest, kompass__v1__report_data_request__init);
+    in->evaluation_id = s_num(s_sqlf(c,
+                                     "INSERT INTO evaluations (municipality_id, framework_id, "
+                                     "label, ordinal, status) VALUES (%lld, %lld, 'r%d', %d, "
+                                     "'signed') RETURNING id",
+                                     c->mid, c->fid, c->n, c->n));
+    req->report_data = in;
+}
+static void b_history(cell *c, kp_request *req)
+{
+    BODY(HISTORY, Kompass__V1__HistoryRequest, kompass__v1__history_request__init);
+    in->municipality = "Matrixkommun";
+    req->history = in;
+}
+static void b_eval_import(cell *c, kp_request *req)
+{
+    BODY(EVAL_IMPORT, Kompass__V1__EvalImportRequest, kompass__v1__eval_import_request__init);
+    char *areas = th_sql(c->s, "SELECT json_agg(json_build_object('number', a.number, "
+                               "'questions', (SELECT json_agg(json_build_object('code', q.code, "
+                               "'points', 0) ORDER BY q.position) FROM framework_questions q "
+                               "WHERE q.area_id = a.id)) ORDER BY a.number) FROM framework_areas "
+                               "a JOIN frameworks f ON f.id = a.framework_id WHERE f.code = "
+                               "'KK2015'");
+    in->json = kp_arena_printf(c->a,
+                               "{\"municipality\":\"Importby %d\",\"framework\":\"KK2015\","
+                               "\"label\":\"i%d\",\"areas\":%s}",
+                               c->n, c->n, areas);
+    free(areas);
+    req->eval_import = in;
 }
 
 /* Every RPC of the table needs one. RPCs about an evaluation also need
@@ -529,13 +698,29 @@ static const sample s_samples[] = {
     {RQ(TEXT_SAVE), b_text_save, r_caller_lock},
     {RQ(LOCK_LIST), b_lock_list, r_scoring_plain},
     {RQ(LOCK_BREAK), b_lock_break, r_other_lock},
+    {RQ(SUBMIT), b_submit, r_scored},
+    {RQ(CONSENSUS_SHOW), b_consensus_show, r_open},
+    {RQ(CONSENSUS_SET), b_consensus_set, r_consensus},
+    {RQ(CONSENSUS_AUTO), b_consensus_auto, r_consensus},
+    {RQ(CONSENSUS_THRESHOLD), b_consensus_threshold, r_draft},
+    {RQ(TEXT_APPROVE), b_text_approve, r_consensus},
+    {RQ(SIGN), b_sign, r_review},
+    {RQ(EVAL_REOPEN), b_eval_reopen, NULL},
+    {RQ(EVAL_VERIFY), b_eval_verify, r_draft},
+    {RQ(EVAL_STATUS), b_eval_status, r_draft},
+    {RQ(EVAL_REVISION), b_eval_revision, r_revision},
     {RQ(EVAL_SNAPSHOT), b_eval_snapshot, r_scoring_plain},
     {RQ(EVAL_CHANGES), b_eval_changes, r_scoring_plain},
     {RQ(AUDIT_LIST), b_audit_list, r_open},
     {RQ(AUDIT_VERIFY), b_audit_verify, NULL},
+    {RQ(REPORT_DATA), b_report_data, NULL},
+    {RQ(HISTORY), b_history, NULL},
+    {RQ(EVAL_IMPORT), b_eval_import, NULL},
     {RQ(HEALTH), b_health, NULL},
     {RQ(STATS), b_stats, NULL},
+    {RQ(STATS_AGREEMENT), b_stats_agreement, NULL},
     {RQ(BACKUP), b_backup, NULL},
+    {RQ(SEARCH), b_search, NULL},
 };
 #define N_SAMPLES (sizeof s_samples / sizeof s_samples[0])
 

@@ -250,3 +250,66 @@ Test(chromium, signed_print_has_no_draft_marking)
     cr_assert(strstr(s_page_text(pages, n - 1), "AnnaEklundSKLGodkänd2017-09-3009:05UTC"));
     json_decref(doc);
 }
+
+/* The report as `kompass report` makes it from the server: Västerås 2017
+ * imported with Västerås 2014 and Borås 2016 (so the radar has an average
+ * of 3 and a previous evaluation), and a Kompass-made draft. */
+Test(chromium, imported_report_from_the_server_renders_with_three_series)
+{
+    if (!s_chromium()) {
+        teardown();
+        cr_skip("chromium is not installed (deploy/install-deps installs it; or set "
+                "KOMPASS_CHROMIUM)");
+    }
+    th_server *s = th_server_start(NULL);
+    const char *admin = th_admin(s);
+    char *out = NULL, *err = NULL;
+    const char *data = KP_SOURCE_DIR "/tests/data/import";
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, &err, "import",
+                           kp_arena_printf(a, "%s/vasteras-2014.json", data),
+                           kp_arena_printf(a, "%s/boras-2016.json", data),
+                           kp_arena_printf(a, "%s/vasteras-2017.json", data), NULL),
+                 0, "%s%s", out, err);
+    free(out);
+    free(err);
+    char *id = th_sql(s, "SELECT id FROM evaluations WHERE label = '2017'");
+    const char *html_path = kp_arena_printf(a, "%s/imported.html", s_dir);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, &err, "report", id, "-o", html_path, NULL), 0,
+                 "%s", err);
+    free(err);
+    free(id);
+    const char *html = s_read(html_path);
+    cr_assert_eq(rf_count(html, "class=\"radar-axis\""), 8);
+    cr_assert_eq(rf_count(html, "class=\"series-current\""), 1);
+    cr_assert_eq(rf_count(html, "class=\"series-average\""), 1);
+    cr_assert_eq(rf_count(html, "class=\"series-previous\""), 1);
+    cr_assert(strstr(html, "Västerås stad 2014"));
+    cr_assert_null(strstr(html, "UTKAST"), "an imported evaluation is signed as published");
+    const char *png = kp_arena_printf(a, "%s/imported.png", s_dir);
+    s_chromium_run(html_path, "--screenshot", png);
+    json_t *st = s_tool("png_stats.py", png);
+    cr_assert_gt(json_integer_value(json_object_get(st, "colours")), 100);
+    cr_assert_lt(json_real_value(json_object_get(st, "dominant")), 0.9);
+    cr_assert_gt(json_real_value(json_object_get(st, "dark")), 0.02);
+    json_decref(st);
+
+    /* a draft made in Kompass: DRAFT on every printed page */
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "eval", "create", "--municipality",
+                           "Borås Stad", "--framework", "KK2015", "--label", "2026", NULL),
+                 0);
+    char *draft = th_sql(s, "SELECT id FROM evaluations WHERE label = '2026'");
+    const char *draft_html = kp_arena_printf(a, "%s/draft.html", s_dir);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "report", draft, "--format", "html", "-o",
+                           draft_html, NULL),
+                 0);
+    free(draft);
+    th_server_free(&s);
+    const char *pdf = kp_arena_printf(a, "%s/draft.pdf", s_dir);
+    s_chromium_run(draft_html, "--print-to-pdf", pdf);
+    json_t *doc = s_tool("pdf_text.py", pdf);
+    json_t *pages = json_object_get(doc, "pages");
+    cr_assert_geq(json_array_size(pages), 10);
+    for (size_t i = 0; i < json_array_size(pages); i++)
+        cr_assert(strstr(s_page_text(pages, i), "UTKAST–ejsignerad"), "page %zu", i + 1);
+    json_decref(doc);
+}

@@ -1,0 +1,466 @@
+/*  cmd_consensus: `kompass submit`, `kompass consensus ...`, `kompass text
+ *  approve` (from the text command) and `kompass eval status` (from eval). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "points.h"
+#include "seen.h"
+
+const kp_command kp_submit_command = {
+    "submit", kp_cmd_submit, "declare your individual scores complete (ends blind scoring)",
+    "usage: kompass submit ID [--for LOGIN]\n"
+    "\n"
+    "An evaluator declares their individual scoring of evaluation ID complete. Every\n"
+    "question must be scored: the missing ones are listed and nothing is submitted.\n"
+    "After submitting, your scores no longer change. When the last evaluator has\n"
+    "submitted, the evaluation moves to consensus and the team sees every score.\n"
+    "--for LOGIN: an admin submits for that evaluator.\n"};
+
+const kp_command kp_consensus_command = {
+    "consensus", kp_cmd_consensus, "compare the evaluators' scores and agree on consensus",
+    "usage: kompass consensus ID [--unresolved] [--sort question|disagreement]\n"
+    "       kompass consensus auto ID --strategy mean|median|lead [--max-spread PCT]\n"
+    "       kompass consensus set ID QUESTION POINTS [--reason R] [--version N]\n"
+    "       kompass consensus threshold ID PCT        (lead or admin)\n"
+    "\n"
+    "Per question: every evaluator's points, the spread (max - min, and as a share\n"
+    "of the question's max), a flag (agree; minor; major when the spread exceeds the\n"
+    "evaluation's threshold, 20 % of the max unless set), the proposed value (the\n"
+    "median) and the consensus once set. With --json, the agreement figures too\n"
+    "(docs/agreement.md).\n"
+    "\n"
+    "auto sets every question without a consensus score whose evaluators all scored\n"
+    "it and whose spread is within --max-spread (default and at most: the threshold);\n"
+    "a major disagreement is never merged automatically. set records one value; a\n"
+    "value outside the evaluators' range needs --reason. Writes carry the version\n"
+    "you last saw, as score writes do (exit 3 when someone else wrote in between).\n"};
+
+/* ---------------------------------------------------------------- submit */
+
+int kp_cmd_submit(kp_cli *cli, int argc, char **argv)
+{
+    const kp_command *cmd = &kp_submit_command;
+    kp_opt opts[] = {{"for", 1, NULL}, {0}};
+    const char *pos[1];
+    int n;
+    int64_t id;
+    int rc = kp_args_parse(cli, cmd, argc, argv, 1, opts, pos, 1, 1, &n);
+    if (rc || (rc = kp_args_id(cli, cmd, "evaluation id", pos[0], &id))) return rc;
+    kp_request *req = kp_cli_request(cli);
+    Kompass__V1__SubmitRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
+    kompass__v1__submit_request__init(b);
+    b->evaluation_id = id;
+    if (kp_args_get(opts, "for")) b->on_behalf_of = (char *)kp_args_get(opts, "for");
+    req->body_case = KOMPASS__V1__REQUEST__BODY_SUBMIT;
+    req->submit = b;
+    kp_response *resp;
+    if ((rc = kp_cli_call(cli, req, &resp))) return rc;
+    const Kompass__V1__SubmitResponse *out = resp->submit;
+    if (cli->settings.json) {
+        json_t *w = json_array();
+        for (size_t i = 0; i < out->n_waiting_for; i++)
+            json_array_append_new(w, json_string(out->waiting_for[i]));
+        kp_cli_json(cli, json_pack("{s:I,s:s,s:I,s:o}", "id", (json_int_t)id, "status", out->status,
+                                   "version", (json_int_t)out->version, "waiting_for", w));
+        return 0;
+    }
+    printf("scores submitted (evaluation %lld, version %lld)\n", (long long)id,
+           (long long)out->version);
+    if (strcmp(out->status, "consensus") == 0)
+        printf("every evaluator has submitted: evaluation %lld is in consensus "
+               "(kompass consensus %lld)\n",
+               (long long)id, (long long)id);
+    else
+        for (size_t i = 0; i < out->n_waiting_for; i++)
+            printf("%s%s%s", i ? ", " : "waiting for: ", out->waiting_for[i],
+                   i + 1 == out->n_waiting_for ? "\n" : "");
+    return 0;
+}
+
+/* ---------------------------------------------------------------- show */
+
+static char *s_key(kp_cli *cli, int64_t id, const char *question)
+{
+    return kp_arena_printf(cli->arena, "%lld/consensus/%s", (long long)id, question);
+}
+
+static json_t *s_row_json(const Kompass__V1__ConsensusRow *row)
+{
+    char b[24];
+    json_t *pts = json_object();
+    for (size_t j = 0; j < row->n_points; j++)
+        json_object_set_new(pts, row->points[j]->evaluator,
+                            json_string(kp_points_format(row->points[j]->points_centi, b)));
+    json_t *o =
+        json_pack("{s:i,s:s,s:s,s:s,s:o,s:s,s:f,s:s}", "area", row->area, "question", row->question,
+                  "text", row->text, "max", kp_points_format(row->max_centi, b), "points", pts,
+                  "spread", kp_points_format(row->spread_centi, b), "spread_share",
+                  round(row->spread_share * 10000) / 10000, "flag", row->flag);
+    json_object_set_new(o, "proposed",
+                        row->has_proposed ? json_string(kp_points_format(row->proposed_centi, b))
+                                          : json_null());
+    json_object_set_new(o, "consensus",
+                        row->has_consensus ? json_string(kp_points_format(row->consensus_centi, b))
+                                           : json_null());
+    if (row->has_consensus) {
+        json_object_set_new(o, "method", json_string(row->method));
+        json_object_set_new(o, "reason", json_string(row->reason));
+        json_object_set_new(o, "set_by", json_string(row->written_by));
+    }
+    json_object_set_new(o, "version", json_integer(row->version));
+    return o;
+}
+
+static const Kompass__V1__ConsensusRow **s_sorted;
+
+static int s_by_disagreement(const void *a, const void *b)
+{
+    const Kompass__V1__ConsensusRow *x = *(const Kompass__V1__ConsensusRow *const *)a,
+                                    *y = *(const Kompass__V1__ConsensusRow *const *)b;
+    if (x->spread_share != y->spread_share) return x->spread_share < y->spread_share ? 1 : -1;
+    return (x->area > y->area) - (x->area < y->area);
+}
+
+static int s_show(kp_cli *cli, int argc, char **argv)
+{
+    const kp_command *cmd = &kp_consensus_command;
+    kp_opt opts[] = {{"unresolved", 0, NULL}, {"sort", 1, NULL}, {0}};
+    const char *pos[1];
+    int n;
+    int64_t id;
+    int rc = kp_args_parse(cli, cmd, argc, argv, 1, opts, pos, 1, 1, &n);
+    if (rc || (rc = kp_args_id(cli, cmd, "evaluation id", pos[0], &id))) return rc;
+    const char *sort = kp_args_get(opts, "sort") ? kp_args_get(opts, "sort") : "question";
+    if (strcmp(sort, "question") != 0 && strcmp(sort, "disagreement") != 0)
+        return kp_cli_usage(cli, cmd, "--sort is question or disagreement, not '%s'", sort);
+    int unresolved = kp_args_get(opts, "unresolved") != NULL;
+
+    kp_request *req = kp_cli_request(cli);
+    Kompass__V1__ConsensusShowRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
+    kompass__v1__consensus_show_request__init(b);
+    b->evaluation_id = id;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_CONSENSUS_SHOW;
+    req->consensus_show = b;
+    kp_response *resp;
+    if ((rc = kp_cli_call(cli, req, &resp))) return rc;
+    const Kompass__V1__ConsensusShowResponse *out = resp->consensus_show;
+
+    size_t nrows = 0;
+    s_sorted = kp_arena_alloc(cli->arena, sizeof(void *) * (out->n_rows + 1));
+    for (size_t i = 0; i < out->n_rows; i++) {
+        kp_seen_put(cli, s_key(cli, id, out->rows[i]->question), out->rows[i]->version);
+        if (!unresolved || !out->rows[i]->has_consensus) s_sorted[nrows++] = out->rows[i];
+    }
+    if (strcmp(sort, "disagreement") == 0)
+        qsort(s_sorted, nrows, sizeof *s_sorted, s_by_disagreement);
+
+    if (cli->settings.json) {
+        json_t *rows = json_array(), *ev = json_array();
+        for (size_t i = 0; i < nrows; i++)
+            json_array_append_new(rows, s_row_json(s_sorted[i]));
+        for (size_t i = 0; i < out->n_evaluators; i++)
+            json_array_append_new(ev, json_string(out->evaluators[i]));
+        kp_cli_json(
+            cli, json_pack("{s:I,s:s,s:I,s:o,s:f,s:i,s:I,s:o,s:o}", "id", (json_int_t)id, "status",
+                           out->status, "version", (json_int_t)out->version, "evaluators", ev,
+                           "major_spread_pct", out->major_spread_pct, "resolved", out->resolved,
+                           "questions", (json_int_t)out->n_rows, "agreement",
+                           out->agreement ? kp_cli_agreement_json(out->agreement) : json_null(),
+                           "rows", rows));
+        return 0;
+    }
+    printf("Evaluation %lld, %s (version %lld): %d of %zu questions have a consensus score\n",
+           (long long)id, out->status, (long long)out->version, out->resolved, out->n_rows);
+    printf("%-6s %-6s", "", "max");
+    for (size_t i = 0; i < out->n_evaluators; i++) {
+        printf(" ");
+        kp_cli_cell(out->evaluators[i], 9);
+    }
+    printf(" %-7s %-6s %-9s %s\n", "spread", "flag", "proposed", "consensus");
+    for (size_t i = 0; i < nrows; i++) {
+        const Kompass__V1__ConsensusRow *row = s_sorted[i];
+        char b1[24];
+        printf("%-6s %-6s", row->question, kp_points_format(row->max_centi, b1));
+        for (size_t k = 0; k < out->n_evaluators; k++) {
+            const char *v = "-";
+            for (size_t j = 0; j < row->n_points; j++)
+                if (strcmp(row->points[j]->evaluator, out->evaluators[k]) == 0)
+                    v = kp_points_format(row->points[j]->points_centi, b1);
+            printf(" ");
+            kp_cli_cell(v, 9);
+        }
+        char sp[32];
+        snprintf(sp, sizeof sp, "%.0f%%", row->spread_share * 100);
+        printf(" %-7s %-6s ", sp, *row->flag ? row->flag : "-");
+        kp_cli_cell(row->has_proposed ? kp_points_format(row->proposed_centi, b1) : "-", 9);
+        if (row->has_consensus)
+            printf(" %s (%s, %s)%s%s\n", kp_points_format(row->consensus_centi, b1), row->method,
+                   row->written_by, *row->reason ? ": " : "", row->reason);
+        else
+            printf(" -\n");
+    }
+    const Kompass__V1__AgreementFigures *a = out->agreement;
+    if (a && a->pairs_defined) {
+        printf("\nagreement over %u questions: %.0f %% exact, mean difference %.2f points",
+               a->pairable_units, a->exact_agreement * 100, a->mean_abs_difference);
+        if (a->alpha_defined) printf(", Krippendorff's alpha %.3f", a->krippendorff_alpha_interval);
+        if (a->kappa_defined) printf(", weighted kappa %.3f", a->weighted_kappa_quadratic);
+        printf("\n");
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- writes */
+
+static int s_set(kp_cli *cli, int argc, char **argv)
+{
+    const kp_command *cmd = &kp_consensus_command;
+    kp_opt opts[] = {{"reason", 1, NULL}, {"version", 1, NULL}, {0}};
+    const char *pos[3];
+    int n;
+    int64_t id, centi;
+    int rc = kp_args_parse(cli, cmd, argc, argv, 2, opts, pos, 3, 3, &n);
+    if (rc || (rc = kp_args_id(cli, cmd, "evaluation id", pos[0], &id))) return rc;
+    if (kp_points_parse(pos[2], &centi) != 0)
+        return kp_cli_usage(cli, cmd,
+                            "points must be a number with at most two decimals, like 12 or "
+                            "12.5, not '%s'",
+                            pos[2]);
+    kp_request *req = kp_cli_request(cli);
+    Kompass__V1__ConsensusSetRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
+    kompass__v1__consensus_set_request__init(b);
+    b->evaluation_id = id;
+    b->question = (char *)pos[1];
+    b->points_centi = centi;
+    if (kp_args_get(opts, "reason")) b->reason = (char *)kp_args_get(opts, "reason");
+    if (kp_args_get(opts, "version")) {
+        char *end;
+        long long v = strtoll(kp_args_get(opts, "version"), &end, 10);
+        if (*end || v < 0)
+            return kp_cli_usage(cli, cmd, "--version must be a number, not '%s'",
+                                kp_args_get(opts, "version"));
+        b->expected_version = v;
+    } else {
+        int64_t v = kp_seen_get(cli, s_key(cli, id, b->question));
+        if (v < 0) { /* never shown: read it now */
+            kp_request *r2 = kp_cli_request(cli);
+            Kompass__V1__ConsensusShowRequest *s = kp_arena_alloc(cli->arena, sizeof *s);
+            kompass__v1__consensus_show_request__init(s);
+            s->evaluation_id = id;
+            r2->body_case = KOMPASS__V1__REQUEST__BODY_CONSENSUS_SHOW;
+            r2->consensus_show = s;
+            kp_response *resp;
+            const char *why;
+            /* refused (blind scoring, say): the write will say why itself */
+            if (kp_cli_call_quiet(cli, r2, &resp, &why) == KP_OK)
+                for (size_t i = 0; i < resp->consensus_show->n_rows; i++) {
+                    const Kompass__V1__ConsensusRow *row = resp->consensus_show->rows[i];
+                    kp_seen_put(cli, s_key(cli, id, row->question), row->version);
+                }
+            v = kp_seen_get(cli, s_key(cli, id, b->question));
+        }
+        b->expected_version = v < 0 ? 0 : v;
+    }
+    req->body_case = KOMPASS__V1__REQUEST__BODY_CONSENSUS_SET;
+    req->consensus_set = b;
+    kp_response *resp;
+    if ((rc = kp_cli_send(cli, req, &resp))) return rc;
+    const Kompass__V1__ConsensusSetResponse *out = resp->consensus_set;
+    if (resp->status == KOMPASS__V1__STATUS__CONFLICT && out && out->row) {
+        rc = kp_cli_fail(cli, resp);
+        kp_seen_put(cli, s_key(cli, id, out->row->question), out->row->version);
+        if (!cli->settings.json)
+            fprintf(stderr, "  to overwrite it, run again (or with --version %lld)\n",
+                    (long long)out->row->version);
+        return rc;
+    }
+    if (resp->status != KOMPASS__V1__STATUS__OK) return kp_cli_fail(cli, resp);
+    kp_seen_put(cli, s_key(cli, id, out->row->question), out->row->version);
+    if (cli->settings.json) {
+        json_t *o = s_row_json(out->row);
+        json_object_set_new(o, "status", json_string(out->status));
+        json_object_set_new(o, "evaluation_version", json_integer(out->version));
+        kp_cli_json(cli, o);
+        return 0;
+    }
+    char p[24];
+    printf("consensus score %s set to %s (evaluation %lld, version %lld, %s)\n", b->question,
+           kp_points_format(centi, p), (long long)id, (long long)out->version, out->status);
+    return 0;
+}
+
+static int s_auto(kp_cli *cli, int argc, char **argv)
+{
+    const kp_command *cmd = &kp_consensus_command;
+    kp_opt opts[] = {{"strategy", 1, NULL}, {"max-spread", 1, NULL}, {0}};
+    const char *pos[1];
+    int n;
+    int64_t id;
+    int rc = kp_args_parse(cli, cmd, argc, argv, 2, opts, pos, 1, 1, &n);
+    if (rc || (rc = kp_args_id(cli, cmd, "evaluation id", pos[0], &id))) return rc;
+    if (!kp_args_get(opts, "strategy"))
+        return kp_cli_usage(cli, cmd, "consensus auto needs --strategy mean|median|lead");
+    kp_request *req = kp_cli_request(cli);
+    Kompass__V1__ConsensusAutoRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
+    kompass__v1__consensus_auto_request__init(b);
+    b->evaluation_id = id;
+    b->strategy = (char *)kp_args_get(opts, "strategy");
+    if (kp_args_get(opts, "max-spread")) {
+        char *end;
+        const char *t = kp_args_get(opts, "max-spread");
+        b->max_spread_pct = strtod(t, &end);
+        if (end == t || (*end && strcmp(end, "%") != 0) || !(b->max_spread_pct > 0) ||
+            b->max_spread_pct > 100)
+            return kp_cli_usage(
+                cli, cmd, "--max-spread is a percentage above 0 and at most 100, not '%s'", t);
+    }
+    req->body_case = KOMPASS__V1__REQUEST__BODY_CONSENSUS_AUTO;
+    req->consensus_auto = b;
+    kp_response *resp;
+    if ((rc = kp_cli_call(cli, req, &resp))) return rc;
+    const Kompass__V1__ConsensusAutoResponse *out = resp->consensus_auto;
+    for (size_t i = 0; i < out->n_set; i++)
+        kp_seen_put(cli, s_key(cli, id, out->set[i]->question), out->set[i]->version);
+    if (cli->settings.json) {
+        json_t *set = json_array(), *skipped = json_array();
+        for (size_t i = 0; i < out->n_set; i++)
+            json_array_append_new(set, s_row_json(out->set[i]));
+        for (size_t i = 0; i < out->n_skipped; i++)
+            json_array_append_new(skipped,
+                                  json_pack("{s:s,s:s}", "question", out->skipped[i]->question,
+                                            "why", out->skipped[i]->why));
+        kp_cli_json(cli,
+                    json_pack("{s:I,s:s,s:I,s:o,s:o}", "id", (json_int_t)id, "status", out->status,
+                              "version", (json_int_t)out->version, "set", set, "skipped", skipped));
+        return 0;
+    }
+    printf("%zu consensus score%s set by %s (evaluation %lld, version %lld, %s)\n", out->n_set,
+           out->n_set == 1 ? "" : "s", b->strategy, (long long)id, (long long)out->version,
+           out->status);
+    for (size_t i = 0; i < out->n_skipped; i++)
+        printf("  left for the team: %-6s %s\n", out->skipped[i]->question, out->skipped[i]->why);
+    return 0;
+}
+
+static int s_threshold(kp_cli *cli, int argc, char **argv)
+{
+    const kp_command *cmd = &kp_consensus_command;
+    const char *pos[2];
+    int n;
+    int64_t id;
+    int rc = kp_args_parse(cli, cmd, argc, argv, 2, NULL, pos, 2, 2, &n);
+    if (rc || (rc = kp_args_id(cli, cmd, "evaluation id", pos[0], &id))) return rc;
+    char *end;
+    double pct = strtod(pos[1], &end);
+    if (end == pos[1] || (*end && strcmp(end, "%") != 0))
+        return kp_cli_usage(cli, cmd, "the threshold is a percentage, not '%s'", pos[1]);
+    kp_request *req = kp_cli_request(cli);
+    Kompass__V1__ConsensusThresholdRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
+    kompass__v1__consensus_threshold_request__init(b);
+    b->evaluation_id = id;
+    b->major_spread_pct = pct;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_CONSENSUS_THRESHOLD;
+    req->consensus_threshold = b;
+    kp_response *resp;
+    if ((rc = kp_cli_call(cli, req, &resp))) return rc;
+    if (cli->settings.json)
+        kp_cli_json(cli, json_pack("{s:I,s:f,s:I}", "id", (json_int_t)id, "major_spread_pct",
+                                   resp->consensus_threshold->major_spread_pct, "version",
+                                   (json_int_t)resp->consensus_threshold->version));
+    else
+        printf("a disagreement in evaluation %lld is now major above %.2f %% of the max\n",
+               (long long)id, resp->consensus_threshold->major_spread_pct);
+    return 0;
+}
+
+int kp_cmd_consensus(kp_cli *cli, int argc, char **argv)
+{
+    if (argc < 2)
+        return kp_cli_usage(cli, &kp_consensus_command, "consensus needs an evaluation id");
+    if (strcmp(argv[1], "auto") == 0) return s_auto(cli, argc, argv);
+    if (strcmp(argv[1], "set") == 0) return s_set(cli, argc, argv);
+    if (strcmp(argv[1], "threshold") == 0) return s_threshold(cli, argc, argv);
+    return s_show(cli, argc, argv);
+}
+
+/* ---------------------------------------------------------------- text approve */
+
+int kp_cmd_text_approve(kp_cli *cli, const kp_command *cmd, int argc, char **argv)
+{
+    const char *pos[2];
+    int n;
+    int64_t id, area;
+    int rc = kp_args_parse(cli, cmd, argc, argv, 2, NULL, pos, 2, 2, &n);
+    if (rc || (rc = kp_args_id(cli, cmd, "evaluation id", pos[0], &id)) ||
+        (rc = kp_args_id(cli, cmd, "area", pos[1], &area)))
+        return rc;
+    kp_request *req = kp_cli_request(cli);
+    Kompass__V1__TextApproveRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
+    kompass__v1__text_approve_request__init(b);
+    b->evaluation_id = id;
+    b->area = (int32_t)area;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_TEXT_APPROVE;
+    req->text_approve = b;
+    kp_response *resp;
+    if ((rc = kp_cli_call(cli, req, &resp))) return rc;
+    const Kompass__V1__TextApproveResponse *out = resp->text_approve;
+    if (cli->settings.json)
+        kp_cli_json(cli, json_pack("{s:I,s:I,s:s,s:I,s:i,s:i}", "id", (json_int_t)id, "area",
+                                   (json_int_t)area, "status", out->status, "version",
+                                   (json_int_t)out->version, "approved_areas", out->approved_areas,
+                                   "areas", out->areas));
+    else
+        printf("area %lld's texts approved (%d of %d areas; evaluation %lld is in %s)\n",
+               (long long)area, out->approved_areas, out->areas, (long long)id, out->status);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- eval status */
+
+int kp_cmd_eval_status(kp_cli *cli, int64_t id)
+{
+    kp_request *req = kp_cli_request(cli);
+    Kompass__V1__EvalStatusRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
+    kompass__v1__eval_status_request__init(b);
+    b->evaluation_id = id;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_EVAL_STATUS;
+    req->eval_status = b;
+    kp_response *resp;
+    int rc = kp_cli_call(cli, req, &resp);
+    if (rc) return rc;
+    const Kompass__V1__EvalStatusResponse *s = resp->eval_status;
+    if (cli->settings.json) {
+        json_t *blocking = json_array(), *waiting = json_array(), *sigs = json_array();
+        for (size_t i = 0; i < s->n_blocking; i++)
+            json_array_append_new(blocking, json_string(s->blocking[i]));
+        for (size_t i = 0; i < s->n_waiting_for; i++)
+            json_array_append_new(waiting, json_string(s->waiting_for[i]));
+        for (size_t i = 0; i < s->n_signatures; i++)
+            json_array_append_new(sigs, kp_cli_signature_json(cli, s->signatures[i]));
+        kp_cli_json(cli, json_pack("{s:I,s:s,s:I,s:i,s:s,s:o,s:{s:i,s:i},s:{s:i,s:i},s:{s:i,s:"
+                                   "i},s:o,s:o}",
+                                   "id", (json_int_t)id, "status", s->status, "version",
+                                   (json_int_t)s->version, "revision", s->revision, "next", s->next,
+                                   "blocking", blocking, "submitted", "done", s->submitted, "of",
+                                   s->evaluators, "consensus", "done", s->resolved, "of",
+                                   s->questions, "approved", "done", s->approved_areas, "of",
+                                   s->areas, "signatures", sigs, "waiting_for", waiting));
+        return 0;
+    }
+    printf("Evaluation %lld: %s (version %lld, revision %d)\n", (long long)id, s->status,
+           (long long)s->version, s->revision);
+    printf("  submitted   %d of %d evaluators\n", s->submitted, s->evaluators);
+    printf("  consensus   %d of %d questions\n", s->resolved, s->questions);
+    printf("  approved    %d of %d areas' texts\n", s->approved_areas, s->areas);
+    for (size_t i = 0; i < s->n_signatures; i++)
+        kp_cli_signature_print(cli, s->signatures[i], i == 0 ? "  signed by   " : "              ");
+    if (*s->next) {
+        printf("  next        %s\n", s->next);
+        for (size_t i = 0; i < s->n_blocking; i++)
+            printf("  blocked by  %s\n", s->blocking[i]);
+    }
+    return 0;
+}

@@ -1,0 +1,628 @@
+/*  rpc_report: reports, history and the import of published evaluations.
+ *
+ *  ReportData gathers one evaluation's report (docs/reports.md): the
+ *  framework's areas and questions with the consensus scores, the texts, the
+ *  evaluators (the team's lead and peers, or an import's printed ones), the
+ *  current signatures, and two comparisons: the average of every signed
+ *  evaluation of the same framework, and the municipality's previous signed
+ *  one. History lists a municipality's evaluations with their totals.
+ *  EvalImport writes one published evaluation as signed-as-published.
+ *
+ *  Who sees what (the authz rows are open to every role; the handlers
+ *  decide, as EvalList does): a signed evaluation, and so every imported
+ *  one, is the published result and readable by every logged-in user; an
+ *  evaluation in any other status only by admins and its team. To anyone
+ *  else it does not exist: ReportData answers NOT_FOUND with the sentence
+ *  the authorisation check uses for an evaluation outside one's team.
+ *
+ *  Arithmetic: an area's achieved is the sum of its questions' points
+ *  rounded half up (PostgreSQL's round(numeric) rounds halves away from
+ *  zero, which for points, never negative, is kp_points_round); averages
+ *  are centipoints rounded the same way.
+ */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "audit.h"
+#include "content.h"
+#include "evaluation.h"
+#include "import.h"
+#include "rpc.h"
+
+/* The caller may see the evaluation: $2 admin, $3 the caller's user id. */
+#define VISIBLE                                                                                    \
+    "($2::boolean OR e.status = 'signed' OR EXISTS (SELECT 1 FROM evaluation_members x"            \
+    " WHERE x.evaluation_id = e.id AND x.user_id = $3))"
+
+const kp_stmt kp_report_stmts[] = {
+    {"report_head",
+     "SELECT e.id, m.name, f.code, f.name, e.label, e.period, coalesce(e.report_date::text, ''),"
+     " e.ordinal, e.status, e.revision, coalesce(e.source, ''), e.version, e.framework_id,"
+     " e.municipality_id"
+     " FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
+     " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1 AND " VISIBLE},
+    {"report_questions",
+     "SELECT a.number, a.title, array_to_json(a.headings)::text, a.general_text, q.code, q.text,"
+     " (q.max * 100)::bigint, (c.points * 100)::bigint"
+     " FROM framework_areas a JOIN framework_questions q ON q.area_id = a.id"
+     " LEFT JOIN consensus_scores c ON c.question_id = q.id AND c.evaluation_id = $1"
+     " WHERE a.framework_id = $2 ORDER BY a.number, q.position"},
+    {"report_texts", "SELECT area_number, section, content::text FROM area_texts"
+                     " WHERE evaluation_id = $1"},
+    {"report_team",
+     "SELECT u.full_name, u.organisation, x.role FROM evaluation_members x"
+     " JOIN users u ON u.id = x.user_id WHERE x.evaluation_id = $1 AND x.role IN ('lead', 'peer')"
+     " ORDER BY x.role = 'peer', u.full_name"},
+    {"report_published_evaluators", "SELECT name, organisation, title FROM published_evaluators"
+                                    " WHERE evaluation_id = $1 ORDER BY position"},
+    {"report_signatures",
+     "SELECT s.printed_name, s.organisation, s.capacity, s.meaning,"
+     " (extract(epoch FROM s.signed_at) * 1000000)::bigint"
+     " FROM signatures s JOIN evaluations e ON e.id = s.evaluation_id"
+     " WHERE s.evaluation_id = $1 AND s.cancelled_at IS NULL AND s.revision = e.revision"
+     " ORDER BY s.signed_at, s.id"},
+    /* per area of framework $1: how many signed evaluations, and the mean of
+     * their achieved points in centipoints */
+    {"report_average",
+     "WITH ev AS (SELECT id FROM evaluations WHERE framework_id = $1 AND status = 'signed'),"
+     " per AS (SELECT a.number, sum(round(c.points)) AS achieved"
+     "  FROM consensus_scores c JOIN framework_questions q ON q.id = c.question_id"
+     "  JOIN framework_areas a ON a.id = q.area_id"
+     "  WHERE c.evaluation_id IN (SELECT id FROM ev) GROUP BY a.number)"
+     " SELECT a.number, (SELECT count(*) FROM ev),"
+     "  coalesce(round(per.achieved * 100 / NULLIF((SELECT count(*) FROM ev), 0)), 0)::bigint"
+     " FROM framework_areas a LEFT JOIN per ON per.number = a.number"
+     " WHERE a.framework_id = $1 ORDER BY a.number"},
+    /* the latest signed evaluation of municipality $1 on framework $2 before
+     * evaluation $3 (ordinal $4) */
+    {"report_previous",
+     "SELECT e.id, m.name || ' ' || e.label FROM evaluations e"
+     " JOIN municipalities m ON m.id = e.municipality_id"
+     " WHERE e.municipality_id = $1 AND e.framework_id = $2 AND e.status = 'signed'"
+     "  AND e.id <> $3 AND (e.ordinal, e.id) < ($4::int, $3::bigint)"
+     " ORDER BY e.ordinal DESC, e.id DESC LIMIT 1"},
+    /* evaluation $1's achieved points per area of framework $2 */
+    {"report_area_totals",
+     "SELECT a.number, coalesce(sum(round(c.points)), 0)::bigint, (a.max * 100)::bigint,"
+     " count(q.id) - count(c.points)"
+     " FROM framework_areas a JOIN framework_questions q ON q.area_id = a.id"
+     " LEFT JOIN consensus_scores c ON c.question_id = q.id AND c.evaluation_id = $1"
+     " WHERE a.framework_id = $2 GROUP BY a.number, a.max ORDER BY a.number"},
+    {"history_municipality", "SELECT id, name FROM municipalities"
+                             " WHERE lower(name) = lower($1) OR id::text = $1"},
+    {"history_evals",
+     "SELECT e.id, e.label, f.code, e.status, e.period, e.ordinal, coalesce(e.source, ''),"
+     " e.framework_id, (f.total_max * 100)::bigint"
+     " FROM evaluations e JOIN frameworks f ON f.id = e.framework_id"
+     " WHERE e.municipality_id = $1 AND " VISIBLE " ORDER BY e.ordinal, e.id"},
+    {"import_framework",
+     "SELECT a.number, q.code, (q.max * 100)::bigint, (f.total_max * 100)::bigint, f.id"
+     " FROM frameworks f JOIN framework_areas a ON a.framework_id = f.id"
+     " JOIN framework_questions q ON q.area_id = a.id WHERE f.code = $1"
+     " ORDER BY a.number, q.position"},
+    {"import_municipality_add",
+     "INSERT INTO municipalities (name, kind) VALUES ($1, $2) RETURNING id, name"},
+    {"import_existing", "SELECT id, coalesce(source_sha256, ''), coalesce(source, '')"
+                        " FROM evaluations WHERE municipality_id = $1 AND label = $2"},
+    {"import_eval",
+     "INSERT INTO evaluations (municipality_id, framework_id, label, period, ordinal, status,"
+     " version, blind, created_by, source, report_date, source_sha256)"
+     " VALUES ($1, $2, $3, $4,"
+     "  coalesce($5::int, 1 + (SELECT count(*) FROM evaluations WHERE municipality_id = $1)),"
+     "  'review', 1, false, $6, $7, $8::date, $9) RETURNING id"},
+    {"import_scores",
+     "INSERT INTO consensus_scores (evaluation_id, question_id, points, method, reason, version,"
+     " written_by)"
+     " SELECT $1, q.id, (x->>'points')::numeric, 'imported', '', 1, NULL"
+     " FROM jsonb_array_elements($2::jsonb) x"
+     " JOIN framework_questions q ON q.framework_id = $3 AND q.code = x->>'code'"},
+    {"import_texts",
+     "INSERT INTO area_texts (evaluation_id, area_number, section, content, version, written_by)"
+     " SELECT $1, (x->>'area')::int, x->>'section', x->'content', 1, $3"
+     " FROM jsonb_array_elements($2::jsonb) x"},
+    {"import_evaluators",
+     "INSERT INTO published_evaluators (evaluation_id, position, name, organisation, title)"
+     " SELECT $1, o.n, o.x->>'name', o.x->>'organisation', o.x->>'title'"
+     " FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS o(x, n)"},
+    {"import_revision", "INSERT INTO evaluation_revisions (evaluation_id, revision, content,"
+                        " content_hash, eval_version) VALUES ($1, 1, $2, $3, 1)"},
+    {"import_sign", "UPDATE evaluations SET status = 'signed' WHERE id = $1"},
+    {NULL, NULL},
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static char **s_strings(kp_req *r, json_t *arr, size_t *n)
+{
+    *n = json_array_size(arr);
+    char **out = kp_arena_alloc(r->arena, sizeof(char *) * (*n + 1));
+    for (size_t i = 0; i < *n; i++) {
+        const char *s = json_string_value(json_array_get(arr, i));
+        out[i] = kp_arena_strdup(r->arena, s ? s : "");
+    }
+    return out;
+}
+
+/* Evaluation eval_id's achieved points per area, as messages. */
+static int s_area_totals(kp_req *r, int64_t eval_id, int64_t framework_id,
+                         Kompass__V1__AreaTotal ***out, size_t *n, int64_t *total)
+{
+    PGresult *res;
+    const char *p[2] = {kp_db_param_i64(r->arena, eval_id),
+                        kp_db_param_i64(r->arena, framework_id)};
+    int rc = kp_db_call(r->db, "report_area_totals", 2, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "adding up the areas");
+    *n = (size_t)PQntuples(res);
+    *out = kp_arena_alloc(r->arena, sizeof(void *) * (*n + 1));
+    *total = 0;
+    for (size_t i = 0; i < *n; i++) {
+        Kompass__V1__AreaTotal *t = kp_arena_alloc(r->arena, sizeof *t);
+        kompass__v1__area_total__init(t);
+        t->number = (int32_t)kp_db_i64(res, (int)i, 0);
+        t->achieved = kp_db_i64(res, (int)i, 1);
+        t->max_centi = kp_db_i64(res, (int)i, 2);
+        t->unscored = (int32_t)kp_db_i64(res, (int)i, 3);
+        *total += t->achieved;
+        (*out)[i] = t;
+    }
+    PQclear(res);
+    return KP_OK;
+}
+
+/* ---------------------------------------------------------------- report */
+
+static int s_report_areas(kp_req *r, Kompass__V1__ReportDataResponse *out, int64_t fid)
+{
+    PGresult *res;
+    const char *p[2] = {kp_db_param_i64(r->arena, out->evaluation_id),
+                        kp_db_param_i64(r->arena, fid)};
+    int rc = kp_db_call(r->db, "report_questions", 2, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the framework and scores");
+    int rows = PQntuples(res);
+    out->areas = kp_arena_alloc(r->arena, sizeof(void *) * (size_t)(rows + 1));
+    out->n_areas = 0;
+    Kompass__V1__ReportArea *area = NULL;
+    for (int i = 0; i < rows; i++) {
+        int number = (int)kp_db_i64(res, i, 0);
+        if (!area || area->number != number) {
+            area = kp_arena_alloc(r->arena, sizeof *area);
+            kompass__v1__report_area__init(area);
+            area->number = number;
+            area->title = kp_db_str(r->arena, res, i, 1);
+            json_t *h = json_loads(PQgetvalue(res, i, 2), 0, NULL);
+            area->headings = s_strings(r, h, &area->n_headings);
+            json_decref(h);
+            area->general_text = kp_db_str(r->arena, res, i, 3);
+            area->questions = kp_arena_alloc(r->arena, sizeof(void *) * (size_t)(rows + 1));
+            out->areas[out->n_areas++] = area;
+        }
+        Kompass__V1__ReportQuestion *q = kp_arena_alloc(r->arena, sizeof *q);
+        kompass__v1__report_question__init(q);
+        q->code = kp_db_str(r->arena, res, i, 4);
+        q->text = kp_db_str(r->arena, res, i, 5);
+        q->max_centi = kp_db_i64(res, i, 6);
+        q->scored = !PQgetisnull(res, i, 7);
+        q->points_centi = kp_db_i64(res, i, 7);
+        area->questions[area->n_questions++] = q;
+    }
+    PQclear(res);
+
+    rc = kp_db_call(r->db, "report_texts", 1, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the texts");
+    for (int i = 0; i < PQntuples(res); i++) {
+        int number = (int)kp_db_i64(res, i, 0);
+        for (size_t k = 0; k < out->n_areas; k++) {
+            Kompass__V1__ReportArea *a = out->areas[k];
+            if (a->number != number) continue;
+            const char *section = PQgetvalue(res, i, 1);
+            json_t *content = json_loads(PQgetvalue(res, i, 2), JSON_DECODE_ANY, NULL);
+            if (strcmp(section, "summary") == 0) {
+                a->has_summary = 1;
+                a->summary = kp_arena_strdup(
+                    r->arena, json_string_value(content) ? json_string_value(content) : "");
+            } else if (strcmp(section, "strengths") == 0) {
+                a->strengths = s_strings(r, content, &a->n_strengths);
+            } else if (strcmp(section, "improvements") == 0) {
+                a->improvements = s_strings(r, content, &a->n_improvements);
+            }
+            json_decref(content);
+        }
+    }
+    PQclear(res);
+    return KP_OK;
+}
+
+static int s_report_people(kp_req *r, Kompass__V1__ReportDataResponse *out)
+{
+    PGresult *res;
+    const char *p[1] = {kp_db_param_i64(r->arena, out->evaluation_id)};
+    int rc =
+        kp_db_call(r->db, *out->source ? "report_published_evaluators" : "report_team", 1, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evaluators");
+    out->n_evaluators = (size_t)PQntuples(res);
+    out->evaluators = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_evaluators + 1));
+    for (size_t i = 0; i < out->n_evaluators; i++) {
+        Kompass__V1__ReportEvaluator *e = kp_arena_alloc(r->arena, sizeof *e);
+        kompass__v1__report_evaluator__init(e);
+        e->name = kp_db_str(r->arena, res, (int)i, 0);
+        e->organisation = kp_db_str(r->arena, res, (int)i, 1);
+        e->role = kp_db_str(r->arena, res, (int)i, 2);
+        out->evaluators[i] = e;
+    }
+    PQclear(res);
+
+    rc = kp_db_call(r->db, "report_signatures", 1, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the signatures");
+    out->n_signatures = (size_t)PQntuples(res);
+    out->signatures = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_signatures + 1));
+    for (size_t i = 0; i < out->n_signatures; i++) {
+        Kompass__V1__ReportSignature *s = kp_arena_alloc(r->arena, sizeof *s);
+        kompass__v1__report_signature__init(s);
+        s->name = kp_db_str(r->arena, res, (int)i, 0);
+        s->organisation = kp_db_str(r->arena, res, (int)i, 1);
+        s->capacity = kp_db_str(r->arena, res, (int)i, 2);
+        s->meaning = kp_db_str(r->arena, res, (int)i, 3);
+        s->signed_at_us = kp_db_i64(res, (int)i, 4);
+        out->signatures[i] = s;
+    }
+    PQclear(res);
+    return KP_OK;
+}
+
+static int s_report_comparisons(kp_req *r, Kompass__V1__ReportDataResponse *out, int64_t fid,
+                                int64_t mid)
+{
+    PGresult *res;
+    const char *pf[1] = {kp_db_param_i64(r->arena, fid)};
+    int rc = kp_db_call(r->db, "report_average", 1, pf, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "averaging the signed evaluations");
+    for (int i = 0; i < PQntuples(res); i++) {
+        out->average_count = (int32_t)kp_db_i64(res, i, 1);
+        for (size_t k = 0; k < out->n_areas; k++)
+            if (out->areas[k]->number == (int)kp_db_i64(res, i, 0))
+                out->areas[k]->average_centi = kp_db_i64(res, i, 2);
+    }
+    PQclear(res);
+
+    const char *pp[4] = {kp_db_param_i64(r->arena, mid), kp_db_param_i64(r->arena, fid),
+                         kp_db_param_i64(r->arena, out->evaluation_id),
+                         kp_db_param_i64(r->arena, out->ordinal)};
+    rc = kp_db_call(r->db, "report_previous", 4, pp, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "finding the previous evaluation");
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return KP_OK;
+    }
+    out->previous_id = kp_db_i64(res, 0, 0);
+    out->previous_label = kp_db_str(r->arena, res, 0, 1);
+    PQclear(res);
+    Kompass__V1__AreaTotal **totals;
+    size_t n;
+    int64_t total;
+    rc = s_area_totals(r, out->previous_id, fid, &totals, &n, &total);
+    if (rc != KP_OK) return rc;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < out->n_areas; k++)
+            if (out->areas[k]->number == totals[i]->number)
+                out->areas[k]->previous_centi = totals[i]->achieved * 100;
+    return KP_OK;
+}
+
+int kp_rpc_report_data(kp_req *r)
+{
+    int64_t id = r->msg->report_data->evaluation_id;
+    if (id <= 0)
+        return kp_req_fail(r, KP_BAD_REQUEST, "evaluation_id must be an evaluation's id, not %lld",
+                           (long long)id);
+    int rc = kp_db_begin_read(r->db);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the report");
+    PGresult *res;
+    const char *p[3] = {kp_db_param_i64(r->arena, id), kp_is_admin(r) ? "true" : "false",
+                        kp_db_param_i64(r->arena, r->user_id)};
+    rc = kp_db_call(r->db, "report_head", 3, p, &res);
+    if (rc != KP_OK) {
+        kp_db_rollback(r->db);
+        return kp_req_db_fail(r, rc, "reading the evaluation");
+    }
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        kp_db_rollback(r->db);
+        /* the authorisation check's sentence: an outsider learns nothing */
+        return kp_req_fail(r, KP_NOT_FOUND, "no evaluation '%lld'", (long long)id);
+    }
+    Kompass__V1__ReportDataResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__report_data_response__init(out);
+    out->evaluation_id = kp_db_i64(res, 0, 0);
+    out->municipality = kp_db_str(r->arena, res, 0, 1);
+    out->framework_code = kp_db_str(r->arena, res, 0, 2);
+    out->framework_name = kp_db_str(r->arena, res, 0, 3);
+    out->label = kp_db_str(r->arena, res, 0, 4);
+    out->period = kp_db_str(r->arena, res, 0, 5);
+    out->report_date = kp_db_str(r->arena, res, 0, 6);
+    out->ordinal = (int32_t)kp_db_i64(res, 0, 7);
+    out->status = kp_db_str(r->arena, res, 0, 8);
+    out->revision = (int32_t)kp_db_i64(res, 0, 9);
+    out->source = kp_db_str(r->arena, res, 0, 10);
+    out->version = kp_db_i64(res, 0, 11);
+    int64_t fid = kp_db_i64(res, 0, 12), mid = kp_db_i64(res, 0, 13);
+    PQclear(res);
+
+    rc = s_report_areas(r, out, fid);
+    if (rc == KP_OK) rc = s_report_people(r, out);
+    if (rc == KP_OK) rc = s_report_comparisons(r, out, fid, mid);
+    kp_db_rollback(r->db); /* read only */
+    if (rc != KP_OK) return rc;
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_REPORT_DATA;
+    r->resp->report_data = out;
+    return KP_OK;
+}
+
+/* ---------------------------------------------------------------- history */
+
+int kp_rpc_history(kp_req *r)
+{
+    const char *which = r->msg->history->municipality;
+    if (!*which)
+        return kp_req_fail(r, KP_BAD_REQUEST, "name the municipality (its name or its id)");
+    int rc = kp_db_begin_read(r->db);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the history");
+    PGresult *res;
+    const char *p1[1] = {which};
+    rc = kp_db_call(r->db, "history_municipality", 1, p1, &res);
+    if (rc != KP_OK) {
+        kp_db_rollback(r->db);
+        return kp_req_db_fail(r, rc, "finding the municipality");
+    }
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        kp_db_rollback(r->db);
+        return kp_req_fail(r, KP_NOT_FOUND, "no municipality '%s' (kompass municipality list)",
+                           which);
+    }
+    Kompass__V1__HistoryResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__history_response__init(out);
+    int64_t mid = kp_db_i64(res, 0, 0);
+    out->municipality = kp_db_str(r->arena, res, 0, 1);
+    PQclear(res);
+
+    const char *p[3] = {kp_db_param_i64(r->arena, mid), kp_is_admin(r) ? "true" : "false",
+                        kp_db_param_i64(r->arena, r->user_id)};
+    rc = kp_db_call(r->db, "history_evals", 3, p, &res);
+    if (rc != KP_OK) {
+        kp_db_rollback(r->db);
+        return kp_req_db_fail(r, rc, "reading the evaluations");
+    }
+    out->n_evaluations = (size_t)PQntuples(res);
+    out->evaluations = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_evaluations + 1));
+    for (size_t i = 0; i < out->n_evaluations && rc == KP_OK; i++) {
+        int row = (int)i;
+        Kompass__V1__HistoryEntry *e = kp_arena_alloc(r->arena, sizeof *e);
+        kompass__v1__history_entry__init(e);
+        e->evaluation_id = kp_db_i64(res, row, 0);
+        e->label = kp_db_str(r->arena, res, row, 1);
+        e->framework = kp_db_str(r->arena, res, row, 2);
+        e->status = kp_db_str(r->arena, res, row, 3);
+        e->period = kp_db_str(r->arena, res, row, 4);
+        e->ordinal = (int32_t)kp_db_i64(res, row, 5);
+        e->source = kp_db_str(r->arena, res, row, 6);
+        e->total_max_centi = kp_db_i64(res, row, 8);
+        rc = s_area_totals(r, e->evaluation_id, kp_db_i64(res, row, 7), &e->areas, &e->n_areas,
+                           &e->total);
+        out->evaluations[i] = e;
+    }
+    PQclear(res);
+    kp_db_rollback(r->db);
+    if (rc != KP_OK) return rc;
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_HISTORY;
+    r->resp->history = out;
+    return KP_OK;
+}
+
+/* ---------------------------------------------------------------- import */
+
+/* The framework named code, for the check (questions in the arena). */
+static int s_import_framework(kp_req *r, const char *code, kp_import_framework *fw, int64_t *fid)
+{
+    memset(fw, 0, sizeof *fw);
+    *fid = 0;
+    if (!code) return KP_OK;
+    PGresult *res;
+    const char *p[1] = {code};
+    int rc = kp_db_call(r->db, "import_framework", 1, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the framework");
+    fw->n = (size_t)PQntuples(res);
+    fw->found = fw->n > 0;
+    kp_import_question *qs = kp_arena_alloc(r->arena, sizeof *qs * (fw->n + 1));
+    for (size_t i = 0; i < fw->n; i++) {
+        qs[i].area = (int)kp_db_i64(res, (int)i, 0);
+        qs[i].code = kp_db_str(r->arena, res, (int)i, 1);
+        qs[i].max_centi = kp_db_i64(res, (int)i, 2);
+        fw->total_max_centi = kp_db_i64(res, (int)i, 3);
+        *fid = kp_db_i64(res, (int)i, 4);
+    }
+    fw->questions = qs;
+    PQclear(res);
+    return KP_OK;
+}
+
+/* The kind a new municipality gets from its name: "Västerås stad" is a
+ * stad, "Region Gotland" a region, anything else a kommun. */
+static const char *s_kind(const char *name)
+{
+    size_t n = strlen(name);
+    if (n > 5 && strcasecmp(name + n - 5, " stad") == 0) return "stad";
+    if (strncasecmp(name, "region ", 7) == 0) return "region";
+    return "kommun";
+}
+
+static const char *s_jtext(kp_req *r, json_t *doc)
+{
+    char *s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    const char *out = kp_arena_strdup(r->arena, s ? s : "[]");
+    free(s);
+    return out;
+}
+
+static const char *s_opt(json_t *doc, const char *key)
+{
+    const char *s = json_string_value(json_object_get(doc, key));
+    return s && *s ? s : NULL;
+}
+
+int kp_rpc_eval_import(kp_req *r)
+{
+    const Kompass__V1__EvalImportRequest *in = r->msg->eval_import;
+    if (strlen(in->source) > 500)
+        return kp_req_fail(r, KP_BAD_REQUEST, "source is longer than 500 characters");
+    int rc = kp_db_begin(r->db);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "importing an evaluation");
+
+    kp_import_framework fw;
+    int64_t fid;
+    rc = s_import_framework(r, kp_import_framework_code(r->arena, in->json), &fw, &fid);
+    if (rc != KP_OK) {
+        kp_db_rollback(r->db);
+        return rc;
+    }
+    char *problems;
+    json_t *doc;
+    kp_import_plan plan;
+    int n = kp_import_check(r->arena, in->json, &fw, &problems, &doc, &plan);
+    if (n > 0) {
+        kp_db_rollback(r->db);
+        return kp_req_fail(r, KP_BAD_REQUEST, "%s has %d problem%s; nothing was imported:\n%s",
+                           *in->file_name ? in->file_name : "the evaluation", n, n == 1 ? "" : "s",
+                           problems);
+    }
+    Kompass__V1__EvalImportResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__eval_import_response__init(out);
+    out->municipality = kp_arena_strdup(r->arena, s_opt(doc, "municipality"));
+    out->framework = kp_arena_strdup(r->arena, s_opt(doc, "framework"));
+    out->label = kp_arena_strdup(r->arena, s_opt(doc, "label"));
+    out->total = plan.total;
+    out->total_max_centi = fw.total_max_centi;
+    const char *canonical = s_jtext(r, doc);
+    char sha[65];
+    kp_content_hash(canonical, sha);
+    const char *source = *in->source ? in->source : s_opt(doc, "source");
+    if (!source)
+        source = kp_arena_printf(r->arena, "published report (imported from %s)",
+                                 *in->file_name ? in->file_name : "a file");
+    const char *period = s_opt(doc, "conducted");
+    const char *date = s_opt(doc, "report_date");
+    json_t *ord = json_object_get(doc, "ordinal");
+    const char *ordinal = ord ? kp_db_param_i64(r->arena, json_integer_value(ord)) : NULL;
+    const char *uid = kp_db_param_i64(r->arena, r->user_id);
+
+    PGresult *res = NULL;
+    int64_t mid = 0, id = 0;
+    const char *pm[1] = {out->municipality};
+    rc = kp_db_call(r->db, "municipality_find", 1, pm, &res);
+    if (rc == KP_OK) {
+        if (PQntuples(res) > 0) {
+            mid = kp_db_i64(res, 0, 0);
+            out->municipality = kp_db_str(r->arena, res, 0, 1);
+        }
+        PQclear(res);
+    }
+    if (rc == KP_OK && !mid) {
+        const char *pa[2] = {out->municipality, s_kind(out->municipality)};
+        rc = kp_db_call(r->db, "import_municipality_add", 2, pa, &res);
+        if (rc == KP_OK) {
+            mid = kp_db_i64(res, 0, 0);
+            out->municipality_created = 1;
+            PQclear(res);
+        }
+    }
+    if (rc == KP_OK) {
+        const char *pe[2] = {kp_db_param_i64(r->arena, mid), out->label};
+        rc = kp_db_call(r->db, "import_existing", 2, pe, &res);
+        if (rc == KP_OK && PQntuples(res) > 0) {
+            int64_t other = kp_db_i64(res, 0, 0);
+            int same = strcmp(PQgetvalue(res, 0, 1), sha) == 0;
+            PQclear(res);
+            json_decref(doc);
+            kp_import_plan_free(&plan);
+            kp_db_rollback(r->db);
+            if (!same)
+                return kp_req_fail(r, KP_CONFLICT,
+                                   "%s already has an evaluation labelled '%s' (evaluation %lld), "
+                                   "not from this document; nothing was imported",
+                                   out->municipality, out->label, (long long)other);
+            out->evaluation_id = other;
+            out->already_present = 1;
+            out->municipality_created = 0;
+            r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_IMPORT;
+            r->resp->eval_import = out;
+            return KP_OK;
+        }
+        if (rc == KP_OK) PQclear(res);
+    }
+    if (rc == KP_OK) {
+        const char *pi[9] = {kp_db_param_i64(r->arena, mid),
+                             kp_db_param_i64(r->arena, fid),
+                             out->label,
+                             period ? period : "",
+                             ordinal,
+                             uid,
+                             source,
+                             date,
+                             sha};
+        rc = kp_db_call(r->db, "import_eval", 9, pi, &res);
+        if (rc == KP_OK) {
+            id = kp_db_i64(res, 0, 0);
+            out->evaluation_id = id;
+            PQclear(res);
+        }
+    }
+    const char *eid = kp_db_param_i64(r->arena, id);
+    if (rc == KP_OK) {
+        const char *ps[3] = {eid, s_jtext(r, plan.scores), kp_db_param_i64(r->arena, fid)};
+        rc = kp_db_call(r->db, "import_scores", 3, ps, NULL);
+    }
+    if (rc == KP_OK) {
+        const char *pt[3] = {eid, s_jtext(r, plan.texts), uid};
+        rc = kp_db_call(r->db, "import_texts", 3, pt, NULL);
+    }
+    if (rc == KP_OK) {
+        const char *pv[2] = {eid, s_jtext(r, plan.evaluators)};
+        rc = kp_db_call(r->db, "import_evaluators", 2, pv, NULL);
+    }
+    /* revision 1, what `kompass eval verify` checks, as signed-as-published */
+    const char *content = NULL;
+    char hash[65] = "";
+    if (rc == KP_OK) rc = kp_content_build(r, id, &content, hash);
+    if (rc == KP_OK) {
+        const char *pr[3] = {eid, content, hash};
+        rc = kp_db_call(r->db, "import_revision", 3, pr, NULL);
+    }
+    if (rc == KP_OK) {
+        const char *pg[1] = {eid};
+        rc = kp_db_call(r->db, "import_sign", 1, pg, NULL);
+    }
+    if (rc == KP_OK) {
+        out->content_hash = kp_arena_strdup(r->arena, hash);
+        json_t *after = json_pack(
+            "{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:b,s:i,s:i,s:s}", "municipality", out->municipality,
+            "framework", out->framework, "label", out->label, "status", "signed", "source", source,
+            "source_sha256", sha, "total", (json_int_t)plan.total, "municipality_created",
+            out->municipality_created, "scores", (int)json_array_size(plan.scores), "texts",
+            (int)json_array_size(plan.texts), "content_hash", hash);
+        kp_audit_event ev = {.action = "eval.import",
+                             .evaluation_id = id,
+                             .eval_version = 1,
+                             .target = kp_arena_printf(r->arena, "evaluation %lld", (long long)id),
+                             .after = kp_audit_json(r, after)};
+        rc = kp_audit_append(r, &ev);
+    }
+    json_decref(doc);
+    kp_import_plan_free(&plan);
+    rc = kp_req_end_tx(r, rc, "importing an evaluation");
+    if (rc != KP_OK) return rc;
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_IMPORT;
+    r->resp->eval_import = out;
+    return KP_OK;
+}
