@@ -27,7 +27,7 @@ typedef struct {
 
 typedef struct {
     zmq_msg_t client;  /* routing id */
-    char meta[256];    /* "<delimiter flag>|<address>|<key>" */
+    char meta[256];    /* "<delimiter flag><queued flag>|<address>|<key>" */
     zmq_msg_t payload; /* the request frame */
 } pending;
 
@@ -157,16 +157,38 @@ static void s_reject(kp_broker *self, zmq_msg_t *client, int delimiter, int stat
     kp_stats_record(self->stats, self->shard, 0, status, 0);
 }
 
-static void s_to_worker(kp_broker *self, zmq_msg_t *client, const char *meta, zmq_msg_t *payload)
+/* Sends a request to worker w. meta's second character tells the worker
+ * whether more requests wait behind this one ('q'), which lets it start a
+ * group commit (server/worker.c). */
+static void s_send_to(kp_broker *self, const routing_id *w, zmq_msg_t *client, char *meta,
+                      zmq_msg_t *payload)
 {
-    routing_id w = self->workers[0];
-    memmove(&self->workers[0], &self->workers[1], sizeof w * (size_t)(self->n_idle - 1));
-    self->n_idle--;
-    zmq_send(self->back, w.id, w.len, ZMQ_SNDMORE);
+    meta[1] = self->q_len > 0 ? 'q' : '-';
+    zmq_send(self->back, w->id, w->len, ZMQ_SNDMORE);
     zmq_msg_send(client, self->back, ZMQ_SNDMORE);
     zmq_send(self->back, meta, strlen(meta), ZMQ_SNDMORE);
     zmq_msg_send(payload, self->back, 0);
     self->in_flight++;
+}
+
+static void s_to_worker(kp_broker *self, zmq_msg_t *client, char *meta, zmq_msg_t *payload)
+{
+    routing_id w = self->workers[0];
+    memmove(&self->workers[0], &self->workers[1], sizeof w * (size_t)(self->n_idle - 1));
+    self->n_idle--;
+    s_send_to(self, &w, client, meta, payload);
+}
+
+/* Takes the oldest waiting request off the queue into p (the caller sends
+ * it and closes its messages); 0, or -1 when none waits. */
+static int s_dequeue(kp_broker *self, pending *out)
+{
+    if (self->q_len == 0) return -1;
+    *out = self->queue[self->q_head];
+    self->q_head = (self->q_head + 1) % QUEUE_MAX;
+    self->q_len--;
+    kp_stats_gauge_set(self->stats, KP_GAUGE_QUEUED, self->q_len);
+    return 0;
 }
 
 /* Reads one client message from the front and hands it on. */
@@ -211,7 +233,7 @@ static void s_on_front(kp_broker *self)
     const char *addr = zmq_msg_gets(payload, "Peer-Address");
     const char *key = zmq_msg_gets(payload, "User-Id");
     char meta[256];
-    snprintf(meta, sizeof meta, "%d|%s|%s", delimiter, addr ? addr : "", key ? key : "");
+    snprintf(meta, sizeof meta, "%d-|%s|%s", delimiter, addr ? addr : "", key ? key : "");
 
     if (self->n_idle > 0) {
         s_to_worker(self, &client, meta, payload);
@@ -234,42 +256,61 @@ out:
         zmq_msg_close(&frames[i]);
 }
 
-/* Reads one message from a worker: READY, or a reply to pass on. */
+/* Reads one message from a worker: READY; MORE (a worker in a group
+ * commit asks for the next waiting request, answered with it or NONE); or
+ * a reply to pass on, after which the worker is idle unless the reply is
+ * one of a group commit's and more follow (a fourth frame, "+"). */
 static void s_on_back(kp_broker *self)
 {
-    zmq_msg_t worker, client, meta, reply;
+    zmq_msg_t worker, client, meta, reply, tail;
     zmq_msg_init(&worker);
     zmq_msg_init(&client);
     zmq_msg_init(&meta);
     zmq_msg_init(&reply);
+    zmq_msg_init(&tail);
     if (zmq_msg_recv(&worker, self->back, ZMQ_DONTWAIT) < 0) goto out;
     if (zmq_msg_recv(&client, self->back, 0) < 0) goto out;
+    if (zmq_msg_size(&worker) > sizeof self->workers[0].id) goto out;
+    routing_id from = {.len = zmq_msg_size(&worker)};
+    memcpy(from.id, zmq_msg_data(&worker), from.len);
+    if (!zmq_msg_more(&client) && zmq_msg_size(&client) == 4 &&
+        memcmp(zmq_msg_data(&client), "MORE", 4) == 0) {
+        pending p;
+        if (s_dequeue(self, &p) == 0) {
+            s_send_to(self, &from, &p.client, p.meta, &p.payload);
+            zmq_msg_close(&p.client);
+            zmq_msg_close(&p.payload);
+        } else {
+            zmq_send(self->back, from.id, from.len, ZMQ_SNDMORE);
+            zmq_send(self->back, "NONE", 4, 0);
+        }
+        goto out;
+    }
     if (zmq_msg_more(&client)) {
         zmq_msg_recv(&meta, self->back, 0);
         zmq_msg_recv(&reply, self->back, 0);
+        int more = zmq_msg_more(&reply);
+        if (more) zmq_msg_recv(&tail, self->back, 0);
         int delimiter = zmq_msg_size(&meta) > 0 && ((char *)zmq_msg_data(&meta))[0] == '1';
         s_reply(self, &client, delimiter, zmq_msg_data(&reply), zmq_msg_size(&reply));
         self->in_flight--;
-    } /* else: the worker's READY */
-    if (self->n_idle >= MAX_WORKERS || zmq_msg_size(&worker) > sizeof self->workers[0].id) goto out;
-    routing_id *w = &self->workers[self->n_idle++];
-    w->len = zmq_msg_size(&worker);
-    memcpy(w->id, zmq_msg_data(&worker), w->len);
-    if (self->q_len > 0) {
+        if (more) goto out; /* the worker is still sending its group's replies */
+    }                       /* else: the worker's READY */
+    if (self->n_idle >= MAX_WORKERS) goto out;
+    self->workers[self->n_idle++] = from;
+    pending p;
+    if (s_dequeue(self, &p) == 0) {
         /* Give the worker the oldest waiting request straight away. */
-        pending *p = &self->queue[self->q_head];
-        self->q_head = (self->q_head + 1) % QUEUE_MAX;
-        self->q_len--;
-        kp_stats_gauge_set(self->stats, KP_GAUGE_QUEUED, self->q_len);
-        s_to_worker(self, &p->client, p->meta, &p->payload);
-        zmq_msg_close(&p->client);
-        zmq_msg_close(&p->payload);
+        s_to_worker(self, &p.client, p.meta, &p.payload);
+        zmq_msg_close(&p.client);
+        zmq_msg_close(&p.payload);
     }
 out:
     zmq_msg_close(&worker);
     zmq_msg_close(&client);
     zmq_msg_close(&meta);
     zmq_msg_close(&reply);
+    zmq_msg_close(&tail);
 }
 
 int kp_broker_run(kp_broker *self, int signal_fd)

@@ -16,9 +16,11 @@ struct kp_db {
     int64_t last_attempt; /* kp_mono_ms() of the last failed connect */
     char error[512];
     char sqlstate[6];
-    int hold; /* kp_db_hold_commits: COMMIT is held back */
-    int held; /* a transaction the caller committed is held open */
-    int lost; /* the held transaction's connection broke: it is gone */
+    int hold;       /* kp_db_hold_commits: COMMIT is held back */
+    int held;       /* a transaction the caller committed is held open */
+    int lost;       /* the held transaction's connection broke: it is gone */
+    int batch;      /* kp_db_batch_begin: requests share one transaction */
+    int batch_lost; /* the batch's connection broke: nothing of it may run */
 };
 
 const kp_stmt *const kp_statement_sets[] = {
@@ -84,6 +86,7 @@ static void s_drop(kp_db *self)
     /* A held transaction died with its connection: nothing more may run
      * as part of it (on a new connection it would commit on its own). */
     if (self->held) self->lost = 1;
+    if (self->batch) self->batch_lost = 1;
 }
 
 /* PostgreSQL's notices (e.g. a search query of only stop words) go to the
@@ -177,7 +180,7 @@ static int s_fail(kp_db *self, PGresult *r)
 /* KP_UNAVAILABLE when a held transaction was lost (see s_drop). */
 static int s_check_lost(kp_db *self)
 {
-    if (!self->lost) return KP_OK;
+    if (!self->lost && !self->batch_lost) return KP_OK;
     s_set_error(self, "the connection to the database broke during the transaction");
     return KP_UNAVAILABLE;
 }
@@ -246,14 +249,19 @@ static void s_rollback(kp_db *self)
     PQclear(r);
 }
 
+/* In a batch, a handler's transaction is a savepoint of the batch's. */
+#define TX_SAVEPOINT "SAVEPOINT kp_tx"
+#define TX_RELEASE   "RELEASE SAVEPOINT kp_tx"
+#define TX_ROLLBACK  "ROLLBACK TO SAVEPOINT kp_tx; RELEASE SAVEPOINT kp_tx"
+
 int kp_db_begin(kp_db *self)
 {
     if (self->held) {
         self->held = 0;
-        int rc = s_commit(self);
+        int rc = self->batch ? s_simple(self, TX_RELEASE) : s_commit(self);
         if (rc != KP_OK) return rc;
     }
-    return s_simple(self, "BEGIN");
+    return s_simple(self, self->batch ? TX_SAVEPOINT : "BEGIN");
 }
 
 int kp_db_begin_read(kp_db *self)
@@ -267,12 +275,25 @@ int kp_db_commit(kp_db *self)
         self->held = 1;
         return KP_OK;
     }
-    return s_commit(self);
+    return self->batch ? s_simple(self, TX_RELEASE) : s_commit(self);
+}
+
+/* Back to the handler's savepoint; never fails visibly (a broken batch
+ * fails at its COMMIT). */
+static void s_rollback_savepoint(kp_db *self)
+{
+    if (!self->conn || PQstatus(self->conn) != CONNECTION_OK) return;
+    PGresult *r = PQexec(self->conn, TX_ROLLBACK);
+    PQclear(r);
 }
 
 void kp_db_rollback(kp_db *self)
 {
-    if (!self->held) s_rollback(self);
+    if (self->held) return;
+    if (self->batch)
+        s_rollback_savepoint(self);
+    else
+        s_rollback(self);
 }
 
 void kp_db_hold_commits(kp_db *self)
@@ -289,9 +310,52 @@ int kp_db_holding(const kp_db *self)
 int kp_db_release(kp_db *self, int commit)
 {
     int held = self->held;
-    int rc = commit && held ? s_commit(self) : KP_OK;
-    if (!commit && held) s_rollback(self);
+    int rc = KP_OK;
+    if (commit && held) rc = self->batch ? s_simple(self, TX_RELEASE) : s_commit(self);
+    if (!commit && held) {
+        if (self->batch)
+            s_rollback_savepoint(self);
+        else
+            s_rollback(self);
+    }
     self->hold = self->held = self->lost = 0;
+    return rc;
+}
+
+int kp_db_batch_begin(kp_db *self)
+{
+    self->batch_lost = 0;
+    int rc = s_simple(self, "BEGIN");
+    if (rc == KP_OK) self->batch = 1;
+    return rc;
+}
+
+int kp_db_batch_enter(kp_db *self)
+{
+    return s_simple(self, "SAVEPOINT kp_req");
+}
+
+int kp_db_batch_leave(kp_db *self)
+{
+    if (s_check_lost(self) != KP_OK || !self->conn) return KP_UNAVAILABLE;
+    /* A statement that failed outside the handler's own savepoint (the
+     * session check, the retry log) left the transaction failed: undo
+     * this request alone. */
+    int failed = PQtransactionStatus(self->conn) == PQTRANS_INERROR;
+    if (failed) {
+        PGresult *r = PQexec(self->conn, "ROLLBACK TO SAVEPOINT kp_req");
+        PQclear(r);
+    }
+    int rc = s_simple(self, "RELEASE SAVEPOINT kp_req");
+    return rc != KP_OK ? rc : failed ? KP_UNAVAILABLE : KP_OK;
+}
+
+int kp_db_batch_commit(kp_db *self)
+{
+    self->batch = 0;
+    int rc = s_commit(self);
+    if (rc != KP_OK) s_rollback(self);
+    self->batch_lost = 0;
     return rc;
 }
 

@@ -72,6 +72,20 @@ int kp_db_holding(const kp_db *self);
  * back. KP_OK, or the COMMIT's failure. */
 int kp_db_release(kp_db *self, int commit);
 
+/* Group commit (server/worker.c): several requests in one transaction.
+ * kp_db_batch_begin opens it; each request runs between kp_db_batch_enter
+ * and kp_db_batch_leave (a savepoint: a request that fails is undone
+ * alone); meanwhile a handler's kp_db_begin / commit / rollback, and
+ * kp_db_release, work on a savepoint of their own instead of a
+ * transaction. kp_db_batch_leave is KP_UNAVAILABLE when the request had to
+ * be undone (a statement outside its handler failed) or the batch is
+ * broken. kp_db_batch_commit commits everything (rolls back on failure):
+ * KP_OK, or the COMMIT's failure, which is every request's. */
+int kp_db_batch_begin(kp_db *self);
+int kp_db_batch_enter(kp_db *self);
+int kp_db_batch_leave(kp_db *self);
+int kp_db_batch_commit(kp_db *self);
+
 /* The last error, for logs and for the reply of INTERNAL/UNAVAILABLE. */
 const char *kp_db_error(const kp_db *self);
 

@@ -101,6 +101,19 @@ const kp_rpc *kp_dispatch_table(size_t *n)
     return s_rpcs;
 }
 
+int kp_dispatch_batchable(const kp_request *msg)
+{
+    switch (msg->body_case) {
+    case KOMPASS__V1__REQUEST__BODY_SCORE_SET:
+    case KOMPASS__V1__REQUEST__BODY_TEXT_SAVE:
+    case KOMPASS__V1__REQUEST__BODY_TEXT_LOCK:
+    case KOMPASS__V1__REQUEST__BODY_EVIDENCE_ADD:
+        return msg->request_id && *msg->request_id;
+    default:
+        return 0;
+    }
+}
+
 int kp_dispatch_verify(char *err, size_t errlen)
 {
     if (kp_authz_verify(err, errlen) != 0) return -1;

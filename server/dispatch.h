@@ -34,6 +34,11 @@ const kp_rpc *kp_dispatch_table(size_t *n);
  * table does not know (slot 0 also counts frames that could not be read). */
 int kp_dispatch_slot(int body_case);
 
+/* Whether a request may share a transaction with others (group commit,
+ * server/worker.c): a write about one evaluation, with a request id, whose
+ * handler keeps to kp_db_begin ... kp_db_commit. */
+int kp_dispatch_batchable(const kp_request *msg);
+
 /* Checks that handlers and authorisation rows cover the same RPCs, under
  * the same names, and that the authorisation table matches the protocol
  * (kp_authz_verify). 0, or -1 with err. kompassd refuses to start without. */

@@ -19,6 +19,13 @@ const kp_stmt kp_session_stmts[] = {
      "                      now() + make_interval(secs => $4::int)), "
      "        now() + make_interval(secs => $4::int), $5, $6) "
      "RETURNING " US("idle_expires_at") ", " US("expires_at")},
+    /* A live session of an active user, and whether its use should be
+     * recorded: not since $2 seconds (kp_session_resolve). */
+    {"session_check", "SELECT u.id, u.login, u.full_name, u.role, s.id, "
+                      "  s.last_used_at < now() - make_interval(secs => $2::double precision) "
+                      "FROM sessions s JOIN users u ON u.id = s.user_id "
+                      "WHERE s.token_hash = $1 AND u.active AND s.revoked_at IS NULL "
+                      "  AND s.idle_expires_at > now() AND s.expires_at > now()"},
     /* Touches a live session; its user must still be active. */
     {"session_touch",
      "UPDATE sessions s SET last_used_at = now(), "
@@ -90,13 +97,25 @@ int kp_session_resolve(kp_req *r)
         return kp_req_fail(r, KP_UNAUTHENTICATED,
                            "malformed session token (expected 64 hex characters from Login); "
                            "log in again");
-    char hash[65], idle[16];
+    char hash[65], idle[16], every[32];
     s_token_hash(token, hash);
     snprintf(idle, sizeof idle, "%d", r->server->session_idle_s);
+    /* Recording each use would make every request, reads too, a commit
+     * of its own (a WAL flush). The idle expiry moves forward at most every
+     * tenth of --session-idle (and every minute at most), so a session
+     * may end that much earlier than its last use says, never later. */
+    double step = r->server->session_idle_s / 10.0;
+    snprintf(every, sizeof every, "%.3f", step < 60 ? step : 60);
     const char *params[2] = {hash, idle};
+    const char *check[2] = {hash, every};
     PGresult *res;
-    int rc = kp_db_call(r->db, "session_touch", 2, params, &res);
+    int rc = kp_db_call(r->db, "session_check", 2, check, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "checking the session");
+    if (PQntuples(res) == 1 && kp_db_bool(res, 0, 5)) {
+        PQclear(res);
+        rc = kp_db_call(r->db, "session_touch", 2, params, &res);
+        if (rc != KP_OK) return kp_req_db_fail(r, rc, "checking the session");
+    }
     if (PQntuples(res) == 1) {
         r->user_id = atoll(PQgetvalue(res, 0, 0));
         r->login = kp_arena_strdup(r->arena, PQgetvalue(res, 0, 1));

@@ -1,8 +1,25 @@
-/*  worker: a thread that answers requests, with its own database connection. */
+/*  worker: a thread that answers requests, with its own database connection.
+ *
+ *  Group commit. When a write arrives with more requests waiting behind it
+ *  (the broker says so), one worker at a time (s_lane) opens a transaction
+ *  and runs that request and the waiting writes it asks the broker for
+ *  ("MORE"), each in a savepoint of its own, then commits them all at once:
+ *  one WAL flush for many writes. Each reply is sent only after that COMMIT
+ *  succeeded; a request that fails is rolled back to its savepoint alone;
+ *  if the COMMIT fails, every request that had succeeded fails with it
+ *  (nothing of them was written). Retried writes (server/replay.c) record
+ *  their answers inside the same transaction, and audit chains are
+ *  appended in the order the requests ran. Only one group at a time: two
+ *  groups holding evaluations' locks could wait for each other; a group and
+ *  a single request about one evaluation cannot (the request locks that
+ *  evaluation, then its chain, and nothing else).
+ */
 #include "worker.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -37,6 +54,11 @@ void *kp_worker_handle(kp_req *r, const void *frame, size_t len, size_t *reply_l
     return reply;
 }
 
+#define GROUP_MAX 64 /* requests in one group commit at most */
+
+/* Held by the worker running a group commit. */
+static pthread_mutex_t s_lane = PTHREAD_MUTEX_INITIALIZER;
+
 /* Receives one frame into msg; 0, or -1 when the context is shut down. */
 static int s_recv(void *sock, zmq_msg_t *msg)
 {
@@ -45,6 +67,163 @@ static int s_recv(void *sock, zmq_msg_t *msg)
         if (errno == EINTR) continue;
         return -1;
     }
+}
+
+/* A request of a group: its envelope, and its reply once it ran. */
+typedef struct {
+    zmq_msg_t env, meta;
+    void *reply; /* malloc'd */
+    size_t len;
+    char *request_id; /* malloc'd, for a failure that replaces the reply */
+    int ok;           /* the reply says OK (it must wait for the COMMIT) */
+} grouped;
+
+/* Whether frame holds a request that may join a group commit. */
+static int s_batchable(kp_arena *arena, zmq_msg_t *frame)
+{
+    kp_request *msg = NULL;
+    const char *rid = "", *error = NULL;
+    int ok = kp_wire_decode_request(arena, zmq_msg_data(frame), zmq_msg_size(frame), &msg, &rid,
+                                    &error) == KP_OK &&
+             kp_dispatch_batchable(msg);
+    kp_arena_reset(arena);
+    return ok;
+}
+
+/* Fills r from the broker's meta: "<delimiter flag><queued flag>|<peer
+ * address>|<peer key>", copied into buf. */
+static void s_parse_meta(zmq_msg_t *meta, char *buf, size_t buflen, kp_req *r)
+{
+    size_t mlen = zmq_msg_size(meta) < buflen - 1 ? zmq_msg_size(meta) : buflen - 1;
+    memcpy(buf, zmq_msg_data(meta), mlen);
+    buf[mlen] = '\0';
+    char *addr = strchr(buf, '|');
+    char *key = addr ? strchr(addr + 1, '|') : NULL;
+    if (addr) *addr++ = '\0';
+    if (key) *key++ = '\0';
+    r->peer_addr = addr ? addr : "";
+    r->peer_key = key ? key : "";
+}
+
+/* A failure reply for request_id, malloc'd, into g. */
+static void s_fail_reply(kp_arena *arena, grouped *g, int status, const char *why)
+{
+    size_t len;
+    kp_response *resp = kp_wire_error(arena, g->request_id, status, "%s", why);
+    void *bytes = kp_wire_encode_response(arena, resp, &len);
+    free(g->reply);
+    g->reply = malloc(len ? len : 1);
+    if (g->reply) memcpy(g->reply, bytes, len);
+    g->len = g->reply ? len : 0;
+    g->ok = 0;
+    kp_arena_reset(arena);
+}
+
+/* Runs one request of a group (in its savepoint) into g. */
+static void s_group_run(kp_worker_args *args, kp_db *db, kp_arena *arena, grouped *g,
+                        zmq_msg_t *frame)
+{
+    char metabuf[256];
+    kp_req r = {0};
+    r.arena = arena;
+    r.db = db;
+    r.server = args->info;
+    r.worker = args->id;
+    s_parse_meta(&g->meta, metabuf, sizeof metabuf, &r);
+    int entered = kp_db_batch_enter(db);
+    size_t len = 0;
+    void *reply = entered == KP_OK
+                      ? kp_worker_handle(&r, zmq_msg_data(frame), zmq_msg_size(frame), &len)
+                      : NULL;
+    g->request_id = strdup(r.msg && r.msg->request_id ? r.msg->request_id : "");
+    g->ok = reply && r.resp && r.resp->status == KOMPASS__V1__STATUS__OK;
+    g->reply = malloc(len ? len : 1);
+    if (g->reply && reply) memcpy(g->reply, reply, len);
+    g->len = len;
+    kp_arena_reset(arena);
+    if (entered != KP_OK || kp_db_batch_leave(db) != KP_OK)
+        s_fail_reply(arena, g, KP_UNAVAILABLE,
+                     "the database failed while this request ran; nothing of it was written; "
+                     "retry shortly");
+}
+
+/* A group commit that starts with the request in env/meta/frame (moved in).
+ * Sends every reply. Returns 1 when it ends holding a request that may not
+ * join (in env/meta/frame, for the caller to run on its own), else 0;
+ * -1 when the context is shut down. */
+static int s_group(kp_worker_args *args, void *sock, kp_db *db, kp_arena *arena, zmq_msg_t *env,
+                   zmq_msg_t *meta, zmq_msg_t *frame)
+{
+    grouped *g = calloc(GROUP_MAX, sizeof *g);
+    int n = 0, leftover = 0, gone = 0;
+    int rc = kp_db_batch_begin(db);
+    for (;;) {
+        grouped *cur = &g[n++];
+        zmq_msg_init(&cur->env);
+        zmq_msg_init(&cur->meta);
+        zmq_msg_move(&cur->env, env);
+        zmq_msg_move(&cur->meta, meta);
+        if (rc == KP_OK) {
+            s_group_run(args, db, arena, cur, frame);
+        } else {
+            kp_req r = {0};
+            r.arena = arena;
+            r.db = db;
+            r.server = args->info;
+            r.worker = args->id;
+            char metabuf[256];
+            s_parse_meta(&cur->meta, metabuf, sizeof metabuf, &r);
+            cur->request_id = strdup("");
+            s_fail_reply(arena, cur, KP_UNAVAILABLE, "database unavailable; retry shortly");
+        }
+        zmq_msg_close(frame);
+        zmq_msg_init(frame);
+        if (rc != KP_OK || n == GROUP_MAX) break;
+        /* The next waiting request, if any. */
+        if (zmq_send(sock, "MORE", 4, 0) < 0 || s_recv(sock, env) != 0) {
+            gone = 1;
+            break;
+        }
+        if (!zmq_msg_more(env)) break; /* NONE */
+        if (s_recv(sock, meta) != 0 || s_recv(sock, frame) != 0) {
+            gone = 1;
+            break;
+        }
+        if (!s_batchable(arena, frame)) {
+            leftover = 1;
+            break;
+        }
+    }
+    if (rc == KP_OK) {
+        int crc = kp_db_batch_commit(db);
+        kp_debug("worker", "group commit of %d requests: %s", n, kp_status_name(crc));
+        if (crc != KP_OK) {
+            const char *why = crc == KP_UNAVAILABLE
+                                  ? "database unavailable while committing; nothing was written; "
+                                    "retry shortly"
+                                  : "internal error while committing (logged on the server); "
+                                    "nothing was written";
+            if (crc != KP_UNAVAILABLE)
+                kp_error("worker", "group commit of %d requests failed: %s", n, kp_db_error(db));
+            for (int i = 0; i < n; i++)
+                if (g[i].ok) s_fail_reply(arena, &g[i], crc, why);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        /* "+": more replies of this worker follow; the last one frees it. */
+        int more = i < n - 1 || leftover;
+        if (!gone && (zmq_msg_send(&g[i].env, sock, ZMQ_SNDMORE) < 0 ||
+                      zmq_msg_send(&g[i].meta, sock, ZMQ_SNDMORE) < 0 ||
+                      zmq_send(sock, g[i].reply, g[i].len, more ? ZMQ_SNDMORE : 0) < 0 ||
+                      (more && zmq_send(sock, "+", 1, 0) < 0)))
+            gone = errno == ETERM;
+        zmq_msg_close(&g[i].env);
+        zmq_msg_close(&g[i].meta);
+        free(g[i].reply);
+        free(g[i].request_id);
+    }
+    free(g);
+    return gone ? -1 : leftover;
 }
 
 void *kp_worker_main(void *argp)
@@ -73,24 +252,30 @@ void *kp_worker_main(void *argp)
         zmq_msg_init(&frame);
         if (s_recv(sock, &env) != 0 || s_recv(sock, &meta) != 0 || s_recv(sock, &frame) != 0) break;
 
-        /* meta: "<delimiter flag>|<peer address>|<peer key>" from the broker */
-        char metabuf[256];
-        size_t mlen =
-            zmq_msg_size(&meta) < sizeof metabuf - 1 ? zmq_msg_size(&meta) : sizeof metabuf - 1;
-        memcpy(metabuf, zmq_msg_data(&meta), mlen);
-        metabuf[mlen] = '\0';
-        char *addr = strchr(metabuf, '|');
-        char *key = addr ? strchr(addr + 1, '|') : NULL;
-        if (addr) *addr++ = '\0';
-        if (key) *key++ = '\0';
+        /* A write with others waiting behind it: a group commit, unless
+         * another worker runs one. */
+        int queued = zmq_msg_size(&meta) > 1 && ((char *)zmq_msg_data(&meta))[1] == 'q';
+        if (queued && s_batchable(arena, &frame) && pthread_mutex_trylock(&s_lane) == 0) {
+            int left = s_group(args, sock, db, arena, &env, &meta, &frame);
+            pthread_mutex_unlock(&s_lane);
+            kp_stats_set_db_up(args->info->stats, args->id, kp_db_connected(db));
+            if (left < 0) break;
+            if (left == 0) {
+                zmq_msg_close(&env);
+                zmq_msg_close(&meta);
+                zmq_msg_close(&frame);
+                continue;
+            }
+            /* else: the request that ended the group runs on its own */
+        }
 
+        char metabuf[256];
         kp_req r = {0};
         r.arena = arena;
         r.db = db;
         r.server = args->info;
-        r.peer_addr = addr ? addr : "";
-        r.peer_key = key ? key : "";
         r.worker = args->id;
+        s_parse_meta(&meta, metabuf, sizeof metabuf, &r);
         size_t reply_len = 0;
         void *reply = kp_worker_handle(&r, zmq_msg_data(&frame), zmq_msg_size(&frame), &reply_len);
         kp_stats_set_db_up(args->info->stats, args->id, kp_db_connected(db));
