@@ -7,7 +7,7 @@
 #include "args.h"
 
 const kp_command kp_eval_command = {
-    "eval", kp_cmd_eval, "evaluations and their teams: create, list, show, assign",
+    "eval", kp_cmd_eval, "evaluations: create, list, show, assign, start, status, verify, reopen",
     "usage: kompass eval create --municipality NAME --framework CODE --label L [--period P]\n"
     "       kompass eval list [--status S] [--municipality M] [--label L]\n"
     "       kompass eval show ID\n"

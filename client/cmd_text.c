@@ -18,7 +18,7 @@
 #include "util.h"
 
 const kp_command kp_text_command = {
-    "text", kp_cmd_text, "area texts: show, edit, set",
+    "text", kp_cmd_text, "area texts: show, edit, set, approve",
     "usage: kompass text show ID [AREA]\n"
     "       kompass text edit ID AREA summary|strengths|improvements [--lease SECONDS]\n"
     "       kompass text set ID AREA summary|strengths|improvements --file F\n"

@@ -20,8 +20,10 @@ static const char *s_script(void)
 Test(python, curve_ping_login_whoami_logout, .timeout = 120)
 {
     th_server *s = th_server_start(NULL);
-    const char *argv[] = {KP_PYTHON3, s_script(), s->listen, s->server_key,
-                          "--login",  "admin",    NULL};
+    /* "--" first: a Z85 key may begin with '-', which argparse would take
+     * for an option */
+    const char *argv[] = {KP_PYTHON3, s_script(), "--login",     "admin",
+                          "--",       s->listen,  s->server_key, NULL};
     char *out = NULL, *err = NULL;
     int rc = th_run(argv, TH_ADMIN_PASSWORD "\n", &out, &err, 60000);
     cr_assert_eq(rc, 0, "ping.py exited %d:\n%s\n%s", rc, out, err);
@@ -42,7 +44,7 @@ Test(python, wrong_key_gets_no_answer, .timeout = 60)
     th_server *s = th_server_start(NULL);
     char pub[41], sec[41];
     cr_assert_eq(zmq_curve_keypair(pub, sec), 0);
-    const char *argv[] = {KP_PYTHON3, s_script(), s->listen, pub, "--timeout", "1", NULL};
+    const char *argv[] = {KP_PYTHON3, s_script(), "--timeout", "1", "--", s->listen, pub, NULL};
     char *out = NULL, *err = NULL;
     cr_assert_eq(th_run(argv, NULL, &out, &err, 60000), 1, "%s%s", out, err);
     cr_assert(strstr(err, "no answer within 1000 ms"), "%s", err);
