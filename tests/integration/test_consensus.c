@@ -387,7 +387,7 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
 
     /* Signed: every mutation is refused, and nothing is written. */
     char *before = th_db_fingerprint(s);
-    const char *const refused[][9] = {
+    const char *const refused[][10] = {
         {"score", "set", ids, "1.1", "3", NULL},
         {"consensus", "set", ids, "1.1", "3", "--reason", "x", NULL},
         {"consensus", "auto", ids, "--strategy", "mean", NULL},
@@ -397,6 +397,9 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
         {"submit", ids, NULL},
         {"evidence", "add", ids, "web", "--title", "Webbplatsen", NULL},
         {"eval", "start", ids, NULL},
+        {"eval", "assign", ids, "admin", "--as", "observer", NULL},
+        {"eval", "unassign", ids, "ewa", NULL},
+        {"lock", "break", ids, "1/summary", "--reason", "x", NULL},
     };
     for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
         char *err = NULL;
