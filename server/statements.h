@@ -34,7 +34,7 @@ extern const kp_stmt kp_content_stmts[];   /* content.c */
 extern const kp_stmt kp_consensus_stmts[]; /* rpc_consensus.c */
 extern const kp_stmt kp_signoff_stmts[];   /* rpc_signoff.c */
 extern const kp_stmt kp_report_stmts[];    /* rpc_report.c */
-extern const kp_stmt kp_search_stmts[]; /* rpc_search.c */
+extern const kp_stmt kp_search_stmts[];    /* rpc_search.c */
 
 /* NULL-terminated list of the modules' arrays. */
 extern const kp_stmt *const kp_statement_sets[];
