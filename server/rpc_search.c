@@ -277,7 +277,7 @@ static int s_resolve(kp_req *r, const Kompass__V1__SearchRequest *in, const char
 int kp_rpc_search(kp_req *r)
 {
     const Kompass__V1__SearchRequest *in = r->msg->search;
-    int rows;
+    int rows = LIMIT_DEFAULT + 1;
     int rc = s_check(r, in, &rows);
     if (rc != KP_OK) return rc;
 
