@@ -57,11 +57,14 @@ const kp_stmt kp_search_stmts[] = {
     /* $1 query, $2 caller, $3 caller is admin, $4 kind, $5 area, $6 question
      * code, $7 municipality id, $8 from year, $9 to year, $10 rows. */
     {"search",
-     "WITH m AS MATERIALIZED ("
-     "  SELECT i.evaluation_id, i.area_number, i.kind, i.position, i.evidence_id, i.text, q.tsq,"
+     "WITH q AS MATERIALIZED (SELECT websearch_to_tsquery('swedish'::regconfig, $1) AS tsq),"
+     /* every match, ranked: only keys and the rank, never the text (a
+      * common word matches thousands of items; only the hits returned
+      * need their text, read again by id at the end) */
+     " m AS MATERIALIZED ("
+     "  SELECT i.id, i.evaluation_id, i.area_number, i.kind, i.position, i.evidence_id,"
      "   ts_rank_cd(i.tsv, q.tsq, 1) AS rank"
-     "  FROM search_items i, (SELECT websearch_to_tsquery('swedish'::regconfig, $1) AS tsq) q"
-     "  WHERE i.tsv @@ q.tsq),"
+     "  FROM search_items i, q WHERE i.tsv @@ q.tsq),"
      /* the evaluations the caller may see, within the filters */
      " v AS MATERIALIZED ("
      "  SELECT e.id, e.framework_id, " SQL_YEAR " AS year,"
@@ -82,8 +85,8 @@ const kp_stmt kp_search_stmts[] = {
      "  WHERE ($5::int IS NOT NULL OR $6::text IS NOT NULL)"
      "   AND ($5::int IS NULL OR fa.number = $5) AND ($6::text IS NULL OR fq.code = $6)),"
      " hits AS ("
-     "  SELECT i.evaluation_id, v.framework_id, v.year, v.question_area, i.area_number, i.kind,"
-     "   i.position, i.evidence_id, i.text, i.tsq, i.rank"
+     "  SELECT i.id, i.evaluation_id, v.framework_id, v.year, v.question_area, i.area_number,"
+     "   i.kind, i.position, i.evidence_id, i.rank"
      "  FROM m i JOIN v ON v.id = i.evaluation_id"
      "  LEFT JOIN ev ON ev.evidence_id = i.evidence_id"
      "  WHERE ($4::text IS NULL OR i.kind = $4)"
@@ -100,16 +103,17 @@ const kp_stmt kp_search_stmts[] = {
      "  coalesce((SELECT json_agg(fq.code ORDER BY fq.id)::text FROM evidence_questions x"
      "   JOIN framework_questions fq ON fq.id = x.question_id"
      "   WHERE x.evidence_id = h.evidence_id), '[]'),"
-     "  h.text,"
-     "  CASE WHEN length(h.text) <= 400"
-     "   THEN ts_headline('swedish'::regconfig, translate(h.text, E'\\x02\\x03', '  '), h.tsq,"
+     "  si.text,"
+     "  CASE WHEN length(si.text) <= 400"
+     "   THEN ts_headline('swedish'::regconfig, translate(si.text, E'\\x02\\x03', '  '), q.tsq,"
      "    E'StartSel=\\x02, StopSel=\\x03, HighlightAll=true')"
-     "   ELSE ts_headline('swedish'::regconfig, translate(h.text, E'\\x02\\x03', '  '), h.tsq,"
+     "   ELSE ts_headline('swedish'::regconfig, translate(si.text, E'\\x02\\x03', '  '), q.tsq,"
      "    E'StartSel=\\x02, StopSel=\\x03, MaxFragments=3, MinWords=8, MaxWords=25,"
      " FragmentDelimiter=\" … \"') END,"
      "  h.rank, coalesce(sc.points, 0), coalesce((fa.max * 100)::bigint, 0),"
      "  coalesce(sc.scored, 0), coalesce(sc.questions, 0)"
-     " FROM hits h JOIN evaluations e ON e.id = h.evaluation_id"
+     " FROM hits h JOIN search_items si ON si.id = h.id CROSS JOIN q"
+     " JOIN evaluations e ON e.id = h.evaluation_id"
      " JOIN municipalities m ON m.id = e.municipality_id"
      " JOIN frameworks f ON f.id = e.framework_id"
      /* the hit's area: its text's; for evidence, the one asked for, else its
