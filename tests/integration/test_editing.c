@@ -283,6 +283,8 @@ static pid_t s_edit_bg(const char *home, const char *editor, const char *section
     snprintf(outpath, 400, "%s/edit-%d.out", s->dir, (int)getpid());
     pid_t pid = fork();
     if (pid == 0) {
+        /* a group of its own: killing the client kills its editor too */
+        setpgid(0, 0);
         setenv("XDG_CONFIG_HOME", home, 1);
         setenv("KOMPASS_SERVER_KEY", s->server_key, 1);
         setenv("EDITOR", editor, 1);
@@ -292,6 +294,7 @@ static pid_t s_edit_bg(const char *home, const char *editor, const char *section
               section, "--lease", lease, (char *)NULL);
         _exit(127);
     }
+    if (pid > 0) setpgid(pid, pid);
     return pid;
 }
 
@@ -331,7 +334,8 @@ static const char *s_sleeper(void)
 {
     static char path[400];
     snprintf(path, sizeof path, "%s/sleeper.sh", s->dir);
-    const char body[] = "#!/bin/sh\nwhile kill -0 $PPID 2>/dev/null; do sleep 0.2; done\n";
+    const char body[] = "#!/bin/sh\ni=0\nwhile [ $i -lt 300 ] && kill -0 $PPID 2>/dev/null; do\n   "
+                        " i=$((i + 1))\n    sleep 0.2\ndone\n";
     cr_assert_eq(kp_write_file(path, body, sizeof body - 1, 0755), 0);
     return path;
 }
@@ -367,7 +371,7 @@ Test(editing, lock_contention_and_lease_expiry_after_a_killed_client)
     cr_assert(strstr(lout, "3/summary locked by ewa until"), "%s", lout);
     free(lout);
     /* The editor's client dies without releasing: the lock is free after its lease. */
-    kill(ed, SIGKILL);
+    kill(-ed, SIGKILL);
     waitpid(ed, NULL, 0);
     sleep(6);
     cr_assert_eq(
@@ -471,7 +475,7 @@ Test(editing, two_servers_one_database_locks_and_updates_hold_across)
     cr_assert_eq(
         tt_cli(s2, lead2, NULL, NULL, "lock", "break", ids, "3/summary", "--reason", "test", NULL),
         0);
-    kill(ed, SIGKILL);
+    kill(-ed, SIGKILL);
     waitpid(ed, NULL, 0);
     int status = s_wait_child(w, 120000);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "watcher exited %d",

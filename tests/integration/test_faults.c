@@ -632,6 +632,8 @@ static pid_t s_edit_bg(th_server *s, const char *home, const char *ids, const ch
 {
     pid_t pid = fork();
     if (pid == 0) {
+        /* a group of its own: killing the client kills its editor too */
+        setpgid(0, 0);
         setenv("XDG_CONFIG_HOME", home, 1);
         setenv("KOMPASS_SERVER_KEY", s->server_key, 1);
         setenv("EDITOR", editor, 1);
@@ -641,6 +643,7 @@ static pid_t s_edit_bg(th_server *s, const char *home, const char *ids, const ch
               "summary", "--lease", LEASE, (char *)NULL);
         _exit(127);
     }
+    if (pid > 0) setpgid(pid, pid);
     return pid;
 }
 
@@ -660,7 +663,8 @@ Test(faults, killed_lock_holder_keeps_the_lock_until_its_lease_ends, .timeout = 
     /* Ewa's editor never finishes on its own; it ends with its kompass. */
     char sleeper[400], writer[400], out[400];
     snprintf(sleeper, sizeof sleeper, "%s/sleeper.sh", s->dir);
-    const char sbody[] = "#!/bin/sh\nwhile kill -0 $PPID 2>/dev/null; do sleep 0.2; done\n";
+    const char sbody[] = "#!/bin/sh\ni=0\nwhile [ $i -lt 300 ] && kill -0 $PPID 2>/dev/null; do\n  "
+                         "  i=$((i + 1))\n    sleep 0.2\ndone\n";
     cr_assert_eq(kp_write_file(sleeper, sbody, sizeof sbody - 1, 0755), 0);
     snprintf(writer, sizeof writer, "%s/writer.sh", s->dir);
     const char wbody[] = "#!/bin/sh\nprintf 'Christines sammanfattning.\\n' > \"$1\"\n";
@@ -680,7 +684,7 @@ Test(faults, killed_lock_holder_keeps_the_lock_until_its_lease_ends, .timeout = 
     cr_assert_str_eq(who, "ewa", "the editor did not take the lock");
     free(who);
     /* Killed: no renewal, no release. */
-    cr_assert_eq(kill(ed, SIGKILL), 0);
+    cr_assert_eq(kill(-ed, SIGKILL), 0);
     int status;
     cr_assert_eq(waitpid(ed, &status, 0), ed);
     char *left = s_sql_text(s, "SELECT extract(epoch FROM expires_at - now()) FROM section_locks");
