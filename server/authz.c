@@ -44,8 +44,8 @@ static const kp_authz_rule s_rules[] = {
     {RQ(USER_LIST),           "user_list",           1, ADMIN, NOT_EVAL,        READS},
     {RQ(USER_SET_ACTIVE),     "user_set_active",     1, ADMIN, NOT_EVAL,        WRITES},
     {RQ(USER_RESET_PASSWORD), "user_reset_password", 1, ADMIN, NOT_EVAL,        WRITES},
-    /* the audit trail: administrators read every chain. Team members will
-     * read their evaluation's chain once evaluations exist (docs/audit.md) */
+    /* the audit trail: administrators read every chain; a team's lead and
+     * peers their evaluation's, once blind scoring has ended (docs/audit.md) */
     {RQ(AUDIT_LIST),          "audit_list",          1, STAFF, SCORERS,         READS},
     {RQ(AUDIT_VERIFY),        "audit_verify",        1, ADMIN, NOT_EVAL,        READS},
     /* frameworks and municipalities: everyone reads, SKL administration writes */
