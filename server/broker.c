@@ -37,6 +37,7 @@ struct kp_broker {
     routing_id workers[MAX_WORKERS]; /* idle workers, longest idle first */
     int n_idle;
     int in_flight;  /* requests handed to a worker, not yet answered */
+    int refusing;   /* shutting down: new requests are answered UNAVAILABLE */
     pending *queue; /* ring buffer of QUEUE_MAX */
     int q_head, q_len;
     kp_arena *arena; /* for the replies the broker writes itself */
@@ -230,6 +231,11 @@ static void s_on_front(kp_broker *self)
         s_reject(self, &client, delimiter, KP_BAD_REQUEST, why);
         goto out;
     }
+    if (self->refusing) {
+        s_reject(self, &client, delimiter, KP_UNAVAILABLE,
+                 "kompassd is shutting down: retry (another server, or this one once it is back)");
+        goto out;
+    }
     const char *addr = zmq_msg_gets(payload, "Peer-Address");
     const char *key = zmq_msg_gets(payload, "User-Id");
     char meta[256];
@@ -329,8 +335,7 @@ int kp_broker_run(kp_broker *self, int signal_fd)
             {NULL, signal_fd, ZMQ_POLLIN, 0},
             {self->front, 0, ZMQ_POLLIN, 0},
         };
-        int n = draining ? 2 : 3;
-        int rc = zmq_poll(items, n, draining ? 100 : -1);
+        int rc = zmq_poll(items, 3, draining ? 100 : -1);
         if (rc < 0) {
             if (errno == EINTR) continue;
             kp_error("broker", "poll: %s", zmq_strerror(errno));
@@ -339,9 +344,19 @@ int kp_broker_run(kp_broker *self, int signal_fd)
         if (items[1].revents & ZMQ_POLLIN) {
             struct signalfd_siginfo si;
             if (read(signal_fd, &si, sizeof si) == sizeof si && !draining) {
+                /* In hand: what workers have, what waits for them, and what
+                 * the front socket has already received. */
+                for (;;) {
+                    int ev = 0;
+                    size_t el = sizeof ev;
+                    zmq_getsockopt(self->front, ZMQ_EVENTS, &ev, &el);
+                    if (!(ev & ZMQ_POLLIN)) break;
+                    s_on_front(self);
+                }
                 kp_info("broker", "%s: finishing %d requests in hand, then stopping",
                         strsignal((int)si.ssi_signo), self->in_flight + self->q_len);
                 draining = 1;
+                self->refusing = 1;
                 drain_deadline = kp_mono_ms() + DRAIN_TIMEOUT;
             }
         }
@@ -353,7 +368,7 @@ int kp_broker_run(kp_broker *self, int signal_fd)
                 if (!(ev & ZMQ_POLLIN)) break;
                 s_on_back(self);
             }
-        if (!draining && (items[2].revents & ZMQ_POLLIN))
+        if (items[2].revents & ZMQ_POLLIN)
             for (int i = 0; i < 64; i++) {
                 int ev = 0;
                 size_t el = sizeof ev;

@@ -72,6 +72,70 @@ Test(lifecycle, sigterm_answers_requests_in_hand_then_exits_0, .timeout = 120)
     th_server_free(&s);
 }
 
+/* While it finishes the work in hand, a request that comes later is told
+ * at once to go elsewhere, not left to time out. */
+Test(lifecycle, a_request_after_sigterm_is_answered_unavailable_while_draining, .timeout = 120)
+{
+    th_opts o = {0};
+    o.workers = 1;
+    th_server *s = th_server_start_opts(&o);
+    void *sock = th_dealer(s);
+    kp_arena *a = kp_arena_new();
+    kp_response *first = th_call(sock, a, s_ping(a), 10000);
+    cr_assert(first && first->status == KOMPASS__V1__STATUS__OK);
+    /* Work in hand for one worker: logins (argon2id, tenths of a second each). */
+    enum { N = 12 };
+    for (int i = 0; i < N; i++) {
+        kp_request *req = kp_arena_zalloc(a, sizeof *req);
+        kompass__v1__request__init(req);
+        Kompass__V1__LoginRequest *l = kp_arena_zalloc(a, sizeof *l);
+        kompass__v1__login_request__init(l);
+        l->login = "admin";
+        l->password = TH_ADMIN_PASSWORD;
+        req->body_case = KOMPASS__V1__REQUEST__BODY_LOGIN;
+        req->login = l;
+        req->request_id = kp_arena_printf(a, "login%d", i);
+        req->protocol_version = 1;
+        size_t len;
+        void *f = kp_wire_encode_request(a, req, &len);
+        cr_assert(zmq_send(sock, f, len, 0) >= 0);
+    }
+    usleep(50000);
+    kill(s->pid, SIGTERM);
+    usleep(100000);
+    kp_request *late = s_ping(a);
+    late->request_id = "late";
+    late->protocol_version = 1;
+    size_t len;
+    void *f = kp_wire_encode_request(a, late, &len);
+    cr_assert(zmq_send(sock, f, len, 0) >= 0);
+    int ok = 0, late_seen = 0;
+    zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
+    while (ok + late_seen < N + 1 && zmq_poll(&it, 1, 20000) == 1) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        zmq_msg_recv(&m, sock, 0);
+        kp_response *r = NULL;
+        const char *why = NULL;
+        int drc = kp_wire_decode_response(a, zmq_msg_data(&m), zmq_msg_size(&m), &r, &why);
+        zmq_msg_close(&m);
+        cr_assert_eq(drc, KP_OK, "%s", why);
+        if (r->status == KOMPASS__V1__STATUS__UNAVAILABLE) {
+            cr_assert(strstr(r->error, "shutting down"), "%s", r->error);
+            late_seen++;
+        } else {
+            cr_assert_eq(r->status, KOMPASS__V1__STATUS__OK, "%s", r->error);
+            ok++;
+        }
+    }
+    cr_assert_eq(ok, N, "the logins in hand: %d of %d answered OK", ok, N);
+    cr_assert_eq(late_seen, 1, "the late ping was not answered UNAVAILABLE");
+    cr_assert_eq(th_server_wait_exit(s, 30000), 0, "kompassd did not exit 0 after SIGTERM");
+    zmq_close(sock);
+    kp_arena_destroy(&a);
+    th_server_free(&s);
+}
+
 Test(lifecycle, migrations_are_applied_once, .timeout = 120)
 {
     th_server *s = th_server_start(NULL);
