@@ -1,6 +1,8 @@
 /*  args: a command's options and positional arguments. */
 #include "args.h"
 
+#include "points.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,4 +61,25 @@ int kp_args_id(kp_cli *cli, const kp_command *cmd, const char *what, const char 
         return kp_cli_usage(cli, cmd, "%s must be a positive number, not '%s'", what, text);
     *id = v;
     return 0;
+}
+
+int kp_args_points(kp_cli *cli, const kp_command *cmd, const char *text, int64_t *centi)
+{
+    if (kp_points_parse(text, centi) == 0) return 0;
+    return kp_cli_usage(cli, cmd,
+                        "points must be a number with at most two decimals, like 12 or 12.5, "
+                        "not '%s'",
+                        text);
+}
+
+int kp_args_version(kp_cli *cli, const kp_command *cmd, const kp_opt *opts, int64_t *version)
+{
+    const char *text = kp_args_get(opts, "version");
+    if (!text) return 0;
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    if (*end || v < 0)
+        return -kp_cli_usage(cli, cmd, "--version must be a number, not '%s'", text);
+    *version = v;
+    return 1;
 }

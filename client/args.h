@@ -29,4 +29,12 @@ const char *kp_args_get(const kp_opt *opts, const char *name);
  * printing what was wrong ("evaluation id must be a number, not 'x'"). */
 int kp_args_id(kp_cli *cli, const kp_command *cmd, const char *what, const char *text, int64_t *id);
 
+/* Parses POINTS ("12", "12.5", "12,5") into centipoints; 0, or the usage
+ * exit code after saying what was wrong. */
+int kp_args_points(kp_cli *cli, const kp_command *cmd, const char *text, int64_t *centi);
+
+/* The value of --version (a version seen, 0 or more) when given: 1 with
+ * *version set; 0 when absent; or the usage exit code (negated: < 0). */
+int kp_args_version(kp_cli *cli, const kp_command *cmd, const kp_opt *opts, int64_t *version);
+
 #endif

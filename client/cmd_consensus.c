@@ -224,11 +224,7 @@ static int s_set(kp_cli *cli, int argc, char **argv)
     int64_t id, centi;
     int rc = kp_args_parse(cli, cmd, argc, argv, 2, opts, pos, 3, 3, &n);
     if (rc || (rc = kp_args_id(cli, cmd, "evaluation id", pos[0], &id))) return rc;
-    if (kp_points_parse(pos[2], &centi) != 0)
-        return kp_cli_usage(cli, cmd,
-                            "points must be a number with at most two decimals, like 12 or "
-                            "12.5, not '%s'",
-                            pos[2]);
+    if ((rc = kp_args_points(cli, cmd, pos[2], &centi))) return rc;
     kp_request *req = kp_cli_request(cli);
     Kompass__V1__ConsensusSetRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
     kompass__v1__consensus_set_request__init(b);
@@ -236,14 +232,9 @@ static int s_set(kp_cli *cli, int argc, char **argv)
     b->question = (char *)pos[1];
     b->points_centi = centi;
     if (kp_args_get(opts, "reason")) b->reason = (char *)kp_args_get(opts, "reason");
-    if (kp_args_get(opts, "version")) {
-        char *end;
-        long long v = strtoll(kp_args_get(opts, "version"), &end, 10);
-        if (*end || v < 0)
-            return kp_cli_usage(cli, cmd, "--version must be a number, not '%s'",
-                                kp_args_get(opts, "version"));
-        b->expected_version = v;
-    } else {
+    int given = kp_args_version(cli, cmd, opts, &b->expected_version);
+    if (given < 0) return -given;
+    if (!given) {
         int64_t v = kp_seen_get(cli, s_key(cli, id, b->question));
         if (v < 0) { /* never shown: read it now */
             kp_request *r2 = kp_cli_request(cli);

@@ -160,27 +160,17 @@ static int s_set(kp_cli *cli, int argc, char **argv)
     int64_t id, centi;
     int rc = kp_args_parse(cli, cmd, argc, argv, 2, opts, pos, 3, 3, &n);
     if (rc || (rc = kp_args_id(cli, cmd, "evaluation id", pos[0], &id))) return rc;
-    if (kp_points_parse(pos[2], &centi) != 0)
-        return kp_cli_usage(cli, cmd,
-                            "points must be a number with at most two decimals, like 12 or "
-                            "12.5, not '%s'",
-                            pos[2]);
+    if ((rc = kp_args_points(cli, cmd, pos[2], &centi))) return rc;
     Kompass__V1__ScoreWrite *w = kp_arena_alloc(cli->arena, sizeof *w);
     kompass__v1__score_write__init(w);
     w->question = (char *)pos[1];
     w->points_centi = centi;
     if (kp_args_get(opts, "why")) w->rationale = (char *)kp_args_get(opts, "why");
     const char *on_behalf = kp_args_get(opts, "for");
-    if (kp_args_get(opts, "version")) {
-        char *end;
-        long long v = strtoll(kp_args_get(opts, "version"), &end, 10);
-        if (*end || v < 0)
-            return kp_cli_usage(cli, cmd, "--version must be a number, not '%s'",
-                                kp_args_get(opts, "version"));
-        w->expected_version = v;
-    } else if ((rc = s_expected(cli, id, w->question, on_behalf, &w->expected_version))) {
+    int given = kp_args_version(cli, cmd, opts, &w->expected_version);
+    if (given < 0) return -given;
+    if (!given && (rc = s_expected(cli, id, w->question, on_behalf, &w->expected_version)))
         return rc;
-    }
     Kompass__V1__ScoreWrite **writes = kp_arena_alloc(cli->arena, sizeof *writes);
     writes[0] = w;
     return s_send(cli, id, on_behalf, writes, 1);

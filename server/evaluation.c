@@ -4,13 +4,16 @@
 #include <string.h>
 
 const kp_stmt kp_evaluation_stmts[] = {
-    {"eval_get", "SELECT e.id, e.version, e.status, m.name, f.code, f.id, e.label"
-                 " FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
-                 " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1"},
+    {"eval_get",
+     "SELECT e.id, e.version, e.status, m.name, f.code, f.id, e.label, e.revision,"
+     " coalesce(e.source, '') FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
+     " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1"},
     {"eval_get_for_update",
-     "SELECT e.id, e.version, e.status, m.name, f.code, f.id, e.label"
-     " FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
+     "SELECT e.id, e.version, e.status, m.name, f.code, f.id, e.label, e.revision,"
+     " coalesce(e.source, '') FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
      " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1 FOR UPDATE OF e"},
+    {"member_role", "SELECT x.role FROM evaluation_members x JOIN users u ON u.id = x.user_id"
+                    " WHERE x.evaluation_id = $1 AND u.login = $2"},
     {"eval_relation", "SELECT coalesce((SELECT x.role FROM evaluation_members x"
                       "                 WHERE x.evaluation_id = e.id AND x.user_id = $2), '')"
                       " FROM evaluations e WHERE e.id = $1::bigint"},
@@ -40,8 +43,20 @@ static int s_load(kp_req *r, const char *stmt, int64_t id, kp_eval *ev)
     ev->framework = kp_db_str(r->arena, res, 0, 4);
     ev->framework_id = kp_db_i64(res, 0, 5);
     ev->label = kp_db_str(r->arena, res, 0, 6);
+    ev->revision = (int)kp_db_i64(res, 0, 7);
+    ev->source = kp_db_str(r->arena, res, 0, 8);
     PQclear(res);
     return KP_OK;
+}
+
+const char *kp_eval_member_role(kp_req *r, int64_t eval_id, const char *login)
+{
+    PGresult *res;
+    const char *p[2] = {kp_db_param_i64(r->arena, eval_id), login};
+    if (kp_db_call(r->db, "member_role", 2, p, &res) != KP_OK) return "";
+    const char *role = PQntuples(res) ? kp_db_str(r->arena, res, 0, 0) : "";
+    PQclear(res);
+    return role;
 }
 
 int kp_eval_get(kp_req *r, int64_t id, kp_eval *ev)

@@ -24,6 +24,8 @@ typedef struct {
     const char *framework;    /* code */
     int64_t framework_id;
     const char *label;
+    int revision;       /* 1, or more after a reopen */
+    const char *source; /* "" unless imported: where the published one came from */
 } kp_eval;
 
 /* Locks evaluation id for a change. NOT_FOUND, or INVALID_STATE when it is
@@ -35,6 +37,10 @@ int kp_eval_get(kp_req *r, int64_t id, kp_eval *ev);
 
 /* Bumps the evaluation's version; ev->version becomes the new one. */
 int kp_eval_bump(kp_req *r, kp_eval *ev);
+
+/* The role of login in evaluation eval_id's team: lead, peer, observer, or
+ * "" when none (or when the database cannot say). */
+const char *kp_eval_member_role(kp_req *r, int64_t eval_id, const char *login);
 
 /* Whether r's user is a global admin. */
 int kp_is_admin(const kp_req *r);

@@ -19,8 +19,7 @@
 #include "util.h"
 
 const kp_stmt kp_consensus_stmts[] = {
-    {"cons_eval", "SELECT major_spread_pct::float8, revision, source IS NOT NULL"
-                  " FROM evaluations WHERE id = $1"},
+    {"cons_eval", "SELECT major_spread_pct::float8 FROM evaluations WHERE id = $1"},
     {"cons_rows",
      "SELECT a.number, q.code, q.text, (q.max * 100)::bigint, q.id, (c.points * 100)::bigint,"
      " coalesce(c.method, ''), coalesce(c.reason, ''), coalesce(c.version, 0),"
@@ -35,7 +34,7 @@ const kp_stmt kp_consensus_stmts[] = {
      " JOIN evaluation_members x ON x.evaluation_id = s.evaluation_id"
      "  AND x.user_id = s.evaluator_id AND x.role IN ('lead', 'peer')"
      " WHERE s.evaluation_id = $1 ORDER BY s.question_id, u.login"},
-    {"cons_team", "SELECT u.login, x.role, u.id FROM evaluation_members x"
+    {"cons_team", "SELECT u.login, x.role FROM evaluation_members x"
                   " JOIN users u ON u.id = x.user_id"
                   " WHERE x.evaluation_id = $1 AND x.role IN ('lead', 'peer') ORDER BY u.login"},
     {"cons_put",
@@ -80,8 +79,6 @@ const kp_stmt kp_consensus_stmts[] = {
                 " WHERE p.evaluation_id = $1 AND p.area_number = $2"},
     {"appr_withdraw", "DELETE FROM area_approvals WHERE evaluation_id = $1 AND area_number = $2"
                       " RETURNING approved_by"},
-    {"cons_member_role", "SELECT role FROM evaluation_members"
-                         " WHERE evaluation_id = $1 AND user_id = $2"},
     {NULL, NULL},
 };
 
@@ -125,13 +122,10 @@ typedef struct {
 
 typedef struct {
     double major_pct;
-    int revision;
-    int imported;
     size_t nrows;
     s_row *rows;
     size_t nteam;
     const char **team; /* logins, sorted */
-    int64_t *team_ids;
     int resolved;
 } s_table;
 
@@ -144,19 +138,15 @@ static int s_load(kp_req *r, const kp_eval *ev, s_table *t)
     int rc = kp_db_call(r->db, "cons_eval", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evaluation");
     t->major_pct = strtod(PQgetvalue(res, 0, 0), NULL);
-    t->revision = (int)kp_db_i64(res, 0, 1);
-    t->imported = kp_db_bool(res, 0, 2);
     PQclear(res);
 
     rc = kp_db_call(r->db, "cons_team", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the team");
     t->nteam = (size_t)PQntuples(res);
     t->team = kp_arena_alloc(r->arena, sizeof(char *) * (t->nteam + 1));
-    t->team_ids = kp_arena_alloc(r->arena, sizeof(int64_t) * (t->nteam + 1));
     const char *lead = "";
     for (size_t i = 0; i < t->nteam; i++) {
         t->team[i] = kp_db_str(r->arena, res, (int)i, 0);
-        t->team_ids[i] = kp_db_i64(res, (int)i, 2);
         if (strcmp(PQgetvalue(res, (int)i, 1), "lead") == 0) lead = t->team[i];
     }
     PQclear(res);
@@ -282,7 +272,8 @@ static int s_set_status(kp_req *r, kp_eval *ev, const char *status)
     return KP_OK;
 }
 
-int kp_consensus_advance(kp_req *r, kp_eval *ev, json_t *after)
+/* kp_consensus_advance, leaving the progress it read in *c. */
+static int s_advance(kp_req *r, kp_eval *ev, json_t *after, s_counts *c)
 {
     PGresult *res;
     const char *p[3] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, r->user_id),
@@ -293,10 +284,9 @@ int kp_consensus_advance(kp_req *r, kp_eval *ev, json_t *after)
     PQclear(res);
     if (cancelled) json_object_set_new(after, "signatures_cancelled", json_integer(cancelled));
 
-    s_counts c;
-    rc = s_counts_read(r, ev, &c);
+    rc = s_counts_read(r, ev, c);
     if (rc != KP_OK) return rc;
-    int complete = c.resolved == c.questions && c.approved == c.areas;
+    int complete = c->resolved == c->questions && c->approved == c->areas;
     const char *to = NULL;
     if (complete && (!strcmp(ev->status, "consensus") || !strcmp(ev->status, "reopened")))
         to = "review";
@@ -307,15 +297,10 @@ int kp_consensus_advance(kp_req *r, kp_eval *ev, json_t *after)
     return s_set_status(r, ev, to);
 }
 
-/* The caller's role in ev's team ("" if none). */
-static const char *s_role(kp_req *r, int64_t eval_id, int64_t user_id)
+int kp_consensus_advance(kp_req *r, kp_eval *ev, json_t *after)
 {
-    PGresult *res;
-    const char *p[2] = {kp_db_param_i64(r->arena, eval_id), kp_db_param_i64(r->arena, user_id)};
-    if (kp_db_call(r->db, "cons_member_role", 2, p, &res) != KP_OK) return "";
-    const char *role = PQntuples(res) ? kp_db_str(r->arena, res, 0, 0) : "";
-    PQclear(res);
-    return role;
+    s_counts c;
+    return s_advance(r, ev, after, &c);
 }
 
 static int s_logins(kp_req *r, const char *stmt, int64_t eval_id, char ***out, size_t *n)
@@ -367,7 +352,7 @@ int kp_rpc_submit(kp_req *r)
             }
         }
     }
-    const char *role = rc == KP_OK ? s_role(r, ev.id, evaluator_id) : "";
+    const char *role = rc == KP_OK ? kp_eval_member_role(r, ev.id, evaluator) : "";
     if (rc == KP_OK && strcmp(role, "lead") != 0 && strcmp(role, "peer") != 0)
         rc = kp_req_fail(r, KP_DENIED, "%s is not an evaluator (lead or peer) of evaluation %lld%s",
                          evaluator, (long long)ev.id,
@@ -769,7 +754,8 @@ int kp_rpc_text_approve(kp_req *r)
     kp_eval ev;
     PGresult *res;
     rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
-    if (rc == KP_OK && strcmp(s_role(r, ev.id, r->user_id), "peer") != 0 && !kp_is_admin(r))
+    if (rc == KP_OK && strcmp(kp_eval_member_role(r, ev.id, r->login), "peer") != 0 &&
+        !kp_is_admin(r))
         rc = kp_req_fail(r, KP_DENIED,
                          "an area's texts are approved by a peer of the team (the lead drafts "
                          "them); %s is not a peer of evaluation %lld",
@@ -820,7 +806,8 @@ int kp_rpc_text_approve(kp_req *r)
         }
     }
     json_t *after = json_pack("{s:i,s:s}", "area", in->area, "title", title);
-    if (rc == KP_OK) rc = kp_consensus_advance(r, &ev, after);
+    s_counts c = {0};
+    if (rc == KP_OK) rc = s_advance(r, &ev, after, &c);
     if (rc == KP_OK) {
         kp_audit_event e = {.evaluation_id = ev.id,
                             .eval_version = ev.version,
@@ -830,8 +817,6 @@ int kp_rpc_text_approve(kp_req *r)
         rc = kp_audit_append(r, &e);
     }
     json_decref(after);
-    s_counts c = {0};
-    if (rc == KP_OK) rc = s_counts_read(r, &ev, &c);
     rc = kp_req_end_tx(r, rc, "approving texts");
     if (rc != KP_OK) return rc;
     Kompass__V1__TextApproveResponse *out = kp_arena_alloc(r->arena, sizeof *out);

@@ -311,7 +311,8 @@ int kp_rpc_eval_show(kp_req *r)
     PQclear(res);
     rc = kp_text_locks(r, id, &out->locks, &out->n_locks);
     if (rc != KP_OK) return rc;
-    kp_eval ev = {.id = id};
+    kp_eval ev;
+    if ((rc = kp_eval_get(r, id, &ev)) != KP_OK) return rc;
     char **waiting;
     size_t nwaiting;
     rc = kp_signoff_state(r, &ev, &out->revision, &out->signatures, &out->n_signatures, &waiting,

@@ -53,8 +53,6 @@ const kp_stmt kp_score_stmts[] = {
     {"eval_blind",
      "SELECT e.blind AND e.status IN ('draft', 'scoring') FROM evaluations e WHERE e.id = $1"},
     {"eval_set_status", "UPDATE evaluations SET status = $2 WHERE id = $1"},
-    {"member_role", "SELECT x.role FROM evaluation_members x JOIN users u ON u.id = x.user_id"
-                    " WHERE x.evaluation_id = $1 AND u.login = $2"},
     {NULL, NULL},
 };
 
@@ -69,17 +67,6 @@ int kp_score_blind_for(kp_req *r, int64_t eval_id, int *blind)
     *blind = PQntuples(res) > 0 && kp_db_bool(res, 0, 0);
     PQclear(res);
     return KP_OK;
-}
-
-/* The role of login in the team of ev ("" if none). */
-static const char *s_member_role(kp_req *r, int64_t eval_id, const char *login)
-{
-    PGresult *res;
-    const char *p[2] = {kp_db_param_i64(r->arena, eval_id), login};
-    if (kp_db_call(r->db, "member_role", 2, p, &res) != KP_OK) return "";
-    const char *role = PQntuples(res) ? kp_db_str(r->arena, res, 0, 0) : "";
-    PQclear(res);
-    return role;
 }
 
 static int s_is_evaluator_role(const char *role)
@@ -154,7 +141,7 @@ int kp_rpc_score_set(kp_req *r)
         else
             evaluator = in->on_behalf_of;
     }
-    if (rc == KP_OK && !s_is_evaluator_role(s_member_role(r, ev.id, evaluator)))
+    if (rc == KP_OK && !s_is_evaluator_role(kp_eval_member_role(r, ev.id, evaluator)))
         rc = kp_req_fail(r, KP_DENIED, "%s is not an evaluator (lead or peer) of evaluation %lld%s",
                          evaluator, (long long)ev.id,
                          kp_is_admin(r) && !*in->on_behalf_of ? "; use --for LOGIN" : "");
@@ -413,7 +400,7 @@ int kp_rpc_eval_start(kp_req *r)
         if (rc == KP_OK) {
             evaluators = PQntuples(res);
             for (int i = 0; i < evaluators; i++)
-                leads += strcmp(s_member_role(r, ev.id, PQgetvalue(res, i, 1)), "lead") == 0;
+                leads += strcmp(kp_eval_member_role(r, ev.id, PQgetvalue(res, i, 1)), "lead") == 0;
             PQclear(res);
         } else {
             rc = kp_req_db_fail(r, rc, "reading the team");

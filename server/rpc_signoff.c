@@ -26,7 +26,6 @@
 #define US(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
 
 const kp_stmt kp_signoff_stmts[] = {
-    {"so_eval", "SELECT revision, coalesce(source, '') FROM evaluations WHERE id = $1"},
     {"so_signatures",
      "SELECT u.login, s.printed_name, s.organisation, s.capacity, s.meaning, s.content_hash,"
      " " US("s.signed_at") ", s.revision, coalesce(" US(
@@ -113,27 +112,13 @@ int kp_signatures_read(kp_req *r, int64_t eval_id, int revision, int with_cancel
     return KP_OK;
 }
 
-static int s_revision(kp_req *r, int64_t eval_id, int *revision, const char **source)
-{
-    PGresult *res;
-    const char *p[1] = {kp_db_param_i64(r->arena, eval_id)};
-    int rc = kp_db_call(r->db, "so_eval", 1, p, &res);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evaluation");
-    *revision = PQntuples(res) ? (int)kp_db_i64(res, 0, 0) : 1;
-    if (source) *source = PQntuples(res) ? kp_db_str(r->arena, res, 0, 1) : "";
-    PQclear(res);
-    return KP_OK;
-}
-
 int kp_signoff_state(kp_req *r, const kp_eval *ev, int32_t *revision,
                      Kompass__V1__Signature ***sigs, size_t *nsigs, char ***waiting,
                      size_t *nwaiting)
 {
-    int rev;
-    int rc = s_revision(r, ev->id, &rev, NULL);
-    if (rc != KP_OK) return rc;
+    int rev = ev->revision;
     *revision = rev;
-    rc = kp_signatures_read(r, ev->id, rev, 0, sigs, nsigs);
+    int rc = kp_signatures_read(r, ev->id, rev, 0, sigs, nsigs);
     if (rc != KP_OK) return rc;
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, rev)};
@@ -183,8 +168,7 @@ int kp_rpc_sign(kp_req *r)
                          "score, every area's texts are approved); evaluation %lld is in %s: "
                          "see kompass eval status %lld",
                          (long long)ev.id, ev.status, (long long)ev.id);
-    int revision = 1;
-    if (rc == KP_OK) rc = s_revision(r, ev.id, &revision, NULL);
+    int revision = rc == KP_OK ? ev.revision : 1;
     const char *name = "", *org = "", *capacity = "";
     if (rc == KP_OK) {
         const char *p[2] = {kp_db_param_i64(r->arena, ev.id),
@@ -308,10 +292,9 @@ int kp_rpc_eval_reopen(kp_req *r)
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reopening");
     kp_eval ev;
     PGresult *res;
-    int revision = 1;
-    const char *source = "";
     rc = kp_eval_begin_change(r, in->evaluation_id, 1, &ev);
-    if (rc == KP_OK) rc = s_revision(r, ev.id, &revision, &source);
+    int revision = rc == KP_OK ? ev.revision : 1;
+    const char *source = rc == KP_OK ? ev.source : "";
     if (rc == KP_OK && strcmp(ev.status, "signed") != 0)
         rc = kp_req_fail(r, KP_INVALID_STATE,
                          "only a signed evaluation is reopened; evaluation %lld is in %s",
@@ -401,10 +384,8 @@ int kp_rpc_eval_verify(kp_req *r)
     kp_eval ev;
     int rc = kp_eval_get(r, r->msg->eval_verify->evaluation_id, &ev);
     if (rc != KP_OK) return rc;
-    int current = 1;
-    const char *source = "";
-    rc = s_revision(r, ev.id, &current, &source);
-    if (rc != KP_OK) return rc;
+    int current = ev.revision;
+    const char *source = ev.source;
     Kompass__V1__EvalVerifyResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__eval_verify_response__init(out);
     out->ok = 1;
