@@ -78,8 +78,7 @@ int kp_args_version(kp_cli *cli, const kp_command *cmd, const kp_opt *opts, int6
     if (!text) return 0;
     char *end;
     long long v = strtoll(text, &end, 10);
-    if (*end || v < 0)
-        return -kp_cli_usage(cli, cmd, "--version must be a number, not '%s'", text);
+    if (*end || v < 0) return -kp_cli_usage(cli, cmd, "--version must be a number, not '%s'", text);
     *version = v;
     return 1;
 }
