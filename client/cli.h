@@ -78,6 +78,11 @@ const char *kp_cli_time(kp_cli *cli, int64_t us);
 /* Prints text padded with spaces to width characters (UTF-8 aware: "Västerås"
  * is 8 wide); longer text is cut with an ellipsis. width 0: no padding. */
 void kp_cli_cell(const char *text, int width);
+/* text on one line (every run of white space one space), cut at a word
+ * boundary to at most width characters with an ellipsis when longer (a
+ * single word longer than width is cut inside), in the arena. */
+const char *kp_cli_words(kp_cli *cli, const char *text, int width);
+
 /* "admin", "evaluator", "observer" for a protocol role ("?" otherwise). */
 const char *kp_cli_role_name(int role);
 
@@ -108,6 +113,8 @@ extern const kp_command kp_report_command;
 extern const kp_command kp_history_command;
 extern const kp_command kp_import_command;
 extern const kp_command kp_search_command;
+extern const kp_command kp_comment_command;
+extern const kp_command kp_calibrate_command;
 
 /* Commands, by module. */
 int kp_cmd_ping(kp_cli *cli, int argc, char **argv);
@@ -148,5 +155,20 @@ int kp_cmd_audit(kp_cli *cli, int argc, char **argv);
 extern const char kp_audit_usage[];
 int kp_cmd_admin(kp_cli *cli, int argc, char **argv);
 int kp_cmd_stats(kp_cli *cli, int argc, char **argv);
+
+/* the consensus meeting: threads (cmd_comment.c), calibration exercises
+ * (cmd_calibrate.c) */
+int kp_cmd_comment(kp_cli *cli, int argc, char **argv);
+int kp_cmd_calibrate(kp_cli *cli, int argc, char **argv);
+/* `kompass stats calibration` (argv[1] is "calibration"). */
+int kp_cmd_stats_calibration(kp_cli *cli, const kp_command *cmd, int argc, char **argv);
+/* An evidence entry as JSON, as `evidence list --json` gives it (cmd_eval.c). */
+json_t *kp_cli_evidence_json(kp_cli *cli, const Kompass__V1__Evidence *e);
+/* A thread as JSON, and printed for a person (every entry, the new ones marked). */
+json_t *kp_cli_thread_json(kp_cli *cli, const Kompass__V1__CommentThread *t);
+void kp_cli_thread_print(kp_cli *cli, const Kompass__V1__CommentThread *t);
+/* An exercise's results as JSON, and printed for a person. */
+json_t *kp_cli_calibration_json(kp_cli *cli, const Kompass__V1__CalibrationResult *c);
+void kp_cli_calibration_print(kp_cli *cli, const Kompass__V1__CalibrationResult *c);
 
 #endif

@@ -22,6 +22,7 @@ const kp_command kp_submit_command = {
 const kp_command kp_consensus_command = {
     "consensus", kp_cmd_consensus, "compare the evaluators' scores and agree on consensus",
     "usage: kompass consensus ID [--unresolved] [--sort question|disagreement]\n"
+    "       kompass consensus ID --question CODE\n"
     "       kompass consensus auto ID --strategy mean|median|lead [--max-spread PCT]\n"
     "       kompass consensus set ID QUESTION POINTS [--reason R] [--version N]\n"
     "       kompass consensus threshold ID PCT        (lead or admin)\n"
@@ -29,8 +30,16 @@ const kp_command kp_consensus_command = {
     "Per question: every evaluator's points, the spread (max - min, and as a share\n"
     "of the question's max), a flag (agree; minor; major when the spread exceeds the\n"
     "evaluation's threshold, 20 % of the max unless set), the proposed value (the\n"
-    "median) and the consensus once set. With --json, the agreement figures too\n"
-    "(docs/agreement.md).\n"
+    "median) and the consensus once set; under each question, what each evaluator\n"
+    "wrote for it (cut at a word; whole with --json or --question), and its thread\n"
+    "(kompass comment): open or resolved, and what is new to you. With --json, the\n"
+    "agreement figures too (docs/agreement.md).\n"
+    "\n"
+    "--question CODE: the question's whole picture: every evaluator's points and\n"
+    "rationale, the spread and flag, the proposal, the consensus and its reason, the\n"
+    "evidence linked to it, its thread (which you have then read), and the\n"
+    "municipality's previous consensus on it (when that round used the same\n"
+    "framework).\n"
     "\n"
     "auto sets every question without a consensus score whose evaluators all scored\n"
     "it and whose spread is within --max-spread (default and at most: the threshold);\n"
@@ -60,20 +69,34 @@ int kp_cmd_submit(kp_cli *cli, int argc, char **argv)
     if ((rc = kp_cli_call(cli, req, &resp))) return rc;
     const Kompass__V1__SubmitResponse *out = resp->submit;
     if (cli->settings.json) {
-        json_t *w = json_array();
+        json_t *w = json_array(), *major = json_array();
         for (size_t i = 0; i < out->n_waiting_for; i++)
             json_array_append_new(w, json_string(out->waiting_for[i]));
-        kp_cli_json(cli, json_pack("{s:I,s:s,s:I,s:o}", "id", (json_int_t)id, "status", out->status,
-                                   "version", (json_int_t)out->version, "waiting_for", w));
+        for (size_t i = 0; i < out->n_major; i++)
+            json_array_append_new(major, json_string(out->major[i]));
+        json_t *o =
+            json_pack("{s:I,s:s,s:I,s:o,s:o}", "id", (json_int_t)id, "status", out->status,
+                      "version", (json_int_t)out->version, "waiting_for", w, "major", major);
+        if (out->calibration)
+            json_object_set_new(o, "calibration", kp_cli_calibration_json(cli, out->calibration));
+        kp_cli_json(cli, o);
         return 0;
     }
     printf("scores submitted (evaluation %lld, version %lld)\n", (long long)id,
            (long long)out->version);
-    if (strcmp(out->status, "consensus") == 0)
-        printf("every evaluator has submitted: evaluation %lld is in consensus "
-               "(kompass consensus %lld)\n",
-               (long long)id, (long long)id);
-    else
+    if (out->calibration) {
+        printf("\n");
+        kp_cli_calibration_print(cli, out->calibration);
+    } else if (strcmp(out->status, "consensus") == 0) {
+        printf("every evaluator has submitted: evaluation %lld is in consensus\n", (long long)id);
+        if (out->n_major)
+            printf("major disagreements (%zu): %s\nthe meeting starts there: kompass consensus "
+                   "%lld --sort disagreement\n",
+                   out->n_major, kp_arena_join(cli->arena, out->major, out->n_major, ", ", 45),
+                   (long long)id);
+        else
+            printf("no major disagreement: kompass consensus %lld\n", (long long)id);
+    } else
         for (size_t i = 0; i < out->n_waiting_for; i++)
             printf("%s%s%s", i ? ", " : "waiting for: ", out->waiting_for[i],
                    i + 1 == out->n_waiting_for ? "\n" : "");
@@ -89,16 +112,19 @@ static char *s_key(kp_cli *cli, int64_t id, const char *question)
 
 static json_t *s_row_json(const Kompass__V1__ConsensusRow *row)
 {
-    char b[24];
-    json_t *pts = json_object();
-    for (size_t j = 0; j < row->n_points; j++)
+    char b[24], m[24];
+    json_t *pts = json_object(), *why = json_object();
+    for (size_t j = 0; j < row->n_points; j++) {
         json_object_set_new(pts, row->points[j]->evaluator,
                             json_string(kp_points_format(row->points[j]->points_centi, b)));
-    json_t *o =
-        json_pack("{s:i,s:s,s:s,s:s,s:o,s:s,s:f,s:s}", "area", row->area, "question", row->question,
-                  "text", row->text, "max", kp_points_format(row->max_centi, b), "points", pts,
-                  "spread", kp_points_format(row->spread_centi, b), "spread_share",
-                  round(row->spread_share * 10000) / 10000, "flag", row->flag);
+        json_object_set_new(why, row->points[j]->evaluator, json_string(row->points[j]->rationale));
+    }
+    /* two formatted values, two buffers: json_pack reads them only at the end */
+    json_t *o = json_pack("{s:i,s:s,s:s,s:s,s:o,s:o,s:s,s:f,s:s}", "area", row->area, "question",
+                          row->question, "text", row->text, "max",
+                          kp_points_format(row->max_centi, m), "points", pts, "rationales", why,
+                          "spread", kp_points_format(row->spread_centi, b), "spread_share",
+                          round(row->spread_share * 10000) / 10000, "flag", row->flag);
     json_object_set_new(o, "proposed",
                         row->has_proposed ? json_string(kp_points_format(row->proposed_centi, b))
                                           : json_null());
@@ -111,7 +137,19 @@ static json_t *s_row_json(const Kompass__V1__ConsensusRow *row)
         json_object_set_new(o, "set_by", json_string(row->written_by));
     }
     json_object_set_new(o, "version", json_integer(row->version));
+    json_object_set_new(o, "thread",
+                        *row->thread ? json_pack("{s:s,s:i,s:i}", "status", row->thread, "comments",
+                                                 row->comments, "new", row->new_comments)
+                                     : json_null());
     return o;
+}
+
+/* "open, 3 new", "resolved", "-" */
+static const char *s_thread_cell(kp_cli *cli, const Kompass__V1__ConsensusRow *row)
+{
+    if (!*row->thread) return "-";
+    if (!row->new_comments) return row->thread;
+    return kp_arena_printf(cli->arena, "%s, %d new", row->thread, row->new_comments);
 }
 
 static const Kompass__V1__ConsensusRow **s_sorted;
@@ -124,15 +162,130 @@ static int s_by_disagreement(const void *a, const void *b)
     return (x->area > y->area) - (x->area < y->area);
 }
 
+/* One line for an evidence entry: kind, date, who or what. */
+static void s_evidence_line(kp_cli *cli, const Kompass__V1__Evidence *e)
+{
+    const char *what =
+        strcmp(e->kind, "interview") == 0
+            ? kp_arena_printf(cli->arena, "%s, %d %s%s%s", e->category, e->people,
+                              e->people == 1 ? "person" : "people", *e->note ? ": " : "", e->note)
+            : kp_arena_printf(cli->arena, "%s%s%s%s%s%s", e->title, *e->reference ? " (" : "",
+                              e->reference, *e->reference ? ")" : "", *e->note ? ": " : "",
+                              e->note);
+    printf("  %-5lld %-10s %-11s %s\n", (long long)e->id, e->kind, *e->date ? e->date : "-",
+           kp_cli_words(cli, what, 60));
+}
+
+/* `consensus ID --question CODE`: one question's whole picture. */
+static int s_question(kp_cli *cli, int64_t id, const char *code)
+{
+    kp_request *req = kp_cli_request(cli);
+    Kompass__V1__ConsensusQuestionRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
+    kompass__v1__consensus_question_request__init(b);
+    b->evaluation_id = id;
+    b->question = (char *)code;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_CONSENSUS_QUESTION;
+    req->consensus_question = b;
+    kp_response *resp;
+    int rc = kp_cli_call(cli, req, &resp);
+    if (rc) return rc;
+    const Kompass__V1__ConsensusQuestionResponse *out = resp->consensus_question;
+    const Kompass__V1__ConsensusRow *row = out->row;
+    kp_seen_put(cli, s_key(cli, id, row->question), row->version);
+    const Kompass__V1__PreviousConsensus *pv = out->previous;
+    if (cli->settings.json) {
+        json_t *o = s_row_json(row), *ev = json_array();
+        for (size_t i = 0; i < out->n_evidence; i++)
+            json_array_append_new(ev, kp_cli_evidence_json(cli, out->evidence[i]));
+        json_object_set_new(o, "id", json_integer(id));
+        json_object_set_new(o, "status", json_string(out->status));
+        json_object_set_new(o, "evaluation_version", json_integer(out->version));
+        json_object_set_new(o, "major_spread_pct", json_real(out->major_spread_pct));
+        json_object_set_new(o, "evidence", ev);
+        json_object_set_new(o, "thread",
+                            out->thread ? kp_cli_thread_json(cli, out->thread) : json_null());
+        json_t *prev = json_null();
+        if (pv) {
+            char pb[24];
+            prev = json_pack("{s:I,s:s,s:s,s:b}", "evaluation", (json_int_t)pv->evaluation_id,
+                             "label", pv->label, "framework", pv->framework, "same_framework",
+                             pv->same_framework);
+            json_object_set_new(prev, "consensus",
+                                pv->has_points ? json_string(kp_points_format(pv->points_centi, pb))
+                                               : json_null());
+            if (pv->has_points) {
+                json_object_set_new(prev, "method", json_string(pv->method));
+                json_object_set_new(prev, "reason", json_string(pv->reason));
+            }
+        }
+        json_object_set_new(o, "previous", prev);
+        kp_cli_json(cli, o);
+        return 0;
+    }
+    char b1[24], b2[24];
+    printf("Evaluation %lld, %s (version %lld): question %s\n", (long long)id, out->status,
+           (long long)out->version, row->question);
+    printf("%s  (max %s)\n\n", row->text, kp_points_format(row->max_centi, b1));
+    for (size_t k = 0; k < out->n_evaluators; k++) {
+        const Kompass__V1__EvaluatorPoints *ep = NULL;
+        for (size_t j = 0; j < row->n_points; j++)
+            if (strcmp(row->points[j]->evaluator, out->evaluators[k]) == 0) ep = row->points[j];
+        printf("  ");
+        kp_cli_cell(out->evaluators[k], 12);
+        printf(" %-6s %s\n", ep ? kp_points_format(ep->points_centi, b1) : "-",
+               !ep              ? "(not scored)"
+               : *ep->rationale ? ep->rationale
+                                : "(no rationale)");
+    }
+    if (row->n_points >= 2)
+        printf("  spread %s (%.0f %% of the max), %s; proposed %s (the median)\n",
+               kp_points_format(row->spread_centi, b1), row->spread_share * 100, row->flag,
+               kp_points_format(row->proposed_centi, b2));
+    if (row->has_consensus)
+        printf("  consensus %s (%s by %s at %s)%s%s\n", kp_points_format(row->consensus_centi, b1),
+               row->method, *row->written_by ? row->written_by : "import",
+               kp_cli_time(cli, row->written_at_us), *row->reason ? ": " : "", row->reason);
+    else
+        printf("  consensus not agreed yet (kompass consensus set %lld %s POINTS)\n", (long long)id,
+               row->question);
+    if (!pv)
+        printf("  previous  no earlier signed round of this municipality\n");
+    else if (!pv->same_framework)
+        printf("  previous  %s (evaluation %lld) was on %s: not comparable\n", pv->label,
+               (long long)pv->evaluation_id, pv->framework);
+    else if (!pv->has_points)
+        printf("  previous  %s (evaluation %lld): no consensus on %s\n", pv->label,
+               (long long)pv->evaluation_id, row->question);
+    else
+        printf("  previous  %s (evaluation %lld): %s (%s)%s%s\n", pv->label,
+               (long long)pv->evaluation_id, kp_points_format(pv->points_centi, b1), pv->method,
+               *pv->reason ? ": " : "", pv->reason);
+    printf("\nEvidence linked to %s: %zu entr%s\n", row->question, out->n_evidence,
+           out->n_evidence == 1 ? "y" : "ies");
+    for (size_t i = 0; i < out->n_evidence; i++)
+        s_evidence_line(cli, out->evidence[i]);
+    printf("\nThread: ");
+    if (out->thread)
+        kp_cli_thread_print(cli, out->thread);
+    else
+        printf("none yet (kompass comment add %lld %s --text ...)\n", (long long)id, row->question);
+    return 0;
+}
+
 static int s_show(kp_cli *cli, int argc, char **argv)
 {
     const kp_command *cmd = &kp_consensus_command;
-    kp_opt opts[] = {{"unresolved", 0, NULL}, {"sort", 1, NULL}, {0}};
+    kp_opt opts[] = {{"unresolved", 0, NULL}, {"sort", 1, NULL}, {"question", 1, NULL}, {0}};
     const char *pos[1];
     int n;
     int64_t id;
     int rc = kp_args_parse(cli, cmd, argc, argv, 1, opts, pos, 1, 1, &n);
     if (rc || (rc = kp_args_id(cli, cmd, "evaluation id", pos[0], &id))) return rc;
+    if (kp_args_get(opts, "question")) {
+        if (kp_args_get(opts, "unresolved") || kp_args_get(opts, "sort"))
+            return kp_cli_usage(cli, cmd, "--question shows one question: no --unresolved, --sort");
+        return s_question(cli, id, kp_args_get(opts, "question"));
+    }
     const char *sort = kp_args_get(opts, "sort") ? kp_args_get(opts, "sort") : "question";
     if (strcmp(sort, "question") != 0 && strcmp(sort, "disagreement") != 0)
         return kp_cli_usage(cli, cmd, "--sort is question or disagreement, not '%s'", sort);
@@ -179,7 +332,7 @@ static int s_show(kp_cli *cli, int argc, char **argv)
         printf(" ");
         kp_cli_cell(out->evaluators[i], 9);
     }
-    printf(" %-7s %-6s %-9s %s\n", "spread", "flag", "proposed", "consensus");
+    printf(" %-7s %-6s %-9s %-12s %s\n", "spread", "flag", "proposed", "thread", "consensus");
     for (size_t i = 0; i < nrows; i++) {
         const Kompass__V1__ConsensusRow *row = s_sorted[i];
         char b1[24];
@@ -196,12 +349,33 @@ static int s_show(kp_cli *cli, int argc, char **argv)
         snprintf(sp, sizeof sp, "%.0f%%", row->spread_share * 100);
         printf(" %-7s %-6s ", sp, *row->flag ? row->flag : "-");
         kp_cli_cell(row->has_proposed ? kp_points_format(row->proposed_centi, b1) : "-", 9);
+        printf(" ");
+        kp_cli_cell(s_thread_cell(cli, row), 12);
         if (row->has_consensus)
             printf(" %s (%s, %s)%s%s\n", kp_points_format(row->consensus_centi, b1), row->method,
                    row->written_by, *row->reason ? ": " : "", row->reason);
         else
             printf(" -\n");
+        /* what each evaluator wrote for it, one line each (whole: --question or --json) */
+        for (size_t j = 0; j < row->n_points; j++)
+            if (*row->points[j]->rationale)
+                printf("       %s: %s\n", row->points[j]->evaluator,
+                       kp_cli_words(cli, row->points[j]->rationale,
+                                    66 - (int)strlen(row->points[j]->evaluator)));
     }
+    /* the meeting's agenda: what is open, what is new since you looked */
+    const char *open = "", *news = "";
+    for (size_t i = 0; i < out->n_rows; i++) {
+        const Kompass__V1__ConsensusRow *row = out->rows[i];
+        if (!strcmp(row->thread, "open"))
+            open = kp_arena_printf(cli->arena, "%s%s%s", open, *open ? ", " : "", row->question);
+        if (row->new_comments)
+            news = kp_arena_printf(cli->arena, "%s%s%d new on %s", news, *news ? ", " : "",
+                                   row->new_comments, row->question);
+    }
+    if (*open || *news)
+        printf("\nthreads: %s%s%s%s (kompass comment list %lld)\n", *open ? "open " : "", open,
+               *open && *news ? "; " : "", news, (long long)id);
     const Kompass__V1__AgreementFigures *a = out->agreement;
     if (a && a->pairs_defined) {
         printf("\nagreement over %u questions: %.0f %% exact, mean difference %.2f points",
@@ -214,6 +388,20 @@ static int s_show(kp_cli *cli, int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------- writes */
+
+/* On stderr: the consensus value a write would overwrite, and how to. */
+static void s_conflict_print(kp_cli *cli, const Kompass__V1__ConsensusRow *row)
+{
+    char p[24];
+    if (row->has_consensus)
+        fprintf(stderr, "  now: %s = %s (version %lld, %s by %s at %s)%s%s\n", row->question,
+                kp_points_format(row->consensus_centi, p), (long long)row->version, row->method,
+                *row->written_by ? row->written_by : "import", kp_cli_time(cli, row->written_at_us),
+                *row->reason ? ": " : "", row->reason);
+    else
+        fprintf(stderr, "  now: %s has no consensus score\n", row->question);
+    fprintf(stderr, "  to overwrite it, run again with --version %lld\n", (long long)row->version);
+}
 
 static int s_set(kp_cli *cli, int argc, char **argv)
 {
@@ -249,9 +437,18 @@ static int s_set(kp_cli *cli, int argc, char **argv)
             if (kp_cli_call_quiet(cli, r2, &resp, &why) == KP_OK)
                 for (size_t i = 0; i < resp->consensus_show->n_rows; i++) {
                     const Kompass__V1__ConsensusRow *row = resp->consensus_show->rows[i];
-                    kp_seen_put(cli, s_key(cli, id, row->question), row->version);
+                    if (strcmp(row->question, b->question) != 0) continue;
+                    /* a value this user was never shown is not overwritten unasked */
+                    if (row->has_consensus) {
+                        rc = kp_cli_error(cli, KP_CONFLICT,
+                                          "CONFLICT: %s already has a consensus score, which you "
+                                          "have not seen; nothing was written",
+                                          b->question);
+                        if (!cli->settings.json) s_conflict_print(cli, row);
+                        return rc;
+                    }
+                    v = row->version;
                 }
-            v = kp_seen_get(cli, s_key(cli, id, b->question));
         }
         b->expected_version = v < 0 ? 0 : v;
     }
@@ -261,11 +458,11 @@ static int s_set(kp_cli *cli, int argc, char **argv)
     if ((rc = kp_cli_send(cli, req, &resp))) return rc;
     const Kompass__V1__ConsensusSetResponse *out = resp->consensus_set;
     if (resp->status == KOMPASS__V1__STATUS__CONFLICT && out && out->row) {
+        /* What would be overwritten; the version is not recorded as seen, so
+         * that running the same command again is refused again: only an
+         * explicit --version (or reading it with `consensus ID`) overwrites. */
         rc = kp_cli_fail(cli, resp);
-        kp_seen_put(cli, s_key(cli, id, out->row->question), out->row->version);
-        if (!cli->settings.json)
-            fprintf(stderr, "  to overwrite it, run again (or with --version %lld)\n",
-                    (long long)out->row->version);
+        if (!cli->settings.json) s_conflict_print(cli, out->row);
         return rc;
     }
     if (resp->status != KOMPASS__V1__STATUS__OK) return kp_cli_fail(cli, resp);
@@ -431,27 +628,39 @@ int kp_cmd_eval_status(kp_cli *cli, int64_t id)
             json_array_append_new(waiting, json_string(s->waiting_for[i]));
         for (size_t i = 0; i < s->n_signatures; i++)
             json_array_append_new(sigs, kp_cli_signature_json(cli, s->signatures[i]));
-        kp_cli_json(cli, json_pack("{s:I,s:s,s:I,s:i,s:s,s:o,s:{s:i,s:i},s:{s:i,s:i},s:{s:i,s:"
-                                   "i},s:o,s:o}",
-                                   "id", (json_int_t)id, "status", s->status, "version",
-                                   (json_int_t)s->version, "revision", s->revision, "next", s->next,
-                                   "blocking", blocking, "submitted", "done", s->submitted, "of",
-                                   s->evaluators, "consensus", "done", s->resolved, "of",
-                                   s->questions, "approved", "done", s->approved_areas, "of",
-                                   s->areas, "signatures", sigs, "waiting_for", waiting));
+        json_t *open = json_array();
+        for (size_t i = 0; i < s->n_open_threads; i++)
+            json_array_append_new(open, json_string(s->open_threads[i]));
+        kp_cli_json(cli,
+                    json_pack("{s:I,s:s,s:I,s:i,s:s,s:o,s:{s:i,s:i},s:{s:i,s:i},s:{s:i,s:"
+                              "i},s:o,s:o,s:o,s:o}",
+                              "id", (json_int_t)id, "status", s->status, "version",
+                              (json_int_t)s->version, "revision", s->revision, "next", s->next,
+                              "blocking", blocking, "submitted", "done", s->submitted, "of",
+                              s->evaluators, "consensus", "done", s->resolved, "of", s->questions,
+                              "approved", "done", s->approved_areas, "of", s->areas, "signatures",
+                              sigs, "waiting_for", waiting, "open_threads", open, "practice",
+                              s->practice ? json_string("övning") : json_null()));
         return 0;
     }
-    printf("Evaluation %lld: %s (version %lld, revision %d)\n", (long long)id, s->status,
-           (long long)s->version, s->revision);
+    printf("Evaluation %lld%s: %s (version %lld, revision %d)\n", (long long)id,
+           s->practice ? " (övning: a calibration exercise)" : "", s->status, (long long)s->version,
+           s->revision);
     printf("  submitted   %d of %d evaluators\n", s->submitted, s->evaluators);
     printf("  consensus   %d of %d questions\n", s->resolved, s->questions);
     printf("  approved    %d of %d areas' texts\n", s->approved_areas, s->areas);
+    if (s->n_open_threads)
+        printf("  threads     %zu open: %s\n", s->n_open_threads,
+               kp_arena_join(cli->arena, s->open_threads, s->n_open_threads, ", ", 45));
     for (size_t i = 0; i < s->n_signatures; i++)
         kp_cli_signature_print(cli, s->signatures[i], i == 0 ? "  signed by   " : "              ");
     if (*s->next) {
         printf("  next        %s\n", s->next);
         for (size_t i = 0; i < s->n_blocking; i++)
             printf("  blocked by  %s\n", s->blocking[i]);
+    } else if (s->practice) {
+        for (size_t i = 0; i < s->n_blocking; i++)
+            printf("  övning      %s\n", s->blocking[i]);
     }
     return 0;
 }

@@ -43,11 +43,15 @@ const kp_command kp_evidence_command = {
 
 static json_t *s_summary_json(const Kompass__V1__EvaluationSummary *e)
 {
-    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:i,s:s,s:I,s:s,s:s,s:i}", "id", (json_int_t)e->id,
-                     "municipality", e->municipality, "framework", e->framework, "label", e->label,
-                     "period", e->period, "ordinal", e->ordinal, "status", e->status, "version",
-                     (json_int_t)e->version, "created_by", e->created_by, "my_role", e->my_role,
-                     "team_size", e->team_size);
+    json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:i,s:s,s:I,s:s,s:s,s:i}", "id", (json_int_t)e->id,
+                          "municipality", e->municipality, "framework", e->framework, "label",
+                          e->label, "period", e->period, "ordinal", e->ordinal, "status", e->status,
+                          "version", (json_int_t)e->version, "created_by", e->created_by, "my_role",
+                          e->my_role, "team_size", e->team_size);
+    /* a calibration exercise says so, and of what */
+    json_object_set_new(o, "practice", e->practice ? json_string("övning") : json_null());
+    if (e->practice) json_object_set_new(o, "practice_of", json_integer(e->practice_of));
+    return o;
 }
 
 static json_t *s_summary_json_full(kp_cli *cli, const Kompass__V1__EvaluationSummary *e)
@@ -161,8 +165,11 @@ static int s_list(kp_cli *cli, int argc, char **argv)
         kp_cli_cell(e->label, 10);
         kp_cli_cell(e->framework, 11);
         kp_cli_cell(e->status, 11);
-        printf("%-9lld%-6d%s\n", (long long)e->version, e->team_size,
-               *e->my_role ? e->my_role : "-");
+        printf("%-9lld%-6d%s%s\n", (long long)e->version, e->team_size,
+               *e->my_role ? e->my_role : "-",
+               e->practice ? kp_arena_printf(cli->arena, "  [övning: practice of %lld]",
+                                             (long long)e->practice_of)
+                           : "");
     }
     return 0;
 }
@@ -237,6 +244,11 @@ static int s_show(kp_cli *cli, int argc, char **argv)
     }
     printf("Evaluation %lld: %s %s on %s (%s evaluation of %s)\n", (long long)e->id,
            e->municipality, e->label, e->framework, s_ordinal(cli, e->ordinal), e->municipality);
+    if (e->practice)
+        printf("  övning    a calibration exercise (practice) copied from evaluation %lld: never "
+               "counted in averages, statistics, history, reports or search (kompass calibrate "
+               "result %lld)\n",
+               (long long)e->practice_of, (long long)e->id);
     printf("  status    %s (version %lld)%s\n", e->status, (long long)e->version,
            s->blind ? ", blind individual scoring" : "");
     if (*e->period) printf("  period    %s\n", e->period);
@@ -406,6 +418,11 @@ static json_t *s_evidence_json(kp_cli *cli, const Kompass__V1__Evidence *e)
     json_object_set_new(o, "created_by", json_string(e->created_by));
     json_object_set_new(o, "created_at", json_string(kp_cli_time(cli, e->created_at_us)));
     return o;
+}
+
+json_t *kp_cli_evidence_json(kp_cli *cli, const Kompass__V1__Evidence *e)
+{
+    return s_evidence_json(cli, e);
 }
 
 static char *s_split_questions(kp_cli *cli, const char *list, char ***out, size_t *n)

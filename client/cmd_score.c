@@ -203,11 +203,13 @@ static int s_show(kp_cli *cli, int argc, char **argv)
                                                 "question", q->question, "text", q->text, "max",
                                                 kp_points_format(q->max_centi, b1), "scores", ss));
         }
-        kp_cli_json(cli, json_pack("{s:I,s:s,s:b,s:o}", "version", (json_int_t)l->version, "status",
-                                   l->status, "blind", l->blind, "questions", qs));
+        kp_cli_json(cli, json_pack("{s:I,s:s,s:b,s:o,s:o}", "version", (json_int_t)l->version,
+                                   "status", l->status, "blind", l->blind, "questions", qs,
+                                   "practice", l->practice ? json_string("övning") : json_null()));
         return 0;
     }
-    printf("Evaluation %lld, version %lld, %s%s\n", (long long)id, (long long)l->version, l->status,
+    printf("Evaluation %lld%s, version %lld, %s%s\n", (long long)id,
+           l->practice ? " (övning: a calibration exercise)" : "", (long long)l->version, l->status,
            l->blind ? " (blind: you see only your own scores)" : "");
     /* Columns: me first, then the other evaluators. */
     const char *cols[16];

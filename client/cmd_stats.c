@@ -10,8 +10,9 @@
 #include "points.h"
 
 const kp_command kp_stats_command = {
-    "stats", kp_cmd_stats, "statistics across evaluations: agreement (administrators)",
+    "stats", kp_cmd_stats, "statistics across evaluations: agreement, calibration (administrators)",
     "usage: kompass stats agreement [--framework CODE] [--json]\n"
+    "       kompass stats calibration [--for LOGIN] [--json]\n"
     "\n"
     "agreement: how much evaluators agree in their individual scores, over every\n"
     "signed evaluation of a framework (default: the newest): overall, per question\n"
@@ -22,7 +23,12 @@ const kp_command kp_stats_command = {
     "two evaluators take part. \"-\" where a figure is not defined for the data.\n"
     "Least agreement first means the largest mean difference as a share of the\n"
     "question's max. Imported evaluations have no individual scores: they do not\n"
-    "count.\n"};
+    "count, and neither do calibration exercises (övning).\n"
+    "\n"
+    "calibration: every trainee's calibration exercises (kompass calibrate), oldest\n"
+    "first: against which signed evaluation, when submitted, their agreement with\n"
+    "its consensus (exact, mean difference, alpha, kappa) and the questions\n"
+    "furthest off.\n"};
 
 /* A figure as JSON: the number, or null when not defined. */
 static json_t *s_num(int defined, double v)
@@ -175,5 +181,7 @@ int kp_cmd_stats(kp_cli *cli, int argc, char **argv)
 {
     if (argc < 2) return kp_cli_usage(cli, &kp_stats_command, "stats needs a subcommand");
     if (strcmp(argv[1], "agreement") == 0) return s_agreement(cli, argc, argv);
+    if (strcmp(argv[1], "calibration") == 0)
+        return kp_cmd_stats_calibration(cli, &kp_stats_command, argc, argv);
     return kp_cli_usage(cli, &kp_stats_command, "unknown subcommand 'stats %s'", argv[1]);
 }

@@ -124,6 +124,17 @@ static const char *s_values(kp_cli *cli, const Kompass__V1__Change *c)
         json_decref(b);
         return out;
     }
+    if (strncmp(c->action, "comment.", 8) == 0) { /* the consensus meeting's threads */
+        json_t *a = json_loads(c->after, 0, NULL);
+        const char *text = json_string_value(json_object_get(a, "text"));
+        const char *thread = json_string_value(json_object_get(a, "thread"));
+        const char *out =
+            text ? kp_arena_printf(cli->arena, "\"%s\" (thread %s)", kp_cli_words(cli, text, 60),
+                                   thread ? thread : "open")
+                 : kp_arena_printf(cli->arena, "thread %s", thread ? thread : "?");
+        json_decref(a);
+        return out;
+    }
     const char *before = *c->before ? c->before : "-";
     const char *after = *c->after ? c->after : "-";
     if (strlen(before) > 60) before = kp_arena_printf(cli->arena, "%.57s...", before);

@@ -101,7 +101,8 @@ const kp_command *const kp_commands[] = {
     &kp_report_command,    &kp_history_command,
     &kp_import_command,    &kp_search_command,
     &s_audit_cmd,          &s_admin_cmd,
-    &kp_stats_command,     NULL,
+    &kp_stats_command,     &kp_comment_command,
+    &kp_calibrate_command, NULL,
 };
 
 static const char s_usage[] =

@@ -200,6 +200,35 @@ void kp_cli_cell(const char *text, int width)
         fputc(' ', stdout);
 }
 
+const char *kp_cli_words(kp_cli *cli, const char *text, int width)
+{
+    size_t len = strlen(text);
+    char *flat = kp_arena_alloc(cli->arena, len + 1);
+    size_t n = 0;
+    for (const char *p = text; *p; p++) {
+        int space = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\v' || *p == '\f';
+        if (!space)
+            flat[n++] = *p;
+        else if (n && flat[n - 1] != ' ')
+            flat[n++] = ' ';
+    }
+    while (n && flat[n - 1] == ' ')
+        n--;
+    flat[n] = '\0';
+    /* where the width-th character would start; the last space before it */
+    int chars = 0;
+    size_t cut = n, last_space = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (((unsigned char)flat[i] & 0xC0) == 0x80) continue;
+        if (chars == width - 1) cut = i; /* room for the ellipsis */
+        if (flat[i] == ' ' && chars < width) last_space = i;
+        chars++;
+    }
+    if (width <= 0 || chars <= width) return flat;
+    size_t at = last_space > 0 && last_space <= cut ? last_space : cut;
+    return kp_arena_printf(cli->arena, "%.*s…", (int)at, flat);
+}
+
 const char *kp_cli_role_name(int role)
 {
     switch (role) {

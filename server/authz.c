@@ -71,14 +71,16 @@ static const kp_authz_rule s_rules[] = {
     {RQ(TEXT_SAVE),           "text_save",           1, STAFF, SCORERS,         WRITES},
     {RQ(LOCK_LIST),           "lock_list",           1, ALL,   TEAM,            READS},
     {RQ(LOCK_BREAK),          "lock_break",          1, STAFF, LEAD,            WRITES},
-    /* consensus and sign-off: evaluators submit and agree, a peer approves
-     * texts, the team and one admin sign, only an admin reopens */
+    /* consensus and sign-off: evaluators submit and agree, a lead or peer who
+     * wrote none of an area's texts approves them (the handler checks who
+     * wrote what: four eyes), the team and one admin sign, only an admin
+     * reopens */
     {RQ(SUBMIT),              "submit",              1, STAFF, SCORERS,         WRITES},
     {RQ(CONSENSUS_SHOW),      "consensus_show",      1, ALL,   TEAM,            READS},
     {RQ(CONSENSUS_SET),       "consensus_set",       1, STAFF, SCORERS,         WRITES},
     {RQ(CONSENSUS_AUTO),      "consensus_auto",      1, STAFF, SCORERS,         WRITES},
     {RQ(CONSENSUS_THRESHOLD), "consensus_threshold", 1, STAFF, LEAD,            WRITES},
-    {RQ(TEXT_APPROVE),        "text_approve",        1, STAFF, PEER,            WRITES},
+    {RQ(TEXT_APPROVE),        "text_approve",        1, STAFF, SCORERS,         WRITES},
     {RQ(SIGN),                "sign",                1, STAFF, SCORERS,         WRITES},
     {RQ(EVAL_REOPEN),         "eval_reopen",         1, ADMIN, NOT_EVAL,        WRITES},
     {RQ(EVAL_VERIFY),         "eval_verify",         1, ALL,   TEAM,            READS},
@@ -104,6 +106,18 @@ static const kp_authz_rule s_rules[] = {
     /* search: everyone; what each caller sees (signed, or their team's) is
      * decided in the search's SQL (rpc_search.c) */
     {RQ(SEARCH),              "search",              1, ALL,   NOT_EVAL,        READS},
+    /* the consensus meeting: the whole team reads a question's picture and
+     * its thread, its evaluators (and admins) write in it; SKL
+     * administration makes calibration exercises and follows the trainees,
+     * who see their own results (as the exercise's peer) */
+    {RQ(COMMENT_ADD),         "comment_add",         1, STAFF, SCORERS,         WRITES},
+    {RQ(COMMENT_LIST),        "comment_list",        1, ALL,   TEAM,            READS},
+    {RQ(COMMENT_RESOLVE),     "comment_resolve",     1, STAFF, SCORERS,         WRITES},
+    {RQ(COMMENT_REOPEN),      "comment_reopen",      1, STAFF, SCORERS,         WRITES},
+    {RQ(CONSENSUS_QUESTION),  "consensus_question",  1, ALL,   TEAM,            READS},
+    {RQ(CALIBRATION_CREATE),  "calibration_create",  1, ADMIN, NOT_EVAL,        WRITES},
+    {RQ(CALIBRATION_SHOW),    "calibration_show",    1, STAFF, SCORERS,         READS},
+    {RQ(CALIBRATION_STATS),   "calibration_stats",   1, ADMIN, NOT_EVAL,        READS},
 };
 // clang-format on
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])

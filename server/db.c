@@ -23,6 +23,8 @@ struct kp_db {
     int batch_lost; /* the batch's connection broke: nothing of it may run */
 };
 
+/* (a line added, the rest kept as they were laid out) */
+// clang-format off
 const kp_stmt *const kp_statement_sets[] = {
     kp_ping_stmts,         kp_session_stmts,   kp_seclog_stmts,     kp_throttle_stmts,
     kp_rpc_session_stmts,  kp_rpc_user_stmts,  kp_bootstrap_stmts,  kp_audit_stmts,
@@ -30,7 +32,9 @@ const kp_stmt *const kp_statement_sets[] = {
     kp_rpc_backup_stmts,   kp_framework_stmts, kp_evaluation_stmts, kp_eval_stmts,
     kp_evidence_stmts,     kp_score_stmts,     kp_agreement_stmts,  kp_text_stmts,
     kp_watch_stmts,        kp_publisher_stmts, kp_content_stmts,    kp_consensus_stmts,
-    kp_signoff_stmts,      kp_report_stmts,    kp_search_stmts,     NULL};
+    kp_signoff_stmts,      kp_report_stmts,    kp_search_stmts,     kp_comment_stmts,
+    kp_calibration_stmts,  NULL};
+// clang-format on
 
 PGconn *kp_db_connect(const char *conninfo)
 {

@@ -78,6 +78,15 @@ static const kp_rpc s_rpcs[] = {
     {RQ(BACKUP), "backup", kp_rpc_backup},
     /* rpc_search.c */
     {RQ(SEARCH), "search", kp_rpc_search},
+    /* the consensus meeting: rpc_comment.c, rpc_consensus.c, rpc_calibration.c */
+    {RQ(COMMENT_ADD), "comment_add", kp_rpc_comment_add},
+    {RQ(COMMENT_LIST), "comment_list", kp_rpc_comment_list},
+    {RQ(COMMENT_RESOLVE), "comment_resolve", kp_rpc_comment_resolve},
+    {RQ(COMMENT_REOPEN), "comment_reopen", kp_rpc_comment_reopen},
+    {RQ(CONSENSUS_QUESTION), "consensus_question", kp_rpc_consensus_question},
+    {RQ(CALIBRATION_CREATE), "calibration_create", kp_rpc_calibration_create},
+    {RQ(CALIBRATION_SHOW), "calibration_show", kp_rpc_calibration_show},
+    {RQ(CALIBRATION_STATS), "calibration_stats", kp_rpc_calibration_stats},
 };
 #define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
 

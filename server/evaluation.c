@@ -4,13 +4,14 @@
 #include <string.h>
 
 const kp_stmt kp_evaluation_stmts[] = {
-    {"eval_get",
-     "SELECT e.id, e.version, e.status, m.name, f.code, f.id, e.label, e.revision,"
-     " coalesce(e.source, '') FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
-     " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1"},
+    {"eval_get", "SELECT e.id, e.version, e.status, m.name, f.code, f.id, e.label, e.revision,"
+                 " coalesce(e.source, ''), e.practice"
+                 " FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
+                 " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1"},
     {"eval_get_for_update",
      "SELECT e.id, e.version, e.status, m.name, f.code, f.id, e.label, e.revision,"
-     " coalesce(e.source, '') FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
+     " coalesce(e.source, ''), e.practice"
+     " FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
      " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1 FOR UPDATE OF e"},
     {"member_role", "SELECT x.role FROM evaluation_members x JOIN users u ON u.id = x.user_id"
                     " WHERE x.evaluation_id = $1 AND u.login = $2"},
@@ -45,6 +46,7 @@ static int s_load(kp_req *r, const char *stmt, int64_t id, kp_eval *ev)
     ev->label = kp_db_str(r->arena, res, 0, 6);
     ev->revision = (int)kp_db_i64(res, 0, 7);
     ev->source = kp_db_str(r->arena, res, 0, 8);
+    ev->practice = kp_db_bool(res, 0, 9);
     PQclear(res);
     return KP_OK;
 }

@@ -26,6 +26,7 @@ typedef struct {
     const char *label;
     int revision;       /* 1, or more after a reopen */
     const char *source; /* "" unless imported: where the published one came from */
+    int practice;       /* a calibration exercise ("övning", rpc_calibration.c) */
 } kp_eval;
 
 /* Locks evaluation id for a change. NOT_FOUND, or INVALID_STATE when it is

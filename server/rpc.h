@@ -25,6 +25,12 @@ int kp_rpc_eval_unassign(kp_req *r);
 /* rpc_evidence.c */
 int kp_rpc_evidence_add(kp_req *r);
 int kp_rpc_evidence_list(kp_req *r);
+/* The evidence of evaluation eval_id linked to question_id, as messages. */
+int kp_evidence_of_question(kp_req *r, int64_t eval_id, int64_t question_id,
+                            Kompass__V1__Evidence ***out, size_t *n);
+/* Copies every evidence entry of evaluation from, with its question links,
+ * into evaluation to, in r's open transaction; *n entries copied. */
+int kp_evidence_copy(kp_req *r, int64_t from, int64_t to, int *n);
 
 /* rpc_score.c */
 int kp_rpc_score_set(kp_req *r);
@@ -54,6 +60,9 @@ int kp_rpc_eval_verify(kp_req *r);
 int kp_rpc_eval_revision(kp_req *r);
 /* Whether scoring is blind for r's user in evaluation eval_id (admins never). */
 int kp_score_blind_for(kp_req *r, int64_t eval_id, int *blind);
+/* Whether evaluation eval_id is in its blind phase (blind scoring, draft or
+ * scoring), whoever asks. */
+int kp_score_blind_phase(kp_req *r, int64_t eval_id, int *blind);
 
 /* rpc_agreement.c: SKL-wide agreement over signed evaluations */
 int kp_rpc_stats_agreement(kp_req *r);
@@ -112,5 +121,17 @@ int kp_rpc_backup(kp_req *r);
 
 /* rpc_search.c: full-text search over the texts of every visible evaluation */
 int kp_rpc_search(kp_req *r);
+
+/* the consensus meeting: rpc_comment.c (a thread per question), the
+ * question's whole picture (rpc_consensus.c), rpc_calibration.c (practice
+ * copies of signed evaluations for new peer evaluators) */
+int kp_rpc_comment_add(kp_req *r);
+int kp_rpc_comment_list(kp_req *r);
+int kp_rpc_comment_resolve(kp_req *r);
+int kp_rpc_comment_reopen(kp_req *r);
+int kp_rpc_consensus_question(kp_req *r);
+int kp_rpc_calibration_create(kp_req *r);
+int kp_rpc_calibration_show(kp_req *r);
+int kp_rpc_calibration_stats(kp_req *r);
 
 #endif

@@ -37,7 +37,7 @@ const kp_stmt kp_agreement_stmts[] = {
      " FROM scores s JOIN evaluations e ON e.id = s.evaluation_id"
      " JOIN framework_questions q ON q.id = s.question_id"
      " JOIN framework_areas a ON a.id = q.area_id JOIN users u ON u.id = s.evaluator_id"
-     " WHERE e.framework_id = $1 AND e.status = 'signed'"
+     " WHERE e.framework_id = $1 AND e.status = 'signed' AND NOT e.practice"
      " ORDER BY a.number, q.position, s.evaluation_id, s.evaluator_id"},
     {NULL, NULL},
 };

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "audit.h"
+#include "calibration.h"
+#include "comment.h"
 #include "points.h"
 #include "rpc.h"
 #include "signoff.h"
@@ -23,7 +25,7 @@ const kp_stmt kp_consensus_stmts[] = {
     {"cons_rows",
      "SELECT a.number, q.code, q.text, (q.max * 100)::bigint, q.id, (c.points * 100)::bigint,"
      " coalesce(c.method, ''), coalesce(c.reason, ''), coalesce(c.version, 0),"
-     " coalesce(w.login, '')"
+     " coalesce(w.login, ''), coalesce((extract(epoch FROM c.written_at) * 1000000)::bigint, 0)"
      " FROM framework_questions q JOIN framework_areas a ON a.id = q.area_id"
      " LEFT JOIN consensus_scores c ON c.question_id = q.id AND c.evaluation_id = $1"
      " LEFT JOIN users w ON w.id = c.written_by"
@@ -79,6 +81,32 @@ const kp_stmt kp_consensus_stmts[] = {
                 " WHERE p.evaluation_id = $1 AND p.area_number = $2"},
     {"appr_withdraw", "DELETE FROM area_approvals WHERE evaluation_id = $1 AND area_number = $2"
                       " RETURNING approved_by"},
+    /* four eyes: who wrote an area's sections, and who on the team did not */
+    /* the latest signed evaluation of evaluation $1's municipality before it
+     * (not a calibration exercise), and its consensus on question $3 when on
+     * the same framework $2 */
+    {"cq_previous",
+     "SELECT e.id, e.label, f.code, e.framework_id = $2, (c.points * 100)::bigint,"
+     " coalesce(c.method, ''), coalesce(c.reason, '')"
+     " FROM evaluations e JOIN frameworks f ON f.id = e.framework_id"
+     " JOIN evaluations cur ON cur.id = $1 AND cur.municipality_id = e.municipality_id"
+     " LEFT JOIN framework_questions q ON q.framework_id = e.framework_id AND q.code = $3"
+     "  AND e.framework_id = $2"
+     " LEFT JOIN consensus_scores c ON c.evaluation_id = e.id AND c.question_id = q.id"
+     " WHERE e.status = 'signed' AND NOT e.practice AND e.id <> cur.id"
+     "  AND (e.ordinal, e.id) < (cur.ordinal, cur.id)"
+     " ORDER BY e.ordinal DESC, e.id DESC LIMIT 1"},
+    {"appr_writers",
+     "SELECT u.login, string_agg(w.section, ', ' ORDER BY"
+     "  array_position(ARRAY['summary', 'strengths', 'improvements'], w.section))"
+     " FROM area_text_writers w JOIN users u ON u.id = w.user_id"
+     " WHERE w.evaluation_id = $1 AND w.area_number = $2 GROUP BY u.login ORDER BY u.login"},
+    {"appr_eligible",
+     "SELECT u.login, x.role FROM evaluation_members x JOIN users u ON u.id = x.user_id"
+     " WHERE x.evaluation_id = $1 AND x.role IN ('lead', 'peer') AND NOT EXISTS ("
+     "  SELECT 1 FROM area_text_writers w WHERE w.evaluation_id = $1 AND w.area_number = $2"
+     "  AND w.user_id = x.user_id)"
+     " ORDER BY x.role, u.login"},
     {NULL, NULL},
 };
 
@@ -174,6 +202,7 @@ static int s_load(kp_req *r, const kp_eval *ev, s_table *t)
         row->reason = kp_db_str(r->arena, res, k, 7);
         row->version = kp_db_i64(res, k, 8);
         row->written_by = kp_db_str(r->arena, res, k, 9);
+        row->written_at_us = kp_db_i64(res, k, 10);
         row->points = kp_arena_alloc(r->arena, sizeof(void *) * (t->nteam + 1));
         t->rows[i].row = row;
     }
@@ -240,10 +269,30 @@ static Kompass__V1__AgreementFigures *s_agreement(kp_req *r, const s_table *t)
     return kp_agreement_figures(r, &res);
 }
 
+/* Each row's thread: open or resolved, its comments, how many are new to
+ * r's user. */
+static int s_threads_into(kp_req *r, const kp_eval *ev, s_table *t)
+{
+    kp_comment_summary *sum;
+    size_t n;
+    int rc = kp_comment_summaries(r, ev->id, &sum, &n);
+    if (rc != KP_OK) return rc;
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; i < t->nrows; i++)
+            if (t->rows[i].question_id == sum[k].question_id) {
+                t->rows[i].row->thread = (char *)sum[k].status;
+                t->rows[i].row->comments = sum[k].comments;
+                t->rows[i].row->new_comments = sum[k].unread;
+            }
+    return KP_OK;
+}
+
 /* ---------------------------------------------------------------- status */
 
 typedef struct {
     int64_t evaluators, submitted, questions, resolved, areas, approved;
+    char **open; /* questions whose thread is open */
+    size_t n_open;
 } s_counts;
 
 static int s_counts_read(kp_req *r, const kp_eval *ev, s_counts *c)
@@ -260,7 +309,7 @@ static int s_counts_read(kp_req *r, const kp_eval *ev, s_counts *c)
     c->areas = kp_db_i64(res, 0, 4);
     c->approved = kp_db_i64(res, 0, 5);
     PQclear(res);
-    return KP_OK;
+    return kp_comment_open(r, ev->id, &c->open, &c->n_open);
 }
 
 static int s_set_status(kp_req *r, kp_eval *ev, const char *status)
@@ -286,7 +335,9 @@ static int s_advance(kp_req *r, kp_eval *ev, json_t *after, s_counts *c)
 
     rc = s_counts_read(r, ev, c);
     if (rc != KP_OK) return rc;
-    int complete = c->resolved == c->questions && c->approved == c->areas;
+    /* The one rule for leaving consensus: every question agreed, every
+     * area's texts approved, and nothing left open in the meeting. */
+    int complete = c->resolved == c->questions && c->approved == c->areas && c->n_open == 0;
     const char *to = NULL;
     if (complete && (!strcmp(ev->status, "consensus") || !strcmp(ev->status, "reopened")))
         to = "review";
@@ -318,6 +369,31 @@ static int s_logins(kp_req *r, const char *stmt, int64_t eval_id, char ***out, s
 }
 
 /* ---------------------------------------------------------------- Submit */
+
+/* The questions of ev flagged major, the largest spread (share of the max)
+ * first, then in framework order. */
+static int s_majors(kp_req *r, const kp_eval *ev, char ***out, size_t *n)
+{
+    s_table t;
+    int rc = s_load(r, ev, &t);
+    if (rc != KP_OK) return rc;
+    size_t *at = kp_arena_alloc(r->arena, sizeof(size_t) * (t.nrows + 1));
+    *n = 0;
+    for (size_t i = 0; i < t.nrows; i++)
+        if (!strcmp(t.rows[i].row->flag, "major")) at[(*n)++] = i;
+    /* insertion sort (a few dozen rows), stable: framework order among equals */
+    for (size_t i = 1; i < *n; i++)
+        for (size_t j = i;
+             j > 0 && t.rows[at[j]].row->spread_share > t.rows[at[j - 1]].row->spread_share; j--) {
+            size_t x = at[j];
+            at[j] = at[j - 1];
+            at[j - 1] = x;
+        }
+    *out = kp_arena_alloc(r->arena, sizeof(char *) * (*n + 1));
+    for (size_t i = 0; i < *n; i++)
+        (*out)[i] = t.rows[at[i]].row->question;
+    return KP_OK;
+}
 
 int kp_rpc_submit(kp_req *r)
 {
@@ -405,6 +481,14 @@ int kp_rpc_submit(kp_req *r)
     if (rc == KP_OK && nwaiting == 0) {
         rc = s_set_status(r, &ev, "consensus");
         json_object_set_new(after, "status", json_string("consensus"));
+        /* where the meeting starts: the major disagreements, in the reply
+         * and (for watch) in the event */
+        if (rc == KP_OK) rc = s_majors(r, &ev, &out->major, &out->n_major);
+        json_t *major = json_array();
+        for (size_t i = 0; i < out->n_major; i++)
+            json_array_append_new(major, json_string(out->major[i]));
+        json_object_set_new(after, "major", major);
+        if (ev.practice) json_object_set_new(after, "practice", json_true());
     }
     if (rc == KP_OK) {
         kp_audit_event a = {.evaluation_id = ev.id,
@@ -424,6 +508,8 @@ int kp_rpc_submit(kp_req *r)
     out->status = (char *)ev.status;
     out->waiting_for = waiting;
     out->n_waiting_for = nwaiting;
+    /* a calibration exercise ends here: the trainee's results */
+    if (ev.practice && nwaiting == 0) return kp_calibration_result(r, ev.id, 1, &out->calibration);
     return KP_OK;
 }
 
@@ -451,6 +537,7 @@ int kp_rpc_consensus_show(kp_req *r)
     if (rc != KP_OK) return rc;
     s_table t = {0};
     rc = s_load(r, &ev, &t);
+    if (rc == KP_OK) rc = s_threads_into(r, &ev, &t);
     if (rc != KP_OK) return rc;
     Kompass__V1__ConsensusShowResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__consensus_show_response__init(out);
@@ -470,11 +557,86 @@ int kp_rpc_consensus_show(kp_req *r)
     return KP_OK;
 }
 
+/* ---------------------------------------------------------------- ConsensusQuestion */
+
+int kp_rpc_consensus_question(kp_req *r)
+{
+    const Kompass__V1__ConsensusQuestionRequest *in = r->msg->consensus_question;
+    if (!*in->question) return kp_req_fail(r, KP_BAD_REQUEST, "which question? (--question CODE)");
+    kp_eval ev;
+    int rc = kp_eval_get(r, in->evaluation_id, &ev);
+    if (rc == KP_OK) rc = s_not_blind(r, &ev);
+    if (rc != KP_OK) return rc;
+    s_table t = {0};
+    rc = s_load(r, &ev, &t);
+    if (rc != KP_OK) return rc;
+    s_row *row = NULL;
+    for (size_t i = 0; i < t.nrows; i++)
+        if (strcmp(t.rows[i].row->question, in->question) == 0) row = &t.rows[i];
+    if (!row)
+        return kp_req_fail(r, KP_BAD_REQUEST, "question '%.40s' is not in framework %s",
+                           in->question, ev.framework);
+    Kompass__V1__ConsensusQuestionResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__consensus_question_response__init(out);
+    out->version = ev.version;
+    out->status = (char *)ev.status;
+    out->row = row->row;
+    out->major_spread_pct = t.major_pct;
+    out->evaluators = (char **)t.team;
+    out->n_evaluators = t.nteam;
+    rc = kp_evidence_of_question(r, ev.id, row->question_id, &out->evidence, &out->n_evidence);
+    /* the thread, whole; reading it here counts as having read it */
+    if (rc == KP_OK) rc = kp_comment_thread(r, &ev, row->question_id, &out->thread);
+    if (rc != KP_OK) return rc;
+    if (out->thread) {
+        row->row->thread = out->thread->status;
+        row->row->comments = out->thread->count;
+        row->row->new_comments = out->thread->new_count;
+    }
+    /* the municipality's previous round (signed, not an exercise); an
+     * exercise has none: its "previous" would be the key itself */
+    if (ev.practice) {
+        r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_CONSENSUS_QUESTION;
+        r->resp->consensus_question = out;
+        return KP_OK;
+    }
+    PGresult *res;
+    const char *p[3] = {kp_db_param_i64(r->arena, ev.id),
+                        kp_db_param_i64(r->arena, ev.framework_id), row->row->question};
+    rc = kp_db_call(r->db, "cq_previous", 3, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the previous round");
+    if (PQntuples(res)) {
+        Kompass__V1__PreviousConsensus *pv = kp_arena_alloc(r->arena, sizeof *pv);
+        kompass__v1__previous_consensus__init(pv);
+        pv->evaluation_id = kp_db_i64(res, 0, 0);
+        pv->label = kp_db_str(r->arena, res, 0, 1);
+        pv->framework = kp_db_str(r->arena, res, 0, 2);
+        pv->same_framework = kp_db_bool(res, 0, 3);
+        pv->has_points = pv->same_framework && !PQgetisnull(res, 0, 4);
+        if (pv->has_points) {
+            pv->points_centi = kp_db_i64(res, 0, 4);
+            pv->method = kp_db_str(r->arena, res, 0, 5);
+            pv->reason = kp_db_str(r->arena, res, 0, 6);
+        }
+        out->previous = pv;
+    }
+    PQclear(res);
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_CONSENSUS_QUESTION;
+    r->resp->consensus_question = out;
+    return KP_OK;
+}
+
 /* ---------------------------------------------------------------- writers */
 
 /* The consensus phase: where consensus values and approvals are written. */
 static int s_in_consensus(kp_req *r, const kp_eval *ev, const char *what)
 {
+    if (ev->practice)
+        return kp_req_fail(r, KP_INVALID_STATE,
+                           "evaluation %lld is a calibration exercise (övning): it has no "
+                           "consensus of its own; its trainee's scores are compared with the "
+                           "signed one (kompass calibrate result %lld)",
+                           (long long)ev->id, (long long)ev->id);
     if (!strcmp(ev->status, "consensus") || !strcmp(ev->status, "review") ||
         !strcmp(ev->status, "reopened"))
         return KP_OK;
@@ -744,6 +906,38 @@ int kp_rpc_consensus_threshold(kp_req *r)
 
 /* ---------------------------------------------------------------- TextApprove */
 
+/* Four eyes: nobody approves an area's texts who wrote any of its sections
+ * (any version of them); the refusal says who may. Admins included. */
+static int s_four_eyes(kp_req *r, const kp_eval *ev, int area)
+{
+    PGresult *res;
+    const char *p[2] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, area)};
+    int rc = kp_db_call(r->db, "appr_writers", 2, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading who wrote the texts");
+    int n = PQntuples(res), wrote = 0;
+    char **writers = kp_arena_alloc(r->arena, sizeof(char *) * ((size_t)n + 1));
+    for (int i = 0; i < n; i++) {
+        writers[i] =
+            kp_arena_printf(r->arena, "%s (%s)", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+        if (strcmp(PQgetvalue(res, i, 0), r->login) == 0) wrote = 1;
+    }
+    PQclear(res);
+    if (!wrote) return KP_OK;
+    rc = kp_db_call(r->db, "appr_eligible", 2, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the team");
+    int m = PQntuples(res);
+    char **may = kp_arena_alloc(r->arena, sizeof(char *) * ((size_t)m + 2));
+    for (int i = 0; i < m; i++)
+        may[i] = kp_arena_printf(r->arena, "%s (%s)", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+    PQclear(res);
+    may[m] = "an SKL admin who wrote none of them";
+    return kp_req_fail(r, KP_DENIED,
+                       "area %d's texts were written by %s: four eyes, so they are approved by "
+                       "someone who wrote none of them: %s; nothing was approved",
+                       area, kp_arena_join(r->arena, writers, (size_t)n, ", ", 20),
+                       kp_arena_join(r->arena, may, (size_t)m + 1, " or ", 20));
+}
+
 int kp_rpc_text_approve(kp_req *r)
 {
     const Kompass__V1__TextApproveRequest *in = r->msg->text_approve;
@@ -754,12 +948,6 @@ int kp_rpc_text_approve(kp_req *r)
     kp_eval ev;
     PGresult *res;
     rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
-    if (rc == KP_OK && strcmp(kp_eval_member_role(r, ev.id, r->login), "peer") != 0 &&
-        !kp_is_admin(r))
-        rc = kp_req_fail(r, KP_DENIED,
-                         "an area's texts are approved by a peer of the team (the lead drafts "
-                         "them); %s is not a peer of evaluation %lld",
-                         r->login, (long long)ev.id);
     if (rc == KP_OK) rc = s_in_consensus(r, &ev, "texts are approved");
     const char *title = "";
     if (rc == KP_OK) {
@@ -782,6 +970,7 @@ int kp_rpc_text_approve(kp_req *r)
             PQclear(res);
         }
     }
+    if (rc == KP_OK) rc = s_four_eyes(r, &ev, in->area);
     if (rc == KP_OK) rc = kp_eval_bump(r, &ev);
     if (rc == KP_OK) {
         const char *p[4] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, in->area),
@@ -862,6 +1051,9 @@ int kp_rpc_eval_status(kp_req *r)
     out->resolved = (int32_t)c.resolved;
     out->areas = (int32_t)c.areas;
     out->approved_areas = (int32_t)c.approved;
+    out->open_threads = c.open;
+    out->n_open_threads = c.n_open;
+    out->practice = ev.practice;
     rc = kp_signoff_state(r, &ev, &out->revision, &out->signatures, &out->n_signatures,
                           &out->waiting_for, &out->n_waiting_for);
     if (rc != KP_OK) return rc;
@@ -869,7 +1061,18 @@ int kp_rpc_eval_status(kp_req *r)
     out->blocking = kp_arena_alloc(r->arena, sizeof(char *) * 8);
 #define BLOCK(...) out->blocking[out->n_blocking++] = kp_arena_printf(r->arena, __VA_ARGS__)
     const char *s = ev.status;
-    if (!strcmp(s, "draft")) {
+    if (ev.practice) {
+        /* a calibration exercise ends at its trainee's submission */
+        out->next = "";
+        if (!strcmp(s, "scoring"))
+            BLOCK("a calibration exercise (övning): its trainee scores every question and "
+                  "submits (kompass submit %lld); the scores are then compared with the signed "
+                  "consensus",
+                  (long long)ev.id);
+        else
+            BLOCK("a calibration exercise (övning), submitted: kompass calibrate result %lld",
+                  (long long)ev.id);
+    } else if (!strcmp(s, "draft")) {
         out->next = "scoring";
         if (c.evaluators < 2)
             BLOCK("the team has %lld evaluator%s: assign a lead and at least one peer "
@@ -894,8 +1097,15 @@ int kp_rpc_eval_status(kp_req *r)
                   "--unresolved)",
                   (long long)(c.questions - c.resolved), (long long)c.questions, (long long)ev.id);
         if (c.approved < c.areas)
-            BLOCK("%lld of %lld areas' texts are not approved by a peer (kompass text approve)",
+            BLOCK("%lld of %lld areas' texts are not approved by someone who wrote none of them "
+                  "(kompass text approve)",
                   (long long)(c.areas - c.approved), (long long)c.areas);
+        if (c.n_open)
+            BLOCK("%zu open thread%s: %s (resolve with kompass comment resolve %lld CODE; kompass "
+                  "comment list %lld --open)",
+                  c.n_open, c.n_open == 1 ? "" : "s",
+                  kp_arena_join(r->arena, c.open, c.n_open, ", ", 20), (long long)ev.id,
+                  (long long)ev.id);
         if (!out->n_blocking) BLOCK("any change completes the move to review");
     } else if (!strcmp(s, "review")) {
         out->next = "signed";

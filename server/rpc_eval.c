@@ -25,7 +25,7 @@ const kp_stmt kp_eval_stmts[] = {
     {"eval_create",
      "INSERT INTO evaluations (municipality_id, framework_id, label, period, ordinal, created_by)"
      " VALUES ($1, $2, $3, $4,"
-     "  1 + (SELECT count(*) FROM evaluations WHERE municipality_id = $1), $5)"
+     "  1 + (SELECT count(*) FROM evaluations WHERE municipality_id = $1 AND NOT practice), $5)"
      " RETURNING id"},
     {"eval_summaries",
      "SELECT e.id, m.name, f.code, e.label, e.period, e.ordinal, e.status, e.version,"
@@ -33,7 +33,8 @@ const kp_stmt kp_eval_stmts[] = {
      " coalesce((SELECT x.role FROM evaluation_members x"
      "           WHERE x.evaluation_id = e.id AND x.user_id = $1), ''),"
      " (SELECT count(*) FROM evaluation_members x WHERE x.evaluation_id = e.id),"
-     " e.blind, (SELECT count(*) FROM evidence v WHERE v.evaluation_id = e.id)"
+     " e.blind, (SELECT count(*) FROM evidence v WHERE v.evaluation_id = e.id),"
+     " e.practice, coalesce((SELECT c.source_id FROM calibrations c WHERE c.practice_id = e.id), 0)"
      " FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
      " JOIN frameworks f ON f.id = e.framework_id LEFT JOIN users u ON u.id = e.created_by"
      " WHERE ($2::boolean OR EXISTS (SELECT 1 FROM evaluation_members x"
@@ -94,6 +95,8 @@ static Kompass__V1__EvaluationSummary *s_summary(kp_req *r, PGresult *res, int i
     e->created_at_us = kp_db_i64(res, i, 9);
     e->my_role = kp_db_str(r->arena, res, i, 10);
     e->team_size = (int32_t)kp_db_i64(res, i, 11);
+    e->practice = kp_db_bool(res, i, 14);
+    e->practice_of = kp_db_i64(res, i, 15);
     return e;
 }
 
@@ -395,6 +398,16 @@ static int s_user(kp_req *r, const char *login, user_row *u)
     return KP_OK;
 }
 
+/* A calibration exercise's team is its trainee alone (rpc_calibration.c). */
+static int s_not_practice(kp_req *r, const kp_eval *ev)
+{
+    if (!ev->practice) return KP_OK;
+    return kp_req_fail(r, KP_INVALID_STATE,
+                       "evaluation %lld is a calibration exercise (övning): its only evaluator is "
+                       "its trainee, and its team does not change",
+                       (long long)ev->id);
+}
+
 int kp_rpc_eval_assign(kp_req *r)
 {
     const Kompass__V1__EvalAssignRequest *in = r->msg->eval_assign;
@@ -412,6 +425,7 @@ int kp_rpc_eval_assign(kp_req *r)
     PGresult *res;
     const char *before = NULL, *old_override = "";
     rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
+    if (rc == KP_OK) rc = s_not_practice(r, &ev);
     if (rc == KP_OK) rc = s_user(r, in->login, &u);
     if (rc == KP_OK && !u.active)
         rc = kp_req_fail(r, KP_INVALID_STATE, "user %s is disabled", u.login);
@@ -512,6 +526,7 @@ int kp_rpc_eval_unassign(kp_req *r)
     PGresult *res;
     const char *old_role = NULL;
     rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
+    if (rc == KP_OK) rc = s_not_practice(r, &ev);
     if (rc == KP_OK) rc = s_user(r, in->login, &u);
     if (rc == KP_OK) {
         const char *p[2] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, u.id)};

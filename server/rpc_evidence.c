@@ -29,6 +29,26 @@ const kp_stmt kp_evidence_stmts[] = {
      "           WHERE x.evidence_id = v.id), '[]')"
      " FROM evidence v LEFT JOIN users u ON u.id = v.created_by"
      " WHERE v.evaluation_id = $1 AND ($2::bigint IS NULL OR v.id = $2) ORDER BY v.id"},
+    /* the entries linked to one question (the consensus meeting's picture of it) */
+    {"evidence_of_question",
+     "SELECT v.id, v.kind, coalesce(v.happened_on::text, ''), coalesce(v.category, ''),"
+     " coalesce(v.people, 0), v.title, v.reference, v.note, coalesce(u.login, ''),"
+     " (extract(epoch FROM v.created_at) * 1000000)::bigint,"
+     " coalesce((SELECT array_to_json(array_agg(q.code ORDER BY q.id))::text"
+     "           FROM evidence_questions x JOIN framework_questions q ON q.id = x.question_id"
+     "           WHERE x.evidence_id = v.id), '[]')"
+     " FROM evidence v LEFT JOIN users u ON u.id = v.created_by"
+     " WHERE v.evaluation_id = $1 AND EXISTS (SELECT 1 FROM evidence_questions x"
+     "  WHERE x.evidence_id = v.id AND x.question_id = $2) ORDER BY v.id"},
+    /* a calibration exercise's copy of a signed evaluation's log, entry by entry */
+    {"evidence_ids", "SELECT id FROM evidence WHERE evaluation_id = $1 ORDER BY id"},
+    {"evidence_copy",
+     "INSERT INTO evidence (evaluation_id, kind, happened_on, category, people, title, reference,"
+     " note, created_by, created_at) SELECT $2, kind, happened_on, category, people, title,"
+     " reference, note, created_by, created_at FROM evidence WHERE id = $1 RETURNING id"},
+    {"evidence_copy_links",
+     "INSERT INTO evidence_questions (evidence_id, question_id)"
+     " SELECT $2, question_id FROM evidence_questions WHERE evidence_id = $1"},
     {NULL, NULL},
 };
 
@@ -206,4 +226,40 @@ int kp_rpc_evidence_list(kp_req *r)
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVIDENCE_LIST;
     r->resp->evidence_list = out;
     return KP_OK;
+}
+
+int kp_evidence_of_question(kp_req *r, int64_t eval_id, int64_t question_id,
+                            Kompass__V1__Evidence ***out, size_t *n)
+{
+    PGresult *res;
+    const char *p[2] = {kp_db_param_i64(r->arena, eval_id), kp_db_param_i64(r->arena, question_id)};
+    int rc = kp_db_call(r->db, "evidence_of_question", 2, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evidence log");
+    *n = (size_t)PQntuples(res);
+    *out = kp_arena_alloc(r->arena, sizeof(void *) * (*n + 1));
+    for (size_t i = 0; i < *n; i++)
+        (*out)[i] = s_row(r, res, (int)i);
+    PQclear(res);
+    return KP_OK;
+}
+
+int kp_evidence_copy(kp_req *r, int64_t from, int64_t to, int *n)
+{
+    *n = 0;
+    PGresult *ids;
+    const char *p[1] = {kp_db_param_i64(r->arena, from)};
+    int rc = kp_db_call(r->db, "evidence_ids", 1, p, &ids);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evidence log");
+    for (int i = 0; rc == KP_OK && i < PQntuples(ids); i++) {
+        PGresult *res;
+        const char *q[2] = {PQgetvalue(ids, i, 0), kp_db_param_i64(r->arena, to)};
+        rc = kp_db_call(r->db, "evidence_copy", 2, q, &res);
+        if (rc != KP_OK) break;
+        const char *l[2] = {q[0], kp_db_str(r->arena, res, 0, 0)};
+        PQclear(res);
+        rc = kp_db_call(r->db, "evidence_copy_links", 2, l, NULL);
+        if (rc == KP_OK) (*n)++;
+    }
+    PQclear(ids);
+    return rc == KP_OK ? KP_OK : kp_req_db_fail(r, rc, "copying the evidence log");
 }

@@ -22,7 +22,7 @@ const kp_stmt kp_framework_stmts[] = {
      " (SELECT count(*) FROM framework_areas a WHERE a.framework_id = f.id),"
      " (SELECT count(*) FROM framework_questions q WHERE q.framework_id = f.id),"
      " (f.total_max * 100)::bigint,"
-     " (SELECT count(*) FROM evaluations e WHERE e.framework_id = f.id),"
+     " (SELECT count(*) FROM evaluations e WHERE e.framework_id = f.id AND NOT e.practice),"
      " f.note"
      " FROM frameworks f WHERE $1::text IS NULL OR f.code = $1"
      " ORDER BY f.year, f.code"},
@@ -36,7 +36,7 @@ const kp_stmt kp_framework_stmts[] = {
      " RETURNING id"},
     {"municipality_list",
      "SELECT m.id, m.name, m.kind, m.county, m.org_number,"
-     " (SELECT count(*) FROM evaluations e WHERE e.municipality_id = m.id)"
+     " (SELECT count(*) FROM evaluations e WHERE e.municipality_id = m.id AND NOT e.practice)"
      " FROM municipalities m WHERE $1::bigint IS NULL OR m.id = $1 ORDER BY lower(m.name)"},
     {NULL, NULL},
 };

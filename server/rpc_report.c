@@ -41,7 +41,7 @@ const kp_stmt kp_report_stmts[] = {
     {"report_head",
      "SELECT e.id, m.name, f.code, f.name, e.label, e.period, coalesce(e.report_date::text, ''),"
      " e.ordinal, e.status, e.revision, coalesce(e.source, ''), e.version, e.framework_id,"
-     " e.municipality_id"
+     " e.municipality_id, e.practice"
      " FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
      " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1 AND " VISIBLE},
     {"report_questions",
@@ -67,7 +67,8 @@ const kp_stmt kp_report_stmts[] = {
     /* per area of framework $1: how many signed evaluations, and the mean of
      * their achieved points in centipoints */
     {"report_average",
-     "WITH ev AS (SELECT id FROM evaluations WHERE framework_id = $1 AND status = 'signed'),"
+     "WITH ev AS (SELECT id FROM evaluations WHERE framework_id = $1 AND status = 'signed'"
+     "  AND NOT practice),"
      " per AS (SELECT a.number, sum(round(c.points)) AS achieved"
      "  FROM consensus_scores c JOIN framework_questions q ON q.id = c.question_id"
      "  JOIN framework_areas a ON a.id = q.area_id"
@@ -82,7 +83,7 @@ const kp_stmt kp_report_stmts[] = {
      "SELECT e.id, m.name || ' ' || e.label FROM evaluations e"
      " JOIN municipalities m ON m.id = e.municipality_id"
      " WHERE e.municipality_id = $1 AND e.framework_id = $2 AND e.status = 'signed'"
-     "  AND e.id <> $3 AND (e.ordinal, e.id) < ($4::int, $3::bigint)"
+     "  AND NOT e.practice AND e.id <> $3 AND (e.ordinal, e.id) < ($4::int, $3::bigint)"
      " ORDER BY e.ordinal DESC, e.id DESC LIMIT 1"},
     /* evaluation $1's achieved points per area of framework $2 */
     {"report_area_totals",
@@ -97,7 +98,7 @@ const kp_stmt kp_report_stmts[] = {
      "SELECT e.id, e.label, f.code, e.status, e.period, e.ordinal, coalesce(e.source, ''),"
      " e.framework_id, (f.total_max * 100)::bigint"
      " FROM evaluations e JOIN frameworks f ON f.id = e.framework_id"
-     " WHERE e.municipality_id = $1 AND " VISIBLE " ORDER BY e.ordinal, e.id"},
+     " WHERE e.municipality_id = $1 AND NOT e.practice AND " VISIBLE " ORDER BY e.ordinal, e.id"},
     {"import_framework",
      "SELECT a.number, q.code, (q.max * 100)::bigint, (f.total_max * 100)::bigint, f.id"
      " FROM frameworks f JOIN framework_areas a ON a.framework_id = f.id"
@@ -111,7 +112,8 @@ const kp_stmt kp_report_stmts[] = {
      "INSERT INTO evaluations (municipality_id, framework_id, label, period, ordinal, status,"
      " version, blind, created_by, source, report_date, source_sha256)"
      " VALUES ($1, $2, $3, $4,"
-     "  coalesce($5::int, 1 + (SELECT count(*) FROM evaluations WHERE municipality_id = $1)),"
+     "  coalesce($5::int, 1 + (SELECT count(*) FROM evaluations WHERE municipality_id = $1"
+     "   AND NOT practice)),"
      "  'review', 1, false, $6, $7, $8::date, $9) RETURNING id"},
     {"import_scores",
      "INSERT INTO consensus_scores (evaluation_id, question_id, points, method, reason, version,"
@@ -348,7 +350,15 @@ int kp_rpc_report_data(kp_req *r)
     out->source = kp_db_str(r->arena, res, 0, 10);
     out->version = kp_db_i64(res, 0, 11);
     int64_t fid = kp_db_i64(res, 0, 12), mid = kp_db_i64(res, 0, 13);
+    int practice = kp_db_bool(res, 0, 14);
     PQclear(res);
+    if (practice) {
+        kp_db_rollback(r->db);
+        return kp_req_fail(r, KP_INVALID_STATE,
+                           "evaluation %lld is a calibration exercise (övning): it has no report; "
+                           "its trainee's results: kompass calibrate result %lld",
+                           (long long)id, (long long)id);
+    }
 
     rc = s_report_areas(r, out, fid);
     if (rc == KP_OK) rc = s_report_people(r, out);

@@ -60,6 +60,12 @@ int kp_score_blind_for(kp_req *r, int64_t eval_id, int *blind)
 {
     *blind = 0;
     if (kp_is_admin(r)) return KP_OK;
+    return kp_score_blind_phase(r, eval_id, blind);
+}
+
+int kp_score_blind_phase(kp_req *r, int64_t eval_id, int *blind)
+{
+    *blind = 0;
     PGresult *res;
     const char *p[1] = {kp_db_param_i64(r->arena, eval_id)};
     int rc = kp_db_call(r->db, "eval_blind", 1, p, &res);
@@ -346,6 +352,7 @@ int kp_rpc_score_list(kp_req *r)
     out->status = (char *)ev.status;
     out->blind = blind;
     out->you = (char *)(r->login ? r->login : "");
+    out->practice = ev.practice;
     out->questions = kp_arena_alloc(r->arena, sizeof(void *) * ((size_t)rows + 1));
     Kompass__V1__QuestionScores *q = NULL;
     for (int i = 0; i < rows; i++) {

@@ -74,6 +74,7 @@ const kp_stmt kp_search_stmts[] = {
      "  FROM evaluations e"
      "  WHERE (e.status = 'signed' OR $3::boolean OR EXISTS (SELECT 1 FROM evaluation_members x"
      "         WHERE x.evaluation_id = e.id AND x.user_id = $2::bigint))"
+     "   AND NOT e.practice" /* calibration exercises: copies, never examples */
      "   AND ($7::bigint IS NULL OR e.municipality_id = $7)"
      "   AND ($8::int IS NULL OR " SQL_YEAR " >= $8)"
      "   AND ($9::int IS NULL OR " SQL_YEAR " <= $9)),"

@@ -36,6 +36,10 @@ extern const kp_stmt kp_signoff_stmts[];   /* rpc_signoff.c */
 extern const kp_stmt kp_report_stmts[];    /* rpc_report.c */
 extern const kp_stmt kp_search_stmts[];    /* rpc_search.c */
 
+/* the consensus meeting */
+extern const kp_stmt kp_comment_stmts[];     /* rpc_comment.c */
+extern const kp_stmt kp_calibration_stmts[]; /* rpc_calibration.c */
+
 /* NULL-terminated list of the modules' arrays. */
 extern const kp_stmt *const kp_statement_sets[];
 

@@ -761,6 +761,126 @@ static void k_eval_import(ctx *cx, const row *e)
     free(sha);
 }
 
+/* ------------------------------------------------------------ the consensus meeting */
+
+static void s_thread_on_14(ctx *cx, const char *status)
+{
+    free(s_sqlf(cx,
+                "INSERT INTO comment_threads (evaluation_id, question_id, status, opened_by,"
+                " resolved_by, resolved_at, version) SELECT %lld, q.id, '%s', u.id, %s, %s, 1"
+                " FROM framework_questions q, users u WHERE q.code = '1.4' AND u.login = 'admin'",
+                cx->eval_id, status, strcmp(status, "open") ? "u.id" : "NULL",
+                strcmp(status, "open") ? "now()" : "NULL"));
+    free(s_sqlf(cx,
+                "INSERT INTO comments (evaluation_id, question_id, kind, body, author_id, version)"
+                " SELECT %lld, q.id, 'comment', 'Varför 20?', u.id, 1 FROM framework_questions q,"
+                " users u WHERE q.code = '1.4' AND u.login = 'admin'",
+                cx->eval_id));
+}
+static void p_thread(ctx *cx)
+{
+    p_consensus(cx);
+    s_thread_on_14(cx, "open");
+}
+static void p_resolved_thread(ctx *cx)
+{
+    p_consensus(cx);
+    s_thread_on_14(cx, "resolved");
+}
+static void b_comment_add(ctx *cx, kp_request *req)
+{
+    BODY(COMMENT_ADD, comment_add, Kompass__V1__CommentAddRequest,
+         kompass__v1__comment_add_request__init);
+    in->evaluation_id = cx->eval_id;
+    in->question = "1.4";
+    in->text = "Intervjuerna talar för 24.";
+}
+static void k_comment_add(ctx *cx, const row *e)
+{
+    char *id = th_sql(cx->s, "SELECT max(id) FROM comments");
+    cr_assert_str_eq(e->action, "comment.add");
+    cr_assert_str_eq(e->target, "thread 1.4");
+    cr_assert_str_eq(e->before, "");
+    cr_assert_str_eq(e->after, kp_arena_printf(cx->a,
+                                               "{\"comment\":%s,\"question\":\"1.4\",\"text\":"
+                                               "\"Intervjuerna talar för 24.\",\"thread\":"
+                                               "\"opened\"}",
+                                               id));
+    free(id);
+}
+static void b_comment_resolve(ctx *cx, kp_request *req)
+{
+    BODY(COMMENT_RESOLVE, comment_resolve, Kompass__V1__CommentResolveRequest,
+         kompass__v1__comment_resolve_request__init);
+    in->evaluation_id = cx->eval_id;
+    in->question = "1.4";
+    in->reason = "Vi enades om 20";
+}
+static void k_comment_resolve(ctx *cx, const row *e)
+{
+    (void)cx;
+    cr_assert_str_eq(e->action, "comment.resolve");
+    cr_assert_str_eq(e->target, "thread 1.4");
+    cr_assert_str_eq(e->before, "{\"question\":\"1.4\",\"thread\":\"open\"}");
+    cr_assert_str_eq(e->after, "{\"question\":\"1.4\",\"thread\":\"resolved\"}");
+    cr_assert_str_eq(e->reason, "Vi enades om 20");
+}
+static void b_comment_reopen(ctx *cx, kp_request *req)
+{
+    BODY(COMMENT_REOPEN, comment_reopen, Kompass__V1__CommentReopenRequest,
+         kompass__v1__comment_reopen_request__init);
+    in->evaluation_id = cx->eval_id;
+    in->question = "1.4";
+}
+static void k_comment_reopen(ctx *cx, const row *e)
+{
+    (void)cx;
+    cr_assert_str_eq(e->action, "comment.reopen");
+    cr_assert_str_eq(e->target, "thread 1.4");
+    cr_assert_str_eq(e->before, "{\"question\":\"1.4\",\"thread\":\"resolved\"}");
+    cr_assert_str_eq(e->after, "{\"question\":\"1.4\",\"thread\":\"open\"}");
+}
+/* a signed evaluation (revision 1 on record) and a trainee for it; the
+ * trainee's login in cx->expected */
+static void p_signed_source(ctx *cx)
+{
+    s_eval(cx, E_SIGNED);
+    free(s_sqlf(cx,
+                "INSERT INTO evaluation_revisions (evaluation_id, revision, content, content_hash,"
+                " eval_version) VALUES (%lld, 1, '{\"scores\":{}}', repeat('e', 64), 1)",
+                cx->eval_id));
+    cx->expected = s_add_user(cx, "trainee");
+    p_admin(cx);
+}
+static void b_calibration_create(ctx *cx, kp_request *req)
+{
+    BODY(CALIBRATION_CREATE, calibration_create, Kompass__V1__CalibrationCreateRequest,
+         kompass__v1__calibration_create_request__init);
+    in->evaluation_id = cx->eval_id;
+    in->trainee = (char *)cx->expected;
+}
+static void k_calibration_create(ctx *cx, const row *e)
+{
+    char *cid = th_sql(cx->s, "SELECT max(id) FROM calibrations");
+    char *pid = th_sql(cx->s, "SELECT max(practice_id) FROM calibrations");
+    char *eid = th_sql(cx->s, "SELECT evaluation_id FROM audit_events ORDER BY id DESC LIMIT 1");
+    cr_assert_str_eq(e->action, "calibration.create");
+    cr_assert_str_eq(eid, pid, "the event is in the practice evaluation's chain");
+    cr_assert_str_eq(e->target,
+                     kp_arena_printf(cx->a, "calibration exercise %s for %s", cid, cx->expected));
+    cr_assert_str_eq(e->before, "");
+    cr_assert_str_eq(e->after,
+                     kp_arena_printf(cx->a,
+                                     "{\"calibration\":%s,\"evidence\":0,\"label\":\"a%d övning "
+                                     "%s\",\"practice\":\"övning\",\"source\":%lld,"
+                                     "\"source_revision\":1,\"status\":\"scoring\",\"trainee\":"
+                                     "\"%s\"}",
+                                     cid, cx->n, cid, cx->eval_id, cx->expected));
+    free(cid);
+    free(pid);
+    free(eid);
+}
+
 static const expectation s_expectations[] = {
     {RQ(LOGIN), "login", p_login, b_login, NULL},
     {RQ(LOGOUT), "logout", p_logout, b_logout, NULL},
@@ -789,6 +909,11 @@ static const expectation s_expectations[] = {
     {RQ(SIGN), "audit", p_review, b_sign, k_sign},
     {RQ(EVAL_REOPEN), "audit", p_signed, b_eval_reopen, k_eval_reopen},
     {RQ(EVAL_IMPORT), "audit", p_admin, b_eval_import, k_eval_import},
+    /* the consensus meeting */
+    {RQ(COMMENT_ADD), "audit", p_consensus, b_comment_add, k_comment_add},
+    {RQ(COMMENT_RESOLVE), "audit", p_thread, b_comment_resolve, k_comment_resolve},
+    {RQ(COMMENT_REOPEN), "audit", p_resolved_thread, b_comment_reopen, k_comment_reopen},
+    {RQ(CALIBRATION_CREATE), "audit", p_signed_source, b_calibration_create, k_calibration_create},
 };
 #define N_EXPECTATIONS (sizeof s_expectations / sizeof s_expectations[0])
 

@@ -665,6 +665,143 @@ static void b_eval_import(cell *c, kp_request *req)
     req->eval_import = in;
 }
 
+/* ------------------------------------------------------------ the consensus meeting */
+
+/* The evaluation id a relate put in req. */
+static long long s_get_eval_id(kp_request *req)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+        &kompass__v1__request__descriptor, (unsigned)req->body_case);
+    ProtobufCMessage *body = *(ProtobufCMessage **)((char *)req + f->offset);
+    const ProtobufCFieldDescriptor *ef =
+        protobuf_c_message_descriptor_get_field_by_name(body->descriptor, "evaluation_id");
+    return (long long)*(int64_t *)((char *)body + ef->offset);
+}
+
+/* Consensus, with an open thread on 1.1 (opened by the helper lead) */
+static void r_thread(cell *c, kp_request *req, kp_relation rel)
+{
+    r_consensus(c, req, rel);
+    long long id = s_get_eval_id(req);
+    free(s_sqlf(c,
+                "INSERT INTO comment_threads (evaluation_id, question_id, status, opened_by,"
+                " version) SELECT %lld, id, 'open', %lld, 1 FROM framework_questions"
+                " WHERE framework_id = %lld AND code = '1.1'",
+                id, c->helpers[0], c->fid));
+    free(s_sqlf(c,
+                "INSERT INTO comments (evaluation_id, question_id, kind, body, author_id, version)"
+                " SELECT %lld, id, 'comment', 'Varför 1?', %lld, 1 FROM framework_questions"
+                " WHERE framework_id = %lld AND code = '1.1'",
+                id, c->helpers[0], c->fid));
+}
+/* ... and resolved */
+static void r_resolved_thread(cell *c, kp_request *req, kp_relation rel)
+{
+    r_thread(c, req, rel);
+    free(s_sqlf(c,
+                "UPDATE comment_threads SET status = 'resolved', resolved_by = %lld,"
+                " resolved_at = now() WHERE evaluation_id = %lld",
+                c->helpers[0], s_get_eval_id(req)));
+}
+/* A calibration exercise (practice copy of a signed evaluation), the caller
+ * in relation rel to it, the helper peer its trainee. */
+static void r_practice(cell *c, kp_request *req, kp_relation rel)
+{
+    long long src = s_num(s_sqlf(c,
+                                 "INSERT INTO evaluations (municipality_id, framework_id, label, "
+                                 "ordinal, status) VALUES (%lld, %lld, 's%d', %d, 'signed') "
+                                 "RETURNING id",
+                                 c->mid, c->fid, c->n, c->n));
+    free(s_sqlf(c,
+                "INSERT INTO evaluation_revisions (evaluation_id, revision, content, content_hash,"
+                " eval_version) VALUES (%lld, 1, '{\"scores\":{}}', repeat('b', 64), 1)",
+                src));
+    long long id = s_num(s_sqlf(c,
+                                "INSERT INTO evaluations (municipality_id, framework_id, label, "
+                                "ordinal, status, practice) VALUES (%lld, %lld, 's%d övning', %d,"
+                                " 'scoring', true) RETURNING id",
+                                c->mid, c->fid, c->n, c->n));
+    free(s_sqlf(c,
+                "INSERT INTO calibrations (practice_id, source_id, source_revision, trainee_id,"
+                " created_by) VALUES (%lld, %lld, 1, %lld, %lld)",
+                id, src, c->helpers[1], c->helpers[0]));
+    static const char *roles[] = {"", "lead", "peer", "observer"};
+    if (c->caller && rel != KP_REL_NONE)
+        free(s_sqlf(c,
+                    "INSERT INTO evaluation_members (evaluation_id, user_id, role) SELECT %lld,"
+                    " id, '%s' FROM users WHERE login = '%s'",
+                    id, roles[rel], c->caller));
+    if (rel != KP_REL_PEER)
+        free(s_sqlf(c,
+                    "INSERT INTO evaluation_members (evaluation_id, user_id, role) VALUES "
+                    "(%lld, %lld, 'peer')",
+                    id, c->helpers[1]));
+    s_set_eval_id(req, id);
+}
+static void b_comment_add(cell *c, kp_request *req)
+{
+    BODY(COMMENT_ADD, Kompass__V1__CommentAddRequest, kompass__v1__comment_add_request__init);
+    in->question = "1.1";
+    in->text = "Intervjuerna talar för mer.";
+    req->comment_add = in;
+}
+static void b_comment_list(cell *c, kp_request *req)
+{
+    BODY(COMMENT_LIST, Kompass__V1__CommentListRequest, kompass__v1__comment_list_request__init);
+    req->comment_list = in;
+}
+static void b_comment_resolve(cell *c, kp_request *req)
+{
+    BODY(COMMENT_RESOLVE, Kompass__V1__CommentResolveRequest,
+         kompass__v1__comment_resolve_request__init);
+    in->question = "1.1";
+    in->reason = "Vi enades";
+    req->comment_resolve = in;
+}
+static void b_comment_reopen(cell *c, kp_request *req)
+{
+    BODY(COMMENT_REOPEN, Kompass__V1__CommentReopenRequest,
+         kompass__v1__comment_reopen_request__init);
+    in->question = "1.1";
+    req->comment_reopen = in;
+}
+static void b_consensus_question(cell *c, kp_request *req)
+{
+    BODY(CONSENSUS_QUESTION, Kompass__V1__ConsensusQuestionRequest,
+         kompass__v1__consensus_question_request__init);
+    in->question = "1.1";
+    req->consensus_question = in;
+}
+/* a signed evaluation made in Kompass, and a new evaluator to train on it */
+static void b_calibration_create(cell *c, kp_request *req)
+{
+    BODY(CALIBRATION_CREATE, Kompass__V1__CalibrationCreateRequest,
+         kompass__v1__calibration_create_request__init);
+    in->evaluation_id = s_num(s_sqlf(c,
+                                     "INSERT INTO evaluations (municipality_id, framework_id, "
+                                     "label, ordinal, status) VALUES (%lld, %lld, 'k%d', %d, "
+                                     "'signed') RETURNING id",
+                                     c->mid, c->fid, c->n, c->n));
+    free(s_sqlf(c,
+                "INSERT INTO evaluation_revisions (evaluation_id, revision, content, content_hash,"
+                " eval_version) VALUES (%lld, 1, '{\"scores\":{}}', repeat('c', 64), 1)",
+                (long long)in->evaluation_id));
+    in->trainee = (char *)s_user(c, "trainee", KOMPASS__V1__ROLE__ROLE_EVALUATOR, PW);
+    req->calibration_create = in;
+}
+static void b_calibration_show(cell *c, kp_request *req)
+{
+    BODY(CALIBRATION_SHOW, Kompass__V1__CalibrationShowRequest,
+         kompass__v1__calibration_show_request__init);
+    req->calibration_show = in;
+}
+static void b_calibration_stats(cell *c, kp_request *req)
+{
+    BODY(CALIBRATION_STATS, Kompass__V1__CalibrationStatsRequest,
+         kompass__v1__calibration_stats_request__init);
+    req->calibration_stats = in;
+}
+
 /* Every RPC of the table needs one. RPCs about an evaluation also need
  * `relate`, which puts the caller in each relation to a fresh evaluation. */
 static const sample s_samples[] = {
@@ -721,6 +858,15 @@ static const sample s_samples[] = {
     {RQ(STATS_AGREEMENT), b_stats_agreement, NULL},
     {RQ(BACKUP), b_backup, NULL},
     {RQ(SEARCH), b_search, NULL},
+    /* the consensus meeting */
+    {RQ(COMMENT_ADD), b_comment_add, r_consensus},
+    {RQ(COMMENT_LIST), b_comment_list, r_thread},
+    {RQ(COMMENT_RESOLVE), b_comment_resolve, r_thread},
+    {RQ(COMMENT_REOPEN), b_comment_reopen, r_resolved_thread},
+    {RQ(CONSENSUS_QUESTION), b_consensus_question, r_open},
+    {RQ(CALIBRATION_CREATE), b_calibration_create, NULL},
+    {RQ(CALIBRATION_SHOW), b_calibration_show, r_practice},
+    {RQ(CALIBRATION_STATS), b_calibration_stats, NULL},
 };
 #define N_SAMPLES (sizeof s_samples / sizeof s_samples[0])
 
