@@ -67,10 +67,10 @@ static void s_indented(const char *text, const char *indent)
 
 void kp_cli_thread_print(kp_cli *cli, const Kompass__V1__CommentThread *t)
 {
-    printf("%-5s %s, %d comment%s%s  ", t->question, t->status, t->count, t->count == 1 ? "" : "s",
-           t->new_count ? kp_arena_printf(cli->arena, " (%d new)", t->new_count) : "");
-    kp_cli_cell(t->text, 50);
-    printf("\n");
+    printf("%-5s %s, %d comment%s%s  %s\n", t->question, t->status, t->count,
+           t->count == 1 ? "" : "s",
+           t->new_count ? kp_arena_printf(cli->arena, " (%d new)", t->new_count) : "",
+           kp_cli_words(cli, t->text, 50));
     for (size_t i = 0; i < t->n_comments; i++) {
         const Kompass__V1__Comment *c = t->comments[i];
         const char *when = kp_cli_time(cli, c->at_us), *mark = c->unread ? "  [new]" : "";
