@@ -286,6 +286,9 @@ static pid_t s_edit_bg(const char *home, const char *editor, const char *section
         /* a group of its own: killing the client kills its editor too */
         setpgid(0, 0);
         setenv("XDG_CONFIG_HOME", home, 1);
+        char state[400];
+        snprintf(state, sizeof state, "%s/state", home);
+        setenv("XDG_STATE_HOME", state, 1);
         setenv("KOMPASS_SERVER_KEY", s->server_key, 1);
         setenv("EDITOR", editor, 1);
         FILE *f = freopen(outpath, "w", stderr);
