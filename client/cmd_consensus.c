@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "table.h"
 #include "args.h"
 #include "points.h"
 #include "seen.h"
@@ -174,34 +175,42 @@ static int s_show(kp_cli *cli, int argc, char **argv)
     }
     printf("Evaluation %lld, %s (version %lld): %d of %zu questions have a consensus score\n",
            (long long)id, out->status, (long long)out->version, out->resolved, out->n_rows);
-    printf("%-6s %-6s", "", "max");
-    for (size_t i = 0; i < out->n_evaluators; i++) {
-        printf(" ");
-        kp_cli_cell(out->evaluators[i], 9);
-    }
-    printf(" %-7s %-6s %-9s %s\n", "spread", "flag", "proposed", "consensus");
+    size_t ne = out->n_evaluators;
+    kp_table *t = kp_table_new(cli->arena, 7 + ne);
+    kp_table_col(t, 0, "", 0);
+    kp_table_col(t, 1, "", KP_TABLE_WRAP);
+    kp_table_col(t, 2, "max", KP_TABLE_RIGHT);
+    for (size_t i = 0; i < ne; i++)
+        kp_table_col(t, 3 + i, out->evaluators[i], KP_TABLE_RIGHT);
+    kp_table_col(t, 3 + ne, "spread", KP_TABLE_RIGHT);
+    kp_table_col(t, 4 + ne, "flag", 0);
+    kp_table_col(t, 5 + ne, "proposed", KP_TABLE_RIGHT);
+    kp_table_col(t, 6 + ne, "consensus", KP_TABLE_WRAP);
     for (size_t i = 0; i < nrows; i++) {
         const Kompass__V1__ConsensusRow *row = s_sorted[i];
         char b1[24];
-        printf("%-6s %-6s", row->question, kp_points_format(row->max_centi, b1));
-        for (size_t k = 0; k < out->n_evaluators; k++) {
+        kp_table_add(t, row->question);
+        kp_table_add(t, row->text);
+        kp_table_add(t, kp_points_format(row->max_centi, b1));
+        for (size_t k = 0; k < ne; k++) {
             const char *v = "-";
             for (size_t j = 0; j < row->n_points; j++)
                 if (strcmp(row->points[j]->evaluator, out->evaluators[k]) == 0)
                     v = kp_points_format(row->points[j]->points_centi, b1);
-            printf(" ");
-            kp_cli_cell(v, 9);
+            kp_table_add(t, v);
         }
-        char sp[32];
-        snprintf(sp, sizeof sp, "%.0f%%", row->spread_share * 100);
-        printf(" %-7s %-6s ", sp, *row->flag ? row->flag : "-");
-        kp_cli_cell(row->has_proposed ? kp_points_format(row->proposed_centi, b1) : "-", 9);
+        kp_table_add(t, kp_arena_printf(cli->arena, "%.0f%%", row->spread_share * 100));
+        kp_table_add(t, *row->flag ? row->flag : "-");
+        kp_table_add(t, row->has_proposed ? kp_points_format(row->proposed_centi, b1) : "-");
         if (row->has_consensus)
-            printf(" %s (%s, %s)%s%s\n", kp_points_format(row->consensus_centi, b1), row->method,
-                   row->written_by, *row->reason ? ": " : "", row->reason);
+            kp_table_add(t,
+                         kp_arena_printf(cli->arena, "%s (%s, %s)%s%s",
+                                         kp_points_format(row->consensus_centi, b1), row->method,
+                                         row->written_by, *row->reason ? ": " : "", row->reason));
         else
-            printf(" -\n");
+            kp_table_add(t, "-");
     }
+    kp_table_print(t, stdout, kp_table_width());
     const Kompass__V1__AgreementFigures *a = out->agreement;
     if (a && a->pairs_defined) {
         printf("\nagreement over %u questions: %.0f %% exact, mean difference %.2f points",

@@ -19,6 +19,7 @@
 #include "points.h"
 #include "seen.h"
 #include "sheet.h"
+#include "table.h"
 #include "util.h"
 
 const kp_command kp_score_command = {
@@ -281,34 +282,41 @@ static int s_show(kp_cli *cli, int argc, char **argv)
     }
     printf("Evaluation %lld, version %lld, %s%s\n", (long long)id, (long long)l->version, l->status,
            l->blind ? " (blind: you see only your own scores)" : "");
-    /* Columns: me first, then the other evaluators. */
+    /* Columns: me first (when I score), then the other evaluators. */
     const char *cols[16];
     size_t ncols = 0;
-    cols[ncols++] = l->you;
+    int me = 0;
+    for (size_t i = 0; i < l->n_evaluators; i++)
+        me |= strcmp(l->evaluators[i], l->you) == 0;
+    if (me) cols[ncols++] = l->you;
     for (size_t i = 0; i < l->n_evaluators && ncols < 16; i++)
         if (strcmp(l->evaluators[i], l->you) != 0) cols[ncols++] = l->evaluators[i];
-    int32_t area_now = -1;
-    for (size_t i = 0; i < l->n_questions; i++) {
-        const Kompass__V1__QuestionScores *q = l->questions[i];
-        if (q->area != area_now) {
-            area_now = q->area;
-            printf("\nArea %d\nQUESTION                                         MAX  ", q->area);
+    int width = kp_table_width();
+    for (size_t i = 0; i < l->n_questions;) {
+        int32_t area_now = l->questions[i]->area;
+        printf("\nArea %d\n", area_now);
+        kp_table *t = kp_table_new(cli->arena, 3 + ncols);
+        kp_table_col(t, 0, "QUESTION", 0);
+        kp_table_col(t, 1, "", KP_TABLE_WRAP);
+        kp_table_col(t, 2, "MAX", KP_TABLE_RIGHT);
+        for (size_t c = 0; c < ncols; c++)
+            kp_table_col(t, 3 + c,
+                         me && c == 0 ? kp_arena_printf(cli->arena, "%s (me)", cols[c]) : cols[c],
+                         KP_TABLE_RIGHT);
+        for (; i < l->n_questions && l->questions[i]->area == area_now; i++) {
+            const Kompass__V1__QuestionScores *q = l->questions[i];
+            kp_table_add(t, q->question);
+            kp_table_add(t, q->text);
+            kp_table_add(t, kp_points_format(q->max_centi, b1));
             for (size_t c = 0; c < ncols; c++) {
-                kp_cli_cell(c == 0 ? kp_arena_printf(cli->arena, "%s (me)", cols[c]) : cols[c], 12);
+                const char *cell = l->blind && !(me && c == 0) ? "(blind)" : "-";
+                for (size_t k = 0; k < q->n_scores; k++)
+                    if (strcmp(q->scores[k]->evaluator, cols[c]) == 0)
+                        cell = kp_points_format(q->scores[k]->points_centi, b2);
+                kp_table_add(t, cell);
             }
-            printf("\n");
         }
-        printf("%-5s ", q->question);
-        kp_cli_cell(q->text, 42);
-        printf(" %4s  ", kp_points_format(q->max_centi, b1));
-        for (size_t c = 0; c < ncols; c++) {
-            const char *cell = l->blind && c > 0 ? "(blind)" : "-";
-            for (size_t k = 0; k < q->n_scores; k++)
-                if (strcmp(q->scores[k]->evaluator, cols[c]) == 0)
-                    cell = kp_points_format(q->scores[k]->points_centi, b2);
-            kp_cli_cell(cell, 12);
-        }
-        printf("\n");
+        kp_table_print(t, stdout, width);
     }
     return 0;
 }

@@ -356,11 +356,14 @@ static int s_set(kp_cli *cli, int argc, char **argv)
     kp_areatext_from(cur, &now);
     if (version == cur->version && kp_areatext_equal(&content, &now))
         return s_no_change(cli, (int)area, section, cur->version);
-    if (kp_areatext_empty(&content) && !kp_areatext_empty(&now) &&
-        (rc = s_empty_ok(cli, opts, (int)area, section, cur, NULL)))
-        return rc;
     const char *token = "";
     if ((rc = s_lock(cli, id, (int)area, section, 0, &token, 0))) return rc;
+    /* asked once the server has said the section may be written at all */
+    if (kp_areatext_empty(&content) && !kp_areatext_empty(&now) &&
+        (rc = s_empty_ok(cli, opts, (int)area, section, cur, NULL))) {
+        s_release(cli, id, (int)area, section, token);
+        return rc;
+    }
     save_result res;
     s_save(cli, id, (int)area, section, &content, version, token, &res);
     if (res.status == KP_OK) return s_saved(cli, (int)area, section, &res);

@@ -4,7 +4,8 @@
  *          [--timeout SECONDS] COMMAND [ARGS]
  *
  *  Global options come before the command; everything after it belongs to
- *  the command. Exit codes: README.md, "Exit codes".
+ *  the command, but for --json, which may come anywhere. Exit codes:
+ *  README.md, "Exit codes".
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -117,7 +118,8 @@ static const char s_usage[] =
     "  --server-key KEY    kompassd's CURVE public key (`kompassd --print-public-key`)\n"
     "  --insecure          plain text instead of CURVE (loopback and ipc:// only)\n"
     "  --timeout SECONDS   how long to wait for an answer (default 5)\n"
-    "  --json              print one JSON document on stdout, for scripts\n"
+    "  --json              print one JSON document on stdout, for scripts (also\n"
+    "                      after the command: kompass score show 1 --json)\n"
     "\n"
     "Commands:\n";
 
@@ -201,6 +203,19 @@ int main(int argc, char **argv)
         rc = kp_cli_usage(&cli, NULL, "unknown command '%s' (see kompass help)", argv[i]);
         goto out;
     }
+    /* --json is as welcome after the command as before it (`kompass score
+     * show 1 --json`): taken out of the command's arguments here, for every
+     * command alike. After `--`, or as OPTION=--json, it is a value. */
+    int cargc = 0;
+    for (int k = i, literal = 0; k < argc; k++) {
+        if (!literal && strcmp(argv[k], "--json") == 0) {
+            cli.settings.json = 1;
+            continue;
+        }
+        if (strcmp(argv[k], "--") == 0) literal = 1;
+        argv[i + cargc++] = argv[k];
+    }
+    argc = i + cargc;
     if (kp_cli_wants_help(argc - i, argv + i)) {
         fputs(cmd->usage, stdout);
         rc = KP_EXIT_OK;

@@ -263,11 +263,12 @@ Test(score_sheet, on_a_terminal_the_sheet_reopens_with_its_problems)
                         "else\n  echo bad >> %s\n  %s"
                         "fi\n",
                         log, s_set("2.3", "18", NULL), log, s_set("2.3", "27", NULL)));
-    const char *cmd = kp_arena_printf(
-        a,
-        "XDG_CONFIG_HOME=%s XDG_STATE_HOME=%s/state KOMPASS_SERVER_KEY='%s' EDITOR=%s %s --server %s "
-        "score edit %s --area 2",
-        peer, peer, s->server_key, ed, th_bin("kompass"), s->listen, ids);
+    const char *cmd =
+        kp_arena_printf(a,
+                        "XDG_CONFIG_HOME=%s XDG_STATE_HOME=%s/state KOMPASS_SERVER_KEY='%s' "
+                        "EDITOR=%s %s --server %s "
+                        "score edit %s --area 2",
+                        peer, peer, s->server_key, ed, th_bin("kompass"), s->listen, ids);
     const char *argv[] = {"/usr/bin/script", "-qec", cmd, "/dev/null", NULL};
     char *out = NULL, *err = NULL;
     int rc = th_run(argv, "", &out, &err, 60000);
@@ -500,4 +501,55 @@ Test(score_sheet, export_for_another_evaluator_follows_blind_scoring)
     char *sc = s_scores("ewa");
     cr_assert_str_eq(sc, "1.1=3.00:;1.2=11.00:");
     free(sc);
+}
+
+/* ---------------------------------------------------------------- tables, --json */
+
+Test(score_sheet, score_show_wraps_texts_at_words_and_json_goes_anywhere)
+{
+    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "score", "set", ids, "2.5", "12.5", NULL), 0);
+    setenv("COLUMNS", "60", 1);
+    char *out = NULL;
+    int rc = tt_cli(s, peer, &out, NULL, "score", "show", ids, "--area", "2", NULL);
+    unsetenv("COLUMNS");
+    cr_assert_eq(rc, 0);
+    cr_assert(strstr(out, "ewa (me)  christine"), "%s", out);
+    /* every line within 60 columns; no word cut, no ellipsis */
+    cr_assert(!strstr(out, "…"), "%s", out);
+    for (char *l = out; *l;) {
+        char *nl = strchr(l, '\n');
+        size_t len = nl ? (size_t)(nl - l) : strlen(l);
+        int w = 0;
+        for (size_t i = 0; i < len; i++)
+            w += ((unsigned char)l[i] & 0xC0) != 0x80;
+        if (strncmp(l, "Evaluation ", 11) != 0) /* the heading is a sentence */
+            cr_assert_leq(w, 60, "a line of %d columns: %.*s", w, (int)len, l);
+        l += len + (nl ? 1 : 0);
+    }
+    cr_assert(strstr(out, "klagomålshantering"), "%s", out);
+    cr_assert(strstr(out, "12.5    (blind)"), "%s", out);
+    free(out);
+    /* without a terminal or COLUMNS, whole lines (for grep) */
+    cr_assert_eq(tt_cli(s, peer, &out, NULL, "score", "show", ids, "--area", "2", NULL), 0);
+    cr_assert(strstr(out, "Hur arbetar kommunen med att förtydliga tjänsternas innehåll samt "
+                          "synpunkts- och klagomålshantering för medborgare/brukare?"),
+              "%s", out);
+    free(out);
+    /* --json after the command, or before it: the same document */
+    json_t *before = tt_json(s, peer, 0, "score", "show", ids, "--area", "2", NULL);
+    char *after_text = NULL;
+    cr_assert_eq(
+        tt_cli(s, peer, &after_text, NULL, "score", "show", ids, "--json", "--area", "2", NULL), 0);
+    json_t *after = json_loads(after_text, 0, NULL);
+    cr_assert(json_equal(before, after), "%s", after_text);
+    json_decref(before);
+    json_decref(after);
+    free(after_text);
+    cr_assert_eq(tt_cli(s, peer, &out, NULL, "whoami", "--json", NULL), 0);
+    cr_assert(strstr(out, "\"login\": \"ewa\""), "%s", out);
+    free(out);
+    /* and an error after it is JSON too */
+    cr_assert_eq(tt_cli(s, peer, &out, NULL, "score", "show", "x", "--json", NULL), 2);
+    cr_assert(strstr(out, "\"status\": \"USAGE\""), "%s", out);
+    free(out);
 }
