@@ -9,15 +9,19 @@
  */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "helpdoc.h"
 #include "seen.h"
 
 static int s_help(kp_cli *cli, int argc, char **argv);
 
-static const kp_command s_help_cmd = {"help", s_help, "show help for kompass or for a command",
-                                      "usage: kompass help [COMMAND]\n"};
+static const kp_command s_help_cmd = {
+    "help", s_help, "show help for kompass or for a command",
+    "usage: kompass help [COMMAND]\n"
+    "       kompass help --man     (the manual page, as `man kompass` shows it)\n"};
 static const kp_command s_version_cmd = {
     "version", kp_cmd_version, "print the client's version",
     "usage: kompass version\n\nPrints the client's version and protocol version.\n"};
@@ -147,6 +151,10 @@ static int s_help(kp_cli *cli, int argc, char **argv)
         s_print_usage(stdout);
         return KP_EXIT_OK;
     }
+    if (strcmp(argv[1], "--man") == 0) {
+        kp_helpdoc_man(stdout, s_usage);
+        return KP_EXIT_OK;
+    }
     const kp_command *c = s_find(argv[1]);
     if (!c) return kp_cli_usage(cli, NULL, "unknown command '%s' (see kompass help)", argv[1]);
     fputs(c->usage, stdout);
@@ -196,6 +204,11 @@ int main(int argc, char **argv)
     if (i >= argc) {
         s_print_usage(stderr);
         rc = KP_EXIT_USAGE;
+        goto out;
+    }
+    if (strcmp(argv[i], "__complete") == 0) { /* for client/kompass.bash */
+        int cword = i + 1 < argc ? atoi(argv[i + 1]) : 0;
+        rc = i + 2 < argc ? kp_helpdoc_complete(&cli, cword, argc - i - 2, argv + i + 2) : 0;
         goto out;
     }
     const kp_command *cmd = s_find(argv[i]);

@@ -553,3 +553,61 @@ Test(score_sheet, score_show_wraps_texts_at_words_and_json_goes_anywhere)
     cr_assert(strstr(out, "\"status\": \"USAGE\""), "%s", out);
     free(out);
 }
+
+/* ---------------------------------------------------------------- completion, man */
+
+Test(score_sheet, completion_and_the_man_page_come_from_the_help_texts)
+{
+    /* bash, with the completion script as installed, asks kompass itself */
+    const char *script = KP_SOURCE_DIR "/client/kompass.bash";
+    const char *bin_dir = kp_arena_strdup(a, th_bin("kompass"));
+    *strrchr((char *)bin_dir, '/') = '\0';
+    struct {
+        const char *words;
+        int cword;
+        const char *want;
+    } cases[] = {
+        {"kompass sc", 1, "score"},
+        {"kompass score e", 2, "edit export"},
+        {"kompass score edit ''", 3, "1"}, /* the evaluations Ewa can see */
+        {"kompass score edit 1 --a", 4, "--area"},
+        {"kompass text edit 1 1 s", 5, "summary strengths"},
+        {"kompass text edit 1 1 summary --r", 6, "--resume"},
+        {"kompass eval assign 1 ewa --as p", 6, "peer"},
+        {"kompass --ti", 1, "--timeout"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *cmd = kp_arena_printf(
+            a,
+            "export PATH=%s:$PATH XDG_CONFIG_HOME=%s XDG_STATE_HOME=%s/state KOMPASS_SERVER=%s "
+            "KOMPASS_SERVER_KEY='%s'; source %s; COMP_WORDS=(%s); COMP_CWORD=%d; _kompass; echo "
+            "\"${COMPREPLY[*]}\"",
+            bin_dir, peer, peer, s->listen, s->server_key, script, cases[i].words, cases[i].cword);
+        const char *argv[] = {"/bin/bash", "-c", cmd, NULL};
+        char *out = NULL, *err = NULL;
+        cr_assert_eq(th_run(argv, NULL, &out, &err, 30000), 0, "%s", err);
+        out[strcspn(out, "\n")] = '\0';
+        cr_assert_str_eq(out, cases[i].want, "completing '%s'", cases[i].words);
+        free(out);
+        free(err);
+    }
+    /* the man page: every command with its usage, valid roff */
+    char *man = NULL;
+    cr_assert_eq(tt_cli(s, peer, &man, NULL, "help", "--man", NULL), 0);
+    cr_assert(strncmp(man, ".TH KOMPASS 1", 13) == 0, "%.200s", man);
+    const char *names[] = {"score", "text", "consensus", "watch", "report", "admin"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        cr_assert(strstr(man, kp_arena_printf(a, ".SS %s\n", names[i])), "no %s", names[i]);
+    cr_assert(strstr(man, "kompass score edit ID [\\-\\-area N]"), "the usage is not the help's");
+    const char *page = s_path("kompass.1");
+    cr_assert_eq(kp_write_file(page, man, strlen(man), 0644), 0);
+    free(man);
+    if (access("/usr/bin/groff", X_OK) == 0) {
+        const char *argv[] = {"/usr/bin/groff", "-man", "-Tutf8", "-ww", "-z", page, NULL};
+        char *out = NULL, *err = NULL;
+        cr_assert_eq(th_run(argv, NULL, &out, &err, 30000), 0);
+        cr_assert_str_eq(err, "", "groff warns: %s", err);
+        free(out);
+        free(err);
+    }
+}
