@@ -9,7 +9,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 int kp_editor_run(const char *path, kp_editor_tick *tick, void *arg, const char **name, char *err,
                   size_t errlen)
 {
