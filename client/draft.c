@@ -99,16 +99,32 @@ int kp_draft_open(const kp_settings *s, const char *login, const char *name, kp_
     snprintf(d->text, sizeof d->text, "%s/%s.txt", d->dir, name);
     snprintf(d->record, sizeof d->record, "%s/%s.json", d->dir, name);
     snprintf(d->lock, sizeof d->lock, "%s/%s.lock", d->dir, name);
-    d->lock_fd = open(d->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (d->lock_fd < 0) {
-        snprintf(err, errlen, "cannot open %s: %s", d->lock, strerror(errno));
-        goto fail;
-    }
-    if (flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        *busy = errno == EWOULDBLOCK;
-        snprintf(err, errlen, "%s",
-                 *busy ? "another kompass on this machine is working on it" : strerror(errno));
-        goto fail;
+    /* A lock file is unlinked by the last holder when its draft is gone
+     * (kp_draft_close): a lock taken on a file that is no longer the one at
+     * the path guards nothing, so it is taken again on the new one. */
+    for (int tries = 0;; tries++) {
+        d->lock_fd = open(d->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (d->lock_fd < 0) {
+            snprintf(err, errlen, "cannot open %s: %s", d->lock, strerror(errno));
+            goto fail;
+        }
+        if (flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+            *busy = errno == EWOULDBLOCK;
+            snprintf(err, errlen, "%s",
+                     *busy ? "another kompass on this machine is working on it" : strerror(errno));
+            goto fail;
+        }
+        struct stat held, named;
+        if (fstat(d->lock_fd, &held) == 0 && stat(d->lock, &named) == 0 &&
+            held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+            break;
+        close(d->lock_fd);
+        d->lock_fd = -1;
+        if (tries == 10) {
+            *busy = 1;
+            snprintf(err, errlen, "another kompass on this machine is working on it");
+            goto fail;
+        }
     }
     char *rec = kp_read_file(d->record, DRAFT_MAX, NULL);
     if (rec) {
