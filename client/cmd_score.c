@@ -515,7 +515,14 @@ static int s_import(kp_cli *cli, int argc, char **argv)
         kp_sheet_csv_parse(cli->arena, &all, text, &c2, &n2, &p2, &np2);
         unchanged = n2 > nch ? n2 - nch : 0;
     }
-    return s_send(cli, id, on_behalf, s_writes(cli, &base, ch, nch), nch, l, unchanged, NULL);
+    /* import has no --version: the way on from a conflict is to look at the
+     * scores as they are now (which records them as seen), then import again */
+    const char *again = kp_arena_printf(
+        cli->arena,
+        "to write your value over it: `kompass score export %lld%s%s` shows the scores as they "
+        "are now, then import %s again",
+        (long long)id, on_behalf ? " --for " : "", on_behalf ? on_behalf : "", pos[1]);
+    return s_send(cli, id, on_behalf, s_writes(cli, &base, ch, nch), nch, l, unchanged, again);
 }
 
 /* ---------------------------------------------------------------- score edit */
