@@ -6,7 +6,10 @@
  *  is wider than the terminal, the columns marked WRAP give up the width:
  *  their cells wrap onto more lines at the places Unicode allows a line
  *  break (between words), never in the middle of a word unless a word alone
- *  is wider than its column. Nothing is cut off.
+ *  is wider than its column. A WRAP column without a header that would have
+ *  to cut its words even so (a narrow terminal, many evaluators) leaves the
+ *  row's line instead and goes on the lines below it, indented, as wide as
+ *  the terminal allows. Nothing is cut off.
  */
 #ifndef KP_TABLE_H
 #define KP_TABLE_H
@@ -20,7 +23,7 @@
 
 typedef struct kp_table kp_table;
 
-/* A table of ncols columns, in arena. */
+/* A table of ncols columns (at most 64), in arena. */
 kp_table *kp_table_new(kp_arena *a, size_t ncols);
 
 /* Column i's header and flags. */

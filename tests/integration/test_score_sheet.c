@@ -554,6 +554,68 @@ Test(score_sheet, score_show_wraps_texts_at_words_and_json_goes_anywhere)
     free(out);
 }
 
+/* Every line of out within width columns (as a terminal counts them). */
+static void s_fits(const char *out, int width)
+{
+    for (const char *l = out; *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t len = nl ? (size_t)(nl - l) : strlen(l);
+        int w = 0;
+        for (size_t i = 0; i < len; i++)
+            w += ((unsigned char)l[i] & 0xC0) != 0x80;
+        cr_assert_leq(w, width, "a line of %d columns: %.*s", w, (int)len, l);
+        l += len + (nl ? 1 : 0);
+    }
+}
+
+Test(score_sheet, consensus_on_80_columns_keeps_every_word_whole)
+{
+    /* both evaluators score everything (a sheet each, imported) and submit */
+    char *codes = s_sql("SELECT string_agg(q.code, ' ' ORDER BY a.number, q.position) FROM "
+                        "framework_questions q JOIN framework_areas a ON a.id = q.area_id JOIN "
+                        "evaluations e ON e.framework_id = q.framework_id WHERE e.id = 1");
+    const char *homes[] = {peer, lead};
+    for (int h = 0; h < 2; h++) {
+        char *csv = kp_arena_strdup(a, "question,points,rationale\n");
+        char *copy = kp_arena_strdup(a, codes);
+        for (char *c = strtok(copy, " "); c; c = strtok(NULL, " "))
+            csv = kp_arena_printf(a, "%s%s,%d,\n", csv, c, h ? 1 : 5);
+        const char *file = s_path(h ? "lead.csv" : "peer.csv");
+        cr_assert_eq(kp_write_file(file, csv, strlen(csv), 0644), 0);
+        char *err = NULL;
+        cr_assert_eq(tt_cli(s, homes[h], NULL, &err, "score", "import", ids, file, NULL), 0, "%s",
+                     err);
+        free(err);
+        cr_assert_eq(tt_cli(s, homes[h], NULL, NULL, "submit", ids, NULL), 0);
+    }
+    free(codes);
+    setenv("COLUMNS", "80", 1);
+    char *out = NULL;
+    int rc = tt_cli(s, lead, &out, NULL, "consensus", ids, NULL);
+    unsetenv("COLUMNS");
+    cr_assert_eq(rc, 0);
+    /* the table (the agreement figures after it are a sentence) */
+    char *figures = strstr(out, "\n\nagreement over");
+    cr_assert(figures, "%s", out);
+    *figures = '\0';
+    s_fits(out, 80);
+    /* the figures on the question's line, its text whole below it */
+    cr_assert(strstr(out, "\n1.1   15"), "%s", out);
+    cr_assert(strstr(out, "demokratiutveckling"), "%s", out);
+    cr_assert(strstr(out, "kommunövergripande"), "%s", out);
+    free(out);
+    /* wide enough: the text beside its figures */
+    setenv("COLUMNS", "130", 1);
+    rc = tt_cli(s, lead, &out, NULL, "consensus", ids, NULL);
+    unsetenv("COLUMNS");
+    cr_assert_eq(rc, 0);
+    *strstr(out, "\n\nagreement over") = '\0';
+    s_fits(out, 130);
+    cr_assert(strstr(out, "\n1.1  Finns en plan/strategi för demokratiutveckling och information?"),
+              "%s", out);
+    free(out);
+}
+
 /* ---------------------------------------------------------------- completion, man */
 
 Test(score_sheet, completion_and_the_man_page_come_from_the_help_texts)

@@ -100,3 +100,47 @@ Test(table, widths_count_what_the_terminal_shows)
     cr_assert_eq(kp_table_text_width("Va\xcc\x88stera\xcc\x8as"), 8); /* combining marks */
     cr_assert_eq(kp_table_text_width("日本"), 4);
 }
+
+Test(table, a_text_too_narrow_for_its_words_goes_below_its_row_whole)
+{
+    /* consensus on an 80-column terminal: the figures leave the text fewer
+     * columns than its longest word */
+    kp_table *t = kp_table_new(a, 6);
+    kp_table_col(t, 0, "", 0);
+    kp_table_col(t, 1, "", KP_TABLE_WRAP);
+    kp_table_col(t, 2, "max", KP_TABLE_RIGHT);
+    kp_table_col(t, 3, "christine", KP_TABLE_RIGHT);
+    kp_table_col(t, 4, "ewa", KP_TABLE_RIGHT);
+    kp_table_col(t, 5, "consensus", KP_TABLE_WRAP);
+    const char *text = "Finns en plan/strategi för demokratiutveckling och information?";
+    const char *row[] = {"1.1", text, "15", "2", "13", "-"};
+    for (size_t i = 0; i < 6; i++)
+        kp_table_add(t, row[i]);
+    kp_table_add(t, "1.3");
+    kp_table_add(t, "Informeras invånare om resultat?");
+    kp_table_add(t, "25");
+    kp_table_add(t, "16");
+    kp_table_add(t, "21");
+    kp_table_add(t, "18.5 (manual, christine): enligt mötet den 14 mars");
+    char *out = s_print(t, 40);
+    cr_log_info("\n%s", out);
+    cr_assert(strstr(out, "     max  christine  ewa  consensus\n"
+                          "1.1   15          2   13  -\n"
+                          "     Finns en plan/strategi för\n"
+                          "     demokratiutveckling och\n"
+                          "     information?\n"
+                          "1.3   25         16   21  18.5 (manual,\n"
+                          "                          christine):\n"),
+              "%s", out);
+    cr_assert(strstr(out, "     Informeras invånare om resultat?\n"), "%s", out);
+    for (char *l = out; *l;) {
+        char *nl = strchr(l, '\n');
+        cr_assert_leq(kp_table_text_width(kp_arena_printf(a, "%.*s", (int)(nl - l), l)), 40, "%.*s",
+                      (int)(nl - l), l);
+        l = nl + 1;
+    }
+    /* room enough: the text stays on its row's line */
+    cr_assert(strstr(s_print(t, 160), "1.1  Finns en plan/strategi för demokratiutveckling och "
+                                      "information?   15"),
+              "%s", s_print(t, 160));
+}
