@@ -422,9 +422,13 @@ static void s_tick(void *arg)
 /* The comment block at the top of a draft. */
 static void s_header(FILE *f, const edit *e, const Kompass__V1__AreaText *cur)
 {
-    fprintf(f, "# Evaluation %lld, area %d %s: %s, as of version %lld%s%s\n", (long long)e->id,
-            e->area, cur->title, e->section, (long long)cur->version, cur->version ? " by " : "",
-            cur->version ? cur->written_by : "");
+    if (cur->version)
+        fprintf(f, "# Evaluation %lld, area %d %s: %s, as of version %lld by %s\n",
+                (long long)e->id, e->area, cur->title, e->section, (long long)cur->version,
+                cur->written_by);
+    else
+        fprintf(f, "# Evaluation %lld, area %d %s: %s, not written yet\n", (long long)e->id,
+                e->area, cur->title, e->section);
     if (strcmp(e->section, "summary") == 0)
         fprintf(f, "# Write the summary below; blank lines separate paragraphs.\n");
     else
