@@ -56,7 +56,8 @@ void kp_areatext_parse(kp_arena *a, const char *section, const char *text, kp_ar
         if (*line != '#') {
             kp_trim(line);
             if (line[0] == '-' && line[1] == ' ') line = kp_trim(line + 2);
-            if (*line) out->items[out->n_items++] = line;
+            /* a bullet begun and left empty ("- ") is no item */
+            if (*line && strcmp(line, "-") != 0) out->items[out->n_items++] = line;
         }
         line = nl ? nl + 1 : NULL;
     }

@@ -4,8 +4,8 @@
  *  carries, and back. Lines starting with # are comments. A summary keeps its
  *  lines and blank lines (paragraphs) exactly: only white space before its
  *  first and after its last character goes. Strengths and improvements are
- *  one item per line: blank lines are skipped, white space around an item
- *  and a leading "- " dropped.
+ *  one item per line: blank lines and empty bullets ("- ") are skipped,
+ *  white space around an item and a leading "- " dropped.
  */
 #ifndef KP_AREATEXT_H
 #define KP_AREATEXT_H

@@ -255,7 +255,7 @@ Test(field_drafts, a_summary_keeps_its_paragraphs_through_edit_show_and_report)
     free(out);
 
     /* text set keeps them too, and lists stay one item per line */
-    const char list[] = "# a comment\n- Tydlig strategi\n\n  Webbsändning av KF  \n";
+    const char list[] = "# a comment\n- Tydlig strategi\n\n  Webbsändning av KF  \n- \n";
     s_path(data, "list.txt");
     cr_assert_eq(kp_write_file(data, list, strlen(list), 0644), 0);
     cr_assert_eq(
