@@ -33,7 +33,20 @@ void kp_helpdoc_man(FILE *out, const char *overview)
     /* the overview: its usage lines, then the rest as it is */
     const char *body = strstr(overview, "\n\n");
     char *syn = strndup(overview, body ? (size_t)(body - overview) : strlen(overview));
-    s_roff(out, strncmp(syn, "usage: ", 7) == 0 ? syn + 7 : syn);
+    if (syn && strncmp(syn, "usage: ", 7) == 0) {
+        /* without "usage: ", and its continuation lines as far left */
+        char *w = syn;
+        for (const char *r = syn + 7; *r;) {
+            const char *nl = strchr(r, '\n');
+            size_t len = nl ? (size_t)(nl - r) + 1 : strlen(r);
+            memmove(w, r, len);
+            w += len;
+            r += len;
+            if (strncmp(r, "       ", 7) == 0) r += 7;
+        }
+        *w = '\0';
+    }
+    if (syn) s_roff(out, syn);
     free(syn);
     fputs(".fi\n.SH DESCRIPTION\n.nf\n", out);
     if (body) {
