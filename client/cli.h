@@ -51,6 +51,10 @@ int kp_cli_call(kp_cli *cli, kp_request *req, kp_response **resp);
  * (whatever its status), or the exit code after printing why no answer came. */
 int kp_cli_send(kp_cli *cli, kp_request *req, kp_response **resp);
 
+/* The login of this server's session file (in the arena), or NULL when
+ * nobody is logged in to it. */
+const char *kp_cli_login(kp_cli *cli);
+
 /* Prints resp's error (status and sentence) and returns its exit code. */
 int kp_cli_fail(kp_cli *cli, const kp_response *resp);
 /* Like kp_cli_call, but returns the status (KP_OK or the server's or the

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "table.h"
 #include "args.h"
 #include "points.h"
 #include "seen.h"
@@ -327,42 +328,56 @@ static int s_show(kp_cli *cli, int argc, char **argv)
     }
     printf("Evaluation %lld, %s (version %lld): %d of %zu questions have a consensus score\n",
            (long long)id, out->status, (long long)out->version, out->resolved, out->n_rows);
-    printf("%-6s %-6s", "", "max");
-    for (size_t i = 0; i < out->n_evaluators; i++) {
-        printf(" ");
-        kp_cli_cell(out->evaluators[i], 9);
-    }
-    printf(" %-7s %-6s %-9s %-12s %s\n", "spread", "flag", "proposed", "thread", "consensus");
+    size_t ne = out->n_evaluators;
+    kp_table *t = kp_table_new(cli->arena, 8 + ne);
+    kp_table_col(t, 0, "", 0);
+    kp_table_col(t, 1, "", KP_TABLE_WRAP);
+    kp_table_col(t, 2, "max", KP_TABLE_RIGHT);
+    for (size_t i = 0; i < ne; i++)
+        kp_table_col(t, 3 + i, out->evaluators[i], KP_TABLE_RIGHT);
+    kp_table_col(t, 3 + ne, "spread", KP_TABLE_RIGHT);
+    kp_table_col(t, 4 + ne, "flag", 0);
+    kp_table_col(t, 5 + ne, "proposed", KP_TABLE_RIGHT);
+    kp_table_col(t, 6 + ne, "thread", 0);
+    kp_table_col(t, 7 + ne, "consensus", KP_TABLE_WRAP);
     for (size_t i = 0; i < nrows; i++) {
         const Kompass__V1__ConsensusRow *row = s_sorted[i];
         char b1[24];
-        printf("%-6s %-6s", row->question, kp_points_format(row->max_centi, b1));
-        for (size_t k = 0; k < out->n_evaluators; k++) {
+        kp_table_add(t, row->question);
+        kp_table_add(t, row->text);
+        kp_table_add(t, kp_points_format(row->max_centi, b1));
+        for (size_t k = 0; k < ne; k++) {
             const char *v = "-";
             for (size_t j = 0; j < row->n_points; j++)
                 if (strcmp(row->points[j]->evaluator, out->evaluators[k]) == 0)
                     v = kp_points_format(row->points[j]->points_centi, b1);
-            printf(" ");
-            kp_cli_cell(v, 9);
+            kp_table_add(t, v);
         }
-        char sp[32];
-        snprintf(sp, sizeof sp, "%.0f%%", row->spread_share * 100);
-        printf(" %-7s %-6s ", sp, *row->flag ? row->flag : "-");
-        kp_cli_cell(row->has_proposed ? kp_points_format(row->proposed_centi, b1) : "-", 9);
-        printf(" ");
-        kp_cli_cell(s_thread_cell(cli, row), 12);
+        kp_table_add(t, kp_arena_printf(cli->arena, "%.0f%%", row->spread_share * 100));
+        kp_table_add(t, *row->flag ? row->flag : "-");
+        kp_table_add(t, row->has_proposed ? kp_points_format(row->proposed_centi, b1) : "-");
+        kp_table_add(t, s_thread_cell(cli, row));
         if (row->has_consensus)
-            printf(" %s (%s, %s)%s%s\n", kp_points_format(row->consensus_centi, b1), row->method,
-                   row->written_by, *row->reason ? ": " : "", row->reason);
+            kp_table_add(t,
+                         kp_arena_printf(cli->arena, "%s (%s, %s)%s%s",
+                                         kp_points_format(row->consensus_centi, b1), row->method,
+                                         row->written_by, *row->reason ? ": " : "", row->reason));
         else
-            printf(" -\n");
-        /* what each evaluator wrote for it, one line each (whole: --question or --json) */
+            kp_table_add(t, "-");
+        /* what each evaluator wrote for it, a row each below it, in the text
+         * column (whole: --question or --json) */
         for (size_t j = 0; j < row->n_points; j++)
-            if (*row->points[j]->rationale)
-                printf("       %s: %s\n", row->points[j]->evaluator,
-                       kp_cli_words(cli, row->points[j]->rationale,
-                                    66 - (int)strlen(row->points[j]->evaluator)));
+            if (*row->points[j]->rationale) {
+                kp_table_add(t, "");
+                kp_table_add(
+                    t, kp_arena_printf(cli->arena, "%s: %s", row->points[j]->evaluator,
+                                       kp_cli_words(cli, row->points[j]->rationale,
+                                                    66 - (int)strlen(row->points[j]->evaluator))));
+                for (size_t c = 2; c < 8 + ne; c++)
+                    kp_table_add(t, "");
+            }
     }
+    kp_table_print(t, stdout, kp_table_width());
     /* the meeting's agenda: what is open, what is new since you looked */
     const char *open = "", *news = "";
     for (size_t i = 0; i < out->n_rows; i++) {

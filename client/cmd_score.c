@@ -1,40 +1,69 @@
-/*  cmd_score: `kompass score set|show|import`. */
+/*  cmd_score: `kompass score set|show|edit|export|import`.
+ *
+ *  `score edit` is a whole area (or evaluation) in one editor session: the
+ *  sheet (client/sheet.h) of the caller's scores is kept as a draft
+ *  (client/draft.h) from the start; on save only the changed questions go,
+ *  as one ScoreSet with the versions the sheet showed (all or nothing).
+ *  Every problem is listed at once with its line and the sheet reopened with
+ *  them as comments; a score changed meanwhile (CONFLICT) is marked in the
+ *  sheet with its current value, and saving again replaces it.
+ */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
+#include "draft.h"
+#include "editor.h"
 #include "points.h"
 #include "seen.h"
-#include "session.h"
-
-#include <sodium.h>
+#include "sheet.h"
+#include "table.h"
 #include "util.h"
 
 const kp_command kp_score_command = {
-    "score", kp_cmd_score, "individual scores: set, show, import a sheet",
+    "score", kp_cmd_score, "individual scores: set, show, edit a sheet, export, import",
     "usage: kompass score set ID QUESTION POINTS [--why TEXT] [--for LOGIN] [--version N]\n"
     "       kompass score show ID [--area N]\n"
+    "       kompass score edit ID [--area N] [--for LOGIN] [--resume] [--discard]\n"
+    "       kompass score export ID [--area N] [--for LOGIN]\n"
     "       kompass score import ID FILE.csv [--for LOGIN]\n"
     "\n"
     "Each evaluator (lead or peer) scores every question on their own: POINTS from 0\n"
     "to the question's max, at most two decimals (12.5 or 12,5). While scoring is\n"
     "blind, you see only your own scores.\n"
     "\n"
-    "A write carries the version you last saw (recorded by `score show`, or --version):\n"
-    "if the score changed since, nothing is written and you are shown what it is now\n"
-    "(exit 3). --for LOGIN: an admin writes for that evaluator.\n"
+    "A write carries the version you last saw (recorded by `score show`, `score\n"
+    "export`, or --version): if the score changed since, nothing is written and you\n"
+    "are shown what it is now (exit 3). --for LOGIN: an admin writes for that\n"
+    "evaluator.\n"
+    "\n"
+    "edit: opens $EDITOR on a sheet of your scores (of area N, else every area):\n"
+    "per question its text and max, `points = ` and `why = `. On quitting, the\n"
+    "questions you changed are written at once, or none: every problem is listed\n"
+    "with its line and the sheet opens again with them marked; a score changed\n"
+    "meanwhile is marked with its current value (saving again replaces it). The\n"
+    "sheet is kept as a draft ($XDG_STATE_HOME/kompass/drafts/) until the server\n"
+    "has it; --resume goes on with a kept sheet, --discard drops it.\n"
+    "\n"
+    "export: prints the CSV that import takes: question,points,rationale, and the\n"
+    "question's text and max as more columns (import ignores them).\n"
     "\n"
     "import: a CSV file with the header question,points,rationale (rationale may be\n"
-    "empty; quotes as in RFC 4180); all rows are written at once, or none.\n"};
+    "empty; quotes as in RFC 4180; more columns are ignored). Rows whose points and\n"
+    "rationale are as they are already change nothing; the others are written at\n"
+    "once, or none: every problem in the file is listed.\n"};
 
 static char *s_key(kp_cli *cli, int64_t id, const char *question, const char *evaluator)
 {
     return kp_arena_printf(cli->arena, "%lld/score/%s/%s", (long long)id, question, evaluator);
 }
 
-/* ScoreList of evaluation id (area 0: all); records the versions seen. */
-static int s_fetch(kp_cli *cli, int64_t id, int area, const Kompass__V1__ScoreListResponse **out)
+/* ScoreList of evaluation id (area 0: all); records the versions seen when
+ * record is set. */
+static int s_fetch_seen(kp_cli *cli, int64_t id, int area, int record,
+                        const Kompass__V1__ScoreListResponse **out)
 {
     kp_request *req = kp_cli_request(cli);
     Kompass__V1__ScoreListRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
@@ -47,13 +76,33 @@ static int s_fetch(kp_cli *cli, int64_t id, int area, const Kompass__V1__ScoreLi
     int rc = kp_cli_call(cli, req, &resp);
     if (rc) return rc;
     *out = resp->score_list;
-    for (size_t i = 0; i < (*out)->n_questions; i++) {
+    for (size_t i = 0; record && i < (*out)->n_questions; i++) {
         const Kompass__V1__QuestionScores *q = (*out)->questions[i];
         for (size_t k = 0; k < q->n_scores; k++)
             kp_seen_put(cli, s_key(cli, id, q->question, q->scores[k]->evaluator),
                         q->scores[k]->version);
     }
     return 0;
+}
+
+static int s_fetch(kp_cli *cli, int64_t id, int area, const Kompass__V1__ScoreListResponse **out)
+{
+    return s_fetch_seen(cli, id, area, 1, out);
+}
+
+static const Kompass__V1__QuestionScores *s_question(const Kompass__V1__ScoreListResponse *l,
+                                                     const char *code)
+{
+    for (size_t i = 0; l && i < l->n_questions; i++)
+        if (strcmp(l->questions[i]->question, code) == 0) return l->questions[i];
+    return NULL;
+}
+
+static const Kompass__V1__Score *s_score_of(const Kompass__V1__QuestionScores *q, const char *who)
+{
+    for (size_t k = 0; q && k < q->n_scores; k++)
+        if (strcmp(q->scores[k]->evaluator, who) == 0) return q->scores[k];
+    return NULL;
 }
 
 static json_t *s_score_json(const Kompass__V1__Score *s)
@@ -64,9 +113,10 @@ static json_t *s_score_json(const Kompass__V1__Score *s)
                      s->rationale, "version", (json_int_t)s->version, "written_by", s->written_by);
 }
 
-/* Sends writes; on CONFLICT shows what is there now. */
-static int s_send(kp_cli *cli, int64_t id, const char *on_behalf, Kompass__V1__ScoreWrite **writes,
-                  size_t n)
+/* Sends writes without a word: the status, and the response when one came. */
+static int s_score_set(kp_cli *cli, int64_t id, const char *on_behalf,
+                       Kompass__V1__ScoreWrite **writes, size_t n, kp_response **resp,
+                       const char **error)
 {
     kp_request *req = kp_cli_request(cli);
     Kompass__V1__ScoreSetRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
@@ -77,28 +127,15 @@ static int s_send(kp_cli *cli, int64_t id, const char *on_behalf, Kompass__V1__S
     if (on_behalf) b->on_behalf_of = (char *)on_behalf;
     req->body_case = KOMPASS__V1__REQUEST__BODY_SCORE_SET;
     req->score_set = b;
-    kp_response *resp;
-    int rc = kp_cli_send(cli, req, &resp);
-    if (rc) return rc;
-    const Kompass__V1__ScoreSetResponse *out = resp->score_set;
-    if (resp->status == KOMPASS__V1__STATUS__CONFLICT && out) {
-        rc = kp_cli_fail(cli, resp);
-        if (!cli->settings.json)
-            for (size_t i = 0; i < out->n_scores; i++) {
-                const Kompass__V1__Score *s = out->scores[i];
-                char p[24];
-                if (s->version)
-                    fprintf(
-                        stderr, "  now: %s of %s = %s (version %lld, written by %s at %s)%s%s\n",
-                        s->question, s->evaluator, kp_points_format(s->points_centi, p),
-                        (long long)s->version, s->written_by, kp_cli_time(cli, s->written_at_us),
-                        *s->rationale ? ": " : "", s->rationale);
-                fprintf(stderr, "  to overwrite it, run again with --version %lld\n",
-                        (long long)s->version);
-            }
-        return rc;
-    }
-    if (resp->status != KOMPASS__V1__STATUS__OK) return kp_cli_fail(cli, resp);
+    *resp = NULL;
+    return kp_cli_call_quiet(cli, req, resp, error);
+}
+
+/* Prints what a ScoreSet wrote; the list (may be NULL) gives each
+ * question's text and max. */
+static int s_written(kp_cli *cli, int64_t id, const Kompass__V1__ScoreSetResponse *out,
+                     const Kompass__V1__ScoreListResponse *l, size_t unchanged)
+{
     for (size_t i = 0; i < out->n_scores; i++)
         kp_seen_put(cli, s_key(cli, id, out->scores[i]->question, out->scores[i]->evaluator),
                     out->scores[i]->version);
@@ -106,49 +143,70 @@ static int s_send(kp_cli *cli, int64_t id, const char *on_behalf, Kompass__V1__S
         json_t *arr = json_array();
         for (size_t i = 0; i < out->n_scores; i++)
             json_array_append_new(arr, s_score_json(out->scores[i]));
-        kp_cli_json(cli,
-                    json_pack("{s:I,s:o}", "version", (json_int_t)out->version, "scores", arr));
-    } else if (out->n_scores == 1) {
-        char p[24];
-        printf("score %s of %s set to %s (evaluation version %lld)\n", out->scores[0]->question,
-               out->scores[0]->evaluator, kp_points_format(out->scores[0]->points_centi, p),
-               (long long)out->version);
+        json_t *doc = json_pack("{s:I,s:o}", "version", (json_int_t)out->version, "scores", arr);
+        if (unchanged) json_object_set_new(doc, "unchanged", json_integer((json_int_t)unchanged));
+        kp_cli_json(cli, doc);
+        return 0;
+    }
+    char p[24], m[24];
+    if (out->n_scores == 1) {
+        const Kompass__V1__Score *s = out->scores[0];
+        const Kompass__V1__QuestionScores *q = s_question(l, s->question);
+        if (q)
+            printf("score %s (%s, max %s) of %s set to %s (evaluation version %lld)\n", s->question,
+                   q->text, kp_points_format(q->max_centi, m), s->evaluator,
+                   kp_points_format(s->points_centi, p), (long long)out->version);
+        else
+            printf("score %s of %s set to %s (evaluation version %lld)\n", s->question,
+                   s->evaluator, kp_points_format(s->points_centi, p), (long long)out->version);
     } else {
         printf("%zu scores of %s written (evaluation version %lld)\n", out->n_scores,
                out->n_scores ? out->scores[0]->evaluator : "?", (long long)out->version);
+        for (size_t i = 0; i < out->n_scores && l; i++) {
+            const Kompass__V1__QuestionScores *q = s_question(l, out->scores[i]->question);
+            printf("  %-6s %s of %s\n", out->scores[i]->question,
+                   kp_points_format(out->scores[i]->points_centi, p),
+                   q ? kp_points_format(q->max_centi, m) : "?");
+        }
     }
+    if (unchanged) printf("%zu more as they were already (not written again)\n", unchanged);
     return 0;
 }
 
-/* The version of evaluator's score of question as this client last saw it;
- * fetched (and so seen now) when never shown. */
-static int s_expected(kp_cli *cli, int64_t id, const char *question, const char *evaluator,
-                      int64_t *version)
+/* Prints a refused ScoreSet: the error, and on CONFLICT what is there now. */
+static int s_refused(kp_cli *cli, int status, const char *error, const kp_response *resp,
+                     const char *again)
 {
-    const Kompass__V1__ScoreListResponse *l;
-    char me[64] = "";
-    if (!evaluator) {
-        /* our own score: we are who the session file says */
-        kp_cli_session sess;
-        char err[256];
-        if (kp_cli_session_load(&cli->settings, &sess, err, sizeof err) == 1)
-            kp_strlcpy(me, sess.login, sizeof me);
-        sodium_memzero(&sess, sizeof sess);
-        if (*me) evaluator = me;
+    int rc = kp_cli_error(cli, status, "%s: %s", kp_status_name(status), error);
+    const Kompass__V1__ScoreSetResponse *out = resp ? resp->score_set : NULL;
+    if (status != KP_CONFLICT || !out || cli->settings.json) return rc;
+    for (size_t i = 0; i < out->n_scores; i++) {
+        const Kompass__V1__Score *s = out->scores[i];
+        char p[24];
+        if (s->version)
+            fprintf(stderr, "  now: %s of %s = %s (version %lld, written by %s at %s)%s%s\n",
+                    s->question, s->evaluator, kp_points_format(s->points_centi, p),
+                    (long long)s->version, s->written_by, kp_cli_time(cli, s->written_at_us),
+                    *s->rationale ? ": " : "", s->rationale);
+        if (again)
+            fprintf(stderr, "  %s\n", again);
+        else
+            fprintf(stderr, "  to overwrite it, run again with --version %lld\n",
+                    (long long)s->version);
     }
-    if (evaluator) {
-        int64_t v = kp_seen_get(cli, s_key(cli, id, question, evaluator));
-        if (v >= 0) {
-            *version = v;
-            return 0;
-        }
-    }
-    int rc = s_fetch(cli, id, 0, &l);
-    if (rc) return rc;
-    const char *who = evaluator ? evaluator : l->you;
-    int64_t v = kp_seen_get(cli, s_key(cli, id, question, who));
-    *version = v >= 0 ? v : 0;
-    return 0;
+    return rc;
+}
+
+/* Sends writes and prints the outcome. */
+static int s_send(kp_cli *cli, int64_t id, const char *on_behalf, Kompass__V1__ScoreWrite **writes,
+                  size_t n, const Kompass__V1__ScoreListResponse *l, size_t unchanged,
+                  const char *again)
+{
+    kp_response *resp;
+    const char *error;
+    int status = s_score_set(cli, id, on_behalf, writes, n, &resp, &error);
+    if (status != KP_OK) return s_refused(cli, status, error, resp, again);
+    return s_written(cli, id, resp->score_set, l, unchanged);
 }
 
 static int s_set(kp_cli *cli, int argc, char **argv)
@@ -169,11 +227,26 @@ static int s_set(kp_cli *cli, int argc, char **argv)
     const char *on_behalf = kp_args_get(opts, "for");
     int given = kp_args_version(cli, cmd, opts, &w->expected_version);
     if (given < 0) return -given;
-    if (!given && (rc = s_expected(cli, id, w->question, on_behalf, &w->expected_version)))
-        return rc;
+    /* The version this client last saw, read before the list below (which
+     * is read for the question's text and max, not as seen). */
+    const char *me = kp_cli_login(cli);
+    const char *who = on_behalf ? on_behalf : me;
+    int64_t seen = who ? kp_seen_get(cli, s_key(cli, id, w->question, who)) : -1;
+    const Kompass__V1__ScoreListResponse *l;
+    if ((rc = s_fetch_seen(cli, id, 0, 0, &l))) return rc;
+    if (!who) who = l->you;
+    if (!given) {
+        if (seen < 0) {
+            /* never shown: as it is now, which is shown now */
+            const Kompass__V1__Score *s = s_score_of(s_question(l, w->question), who);
+            seen = s ? s->version : 0;
+            kp_seen_put(cli, s_key(cli, id, w->question, who), seen);
+        }
+        w->expected_version = seen;
+    }
     Kompass__V1__ScoreWrite **writes = kp_arena_alloc(cli->arena, sizeof *writes);
     writes[0] = w;
-    return s_send(cli, id, on_behalf, writes, 1);
+    return s_send(cli, id, on_behalf, writes, 1, l, 0, NULL);
 }
 
 static int s_show(kp_cli *cli, int argc, char **argv)
@@ -211,76 +284,182 @@ static int s_show(kp_cli *cli, int argc, char **argv)
     printf("Evaluation %lld%s, version %lld, %s%s\n", (long long)id,
            l->practice ? " (övning: a calibration exercise)" : "", (long long)l->version, l->status,
            l->blind ? " (blind: you see only your own scores)" : "");
-    /* Columns: me first, then the other evaluators. */
+    /* Columns: me first (when I score), then the other evaluators. */
     const char *cols[16];
     size_t ncols = 0;
-    cols[ncols++] = l->you;
+    int me = 0;
+    for (size_t i = 0; i < l->n_evaluators; i++)
+        me |= strcmp(l->evaluators[i], l->you) == 0;
+    if (me) cols[ncols++] = l->you;
     for (size_t i = 0; i < l->n_evaluators && ncols < 16; i++)
         if (strcmp(l->evaluators[i], l->you) != 0) cols[ncols++] = l->evaluators[i];
-    int32_t area_now = -1;
-    for (size_t i = 0; i < l->n_questions; i++) {
-        const Kompass__V1__QuestionScores *q = l->questions[i];
-        if (q->area != area_now) {
-            area_now = q->area;
-            printf("\nArea %d\nQUESTION                                         MAX  ", q->area);
+    int width = kp_table_width();
+    for (size_t i = 0; i < l->n_questions;) {
+        int32_t area_now = l->questions[i]->area;
+        printf("\nArea %d\n", area_now);
+        kp_table *t = kp_table_new(cli->arena, 3 + ncols);
+        kp_table_col(t, 0, "QUESTION", 0);
+        kp_table_col(t, 1, "", KP_TABLE_WRAP);
+        kp_table_col(t, 2, "MAX", KP_TABLE_RIGHT);
+        for (size_t c = 0; c < ncols; c++)
+            kp_table_col(t, 3 + c,
+                         me && c == 0 ? kp_arena_printf(cli->arena, "%s (me)", cols[c]) : cols[c],
+                         KP_TABLE_RIGHT);
+        for (; i < l->n_questions && l->questions[i]->area == area_now; i++) {
+            const Kompass__V1__QuestionScores *q = l->questions[i];
+            kp_table_add(t, q->question);
+            kp_table_add(t, q->text);
+            kp_table_add(t, kp_points_format(q->max_centi, b1));
             for (size_t c = 0; c < ncols; c++) {
-                kp_cli_cell(c == 0 ? kp_arena_printf(cli->arena, "%s (me)", cols[c]) : cols[c], 12);
+                const char *cell = l->blind && !(me && c == 0) ? "(blind)" : "-";
+                for (size_t k = 0; k < q->n_scores; k++)
+                    if (strcmp(q->scores[k]->evaluator, cols[c]) == 0)
+                        cell = kp_points_format(q->scores[k]->points_centi, b2);
+                kp_table_add(t, cell);
             }
-            printf("\n");
         }
-        printf("%-5s ", q->question);
-        kp_cli_cell(q->text, 42);
-        printf(" %4s  ", kp_points_format(q->max_centi, b1));
-        for (size_t c = 0; c < ncols; c++) {
-            const char *cell = l->blind && c > 0 ? "(blind)" : "-";
-            for (size_t k = 0; k < q->n_scores; k++)
-                if (strcmp(q->scores[k]->evaluator, cols[c]) == 0)
-                    cell = kp_points_format(q->scores[k]->points_centi, b2);
-            kp_cli_cell(cell, 12);
-        }
-        printf("\n");
+        kp_table_print(t, stdout, width);
     }
     return 0;
 }
 
-/* Splits one CSV record (RFC 4180) from *p into fields; returns the count. */
-static int s_csv_record(kp_cli *cli, const char **p, char **fields, int max)
+/* ---------------------------------------------------------------- sheets */
+
+/* The sheet of evaluator's scores in l (area 0: every area); title and
+ * names from the evaluation when it can be read. */
+static int s_sheet(kp_cli *cli, int64_t id, int area, const char *evaluator,
+                   const Kompass__V1__ScoreListResponse *l, kp_sheet *sh)
 {
-    int n = 0;
-    const char *s = *p;
-    for (;;) {
-        char *buf = kp_arena_alloc(cli->arena, strlen(s) + 1);
-        size_t len = 0;
-        if (*s == '"') {
-            s++;
-            for (;;) {
-                if (!*s) break;
-                if (*s == '"' && s[1] == '"') {
-                    buf[len++] = '"';
-                    s += 2;
-                } else if (*s == '"') {
-                    s++;
-                    break;
-                } else {
-                    buf[len++] = *s++;
-                }
-            }
-        }
-        while (*s && *s != ',' && *s != '\n' && *s != '\r')
-            buf[len++] = *s++;
-        buf[len] = '\0';
-        if (n < max) fields[n] = kp_trim(buf);
-        n++;
-        if (*s == ',') {
-            s++;
-            continue;
-        }
-        if (*s == '\r') s++;
-        if (*s == '\n') s++;
-        break;
+    memset(sh, 0, sizeof *sh);
+    sh->evaluation_id = id;
+    sh->area = area;
+    sh->evaluator = evaluator;
+    sh->version = l->version;
+    sh->title = sh->area_title = sh->evaluator_name = "";
+    int member = 0;
+    for (size_t i = 0; i < l->n_evaluators; i++)
+        member |= strcmp(l->evaluators[i], evaluator) == 0;
+    if (!member)
+        return kp_cli_error(cli, KP_DENIED,
+                            "DENIED: %s is not an evaluator (lead or peer) of evaluation %lld%s",
+                            evaluator, (long long)id,
+                            strcmp(evaluator, l->you) == 0 ? " (an admin: use --for LOGIN)" : "");
+    if (l->blind && strcmp(evaluator, l->you) != 0)
+        return kp_cli_error(cli, KP_DENIED,
+                            "DENIED: evaluation %lld is scored blind: you see only your own "
+                            "scores, not %s's",
+                            (long long)id, evaluator);
+    /* the evaluation's name and the area's title, for the header */
+    kp_request *req = kp_cli_request(cli);
+    Kompass__V1__EvalShowRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
+    kompass__v1__eval_show_request__init(b);
+    b->evaluation_id = id;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_EVAL_SHOW;
+    req->eval_show = b;
+    kp_response *resp;
+    const char *error;
+    if (kp_cli_call_quiet(cli, req, &resp, &error) == KP_OK && resp->eval_show) {
+        const Kompass__V1__EvalShowResponse *e = resp->eval_show;
+        if (e->evaluation)
+            sh->title = kp_arena_printf(cli->arena, "%s %s on %s", e->evaluation->municipality,
+                                        e->evaluation->label, e->evaluation->framework);
+        for (size_t i = 0; i < e->n_team; i++)
+            if (strcmp(e->team[i]->login, evaluator) == 0)
+                sh->evaluator_name = e->team[i]->full_name;
+        for (size_t i = 0; i < e->n_progress; i++)
+            if (e->progress[i]->area == area) sh->area_title = e->progress[i]->title;
     }
-    *p = s;
-    return n;
+    sh->q = kp_arena_zalloc(cli->arena, sizeof *sh->q * (l->n_questions + 1));
+    for (size_t i = 0; i < l->n_questions; i++) {
+        const Kompass__V1__QuestionScores *q = l->questions[i];
+        kp_sheet_question *x = &sh->q[sh->n++];
+        x->question = q->question;
+        x->area = q->area;
+        x->text = q->text;
+        x->max_centi = q->max_centi;
+        x->why = "";
+        const Kompass__V1__Score *s = s_score_of(q, evaluator);
+        if (s) {
+            x->scored = 1;
+            x->points_centi = s->points_centi;
+            x->why = s->rationale;
+            x->version = s->version;
+        }
+    }
+    return 0;
+}
+
+/* --area N into *area (0 when absent); 0 or the usage exit code. */
+static int s_area_opt(kp_cli *cli, const kp_opt *opts, int64_t *area)
+{
+    *area = 0;
+    const char *v = kp_args_get(opts, "area");
+    return v ? kp_args_id(cli, &kp_score_command, "--area", v, area) : 0;
+}
+
+/* The writes for changes, with the versions of the base. */
+static Kompass__V1__ScoreWrite **s_writes(kp_cli *cli, const kp_sheet *base,
+                                          const kp_sheet_change *c, size_t n)
+{
+    Kompass__V1__ScoreWrite **w = kp_arena_alloc(cli->arena, sizeof *w * (n + 1));
+    for (size_t i = 0; i < n; i++) {
+        w[i] = kp_arena_alloc(cli->arena, sizeof *w[i]);
+        kompass__v1__score_write__init(w[i]);
+        w[i]->question = (char *)base->q[c[i].q].question;
+        w[i]->points_centi = c[i].points_centi;
+        w[i]->rationale = (char *)c[i].why;
+        w[i]->expected_version = base->q[c[i].q].version;
+    }
+    return w;
+}
+
+static int s_export(kp_cli *cli, int argc, char **argv)
+{
+    const kp_command *cmd = &kp_score_command;
+    kp_opt opts[] = {{"area", 1, NULL}, {"for", 1, NULL}, {0}};
+    const char *pos[1];
+    int n;
+    int64_t id, area;
+    int rc = kp_args_parse(cli, cmd, argc, argv, 2, opts, pos, 1, 1, &n);
+    if (rc || (rc = kp_args_id(cli, cmd, "evaluation id", pos[0], &id)) ||
+        (rc = s_area_opt(cli, opts, &area)))
+        return rc;
+    const Kompass__V1__ScoreListResponse *l;
+    if ((rc = s_fetch(cli, id, (int)area, &l))) return rc;
+    const char *who = kp_args_get(opts, "for") ? kp_args_get(opts, "for") : l->you;
+    kp_sheet sh;
+    if ((rc = s_sheet(cli, id, (int)area, who, l, &sh))) return rc;
+    if (cli->settings.json) {
+        kp_cli_json(cli, kp_sheet_json(&sh));
+        return 0;
+    }
+    kp_sheet_csv_write(stdout, &sh);
+    return 0;
+}
+
+/* Prints every problem, FILE first when given; returns the exit code. */
+static int s_problems(kp_cli *cli, const char *file, const kp_sheet_problem *p, size_t n,
+                      const char *tail)
+{
+    const char **lines = kp_arena_alloc(cli->arena, sizeof(char *) * (n + 1));
+    for (size_t i = 0; i < n; i++)
+        lines[i] = kp_arena_printf(cli->arena, "%s%s%s", file ? file : "", file ? " " : "",
+                                   kp_sheet_problem_text(cli->arena, &p[i]));
+    if (cli->settings.json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(arr, json_pack("{s:i,s:s?,s:s}", "line", p[i].line, "question",
+                                                 p[i].question, "message", p[i].message));
+        kp_cli_json(cli, json_pack("{s:{s:s,s:s,s:o}}", "error", "status", "BAD_REQUEST", "message",
+                                   kp_arena_printf(cli->arena, "%zu problem%s%s", n,
+                                                   n == 1 ? "" : "s", tail),
+                                   "problems", arr));
+        return KP_EXIT_ERROR;
+    }
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "kompass: %s\n", lines[i]);
+    fprintf(stderr, "kompass: %zu problem%s%s\n", n, n == 1 ? "" : "s", tail);
+    return KP_EXIT_ERROR;
 }
 
 static int s_import(kp_cli *cli, int argc, char **argv)
@@ -292,59 +471,388 @@ static int s_import(kp_cli *cli, int argc, char **argv)
     int64_t id;
     int rc = kp_args_parse(cli, cmd, argc, argv, 2, opts, pos, 2, 2, &n);
     if (rc || (rc = kp_args_id(cli, cmd, "evaluation id", pos[0], &id))) return rc;
-    char *text = kp_read_file(pos[1], 4 * 1024 * 1024, NULL);
-    if (!text) return kp_cli_error(cli, KP_BAD_REQUEST, "cannot read %s", pos[1]);
+    char *raw = kp_read_file(pos[1], 4 * 1024 * 1024, NULL);
+    if (!raw)
+        return kp_cli_error(cli, KP_BAD_REQUEST, "cannot read %s: %s", pos[1], strerror(errno));
+    char *text = kp_arena_strdup(cli->arena, raw);
+    free(raw);
     const char *on_behalf = kp_args_get(opts, "for");
+    const char *me = kp_cli_login(cli);
+    const char *who = on_behalf ? on_behalf : me;
     const Kompass__V1__ScoreListResponse *l;
-    rc = s_fetch(cli, id, 0, &l);
-    if (rc) {
-        free(text);
+    if ((rc = s_fetch_seen(cli, id, 0, 0, &l))) return rc;
+    if (!who) who = l->you;
+    kp_sheet base;
+    if ((rc = s_sheet(cli, id, 0, who, l, &base))) return rc;
+    /* a write carries the version last seen here (0: never seen) */
+    for (size_t i = 0; i < base.n; i++) {
+        int64_t v = kp_seen_get(cli, s_key(cli, id, base.q[i].question, who));
+        base.q[i].version = v >= 0 ? v : 0;
+    }
+    kp_sheet_change *ch;
+    kp_sheet_problem *pr;
+    size_t nch, npr;
+    kp_sheet_csv_parse(cli->arena, &base, text, &ch, &nch, &pr, &npr);
+    if (npr)
+        return s_problems(cli, pos[1], pr, npr,
+                          kp_arena_printf(cli->arena, " in %s; nothing was imported", pos[1]));
+    if (nch == 0) {
+        if (cli->settings.json)
+            kp_cli_json(cli, json_pack("{s:I,s:[]}", "version", (json_int_t)l->version, "scores"));
+        else
+            printf("nothing to write: every score in %s is as it is already\n", pos[1]);
+        return 0;
+    }
+    /* rows that were as they are: counted from the file's questions */
+    size_t unchanged = 0;
+    {
+        kp_sheet_change *c2;
+        kp_sheet_problem *p2;
+        size_t n2, np2;
+        kp_sheet all = base;
+        all.q = kp_arena_alloc(cli->arena, sizeof *all.q * (base.n + 1));
+        memcpy(all.q, base.q, sizeof *all.q * base.n);
+        for (size_t i = 0; i < all.n; i++)
+            all.q[i].scored = 0; /* every row with points counts */
+        kp_sheet_csv_parse(cli->arena, &all, text, &c2, &n2, &p2, &np2);
+        unchanged = n2 > nch ? n2 - nch : 0;
+    }
+    /* import has no --version: the way on from a conflict is to look at the
+     * scores as they are now (which records them as seen), then import again */
+    const char *again = kp_arena_printf(
+        cli->arena,
+        "to write your value over it: `kompass score export %lld%s%s` shows the scores as they "
+        "are now, then import %s again",
+        (long long)id, on_behalf ? " --for " : "", on_behalf ? on_behalf : "", pos[1]);
+    return s_send(cli, id, on_behalf, s_writes(cli, &base, ch, nch), nch, l, unchanged, again);
+}
+
+/* ---------------------------------------------------------------- score edit */
+
+/* Offers a kept sheet: 1 resume, 0 discard, or an exit code < 0. */
+static int s_offer(kp_cli *cli, kp_draft *d, const char *what, const char *resume,
+                   const char *discard)
+{
+    json_t *rec = kp_draft_record(d);
+    const char *reason = json_string_value(json_object_get(rec, "reason"));
+    json_int_t when = json_integer_value(json_object_get(rec, "updated_at_us"));
+    const char *about = kp_arena_printf(cli->arena, "you have a kept %s (%s%s%s%s): %s", what,
+                                        when ? "from " : "", when ? kp_cli_time(cli, when) : "",
+                                        reason ? "; " : "", reason ? reason : "", kp_draft_path(d));
+    if (kp_editor_can_ask() && !cli->settings.json) {
+        fprintf(stderr, "kompass: %s\n", about);
+        if (kp_editor_ask_yes("Go on with it? [y/N]")) return 1;
+        if (kp_editor_ask_yes("Discard it and start from the server's scores? [y/N]")) return 0;
+        return -kp_cli_error(cli, KP_BAD_REQUEST,
+                             "nothing done; the sheet stays (--resume or --discard)");
+    }
+    return -kp_cli_error(cli, KP_BAD_REQUEST,
+                         "%s\n  to go on with it: %s\n  to drop it and start from the server's "
+                         "scores: %s",
+                         about, resume, discard);
+}
+
+/* Marks a stale score in the base (now as the server has it); the problem
+ * that shows it in the sheet when the sheet's value differs, else NULL. */
+static const char *s_conflict(kp_cli *cli, kp_sheet *base, const Kompass__V1__Score *now,
+                              const kp_sheet_change *ch, size_t nch)
+{
+    long qi = kp_sheet_find(base, now->question);
+    if (qi < 0) return NULL;
+    kp_sheet_question *q = &base->q[qi];
+    int64_t was = q->version;
+    q->scored = now->version > 0;
+    q->points_centi = now->points_centi;
+    q->why = now->rationale;
+    q->version = now->version;
+    for (size_t i = 0; i < nch; i++) {
+        if (ch[i].q != (size_t)qi) continue;
+        if (q->scored && ch[i].points_centi == now->points_centi &&
+            strcmp(ch[i].why, now->rationale) == 0)
+            return NULL; /* the same as ours: nothing to settle */
+        char p[24];
+        if (!q->scored)
+            return kp_arena_printf(cli->arena,
+                                   "CONFLICT: [%s] has no score any more (you read version "
+                                   "%lld). Your value is below: save to write it.",
+                                   now->question, (long long)was);
+        return kp_arena_printf(cli->arena,
+                               "CONFLICT: [%s] changed since you opened the sheet: now %s "
+                               "(version %lld, written by %s at %s)%s%s\n"
+                               "Your value is below: save to replace theirs with it, or change it.",
+                               now->question, kp_points_format(now->points_centi, p),
+                               (long long)now->version, now->written_by,
+                               kp_cli_time(cli, now->written_at_us), *now->rationale ? ": " : "",
+                               now->rationale);
+    }
+    return NULL;
+}
+
+static int s_edit(kp_cli *cli, int argc, char **argv)
+{
+    const kp_command *cmd = &kp_score_command;
+    kp_opt opts[] = {
+        {"area", 1, NULL}, {"for", 1, NULL}, {"resume", 0, NULL}, {"discard", 0, NULL}, {0}};
+    const char *pos[1];
+    int n;
+    int64_t id, area;
+    int rc = kp_args_parse(cli, cmd, argc, argv, 2, opts, pos, 1, 1, &n);
+    if (rc || (rc = kp_args_id(cli, cmd, "evaluation id", pos[0], &id)) ||
+        (rc = s_area_opt(cli, opts, &area)))
         return rc;
+    int resume = kp_args_get(opts, "resume") != NULL;
+    int discard = kp_args_get(opts, "discard") != NULL;
+    if (resume && discard)
+        return kp_cli_usage(cli, cmd, "--resume and --discard exclude each other");
+    const char *on_behalf = kp_args_get(opts, "for");
+    const char *login = kp_cli_login(cli);
+    if (!login)
+        return kp_cli_error(cli, KP_UNAUTHENTICATED,
+                            "UNAUTHENTICATED: not logged in to %s (log in with `kompass login "
+                            "USER`)",
+                            cli->settings.server);
+    const char *who = on_behalf ? on_behalf : login;
+    const char *what =
+        area ? kp_arena_printf(cli->arena, "score sheet of area %lld", (long long)area)
+             : "score sheet";
+    const char *again =
+        kp_arena_printf(cli->arena, "kompass score edit %lld%s%s%s%s", (long long)id,
+                        area ? kp_arena_printf(cli->arena, " --area %lld", (long long)area) : "",
+                        on_behalf ? " --for " : "", on_behalf ? on_behalf : "", "");
+    const char *resume_cmd = kp_arena_printf(cli->arena, "%s --resume", again);
+    const char *discard_cmd = kp_arena_printf(cli->arena, "%s --discard", again);
+    char err[1200];
+    int busy;
+    kp_draft *d = NULL;
+    const char *name =
+        kp_arena_printf(cli->arena, "scores-%lld-%s-%s", (long long)id,
+                        area ? kp_arena_printf(cli->arena, "%lld", (long long)area) : "all", who);
+    if (kp_draft_open(&cli->settings, login, name, &d, &busy, err, sizeof err) != 0)
+        return kp_cli_error(cli, busy ? KP_LOCKED : KP_INTERNAL, "%s%s: %s",
+                            busy ? "LOCKED: your " : "cannot keep a draft of the ", what, err);
+    int kept = kp_draft_exists(d);
+    json_t *rec = kp_draft_record(d);
+    kp_sheet base;
+    const Kompass__V1__ScoreListResponse *l = NULL;
+    char *text = NULL; /* the sheet as it goes into the editor */
+    if (resume && !kept) {
+        rc = kp_cli_error(cli, KP_NOT_FOUND, "NOT_FOUND: there is no kept %s to resume", what);
+        goto out;
     }
-    const char *who = on_behalf ? on_behalf : l->you;
-    const char *p = text;
-    if (strncmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3; /* a spreadsheet's BOM */
-    char *f[4];
-    int line = 1;
-    int nf = s_csv_record(cli, &p, f, 4);
-    if (nf < 2 || strcmp(f[0], "question") || strcmp(f[1], "points")) {
-        free(text);
-        return kp_cli_error(cli, KP_BAD_REQUEST,
-                            "%s:1: the first line must be the header question,points,rationale",
-                            pos[1]);
-    }
-    size_t cap = 64, count = 0;
-    Kompass__V1__ScoreWrite **writes = kp_arena_alloc(cli->arena, sizeof(void *) * cap);
-    while (*p) {
-        line++;
-        nf = s_csv_record(cli, &p, f, 4);
-        if (nf == 1 && !*f[0]) continue; /* blank line */
-        int64_t centi;
-        if (nf < 2 || nf > 3 || kp_points_parse(f[1], &centi) != 0) {
-            free(text);
-            return kp_cli_error(cli, KP_BAD_REQUEST,
-                                "%s:%d: expected question,points[,rationale] with points like 12 "
-                                "or 12.5",
-                                pos[1], line);
+    if (kept && !resume && !discard) {
+        int offer = s_offer(cli, d, what, resume_cmd, discard_cmd);
+        if (offer < 0) {
+            rc = -offer;
+            goto out;
         }
-        if (count == cap) {
-            Kompass__V1__ScoreWrite **nw = kp_arena_alloc(cli->arena, sizeof(void *) * cap * 2);
-            memcpy(nw, writes, sizeof(void *) * cap);
-            writes = nw;
-            cap *= 2;
-        }
-        Kompass__V1__ScoreWrite *w = kp_arena_alloc(cli->arena, sizeof *w);
-        kompass__v1__score_write__init(w);
-        w->question = f[0];
-        w->points_centi = centi;
-        if (nf == 3) w->rationale = f[2];
-        int64_t v = kp_seen_get(cli, s_key(cli, id, w->question, who));
-        w->expected_version = v >= 0 ? v : 0;
-        writes[count++] = w;
+        resume = offer;
+        discard = !offer;
     }
-    free(text);
-    if (count == 0) return kp_cli_error(cli, KP_BAD_REQUEST, "%s has no scores", pos[1]);
-    return s_send(cli, id, on_behalf, writes, count);
+    if (kept && discard && !resume) {
+        if (kp_draft_remove(d, err, sizeof err) != 0) {
+            rc = kp_cli_error(cli, KP_INTERNAL, "%s", err);
+            goto out;
+        }
+        fprintf(stderr, "kompass: dropped your kept %s\n", what);
+    }
+    if (resume) {
+        char *t = kp_draft_read(d);
+        if (!t || kp_sheet_from_json(cli->arena, json_object_get(rec, "base"), &base) != 0) {
+            rc = kp_cli_error(cli, KP_INTERNAL,
+                              "your kept sheet %s cannot be read back (%s); it stays as it is: "
+                              "copy what you need from it, then %s",
+                              kp_draft_path(d), t ? "its record is damaged" : strerror(errno),
+                              discard_cmd);
+            free(t);
+            goto out;
+        }
+        text = kp_arena_strdup(cli->arena, t);
+        free(t);
+    } else {
+        if ((rc = s_fetch_seen(cli, id, (int)area, 0, &l))) goto out;
+        if ((rc = s_sheet(cli, id, (int)area, who, l, &base))) goto out;
+        text = kp_sheet_format(cli->arena, &base);
+        json_object_clear(rec);
+        json_object_set_new(rec, "kind", json_string("scores"));
+        json_object_set_new(rec, "server", json_string(cli->settings.server));
+        json_object_set_new(rec, "login", json_string(login));
+        json_object_set_new(rec, "evaluation", json_integer(id));
+        json_object_set_new(rec, "area", json_integer(area));
+        json_object_set_new(rec, "evaluator", json_string(who));
+        json_object_set_new(rec, "created_at_us", json_integer(kp_now_us()));
+        json_object_set_new(rec, "state", json_string("editing"));
+        json_object_set_new(rec, "base", kp_sheet_json(&base));
+        if (kp_draft_write(d, text, err, sizeof err) != 0) {
+            rc = kp_cli_error(cli, KP_INTERNAL, "%s", err);
+            goto out;
+        }
+    }
+
+    /* Edit until it is saved, or the user gives up (quits without fixing
+     * the problems shown). */
+    int shown_problems = 0;
+    int skip_editor = 0;
+    int saved_unheard = 0; /* a conflict with our own values: saved before */
+    for (;;) {
+        const char *editor;
+        if (!skip_editor) {
+            int ed = kp_editor_run(kp_draft_path(d), NULL, NULL, &editor, err, sizeof err);
+            char serr[512];
+            if (kp_draft_sync(d, serr, sizeof serr) != 0)
+                fprintf(stderr, "kompass: warning: %s\n", serr);
+            if (ed != 0) {
+                json_object_set_new(rec, "state", json_string("kept"));
+                json_object_set_new(rec, "reason", json_string(err));
+                kp_draft_save_record(d, serr, sizeof serr);
+                rc = kp_cli_error(cli, KP_BAD_REQUEST,
+                                  "%s; nothing was saved\n  your sheet is kept in %s\n  to go on: "
+                                  "%s",
+                                  err, kp_draft_path(d), resume_cmd);
+                goto out;
+            }
+        }
+        skip_editor = 0;
+        char *t = kp_draft_read(d);
+        if (!t) {
+            rc = kp_cli_error(cli, KP_INTERNAL, "cannot read back %s: %s", kp_draft_path(d),
+                              strerror(errno));
+            goto out;
+        }
+        char *now = kp_arena_strdup(cli->arena, t);
+        free(t);
+        int unchanged = strcmp(now, text) == 0;
+        kp_sheet_change *ch;
+        kp_sheet_problem *pr;
+        size_t nch, npr;
+        kp_sheet_parse(cli->arena, &base, now, &ch, &nch, &pr, &npr);
+        if (npr) {
+            /* Reopened on a terminal; a script (or a user who quits
+             * without fixing anything) gets the list and the kept sheet. */
+            int ask = kp_editor_can_ask() && !cli->settings.json;
+            if ((unchanged && shown_problems) || !ask) {
+                if (!unchanged || !shown_problems) {
+                    text = kp_sheet_annotate(cli->arena, now, pr, npr,
+                                             "Problems, marked below with #!: nothing was saved. "
+                                             "Fix them, then save and quit.");
+                    if (kp_draft_write(d, text, err, sizeof err) != 0)
+                        fprintf(stderr, "kompass: warning: %s\n", err);
+                }
+                json_object_set_new(rec, "state", json_string("kept"));
+                json_object_set_new(rec, "reason", json_string("it has problems to fix"));
+                kp_draft_save_record(d, err, sizeof err);
+                rc = s_problems(cli, NULL, pr, npr,
+                                kp_arena_printf(cli->arena,
+                                                "; nothing was saved\n  your sheet is kept in "
+                                                "%s\n  to go on: %s",
+                                                kp_draft_path(d), resume_cmd));
+                goto out;
+            }
+            const char *head = kp_arena_printf(
+                cli->arena,
+                "%zu problem%s, marked below with #!: nothing was saved. Fix them, then save "
+                "and quit;\nquit without a change to stop (the sheet is kept: %s).",
+                npr, npr == 1 ? "" : "s", resume_cmd);
+            for (size_t i = 0; i < npr; i++)
+                fprintf(stderr, "kompass: %s\n", kp_sheet_problem_text(cli->arena, &pr[i]));
+            text = kp_sheet_annotate(cli->arena, now, pr, npr, head);
+            if (kp_draft_write(d, text, err, sizeof err) != 0) {
+                rc = kp_cli_error(cli, KP_INTERNAL, "%s", err);
+                goto out;
+            }
+            shown_problems = 1;
+            continue;
+        }
+        if (nch == 0) {
+            kp_draft_remove(d, err, sizeof err);
+            if (cli->settings.json)
+                kp_cli_json(cli, json_pack("{s:b,s:[]}", "saved", 0, "scores"));
+            else if (saved_unheard)
+                printf("the changes of your %s were saved already; sheet removed\n", what);
+            else
+                printf("no change to the %s of %s: nothing saved\n", what, who);
+            rc = 0;
+            goto out;
+        }
+        json_object_set_new(rec, "state", json_string("saving"));
+        json_object_set_new(rec, "reason",
+                            json_string("the save was sent, but its answer never came back"));
+        json_object_set_new(rec, "base", kp_sheet_json(&base));
+        if (kp_draft_save_record(d, err, sizeof err) != 0)
+            fprintf(stderr, "kompass: warning: %s\n", err);
+        kp_response *resp;
+        const char *error;
+        int status =
+            s_score_set(cli, id, on_behalf, s_writes(cli, &base, ch, nch), nch, &resp, &error);
+        if (status == KP_OK) {
+            kp_draft_remove(d, err, sizeof err);
+            if (!l) s_fetch_seen(cli, id, (int)area, 0, &l);
+            rc = s_written(cli, id, resp->score_set, l, 0);
+            goto out;
+        }
+        if (status == KP_CONFLICT && resp && resp->score_set) {
+            /* Each stale score as it is now; marked where it differs from ours. */
+            const Kompass__V1__ScoreSetResponse *o = resp->score_set;
+            kp_sheet_problem *marks =
+                kp_arena_zalloc(cli->arena, sizeof *marks * (o->n_scores + 1));
+            size_t nm = 0;
+            for (size_t i = 0; i < o->n_scores; i++) {
+                const char *m = s_conflict(cli, &base, o->scores[i], ch, nch);
+                if (!m) continue;
+                marks[nm].line = kp_sheet_line_of(now, o->scores[i]->question);
+                marks[nm].question = o->scores[i]->question;
+                marks[nm++].message = m;
+                fprintf(stderr, "kompass: %s\n", m);
+            }
+            json_object_set_new(rec, "base", kp_sheet_json(&base));
+            json_object_set_new(rec, "state", json_string("kept"));
+            json_object_set_new(rec, "reason", json_string("scores changed meanwhile"));
+            if (nm == 0) {
+                /* the same values as ours (a save that went through unheard) */
+                kp_draft_save_record(d, err, sizeof err);
+                skip_editor = saved_unheard = 1;
+                continue;
+            }
+            text = kp_sheet_annotate(
+                cli->arena, now, marks, nm,
+                kp_arena_printf(cli->arena,
+                                "%zu score%s changed since you opened the sheet, marked below "
+                                "with #! CONFLICT: nothing was saved.\nSave and quit to write "
+                                "your values over theirs, or change them first.",
+                                nm, nm == 1 ? "" : "s"));
+            if (kp_draft_write(d, text, err, sizeof err) != 0) {
+                rc = kp_cli_error(cli, KP_INTERNAL, "%s", err);
+                goto out;
+            }
+            if (!kp_editor_can_ask() || cli->settings.json) {
+                kp_draft_save_record(d, err, sizeof err);
+                rc = kp_cli_error(cli, KP_CONFLICT,
+                                  "CONFLICT: %zu score%s changed since the sheet was read; nothing "
+                                  "was saved\n  your sheet is kept in %s, with theirs marked\n"
+                                  "  to go on: %s (saving it then writes your values over theirs)",
+                                  nm, nm == 1 ? "" : "s", kp_draft_path(d), resume_cmd);
+                goto out;
+            }
+
+            continue;
+        }
+        /* anything else: the sheet stays for later */
+        json_object_set_new(rec, "state", json_string("kept"));
+        json_object_set_new(
+            rec, "reason",
+            json_string(kp_arena_printf(cli->arena, "%s: %s", kp_status_name(status), error)));
+        kp_draft_save_record(d, err, sizeof err);
+        rc = kp_cli_error(cli, status, "%s: %s%s\n  your sheet is kept in %s\n  to go on: %s",
+                          kp_status_name(status), error,
+                          status == KP_UNAVAILABLE
+                              ? "\n  the save may or may not have reached the server; --resume "
+                                "finds out and never saves twice"
+                              : "",
+                          kp_draft_path(d), resume_cmd);
+        goto out;
+    }
+out:
+    kp_draft_close(&d);
+    return rc;
 }
 
 int kp_cmd_score(kp_cli *cli, int argc, char **argv)
@@ -352,6 +860,8 @@ int kp_cmd_score(kp_cli *cli, int argc, char **argv)
     if (argc < 2) return kp_cli_usage(cli, &kp_score_command, "score needs a subcommand");
     if (strcmp(argv[1], "set") == 0) return s_set(cli, argc, argv);
     if (strcmp(argv[1], "show") == 0) return s_show(cli, argc, argv);
+    if (strcmp(argv[1], "edit") == 0) return s_edit(cli, argc, argv);
+    if (strcmp(argv[1], "export") == 0) return s_export(cli, argc, argv);
     if (strcmp(argv[1], "import") == 0) return s_import(cli, argc, argv);
     return kp_cli_usage(cli, &kp_score_command, "unknown subcommand 'score %s'", argv[1]);
 }

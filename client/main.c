@@ -4,19 +4,24 @@
  *          [--timeout SECONDS] COMMAND [ARGS]
  *
  *  Global options come before the command; everything after it belongs to
- *  the command. Exit codes: README.md, "Exit codes".
+ *  the command, but for --json, which may come anywhere. Exit codes:
+ *  README.md, "Exit codes".
  */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "helpdoc.h"
 #include "seen.h"
 
 static int s_help(kp_cli *cli, int argc, char **argv);
 
-static const kp_command s_help_cmd = {"help", s_help, "show help for kompass or for a command",
-                                      "usage: kompass help [COMMAND]\n"};
+static const kp_command s_help_cmd = {
+    "help", s_help, "show help for kompass or for a command",
+    "usage: kompass help [COMMAND]\n"
+    "       kompass help --man     (the manual page, as `man kompass` shows it)\n"};
 static const kp_command s_version_cmd = {
     "version", kp_cmd_version, "print the client's version",
     "usage: kompass version\n\nPrints the client's version and protocol version.\n"};
@@ -118,7 +123,8 @@ static const char s_usage[] =
     "  --server-key KEY    kompassd's CURVE public key (`kompassd --print-public-key`)\n"
     "  --insecure          plain text instead of CURVE (loopback and ipc:// only)\n"
     "  --timeout SECONDS   how long to wait for an answer (default 5)\n"
-    "  --json              print one JSON document on stdout, for scripts\n"
+    "  --json              print one JSON document on stdout, for scripts (also\n"
+    "                      after the command: kompass score show 1 --json)\n"
     "\n"
     "Commands:\n";
 
@@ -144,6 +150,10 @@ static int s_help(kp_cli *cli, int argc, char **argv)
 {
     if (argc < 2) {
         s_print_usage(stdout);
+        return KP_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--man") == 0) {
+        kp_helpdoc_man(stdout, s_usage);
         return KP_EXIT_OK;
     }
     const kp_command *c = s_find(argv[1]);
@@ -197,11 +207,29 @@ int main(int argc, char **argv)
         rc = KP_EXIT_USAGE;
         goto out;
     }
+    if (strcmp(argv[i], "__complete") == 0) { /* for client/kompass.bash */
+        int cword = i + 1 < argc ? atoi(argv[i + 1]) : 0;
+        rc = i + 2 < argc ? kp_helpdoc_complete(&cli, cword, argc - i - 2, argv + i + 2) : 0;
+        goto out;
+    }
     const kp_command *cmd = s_find(argv[i]);
     if (!cmd) {
         rc = kp_cli_usage(&cli, NULL, "unknown command '%s' (see kompass help)", argv[i]);
         goto out;
     }
+    /* --json is as welcome after the command as before it (`kompass score
+     * show 1 --json`): taken out of the command's arguments here, for every
+     * command alike. After `--`, or as OPTION=--json, it is a value. */
+    int cargc = 0;
+    for (int k = i, literal = 0; k < argc; k++) {
+        if (!literal && strcmp(argv[k], "--json") == 0) {
+            cli.settings.json = 1;
+            continue;
+        }
+        if (strcmp(argv[k], "--") == 0) literal = 1;
+        argv[i + cargc++] = argv[k];
+    }
+    argc = i + cargc;
     if (kp_cli_wants_help(argc - i, argv + i)) {
         fputs(cmd->usage, stdout);
         rc = KP_EXIT_OK;

@@ -87,6 +87,18 @@ static void s_attach_session(kp_cli *cli, kp_request *req)
     sodium_memzero(&sess, sizeof sess);
 }
 
+const char *kp_cli_login(kp_cli *cli)
+{
+    kp_cli_session sess;
+    char err[512];
+    const char *login = NULL;
+    if (kp_cli_session_load(&cli->settings, &sess, err, sizeof err) == 1 &&
+        kp_cli_session_matches(&cli->settings, &sess))
+        login = kp_arena_strdup(cli->arena, sess.login);
+    sodium_memzero(&sess, sizeof sess);
+    return login;
+}
+
 int kp_cli_call_quiet(kp_cli *cli, kp_request *req, kp_response **resp, const char **error)
 {
     char err[1024];

@@ -197,6 +197,11 @@ int th_cli_full(th_server *s, const char *config_home, const char *input, char *
     argv[n] = NULL;
     char *old = getenv("XDG_CONFIG_HOME") ? strdup(getenv("XDG_CONFIG_HOME")) : NULL;
     setenv("XDG_CONFIG_HOME", config_home ? config_home : (s ? s->dir : "/nonexistent"), 1);
+    /* ... and keeps its drafts beside them (client/draft.h) */
+    char state[1100];
+    snprintf(state, sizeof state, "%s/state",
+             config_home ? config_home : (s ? s->dir : "/nonexistent"));
+    setenv("XDG_STATE_HOME", state, 1);
     unsetenv("KOMPASS_SERVER");
     if (s && !s->insecure)
         setenv("KOMPASS_SERVER_KEY", s->server_key, 1);
@@ -204,6 +209,7 @@ int th_cli_full(th_server *s, const char *config_home, const char *input, char *
         unsetenv("KOMPASS_SERVER_KEY");
     int rc = th_run(argv, input, out, err, 60000);
     unsetenv("KOMPASS_SERVER_KEY");
+    unsetenv("XDG_STATE_HOME");
     if (old) {
         setenv("XDG_CONFIG_HOME", old, 1);
         free(old);

@@ -46,7 +46,9 @@ Test(editing, scores_are_set_and_shown_with_versions)
     cr_assert_eq(
         tt_cli(s, peer, &out, &err, "score", "set", ids, "1.4", "25", "--why", "Bred dialog", NULL),
         0, "%s", err);
-    cr_assert(strstr(out, "score 1.4 of ewa set to 25"), "%s", out);
+    cr_assert(
+        strstr(out, "score 1.4 (Främjas invånardialog och deltagande?, max 30) of ewa set to 25"),
+        "%s", out);
     free(out);
     free(err);
     cr_assert_eq(tt_cli(s, peer, NULL, NULL, "score", "set", ids, "1.4", "25,5", NULL), 0);
@@ -286,6 +288,9 @@ static pid_t s_edit_bg(const char *home, const char *editor, const char *section
         /* a group of its own: killing the client kills its editor too */
         setpgid(0, 0);
         setenv("XDG_CONFIG_HOME", home, 1);
+        char state[400];
+        snprintf(state, sizeof state, "%s/state", home);
+        setenv("XDG_STATE_HOME", state, 1);
         setenv("KOMPASS_SERVER_KEY", s->server_key, 1);
         setenv("EDITOR", editor, 1);
         FILE *f = freopen(outpath, "w", stderr);
@@ -595,7 +600,7 @@ Test(editing, score_import_writes_a_whole_sheet_or_nothing)
     const char bad[] = "question,points,rationale\n1.4,20,x\n1.5,11,over the max\n";
     cr_assert_eq(kp_write_file(csv, bad, sizeof bad - 1, 0644), 0);
     cr_assert_eq(tt_cli(s, peer, NULL, &err, "score", "import", ids, csv, NULL), 1);
-    cr_assert(strstr(err, "11 points exceed question 1.5's max of 10"), "%s", err);
+    cr_assert(strstr(err, "line 3, [1.5]: 11 exceeds the max of 10"), "%s", err);
     free(err);
     v = th_sql(s, "SELECT count(*) FROM scores");
     cr_assert_str_eq(v, "3", "part of a refused sheet was written");
