@@ -329,7 +329,12 @@ static int s_show(kp_cli *cli, int argc, char **argv)
     printf("Evaluation %lld, %s (version %lld): %d of %zu questions have a consensus score\n",
            (long long)id, out->status, (long long)out->version, out->resolved, out->n_rows);
     size_t ne = out->n_evaluators;
-    kp_table *t = kp_table_new(cli->arena, 8 + ne);
+    /* a thread column only once the team has opened a thread */
+    int threads = 0;
+    for (size_t i = 0; i < out->n_rows; i++)
+        if (*out->rows[i]->thread) threads = 1;
+    size_t ncols = 7 + (size_t)threads + ne;
+    kp_table *t = kp_table_new(cli->arena, ncols);
     kp_table_col(t, 0, "", 0);
     kp_table_col(t, 1, "", KP_TABLE_WRAP);
     kp_table_col(t, 2, "max", KP_TABLE_RIGHT);
@@ -338,8 +343,8 @@ static int s_show(kp_cli *cli, int argc, char **argv)
     kp_table_col(t, 3 + ne, "spread", KP_TABLE_RIGHT);
     kp_table_col(t, 4 + ne, "flag", 0);
     kp_table_col(t, 5 + ne, "proposed", KP_TABLE_RIGHT);
-    kp_table_col(t, 6 + ne, "thread", 0);
-    kp_table_col(t, 7 + ne, "consensus", KP_TABLE_WRAP);
+    if (threads) kp_table_col(t, 6 + ne, "thread", 0);
+    kp_table_col(t, ncols - 1, "consensus", KP_TABLE_WRAP);
     for (size_t i = 0; i < nrows; i++) {
         const Kompass__V1__ConsensusRow *row = s_sorted[i];
         char b1[24];
@@ -356,7 +361,7 @@ static int s_show(kp_cli *cli, int argc, char **argv)
         kp_table_add(t, kp_arena_printf(cli->arena, "%.0f%%", row->spread_share * 100));
         kp_table_add(t, *row->flag ? row->flag : "-");
         kp_table_add(t, row->has_proposed ? kp_points_format(row->proposed_centi, b1) : "-");
-        kp_table_add(t, s_thread_cell(cli, row));
+        if (threads) kp_table_add(t, s_thread_cell(cli, row));
         if (row->has_consensus)
             kp_table_add(t,
                          kp_arena_printf(cli->arena, "%s (%s, %s)%s%s",
@@ -373,7 +378,7 @@ static int s_show(kp_cli *cli, int argc, char **argv)
                     t, kp_arena_printf(cli->arena, "%s: %s", row->points[j]->evaluator,
                                        kp_cli_words(cli, row->points[j]->rationale,
                                                     66 - (int)strlen(row->points[j]->evaluator))));
-                for (size_t c = 2; c < 8 + ne; c++)
+                for (size_t c = 2; c < ncols; c++)
                     kp_table_add(t, "");
             }
     }
