@@ -5,7 +5,9 @@
  *  Swedish stemming and a GIN index. One statement does all of it, so that
  *  what a caller may see is decided in the SQL itself and no filter can
  *  forget it: signed evaluations for everyone (imported published ones are
- *  signed too), the others only for their team's members and for admins.
+ *  signed too), the others only for their team's members and for admins;
+ *  evidence entries, whatever the status, only for the evaluation's team
+ *  and admins (the one rule of EvidenceList: interview notes name people).
  *
  *  The query goes through websearch_to_tsquery, which reads any text as a
  *  search-box query and never fails on syntax: quotes, operators and
@@ -68,6 +70,10 @@ const kp_stmt kp_search_stmts[] = {
      /* the evaluations the caller may see, within the filters */
      " v AS MATERIALIZED ("
      "  SELECT e.id, e.framework_id, " SQL_YEAR " AS year,"
+     /* evidence (interview notes name people) is for the team and admins
+      * only, as in EvidenceList, whatever the evaluation's status */
+     "   ($3::boolean OR EXISTS (SELECT 1 FROM evaluation_members x"
+     "    WHERE x.evaluation_id = e.id AND x.user_id = $2::bigint)) AS team,"
      "   (SELECT fa.number FROM framework_questions fq JOIN framework_areas fa"
      "    ON fa.id = fq.area_id WHERE fq.framework_id = e.framework_id AND fq.code = $6)"
      "    AS question_area"
@@ -90,7 +96,7 @@ const kp_stmt kp_search_stmts[] = {
      "   i.kind, i.position, i.evidence_id, i.rank"
      "  FROM m i JOIN v ON v.id = i.evaluation_id"
      "  LEFT JOIN ev ON ev.evidence_id = i.evidence_id"
-     "  WHERE ($4::text IS NULL OR i.kind = $4)"
+     "  WHERE ($4::text IS NULL OR i.kind = $4) AND (i.kind <> 'evidence' OR v.team)"
      "   AND (($5::int IS NULL AND $6::text IS NULL) OR CASE WHEN i.kind <> 'evidence'"
      "    THEN ($5::int IS NULL OR i.area_number = $5)"
      "     AND ($6::text IS NULL OR i.area_number = v.question_area)"

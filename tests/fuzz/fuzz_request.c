@@ -10,6 +10,13 @@
  *  document). Whatever the outcome, the reply is encoded, and must decode
  *  back to the same status and request id, as the client would read it.
  *
+ *  The string checker (common/strcheck.h) is fuzzed twice over: the input
+ *  as one string of each class (what it accepts never holds a NUL, a
+ *  control character beyond a text's newline and tab, or, in a name, an
+ *  invisible character, and is valid UTF-8, by libunistring's own reading),
+ *  and every decoded request: each of its strings, as C sees it, passes the
+ *  same check again, so nothing a handler reads was cut or slipped past.
+ *
  *  Built with -DKOMPASS_FUZZ=ON by clang (tests/fuzz/run); the seed corpus
  *  comes from fuzz_corpus (real requests of every kind).
  */
@@ -17,11 +24,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unictype.h>
+#include <unistr.h>
 
 #include "authz.h"
 #include "dispatch.h"
 #include "framework.h"
 #include "rpc.h"
+#include "strcheck.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -71,10 +81,69 @@ static kp_response *s_answer(kp_arena *a, const uint8_t *data, size_t size)
     return ok;
 }
 
+/* What kp_strcheck accepts, checked independently of it. */
+static void s_check_accepted(const uint8_t *s, size_t n, kp_str_class cls)
+{
+    if (u8_check(s, n)) abort();
+    for (const uint8_t *p = s, *end = s + n; p < end;) {
+        ucs4_t c;
+        p += u8_mbtouc(&c, p, (size_t)(end - p));
+        if (c == 0) abort();
+        if (uc_is_general_category(c, UC_CATEGORY_Cc) &&
+            !(cls == KP_STR_TEXT && (c == '\n' || c == '\t')))
+            abort();
+        if (cls == KP_STR_NAME &&
+            (uc_is_general_category(c, UC_CATEGORY_Cf) || uc_is_property_bidi_control(c)))
+            abort();
+    }
+}
+
+/* Every string of a decoded message passes its class's check at strlen. */
+static void s_check_decoded(kp_arena *a, const ProtobufCMessage *msg)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    const char *base = (const char *)msg;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE) continue;
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+            continue;
+        size_t count = 1;
+        const void *const *items = (const void *const *)(base + f->offset);
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            count = *(const size_t *)(base + f->quantifier_offset);
+            items = *(const void *const *const *)(base + f->offset);
+        }
+        for (size_t k = 0; k < count; k++) {
+            if (!items[k]) continue;
+            if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+                s_check_decoded(a, items[k]);
+                continue;
+            }
+            const uint8_t *str = items[k];
+            size_t n = strlen((const char *)str);
+            kp_str_class cls = kp_strcheck_class(d, f);
+            if (kp_strcheck(a, str, n, cls)) abort();
+            s_check_accepted(str, n, cls);
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static kp_arena *a;
     if (!a) a = kp_arena_new();
+    static const kp_str_class classes[] = {KP_STR_LINE, KP_STR_TEXT, KP_STR_NAME};
+    for (size_t c = 0; c < 3; c++)
+        if (!kp_strcheck(a, data, size, classes[c])) s_check_accepted(data, size, classes[c]);
+    {
+        kp_request *msg = NULL;
+        const char *id = "", *error = NULL;
+        if (kp_wire_decode_request(a, data, size, &msg, &id, &error) == KP_OK)
+            s_check_decoded(a, &msg->base);
+        kp_arena_reset(a);
+    }
     kp_response *resp = s_answer(a, data, size);
     size_t len;
     void *frame = kp_wire_encode_response(a, resp, &len);

@@ -1,0 +1,252 @@
+/*  Hardening against hostile clients (issue 16), against a real kompassd:
+ *  strings are checked whole, never cut (raw protocol and CLI). */
+#define _GNU_SOURCE /* memmem */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "harness.h"
+#include "team.h"
+
+static th_server *s;
+static void *sock;
+static kp_arena *arena;
+
+static void setup(void)
+{
+    s = th_server_start(NULL);
+    sock = th_dealer(s);
+    arena = kp_arena_new();
+}
+
+static void teardown(void)
+{
+    zmq_close(sock);
+    kp_arena_destroy(&arena);
+    th_server_free(&s);
+}
+
+TestSuite(hardening, .init = setup, .fini = teardown, .timeout = 180);
+
+/* Sends req with a NUL inside some of its strings, as a hostile client
+ * would: each of the strings given (NULL-terminated) that holds a '#' is
+ * found in the packed bytes and its '#'s become NULs (same lengths: protobuf-c
+ * packs strlen bytes; only bytes inside that string change). */
+static kp_response *s_call_nul(kp_request *req, ...)
+{
+    if (!req->protocol_version) req->protocol_version = KP_PROTOCOL_VERSION;
+    size_t len;
+    uint8_t *frame = kp_wire_encode_request(arena, req, &len);
+    va_list ap;
+    va_start(ap, req);
+    for (const char *str; (str = va_arg(ap, const char *));) {
+        if (!strchr(str, '#')) continue;
+        uint8_t *at = memmem(frame, len, str, strlen(str));
+        cr_assert(at, "'%s' is not in the frame", str);
+        for (size_t k = 0; str[k]; k++)
+            if (str[k] == '#') at[k] = 0;
+    }
+    va_end(ap);
+    return th_call_raw(sock, arena, frame, len, 20000);
+}
+
+static void assert_bad(kp_response *r, const char *field, const char *what)
+{
+    cr_assert(r, "no reply");
+    cr_assert_eq(r->status, KOMPASS__V1__STATUS__BAD_REQUEST, "status %d: %s", r->status, r->error);
+    char quoted[128];
+    snprintf(quoted, sizeof quoted, "field '%s'", field);
+    cr_assert(strstr(r->error, quoted), "error '%s' does not name %s", r->error, quoted);
+    cr_assert(strstr(r->error, what), "error '%s' does not say '%s'", r->error, what);
+}
+
+static kp_request *s_login_req(const char *login, const char *password)
+{
+    kp_request *req = kp_arena_zalloc(arena, sizeof *req);
+    kompass__v1__request__init(req);
+    Kompass__V1__LoginRequest *in = kp_arena_zalloc(arena, sizeof *in);
+    kompass__v1__login_request__init(in);
+    in->login = kp_arena_strdup(arena, login);
+    in->password = kp_arena_strdup(arena, password);
+    req->request_id = "login-1";
+    req->body_case = KOMPASS__V1__REQUEST__BODY_LOGIN;
+    req->login = in;
+    return req;
+}
+
+Test(hardening, nul_in_login_does_not_log_in_as_the_prefix)
+{
+    char *before = th_sql(s, "SELECT count(*) FROM sessions");
+    kp_response *r =
+        s_call_nul(s_login_req("admin#anything", TH_ADMIN_PASSWORD), "admin#anything", NULL);
+    assert_bad(r, "login.login", "NUL");
+    cr_assert_str_eq(r->request_id, "login-1", "the readable request id is echoed");
+    cr_assert(!r->login || !r->login->session_token || !*r->login->session_token);
+    /* a NUL in the password is refused too, without checking it */
+    assert_bad(
+        s_call_nul(s_login_req("admin", TH_ADMIN_PASSWORD "#x"), TH_ADMIN_PASSWORD "#x", NULL),
+        "login.password", "NUL");
+    char *after = th_sql(s, "SELECT count(*) FROM sessions");
+    cr_assert_str_eq(before, after, "a session was made");
+    /* the real thing still works */
+    th_token(sock, arena, "admin", TH_ADMIN_PASSWORD);
+    free(before);
+    free(after);
+}
+
+/* A UserAdd as admin with the given names. */
+static kp_request *s_user_add(const char *token, const char *login, const char *full_name,
+                              const char *org)
+{
+    kp_request *req = kp_arena_zalloc(arena, sizeof *req);
+    kompass__v1__request__init(req);
+    Kompass__V1__UserAddRequest *in = kp_arena_zalloc(arena, sizeof *in);
+    kompass__v1__user_add_request__init(in);
+    in->login = kp_arena_strdup(arena, login);
+    in->full_name = kp_arena_strdup(arena, full_name);
+    in->organisation = kp_arena_strdup(arena, org);
+    in->role = KOMPASS__V1__ROLE__ROLE_EVALUATOR;
+    in->password = "a long enough password 1";
+    req->session_token = (char *)token;
+    req->request_id = "ua-1";
+    req->body_case = KOMPASS__V1__REQUEST__BODY_USER_ADD;
+    req->user_add = in;
+    return req;
+}
+
+Test(hardening, bad_names_are_refused_naming_the_field_and_nothing_is_stored)
+{
+    const char *token = th_token(sock, arena, "admin", TH_ADMIN_PASSWORD);
+    char *fp = th_db_fingerprint(s);
+    struct {
+        const char *login, *full_name, *org, *field, *what;
+    } cases[] = {
+        {"zed", "Kort#dold del", "SKL", "user_add.full_name", "NUL"},
+        {"zed", "Zed Zedsson", "SKL#", "user_add.organisation", "NUL"},
+        {"zed", "Zed\aZedsson", "SKL", "user_add.full_name", "control character U+0007"},
+        {"zed", "Zed\nZedsson", "SKL", "user_add.full_name", "control character U+000A"},
+        {"zed", "Zed Zedsson", "V\xc3\xa4ster\xc3\xa5s\xe2\x80\x8bstad", "user_add.organisation",
+         "U+200B ZERO WIDTH SPACE"},
+        {"zed",
+         "Zed \xe2\x80\xae"
+         "nossdeZ",
+         "SKL", "user_add.full_name", "U+202E RIGHT-TO-LEFT OVERRIDE"},
+        {"zed", "\xe2\x81\xa7Zed", "SKL", "user_add.full_name", "U+2067 RIGHT-TO-LEFT ISOLATE"},
+        {"zed", "   ", "SKL", "user_add.full_name", "blank"},
+        {"zed", "Zed Zedsson", "\xc2\xa0", "user_add.organisation", "blank"},
+        {"zed\xe2\x80\x8b", "Zed Zedsson", "SKL", "user_add.login", "invisible"},
+        {"zed", "Zed Zedsson", "SKL\xed\xa0\x80", "user_add.organisation", "UTF-8"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        kp_response *r =
+            s_call_nul(s_user_add(token, cases[i].login, cases[i].full_name, cases[i].org),
+                       cases[i].full_name, cases[i].org, NULL);
+        assert_bad(r, cases[i].field, cases[i].what);
+        cr_assert_str_eq(r->request_id, "ua-1", "case %zu: request id not echoed", i);
+    }
+    char *fp2 = th_db_fingerprint(s);
+    cr_assert_str_eq(fp, fp2, "a refused request changed the database");
+    /* A good one goes through whole. */
+    kp_response *r =
+        s_call_nul(s_user_add(token, "zed", "Zed Zedsson-Öberg", "Västerås stad"), NULL);
+    cr_assert_eq(r->status, KOMPASS__V1__STATUS__OK, "%s", r->error);
+    char *name = th_sql(s, "SELECT full_name FROM users WHERE login = 'zed'");
+    cr_assert_str_eq(name, "Zed Zedsson-Öberg");
+    free(name);
+    free(fp);
+    free(fp2);
+}
+
+Test(hardening, request_id_with_a_nul_is_not_echoed)
+{
+    kp_request *req = s_login_req("admin", TH_ADMIN_PASSWORD);
+    req->request_id = "id#more";
+    kp_response *r = s_call_nul(req, "id#more", NULL);
+    assert_bad(r, "request_id", "NUL");
+    cr_assert_str_eq(r->request_id, "");
+}
+
+Test(hardening, cli_reports_an_invisible_character_in_a_name)
+{
+    char *out = NULL, *err = NULL;
+    int rc = th_cli_as(s, th_admin(s), "a long enough password 1\n", &out, &err, "user", "add",
+                       "zed", "--name", "Zed\xe2\x80\x8bZedsson", "--org", "SKL", "--role",
+                       "evaluator", "--password-stdin", NULL);
+    cr_assert_neq(rc, 0, "accepted: %s", out);
+    cr_assert(strstr(err, "full_name") && strstr(err, "U+200B ZERO WIDTH SPACE"), "%s", err);
+    char *n = th_sql(s, "SELECT count(*) FROM users WHERE login = 'zed'");
+    cr_assert_str_eq(n, "0");
+    free(n);
+    free(out);
+    free(err);
+}
+
+/* ---------------------------------------------------------------- evidence */
+
+/* `kompass --json search QUERY` as home's user: how many hits of kind. */
+static size_t s_hits_of_kind(const char *home, const char *query, const char *kind)
+{
+    json_t *doc = tt_json(s, home, 0, "search", query, "--limit", "200", NULL);
+    size_t n = 0, i;
+    json_t *h;
+    json_array_foreach(json_object_get(doc, "hits"), i, h)
+    {
+        if (strcmp(json_string_value(json_object_get(h, "kind")), kind) == 0) n++;
+    }
+    json_decref(doc);
+    return n;
+}
+
+Test(hardening, evidence_in_search_is_for_the_team_and_admins_only)
+{
+    char admin[300], lead[300], peer[300], olle[300], obs[300];
+    tt_admin(s, admin, sizeof admin);
+    long long id = tt_scoring_eval(s, admin, lead, peer);
+    tt_user(s, admin, "olle", "Olle Berg", "SKL", "evaluator", olle, sizeof olle);
+    tt_user(s, admin, "obs", "Observatör", "Sundsvall", "observer", obs, sizeof obs);
+    char ids[32], *err = NULL;
+    snprintf(ids, sizeof ids, "%lld", id);
+    cr_assert_eq(tt_cli(s, peer, NULL, &err, "evidence", "add", ids, "document", "--title",
+                        "Intervjuanteckningar medborgardialog", "--note",
+                        "Kommundirektören Karin Ek om medborgardialogen", "--questions", "1.4",
+                        NULL),
+                 0, "%s", err);
+    free(err);
+    char path[600];
+    snprintf(path, sizeof path, "%s/text.txt", s->dir);
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fputs("Bred medborgardialog med e-förslag\n", f);
+    fclose(f);
+    cr_assert_eq(
+        tt_cli(s, lead, NULL, &err, "text", "set", ids, "1", "strengths", "--file", path, NULL), 0,
+        "%s", err);
+    free(err);
+    /* signed: its texts are everyone's good examples, its evidence is not */
+    char sql[400];
+    snprintf(sql, sizeof sql,
+             "UPDATE evaluations SET status = 'consensus' WHERE id = %lld;"
+             "UPDATE evaluations SET status = 'review' WHERE id = %lld;"
+             "UPDATE evaluations SET status = 'signed' WHERE id = %lld",
+             id, id, id);
+    cr_assert_eq(tt_sql_try(s, sql, &err), 0, "%s", err);
+
+    const char *outsiders[] = {olle, obs};
+    for (size_t i = 0; i < 2; i++) {
+        cr_assert_eq(s_hits_of_kind(outsiders[i], "medborgardialog", "strengths"), 1);
+        cr_assert_eq(s_hits_of_kind(outsiders[i], "medborgardialog", "evidence"), 0,
+                     "an outsider found the evidence");
+        cr_assert_eq(s_hits_of_kind(outsiders[i], "Karin", "evidence"), 0);
+        /* the same rule as evidence list */
+        cr_assert_neq(tt_cli(s, outsiders[i], NULL, NULL, "evidence", "list", ids, NULL), 0);
+    }
+    const char *insiders[] = {lead, peer, admin};
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert_eq(s_hits_of_kind(insiders[i], "medborgardialog", "evidence"), 1);
+        cr_assert_eq(s_hits_of_kind(insiders[i], "Karin", "evidence"), 1);
+    }
+}
