@@ -64,12 +64,20 @@ static int s_invisible(ucs4_t c)
            uc_is_property_default_ignorable_code_point(c) || uc_is_property_bidi_control(c);
 }
 
+/* Scripts whose letters look alike (Latin a, Cyrillic а, Greek α ...). */
+static int s_confusable_script(const char *name)
+{
+    return strcmp(name, "Latin") == 0 || strcmp(name, "Cyrillic") == 0 ||
+           strcmp(name, "Greek") == 0;
+}
+
 const char *kp_strcheck(kp_arena *a, const uint8_t *s, size_t len, kp_str_class cls)
 {
     const uint8_t *bad = u8_check(s, len);
     if (bad) return kp_arena_printf(a, "is not valid UTF-8 (at byte %zu)", (size_t)(bad - s) + 1);
     int seen_visible = 0;
-    size_t at = 0;
+    const char *word_script = NULL; /* of the current word's letters, when confusable */
+    size_t at = 0, word_start = 0;
     for (const uint8_t *p = s, *end = s + len; p < end; at++) {
         ucs4_t c;
         p += u8_mbtouc_unsafe(&c, p, (size_t)(end - p));
@@ -92,7 +100,25 @@ const char *kp_strcheck(kp_arena *a, const uint8_t *s, size_t len, kp_str_class 
                                    "at character %zu (names may hold only visible characters "
                                    "and spaces)",
                                    s_char(a, c), at + 1);
-        if (!uc_is_property_white_space(c)) seen_visible = 1;
+        if (uc_is_property_white_space(c)) {
+            word_script = NULL;
+            continue;
+        }
+        seen_visible = 1;
+        /* a word of Latin letters with a Cyrillic or Greek one among them
+         * (or the other way round) is a look-alike: "Vаsterås" with U+0430 */
+        if (!uc_is_general_category(c, UC_CATEGORY_L)) continue;
+        const uc_script_t *sc = uc_script(c);
+        if (!sc || !s_confusable_script(sc->name)) continue;
+        if (!word_script) {
+            word_script = sc->name;
+            word_start = at;
+        } else if (strcmp(word_script, sc->name) != 0) {
+            return kp_arena_printf(a,
+                                   "mixes %s and %s letters in one word (%s at character %zu, "
+                                   "in the word from character %zu): a look-alike letter?",
+                                   word_script, sc->name, s_char(a, c), at + 1, word_start + 1);
+        }
     }
     if (cls == KP_STR_NAME && len > 0 && !seen_visible)
         return "is blank (only white space): a name must have a visible character";

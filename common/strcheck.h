@@ -15,7 +15,9 @@
  *          municipality, label): as LINE, and no invisible or
  *          direction-changing character (general category Cf, Unicode
  *          Default_Ignorable_Code_Point or Bidi_Control, line and paragraph
- *          separators, private use); not blank: when not empty, something
+ *          separators, private use); no word mixing Latin, Cyrillic or
+ *          Greek letters (a look-alike: "Vаsterås" with a Cyrillic а); not
+ *          blank: when not empty, something
  *          other than white space. Empty is the handler's to judge (some
  *          names are optional filters).
  *  The Unicode tables are libunistring's, not ours.

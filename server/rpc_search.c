@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "evaluation.h"
+#include "municipality.h"
 #include "rpc.h"
 #include "util.h"
 
@@ -51,9 +52,6 @@ const kp_stmt kp_search_stmts[] = {
     /* What the query becomes, and how many words are left to search for. */
     {"search_parse", "SELECT numnode(q), q::text"
                      " FROM websearch_to_tsquery('swedish'::regconfig, $1) AS q"},
-    {"search_municipality",
-     "SELECT id FROM municipalities WHERE lower(name) = lower($1) OR id = $2::bigint"
-     " ORDER BY lower(name) = lower($1) DESC LIMIT 1"},
     {"search_question_known", "SELECT 1 FROM framework_questions WHERE code = $1 LIMIT 1"},
     {"search_custom_plans", "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"},
     /* $1 query, $2 caller, $3 caller is admin, $4 kind, $5 area, $6 question
@@ -199,18 +197,15 @@ static int s_check(kp_req *r, const Kompass__V1__SearchRequest *in, int *rows)
     return KP_OK;
 }
 
-/* The municipality's id into *id (name in any case, or an id). */
+/* The municipality's id into *id (its name as people read it, or an id). */
 static int s_municipality(kp_req *r, const char *m, const char **id)
 {
-    PGresult *res;
-    size_t digits = strspn(m, "0123456789");
-    const char *p[2] = {m, digits > 0 && digits <= 18 && !m[digits] ? m : NULL};
-    int rc = kp_db_call(r->db, "search_municipality", 2, p, &res);
+    int64_t mid = 0;
+    const char *stored;
+    int rc = kp_municipality_find(r, m, 1, &mid, &stored);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "finding the municipality");
-    int found = PQntuples(res) > 0;
-    if (found) *id = kp_db_str(r->arena, res, 0, 0);
-    PQclear(res);
-    if (!found) return kp_req_fail(r, KP_NOT_FOUND, "no municipality '%s'", m);
+    if (!mid) return kp_req_fail(r, KP_NOT_FOUND, "no municipality '%s'", m);
+    *id = kp_db_param_i64(r->arena, mid);
     return KP_OK;
 }
 

@@ -40,6 +40,8 @@ extern const kp_stmt kp_search_stmts[];    /* rpc_search.c */
 extern const kp_stmt kp_comment_stmts[];     /* rpc_comment.c */
 extern const kp_stmt kp_calibration_stmts[]; /* rpc_calibration.c */
 
+extern const kp_stmt kp_municipality_stmts[]; /* municipality.c */
+
 /* NULL-terminated list of the modules' arrays. */
 extern const kp_stmt *const kp_statement_sets[];
 

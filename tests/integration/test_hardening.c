@@ -250,3 +250,91 @@ Test(hardening, evidence_in_search_is_for_the_team_and_admins_only)
         cr_assert_eq(s_hits_of_kind(insiders[i], "Karin", "evidence"), 1);
     }
 }
+
+/* ---------------------------------------------------------------- look-alikes */
+
+Test(hardening, look_alike_organisations_are_a_conflict_of_interest)
+{
+    char admin[300], home[300];
+    tt_admin(s, admin, sizeof admin);
+    long long id = tt_eval(s, admin, "Västerås stad", "2017");
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", id);
+    struct {
+        const char *login, *org;
+    } people[] = {
+        {"nbsp", "Västerås\xc2\xa0stad"},
+        {"caps", "VÄSTERÅS  STAD "},
+        {"wide", "\xef\xbc\xb6\xc3\xa4ster\xc3\xa5s \xef\xbd\x93tad"}, /* fullwidth V, s */
+        {"nfd", "Va\xcc\x88stera\xcc\x8as kommun"},                    /* decomposed ä, å */
+        {"zw", "SKL"}, /* given a zero-width space below, as stored before the check */
+    };
+    for (size_t i = 0; i < sizeof people / sizeof *people; i++)
+        tt_user(s, admin, people[i].login, "Test Person", people[i].org, "evaluator", home,
+                sizeof home);
+    char *err = NULL;
+    cr_assert_eq(tt_sql_try(s,
+                            "UPDATE users SET organisation = 'Väs' || U&'\\200B' || 'terås  stad'"
+                            " WHERE login = 'zw'",
+                            &err),
+                 0, "%s", err);
+    for (size_t i = 0; i < sizeof people / sizeof *people; i++) {
+        err = NULL;
+        int rc = tt_cli(s, admin, NULL, &err, "eval", "assign", ids, people[i].login, "--as",
+                        "peer", NULL);
+        cr_assert_eq(rc, 3, "%s (%s) was assigned: %s", people[i].login, people[i].org, err);
+        cr_assert(strstr(err, "conflict of interest"), "%s", err);
+        free(err);
+    }
+    /* someone from elsewhere is not */
+    tt_user(s, admin, "olle", "Olle Berg", "Västerviks kommun", "evaluator", home, sizeof home);
+    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "eval", "assign", ids, "olle", "--as", "peer", NULL),
+                 0);
+    /* and a look-alike letter of another script is refused at the door */
+    char *out = NULL;
+    err = NULL;
+    cr_assert_neq(th_cli_as(s, admin, "a long enough password 1\n", &out, &err, "user", "add",
+                            "cyr", "--name", "Cyr Test", "--org", "V\xd0\xb0ster\xc3\xa5s stad",
+                            "--role", "evaluator", "--password-stdin", NULL),
+                  0);
+    cr_assert(strstr(err, "user_add.organisation") && strstr(err, "Latin and Cyrillic"), "%s", err);
+    free(out);
+    free(err);
+}
+
+Test(hardening, municipalities_are_found_by_their_names_as_read)
+{
+    char admin[300];
+    tt_admin(s, admin, sizeof admin);
+    long long id = tt_eval(s, admin, "Västerås stad", "2017");
+    /* adding one that reads the same: the same municipality */
+    char *err = NULL;
+    cr_assert_eq(tt_cli(s, admin, NULL, &err, "municipality", "add", "VÄSTERÅS\xc2\xa0 STAD", NULL),
+                 3);
+    cr_assert(strstr(err, "already exists as 'Västerås stad'"), "%s", err);
+    free(err);
+    char *n = th_sql(s, "SELECT count(*) FROM municipalities");
+    cr_assert_str_eq(n, "1");
+    free(n);
+    /* creating, listing, history and search find it written any such way */
+    json_t *doc = tt_json(s, admin, 0, "eval", "create", "--municipality",
+                          "\xef\xbc\xb6\xc3\xa4ster\xc3\xa5s  STAD", "--framework", "KK2015",
+                          "--label", "2019", NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "municipality")), "Västerås stad");
+    json_decref(doc);
+    doc = tt_json(s, admin, 0, "eval", "list", "--municipality", "västerås\xc2\xa0stad", NULL);
+    cr_assert_eq(json_array_size(json_object_get(doc, "evaluations")), 2, "%s", json_dumps(doc, 0));
+    json_decref(doc);
+    doc = tt_json(s, admin, 0, "history", "VÄSTERÅS STAD", NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "municipality")), "Västerås stad");
+    json_decref(doc);
+    doc =
+        tt_json(s, admin, 0, "search", "medborgardialog", "--municipality", "VÄSTERÅS STAD", NULL);
+    json_decref(doc);
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", id);
+    /* by id as before */
+    doc = tt_json(s, admin, 0, "history", "1", NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "municipality")), "Västerås stad");
+    json_decref(doc);
+}

@@ -204,3 +204,43 @@ Test(strcheck, nested_names_are_checked)
     cr_assert(strstr(err, "field 'user_add.full_name'") && strstr(err, "U+202E"), "%s", err);
     cr_assert_str_eq(id, "r");
 }
+
+/* ---------------------------------------------------------------- look-alikes */
+
+Test(strcheck, mixed_scripts_in_one_word_are_refused_in_names)
+{
+    /* "Västerås" with a Cyrillic а (U+0430) */
+    const char *why = CHECK("V\xd0\xb0ster\xc3\xa5s stad", KP_STR_NAME);
+    cr_assert(why && strstr(why, "Latin and Cyrillic") && strstr(why, "U+0430"), "%s",
+              why ? why : "(accepted)");
+    /* a Greek omicron in a Latin word */
+    cr_assert(CHECK("B\xce\xbfr\xc3\xa5s", KP_STR_NAME));
+    /* one script per word is anyone's name */
+    cr_assert_null(CHECK("\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0 stad", KP_STR_NAME));
+    cr_assert_null(CHECK("Ελληνικά Svenska", KP_STR_NAME));
+    /* in a free text, mixing is the writer's business */
+    cr_assert_null(CHECK("V\xd0\xb0ster\xc3\xa5s", KP_STR_TEXT));
+}
+
+#include "namekey.h"
+
+Test(strcheck, names_that_read_the_same_have_one_key)
+{
+    const char *base = kp_name_key(a, "Västerås stad");
+    cr_assert_str_eq(base, "västerås stad");
+    const char *same[] = {
+        "Västerås\xc2\xa0stad",               /* NBSP */
+        "VÄSTERÅS STAD",                       /* capitals */
+        "  Västerås   stad ",                  /* extra spaces */
+        "Väs\xe2\x80\x8bterås stad",           /* a zero-width space inside a word */
+        "\xef\xbc\xb6ästerås \xef\xbd\x93tad", /* fullwidth V and s */
+        "Va\xcc\x88stera\xcc\x8as stad",       /* decomposed ä and å */
+        "Västerås\tstad",
+        "Västerås\xe3\x80\x80stad", /* ideographic space */
+    };
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++)
+        cr_assert_str_eq(kp_name_key(a, same[i]), base, "case %zu: '%s'", i, same[i]);
+    cr_assert_str_eq(kp_name_key(a, "Straße"), kp_name_key(a, "STRASSE"));
+    cr_assert_str_neq(kp_name_key(a, "Västerås stad"), kp_name_key(a, "Vasteras stad"));
+    cr_assert_str_eq(kp_name_key(a, ""), "");
+}
