@@ -338,3 +338,125 @@ Test(hardening, municipalities_are_found_by_their_names_as_read)
     cr_assert_str_eq(json_string_value(json_object_get(doc, "municipality")), "Västerås stad");
     json_decref(doc);
 }
+
+/* ---------------------------------------------------------------- lockouts */
+
+#define EWA_PW "Ewa-Luvo-secret-2017"
+
+/* A raw Login from an unknown client (no session token). */
+static kp_response *s_guess(const char *login, const char *password)
+{
+    kp_request *req = s_login_req(login, password);
+    req->request_id = NULL;
+    kp_response *r = th_call(sock, arena, req, 20000);
+    cr_assert(r, "no answer to login");
+    return r;
+}
+
+/* Moves the security log back in time, as if seconds had passed. */
+static void s_age(int seconds)
+{
+    char sql[200];
+    snprintf(sql, sizeof sql, "UPDATE security_log SET at = at - interval '%d seconds'", seconds);
+    free(th_sql(s, sql));
+}
+
+Test(hardening, guessers_cannot_keep_a_named_user_out, .timeout = 300)
+{
+    th_user_add(s, "ewa", "evaluator", EWA_PW);
+    char home[300];
+    th_home(s, "ewa", home, sizeof home);
+    th_login(s, home, "ewa", EWA_PW);
+    /* her session has ended since (the CLI keeps its token until logout) */
+    free(th_sql(s, "UPDATE sessions SET expires_at = now(), idle_expires_at = now()"
+                   " WHERE user_id = (SELECT id FROM users WHERE login = 'ewa')"));
+    /* 40 wrong guesses at ewa from an unknown client, each as soon as
+     * allowed: the wait grows, but never beyond a minute (30 s for the
+     * login; the guesser shares the test's address, whose limit is 60 s) */
+    unsigned longest = 0;
+    for (int i = 0; i < 40; i++) {
+        kp_response *r = s_guess("ewa", "a guessed password");
+        cr_assert_eq(r->status, KOMPASS__V1__STATUS__UNAUTHENTICATED, "guess %d: %s", i, r->error);
+        cr_assert_leq(r->retry_after_ms, 60000, "guess %d", i);
+        if (r->retry_after_ms > longest) longest = r->retry_after_ms;
+        s_age((int)(r->retry_after_ms / 1000) + 1);
+        kp_arena_reset(arena);
+    }
+    cr_assert_eq(longest, 60000);
+    /* the guesser is slowed now: even the right password waits, unchecked */
+    cr_assert_eq(s_guess("ewa", "another guess")->status, KOMPASS__V1__STATUS__UNAUTHENTICATED);
+    kp_response *r = s_guess("ewa", EWA_PW);
+    cr_assert_eq(r->status, KOMPASS__V1__STATUS__RATE_LIMITED, "%d %s", r->status, r->error);
+    cr_assert(r->retry_after_ms > 0 && r->retry_after_ms <= 60000, "%u", r->retry_after_ms);
+    /* ... but ewa, on the client she used before, logs in at once */
+    char *out = NULL, *err = NULL;
+    int rc = th_cli_as(s, home, EWA_PW "\n", &out, &err, "login", "ewa", "--password-stdin", NULL);
+    cr_assert_eq(rc, 0, "ewa kept out: %s", err);
+    free(out);
+    free(err);
+    /* her own mistakes slow her client alone */
+    for (int i = 0; i < 3; i++) {
+        out = err = NULL;
+        th_cli_as(s, home, "ewa mistypes\n", &out, &err, "login", "ewa", "--password-stdin", NULL);
+        free(out);
+        if (i < 2) free(err);
+    }
+    cr_assert(strstr(err, "from this client for login 'ewa'"), "%s", err);
+    free(err);
+    char *n = th_sql(s, "SELECT count(*) FROM security_log WHERE kind = 'login_failed'"
+                        " AND login = 'ewa' AND client_session IS NOT NULL");
+    cr_assert_str_eq(n, "3");
+    free(n);
+}
+
+Test(hardening, an_address_limit_does_not_block_known_clients, .timeout = 300)
+{
+    th_user_add(s, "ewa", "evaluator", EWA_PW);
+    char home[300];
+    th_home(s, "ewa", home, sizeof home);
+    th_login(s, home, "ewa", EWA_PW);
+    const char *admin_home = th_admin(s); /* logged in: a known client */
+    const char *token = th_token(sock, arena, "ewa", EWA_PW);
+    char *tok = strdup(token);
+    /* someone behind the same address guesses at 30 logins */
+    for (int i = 0; i < 30; i++) {
+        char login[32];
+        snprintf(login, sizeof login, "guess%d", i);
+        kp_response *r = s_guess(login, "a guessed password");
+        cr_assert_eq(r->status, KOMPASS__V1__STATUS__UNAUTHENTICATED, "guess %d: %s", i, r->error);
+        cr_assert_leq(r->retry_after_ms, 60000, "guess %d", i);
+        if (i < 29) s_age((int)(r->retry_after_ms / 1000) + 1);
+        kp_arena_reset(arena);
+    }
+    /* a new client from there waits (at most a minute) */
+    kp_response *r = s_guess("ewa", EWA_PW);
+    cr_assert_eq(r->status, KOMPASS__V1__STATUS__RATE_LIMITED, "%d %s", r->status, r->error);
+    cr_assert(strstr(r->error, "from 127.0.0.1"), "%s", r->error);
+    cr_assert(r->retry_after_ms > 0 && r->retry_after_ms <= 60000, "%u", r->retry_after_ms);
+    /* known clients do not: the admin's correct password, ewa's login ... */
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(th_cli_as(s, admin_home, TH_ADMIN_PASSWORD "\n", &out, &err, "login", "admin",
+                           "--password-stdin", NULL),
+                 0, "admin kept out: %s", err);
+    free(out);
+    free(err);
+    out = err = NULL;
+    cr_assert_eq(
+        th_cli_as(s, home, EWA_PW "\n", &out, &err, "login", "ewa", "--password-stdin", NULL), 0,
+        "ewa kept out: %s", err);
+    free(out);
+    free(err);
+    /* ... and a password asked again inside a live session (as for signing) */
+    kp_request *req = kp_arena_zalloc(arena, sizeof *req);
+    kompass__v1__request__init(req);
+    Kompass__V1__ReauthenticateRequest *re = kp_arena_zalloc(arena, sizeof *re);
+    kompass__v1__reauthenticate_request__init(re);
+    re->password = EWA_PW;
+    req->session_token = tok;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_REAUTHENTICATE;
+    req->reauthenticate = re;
+    r = th_call(sock, arena, req, 20000);
+    cr_assert(r);
+    cr_assert_eq(r->status, KOMPASS__V1__STATUS__OK, "%d %s", r->status, r->error);
+    free(tok);
+}
