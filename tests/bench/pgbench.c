@@ -55,6 +55,7 @@ int kb_pgbench_prepare(const char *conninfo, int clients, int questions, char *e
              " generate_series(1, %d) q",
              clients - 1, questions);
     const char *steps[] = {
+        "SET client_min_messages = warning",
         "DROP SCHEMA IF EXISTS kompass_bench CASCADE",
         "CREATE SCHEMA kompass_bench",
         "CREATE TABLE kompass_bench.score (client int, question int, points numeric(6,2),"
@@ -76,7 +77,8 @@ void kb_pgbench_cleanup(const char *conninfo)
 {
     PGconn *c = PQconnectdb(conninfo);
     char err[256];
-    if (PQstatus(c) == CONNECTION_OK) s_exec(c, "DROP SCHEMA IF EXISTS kompass_bench CASCADE", err, sizeof err);
+    if (PQstatus(c) == CONNECTION_OK && s_exec(c, "SET client_min_messages = warning", err, sizeof err) == 0)
+        s_exec(c, "DROP SCHEMA IF EXISTS kompass_bench CASCADE", err, sizeof err);
     PQfinish(c);
 }
 
