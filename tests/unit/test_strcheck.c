@@ -2,8 +2,10 @@
  *  (common/strcheck.h), on single strings and on whole packed requests. */
 #define _GNU_SOURCE /* memmem */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "namekey.h"
 #include "strcheck.h"
 #include "wire.h"
 
@@ -222,14 +224,12 @@ Test(strcheck, mixed_scripts_in_one_word_are_refused_in_names)
     cr_assert_null(CHECK("V\xd0\xb0ster\xc3\xa5s", KP_STR_TEXT));
 }
 
-#include "namekey.h"
-
 Test(strcheck, names_that_read_the_same_have_one_key)
 {
     const char *base = kp_name_key(a, "Västerås stad");
     cr_assert_str_eq(base, "västerås stad");
     const char *same[] = {
-        "Västerås\xc2\xa0stad",               /* NBSP */
+        "Västerås\xc2\xa0stad",                /* NBSP */
         "VÄSTERÅS STAD",                       /* capitals */
         "  Västerås   stad ",                  /* extra spaces */
         "Väs\xe2\x80\x8bterås stad",           /* a zero-width space inside a word */
@@ -243,4 +243,80 @@ Test(strcheck, names_that_read_the_same_have_one_key)
     cr_assert_str_eq(kp_name_key(a, "Straße"), kp_name_key(a, "STRASSE"));
     cr_assert_str_neq(kp_name_key(a, "Västerås stad"), kp_name_key(a, "Vasteras stad"));
     cr_assert_str_eq(kp_name_key(a, ""), "");
+}
+
+/* ---------------------------------------------------------------- coverage */
+
+/* Every string field reachable from Request, as "Message.field=KIND", into
+ * out (a growing comma list). */
+static void s_fields(const ProtobufCMessageDescriptor *d, char *out, size_t len, int depth)
+{
+    cr_assert_lt(depth, 16);
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+            s_fields(f->descriptor, out, len, depth + 1);
+            continue;
+        }
+        if (f->type != PROTOBUF_C_TYPE_STRING) continue;
+        kp_str_class c = kp_strcheck_class(d, f);
+        if (c == KP_STR_LINE) continue;
+        char item[160];
+        snprintf(item, sizeof item, "%s.%s=%s,", d->short_name, f->name,
+                 c == KP_STR_NAME ? "name" : "text");
+        if (!strstr(out, item)) strncat(out, item, len - strlen(out) - 1);
+    }
+}
+
+/* Which request fields are names and free texts. A new field gets its kind
+ * from its name (strcheck.c); this list makes that a choice someone saw. */
+Test(strcheck, every_request_string_has_the_kind_meant_for_it)
+{
+    static char got[8192];
+    got[0] = '\0';
+    s_fields(&kompass__v1__request__descriptor, got, sizeof got, 0);
+    const char *want[] = {
+        "FrameworkImportRequest.json=text",
+        "MunicipalityAddRequest.name=name",
+        "MunicipalityAddRequest.county=name",
+        "EvalCreateRequest.municipality=name",
+        "EvalCreateRequest.label=name",
+        "EvalListRequest.municipality=name",
+        "EvalListRequest.label=name",
+        "EvalAssignRequest.login=name",
+        "EvalAssignRequest.reason=text",
+        "EvalUnassignRequest.login=name",
+        "Evidence.note=text",
+        "Evidence.created_by=name",
+        "ScoreWrite.rationale=text",
+        "ScoreSetRequest.on_behalf_of=name",
+        "TextSaveRequest.summary=text",
+        "TextSaveRequest.items=text",
+        "LockBreakRequest.reason=text",
+        "SubmitRequest.on_behalf_of=name",
+        "ConsensusSetRequest.reason=text",
+        "EvalReopenRequest.reason=text",
+        "CommentAddRequest.text=text",
+        "CommentResolveRequest.reason=text",
+        "CalibrationCreateRequest.trainee=name",
+        "CalibrationStatsRequest.trainee=name",
+        "EvalImportRequest.json=text",
+        "HistoryRequest.municipality=name",
+        "LoginRequest.login=name",
+        "UserAddRequest.login=name",
+        "UserAddRequest.full_name=name",
+        "UserAddRequest.organisation=name",
+        "UserSetActiveRequest.login=name",
+        "UserResetPasswordRequest.login=name",
+        "AuditListRequest.actor=name",
+        "SearchRequest.municipality=name",
+    };
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        char item[160];
+        snprintf(item, sizeof item, "%s,", want[i]);
+        cr_assert(strstr(got, item), "%s is not of that kind; got %s", want[i], got);
+        total += strlen(item);
+    }
+    cr_assert_eq(strlen(got), total, "fields of a kind not listed here: %s", got);
 }
