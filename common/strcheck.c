@@ -80,6 +80,26 @@ const char *kp_strcheck(kp_arena *a, const uint8_t *s, size_t len, kp_str_class 
     size_t at = 0, word_start = 0;
     for (const uint8_t *p = s, *end = s + len; p < end; at++) {
         ucs4_t c;
+        /* ASCII letters, digits, punctuation and the space: nothing to ask
+         * libunistring (most text is mostly these) */
+        if (*p >= 0x21 && *p < 0x7F) {
+            p++;
+            seen_visible = 1;
+            if (cls == KP_STR_NAME && ((p[-1] | 0x20) >= 'a' && (p[-1] | 0x20) <= 'z')) {
+                if (!word_script) {
+                    word_script = "Latin";
+                    word_start = at;
+                } else if (strcmp(word_script, "Latin") != 0) {
+                    c = p[-1];
+                    return kp_arena_printf(a,
+                                           "mixes %s and Latin letters in one word (%s at "
+                                           "character %zu, in the word from character %zu): a "
+                                           "look-alike letter?",
+                                           word_script, s_char(a, c), at + 1, word_start + 1);
+                }
+            }
+            continue;
+        }
         p += u8_mbtouc_unsafe(&c, p, (size_t)(end - p));
         if (c == 0)
             return kp_arena_printf(a,

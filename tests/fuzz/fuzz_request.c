@@ -16,6 +16,8 @@
  *  invisible character, and is valid UTF-8, by libunistring's own reading),
  *  and every decoded request: each of its strings, as C sees it, passes the
  *  same check again, so nothing a handler reads was cut or slipped past.
+ *  The name key (common/namekey.h) of any text is a fixed point of itself,
+ *  trimmed, with single spaces and no invisible character.
  *
  *  Built with -DKOMPASS_FUZZ=ON by clang (tests/fuzz/run); the seed corpus
  *  comes from fuzz_corpus (real requests of every kind).
@@ -30,6 +32,7 @@
 #include "authz.h"
 #include "dispatch.h"
 #include "framework.h"
+#include "namekey.h"
 #include "rpc.h"
 #include "strcheck.h"
 #include "wire.h"
@@ -98,6 +101,26 @@ static void s_check_accepted(const uint8_t *s, size_t n, kp_str_class cls)
     }
 }
 
+/* A name key (common/namekey.h) is a fixed point, valid UTF-8, and holds
+ * no invisible character and no space at either end or twice in a row. */
+static void s_check_key(kp_arena *a, const uint8_t *data, size_t size)
+{
+    char *s = kp_arena_alloc(a, size + 1);
+    memcpy(s, data, size);
+    s[size] = '\0';
+    const char *key = kp_name_key(a, s);
+    size_t n = strlen(key);
+    if (u8_check((const uint8_t *)key, n)) abort();
+    if (strcmp(kp_name_key(a, key), key) != 0) abort();
+    if (n && (key[0] == ' ' || key[n - 1] == ' ')) abort();
+    if (strstr(key, "  ")) abort();
+    for (const uint8_t *p = (const uint8_t *)key, *end = p + n; p < end;) {
+        ucs4_t c;
+        p += u8_mbtouc(&c, p, (size_t)(end - p));
+        if (uc_is_general_category(c, UC_CATEGORY_Cf)) abort();
+    }
+}
+
 /* Every string of a decoded message passes its class's check at strlen. */
 static void s_check_decoded(kp_arena *a, const ProtobufCMessage *msg)
 {
@@ -137,6 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const kp_str_class classes[] = {KP_STR_LINE, KP_STR_TEXT, KP_STR_NAME};
     for (size_t c = 0; c < 3; c++)
         if (!kp_strcheck(a, data, size, classes[c])) s_check_accepted(data, size, classes[c]);
+    if (!kp_strcheck(a, data, size, KP_STR_TEXT)) s_check_key(a, data, size);
     {
         kp_request *msg = NULL;
         const char *id = "", *error = NULL;

@@ -215,6 +215,10 @@ Test(strcheck, mixed_scripts_in_one_word_are_refused_in_names)
     const char *why = CHECK("V\xd0\xb0ster\xc3\xa5s stad", KP_STR_NAME);
     cr_assert(why && strstr(why, "Latin and Cyrillic") && strstr(why, "U+0430"), "%s",
               why ? why : "(accepted)");
+    /* a Cyrillic В first, then Latin letters */
+    why = CHECK("\xd0\x92" "aster\xc3\xa5s", KP_STR_NAME);
+    cr_assert(why && strstr(why, "Cyrillic and Latin") && strstr(why, "character 2"), "%s",
+              why ? why : "(accepted)");
     /* a Greek omicron in a Latin word */
     cr_assert(CHECK("B\xce\xbfr\xc3\xa5s", KP_STR_NAME));
     /* one script per word is anyone's name */
