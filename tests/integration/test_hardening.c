@@ -172,6 +172,18 @@ Test(hardening, request_id_with_a_nul_is_not_echoed)
 
 Test(hardening, cli_reports_an_invisible_character_in_a_name)
 {
+    /* README's example, word for word */
+    char *o = NULL, *e = NULL;
+    cr_assert_neq(th_cli_as(s, th_admin(s), "a long enough password 1\n", &o, &e, "user", "add",
+                            "jonas", "--name", "Jonas\xe2\x80\x8b Ek", "--org", "SKL", "--role",
+                            "evaluator", "--password-stdin", NULL),
+                  0);
+    cr_assert(strstr(e, "kompass: BAD_REQUEST: field 'user_add.full_name' contains U+200B ZERO "
+                        "WIDTH SPACE, an invisible or direction-changing character, at character "
+                        "6 (names may hold only visible characters and spaces)\n"),
+              "%s", e);
+    free(o);
+    free(e);
     char *out = NULL, *err = NULL;
     int rc = th_cli_as(s, th_admin(s), "a long enough password 1\n", &out, &err, "user", "add",
                        "zed", "--name", "Zed\xe2\x80\x8bZedsson", "--org", "SKL", "--role",
