@@ -340,7 +340,12 @@ int main(int argc, char **argv)
                            .stats = stats,
                            .workers = cfg.workers,
                            .conninfo = conninfo,
-                           .data_dir = cfg.data_dir};
+                           .data_dir = cfg.data_dir,
+                           .subs = kp_publisher_subscribe_endpoint(publisher)};
+    if (kp_broker_set_pushes(broker, zctx, kp_publisher_pushes_endpoint(publisher)) != 0) {
+        kp_error("kompassd", "cannot connect the broker to the publisher's pushes");
+        goto out;
+    }
 
     for (int i = 0; i < cfg.workers; i++) {
         wargs[i] = (kp_worker_args){zctx, kp_broker_backend_endpoint(broker), conninfo, &info, i};
