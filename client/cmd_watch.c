@@ -103,7 +103,7 @@ static int s_snapshot(kp_cli *cli, int64_t id, replica *rep, const char **why)
     b->evaluation_id = id;
     req->body_case = KOMPASS__V1__REQUEST__BODY_EVAL_SNAPSHOT;
     req->eval_snapshot = b;
-    kp_response *resp;
+    kp_response *resp = NULL;
     int rc = s_call(cli, req, &resp, why);
     if (rc) return rc;
     const Kompass__V1__EvalSnapshotResponse *s = resp->eval_snapshot;
@@ -283,7 +283,7 @@ static int s_catch_up(kp_cli *cli, int64_t id, replica *rep, long *left, const c
         b->since_version = rep->version;
         req->body_case = KOMPASS__V1__REQUEST__BODY_EVAL_CHANGES;
         req->eval_changes = b;
-        kp_response *resp;
+        kp_response *resp = NULL;
         int rc = s_call(cli, req, &resp, why);
         if (rc) return rc;
         const Kompass__V1__EvalChangesResponse *l = resp->eval_changes;
@@ -319,7 +319,7 @@ static int s_subscribe(kp_cli *cli, int64_t id, int *was_subscribed, const char 
     b->evaluation_ids = ids;
     req->body_case = KOMPASS__V1__REQUEST__BODY_SUBSCRIBE;
     req->subscribe = b;
-    kp_response *resp;
+    kp_response *resp = NULL;
     int rc = s_call(cli, req, &resp, why);
     if (rc == 0) *was_subscribed = resp->subscribe->was_subscribed;
     return rc;

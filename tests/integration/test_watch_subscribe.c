@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -423,19 +424,19 @@ static void s_wait_for(const char *file, const char *needle, int times)
     }
 }
 
-/* `kompass ARGS...` as home's user against server, in the background, its
- * stdout and stderr into out and err. */
-static pid_t s_watch_bg(const char *home, const th_server *server, const char *out, const char *err,
-                        const char *const *args)
+/* `kompass --server SERVERS ARGS...` as home's user, in the background,
+ * its stdout and stderr into out and err. */
+static pid_t s_watch_bg_at(const char *home, const char *servers, const char *key, const char *out,
+                           const char *err, const char *const *args)
 {
     pid_t pid = fork();
     if (pid == 0) {
         setenv("XDG_CONFIG_HOME", home, 1);
-        setenv("KOMPASS_SERVER_KEY", server->server_key, 1);
+        setenv("KOMPASS_SERVER_KEY", key, 1);
         FILE *f = freopen(out, "w", stdout);
         f = freopen(err, "w", stderr);
         (void)f;
-        const char *argv[20] = {"kompass", "--server", server->listen};
+        const char *argv[20] = {"kompass", "--server", servers};
         int n = 3;
         for (int i = 0; args[i] && n < 19; i++)
             argv[n++] = args[i];
@@ -444,6 +445,34 @@ static pid_t s_watch_bg(const char *home, const th_server *server, const char *o
         _exit(127);
     }
     return pid;
+}
+
+static pid_t s_watch_bg(const char *home, const th_server *server, const char *out, const char *err,
+                        const char *const *args)
+{
+    return s_watch_bg_at(home, server->listen, server->server_key, out, err, args);
+}
+
+/* The changes (lines with a version) in a watch's --json output: how many,
+ * asserting consecutive versions (no gap, no repeat). */
+static int s_changes(const char *text)
+{
+    char *copy = strdup(text), *save = NULL;
+    long long prev = -1;
+    int changes = 0;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        json_t *c = json_loads(line, 0, NULL);
+        cr_assert(c, "%s", line);
+        if (json_object_get(c, "version") && !json_object_get(c, "watching")) {
+            long long v = json_integer_value(json_object_get(c, "version"));
+            if (prev >= 0) cr_assert_eq(v, prev + 1, "after version %lld came %lld", prev, v);
+            prev = v;
+            changes++;
+        }
+        json_decref(c);
+    }
+    free(copy);
+    return changes;
 }
 
 Test(watch, watch_rides_out_a_server_restart_with_no_gap_and_no_repeat)
@@ -499,20 +528,7 @@ Test(watch, watch_rides_out_a_server_restart_with_no_gap_and_no_repeat)
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "watch exited %d:\n%s\n%s",
               WEXITSTATUS(status), text, etext);
     /* Seven changes, consecutive versions: no gap, no repeat. */
-    long long prev = -1;
-    int changes = 0;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        json_t *c = json_loads(line, 0, NULL);
-        cr_assert(c, "%s", line);
-        if (json_object_get(c, "version") && !json_object_get(c, "watching")) {
-            long long v = json_integer_value(json_object_get(c, "version"));
-            if (prev >= 0) cr_assert_eq(v, prev + 1, "after version %lld came %lld", prev, v);
-            prev = v;
-            changes++;
-        }
-        json_decref(c);
-    }
-    cr_assert_eq(changes, 7);
+    cr_assert_eq(s_changes(text), 7, "%s", text);
     cr_assert(strstr(etext, "reconnected to"), "%s", etext);
     free(text);
     free(etext);
@@ -562,4 +578,60 @@ Test(watch, a_text_save_shows_the_words_that_changed)
     cr_assert(!strstr(out, "Kommunen har"), "the unchanged start was repeated: %s", out);
     free(out);
     free(v);
+}
+
+Test(watch, watch_moves_to_another_endpoint_of_server_when_its_own_goes_away)
+{
+    /* A twin: same database, same key pair, its own endpoints. */
+    char dir[] = "/tmp/kompass-test-XXXXXX";
+    cr_assert(mkdtemp(dir));
+    chmod(dir, 0755);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "cp -a '%s/curve' '%s/curve'", s->dir, dir);
+    cr_assert_eq(system(cmd), 0);
+    th_opts o = {0};
+    o.data_dir = dir;
+    o.dbname = s->dbname;
+    th_server *twin = th_server_start_opts(&o);
+    cr_assert_str_eq(twin->server_key, s->server_key);
+    char list[600], home[400];
+    snprintf(list, sizeof list, "%s,%s", s->listen, twin->listen);
+    snprintf(home, sizeof home, "%s/ewa-both", s->dir);
+    cr_assert_eq(mkdir(home, 0700), 0);
+    const char *login[] = {"--server", list,  "--server-key",     s->server_key,
+                           "login",    "ewa", "--password-stdin", NULL};
+    char *e = NULL;
+    cr_assert_eq(th_cli_full(NULL, home, TT_PASSWORD, NULL, &e, login), 0, "%s", e);
+    free(e);
+    char lead2[300];
+    tt_login(twin, "christine", lead2, sizeof lead2);
+
+    char out[400], err[400];
+    snprintf(out, sizeof out, "%s/watch.out", s->dir);
+    snprintf(err, sizeof err, "%s/watch.err", s->dir);
+    const char *args[] = {"--json", "watch", ids, "--count", "3", "--poll", "1", NULL};
+    pid_t w = s_watch_bg_at(home, list, s->server_key, out, err, args);
+    s_wait_for(out, "\"watching\"", 1);
+    s_score(lead, "1.1", "1");
+    s_wait_for(out, "\"score.set\"", 1);
+    cr_assert_eq(th_server_stop(s), 0); /* the first endpoint goes away for good */
+    for (int i = 0; i < 2; i++) {
+        e = NULL;
+        cr_assert_eq(
+            tt_cli(twin, lead2, NULL, &e, "score", "set", ids, i ? "1.3" : "1.2", "2", NULL), 0,
+            "%s", e);
+        free(e);
+    }
+    int status = s_wait_child(w, 120000);
+    char *text = kp_read_file(out, 1 << 20, NULL), *etext = kp_read_file(err, 1 << 20, NULL);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "watch exited %d:\n%s\n%s",
+              WEXITSTATUS(status), text, etext);
+    cr_assert_eq(s_changes(text), 3, "%s", text);
+    char want[400];
+    snprintf(want, sizeof want, "reconnected to %s", twin->listen);
+    cr_assert(strstr(etext, want), "%s", etext);
+    free(text);
+    free(etext);
+    twin->dbname[0] = '\0'; /* s drops it */
+    th_server_free(&twin);
 }
