@@ -32,6 +32,7 @@ struct kp_publisher {
     char pushes_ep[64]; /* inproc PAIR to the broker: pushes out, "gone" back */
     void *pushes;       /* owned by the thread once it runs */
     kp_subs *subs;      /* the thread's */
+    kp_stats *stats;    /* its subscriber gauge: connections subscribed (NULL: none) */
     char *conninfo;
     char instance[200];
     pthread_t thread;
@@ -199,6 +200,9 @@ static void *s_run(void *arg)
                 kp_subs_on_register(self->subs, self->reg);
             }
         if (items[2].revents & ZMQ_POLLIN) kp_subs_on_gone(self->subs);
+        if (self->stats)
+            kp_stats_gauge_set(self->stats, KP_GAUGE_SUBSCRIBERS,
+                               (int64_t)kp_subs_count(self->subs));
         if (kp_mono_ms() >= next_check) {
             /* Sessions end without telling us (expiry, logout elsewhere). */
             if (listening) kp_subs_check_sessions(self->subs, db, arena);
@@ -243,10 +247,11 @@ static void *s_run(void *arg)
 
 kp_publisher *kp_publisher_start(void *zctx, const char *endpoint, kp_socket_setup setup,
                                  void *setup_arg, const char *conninfo, const char *instance,
-                                 char *err, size_t errlen)
+                                 kp_stats *stats, char *err, size_t errlen)
 {
     kp_publisher *self = calloc(1, sizeof *self);
     self->zctx = zctx;
+    self->stats = stats;
     self->conninfo = strdup(conninfo);
     kp_strlcpy(self->instance, instance, sizeof self->instance);
     self->pub = zmq_socket(zctx, ZMQ_PUB);

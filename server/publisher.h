@@ -23,16 +23,19 @@
 
 #include <stddef.h>
 
+#include "stats.h"
+
 typedef struct kp_publisher kp_publisher;
 
 /* Sets up a socket before it is bound (CURVE server options); 0 or -1. */
 typedef int (*kp_socket_setup)(void *sock, void *arg);
 
 /* Binds the PUB socket on endpoint (after setup(sock, arg), if given) and
- * starts the thread. NULL with a sentence in err on failure. */
+ * starts the thread, which keeps stats' subscriber gauge (stats may be
+ * NULL). NULL with a sentence in err on failure. */
 kp_publisher *kp_publisher_start(void *zctx, const char *endpoint, kp_socket_setup setup,
                                  void *setup_arg, const char *conninfo, const char *instance,
-                                 char *err, size_t errlen);
+                                 kp_stats *stats, char *err, size_t errlen);
 
 /* The endpoint actually bound. */
 const char *kp_publisher_endpoint(const kp_publisher *self);
