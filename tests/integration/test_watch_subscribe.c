@@ -635,3 +635,19 @@ Test(watch, watch_moves_to_another_endpoint_of_server_when_its_own_goes_away)
     twin->dbname[0] = '\0'; /* s drops it */
     th_server_free(&twin);
 }
+
+Test(watch, a_python_client_from_the_readme_sees_only_what_its_session_may)
+{
+    char olle[300];
+    tt_user(s, admin, "olle", "Olle Ek", "Lunds kommun", "evaluator", olle, sizeof olle);
+    char script[600];
+    snprintf(script, sizeof script, "%s/tests/python/subscriber.py", KP_SOURCE_DIR);
+    const char *argv[] = {KP_PYTHON3, script,    "--outsider", "olle",        "--member", "ewa",
+                          "--",       s->listen, s->publish,   s->server_key, ids,        NULL};
+    char *out = NULL, *err = NULL;
+    int rc = th_run(argv, TT_PASSWORD "\n" TT_PASSWORD "\n", &out, &err, 90000);
+    cr_assert_eq(rc, 0, "subscriber.py exited %d:\n%s\n%s", rc, out, err);
+    cr_assert(strstr(out, "member pushed: lock.take, lock.release"), "%s", out);
+    free(out);
+    free(err);
+}
