@@ -118,6 +118,9 @@ static const kp_authz_rule s_rules[] = {
     {RQ(CALIBRATION_CREATE),  "calibration_create",  1, ADMIN, NOT_EVAL,        WRITES},
     {RQ(CALIBRATION_SHOW),    "calibration_show",    1, STAFF, SCORERS,         READS},
     {RQ(CALIBRATION_STATS),   "calibration_stats",   1, ADMIN, NOT_EVAL,        READS},
+    /* live updates: any session, for the evaluations it may see (checked
+     * by the handler per id, and by the publisher at every update) */
+    {RQ(SUBSCRIBE),           "subscribe",           1, ALL,   NOT_EVAL,        READS},
 };
 // clang-format on
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])

@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "curve.h"
 #include "log.h"
+#include "subscriptions.h"
 #include "util.h"
 #include "wire.h"
 
@@ -43,6 +44,7 @@ struct kp_broker {
     kp_arena *arena; /* for the replies the broker writes itself */
     kp_stats *stats; /* counters (NULL: none) */
     int shard;       /* the broker's shard in stats */
+    void *pushes;    /* PAIR from the publisher: updates for subscribed clients */
 };
 
 static void *s_bind(void *zctx, int type, const char *endpoint, const kp_server_keys *keys,
@@ -107,6 +109,7 @@ void kp_broker_destroy(kp_broker **self_p)
     }
     if (self->front) zmq_close(self->front);
     if (self->back) zmq_close(self->back);
+    if (self->pushes) zmq_close(self->pushes);
     kp_arena_destroy(&self->arena);
     free(self->queue);
     free(self);
@@ -120,6 +123,28 @@ int kp_broker_set_stats(kp_broker *self, void *zctx, kp_stats *stats, int shard,
     self->shard = shard;
     if (kp_stats_watch(stats, zctx, self->front, KP_GAUGE_CLIENTS, err, errlen) != 0) return -1;
     return 0;
+}
+
+int kp_broker_set_pushes(kp_broker *self, void *zctx, const char *endpoint)
+{
+    self->pushes = zmq_socket(zctx, ZMQ_PAIR);
+    int linger = 0, hwm = 100000;
+    zmq_setsockopt(self->pushes, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(self->pushes, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    return zmq_connect(self->pushes, endpoint);
+}
+
+/* Passes on what the publisher pushes to subscribed clients, a batch at a
+ * time (server/subscriptions.c). */
+static void s_on_pushes(kp_broker *self)
+{
+    for (int i = 0; i < 256; i++) {
+        int ev = 0;
+        size_t el = sizeof ev;
+        zmq_getsockopt(self->pushes, ZMQ_EVENTS, &ev, &el);
+        if (!(ev & ZMQ_POLLIN)) break;
+        kp_subs_forward(self->pushes, self->front);
+    }
 }
 
 const char *kp_broker_listen_endpoint(const kp_broker *self)
@@ -330,12 +355,13 @@ int kp_broker_run(kp_broker *self, int signal_fd)
                     self->in_flight + self->q_len);
             break;
         }
-        zmq_pollitem_t items[3] = {
+        zmq_pollitem_t items[4] = {
             {self->back, 0, ZMQ_POLLIN, 0},
             {NULL, signal_fd, ZMQ_POLLIN, 0},
             {self->front, 0, ZMQ_POLLIN, 0},
+            {self->pushes, 0, ZMQ_POLLIN, 0},
         };
-        int rc = zmq_poll(items, 3, draining ? 100 : -1);
+        int rc = zmq_poll(items, self->pushes ? 4 : 3, draining ? 100 : -1);
         if (rc < 0) {
             if (errno == EINTR) continue;
             kp_error("broker", "poll: %s", zmq_strerror(errno));
@@ -376,6 +402,7 @@ int kp_broker_run(kp_broker *self, int signal_fd)
                 if (!(ev & ZMQ_POLLIN)) break;
                 s_on_front(self);
             }
+        if (self->pushes && (items[3].revents & ZMQ_POLLIN)) s_on_pushes(self);
     }
     return 0;
 }

@@ -32,6 +32,10 @@ void kp_broker_destroy(kp_broker **self_p);
 /* The endpoint actually bound (a `*` port resolved). */
 const char *kp_broker_listen_endpoint(const kp_broker *self);
 
+/* Connects to the publisher's pushes (kp_publisher_pushes_endpoint): the
+ * broker sends them to subscribed clients on the front socket. 0 or -1. */
+int kp_broker_set_pushes(kp_broker *self, void *zctx, const char *endpoint);
+
 /* The inproc endpoint workers connect to. */
 const char *kp_broker_backend_endpoint(const kp_broker *self);
 

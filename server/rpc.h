@@ -88,6 +88,7 @@ int kp_rpc_eval_import(kp_req *r);
 /* rpc_watch.c */
 int kp_rpc_eval_snapshot(kp_req *r);
 int kp_rpc_eval_changes(kp_req *r);
+int kp_rpc_subscribe(kp_req *r);
 /* rpc_session.c: the caller's own session and password */
 int kp_rpc_login(kp_req *r);
 int kp_rpc_logout(kp_req *r);

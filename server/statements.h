@@ -30,6 +30,7 @@ extern const kp_stmt kp_agreement_stmts[]; /* rpc_agreement.c */
 extern const kp_stmt kp_text_stmts[];
 extern const kp_stmt kp_watch_stmts[];
 extern const kp_stmt kp_publisher_stmts[];
+extern const kp_stmt kp_subscriptions_stmts[];
 extern const kp_stmt kp_content_stmts[];   /* content.c */
 extern const kp_stmt kp_consensus_stmts[]; /* rpc_consensus.c */
 extern const kp_stmt kp_signoff_stmts[];   /* rpc_signoff.c */

@@ -238,6 +238,13 @@ void *kp_worker_main(void *argp)
         zmq_close(sock);
         return NULL;
     }
+    /* Subscribe registers its connection with the publisher through this. */
+    void *subscribe = NULL;
+    if (args->info->subs) {
+        subscribe = zmq_socket(args->zctx, ZMQ_DEALER);
+        zmq_setsockopt(subscribe, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_connect(subscribe, args->info->subs);
+    }
     kp_db *db = kp_db_new(args->conninfo);
     kp_arena *arena = kp_arena_new();
     if (kp_db_ensure(db) != KP_OK)
@@ -276,6 +283,10 @@ void *kp_worker_main(void *argp)
         r.server = args->info;
         r.worker = args->id;
         s_parse_meta(&meta, metabuf, sizeof metabuf, &r);
+        r.client_id = zmq_msg_data(&env);
+        r.client_id_len = zmq_msg_size(&env);
+        r.req_socket = metabuf[0] == '1';
+        r.subscribe = subscribe;
         size_t reply_len = 0;
         void *reply = kp_worker_handle(&r, zmq_msg_data(&frame), zmq_msg_size(&frame), &reply_len);
         kp_stats_set_db_up(args->info->stats, args->id, kp_db_connected(db));
@@ -294,6 +305,7 @@ void *kp_worker_main(void *argp)
     zmq_msg_close(&frame);
     kp_arena_destroy(&arena);
     kp_db_destroy(&db);
+    if (subscribe) zmq_close(subscribe);
     zmq_close(sock);
     return NULL;
 }

@@ -10,8 +10,10 @@
  *           saw, spread over --evaluations evaluations and every question;
  *    read   N clients take snapshots (EvalSnapshot) of evaluations whose
  *           every score is written;
- *    watch  one writer, N subscribers on the update socket: the time from
- *           the writer's reply to each subscriber's receipt of the update;
+ *    watch  one writer, N subscribers (each a request connection that
+ *           subscribed to the evaluation, with the writer's session): the
+ *           time from the writer's reply to each subscriber's receipt of
+ *           the pushed update;
  *    idle   N connected clients, each a request socket with ZMTP heartbeats
  *           and a live subscription; held for the duration, then each must
  *           still answer a ping and receive one update. kompassd's resident
@@ -163,7 +165,6 @@ struct bench {
     kp_conn *admin;    /* admin's connection, logged in */
     kp_arena *arena;   /* the main thread's */
     char admin_token[128];
-    char publish[300];  /* the server's update endpoint, reachable from here */
     long server_pid;    /* 0: not on this machine */
     int64_t *eval_ids;  /* evaluations[] */
     char (*logins)[40]; /* clients[] */
@@ -329,7 +330,7 @@ static int s_setup(bench *b)
         return s_failf(b, "cannot log in as admin (KOMPASS_ADMIN_PASSWORD): %s", err);
     kp_conn_set_token(b->admin, b->admin_token);
 
-    /* Where updates are published, and whether kompassd runs here. */
+    /* Whether kompassd runs here. */
     kp_request *req = s_req(b->arena);
     Kompass__V1__PingRequest *ping = kp_arena_alloc(b->arena, sizeof *ping);
     kompass__v1__ping_request__init(ping);
@@ -337,11 +338,6 @@ static int s_setup(bench *b)
     req->ping = ping;
     kp_response *resp;
     if (s_admin(b, req, &resp, "ping") != 0) return -1;
-    const char *port = strrchr(resp->ping->publish_endpoint, ':');
-    const char *colon = strrchr(b->settings.server, ':');
-    if (!port || !colon) return s_failf(b, "cannot tell the server's update endpoint");
-    snprintf(b->publish, sizeof b->publish, "%.*s%s", (int)(colon - b->settings.server),
-             b->settings.server, port);
     char host[256] = "";
     gethostname(host, sizeof host - 1);
     const char *inst = resp->ping->instance;
@@ -883,43 +879,110 @@ static void s_pgbench_finish(bench *b)
 
 /* ------------------------------------------------------------ watch */
 
-/* A SUB socket on the update endpoint, subscribed to topic. */
-static void *s_subscriber(bench *b, void *zctx, const char *topic, char *err, size_t errlen)
+/* A DEALER to the server (its first endpoint), CURVE unless --insecure,
+ * with ZMTP heartbeats as a long-lived client keeps. */
+static void *s_dealer(bench *b, void *zctx, char *err, size_t errlen)
 {
-    void *sub = zmq_socket(zctx, ZMQ_SUB);
-    if (!sub) {
-        snprintf(err, errlen, "cannot make a socket: %s", zmq_strerror(errno));
+    void *d = zmq_socket(zctx, ZMQ_DEALER);
+    if (!d) {
+        snprintf(err, errlen, "%s (raise ulimit -n)", zmq_strerror(errno));
         return NULL;
     }
-    int linger = 0;
-    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
+    int linger = 0, ivl = 5000, ttl = 30000, timeout = 15000;
+    zmq_setsockopt(d, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(d, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(d, ZMQ_HEARTBEAT_TTL, &ttl, sizeof ttl);
+    zmq_setsockopt(d, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
     if (!b->settings.insecure &&
-        kp_curve_client_apply(sub, b->settings.server_key, err, errlen) != 0) {
-        zmq_close(sub);
+        kp_curve_client_apply(d, b->settings.server_key, err, errlen) != 0) {
+        zmq_close(d);
         return NULL;
     }
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topic, strlen(topic));
-    if (zmq_connect(sub, b->publish) != 0) {
-        snprintf(err, errlen, "cannot connect to %s: %s", b->publish, zmq_strerror(errno));
-        zmq_close(sub);
+    char first[300];
+    kp_strlcpy(first, b->settings.server, sizeof first);
+    char *comma = strchr(first, ',');
+    if (comma) *comma = '\0';
+    if (zmq_connect(d, kp_trim(first)) != 0) {
+        snprintf(err, errlen, "cannot connect: %s", zmq_strerror(errno));
+        zmq_close(d);
         return NULL;
     }
-    return sub;
+    return d;
 }
 
-/* Reads one update from sub (topic, body); its version or -1. */
-static int64_t s_recv_update(void *sub)
+/* Sends one Subscribe to eval_ids[i % n_evals] with token on each of socks,
+ * then collects the replies (pushes meanwhile are dropped) until all came
+ * or timeout_ms passed. The number that did not subscribe. */
+static int s_subscribe_all(void **socks, int n, const int64_t *eval_ids, int n_evals,
+                           const char *token, int timeout_ms)
 {
-    char topic[64];
-    if (zmq_recv(sub, topic, sizeof topic, ZMQ_DONTWAIT) < 0) return -1;
+    kp_arena *a = kp_arena_new();
+    int *done = calloc((size_t)n, sizeof *done);
+    zmq_pollitem_t *items = calloc((size_t)n, sizeof *items);
+    int left = n;
+    for (int i = 0; i < n; i++) {
+        kp_arena_reset(a);
+        kp_request *req = s_req(a);
+        Kompass__V1__SubscribeRequest *in = kp_arena_alloc(a, sizeof *in);
+        kompass__v1__subscribe_request__init(in);
+        int64_t id = eval_ids[i % n_evals];
+        in->n_evaluation_ids = 1;
+        in->evaluation_ids = &id;
+        req->body_case = KOMPASS__V1__REQUEST__BODY_SUBSCRIBE;
+        req->subscribe = in;
+        req->protocol_version = KP_PROTOCOL_VERSION;
+        req->session_token = (char *)token;
+        req->request_id = kp_arena_printf(a, "subscribe-%d", i);
+        size_t len;
+        void *frame = kp_wire_encode_request(a, req, &len);
+        if (zmq_send(socks[i], frame, len, ZMQ_DONTWAIT) < 0) done[i] = -1;
+        items[i] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
+    }
+    int64_t deadline = kp_mono_ms() + timeout_ms;
+    while (left > 0 && kp_mono_ms() < deadline) {
+        if (zmq_poll(items, n, 100) <= 0) continue;
+        for (int i = 0; i < n; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN)) continue;
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, socks[i], ZMQ_DONTWAIT) >= 0) {
+                kp_arena_reset(a);
+                kp_response *resp = NULL;
+                const char *e = NULL;
+                if (kp_wire_decode_response(a, zmq_msg_data(&m), zmq_msg_size(&m), &resp, &e) ==
+                        KP_OK &&
+                    resp->body_case == KOMPASS__V1__RESPONSE__BODY_SUBSCRIBE &&
+                    resp->status == KOMPASS__V1__STATUS__OK && done[i] == 0) {
+                    done[i] = 1;
+                    left--;
+                    items[i].events = 0;
+                }
+            }
+            zmq_msg_close(&m);
+        }
+    }
+    free(items);
+    free(done);
+    kp_arena_destroy(&a);
+    return left;
+}
+
+/* Reads one frame from a subscribed DEALER: a pushed update's version, or
+ * -1 (nothing waiting, or a reply). */
+static int64_t s_recv_update(void *sock, kp_arena *a)
+{
     zmq_msg_t m;
     zmq_msg_init(&m);
     int64_t version = -1;
-    if (zmq_msg_recv(&m, sub, 0) >= 0) {
-        Kompass__V1__Update *u =
-            kompass__v1__update__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
-        if (u) version = u->version;
-        kompass__v1__update__free_unpacked(u, NULL);
+    if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) >= 0) {
+        kp_response *resp = NULL;
+        const char *e = NULL;
+        if (kp_wire_decode_response(a, zmq_msg_data(&m), zmq_msg_size(&m), &resp, &e) == KP_OK &&
+            resp->body_case == KOMPASS__V1__RESPONSE__BODY_UPDATE && resp->update->version > 0)
+            version = resp->update->version;
+        else if (zmq_msg_size(&m) > 0)
+            version = -2; /* something else: read on */
+        kp_arena_reset(a);
     }
     zmq_msg_close(&m);
     return version;
@@ -951,6 +1014,7 @@ typedef struct {
 static void *s_receiver_main(void *arg)
 {
     receiver *rv = arg;
+    kp_arena *a = kp_arena_new();
     zmq_pollitem_t *items = calloc((size_t)rv->n, sizeof *items);
     for (int i = 0; i < rv->n; i++)
         items[i] = (zmq_pollitem_t){rv->subs[i], 0, ZMQ_POLLIN, 0};
@@ -961,7 +1025,8 @@ static void *s_receiver_main(void *arg)
         for (int i = 0; i < rv->n; i++) {
             if (!(items[i].revents & ZMQ_POLLIN)) continue;
             int64_t v;
-            while ((v = s_recv_update(rv->subs[i])) >= 0) {
+            while ((v = s_recv_update(rv->subs[i], a)) != -1) {
+                if (v < 0) continue;
                 rv->got_any[i] = 1;
                 if (rv->n_recv == rv->cap_recv) {
                     size_t cap = rv->cap_recv ? rv->cap_recv * 2 : 65536;
@@ -975,6 +1040,7 @@ static void *s_receiver_main(void *arg)
         }
     }
     free(items);
+    kp_arena_destroy(&a);
     return NULL;
 }
 
@@ -1007,8 +1073,6 @@ static int s_watch(bench *b)
     char err[1024], token[128];
     int n = b->clients;
     void *zctx = s_zctx(n);
-    char topic[40];
-    snprintf(topic, sizeof topic, "eval/%lld", (long long)b->eval_ids[0]);
     receiver rv = {.b = b, .n = n};
     rv.subs = calloc((size_t)n, sizeof *rv.subs);
     rv.got_any = calloc((size_t)n, sizeof *rv.got_any);
@@ -1019,7 +1083,7 @@ static int s_watch(bench *b)
     pthread_t thread;
     int started = 0;
     for (int i = 0; i < n; i++)
-        if (!(rv.subs[i] = s_subscriber(b, zctx, topic, err, sizeof err))) {
+        if (!(rv.subs[i] = s_dealer(b, zctx, err, sizeof err))) {
             s_failf(b, "subscriber %d: %s", i, err);
             goto out;
         }
@@ -1031,6 +1095,14 @@ static int s_watch(bench *b)
         goto out;
     }
     kp_conn_set_token(conn, token);
+    /* Every subscriber on its own connection, with the writer's session
+     * (a team member's: it may see the evaluation). */
+    int unsubscribed = s_subscribe_all(rv.subs, n, b->eval_ids, 1, token, 60000);
+    if (unsubscribed) {
+        s_failf(b, "%d subscribers could not subscribe within 60 s", unsubscribed);
+        kp_conn_destroy(&conn);
+        goto out;
+    }
     pthread_create(&thread, NULL, s_receiver_main, &rv);
     started = 1;
     int64_t versions[MAX_QUESTIONS] = {0}, version;
@@ -1183,6 +1255,7 @@ static int s_ping_all(void **socks, int n, int timeout_ms, lat_list *lat)
                 const char *e = NULL;
                 if (kp_wire_decode_response(a, zmq_msg_data(&m), zmq_msg_size(&m), &resp, &e) ==
                         KP_OK &&
+                    resp->body_case == KOMPASS__V1__RESPONSE__BODY_PING &&
                     resp->status == KOMPASS__V1__STATUS__OK && done[i] == 0) {
                     done[i] = 1;
                     left--;
@@ -1205,7 +1278,7 @@ static void s_raise_nofile(int n)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
-    rlim_t want = (rlim_t)n * 4 + 1024; /* per client: 2 connections, 2 socket mailboxes */
+    rlim_t want = (rlim_t)n * 2 + 1024; /* per client: a connection and a socket mailbox */
     if (rl.rlim_max < want) {
         struct rlimit more = {want, want};
         if (setrlimit(RLIMIT_NOFILE, &more) == 0) return; /* root may raise the hard limit */
@@ -1214,8 +1287,8 @@ static void s_raise_nofile(int n)
     setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/* Clients per process: four descriptors each (two connections, two socket
- * mailboxes) must fit under the usual hard limit of open files. */
+/* Clients per process: two descriptors each (a connection carrying requests
+ * and updates, a socket mailbox) must fit under the usual hard limit of open files. */
 #define IDLE_PER_PROCESS 2000
 #define IDLE_WAVE        250
 
@@ -1265,12 +1338,12 @@ static int s_idle_part(bench *b, int first, int n, int in, int out)
 {
     char err[1024];
     int rc = -1;
-    void *zctx = s_zctx(2 * n);
+    void *zctx = s_zctx(n);
     void **dealers = calloc((size_t)n, sizeof *dealers);
-    void **subs = calloc((size_t)n, sizeof *subs);
     int *got = calloc((size_t)n, sizeof *got);
     zmq_pollitem_t *items = calloc((size_t)n, sizeof *items);
-    char topic[40];
+    int64_t *evals = calloc((size_t)n, sizeof *evals);
+    kp_arena *a = kp_arena_new();
     lat_list lat = {0};
     idle_ready ready = {0};
     /* In waves, each answered before the next connects: clients arrive
@@ -1279,47 +1352,32 @@ static int s_idle_part(bench *b, int first, int n, int in, int out)
     for (int i = 0; i < n; i++) {
         if (i > 0 && i % IDLE_WAVE == 0)
             ready.missing += s_ping_all(dealers + i - IDLE_WAVE, IDLE_WAVE, 60000, &lat);
-        int64_t eval_id = b->eval_ids[(first + i) % b->evaluations];
-        snprintf(topic, sizeof topic, "eval/%lld", (long long)eval_id);
-        if (!(subs[i] = s_subscriber(b, zctx, topic, err, sizeof err))) {
-            s_failf(b, "client %d's subscription: %s", first + i, err);
-            goto out;
-        }
-        void *d = dealers[i] = zmq_socket(zctx, ZMQ_DEALER);
-        if (!d) {
-            s_failf(b, "client %d: %s (raise ulimit -n)", first + i, zmq_strerror(errno));
-            goto out;
-        }
-        /* ZMTP heartbeats, as a long-lived client would keep. */
-        int linger = 0, ivl = 5000, ttl = 30000, timeout = 15000;
-        zmq_setsockopt(d, ZMQ_LINGER, &linger, sizeof linger);
-        zmq_setsockopt(d, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
-        zmq_setsockopt(d, ZMQ_HEARTBEAT_TTL, &ttl, sizeof ttl);
-        zmq_setsockopt(d, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
-        if (!b->settings.insecure &&
-            kp_curve_client_apply(d, b->settings.server_key, err, sizeof err) != 0) {
+        evals[i] = b->eval_ids[(first + i) % b->evaluations];
+        if (!(dealers[i] = s_dealer(b, zctx, err, sizeof err))) {
             s_failf(b, "client %d: %s", first + i, err);
-            goto out;
-        }
-        if (zmq_connect(d, b->settings.server) != 0) {
-            s_failf(b, "client %d: cannot connect: %s", first + i, zmq_strerror(errno));
             goto out;
         }
     }
     int last = n % IDLE_WAVE ? n % IDLE_WAVE : IDLE_WAVE;
     ready.missing += s_ping_all(dealers + n - last, last, 60000, &lat);
     lat.n = 0;
+    /* A live subscription on each one's connection (the admin's session:
+     * one login for all, a session may serve many connections). */
+    for (int i = 0; i < n; i += IDLE_WAVE) {
+        int k = n - i < IDLE_WAVE ? n - i : IDLE_WAVE;
+        ready.missing += s_subscribe_all(dealers + i, k, evals + i, k, b->admin_token, 60000);
+    }
     if (s_write_all(out, &ready, sizeof ready) != 0) goto out;
     char go;
     if (s_read_all(in, &go, 1) != 0) goto out;
     for (int i = 0; i < n; i++)
-        items[i] = (zmq_pollitem_t){subs[i], 0, ZMQ_POLLIN, 0};
+        items[i] = (zmq_pollitem_t){dealers[i], 0, ZMQ_POLLIN, 0};
     int left = n;
     int64_t deadline = kp_mono_ms() + 30000;
     while (left > 0 && kp_mono_ms() < deadline) {
         if (zmq_poll(items, n, 100) <= 0) continue;
         for (int i = 0; i < n; i++)
-            if ((items[i].revents & ZMQ_POLLIN) && s_recv_update(subs[i]) >= 0 && !got[i]) {
+            if ((items[i].revents & ZMQ_POLLIN) && s_recv_update(dealers[i], a) >= 0 && !got[i]) {
                 got[i] = 1;
                 left--;
                 items[i].events = 0;
@@ -1332,16 +1390,15 @@ static int s_idle_part(bench *b, int first, int n, int in, int out)
         goto out;
     rc = 0;
 out:
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)
         if (dealers[i]) zmq_close(dealers[i]);
-        if (subs[i]) zmq_close(subs[i]);
-    }
     zmq_ctx_term(zctx);
     free(lat.v);
     free(items);
     free(got);
     free(dealers);
-    free(subs);
+    free(evals);
+    kp_arena_destroy(&a);
     return rc;
 }
 

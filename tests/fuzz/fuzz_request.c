@@ -7,7 +7,10 @@
  *  evaluation id the row names, and the handlers check their fields before
  *  their first statement: user_add (kp_user_add_problem), score_set
  *  (kp_score_set_problem), framework_import (kp_framework_check, a whole JSON
- *  document). Whatever the outcome, the reply is encoded, and must decode
+ *  document), subscribe (kp_subs_request_problem, then the subscription
+ *  table the publisher keeps: the connection registered with the ids it
+ *  asked for, wanting exactly those, and unregistered again). Whatever the
+ *  outcome, the reply is encoded, and must decode
  *  back to the same status and request id, as the client would read it.
  *
  *  The string checker (common/strcheck.h) is fuzzed twice over: the input
@@ -35,9 +38,16 @@
 #include "namekey.h"
 #include "rpc.h"
 #include "strcheck.h"
+#include "subscriptions.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int s_cmp_i64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return a < b ? -1 : a > b;
+}
 
 /* What the server would answer, short of the database. */
 static kp_response *s_answer(kp_arena *a, const uint8_t *data, size_t size)
@@ -73,6 +83,31 @@ static kp_response *s_answer(kp_arena *a, const uint8_t *data, size_t size)
         if (kp_framework_check(a, msg->framework_import->json, &problems, &doc) > 0)
             problem = problems;
         json_decref(doc);
+        break;
+    }
+    case KOMPASS__V1__REQUEST__BODY_SUBSCRIBE: {
+        int64_t *ids;
+        size_t n;
+        problem = kp_subs_request_problem(a, msg->subscribe, &ids, &n);
+        if (problem) break;
+        static kp_subs *subs;
+        if (!subs) subs = kp_subs_new(NULL, "fuzz");
+        kp_sub_reg reg = {1, 1, msg->subscribe->all, (int32_t)n};
+        const char rid[] = "\0connection";
+        if (kp_subs_apply(subs, rid, sizeof rid, &reg, ids, n * sizeof *ids) != 0) abort();
+        for (size_t i = 0; i < n; i++) {
+            if (i && ids[i] <= ids[i - 1]) abort(); /* sorted, no repeats */
+            if (!kp_subs_wants(subs, ids[i])) abort();
+            /* exact: the id's decimal prefix is not wanted (1 is not 10) */
+            if (!reg.all && ids[i] >= 10 &&
+                !bsearch(&(int64_t){ids[i] / 10}, ids, n, sizeof *ids, s_cmp_i64) &&
+                kp_subs_wants(subs, ids[i] / 10))
+                abort();
+        }
+        if (!reg.all && n == 0 && kp_subs_count(subs) != 0) abort();
+        kp_sub_reg none = {1, 1, 0, 0};
+        if (kp_subs_apply(subs, rid, sizeof rid, &none, NULL, 0) != (reg.all || n)) abort();
+        if (kp_subs_count(subs) != 0) abort();
         break;
     }
     default:

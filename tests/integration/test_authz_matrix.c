@@ -802,6 +802,12 @@ static void b_calibration_stats(cell *c, kp_request *req)
          kompass__v1__calibration_stats_request__init);
     req->calibration_stats = in;
 }
+static void b_subscribe(cell *c, kp_request *req)
+{
+    BODY(SUBSCRIBE, Kompass__V1__SubscribeRequest, kompass__v1__subscribe_request__init);
+    in->all = 1; /* every evaluation the caller may see: any session */
+    req->subscribe = in;
+}
 
 /* Every RPC of the table needs one. RPCs about an evaluation also need
  * `relate`, which puts the caller in each relation to a fresh evaluation. */
@@ -868,6 +874,7 @@ static const sample s_samples[] = {
     {RQ(CALIBRATION_CREATE), b_calibration_create, NULL},
     {RQ(CALIBRATION_SHOW), b_calibration_show, r_practice},
     {RQ(CALIBRATION_STATS), b_calibration_stats, NULL},
+    {RQ(SUBSCRIBE), b_subscribe, NULL},
 };
 #define N_SAMPLES (sizeof s_samples / sizeof s_samples[0])
 
