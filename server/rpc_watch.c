@@ -30,7 +30,15 @@ const kp_stmt kp_watch_stmts[] = {
     {"eval_changes",
      "SELECT eval_version, (extract(epoch FROM at) * 1000000)::bigint, actor, action, target,"
      " before, after, reason FROM audit_events"
-     " WHERE evaluation_id = $1 AND eval_version > $2 ORDER BY seq LIMIT $3"},
+     " WHERE evaluation_id = $1 AND eval_version > $2"
+     /* a page never splits a version: it ends with every change of the
+      * version of its limit-th change (a text save that withdraws an
+      * approval records two under one), so that paging on since_version
+      * loses nothing */
+     "   AND eval_version <= coalesce((SELECT x.eval_version FROM audit_events x"
+     "     WHERE x.evaluation_id = $1 AND x.eval_version > $2"
+     "     ORDER BY x.seq OFFSET $3::bigint - 1 LIMIT 1), 9223372036854775807)"
+     " ORDER BY seq"},
     {NULL, NULL},
 };
 

@@ -654,3 +654,47 @@ Test(editing, the_team_reads_its_trail_once_scoring_is_not_blind)
     cr_assert(strstr(err, "audit_list is for admin"), "%s", err);
     free(err);
 }
+
+/* A save of a section nobody has saved yet, with a version other than 0:
+ * CONFLICT that says so, not "changed since you read it (version 0 by )". */
+Test(editing, a_stale_version_of_a_never_saved_section_says_it_was_never_saved)
+{
+    void *sock = th_dealer(s);
+    kp_arena *a = kp_arena_new();
+    const char *token = th_token(sock, a, "admin", TH_ADMIN_PASSWORD);
+    kp_request *req = kp_arena_zalloc(a, sizeof *req);
+    kompass__v1__request__init(req);
+    Kompass__V1__TextLockRequest *lk = kp_arena_zalloc(a, sizeof *lk);
+    kompass__v1__text_lock_request__init(lk);
+    lk->evaluation_id = eval_id;
+    lk->area = 6;
+    lk->section = "summary";
+    req->body_case = KOMPASS__V1__REQUEST__BODY_TEXT_LOCK;
+    req->text_lock = lk;
+    req->session_token = (char *)token;
+    kp_response *r = th_call(sock, a, req, 20000);
+    cr_assert(r && (int)r->status == KP_OK, "%s", r ? r->error : "no answer");
+    const char *lock_token = r->text_lock->token;
+
+    req = kp_arena_zalloc(a, sizeof *req);
+    kompass__v1__request__init(req);
+    Kompass__V1__TextSaveRequest *in = kp_arena_zalloc(a, sizeof *in);
+    kompass__v1__text_save_request__init(in);
+    in->evaluation_id = eval_id;
+    in->area = 6;
+    in->section = "summary";
+    in->summary = "Text.";
+    in->expected_version = 7;
+    in->lock_token = (char *)lock_token;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_TEXT_SAVE;
+    req->text_save = in;
+    req->session_token = (char *)token;
+    r = th_call(sock, a, req, 20000);
+    cr_assert(r);
+    cr_assert_eq((int)r->status, KP_CONFLICT, "%s", r->error);
+    cr_assert_str_eq(r->error,
+                     "area 6 summary has never been saved (you sent version 7: send 0); nothing "
+                     "was saved");
+    kp_arena_destroy(&a);
+    zmq_close(sock);
+}
