@@ -52,3 +52,27 @@ Test(python, wrong_key_gets_no_answer, .timeout = 60)
     free(err);
     th_server_free(&s);
 }
+
+/* tests/python/evaluation.py, written from proto/README.md and kompass.proto
+ * alone, runs a whole evaluation: users, framework, municipality, team,
+ * scoring with versions, submit, updates and the Clone pattern, consensus,
+ * texts under locks with four-eyes approval, three signatures, verify. */
+Test(python, whole_evaluation, .timeout = 600)
+{
+    th_server *s = th_server_start(NULL);
+    char script[600];
+    snprintf(script, sizeof script, "%s/tests/python/evaluation.py", KP_SOURCE_DIR);
+    const char *argv[] = {KP_PYTHON3, script, "--", s->listen, s->server_key, NULL};
+    char *out = NULL, *err = NULL;
+    int rc = th_run(argv, TH_ADMIN_PASSWORD "\n", &out, &err, 540000);
+    cr_assert_eq(rc, 0, "evaluation.py exited %d:\n%s\n%s", rc, out, err);
+    fputs(out, stderr);
+    cr_assert(strstr(out, "evaluation: every step succeeded"), "%s", out);
+    free(out);
+    free(err);
+    /* what the client says it did is in the database */
+    char *n = th_sql(s, "SELECT status FROM evaluations ORDER BY id DESC LIMIT 1");
+    cr_assert_str_eq(n, "signed");
+    free(n);
+    th_server_free(&s);
+}

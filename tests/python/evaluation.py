@@ -1,0 +1,575 @@
+#!/usr/bin/python3
+"""A whole KommunKompassen evaluation through the Kompass protocol, in Python.
+
+Written from proto/README.md and proto/kompass.proto alone (no server or CLI
+code), as proof that they are all a client needs. Logs in as an
+administrator (password on standard input), makes two evaluator users and
+logs in as each on a connection of its own, finds or imports a framework,
+adds a municipality, creates an evaluation, assigns a lead and a peer,
+starts it, lets each evaluator score every question (with versions) and
+submit, follows the evaluation with the Clone pattern (updates, snapshot,
+changes), reaches consensus (consensus_auto, then consensus_set for the
+rest), writes every area's summary under a section lock, has the other
+evaluator approve it (four eyes), signs (lead, peer, admin) and verifies.
+
+Prints one line per step. Exit 0 when every step succeeded; otherwise 1,
+with the failed step and the server's status and error on stderr.
+
+    tests/python/evaluation.py [--timeout S] -- tcp://127.0.0.1:5555 SERVER_PUBLIC_KEY
+
+Uses Debian's python3-zmq and python3-protobuf (/usr/bin/python3) and protoc.
+"""
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import zmq
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROTO_DIR = os.path.join(HERE, "..", "..", "proto")
+FRAMEWORK_JSON = os.path.join(HERE, "..", "data", "kommunkompassen-2015.json")
+
+pb = None  # the generated module, set by load_protocol
+
+
+def load_protocol(workdir):
+    """Runs protoc --python_out and imports the generated module."""
+    subprocess.run(["protoc", "--proto_path", PROTO_DIR, "--python_out", workdir,
+                    os.path.join(PROTO_DIR, "kompass.proto")], check=True)
+    sys.path.insert(0, workdir)
+    import kompass_pb2  # noqa: E402 (generated just now)
+    return kompass_pb2
+
+
+class StepFailed(Exception):
+    def __init__(self, step, what, status=None, error=""):
+        super().__init__(step)
+        self.step, self.what, self.status, self.error = step, what, status, error
+
+    def __str__(self):
+        if self.status is None:
+            return "step %s failed: %s" % (self.step, self.what)
+        return "step %s failed: %s: %s: %s" % (self.step, self.what,
+                                                pb.Status.Name(self.status), self.error)
+
+
+def check(step, cond, what):
+    if not cond:
+        raise StepFailed(step, what)
+
+
+class Client:
+    """One user's connection: a DEALER socket, a session token."""
+
+    def __init__(self, ctx, endpoint, server_key, timeout_ms, name):
+        self.name = name
+        self.timeout_ms = timeout_ms
+        self.sock = ctx.socket(zmq.DEALER)
+        self.sock.linger = 0
+        self.public, secret = zmq.curve_keypair()
+        self.sock.curve_publickey = self.public
+        self.sock.curve_secretkey = secret
+        self.sock.curve_serverkey = server_key.encode()
+        self.sock.connect(endpoint)
+        self.token = ""
+
+    def call(self, step, expect=(0,), **body):
+        """Sends a Request with one body field; returns the Response.
+
+        Any status outside `expect` (OK by default) fails the step with the
+        server's status and error. UNAVAILABLE and timeouts are retried with
+        the same request_id, as the README says."""
+        req = pb.Request(request_id=uuid.uuid4().hex,
+                         protocol_version=pb.PROTOCOL_VERSION_CURRENT,
+                         session_token=self.token, **body)
+        data = req.SerializeToString()
+        what = "%s as %s" % (next(iter(body)), self.name)
+        for attempt in range(4):
+            self.sock.send(data)
+            deadline = time.monotonic() + self.timeout_ms / 1000.0
+            resp = None
+            while resp is None:
+                left = int((deadline - time.monotonic()) * 1000)
+                if left <= 0 or not self.sock.poll(left):
+                    break
+                r = pb.Response()
+                r.ParseFromString(self.sock.recv())
+                if r.request_id == req.request_id:  # else a late answer to an old try
+                    resp = r
+            if resp is None:
+                continue
+            if resp.status == pb.UNAVAILABLE and pb.UNAVAILABLE not in expect:
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            if resp.status not in expect:
+                raise StepFailed(step, what, resp.status, resp.error)
+            return resp
+        raise StepFailed(step, "%s: no answer within %d ms, %d tries" % (
+            what, self.timeout_ms, attempt + 1))
+
+    def login(self, step, login, password):
+        r = self.call(step, login=pb.LoginRequest(login=login, password=password)).login
+        self.token = r.session_token
+        return r
+
+    def close(self):
+        self.sock.close()
+
+
+# ------------------------------------------------------------------ updates
+#
+# Everything about live updates is here, so that it can move to another
+# transport (a Subscribe RPC on the request connection) in one place.
+# Today (proto/README.md, "Updates"): a SUB socket on the server's PUB
+# endpoint, CURVE like the request socket, topic "eval/<id>", two frames
+# (topic, Update).
+
+class Updates:
+    def __init__(self, ctx, endpoint, server_key, evaluation_id):
+        self.topic = ("eval/%d" % evaluation_id).encode()
+        self.sock = ctx.socket(zmq.SUB)
+        self.sock.linger = 0
+        pub, sec = zmq.curve_keypair()
+        self.sock.curve_publickey, self.sock.curve_secretkey = pub, sec
+        self.sock.curve_serverkey = server_key.encode()
+        self.sock.setsockopt(zmq.SUBSCRIBE, self.topic)
+        self.sock.connect(endpoint)
+        self.received = []  # Update messages, in arrival order
+
+    def poll(self, timeout_ms):
+        """Reads what has arrived (waiting up to timeout_ms for the first)."""
+        got = []
+        while self.sock.poll(timeout_ms):
+            frames = self.sock.recv_multipart()
+            timeout_ms = 0
+            # A subscription is a prefix: "eval/1" also gets "eval/12".
+            if len(frames) != 2 or frames[0] != self.topic:
+                continue
+            u = pb.Update()
+            u.ParseFromString(frames[1])
+            got.append(u)
+        self.received.extend(got)
+        return got
+
+    def wait_for(self, version, timeout_ms):
+        """Waits until an update with at least this version has arrived."""
+        deadline = time.monotonic() + timeout_ms / 1000.0
+        while True:
+            if any(u.version >= version for u in self.received):
+                return True
+            left = int((deadline - time.monotonic()) * 1000)
+            if left <= 0:
+                return False
+            self.poll(left)
+
+    def close(self):
+        self.sock.close()
+
+
+def publish_endpoint(request_endpoint, published):
+    """The PUB endpoint: ping's publish_endpoint is as bound, so take its port
+    with the host we reach the request socket at (README, "Updates")."""
+    if not published.startswith("tcp://"):
+        return published
+    host = request_endpoint.rsplit(":", 1)[0]
+    return "%s:%s" % (host, published.rsplit(":", 1)[1])
+
+
+# ------------------------------------------------------------------ the Clone pattern
+
+class Replica:
+    """A client's copy of an evaluation's scores and texts: a snapshot, then
+    the changes after its version."""
+
+    def __init__(self, snap):
+        self.version = snap.version
+        self.status = snap.status
+        self.scores = {(s.question, s.evaluator): s.points_centi for s in snap.scores}
+        self.texts = {(t.area, t.section): t.version for t in snap.texts}
+        self.applied = 0
+        self.actions = {}
+
+    def apply(self, changes):
+        """Applies eval_changes; False when a version is missing (take a new snapshot)."""
+        for c in changes:
+            if os.environ.get("KOMPASS_PY_DEBUG"):
+                print("change %d %s %s %r hidden=%s before=%s after=%s" % (
+                    c.version, c.actor, c.action, c.target, c.hidden, c.before[:300],
+                    c.after[:300]), file=sys.stderr)
+            if c.version <= self.version:
+                continue
+            self.actions[c.action] = self.actions.get(c.action, 0) + 1
+            if c.action == "score.set" and c.after and not c.hidden:
+                after = json.loads(c.after)
+                for key, points in score_values(after, c):
+                    self.scores[key] = points
+            self.version = c.version
+            self.applied += 1
+        return True
+
+
+def score_values(after, change):
+    """(question, evaluator) -> centipoints from a score.set change's `after`.
+
+    Found by experiment (the README does not say): {"evaluator": LOGIN,
+    "scores": {"1.1": {"points": "12.5", "rationale": ...}, ...}}, points as
+    a decimal string of whole points (not centipoints)."""
+    ev = after.get("evaluator") or change.actor
+    out = []
+    for q, s in after.get("scores", {}).items():
+        whole, _, frac = s["points"].partition(".")
+        out.append(((q, ev), int(whole) * 100 + int((frac + "00")[:2])))
+    return out
+
+
+# ------------------------------------------------------------------ the evaluation
+
+def say(step, text):
+    print("%-22s %s" % (step + ":", text), flush=True)
+
+
+def scores_for(questions, who):
+    """Points per question in centipoints. The lead and the peer agree on most
+    questions, differ a little on some and much on two."""
+    out = {}
+    for i, (code, max_c) in enumerate(questions):
+        base = (max_c * 6 // 10) // 50 * 50  # 60 % of max, to half points
+        if who == "peer":
+            if i % 5 == 1:
+                base += 50  # half a point more: a minor difference
+            elif i in (3, 17):
+                base = max_c // 10 // 50 * 50  # 10 %: a major disagreement
+        out[code] = min(base, max_c)
+    return out
+
+
+def run(args, ctx, admin_password):
+    tag = secrets.token_hex(3)
+    timeout = int(args.timeout * 1000)
+
+    admin = Client(ctx, args.endpoint, args.server_key, timeout, "admin")
+    conns = [admin]
+    try:
+        return evaluation(args, ctx, admin, conns, admin_password, tag, timeout)
+    finally:
+        for c in conns:
+            c.close()
+
+
+def evaluation(args, ctx, admin, conns, admin_password, tag, timeout):
+    # ---- connect, log in
+    ping = admin.call("ping", ping=pb.PingRequest()).ping
+    check("ping", ping.database_reachable, "database not reachable")
+    say("ping", "kompassd %s, protocol %d, publishes on %s" % (
+        ping.server_version, ping.protocol_version, ping.publish_endpoint))
+    me = admin.login("login admin", args.admin, admin_password)
+    check("login admin", me.user.role == pb.ROLE_ADMIN, "not an administrator")
+    say("login admin", "%s (%s)" % (me.user.login, me.user.full_name))
+
+    # ---- users
+    users = {}
+    for role in ("lead", "peer"):
+        login = "py%s%s" % (role, tag)
+        password = "py-%s-%s" % (role, secrets.token_hex(8))
+        step = "user_add " + role
+        u = admin.call(step, user_add=pb.UserAddRequest(
+            login=login, full_name="Python %s %s" % (role.capitalize(), tag),
+            organisation="SKL" if role == "lead" else "Borås Stad",
+            role=pb.ROLE_EVALUATOR, password=password)).user_add.user
+        check(step, u.login == login and u.active, "user not as asked: %s" % u)
+        c = Client(ctx, args.endpoint, args.server_key, timeout, login)
+        conns.append(c)
+        c.login("login " + role, login, password)
+        users[role] = (login, password, c)
+        say(step, "%s, logged in on its own connection" % login)
+    lead_login, lead_pw, lead = users["lead"]
+    peer_login, peer_pw, peer = users["peer"]
+
+    # ---- framework
+    fws = admin.call("framework_list", framework_list=pb.FrameworkListRequest()).framework_list
+    with open(FRAMEWORK_JSON, encoding="utf-8") as f:
+        fw_json = f.read()
+    code = json.loads(fw_json)["framework"]["code"]
+    known = [f for f in fws.frameworks if f.code == code]
+    if known:
+        say("framework_list", "%d framework(s); %s there already" % (len(fws.frameworks), code))
+    else:
+        fw = admin.call("framework_import", framework_import=pb.FrameworkImportRequest(
+            json=fw_json)).framework_import.framework
+        say("framework_import", "%s: %d areas, %d questions, max %d centipoints" % (
+            fw.code, fw.areas, fw.questions, fw.total_max_centi))
+    show = admin.call("framework_show", framework_show=pb.FrameworkShowRequest(
+        code=code)).framework_show
+    areas = [a.number for a in show.areas]
+    questions = [(q.code, q.max_centi) for a in show.areas for q in a.questions]
+    check("framework_show", show.framework.total_max_centi == 80000,
+          "total max %d, expected 80000 centipoints" % show.framework.total_max_centi)
+    say("framework_show", "%s: %d areas, %d questions" % (code, len(areas), len(questions)))
+
+    # ---- municipality, evaluation, team
+    muni = "Pythonköping %s" % tag
+    m = admin.call("municipality_add", municipality_add=pb.MunicipalityAddRequest(
+        name=muni, kind="kommun", county="Västmanlands län")).municipality_add.municipality
+    say("municipality_add", "%s (id %d)" % (m.name, m.id))
+    ev = admin.call("eval_create", eval_create=pb.EvalCreateRequest(
+        municipality=muni, framework=code, label="2026", period="2026-12")).eval_create.evaluation
+    check("eval_create", ev.status == "draft", "status %r, expected draft" % ev.status)
+    eid = ev.id
+    say("eval_create", "evaluation %d, %s %s, status %s" % (eid, ev.municipality, ev.label,
+                                                             ev.status))
+    for role, (login, _, _) in users.items():
+        step = "eval_assign " + role
+        a = admin.call(step, eval_assign=pb.EvalAssignRequest(
+            evaluation_id=eid, login=login, role=role)).eval_assign
+        check(step, a.member.role == role, "assigned as %r" % a.member.role)
+        say(step, "%s, version %d" % (login, a.version))
+
+    # ---- updates and the snapshot (Clone: subscribe first, then snapshot)
+    updates = Updates(ctx, publish_endpoint(args.endpoint, ping.publish_endpoint),
+                      args.server_key, eid)
+    try:
+        return team_work(admin, lead, peer, users, updates, eid, areas, questions,
+                         admin_password, timeout)
+    finally:
+        updates.close()
+
+
+def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_password,
+              timeout):
+    lead_login, lead_pw = users["lead"][:2]
+    peer_login, peer_pw = users["peer"][:2]
+    time.sleep(0.3)  # a SUB connects asynchronously (ZeroMQ's slow joiner)
+    snap = lead.call("eval_snapshot", eval_snapshot=pb.EvalSnapshotRequest(
+        evaluation_id=eid)).eval_snapshot
+    replica = Replica(snap)
+    say("eval_snapshot", "version %d, status %s, %d scores, %d texts" % (
+        snap.version, snap.status, len(snap.scores), len(snap.texts)))
+
+    st = lead.call("eval_start", eval_start=pb.EvalStartRequest(evaluation_id=eid)).eval_start
+    check("eval_start", st.status == "scoring", "status %r, expected scoring" % st.status)
+    say("eval_start", "by the lead: status %s, version %d" % (st.status, st.version))
+
+    # ---- scoring: every question, with versions
+    for role, c in (("lead", lead), ("peer", peer)):
+        step = "score_set " + role
+        pts = scores_for(questions, role)
+        writes = [pb.ScoreWrite(question=q, points_centi=pts[q],
+                                rationale="%s: %s efter intervjuer och dokument" % (role, q),
+                                expected_version=0) for q, _ in questions]
+        r = c.call(step, score_set=pb.ScoreSetRequest(evaluation_id=eid,
+                                                      writes=writes)).score_set
+        check(step, len(r.scores) == len(questions),
+              "%d scores written, expected %d" % (len(r.scores), len(questions)))
+        mine = {s.question: s for s in r.scores}
+        # Change one score with the version it was written at...
+        q0 = questions[0][0]
+        new = pts[q0] + 100 if pts[q0] + 100 <= questions[0][1] else pts[q0] - 100
+        r2 = c.call(step, score_set=pb.ScoreSetRequest(evaluation_id=eid, writes=[
+            pb.ScoreWrite(question=q0, points_centi=new, rationale="omprövad",
+                          expected_version=mine[q0].version)])).score_set
+        check(step, r2.scores[0].points_centi == new, "rewrite not as sent")
+        # ...and once more with the old version: a stale write is a conflict
+        r3 = c.call(step, expect=(pb.CONFLICT,), score_set=pb.ScoreSetRequest(
+            evaluation_id=eid, writes=[pb.ScoreWrite(
+                question=q0, points_centi=pts[q0], rationale="stale",
+                expected_version=mine[q0].version)]))
+        cur = [s for s in r3.score_set.scores if s.question == q0]
+        check(step, cur and cur[0].points_centi == new,
+              "CONFLICT did not return the current score")
+        say(step, "%d questions, one rewritten at version %d, a stale write refused "
+            "(CONFLICT)" % (len(questions), mine[q0].version))
+
+    # blind scoring: the lead sees only the lead's own scores
+    sl = lead.call("score_list", score_list=pb.ScoreListRequest(evaluation_id=eid)).score_list
+    seen = {s.evaluator for q in sl.questions for s in q.scores}
+    check("score_list", sl.blind and seen == {lead_login},
+          "blind %s, scores of %s visible to the lead" % (sl.blind, sorted(seen)))
+    say("score_list", "blind: the lead sees only their own %d scores" %
+        sum(len(q.scores) for q in sl.questions))
+
+    # ---- submit
+    sub = lead.call("submit lead", submit=pb.SubmitRequest(evaluation_id=eid)).submit
+    check("submit lead", sub.status == "scoring" and list(sub.waiting_for) == [peer_login],
+          "status %r, waiting for %s" % (sub.status, list(sub.waiting_for)))
+    say("submit lead", "status %s, waiting for %s" % (sub.status, ", ".join(sub.waiting_for)))
+    sub = peer.call("submit peer", submit=pb.SubmitRequest(evaluation_id=eid)).submit
+    check("submit peer", sub.status == "consensus", "status %r" % sub.status)
+    say("submit peer", "status %s, major disagreements: %s" % (sub.status,
+                                                               ", ".join(sub.major)))
+    check("submit peer", len(sub.major) >= 1, "no major disagreement named")
+
+    # ---- updates, changes (the Clone pattern)
+    update_step(updates, lead, replica, eid, sub.version, timeout)
+
+    # ---- consensus
+    cs = lead.call("consensus_show", consensus_show=pb.ConsensusShowRequest(
+        evaluation_id=eid)).consensus_show
+    flags = {}
+    for row in cs.rows:
+        flags[row.flag] = flags.get(row.flag, 0) + 1
+    check("consensus_show", len(cs.rows) == len(questions) and cs.resolved == 0,
+          "%d rows, %d resolved" % (len(cs.rows), cs.resolved))
+    say("consensus_show", "%d questions: %s; threshold %.0f %%" % (
+        len(cs.rows), ", ".join("%d %s" % (n, f) for f, n in sorted(flags.items())),
+        cs.major_spread_pct))
+
+    auto = lead.call("consensus_auto", consensus_auto=pb.ConsensusAutoRequest(
+        evaluation_id=eid, strategy="median")).consensus_auto
+    check("consensus_auto", len(auto.set) + len(auto.skipped) == len(questions),
+          "%d set + %d skipped != %d" % (len(auto.set), len(auto.skipped), len(questions)))
+    say("consensus_auto", "median: %d set, %d skipped (%s)" % (
+        len(auto.set), len(auto.skipped),
+        "; ".join("%s: %s" % (s.question, s.why) for s in auto.skipped[:3])))
+
+    cs = peer.call("consensus_set", consensus_show=pb.ConsensusShowRequest(
+        evaluation_id=eid)).consensus_show
+    n = 0
+    for row in cs.rows:
+        if row.has_consensus:
+            continue
+        pts = sorted(p.points_centi for p in row.points)
+        value = row.proposed_centi if row.has_proposed else pts[len(pts) // 2]
+        r = peer.call("consensus_set", consensus_set=pb.ConsensusSetRequest(
+            evaluation_id=eid, question=row.question, points_centi=value,
+            reason="enades vid konsensusmötet", expected_version=row.version)).consensus_set
+        check("consensus_set", r.row.has_consensus and r.row.consensus_centi == value,
+              "%s not set to %d" % (row.question, value))
+        n += 1
+    cs = lead.call("consensus_set", consensus_show=pb.ConsensusShowRequest(
+        evaluation_id=eid)).consensus_show
+    check("consensus_set", cs.resolved == len(questions),
+          "%d of %d questions resolved" % (cs.resolved, len(questions)))
+    say("consensus_set", "%d set by the peer; %d of %d resolved" % (n, cs.resolved,
+                                                                   len(questions)))
+
+    # ---- texts: the lead writes every area's summary, the peer approves
+    for area in areas:
+        step = "text area %d" % area
+        lk = lead.call(step, text_lock=pb.TextLockRequest(
+            evaluation_id=eid, area=area, section="summary",
+            op=pb.TextLockRequest.ACQUIRE)).text_lock
+        # the peer cannot take it meanwhile
+        other = peer.call(step, expect=(pb.LOCKED,), text_lock=pb.TextLockRequest(
+            evaluation_id=eid, area=area, section="summary", op=pb.TextLockRequest.ACQUIRE))
+        check(step, other.text_lock.lock.holder == lead_login,
+              "LOCKED reply names %r" % other.text_lock.lock.holder)
+        texts = lead.call(step, text_show=pb.TextShowRequest(evaluation_id=eid,
+                                                             area=area)).text_show
+        cur = [t for t in texts.texts if t.section == "summary"]
+        seen_version = cur[0].version if cur else 0
+        sv = lead.call(step, text_save=pb.TextSaveRequest(
+            evaluation_id=eid, area=area, section="summary",
+            summary="Område %d: kommunen arbetar strukturerat; se styrkor och "
+                    "förbättringsmöjligheter." % area,
+            expected_version=seen_version, lock_token=lk.token, release=True)).text_save
+        # four eyes: the writer may not approve
+        lead.call(step, expect=(pb.DENIED,), text_approve=pb.TextApproveRequest(
+            evaluation_id=eid, area=area))
+        ap = peer.call(step, text_approve=pb.TextApproveRequest(
+            evaluation_id=eid, area=area)).text_approve
+        say(step, "summary saved (version %d), the writer's approval DENIED, the peer's "
+            "OK: %d of %d approved, status %s" % (sv.version, ap.approved_areas, ap.areas,
+                                                 ap.status))
+    check("text_approve", ap.status == "review", "status %r, expected review" % ap.status)
+
+    es = admin.call("eval_status", eval_status=pb.EvalStatusRequest(
+        evaluation_id=eid)).eval_status
+    check("eval_status", es.status == "review", "status %r: %s" % (es.status,
+                                                                  "; ".join(es.blocking)))
+    say("eval_status", "%s, next %s, waiting for %s" % (es.status, es.next,
+                                                       ", ".join(es.waiting_for)))
+
+    # ---- sign: lead, peer, admin, each with the password again
+    for step, c, pw, meaning in (("sign lead", lead, lead_pw, "authored"),
+                                 ("sign peer", peer, peer_pw, "reviewed"),
+                                 ("sign admin", admin, admin_password, "approved")):
+        sg = c.call(step, sign=pb.SignRequest(evaluation_id=eid, meaning=meaning,
+                                              password=pw)).sign
+        say(step, "%s as %s (%s), hash %s…, status %s" % (
+            sg.signature.printed_name, sg.signature.capacity, sg.signature.meaning,
+            sg.signature.content_hash[:12], sg.status))
+    check("sign admin", sg.status == "signed", "status %r after the last signature" % sg.status)
+
+    vf = peer.call("eval_verify", eval_verify=pb.EvalVerifyRequest(
+        evaluation_id=eid)).eval_verify
+    problems = [p for r in vf.revisions for p in r.problems] + (
+        [vf.chain_problem] if vf.chain_problem else [])
+    check("eval_verify", vf.ok and vf.chain_ok and vf.revisions and all(
+        r.content_ok and r.signatures_ok and r.audit_ok and r.live_ok for r in vf.revisions),
+        "not verified: %s" % "; ".join(problems))
+    say("eval_verify", "ok: %d revision(s), %d signatures, chain of %d events" % (
+        len(vf.revisions), len(vf.revisions[-1].signatures), vf.chain_events))
+
+    # the updates of the whole run, once more
+    updates.poll(500)
+    check("updates", updates.wait_for(sg.version, timeout),
+          "no update for version %d" % sg.version)
+    acts = sorted({u.action for u in updates.received})
+    say("updates", "%d received in all, up to version %d (%s)" % (
+        len(updates.received), max(u.version for u in updates.received), ", ".join(acts)))
+    return 0
+
+
+def update_step(updates, c, replica, eid, version, timeout):
+    """Waits for an update up to `version`, then applies eval_changes after the
+    replica's version and checks the replica against a fresh snapshot."""
+    check("updates", updates.wait_for(version, timeout),
+          "no update with version >= %d within %d ms (got %d)" % (
+              version, timeout, len(updates.received)))
+    say("updates", "%d received, latest version %d (%s)" % (
+        len(updates.received), updates.received[-1].version, updates.received[-1].action))
+    since = replica.version
+    while True:
+        ch = c.call("eval_changes", eval_changes=pb.EvalChangesRequest(
+            evaluation_id=eid, since_version=replica.version)).eval_changes
+        replica.apply(ch.changes)
+        if not ch.changes or replica.version >= ch.version:
+            break
+    snap = c.call("eval_changes", eval_snapshot=pb.EvalSnapshotRequest(
+        evaluation_id=eid)).eval_snapshot
+    fresh = {(s.question, s.evaluator): s.points_centi for s in snap.scores}
+    check("eval_changes", replica.version == snap.version or replica.version == ch.version,
+          "replica at version %d, snapshot at %d" % (replica.version, snap.version))
+    check("eval_changes", replica.scores == fresh,
+          "scores from snapshot + changes differ from a new snapshot: %d vs %d, e.g. %s" % (
+              len(replica.scores), len(fresh),
+              sorted(set(fresh.items()) ^ set(replica.scores.items()))[:3]))
+    say("eval_changes", "%d changes after version %d applied (%s); the copy matches a new "
+        "snapshot (%d scores)" % (replica.applied, since, ", ".join(
+            "%s %d" % kv for kv in sorted(replica.actions.items())), len(fresh)))
+
+
+def main():
+    global pb
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("endpoint")
+    ap.add_argument("server_key")
+    ap.add_argument("--admin", default="admin", help="the administrator's login")
+    ap.add_argument("--timeout", type=float, default=30.0, help="seconds per answer")
+    args = ap.parse_args()
+    admin_password = sys.stdin.readline().rstrip("\n")
+
+    with tempfile.TemporaryDirectory(prefix="kompass-py-") as workdir:
+        pb = load_protocol(workdir)
+        ctx = zmq.Context()
+        try:
+            rc = run(args, ctx, admin_password)
+        except StepFailed as e:
+            print("FAILED: %s" % e, flush=True)
+            print(str(e), file=sys.stderr)
+            rc = 1
+        finally:
+            ctx.term()
+    if rc == 0:
+        print("evaluation: every step succeeded")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
