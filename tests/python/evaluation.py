@@ -184,19 +184,17 @@ def publish_endpoint(request_endpoint, published):
 # ------------------------------------------------------------------ the Clone pattern
 
 class Replica:
-    """A client's copy of an evaluation's scores and texts: a snapshot, then
-    the changes after its version."""
+    """A client's copy of an evaluation's scores: a snapshot, then the changes
+    after its version (the Clone pattern)."""
 
     def __init__(self, snap):
         self.version = snap.version
-        self.status = snap.status
         self.scores = {(s.question, s.evaluator): s.points_centi for s in snap.scores}
-        self.texts = {(t.area, t.section): t.version for t in snap.texts}
         self.applied = 0
         self.actions = {}
+        self.hidden = []  # changes whose values were withheld from us
 
     def apply(self, changes):
-        """Applies eval_changes; False when a version is missing (take a new snapshot)."""
         for c in changes:
             if os.environ.get("KOMPASS_PY_DEBUG"):
                 print("change %d %s %s %r hidden=%s before=%s after=%s" % (
@@ -205,13 +203,31 @@ class Replica:
             if c.version <= self.version:
                 continue
             self.actions[c.action] = self.actions.get(c.action, 0) + 1
-            if c.action == "score.set" and c.after and not c.hidden:
-                after = json.loads(c.after)
-                for key, points in score_values(after, c):
+            if c.hidden:
+                self.hidden.append(c)
+            elif c.action == "score.set" and c.after:
+                for key, points in score_values(json.loads(c.after), c):
                     self.scores[key] = points
             self.version = c.version
             self.applied += 1
-        return True
+
+    def rebase(self, snap):
+        """A new snapshot replaces the copy (after a gap, or once hidden
+        values may be seen)."""
+        self.version = snap.version
+        self.scores = {(s.question, s.evaluator): s.points_centi for s in snap.scores}
+        self.hidden = []
+
+
+def follow_changes(c, replica, eid):
+    """eval_changes after the replica's version, page by page, until it has
+    the evaluation's current version."""
+    while True:
+        ch = c.call("eval_changes", eval_changes=pb.EvalChangesRequest(
+            evaluation_id=eid, since_version=replica.version)).eval_changes
+        replica.apply(ch.changes)
+        if not ch.changes or replica.version >= ch.version:
+            return ch.version
 
 
 def score_values(after, change):
@@ -294,16 +310,25 @@ def evaluation(args, ctx, admin, conns, admin_password, tag, timeout):
     # ---- framework
     fws = admin.call("framework_list", framework_list=pb.FrameworkListRequest()).framework_list
     with open(FRAMEWORK_JSON, encoding="utf-8") as f:
-        fw_json = f.read()
-    code = json.loads(fw_json)["framework"]["code"]
+        fw = json.load(f)
+    code = fw["framework"]["code"]
+    if "year" not in fw["framework"]:
+        # kompassd requires framework.year (1990-2100); the shipped file has none
+        fw["framework"]["year"] = int(code[-4:])
     known = [f for f in fws.frameworks if f.code == code]
+    say("framework_list", "%d framework(s): %s" % (len(fws.frameworks), ", ".join(
+        "%s (%d, %d questions)" % (f.code, f.year, f.questions) for f in fws.frameworks)))
+    # Import it: CONFLICT when the server has it already (as a test server does)
+    r = admin.call("framework_import", expect=(pb.CONFLICT,) if known else (pb.OK,),
+                   framework_import=pb.FrameworkImportRequest(
+                       json=json.dumps(fw, ensure_ascii=False)))
     if known:
-        say("framework_list", "%d framework(s); %s there already" % (len(fws.frameworks), code))
+        say("framework_import", "%s there already: CONFLICT (%s)" % (code, r.error))
     else:
-        fw = admin.call("framework_import", framework_import=pb.FrameworkImportRequest(
-            json=fw_json)).framework_import.framework
-        say("framework_import", "%s: %d areas, %d questions, max %d centipoints" % (
-            fw.code, fw.areas, fw.questions, fw.total_max_centi))
+        f = r.framework_import.framework
+        check("framework_import", f.total_max_centi == 80000,
+              "total max %d centipoints, expected 80000" % f.total_max_centi)
+        say("framework_import", "%s: %d areas, %d questions" % (f.code, f.areas, f.questions))
     show = admin.call("framework_show", framework_show=pb.FrameworkShowRequest(
         code=code)).framework_show
     areas = [a.number for a in show.areas]
@@ -385,6 +410,17 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
         say(step, "%d questions, one rewritten at version %d, a stale write refused "
             "(CONFLICT)" % (len(questions), mine[q0].version))
 
+    # the Clone pattern while scoring is blind: the peer's changes come hidden
+    before = replica.version
+    follow_changes(lead, replica, eid)
+    hidden = [c for c in replica.hidden if c.actor == peer_login]
+    check("eval_changes blind", len(hidden) == 2 and all(
+        not c.before and not c.after for c in hidden) and not any(
+        c.actor == lead_login for c in replica.hidden),
+        "expected the peer's two score.set hidden, the lead's shown: hidden %s" % [
+            (c.version, c.actor, c.action) for c in replica.hidden])
+    say("eval_changes blind", "%d changes after version %d; the peer's %d score.set hidden, "
+        "the lead's own shown" % (replica.applied, before, len(hidden)))
     # blind scoring: the lead sees only the lead's own scores
     sl = lead.call("score_list", score_list=pb.ScoreListRequest(evaluation_id=eid)).score_list
     seen = {s.evaluator for q in sl.questions for s in q.scores}
@@ -405,7 +441,7 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
     check("submit peer", len(sub.major) >= 1, "no major disagreement named")
 
     # ---- updates, changes (the Clone pattern)
-    update_step(updates, lead, replica, eid, sub.version, timeout)
+    update_step(updates, lead, replica, eid, sub.version, timeout, peer_login)
 
     # ---- consensus
     cs = lead.call("consensus_show", consensus_show=pb.ConsensusShowRequest(
@@ -516,33 +552,34 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
     return 0
 
 
-def update_step(updates, c, replica, eid, version, timeout):
+def update_step(updates, c, replica, eid, version, timeout, hidden_owner):
     """Waits for an update up to `version`, then applies eval_changes after the
-    replica's version and checks the replica against a fresh snapshot."""
+    replica's version and checks the copy against a fresh snapshot."""
     check("updates", updates.wait_for(version, timeout),
           "no update with version >= %d within %d ms (got %d)" % (
               version, timeout, len(updates.received)))
     say("updates", "%d received, latest version %d (%s)" % (
         len(updates.received), updates.received[-1].version, updates.received[-1].action))
-    since = replica.version
-    while True:
-        ch = c.call("eval_changes", eval_changes=pb.EvalChangesRequest(
-            evaluation_id=eid, since_version=replica.version)).eval_changes
-        replica.apply(ch.changes)
-        if not ch.changes or replica.version >= ch.version:
-            break
+    since, applied = replica.version, replica.applied
+    current = follow_changes(c, replica, eid)
     snap = c.call("eval_changes", eval_snapshot=pb.EvalSnapshotRequest(
         evaluation_id=eid)).eval_snapshot
     fresh = {(s.question, s.evaluator): s.points_centi for s in snap.scores}
-    check("eval_changes", replica.version == snap.version or replica.version == ch.version,
-          "replica at version %d, snapshot at %d" % (replica.version, snap.version))
-    check("eval_changes", replica.scores == fresh,
-          "scores from snapshot + changes differ from a new snapshot: %d vs %d, e.g. %s" % (
-              len(replica.scores), len(fresh),
-              sorted(set(fresh.items()) ^ set(replica.scores.items()))[:3]))
+    check("eval_changes", replica.version == current == snap.version,
+          "copy at version %d, changes at %d, snapshot at %d" % (replica.version, current,
+                                                                 snap.version))
+    # What the copy lacks must be exactly what was hidden from it: once blind
+    # scoring has ended, a new snapshot shows it (eval_changes too, now).
+    diff = set(fresh.items()) ^ set(replica.scores.items())
+    check("eval_changes", all(k[1] == hidden_owner and (k, p) in fresh.items()
+                              for k, p in diff) and (len(diff) > 0) == bool(replica.hidden),
+          "copy from snapshot + changes differs from a new snapshot beyond the hidden "
+          "scores: %s" % sorted(diff)[:4])
     say("eval_changes", "%d changes after version %d applied (%s); the copy matches a new "
-        "snapshot (%d scores)" % (replica.applied, since, ", ".join(
-            "%s %d" % kv for kv in sorted(replica.actions.items())), len(fresh)))
+        "snapshot but for the %d scores hidden while blind, now in the snapshot" % (
+            replica.applied - applied, since, ", ".join(
+                "%s %d" % kv for kv in sorted(replica.actions.items())), len(diff)))
+    replica.rebase(snap)
 
 
 def main():
