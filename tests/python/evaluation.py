@@ -20,6 +20,8 @@ with the failed step and the server's status and error on stderr.
 Uses Debian's python3-zmq and python3-protobuf (/usr/bin/python3) and protoc.
 """
 import argparse
+import datetime
+import hashlib
 import json
 import os
 import secrets
@@ -476,13 +478,22 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
             reason="enades vid konsensusmötet", expected_version=row.version)).consensus_set
         check("consensus_set", r.row.has_consensus and r.row.consensus_centi == value,
               "%s not set to %d" % (row.question, value))
+        if n == 0:  # the lead, having seen the row unset, writes too late: CONFLICT
+            late = lead.call("consensus_set", expect=(pb.CONFLICT,),
+                             consensus_set=pb.ConsensusSetRequest(
+                                 evaluation_id=eid, question=row.question,
+                                 points_centi=pts[0], reason="för sent",
+                                 expected_version=row.version)).consensus_set
+            check("consensus_set", late.row.consensus_centi == value and
+                  late.row.version == r.row.version,
+                  "CONFLICT did not return the current row")
         n += 1
     cs = lead.call("consensus_set", consensus_show=pb.ConsensusShowRequest(
         evaluation_id=eid)).consensus_show
     check("consensus_set", cs.resolved == len(questions),
           "%d of %d questions resolved" % (cs.resolved, len(questions)))
-    say("consensus_set", "%d set by the peer; %d of %d resolved" % (n, cs.resolved,
-                                                                   len(questions)))
+    say("consensus_set", "%d set by the peer, a stale write by the lead refused (CONFLICT); "
+        "%d of %d resolved" % (n, cs.resolved, len(questions)))
 
     # ---- texts: the lead writes every area's summary, the peer approves
     for area in areas:
@@ -542,6 +553,8 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
     say("eval_verify", "ok: %d revision(s), %d signatures, chain of %d events" % (
         len(vf.revisions), len(vf.revisions[-1].signatures), vf.chain_events))
 
+    audit_step(lead, admin, eid, vf.chain_events)
+
     # the updates of the whole run, once more
     updates.poll(500)
     check("updates", updates.wait_for(sg.version, timeout),
@@ -550,6 +563,60 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
     say("updates", "%d received in all, up to version %d (%s)" % (
         len(updates.received), max(u.version for u in updates.received), ", ".join(acts)))
     return 0
+
+
+def canonical_hash(e):
+    """SHA-256 of an audit event's canonical form (docs/audit.md, "The hash")."""
+    at = datetime.datetime.fromtimestamp(e.at_us // 1000000, datetime.timezone.utc)
+    fields = {
+        "action": e.action, "actor": e.actor, "actor_id": e.actor_id, "after": e.after,
+        "at": at.strftime("%Y-%m-%dT%H:%M:%S") + ".%06dZ" % (e.at_us % 1000000),
+        "before": e.before, "client_addr": e.client_addr, "client_key": e.client_key,
+        "eval_version": e.eval_version, "evaluation_id": e.evaluation_id,
+        "prev_hash": e.prev_hash, "real_actor": e.real_actor,
+        "real_actor_id": e.real_actor_id, "reason": e.reason, "seq": e.seq,
+        "target": e.target, "v": 1}
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def audit_step(reader, admin, eid, expected_events):
+    """Reads the evaluation's audit chain a page at a time, as an export
+    would, checks it without Kompass (seq, links, hashes), and compares its
+    head with the server's audit_verify."""
+    events, after, pages = [], 0, 0
+    while True:
+        r = reader.call("audit_list", audit_list=pb.AuditListRequest(
+            evaluation_id=eid, after_seq=after, limit=10)).audit_list
+        pages += 1
+        events.extend(r.events)
+        if not r.more:
+            break
+        check("audit_list", r.events, "more set on an empty page")
+        after = r.events[-1].seq
+    check("audit_list", len(events) == expected_events,
+          "%d events, eval_verify counted %d" % (len(events), expected_events))
+    prev = "0" * 64
+    for i, e in enumerate(events):
+        check("audit check", e.seq == i + 1, "seq %d at place %d" % (e.seq, i + 1))
+        check("audit check", e.prev_hash == prev, "seq %d: link broken" % e.seq)
+        h = canonical_hash(e)
+        check("audit check", h == e.hash, "seq %d (%s): hash %s, recomputed %s" % (
+            e.seq, e.action, e.hash, h))
+        prev = e.hash
+    say("audit_list", "%d events in %d pages of at most 10; seq, links and every hash "
+        "recomputed here: OK (%s)" % (len(events), pages,
+                                      ", ".join(sorted({e.action for e in events}))))
+    v = admin.call("audit_verify", audit_verify=pb.AuditVerifyRequest(
+        evaluation_id=eid)).audit_verify
+    ch = [c for c in v.chains if c.evaluation_id == eid]
+    check("audit_verify", v.ok and ch and ch[0].ok and ch[0].head_seq == events[-1].seq
+          and ch[0].head_hash == events[-1].hash,
+          "server's head %s does not match the export's %d %s" % (
+              ch and (ch[0].head_seq, ch[0].head_hash, ch[0].problem), events[-1].seq,
+              events[-1].hash))
+    say("audit_verify", "chain OK, head #%d %s… = the export's last event" % (
+        ch[0].head_seq, ch[0].head_hash[:12]))
 
 
 def update_step(updates, c, replica, eid, version, timeout, hidden_owner):
