@@ -66,7 +66,7 @@ Test(python, whole_evaluation, .timeout = 600)
     char *out = NULL, *err = NULL;
     int rc = th_run(argv, TH_ADMIN_PASSWORD "\n", &out, &err, 540000);
     cr_assert_eq(rc, 0, "evaluation.py exited %d:\n%s\n%s", rc, out, err);
-    fputs(out, stderr);
+    fputs(out, stderr); /* the steps, for ctest -V and CI logs */
     cr_assert(strstr(out, "evaluation: every step succeeded"), "%s", out);
     free(out);
     free(err);
@@ -74,5 +74,25 @@ Test(python, whole_evaluation, .timeout = 600)
     char *n = th_sql(s, "SELECT status FROM evaluations ORDER BY id DESC LIMIT 1");
     cr_assert_str_eq(n, "signed");
     free(n);
+    th_server_free(&s);
+}
+
+/* A step that fails stops evaluation.py with exit 1, naming the step and the
+ * server's status and error (here: a wrong administrator password). */
+Test(python, evaluation_names_the_failed_step, .timeout = 120)
+{
+    th_server *s = th_server_start(NULL);
+    char script[600];
+    snprintf(script, sizeof script, "%s/tests/python/evaluation.py", KP_SOURCE_DIR);
+    const char *argv[] = {KP_PYTHON3, script, "--", s->listen, s->server_key, NULL};
+    char *out = NULL, *err = NULL;
+    int rc = th_run(argv, "not-the-admin-password\n", &out, &err, 60000);
+    cr_assert_eq(rc, 1, "evaluation.py exited %d:\n%s\n%s", rc, out, err);
+    cr_assert(strstr(err, "step login admin failed: login as admin: UNAUTHENTICATED: "), "%s",
+              err);
+    cr_assert(strstr(out, "ping:"), "%s", out);
+    cr_assert_null(strstr(out, "every step succeeded"), "%s", out);
+    free(out);
+    free(err);
     th_server_free(&s);
 }
