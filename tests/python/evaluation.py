@@ -10,7 +10,9 @@ starts it, lets each evaluator score every question (with versions) and
 submit, follows the evaluation with the Clone pattern (updates, snapshot,
 changes), reaches consensus (consensus_auto, then consensus_set for the
 rest), writes every area's summary under a section lock, has the other
-evaluator approve it (four eyes), signs (lead, peer, admin) and verifies.
+evaluator approve it (four eyes), signs (lead, peer, admin) and verifies:
+eval_verify, and the audit chain read a page at a time and recomputed here as
+an export would be (docs/audit.md), its head compared with audit_verify.
 
 Prints one line per step. Exit 0 when every step succeeded; otherwise 1,
 with the failed step and the server's status and error on stderr.
@@ -572,9 +574,12 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
     updates.poll(500)
     check("updates", updates.wait_for(sg.version, timeout),
           "no update for version %d" % sg.version)
+    got = {u.version for u in updates.received}
+    missing = sorted(set(range(snap.version + 1, sg.version + 1)) - got)
+    check("updates", not missing, "no update for versions %s" % missing[:10])
     acts = sorted({u.action for u in updates.received})
-    say("updates", "%d received in all, up to version %d (%s)" % (
-        len(updates.received), max(u.version for u in updates.received), ", ".join(acts)))
+    say("updates", "%d received in all, every version %d to %d (%s)" % (
+        len(updates.received), snap.version + 1, sg.version, ", ".join(acts)))
     return 0
 
 
