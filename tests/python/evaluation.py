@@ -89,13 +89,15 @@ class Client:
         self.sock.connect(endpoint)
         self.token = ""
 
-    def call(self, step, expect=(0,), **body):
+    def call(self, step, expect=(0,), request_id=None, **body):
         """Sends a Request with one body field; returns the Response.
 
         Any status outside `expect` (OK by default) fails the step with the
         server's status and error. UNAVAILABLE and timeouts are retried with
-        the same request_id, as the README says."""
-        req = pb.Request(request_id=uuid.uuid4().hex,
+        the same request_id, as the README says. `request_id`: send a request
+        again as a retry would (default: a new id)."""
+        self.last_id = request_id or uuid.uuid4().hex
+        req = pb.Request(request_id=self.last_id,
                          protocol_version=pb.PROTOCOL_VERSION_CURRENT,
                          session_token=self.token, **body)
         data = req.SerializeToString()
@@ -413,6 +415,8 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
             pb.ScoreWrite(question=q0, points_centi=new, rationale="omprövad",
                           expected_version=mine[q0].version)])).score_set
         check(step, r2.scores[0].points_centi == new, "rewrite not as sent")
+        if role == "lead":
+            retry_step(c, eid, c.last_id, q0, new, mine[q0].version, r2)
         # ...and once more with the old version: a stale write is a conflict
         r3 = c.call(step, expect=(pb.CONFLICT,), score_set=pb.ScoreSetRequest(
             evaluation_id=eid, writes=[pb.ScoreWrite(
@@ -581,6 +585,28 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
     say("updates", "%d received in all, every version %d to %d (%s)" % (
         len(updates.received), snap.version + 1, sg.version, ", ".join(acts)))
     return 0
+
+
+def retry_step(c, eid, request_id, question, points, seen_version, first):
+    """The same write again with the same request_id, as after a lost answer:
+    the server answers with the first answer and writes nothing (README,
+    "Retries"); the same id for another writing RPC is BAD_REQUEST."""
+    step = "retry"
+    again = c.call(step, request_id=request_id, score_set=pb.ScoreSetRequest(
+        evaluation_id=eid, writes=[pb.ScoreWrite(
+            question=question, points_centi=points, rationale="omprövad",
+            expected_version=seen_version)])).score_set
+    check(step, again == first, "the retry's answer differs from the first: %s" % again)
+    sl = c.call(step, score_list=pb.ScoreListRequest(evaluation_id=eid)).score_list
+    check(step, sl.version == first.version,
+          "version %d after the retry, %d before" % (sl.version, first.version))
+    # a read with that id is simply done; another writing RPC is refused
+    c.call(step, request_id=request_id, score_list=pb.ScoreListRequest(evaluation_id=eid))
+    c.call(step, expect=(pb.BAD_REQUEST,), request_id=request_id,
+           comment_add=pb.CommentAddRequest(evaluation_id=eid, question=question, text="x"))
+    say(step, "score_set sent again with its request_id: the first answer (version %d), "
+        "nothing written; the id for score_list: done, for comment_add: BAD_REQUEST" %
+        first.version)
 
 
 def withdraw_step(writer, approver, eid, area, approved):
