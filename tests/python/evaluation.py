@@ -137,10 +137,20 @@ class Client:
 # ------------------------------------------------------------------ updates
 #
 # Everything about live updates is here, so that it can move to another
-# transport (a Subscribe RPC on the request connection) in one place.
+# transport (a Subscribe RPC on the request connection) in one place: the
+# rest of the script calls subscribe() once and then uses only the returned
+# object's `received` (Update messages in arrival order), poll(ms),
+# wait_for(version, ms) and close().
 # Today (proto/README.md, "Updates"): a SUB socket on the server's PUB
 # endpoint, CURVE like the request socket, topic "eval/<id>", two frames
 # (topic, Update).
+
+def subscribe(ctx, client, args, ping, evaluation_id):
+    """Starts following one evaluation's updates, for `client`'s user."""
+    del client  # the PUB socket knows no session
+    return Updates(ctx, publish_endpoint(args.endpoint, ping.publish_endpoint),
+                   args.server_key, evaluation_id)
+
 
 class Updates:
     def __init__(self, ctx, endpoint, server_key, evaluation_id):
@@ -372,8 +382,7 @@ def evaluation(args, ctx, admin, conns, admin_password, tag, timeout):
         say(step, "%s, version %d" % (login, a.version))
 
     # ---- updates and the snapshot (Clone: subscribe first, then snapshot)
-    updates = Updates(ctx, publish_endpoint(args.endpoint, ping.publish_endpoint),
-                      args.server_key, eid)
+    updates = subscribe(ctx, lead, args, ping, eid)
     try:
         return team_work(admin, lead, peer, users, updates, eid, areas, questions,
                          admin_password, timeout)
