@@ -145,11 +145,22 @@ class Client:
 # endpoint, CURVE like the request socket, topic "eval/<id>", two frames
 # (topic, Update).
 
-def subscribe(ctx, client, args, ping, evaluation_id):
-    """Starts following one evaluation's updates, for `client`'s user."""
+def subscribe(ctx, client, args, ping, evaluation_id, admin):
+    """Starts following one evaluation's updates, for `client`'s user; returns
+    once they flow (`admin` only helps to tell when)."""
     del client  # the PUB socket knows no session
-    return Updates(ctx, publish_endpoint(args.endpoint, ping.publish_endpoint),
-                   args.server_key, evaluation_id)
+    before = admin.call("subscribe", health=pb.HealthRequest()).health.subscribers
+    u = Updates(ctx, publish_endpoint(args.endpoint, ping.publish_endpoint),
+                args.server_key, evaluation_id)
+    # A SUB connects (and sends its subscription) asynchronously, and PUB
+    # drops what comes before: wait until health counts the connection.
+    deadline = time.monotonic() + 10
+    while admin.call("subscribe", health=pb.HealthRequest()).health.subscribers <= before:
+        check("subscribe", time.monotonic() < deadline,
+              "the SUB socket did not connect within 10 s")
+        time.sleep(0.05)
+    time.sleep(0.1)  # its subscription follows the handshake
+    return u
 
 
 class Updates:
@@ -382,7 +393,9 @@ def evaluation(args, ctx, admin, conns, admin_password, tag, timeout):
         say(step, "%s, version %d" % (login, a.version))
 
     # ---- updates and the snapshot (Clone: subscribe first, then snapshot)
-    updates = subscribe(ctx, lead, args, ping, eid)
+    updates = subscribe(ctx, lead, args, ping, eid, admin)
+    say("subscribe", "eval/%d on %s" % (eid, publish_endpoint(args.endpoint,
+                                                              ping.publish_endpoint)))
     try:
         return team_work(admin, lead, peer, users, updates, eid, areas, questions,
                          admin_password, timeout)
@@ -394,7 +407,6 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
               timeout):
     lead_login, lead_pw = users["lead"][:2]
     peer_login, peer_pw = users["peer"][:2]
-    time.sleep(0.3)  # a SUB connects asynchronously (ZeroMQ's slow joiner)
     snap = lead.call("eval_snapshot", eval_snapshot=pb.EvalSnapshotRequest(
         evaluation_id=eid)).eval_snapshot
     replica = Replica(snap)
