@@ -102,6 +102,7 @@ class Client:
                          session_token=self.token, **body)
         data = req.SerializeToString()
         what = "%s as %s" % (next(iter(body)), self.name)
+        last = None
         for attempt in range(4):
             self.sock.send(data)
             deadline = time.monotonic() + self.timeout_ms / 1000.0
@@ -111,17 +112,23 @@ class Client:
                 if left <= 0 or not self.sock.poll(left):
                     break
                 r = pb.Response()
-                r.ParseFromString(self.sock.recv())
+                try:
+                    r.ParseFromString(self.sock.recv())
+                except Exception as e:  # protobuf's DecodeError
+                    raise StepFailed(step, "%s: the answer is not a Response: %s" % (what, e))
                 if r.request_id == req.request_id:  # else a late answer to an old try
                     resp = r
             if resp is None:
                 continue
+            last = resp
             if resp.status == pb.UNAVAILABLE and pb.UNAVAILABLE not in expect:
                 time.sleep(0.2 * (attempt + 1))
                 continue
             if resp.status not in expect:
                 raise StepFailed(step, what, resp.status, resp.error)
             return resp
+        if last is not None:
+            raise StepFailed(step, what + " (%d tries)" % (attempt + 1), last.status, last.error)
         raise StepFailed(step, "%s: no answer within %d ms, %d tries" % (
             what, self.timeout_ms, attempt + 1))
 
@@ -165,6 +172,7 @@ def subscribe(ctx, client, args, ping, evaluation_id, admin):
 
 class Updates:
     def __init__(self, ctx, endpoint, server_key, evaluation_id):
+        self.evaluation_id = evaluation_id
         self.topic = ("eval/%d" % evaluation_id).encode()
         self.sock = ctx.socket(zmq.SUB)
         self.sock.linger = 0
@@ -186,6 +194,9 @@ class Updates:
                 continue
             u = pb.Update()
             u.ParseFromString(frames[1])
+            check("updates", u.evaluation_id == self.evaluation_id,
+                  "an update for evaluation %d under topic %s" % (u.evaluation_id,
+                                                                  self.topic.decode()))
             got.append(u)
         self.received.extend(got)
         return got
