@@ -604,6 +604,34 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
     say("eval_verify", "ok: %d revision(s), %d signatures, chain of %d events" % (
         len(vf.revisions), len(vf.revisions[-1].signatures), vf.chain_events))
 
+    # an auditor's own check: the content signed hashes to what was signed
+    rv = peer.call("eval_revision", eval_revision=pb.EvalRevisionRequest(
+        evaluation_id=eid, revision=1)).eval_revision
+    h = hashlib.sha256(rv.content.encode("utf-8")).hexdigest()
+    check("eval_revision", h == rv.content_hash == sg.signature.content_hash and all(
+        x.content_hash == h for x in rv.signatures) and len(rv.signatures) == 3,
+        "SHA-256 of the content %s, revision's %s, signature's %s" % (
+            h, rv.content_hash, sg.signature.content_hash))
+    # ...and holds what the team agreed: the consensus scores and the texts
+    content = json.loads(rv.content)
+    agreed = {r.question: r.consensus_centi for r in cs.rows}
+    signed = {q: v["points_centi"] for q, v in content["scores"].items()}
+    check("eval_revision", signed == agreed, "signed scores differ from the consensus: %s" %
+          sorted(set(signed.items()) ^ set(agreed.items()))[:4])
+    texts = lead.call("eval_revision", text_show=pb.TextShowRequest(
+        evaluation_id=eid)).text_show
+    written = {}
+    for t in texts.texts:
+        if t.version:
+            written.setdefault(str(t.area), {})[t.section] = (
+                t.summary if t.section == "summary" else list(t.items))
+    check("eval_revision", content["texts"] == written,
+          "signed texts differ from text_show's")
+    say("eval_revision", "revision 1: %d bytes of content, SHA-256 recomputed here = the "
+        "3 signatures' hash; it holds the %d consensus scores and the %d texts written" % (
+            len(rv.content.encode("utf-8")), len(signed),
+            sum(len(v) for v in written.values())))
+
     audit_step(lead, admin, eid, vf.chain_events)
 
     # the updates of the whole run, once more
