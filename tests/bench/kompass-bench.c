@@ -31,6 +31,12 @@
  *  code. That is the database's own limit for this work on this machine;
  *  kompassd and the baseline take turns (four rounds each) and the tool
  *  reports both and their ratio.
+ *
+ *  --pgbench (write, read): PostgreSQL's pgbench on the same database, the
+ *  same number of clients, with the scripts beside this file: the minimal
+ *  durable score write (pgbench-write.sql) or the snapshot's main query
+ *  alone (pgbench-read.sql), in turns with kompassd (pgbench.h). That is
+ *  the database's own limit for the work, with nothing of kompassd's.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -47,6 +53,7 @@
 #include <zmq.h>
 
 #include "audit.h"
+#include "pgbench.h"
 #include "conn.h"
 #include "curve.h"
 #include "db.h"
@@ -57,7 +64,7 @@
 
 #define USAGE                                                                                      \
     "usage: kompass-bench write|read|watch|idle [--clients N] [--duration SECONDS]\n"              \
-    "                     [--evaluations N] [--baseline --db CONNINFO] [--json]\n"                 \
+    "                     [--evaluations N] [--baseline] [--pgbench] [--db CONNINFO] [--json]\n"   \
     "                     [--server ENDPOINT] [--server-key KEY] [--insecure]\n"
 
 #define MAX_QUESTIONS 200
@@ -146,7 +153,7 @@ typedef struct {
 
 struct bench {
     const char *scenario;
-    int clients, evaluations, json, baseline;
+    int clients, evaluations, json, baseline, pgbench;
     double duration;
     const char *db;
     kp_settings settings;
@@ -167,7 +174,8 @@ struct bench {
     pthread_barrier_t ready; /* clients ready (logged in), then all start together */
     int64_t start_us, deadline_us;
     atomic_int failed_setup;
-    result kompassd, base;
+    result kompassd, base, pgb;
+    kb_pgbench_result pg; /* pgbench's own figures, turned into pgb at the end */
     /* watch */
     int64_t updates_expected, updates_received, updates_early;
     /* idle */
@@ -813,6 +821,66 @@ static int s_run_clients(bench *b, void *(*fn)(void *), result *into)
     return atomic_load(&b->failed_setup) ? -1 : 0;
 }
 
+/* ------------------------------------------------------------ pgbench */
+
+/* Where the pgbench scripts are: $KOMPASS_BENCH_SCRIPTS, else the source
+ * tree this tool was built from. */
+static const char *s_script(const char *name)
+{
+    static char path[4096];
+    const char *dir = getenv("KOMPASS_BENCH_SCRIPTS");
+    snprintf(path, sizeof path, "%s/pgbench-%s.sql", dir && *dir ? dir : KB_SCRIPTS_DIR, name);
+    return path;
+}
+
+/* Makes what pgbench's script needs (write: its scratch tables). */
+static int s_pgbench_prepare(bench *b)
+{
+    char err[1024];
+    if (strcmp(b->scenario, "write") == 0 &&
+        kb_pgbench_prepare(b->db, b->clients, b->n_questions, err, sizeof err) != 0)
+        return s_failf(b, "%s", err);
+    if (access(s_script(b->scenario), R_OK) != 0)
+        return s_failf(b, "no pgbench script %s (set KOMPASS_BENCH_SCRIPTS)",
+                       s_script(b->scenario));
+    return 0;
+}
+
+/* One turn of pgbench, as long as one of kompassd's. */
+static int s_pgbench_round(bench *b)
+{
+    char d1[64], d2[64];
+    const char *defs[3] = {d1, d2, NULL};
+    if (strcmp(b->scenario, "write") == 0) {
+        snprintf(d1, sizeof d1, "questions=%d", b->n_questions);
+        defs[1] = NULL;
+    } else {
+        /* the same evaluations as kompassd's readers: consecutive ids, or
+         * the first alone */
+        int n = b->evaluations;
+        for (int i = 1; i < b->evaluations; i++)
+            if (b->eval_ids[i] != b->eval_ids[0] + i) n = 1;
+        snprintf(d1, sizeof d1, "first=%lld", (long long)b->eval_ids[0]);
+        snprintf(d2, sizeof d2, "evaluations=%d", n);
+    }
+    if (kb_pgbench_run(b->db, s_script(b->scenario), b->clients, b->duration, defs, &b->pg) != 0)
+        return s_failf(b, "pgbench: %s", b->pg.error);
+    return 0;
+}
+
+/* pgbench's figures as a result like the others. */
+static void s_pgbench_finish(bench *b)
+{
+    b->pgb.ops = b->pg.transactions;
+    b->pgb.errors = b->pg.failed;
+    b->pgb.seconds = b->pg.seconds;
+    for (size_t i = 0; i < b->pg.n_lat; i++)
+        s_lat_add(&b->pgb.lat, b->pg.lat_us[i]);
+    free(b->pg.lat_us);
+    b->pg.lat_us = NULL;
+    if (b->pg.error[0]) s_note_error(&b->pgb, b->pg.error);
+}
+
 /* ------------------------------------------------------------ watch */
 
 /* A SUB socket on the update endpoint, subscribed to topic. */
@@ -1426,6 +1494,9 @@ static void s_report(bench *b)
     double ratio_tp =
         with_base && s_rate(&b->base) > 0 ? s_rate(&b->kompassd) / s_rate(&b->base) : 0;
     double ratio_p50 = with_base && b->base.p50 > 0 ? b->kompassd.p50 / b->base.p50 : 0;
+    int with_pg = b->pgbench;
+    double pg_tp = with_pg && s_rate(&b->pgb) > 0 ? s_rate(&b->kompassd) / s_rate(&b->pgb) : 0;
+    double pg_p50 = with_pg && b->pgb.p50 > 0 ? b->kompassd.p50 / b->pgb.p50 : 0;
     if (b->json) {
         json_t *doc =
             json_pack("{s:s,s:i,s:f,s:i,s:s,s:o}", "scenario", b->scenario, "clients", b->clients,
@@ -1436,6 +1507,11 @@ static void s_report(bench *b)
             doc, "ratio",
             with_base ? json_pack("{s:f,s:f}", "throughput", ratio_tp, "p50_latency", ratio_p50)
                       : json_null());
+        json_object_set_new(doc, "pgbench", with_pg ? s_result_json(&b->pgb) : json_null());
+        json_object_set_new(
+            doc, "ratio_pgbench",
+            with_pg ? json_pack("{s:f,s:f}", "throughput", pg_tp, "p50_latency", pg_p50)
+                    : json_null());
         if (strcmp(b->scenario, "watch") == 0)
             json_object_set_new(doc, "updates",
                                 json_pack("{s:I,s:I,s:I}", "expected",
@@ -1466,6 +1542,10 @@ static void s_report(bench *b)
         printf("ratio      throughput %.2f x the baseline's, p50 latency %.2f x\n", ratio_tp,
                ratio_p50);
     }
+    if (with_pg) {
+        s_row("pgbench", &b->pgb);
+        printf("ratio      throughput %.2f x pgbench's, p50 latency %.2f x\n", pg_tp, pg_p50);
+    }
     if (strcmp(b->scenario, "watch") == 0)
         printf("updates    %lld of %lld received (%lld before the writer's reply; counted as "
                "0 ms)\n",
@@ -1484,6 +1564,7 @@ static void s_report(bench *b)
     if (b->kompassd.first_error[0]) printf("first error (kompassd): %s\n", b->kompassd.first_error);
     if (with_base && b->base.first_error[0])
         printf("first error (baseline): %s\n", b->base.first_error);
+    if (with_pg && b->pgb.first_error[0]) printf("first error (pgbench): %s\n", b->pgb.first_error);
 }
 
 /* ------------------------------------------------------------ main */
@@ -1537,6 +1618,8 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--baseline") == 0) {
             b.baseline = 1;
+        } else if (strcmp(a, "--pgbench") == 0) {
+            b.pgbench = 1;
         } else if (strcmp(a, "--db") == 0 && v) {
             b.db = v;
             i++;
@@ -1566,6 +1649,12 @@ int main(int argc, char **argv)
                         "database kompassd uses)\n");
         return 2;
     }
+    if (b.pgbench && ((strcmp(b.scenario, "write") != 0 && strcmp(b.scenario, "read") != 0) ||
+                      !b.db)) {
+        fprintf(stderr, "kompass-bench: --pgbench is for write and read, and needs --db CONNINFO "
+                        "(the database kompassd uses)\n");
+        return 2;
+    }
     if (b.clients < 0) b.clients = strcmp(b.scenario, "idle") == 0 ? 1000 : 16;
     if (b.evaluations < 0) b.evaluations = b.clients < 16 ? b.clients : 16;
     if (strcmp(b.scenario, "watch") == 0) b.evaluations = 1;
@@ -1578,23 +1667,31 @@ int main(int argc, char **argv)
     }
     b.kompassd.name = "kompassd";
     b.base.name = "baseline";
+    b.pgb.name = "pgbench";
     b.arena = kp_arena_new();
     int rc = s_setup(&b);
+    if (rc == 0 && b.pgbench) rc = s_pgbench_prepare(&b);
     if (rc == 0) {
+        /* With a baseline or pgbench, the sides take turns (four rounds
+         * each of a quarter of the duration): a machine whose load changes
+         * during the run (shared by others) weighs on all alike. */
+        int rounds = b.baseline || b.pgbench ? 4 : 1;
+        double whole = b.duration;
         if (strcmp(b.scenario, "write") == 0) {
-            /* With a baseline, the two take turns (four rounds each of a
-             * quarter of the duration): a machine whose load changes during
-             * the run (shared by others) weighs on both alike. */
-            int rounds = b.baseline ? 4 : 1;
-            double whole = b.duration;
             b.duration = whole / rounds;
             for (int i = 0; rc == 0 && i < rounds; i++) {
                 rc = s_run_clients(&b, s_write_client, &b.kompassd);
                 if (rc == 0 && b.baseline) rc = s_run_clients(&b, s_baseline_client, &b.base);
+                if (rc == 0 && b.pgbench) rc = s_pgbench_round(&b);
             }
             b.duration = whole;
         } else if (strcmp(b.scenario, "read") == 0) {
-            rc = s_run_clients(&b, s_read_client, &b.kompassd);
+            b.duration = whole / rounds;
+            for (int i = 0; rc == 0 && i < rounds; i++) {
+                rc = s_run_clients(&b, s_read_client, &b.kompassd);
+                if (rc == 0 && b.pgbench) rc = s_pgbench_round(&b);
+            }
+            b.duration = whole;
         } else if (strcmp(b.scenario, "watch") == 0) {
             rc = s_watch(&b);
         } else {
@@ -1602,14 +1699,20 @@ int main(int argc, char **argv)
         }
     }
     s_result_finish(&b.kompassd);
+    if (b.pgbench) {
+        s_pgbench_finish(&b);
+        kb_pgbench_cleanup(b.db);
+    }
     s_result_finish(&b.base);
+    s_result_finish(&b.pgb);
     if (rc == 0) s_report(&b);
     kp_conn_destroy(&b.admin);
     kp_arena_destroy(&b.arena);
     free(b.kompassd.lat.v);
     free(b.base.lat.v);
+    free(b.pgb.lat.v);
     free(b.eval_ids);
     free(b.logins);
     free(b.tokens);
-    return rc == 0 ? (b.kompassd.errors || b.base.errors ? 1 : 0) : 2;
+    return rc == 0 ? (b.kompassd.errors || b.base.errors || b.pgb.errors ? 1 : 0) : 2;
 }
