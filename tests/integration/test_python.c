@@ -88,11 +88,32 @@ Test(python, evaluation_names_the_failed_step, .timeout = 120)
     char *out = NULL, *err = NULL;
     int rc = th_run(argv, "not-the-admin-password\n", &out, &err, 60000);
     cr_assert_eq(rc, 1, "evaluation.py exited %d:\n%s\n%s", rc, out, err);
-    cr_assert(strstr(err, "step login admin failed: login as admin: UNAUTHENTICATED: "), "%s",
-              err);
+    cr_assert(strstr(err, "step login admin failed: login as admin: UNAUTHENTICATED: "), "%s", err);
     cr_assert(strstr(out, "ping:"), "%s", out);
     cr_assert_null(strstr(out, "every step succeeded"), "%s", out);
     free(out);
     free(err);
+    th_server_free(&s);
+}
+
+/* Teams of three occur (domain.md): a lead and two peers, all three scoring
+ * blind, submitting and signing. */
+Test(python, whole_evaluation_team_of_three, .timeout = 600)
+{
+    th_server *s = th_server_start(NULL);
+    char script[600];
+    snprintf(script, sizeof script, "%s/tests/python/evaluation.py", KP_SOURCE_DIR);
+    const char *argv[] = {KP_PYTHON3, script, "--peers", "2", "--", s->listen, s->server_key, NULL};
+    char *out = NULL, *err = NULL;
+    int rc = th_run(argv, TH_ADMIN_PASSWORD "\n", &out, &err, 540000);
+    cr_assert_eq(rc, 0, "evaluation.py --peers 2 exited %d:\n%s\n%s", rc, out, err);
+    fputs(out, stderr); /* the steps, for ctest -V and CI logs */
+    cr_assert(strstr(out, "sign peer2:"), "%s", out);
+    cr_assert(strstr(out, "evaluation: every step succeeded"), "%s", out);
+    free(out);
+    free(err);
+    char *n = th_sql(s, "SELECT count(*) FROM signatures");
+    cr_assert_str_eq(n, "4");
+    free(n);
     th_server_free(&s);
 }

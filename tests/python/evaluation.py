@@ -3,14 +3,14 @@
 
 Written from proto/README.md and proto/kompass.proto alone (no server or CLI
 code), as proof that they are all a client needs. Logs in as an
-administrator (password on standard input), makes two evaluator users and
-logs in as each on a connection of its own, finds or imports a framework,
-adds a municipality, creates an evaluation, assigns a lead and a peer,
-starts it, lets each evaluator score every question (with versions) and
-submit, follows the evaluation with the Clone pattern (updates, snapshot,
+administrator (password on standard input), makes evaluator users (a lead
+and one peer, or --peers N) and logs in as each on a connection of its own,
+finds or imports a framework, adds a municipality, creates an evaluation,
+assigns the team, starts it, lets each evaluator score every question (with
+versions) and submit, follows the evaluation with the Clone pattern (updates, snapshot,
 changes), reaches consensus (consensus_auto, then consensus_set for the
 rest), writes every area's summary under a section lock, has the other
-evaluator approve it (four eyes), signs (lead, peer, admin) and verifies:
+evaluator approve it (four eyes), signs (lead, peers, admin) and verifies:
 eval_verify, and the audit chain read a page at a time and recomputed here as
 an export would be (docs/audit.md), its head compared with audit_verify.
 
@@ -18,7 +18,7 @@ Prints one line per step. Exit 0 when every step succeeded; otherwise 1,
 with the failed step and the server's status and error on stderr.
 KOMPASS_PY_DEBUG=1 also prints every change read with eval_changes (stderr).
 
-    tests/python/evaluation.py [--timeout S] -- tcp://127.0.0.1:5555 SERVER_PUBLIC_KEY
+    tests/python/evaluation.py [--timeout S] [--peers N] -- tcp://127.0.0.1:5555 SERVER_KEY
 
 Uses Debian's python3-zmq and python3-protobuf (/usr/bin/python3) and protoc.
 """
@@ -299,8 +299,8 @@ def say(step, text):
 
 
 def scores_for(questions, who):
-    """Points per question in centipoints. The lead and the peer agree on most
-    questions, differ a little on some and much on two."""
+    """Points per question in centipoints. The evaluators agree on most
+    questions, differ a little on some and much on two (the first peer)."""
     out = {}
     for i, (code, max_c) in enumerate(questions):
         base = (max_c * 6 // 10) // 50 * 50  # 60 % of max, to half points
@@ -309,6 +309,8 @@ def scores_for(questions, who):
                 base += 50  # half a point more: a minor difference
             elif i in (3, 17):
                 base = max_c // 10 // 50 * 50  # 10 %: a major disagreement
+        elif who != "lead" and i % 7 == 2:
+            base += 100  # further peers: a point more here and there
         out[code] = min(base, max_c)
     return out
 
@@ -337,8 +339,9 @@ def evaluation(args, ctx, admin, conns, admin_password, tag, timeout):
     say("login admin", "%s (%s)" % (me.user.login, me.user.full_name))
 
     # ---- users
-    users = {}
-    for role in ("lead", "peer"):
+    users = {}  # "lead", "peer", "peer2", ...: (login, password, Client)
+    for i in range(args.peers + 1):
+        role = "lead" if i == 0 else "peer" if i == 1 else "peer%d" % i
         login = "py%s%s" % (role, tag)
         password = "py-%s-%s" % (role, secrets.token_hex(8))
         step = "user_add " + role
@@ -352,8 +355,7 @@ def evaluation(args, ctx, admin, conns, admin_password, tag, timeout):
         c.login("login " + role, login, password)
         users[role] = (login, password, c)
         say(step, "%s, logged in on its own connection" % login)
-    lead_login, lead_pw, lead = users["lead"]
-    peer_login, peer_pw, peer = users["peer"]
+    lead, peer = users["lead"][2], users["peer"][2]
 
     # ---- framework
     fws = admin.call("framework_list", framework_list=pb.FrameworkListRequest()).framework_list
@@ -396,8 +398,9 @@ def evaluation(args, ctx, admin, conns, admin_password, tag, timeout):
     eid = ev.id
     say("eval_create", "evaluation %d, %s %s, status %s" % (eid, ev.municipality, ev.label,
                                                              ev.status))
-    for role, (login, _, _) in users.items():
-        step = "eval_assign " + role
+    for key, (login, _, _) in users.items():
+        step = "eval_assign " + key
+        role = "lead" if key == "lead" else "peer"
         a = admin.call(step, eval_assign=pb.EvalAssignRequest(
             evaluation_id=eid, login=login, role=role)).eval_assign
         check(step, a.member.role == role, "assigned as %r" % a.member.role)
@@ -417,7 +420,8 @@ def evaluation(args, ctx, admin, conns, admin_password, tag, timeout):
 def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_password,
               timeout):
     lead_login, lead_pw = users["lead"][:2]
-    peer_login, peer_pw = users["peer"][:2]
+    peers = [k for k in users if k != "lead"]  # the first, "peer", approves and settles
+    peer_logins = [users[k][0] for k in peers]
     snap = lead.call("eval_snapshot", eval_snapshot=pb.EvalSnapshotRequest(
         evaluation_id=eid)).eval_snapshot
     replica = Replica(snap)
@@ -429,7 +433,8 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
     say("eval_start", "by the lead: status %s, version %d" % (st.status, st.version))
 
     # ---- scoring: every question, with versions
-    for role, c in (("lead", lead), ("peer", peer)):
+    for role in users:
+        c = users[role][2]
         step = "score_set " + role
         pts = scores_for(questions, role)
         writes = [pb.ScoreWrite(question=q, points_centi=pts[q],
@@ -464,13 +469,13 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
     before = replica.version
     replica.actions = {}
     follow_changes(lead, replica, eid)
-    hidden = [c for c in replica.hidden if c.actor == peer_login]
-    check("eval_changes blind", len(hidden) == 2 and all(
+    hidden = [c for c in replica.hidden if c.actor in peer_logins]
+    check("eval_changes blind", len(hidden) == 2 * len(peers) and all(
         not c.before and not c.after for c in hidden) and not any(
         c.actor == lead_login for c in replica.hidden),
-        "expected the peer's two score.set hidden, the lead's shown: hidden %s" % [
+        "expected the peers' score.set (two each) hidden, the lead's shown: hidden %s" % [
             (c.version, c.actor, c.action) for c in replica.hidden])
-    say("eval_changes blind", "%d changes after version %d; the peer's %d score.set hidden, "
+    say("eval_changes blind", "%d changes after version %d; the peers' %d score.set hidden, "
         "the lead's own shown" % (replica.applied, before, len(hidden)))
     # blind scoring: the lead sees only the lead's own scores
     sl = lead.call("score_list", score_list=pb.ScoreListRequest(evaluation_id=eid)).score_list
@@ -481,18 +486,21 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
         sum(len(q.scores) for q in sl.questions))
 
     # ---- submit
-    sub = lead.call("submit lead", submit=pb.SubmitRequest(evaluation_id=eid)).submit
-    check("submit lead", sub.status == "scoring" and list(sub.waiting_for) == [peer_login],
-          "status %r, waiting for %s" % (sub.status, list(sub.waiting_for)))
-    say("submit lead", "status %s, waiting for %s" % (sub.status, ", ".join(sub.waiting_for)))
-    sub = peer.call("submit peer", submit=pb.SubmitRequest(evaluation_id=eid)).submit
-    check("submit peer", sub.status == "consensus", "status %r" % sub.status)
-    say("submit peer", "status %s, major disagreements: %s" % (sub.status,
-                                                               ", ".join(sub.major)))
-    check("submit peer", len(sub.major) >= 1, "no major disagreement named")
+    order = list(users)
+    for n, key in enumerate(order):
+        step = "submit " + key
+        sub = users[key][2].call(step, submit=pb.SubmitRequest(evaluation_id=eid)).submit
+        left = sorted(users[k][0] for k in order[n + 1:])
+        if left:
+            check(step, sub.status == "scoring" and sorted(sub.waiting_for) == left,
+                  "status %r, waiting for %s" % (sub.status, list(sub.waiting_for)))
+            say(step, "status %s, waiting for %s" % (sub.status, ", ".join(sub.waiting_for)))
+    check(step, sub.status == "consensus", "status %r" % sub.status)
+    say(step, "status %s, major disagreements: %s" % (sub.status, ", ".join(sub.major)))
+    check(step, len(sub.major) >= 1, "no major disagreement named")
 
     # ---- updates, changes (the Clone pattern)
-    update_step(updates, lead, replica, eid, sub.version, timeout, peer_login)
+    update_step(updates, lead, replica, eid, sub.version, timeout, set(peer_logins))
 
     # ---- consensus
     cs = lead.call("consensus_show", consensus_show=pb.ConsensusShowRequest(
@@ -584,9 +592,10 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
                                                        ", ".join(es.waiting_for)))
 
     # ---- sign: lead, peer, admin, each with the password again
-    for step, c, pw, meaning in (("sign lead", lead, lead_pw, "authored"),
-                                 ("sign peer", peer, peer_pw, "reviewed"),
-                                 ("sign admin", admin, admin_password, "approved")):
+    signers = [("sign lead", lead, lead_pw, "authored")] + [
+        ("sign " + k, users[k][2], users[k][1], "reviewed") for k in peers] + [
+        ("sign admin", admin, admin_password, "approved")]
+    for step, c, pw, meaning in signers:
         sg = c.call(step, sign=pb.SignRequest(evaluation_id=eid, meaning=meaning,
                                               password=pw)).sign
         say(step, "%s as %s (%s), hash %s…, status %s" % (
@@ -609,7 +618,7 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
         evaluation_id=eid, revision=1)).eval_revision
     h = hashlib.sha256(rv.content.encode("utf-8")).hexdigest()
     check("eval_revision", h == rv.content_hash == sg.signature.content_hash and all(
-        x.content_hash == h for x in rv.signatures) and len(rv.signatures) == 3,
+        x.content_hash == h for x in rv.signatures) and len(rv.signatures) == len(signers),
         "SHA-256 of the content %s, revision's %s, signature's %s" % (
             h, rv.content_hash, sg.signature.content_hash))
     # ...and holds what the team agreed: the consensus scores and the texts
@@ -628,8 +637,8 @@ def team_work(admin, lead, peer, users, updates, eid, areas, questions, admin_pa
     check("eval_revision", content["texts"] == written,
           "signed texts differ from text_show's")
     say("eval_revision", "revision 1: %d bytes of content, SHA-256 recomputed here = the "
-        "3 signatures' hash; it holds the %d consensus scores and the %d texts written" % (
-            len(rv.content.encode("utf-8")), len(signed),
+        "%d signatures' hash; it holds the %d consensus scores and the %d texts written" % (
+            len(rv.content.encode("utf-8")), len(signers), len(signed),
             sum(len(v) for v in written.values())))
 
     audit_step(lead, admin, eid, vf.chain_events)
@@ -754,7 +763,7 @@ def audit_step(reader, admin, eid, expected_events):
         ch[0].head_seq, ch[0].head_hash[:12]))
 
 
-def update_step(updates, c, replica, eid, version, timeout, hidden_owner):
+def update_step(updates, c, replica, eid, version, timeout, hidden_owners):
     """Waits for an update up to `version`, then applies eval_changes after the
     replica's version and checks the copy against a fresh snapshot."""
     check("updates", updates.wait_for(version, timeout),
@@ -774,7 +783,7 @@ def update_step(updates, c, replica, eid, version, timeout, hidden_owner):
     # What the copy lacks must be exactly what was hidden from it: once blind
     # scoring has ended, a new snapshot shows it (eval_changes too, now).
     diff = set(fresh.items()) ^ set(replica.scores.items())
-    check("eval_changes", all(k[1] == hidden_owner and (k, p) in fresh.items()
+    check("eval_changes", all(k[1] in hidden_owners and (k, p) in fresh.items()
                               for k, p in diff) and (len(diff) > 0) == bool(replica.hidden),
           "copy from snapshot + changes differs from a new snapshot beyond the hidden "
           "scores: %s" % sorted(diff)[:4])
@@ -792,6 +801,8 @@ def main():
     ap.add_argument("server_key")
     ap.add_argument("--admin", default="admin", help="the administrator's login")
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds per answer")
+    ap.add_argument("--peers", type=int, default=1, choices=range(1, 6),
+                    help="peer evaluators beside the lead (teams of three occur)")
     args = ap.parse_args()
     admin_password = sys.stdin.readline().rstrip("\n")
 
