@@ -143,60 +143,58 @@ class Client:
 
 # ------------------------------------------------------------------ updates
 #
-# Everything about live updates is here, so that it can move to another
-# transport (a Subscribe RPC on the request connection) in one place: the
-# rest of the script calls subscribe() once and then uses only the returned
-# object's `received` (Update messages in arrival order), poll(ms),
-# wait_for(version, ms) and close().
-# Today (proto/README.md, "Updates"): a SUB socket on the server's PUB
-# endpoint, CURVE like the request socket, topic "eval/<id>", two frames
-# (topic, Update).
+# Everything about live updates is here: the rest of the script calls
+# subscribe() once and then uses only the returned object's `received`
+# (Update messages in arrival order), poll(ms), wait_for(version, ms) and
+# close().
+# proto/README.md, "Updates": a `subscribe` request on a DEALER connection
+# with a session; from its reply on, the server pushes Responses with an
+# empty request_id and body `update` on that same connection. Here the
+# subscriber has a connection of its own (the user's session token, a second
+# DEALER), so that pushes never interleave with the script's own calls.
 
 def subscribe(ctx, client, args, ping, evaluation_id, admin):
     """Starts following one evaluation's updates, for `client`'s user; returns
-    once they flow (`admin` only helps to tell when)."""
-    del client  # the PUB socket knows no session
-    before = admin.call("subscribe", health=pb.HealthRequest()).health.subscribers
-    u = Updates(ctx, publish_endpoint(args.endpoint, ping.publish_endpoint),
-                args.server_key, evaluation_id)
-    # A SUB connects (and sends its subscription) asynchronously, and PUB
-    # drops what comes before: wait until health counts the connection.
-    deadline = time.monotonic() + 10
-    while admin.call("subscribe", health=pb.HealthRequest()).health.subscribers <= before:
-        check("subscribe", time.monotonic() < deadline,
-              "the SUB socket did not connect within 10 s")
-        time.sleep(0.05)
-    time.sleep(0.1)  # its subscription follows the handshake
-    return u
+    once the server has answered the subscription (pushes flow from there)."""
+    del ping, admin  # the subscription's reply says it holds
+    conn = Client(ctx, args.endpoint, args.server_key, client.timeout_ms,
+                  client.name + " (updates)")
+    conn.token = client.token
+    r = conn.call("subscribe", subscribe=pb.SubscribeRequest(
+        evaluation_ids=[evaluation_id])).subscribe
+    check("subscribe", list(r.evaluation_ids) == [evaluation_id] and not r.all,
+          "subscribed to %s (all %s)" % (list(r.evaluation_ids), r.all))
+    check("subscribe", not r.was_subscribed, "a new connection was already subscribed")
+    return Updates(conn, evaluation_id)
 
 
 class Updates:
-    def __init__(self, ctx, endpoint, server_key, evaluation_id):
+    def __init__(self, conn, evaluation_id):
+        self.conn = conn
         self.evaluation_id = evaluation_id
-        self.topic = ("eval/%d" % evaluation_id).encode()
-        self.sock = ctx.socket(zmq.SUB)
-        self.sock.linger = 0
-        pub, sec = zmq.curve_keypair()
-        self.sock.curve_publickey, self.sock.curve_secretkey = pub, sec
-        self.sock.curve_serverkey = server_key.encode()
-        self.sock.setsockopt(zmq.SUBSCRIBE, self.topic)
-        self.sock.connect(endpoint)
         self.received = []  # Update messages, in arrival order
 
     def poll(self, timeout_ms):
         """Reads what has arrived (waiting up to timeout_ms for the first)."""
         got = []
-        while self.sock.poll(timeout_ms):
-            frames = self.sock.recv_multipart()
+        sock = self.conn.sock
+        while sock.poll(timeout_ms):
+            data = sock.recv()
             timeout_ms = 0
-            # A subscription is a prefix: "eval/1" also gets "eval/12".
-            if len(frames) != 2 or frames[0] != self.topic:
-                continue
-            u = pb.Update()
-            u.ParseFromString(frames[1])
+            r = pb.Response()
+            try:
+                r.ParseFromString(data)
+            except Exception as e:  # protobuf's DecodeError
+                raise StepFailed("updates", "a pushed frame is not a Response: %s" % e)
+            check("updates", r.request_id == "" and r.WhichOneof("body") == "update",
+                  "a frame on the subscribed connection that is not a push (request_id %r)"
+                  % r.request_id)
+            u = r.update
+            check("updates", not u.ended, "the subscription ended: %s" % u.reason)
+            # a subscription to exactly this id never gets another's
             check("updates", u.evaluation_id == self.evaluation_id,
-                  "an update for evaluation %d under topic %s" % (u.evaluation_id,
-                                                                  self.topic.decode()))
+                  "an update for evaluation %d on a subscription to %d" % (
+                      u.evaluation_id, self.evaluation_id))
             got.append(u)
         self.received.extend(got)
         return got
@@ -213,16 +211,7 @@ class Updates:
             self.poll(left)
 
     def close(self):
-        self.sock.close()
-
-
-def publish_endpoint(request_endpoint, published):
-    """The PUB endpoint: ping's publish_endpoint is as bound, so take its port
-    with the host we reach the request socket at (README, "Updates")."""
-    if not published.startswith("tcp://"):
-        return published
-    host = request_endpoint.rsplit(":", 1)[0]
-    return "%s:%s" % (host, published.rsplit(":", 1)[1])
+        self.conn.close()
 
 
 # ------------------------------------------------------------------ the Clone pattern
@@ -408,8 +397,7 @@ def evaluation(args, ctx, admin, conns, admin_password, tag, timeout):
 
     # ---- updates and the snapshot (Clone: subscribe first, then snapshot)
     updates = subscribe(ctx, lead, args, ping, eid, admin)
-    say("subscribe", "eval/%d on %s" % (eid, publish_endpoint(args.endpoint,
-                                                              ping.publish_endpoint)))
+    say("subscribe", "evaluation %d, pushed on a connection of the lead's session" % eid)
     try:
         return team_work(admin, lead, peer, users, updates, eid, areas, questions,
                          admin_password, timeout)
