@@ -16,6 +16,7 @@
 #include "curve.h"
 #include "fairq.h"
 #include "log.h"
+#include "lograte.h"
 #include "util.h"
 #include "wire.h"
 
@@ -216,6 +217,15 @@ static void s_to_worker(kp_broker *self, pending *p)
     s_send_to(self, &w, p);
 }
 
+/* Who sent m, for the log: its CURVE key, else its address. */
+static const char *s_peer(zmq_msg_t *m)
+{
+    const char *key = zmq_msg_gets(m, "User-Id");
+    if (key && *key) return key;
+    const char *addr = zmq_msg_gets(m, "Peer-Address");
+    return addr ? addr : "";
+}
+
 /* The next waiting request, taking turns across clients; NULL when none. */
 static pending *s_dequeue(kp_broker *self)
 {
@@ -253,6 +263,10 @@ static void s_admit(kp_broker *self, zmq_msg_t *client, int delimiter, zmq_msg_t
     if (v != KP_FAIRQ_ADMITTED) {
         free(p);
         const char *id = s_request_id(self, payload);
+        kp_lograte_event(KP_LOGRATE_REFUSED, s_peer(payload), kp_mono_ms(), "broker",
+                         "refused a request from %s: %s", s_peer(payload),
+                         v == KP_FAIRQ_CLIENT_FULL ? "its client has its share in flight"
+                                                   : "the queue is full");
         if (v == KP_FAIRQ_CLIENT_FULL)
             s_reject_id(self, client, delimiter, id, KP_UNAVAILABLE,
                         "busy: too many of your requests in flight (at most %d per session, %d "
@@ -308,6 +322,8 @@ static void s_on_front(kp_broker *self)
         char why[128];
         snprintf(why, sizeof why,
                  "a request is exactly one frame holding a kompass.v1.Request, got %d frames", n);
+        kp_lograte_event(KP_LOGRATE_MALFORMED, s_peer(&client), kp_mono_ms(), "broker",
+                         "bad request from %s: %s", s_peer(&client), why);
         s_reject(self, &client, 0, KP_BAD_REQUEST, why);
         goto out;
     }
@@ -316,6 +332,8 @@ static void s_on_front(kp_broker *self)
         char why[128];
         snprintf(why, sizeof why, "request of %zu bytes exceeds the limit of %d bytes",
                  zmq_msg_size(payload), KP_MAX_REQUEST_BYTES);
+        kp_lograte_event(KP_LOGRATE_MALFORMED, s_peer(payload), kp_mono_ms(), "broker",
+                         "bad request from %s: %s", s_peer(payload), why);
         s_reject(self, &client, delimiter, KP_BAD_REQUEST, why);
         goto out;
     }
@@ -409,6 +427,7 @@ static void s_tick(kp_broker *self)
     if (now < self->next_tick_ms) return;
     self->next_tick_ms = now + 1000;
     kp_fairq_expire(self->fair, now, SESSION_IDLE);
+    kp_lograte_flush(now);
 }
 
 int kp_broker_run(kp_broker *self, int signal_fd)

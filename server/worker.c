@@ -25,6 +25,7 @@
 
 #include "dispatch.h"
 #include "log.h"
+#include "lograte.h"
 #include "util.h"
 
 void *kp_worker_handle(kp_req *r, const void *frame, size_t len, size_t *reply_len)
@@ -36,7 +37,9 @@ void *kp_worker_handle(kp_req *r, const void *frame, size_t len, size_t *reply_l
     int rc = kp_wire_decode_request(r->arena, frame, len, &msg, &request_id, &error);
     if (rc != KP_OK) {
         r->resp = kp_wire_error(r->arena, request_id, rc, "%s", error);
-        kp_info("worker", "bad request from %s: %s", r->peer_addr, error);
+        kp_lograte_event(KP_LOGRATE_MALFORMED, *r->peer_key ? r->peer_key : r->peer_addr,
+                         kp_mono_ms(), "worker", "bad request from %s%s%s: %s", r->peer_addr,
+                         *r->peer_key ? " key " : "", r->peer_key, error);
     } else {
         slot = kp_dispatch_slot((int)msg->body_case);
         r->msg = msg;
