@@ -4,7 +4,9 @@
  *  Only the broker thread touches the front socket (ZeroMQ sockets are not
  *  thread-safe). It reads a client's message, rejects what is not one frame
  *  or too large without bothering a worker, and queues the rest until a
- *  worker is idle (least-recently-used workers first). Replies go back with
+ *  worker is idle (least-recently-used workers first), fairly: per client
+ *  (live session, or connection) a bounded number in hand, and turns taken
+ *  across clients (server/fairq.h). Replies go back with
  *  ZMQ_ROUTER_MANDATORY and without blocking: a client that vanished costs a
  *  log line, never a stall.
  *

@@ -18,6 +18,11 @@
  *           and a live subscription; held for the duration, then each must
  *           still answer a ping and receive one update. kompassd's resident
  *           memory is sampled meanwhile (same machine: its pid from Ping).
+ *    flood  one user floods: N connections (default 64) in one session,
+ *           each with 16 searches in flight, sending the next as soon as
+ *           an answer comes; another user searches one at a time, first
+ *           alone for half the duration (quiet), then during the flood. Its
+ *           latency and errors, quiet and flooded, side by side.
  *
  *  The tool sets everything up itself as admin (KOMPASS_ADMIN_PASSWORD):
  *  users, municipalities, evaluations, their teams, `eval start`, under a
@@ -65,7 +70,7 @@
 #include "wire.h"
 
 #define USAGE                                                                                      \
-    "usage: kompass-bench write|read|watch|idle [--clients N] [--duration SECONDS]\n"              \
+    "usage: kompass-bench write|read|watch|idle|flood [--clients N] [--duration SECONDS]\n"        \
     "                     [--evaluations N] [--baseline] [--pgbench] [--db CONNINFO] [--json]\n"   \
     "                     [--server ENDPOINT] [--server-key KEY] [--insecure]\n"
 
@@ -177,6 +182,11 @@ struct bench {
     atomic_int failed_setup;
     result kompassd, base, pgb;
     kb_pgbench_result pg; /* pgbench's own figures, turned into pgb at the end */
+    /* flood: the victim alone (kompassd: under the flood), and the flooder */
+    result quiet, flooder;
+    int64_t flood_busy; /* flooder's requests answered "too many of your requests" */
+    char flood_token[80], victim_token[80];
+    atomic_int phase; /* 0 quiet, 1 flood, 2 over */
     /* watch */
     int64_t updates_expected, updates_received, updates_early;
     /* idle */
@@ -1526,6 +1536,191 @@ out:
     return rc;
 }
 
+/* ------------------------------------------------------------ flood */
+
+#define FLOOD_IN_FLIGHT 16
+#define FLOOD_QUERY     "styrning"
+
+/* A Search for FLOOD_QUERY in token's session, id, serialized into a. */
+static void *s_search_frame(kp_arena *a, const char *token, const char *id, size_t *len)
+{
+    kp_request *req = s_req(a);
+    Kompass__V1__SearchRequest *in = kp_arena_alloc(a, sizeof *in);
+    kompass__v1__search_request__init(in);
+    in->query = FLOOD_QUERY;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_SEARCH;
+    req->search = in;
+    req->session_token = (char *)token;
+    req->request_id = (char *)id;
+    req->protocol_version = KP_PROTOCOL_VERSION;
+    return kp_wire_encode_request(a, req, len);
+}
+
+/* The other user: one search at a time, into quiet or kompassd by phase. */
+static void *s_victim_main(void *arg)
+{
+    bench *b = arg;
+    char err[1024];
+    kp_arena *a = kp_arena_new();
+    kp_conn *conn = s_connect(b, b->victim_token, err, sizeof err);
+    while (conn && atomic_load(&b->phase) < 2) {
+        kp_arena_reset(a);
+        int phase = atomic_load(&b->phase);
+        result *r = phase == 0 ? &b->quiet : &b->kompassd;
+        kp_request *req = s_req(a);
+        Kompass__V1__SearchRequest *in = kp_arena_alloc(a, sizeof *in);
+        kompass__v1__search_request__init(in);
+        in->query = FLOOD_QUERY;
+        req->body_case = KOMPASS__V1__REQUEST__BODY_SEARCH;
+        req->search = in;
+        int64_t t0 = kp_mono_us();
+        int rc = s_call(conn, a, req, NULL, err, sizeof err);
+        int64_t t1 = kp_mono_us();
+        if (atomic_load(&b->phase) != phase) continue; /* straddles the change: neither */
+        if (rc == KP_OK) {
+            r->ops++;
+            s_lat_add(&r->lat, t1 - t0);
+        } else {
+            r->errors++;
+            s_note_error(r, err);
+        }
+        usleep(2000); /* a person's client, not a second flood */
+    }
+    if (!conn) s_failf(b, "the measured user: %s", err);
+    kp_conn_destroy(&conn);
+    kp_arena_destroy(&a);
+    return NULL;
+}
+
+/* The flooder: b->clients DEALERs in one session, FLOOD_IN_FLIGHT each,
+ * until the phase is over. */
+static int s_flooder(bench *b)
+{
+    char err[1024];
+    int n = b->clients, rc = -1;
+    void *zctx = s_zctx(n);
+    void **socks = calloc((size_t)n, sizeof *socks);
+    zmq_pollitem_t *items = calloc((size_t)n, sizeof *items);
+    kp_arena *a = kp_arena_new();
+    result *r = &b->flooder;
+    int64_t seq = 0;
+    for (int i = 0; i < n; i++) {
+        void *d = socks[i] = zmq_socket(zctx, ZMQ_DEALER);
+        int linger = 0;
+        zmq_setsockopt(d, ZMQ_LINGER, &linger, sizeof linger);
+        if (!b->settings.insecure &&
+            kp_curve_client_apply(d, b->settings.server_key, err, sizeof err) != 0) {
+            s_failf(b, "flood connection %d: %s", i, err);
+            goto out;
+        }
+        if (zmq_connect(d, b->settings.server) != 0) {
+            s_failf(b, "flood connection %d: %s", i, zmq_strerror(errno));
+            goto out;
+        }
+        items[i] = (zmq_pollitem_t){d, 0, ZMQ_POLLIN, 0};
+    }
+    int64_t start = kp_mono_us();
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < FLOOD_IN_FLIGHT; k++) {
+            kp_arena_reset(a);
+            size_t len;
+            char *id = kp_arena_printf(a, "f%lld", (long long)seq++);
+            void *frame = s_search_frame(a, b->flood_token, id, &len);
+            zmq_send(socks[i], frame, len, 0);
+        }
+    while (kp_mono_us() < b->deadline_us) {
+        if (zmq_poll(items, n, 100) <= 0) continue;
+        for (int i = 0; i < n; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN)) continue;
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            while (zmq_msg_recv(&m, socks[i], ZMQ_DONTWAIT) >= 0) {
+                kp_arena_reset(a);
+                kp_response *resp = NULL;
+                const char *e = NULL;
+                if (kp_wire_decode_response(a, zmq_msg_data(&m), zmq_msg_size(&m), &resp, &e) !=
+                    KP_OK) {
+                    r->errors++;
+                } else if (resp->status == KOMPASS__V1__STATUS__OK) {
+                    r->ops++;
+                } else {
+                    r->errors++;
+                    if (resp->status == KOMPASS__V1__STATUS__UNAVAILABLE &&
+                        strstr(resp->error, "too many of your requests"))
+                        b->flood_busy++;
+                    else
+                        s_note_error(r,
+                                     kp_arena_printf(a, "%s: %s", kp_status_name((int)resp->status),
+                                                     resp->error));
+                }
+                /* The next one at once: keep FLOOD_IN_FLIGHT in flight. */
+                size_t len;
+                char *id = kp_arena_printf(a, "f%lld", (long long)seq++);
+                void *frame = s_search_frame(a, b->flood_token, id, &len);
+                zmq_send(socks[i], frame, len, ZMQ_DONTWAIT);
+            }
+            zmq_msg_close(&m);
+        }
+    }
+    r->seconds = (double)(kp_mono_us() - start) / 1e6;
+    rc = 0;
+out:
+    for (int i = 0; i < n; i++)
+        if (socks[i]) zmq_close(socks[i]);
+    zmq_ctx_term(zctx);
+    free(socks);
+    free(items);
+    kp_arena_destroy(&a);
+    return rc;
+}
+
+static int s_flood(bench *b)
+{
+    char err[1024];
+    char flood[48], victim[48];
+    snprintf(flood, sizeof flood, "%sflood", b->prefix);
+    snprintf(victim, sizeof victim, "%svictim", b->prefix);
+    if (s_user_add(b, flood) != 0 || s_user_add(b, victim) != 0) return -1;
+    kp_conn *c = s_connect(b, "", err, sizeof err);
+    if (!c ||
+        s_login(c, b->arena, flood, b->password, b->flood_token, sizeof b->flood_token, err,
+                sizeof err) != KP_OK ||
+        s_login(c, b->arena, victim, b->password, b->victim_token, sizeof b->victim_token, err,
+                sizeof err) != KP_OK) {
+        kp_conn_destroy(&c);
+        return s_failf(b, "logging in the flooder and the measured user: %s", err);
+    }
+    /* The flooder's session used once, as any client's would be. */
+    kp_conn_set_token(c, b->flood_token);
+    kp_request *req = s_req(b->arena);
+    Kompass__V1__WhoAmIRequest *w = kp_arena_alloc(b->arena, sizeof *w);
+    kompass__v1__who_am_irequest__init(w);
+    req->body_case = KOMPASS__V1__REQUEST__BODY_WHO_AM_I;
+    req->who_am_i = w;
+    int rc = s_call(c, b->arena, req, NULL, err, sizeof err);
+    kp_conn_destroy(&c);
+    if (rc != KP_OK) return s_failf(b, "the flooder's session: %s", err);
+
+    b->quiet.name = "quiet";
+    b->flooder.name = "flooder";
+    pthread_t victim_thread;
+    pthread_create(&victim_thread, NULL, s_victim_main, b);
+    double half = b->duration / 2;
+    b->start_us = kp_mono_us();
+    usleep((useconds_t)(half * 1e6));
+    b->quiet.seconds = (double)(kp_mono_us() - b->start_us) / 1e6;
+    int64_t flood_start = kp_mono_us();
+    b->deadline_us = flood_start + (int64_t)(half * 1e6);
+    atomic_store(&b->phase, 1);
+    rc = s_flooder(b);
+    b->kompassd.seconds = (double)(kp_mono_us() - flood_start) / 1e6;
+    atomic_store(&b->phase, 2);
+    pthread_join(victim_thread, NULL);
+    s_result_finish(&b->quiet);
+    s_result_finish(&b->flooder);
+    return rc;
+}
+
 /* ------------------------------------------------------------ report */
 
 static json_t *s_result_json(const result *r)
@@ -1543,6 +1738,13 @@ static void s_row(const char *name, const result *r)
     printf("%-10s %9lld %10.1f %9.2f %9.2f %9.2f %9.2f %7lld %9lld\n", name, (long long)r->ops,
            s_rate(r), r->p50, r->p95, r->p99, r->max, (long long)r->errors,
            (long long)r->conflicts);
+}
+
+/* flood: the other user's p95 may be at most this (ms). */
+static double s_flood_target(const bench *b)
+{
+    double ten = 10 * b->quiet.p95;
+    return ten > 250 ? ten : 250;
 }
 
 static void s_report(bench *b)
@@ -1575,6 +1777,17 @@ static void s_report(bench *b)
                                           (json_int_t)b->updates_expected, "received",
                                           (json_int_t)b->updates_received, "before_reply",
                                           (json_int_t)b->updates_early));
+        if (strcmp(b->scenario, "flood") == 0) {
+            double target = s_flood_target(b);
+            json_object_set_new(doc, "quiet", s_result_json(&b->quiet));
+            json_object_set_new(doc, "flooder", s_result_json(&b->flooder));
+            json_object_set_new(doc, "flood",
+                                json_pack("{s:i,s:i,s:I,s:f,s:b}", "connections", b->clients,
+                                          "in_flight_each", FLOOD_IN_FLIGHT, "flooder_refused_busy",
+                                          (json_int_t)b->flood_busy, "target_p95_ms", target, "met",
+                                          b->kompassd.errors == 0 && b->quiet.errors == 0 &&
+                                              b->kompassd.p95 <= target));
+        }
         if (strcmp(b->scenario, "idle") == 0)
             json_object_set_new(doc, "idle",
                                 json_pack("{s:I,s:f,s:f,s:b}", "held", (json_int_t)b->held,
@@ -1588,11 +1801,33 @@ static void s_report(bench *b)
     }
     printf("%s: %d clients, %.0f s, %d evaluations, server %s\n", b->scenario, b->clients,
            b->duration, b->evaluations, b->settings.server);
-    const char *unit = strcmp(b->scenario, "watch") == 0  ? "updates"
-                       : strcmp(b->scenario, "idle") == 0 ? "pings"
-                                                          : "ops";
+    const char *unit = strcmp(b->scenario, "watch") == 0   ? "updates"
+                       : strcmp(b->scenario, "idle") == 0  ? "pings"
+                       : strcmp(b->scenario, "flood") == 0 ? "searches"
+                                                           : "ops";
     printf("%-10s %9s %10s %9s %9s %9s %9s %7s %9s\n", "", unit, "per s", "p50 ms", "p95 ms",
            "p99 ms", "max ms", "errors", "conflicts");
+    if (strcmp(b->scenario, "flood") == 0) {
+        double target = s_flood_target(b);
+        s_row("quiet", &b->quiet);
+        s_row("flooded", &b->kompassd);
+        s_row("flooder", &b->flooder);
+        printf("flooder    %d connections x %d searches in flight, one session; %lld answered "
+               "\"busy: too many of your requests in flight\"\n",
+               b->clients, FLOOD_IN_FLIGHT, (long long)b->flood_busy);
+        printf("target     the other user's p95 %.2f ms within max(10 x quiet p95, 250 ms) = "
+               "%.2f ms, no errors: %s\n",
+               b->kompassd.p95, target,
+               b->kompassd.errors == 0 && b->quiet.errors == 0 && b->kompassd.p95 <= target
+                   ? "met"
+                   : "NOT met");
+        if (b->quiet.first_error[0]) printf("first error (quiet): %s\n", b->quiet.first_error);
+        if (b->kompassd.first_error[0])
+            printf("first error (flooded): %s\n", b->kompassd.first_error);
+        if (b->flooder.first_error[0])
+            printf("first other error (flooder): %s\n", b->flooder.first_error);
+        return;
+    }
     s_row("kompassd", &b->kompassd);
     if (with_base) {
         s_row("baseline", &b->base);
@@ -1697,8 +1932,10 @@ int main(int argc, char **argv)
         }
     }
     if (!b.scenario || (strcmp(b.scenario, "write") != 0 && strcmp(b.scenario, "read") != 0 &&
-                        strcmp(b.scenario, "watch") != 0 && strcmp(b.scenario, "idle") != 0)) {
-        fprintf(stderr, "kompass-bench: which scenario: write, read, watch or idle?\n%s", USAGE);
+                        strcmp(b.scenario, "watch") != 0 && strcmp(b.scenario, "idle") != 0 &&
+                        strcmp(b.scenario, "flood") != 0)) {
+        fprintf(stderr, "kompass-bench: which scenario: write, read, watch, idle or flood?\n%s",
+                USAGE);
         return 2;
     }
     if (b.baseline && (strcmp(b.scenario, "write") != 0 || !b.db)) {
@@ -1712,10 +1949,14 @@ int main(int argc, char **argv)
                         "(the database kompassd uses)\n");
         return 2;
     }
-    if (b.clients < 0) b.clients = strcmp(b.scenario, "idle") == 0 ? 1000 : 16;
+    if (b.clients < 0)
+        b.clients = strcmp(b.scenario, "idle") == 0    ? 1000
+                    : strcmp(b.scenario, "flood") == 0 ? 64
+                                                       : 16;
     if (b.evaluations < 0) b.evaluations = b.clients < 16 ? b.clients : 16;
     if (strcmp(b.scenario, "watch") == 0) b.evaluations = 1;
     if (b.evaluations > b.clients && strcmp(b.scenario, "watch") != 0) b.evaluations = b.clients;
+    if (strcmp(b.scenario, "flood") == 0) b.evaluations = 0; /* searches need none */
     b.admin_password = getenv("KOMPASS_ADMIN_PASSWORD");
     if (!b.admin_password || !*b.admin_password) {
         fprintf(stderr, "kompass-bench: set KOMPASS_ADMIN_PASSWORD to admin's password: the "
@@ -1751,6 +1992,8 @@ int main(int argc, char **argv)
             b.duration = whole;
         } else if (strcmp(b.scenario, "watch") == 0) {
             rc = s_watch(&b);
+        } else if (strcmp(b.scenario, "flood") == 0) {
+            rc = s_flood(&b);
         } else {
             rc = s_idle(&b);
         }
@@ -1768,8 +2011,10 @@ int main(int argc, char **argv)
     free(b.kompassd.lat.v);
     free(b.base.lat.v);
     free(b.pgb.lat.v);
+    free(b.quiet.lat.v);
     free(b.eval_ids);
     free(b.logins);
     free(b.tokens);
-    return rc == 0 ? (b.kompassd.errors || b.base.errors || b.pgb.errors ? 1 : 0) : 2;
+    return rc == 0 ? (b.kompassd.errors || b.base.errors || b.pgb.errors || b.quiet.errors ? 1 : 0)
+                   : 2;
 }
