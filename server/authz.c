@@ -118,6 +118,8 @@ static const kp_authz_rule s_rules[] = {
     {RQ(CALIBRATION_CREATE),  "calibration_create",  1, ADMIN, NOT_EVAL,        WRITES},
     {RQ(CALIBRATION_SHOW),    "calibration_show",    1, STAFF, SCORERS,         READS},
     {RQ(CALIBRATION_STATS),   "calibration_stats",   1, ADMIN, NOT_EVAL,        READS},
+    /* offline work: an evaluator records a conflict settled for the server's side */
+    {RQ(OFFLINE_DISCARD),     "offline_discard",     1, STAFF, SCORERS,         WRITES},
 };
 // clang-format on
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])
