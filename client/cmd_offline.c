@@ -21,6 +21,7 @@
 
 #include "args.h"
 #include "areatext.h"
+#include "draft.h"
 #include "offline.h"
 #include "points.h"
 #include "util.h"
@@ -325,6 +326,7 @@ typedef struct {
     json_t *chain;    /* "score/1.4" or "text/1/summary" -> [expected, now] */
     int64_t version;  /* the evaluation's version after the last change sent */
     int rc;           /* the worst exit code so far */
+    int stop;         /* the server cannot take any change now (away, session gone) */
 } sync_run;
 
 static void s_worse(sync_run *sr, int rc)
@@ -496,6 +498,74 @@ static void s_print_text(FILE *f, const char *lead, const char **items, size_t n
     if (!n) fprintf(f, "      (no items)\n");
 }
 
+/* A summary changed on both sides: the offline text is also kept as the
+ * section's `text edit` draft (client/draft.h), made on the copy's version,
+ * so that --resume shows it with theirs beside it. Says where; nothing when
+ * a draft of the section is kept already (it is not replaced). */
+static void s_keep_draft(sync_run *sr, const kp_offline_change *c,
+                         const Kompass__V1__TextSaveRequest *b, const Kompass__V1__AreaText *base)
+{
+    kp_cli *cli = sr->cli;
+    char err[1200];
+    int busy;
+    kp_draft *d = NULL;
+    const char *name =
+        kp_arena_printf(cli->arena, "text-%lld-%d-%s", (long long)sr->id, b->area, b->section);
+    if (kp_draft_open(&cli->settings, sr->login, name, &d, &busy, err, sizeof err) != 0) {
+        fprintf(stderr, "  (your text stays in the journal only: %s)\n", err);
+        return;
+    }
+    const char *resume = kp_arena_printf(cli->arena, "kompass text edit %lld %d %s --resume",
+                                         (long long)sr->id, b->area, b->section);
+    if (kp_draft_exists(d)) {
+        fprintf(stderr, "  a draft of this section is kept already (%s): %s\n", kp_draft_path(d),
+                resume);
+        kp_draft_close(&d);
+        return;
+    }
+    kp_areatext mine = {.summary = b->summary};
+    json_t *rec = kp_draft_record(d);
+    json_object_set_new(rec, "kind", json_string("text"));
+    json_object_set_new(rec, "server", json_string(cli->settings.server));
+    json_object_set_new(rec, "login", json_string(sr->login));
+    json_object_set_new(rec, "evaluation", json_integer(sr->id));
+    json_object_set_new(rec, "area", json_integer(b->area));
+    json_object_set_new(rec, "section", json_string(b->section));
+    json_object_set_new(rec, "title", json_string(base ? base->title : ""));
+    json_object_set_new(rec, "base_version", json_integer(b->expected_version));
+    if (base) {
+        kp_areatext was;
+        kp_areatext_from(base, &was);
+        json_object_set_new(rec, "base", kp_areatext_json(&was));
+    }
+    json_object_set_new(rec, "created_at_us", json_integer(c->at_us));
+    json_object_set_new(rec, "state", json_string("kept"));
+    json_object_set_new(rec, "reason",
+                        json_string("written offline; changed on the server "
+                                    "meanwhile (kompass sync)"));
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        fprintf(f,
+                "# Evaluation %lld, area %d: summary, written offline (change #%lld of your "
+                "journal).\n# Lines starting with # are ignored.\n\n",
+                (long long)sr->id, b->area, (long long)c->seq);
+        kp_areatext_write(f, &mine, "");
+        fclose(f);
+    }
+    if (!text || kp_draft_write(d, text, err, sizeof err) != 0)
+        fprintf(stderr, "  (your text stays in the journal only: %s)\n", text ? err : "no memory");
+    else
+        fprintf(stderr,
+                "  both are kept: yours also as the draft %s; %s opens it with theirs beside it\n"
+                "  (once saved that way, kompass sync --keep theirs %lld %d/%s drops the "
+                "offline change)\n",
+                kp_draft_path(d), resume, (long long)sr->id, b->area, b->section);
+    free(text);
+    kp_draft_close(&d);
+}
+
 static int s_text_conflict(sync_run *sr, const kp_offline_change *c, kp_request *req,
                            const Kompass__V1__AreaText *now)
 {
@@ -565,6 +635,7 @@ static int s_text_conflict(sync_run *sr, const kp_offline_change *c, kp_request 
                      (const char **)now->items, now->n_items, is_list ? NULL : now->summary);
     fprintf(stderr, "  keep one: kompass sync --keep mine|theirs %lld %s\n", (long long)sr->id,
             item);
+    if (!is_list) s_keep_draft(sr, c, b, base);
     return KP_EXIT_CONFLICT;
 }
 
@@ -689,6 +760,8 @@ static int s_send(sync_run *sr, const kp_offline_change *c, kp_request *req)
                     kp_cli_time(cli, li->expires_at_us));
             return KP_EXIT_CONFLICT;
         }
+        if (st == KP_UNAVAILABLE || st == KP_UNAUTHENTICATED || st == KP_RATE_LIMITED || !resp)
+            sr->stop = 1;
         if (st != KP_OK)
             return kp_cli_error(cli, st, "%s: #%lld %s waits: %s", kp_status_name(st),
                                 (long long)c->seq, c->what, error);
@@ -757,9 +830,18 @@ static int s_send(sync_run *sr, const kp_offline_change *c, kp_request *req)
         return s_score_conflict(sr, c, req, resp->score_set);
     if (st == KP_CONFLICT && resp && resp->body_case == KOMPASS__V1__RESPONSE__BODY_TEXT_SAVE)
         return s_text_conflict(sr, c, req, resp->text_save->text);
-    if (st == KP_UNAVAILABLE || !resp)
+    if (st == KP_UNAVAILABLE || st == KP_RATE_LIMITED || !resp) {
+        sr->stop = 1;
         return kp_cli_error(cli, st, "%s: %s; #%lld %s and the changes after it still wait",
                             kp_status_name(st), error, (long long)c->seq, c->what);
+    }
+    if (st == KP_UNAUTHENTICATED) { /* not the change's fault: nothing is given up */
+        sr->stop = 1;
+        return kp_cli_error(cli, st,
+                            "%s: %s; #%lld %s and the changes after it still wait (log in with "
+                            "`kompass login %s`, then sync again)",
+                            kp_status_name(st), error, (long long)c->seq, c->what, sr->login);
+    }
     /* refused as a live write would be: it waits until given up */
     const char *item = c->what;
     if (sr->keep && strcmp(sr->keep, "theirs") == 0 && !sr->item) {
@@ -802,7 +884,7 @@ static int s_sync_one(kp_cli *cli, const char *login, int64_t id, const char *ke
         int rc = s_send(&sr, c, c->req);
         if (rc == 0) sent++;
         if (rc) s_worse(&sr, rc);
-        if (rc == KP_EXIT_UNAVAILABLE) break;
+        if (sr.stop) break;
     }
     size_t damaged = j.damaged;
     kp_offline_journal_free(&j);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include "harness.h"
 #include "team.h"
@@ -392,4 +393,168 @@ Test(field_offline, strengths_changed_on_both_sides_without_overlap_merge_by_the
               "%s", out);
     free(out);
     free(err);
+}
+
+/* A summary changed on both sides stays a conflict; the offline text is also
+ * kept as the section's draft, which `text edit --resume` opens with theirs
+ * beside it. */
+Test(field_offline, a_summary_changed_on_both_sides_keeps_both_texts)
+{
+    char file[1100];
+    snprintf(file, sizeof file, "%s/sum.txt", s->dir);
+    s_checkout(peer);
+    s_stop();
+    s_write(file, "Min sammanfattning.\n");
+    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "--timeout", "1", "text", "set", ids, "1", "summary",
+                        "--file", file, NULL),
+                 0);
+    s_restart();
+    s_write(file, "Deras sammanfattning.\n");
+    cr_assert_eq(
+        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "1", "summary", "--file", file, NULL), 0);
+    char *out = NULL, *err = NULL;
+    int rc = tt_cli(s, peer, &out, &err, "sync", NULL);
+    cr_assert_eq(rc, 3, "%s%s", out, err);
+    cr_assert(strstr(err, "CONFLICT: #1 text of area 1 summary") &&
+                  strstr(err, "Min sammanfattning.") && strstr(err, "Deras sammanfattning.") &&
+                  strstr(err, "written by christine") && strstr(err, "--resume"),
+              "%s", err);
+    free(out);
+    free(err);
+    char *v = s_sql("SELECT content FROM area_texts WHERE section = 'summary'");
+    cr_assert(strstr(v, "Deras"), "nothing overwritten: %s", v);
+    free(v);
+    char draft[1200];
+    snprintf(draft, sizeof draft, "ls %s/state/kompass/drafts/*/text-%s-1-summary.txt", peer, ids);
+    FILE *p = popen(draft, "r");
+    char path[1000] = "";
+    cr_assert(p && fgets(path, sizeof path, p), "no draft kept");
+    pclose(p);
+    path[strcspn(path, "\n")] = '\0';
+    char *d = s_read(path);
+    cr_assert(strstr(d, "Min sammanfattning."), "%s", d);
+    free(d);
+
+    /* the draft, resumed and saved unchanged, puts hers over theirs; the
+     * offline change is then given up, on the record */
+    setenv("EDITOR", "true", 1);
+    unsetenv("VISUAL");
+    rc = tt_cli(s, peer, &out, &err, "text", "edit", ids, "1", "summary", "--resume", NULL);
+    cr_assert_eq(rc, 0, "%s%s", out, err);
+    free(out);
+    free(err);
+    v = s_sql("SELECT content FROM area_texts WHERE section = 'summary'");
+    cr_assert(strstr(v, "Min sammanfattning."), "%s", v);
+    free(v);
+    rc = tt_cli(s, peer, &out, &err, "sync", "--keep", "theirs", ids, "1/summary", NULL);
+    cr_assert_eq(rc, 0, "%s%s", out, err);
+    free(out);
+    free(err);
+    char *a = s_sql("SELECT target FROM audit_events WHERE action = 'offline.kept_theirs'");
+    cr_assert_str_eq(a, "text of area 1 summary");
+    free(a);
+}
+
+/* A text made offline goes at sync only while nobody else holds its lock. */
+Test(field_offline, a_text_waits_at_sync_while_another_holds_the_lock)
+{
+    char file[1100];
+    snprintf(file, sizeof file, "%s/st.txt", s->dir);
+    s_checkout(peer);
+    s_stop();
+    s_write(file, "- Tydliga mål\n");
+    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "--timeout", "1", "text", "set", ids, "2",
+                        "strengths", "--file", file, NULL),
+                 0);
+    s_restart();
+    /* christine holds the lock, as while she edits */
+    kp_arena *a = kp_arena_new();
+    void *sock = th_dealer(s);
+    const char *token = th_token(sock, a, "christine", TT_PASSWORD);
+    kp_request *req = kp_arena_zalloc(a, sizeof *req);
+    kompass__v1__request__init(req);
+    Kompass__V1__TextLockRequest *l = kp_arena_zalloc(a, sizeof *l);
+    kompass__v1__text_lock_request__init(l);
+    l->evaluation_id = atoll(ids);
+    l->area = 2;
+    l->section = "strengths";
+    req->body_case = KOMPASS__V1__REQUEST__BODY_TEXT_LOCK;
+    req->text_lock = l;
+    req->session_token = (char *)token;
+    kp_response *r = th_call(sock, a, req, 20000);
+    cr_assert(r && r->status == KOMPASS__V1__STATUS__OK);
+    char *out = NULL, *err = NULL;
+    int rc = tt_cli(s, peer, &out, &err, "sync", NULL);
+    cr_assert_eq(rc, 3, "%s%s", out, err);
+    cr_assert(strstr(err, "waits: Christine Feuk (christine) holds the section's lock"), "%s",
+              err);
+    free(out);
+    free(err);
+    rc = tt_cli(s, peer, &out, &err, "status", NULL);
+    cr_assert(strstr(out, "1 change waiting"), "%s", out);
+    free(out);
+    free(err);
+    /* she is done */
+    kp_request *rel = kp_arena_zalloc(a, sizeof *rel);
+    kompass__v1__request__init(rel);
+    Kompass__V1__TextLockRequest *rl = kp_arena_zalloc(a, sizeof *rl);
+    kompass__v1__text_lock_request__init(rl);
+    rl->evaluation_id = atoll(ids);
+    rl->area = 2;
+    rl->section = "strengths";
+    rl->op = KOMPASS__V1__TEXT_LOCK_REQUEST__OP__RELEASE;
+    rl->token = kp_arena_strdup(a, r->text_lock->token);
+    rel->body_case = KOMPASS__V1__REQUEST__BODY_TEXT_LOCK;
+    rel->text_lock = rl;
+    rel->session_token = (char *)token;
+    r = th_call(sock, a, rel, 20000);
+    cr_assert(r && r->status == KOMPASS__V1__STATUS__OK);
+    rc = tt_cli(s, peer, &out, &err, "sync", NULL);
+    cr_assert_eq(rc, 0, "%s%s", out, err);
+    free(out);
+    free(err);
+    char *v = s_sql("SELECT content FROM area_texts WHERE section = 'strengths'");
+    cr_assert(strstr(v, "Tydliga mål"), "%s", v);
+    free(v);
+    zmq_close(sock);
+    kp_arena_destroy(&a);
+}
+
+/* text edit and score import work offline too; --json says kept. */
+Test(field_offline, text_edit_and_score_import_are_kept_offline_too)
+{
+    s_checkout(peer);
+    s_stop();
+    char ed[1100], csv[1100];
+    snprintf(ed, sizeof ed, "%s/ed.sh", s->dir);
+    s_write(ed, "#!/bin/sh\nprintf -- '- Öppna nämndmöten\\n' >> \"$1\"\n");
+    chmod(ed, 0755);
+    setenv("EDITOR", ed, 1);
+    unsetenv("VISUAL");
+    char *out = NULL, *err = NULL;
+    int rc = tt_cli(s, peer, &out, &err, "--timeout", "1", "text", "edit", ids, "3",
+                    "improvements", NULL);
+    cr_assert_eq(rc, 0, "%s%s", out, err);
+    cr_assert(strstr(out, "text of area 3 improvements: kept offline (1 change waiting"), "%s",
+              out);
+    free(out);
+    free(err);
+    snprintf(csv, sizeof csv, "%s/s.csv", s->dir);
+    s_write(csv, "question,points,rationale\n1.1,10,Plan finns\n1.2,12,\n");
+    json_t *doc = tt_json(s, peer, 0, "--timeout", "1", "score", "import", ids, csv, NULL);
+    json_t *o = json_object_get(doc, "offline");
+    cr_assert(json_is_true(json_object_get(o, "kept")), "%s", json_dumps(doc, 0));
+    cr_assert_eq(json_integer_value(json_object_get(o, "waiting")), 2);
+    json_decref(doc);
+    s_restart();
+    rc = tt_cli(s, peer, &out, &err, "sync", NULL);
+    cr_assert_eq(rc, 0, "%s%s", out, err);
+    free(out);
+    free(err);
+    char *v = s_sql("SELECT content FROM area_texts WHERE section = 'improvements'");
+    cr_assert(strstr(v, "Öppna nämndmöten"), "%s", v);
+    free(v);
+    v = s_sql("SELECT count(*) FROM scores");
+    cr_assert_str_eq(v, "2");
+    free(v);
 }
