@@ -121,6 +121,8 @@ static const kp_authz_rule s_rules[] = {
     /* live updates: any session, for the evaluations it may see (checked
      * by the handler per id, and by the publisher at every update) */
     {RQ(SUBSCRIBE),           "subscribe",           1, ALL,   NOT_EVAL,        READS},
+    /* offline work: an evaluator records a conflict settled for the server's side */
+    {RQ(OFFLINE_DISCARD),     "offline_discard",     1, STAFF, SCORERS,         WRITES},
 };
 // clang-format on
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])

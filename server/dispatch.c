@@ -89,6 +89,8 @@ static const kp_rpc s_rpcs[] = {
     {RQ(CALIBRATION_STATS), "calibration_stats", kp_rpc_calibration_stats},
     /* rpc_watch.c: live updates on the request connection */
     {RQ(SUBSCRIBE), "subscribe", kp_rpc_subscribe},
+    /* offline work: rpc_offline.c */
+    {RQ(OFFLINE_DISCARD), "offline_discard", kp_rpc_offline_discard},
 };
 #define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
 

@@ -4,6 +4,8 @@
 #ifndef KP_RPC_H
 #define KP_RPC_H
 
+#include <jansson.h>
+
 #include "req.h"
 
 int kp_rpc_ping(kp_req *r);
@@ -134,5 +136,16 @@ int kp_rpc_consensus_question(kp_req *r);
 int kp_rpc_calibration_create(kp_req *r);
 int kp_rpc_calibration_show(kp_req *r);
 int kp_rpc_calibration_stats(kp_req *r);
+
+/* rpc_offline.c: offline work (kompass checkout, sync) */
+int kp_rpc_offline_discard(kp_req *r);
+/* An OfflineOrigin as JSON (a new reference), or NULL for none. */
+json_t *kp_offline_json(const Kompass__V1__OfflineOrigin *o);
+/* doc (an audit event's after) with "offline": o, when the write has one;
+ * returns doc. */
+json_t *kp_offline_after(json_t *doc, const Kompass__V1__OfflineOrigin *o);
+/* For an event whose after is not an object (text.save): "offline change
+ * {...}" as its reason, in r's arena; NULL for a live write. */
+const char *kp_offline_reason(kp_req *r, const Kompass__V1__OfflineOrigin *o);
 
 #endif

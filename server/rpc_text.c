@@ -414,7 +414,10 @@ int kp_rpc_text_save(kp_req *r)
                             .action = "text.save",
                             .target = kp_arena_printf(r->arena, "text of %s", what),
                             .before = before,
-                            .after = after};
+                            .after = after,
+                            /* after is the text itself (watch reads it so): an
+                             * offline save says so in its reason */
+                            .reason = kp_offline_reason(r, in->offline)};
         rc = kp_audit_append(r, &a);
     }
     /* ... and says so in an event of its own (text.save's after is the text) */

@@ -530,6 +530,14 @@ static void b_score_set(cell *c, kp_request *req)
     in->n_writes = 1;
     req->score_set = in;
 }
+static void b_offline_discard(cell *c, kp_request *req)
+{
+    BODY(OFFLINE_DISCARD, Kompass__V1__OfflineDiscardRequest,
+         kompass__v1__offline_discard_request__init);
+    in->item = "score 1.1";
+    in->mine = "{}";
+    req->offline_discard = in;
+}
 static void b_score_list(cell *c, kp_request *req)
 {
     BODY(SCORE_LIST, Kompass__V1__ScoreListRequest, kompass__v1__score_list_request__init);
@@ -875,6 +883,8 @@ static const sample s_samples[] = {
     {RQ(CALIBRATION_SHOW), b_calibration_show, r_practice},
     {RQ(CALIBRATION_STATS), b_calibration_stats, NULL},
     {RQ(SUBSCRIBE), b_subscribe, NULL},
+    /* offline work */
+    {RQ(OFFLINE_DISCARD), b_offline_discard, r_scoring},
 };
 #define N_SAMPLES (sizeof s_samples / sizeof s_samples[0])
 
