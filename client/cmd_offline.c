@@ -490,7 +490,14 @@ static void s_print_text(FILE *f, const char *lead, const char **items, size_t n
 {
     fprintf(f, "%s\n", lead);
     if (summary) {
-        fprintf(f, "      %s\n", *summary ? summary : "(empty)");
+        /* every line indented, a paragraph's blank line kept blank */
+        if (!*summary) fprintf(f, "      (empty)\n");
+        for (const char *p = summary; *p;) {
+            size_t len = strcspn(p, "\n");
+            fprintf(f, len ? "      %.*s\n" : "%.*s\n", (int)len, p);
+            p += len;
+            if (*p) p++;
+        }
         return;
     }
     for (size_t i = 0; i < n; i++)

@@ -404,7 +404,7 @@ Test(field_offline, a_summary_changed_on_both_sides_keeps_both_texts)
     snprintf(file, sizeof file, "%s/sum.txt", s->dir);
     s_checkout(peer);
     s_stop();
-    s_write(file, "Min sammanfattning.\n");
+    s_write(file, "Min sammanfattning.\n\nAndra stycket.\n");
     cr_assert_eq(tt_cli(s, peer, NULL, NULL, "--timeout", "1", "text", "set", ids, "1", "summary",
                         "--file", file, NULL),
                  0);
@@ -419,6 +419,8 @@ Test(field_offline, a_summary_changed_on_both_sides_keeps_both_texts)
                   strstr(err, "Min sammanfattning.") && strstr(err, "Deras sammanfattning.") &&
                   strstr(err, "written by christine") && strstr(err, "--resume"),
               "%s", err);
+    /* both paragraphs shown, each line under "yours" */
+    cr_assert(strstr(err, "      Min sammanfattning.\n\n      Andra stycket.\n"), "%s", err);
     free(out);
     free(err);
     char *v = s_sql("SELECT content FROM area_texts WHERE section = 'summary'");
