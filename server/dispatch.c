@@ -181,6 +181,23 @@ int kp_req_end_tx(kp_req *r, int rc, const char *doing)
     return kp_req_db_fail(r, rc, doing);
 }
 
+/* A write without a request id (nothing to record): the handler's commit,
+ * held back, goes through with an OK answer only; a handler that failed
+ * after it (a read for its answer) has its write taken back, so that a
+ * failure always means nothing was written. */
+static void s_finish_write(kp_req *r)
+{
+    int ok = r->resp->status == KOMPASS__V1__STATUS__OK;
+    if (!ok && kp_db_holding(r->db))
+        kp_warn("dispatch", "a write failed after its commit (%s): rolled back",
+                kp_status_name((int)r->resp->status));
+    int rc = kp_db_release(r->db, ok);
+    if (ok && rc != KP_OK) {
+        kp_req_db_fail(r, rc, "committing");
+        r->resp->body_case = KOMPASS__V1__RESPONSE__BODY__NOT_SET;
+    }
+}
+
 void kp_dispatch(kp_req *r)
 {
     const kp_rpc *rpc = kp_dispatch_find((int)r->msg->body_case);
@@ -199,11 +216,11 @@ void kp_dispatch(kp_req *r)
     if (kp_authz_check(r, rule) != KP_OK) return;
     /* A write retried with the same request_id gets its first answer
      * (server/replay.c); a new one is recorded with its commit. */
-    int replayable = rule->writes && rule->session && r->msg->request_id && *r->msg->request_id;
-    if (replayable) {
-        if (kp_replay_find(r, rpc->name) != KP_NOT_FOUND) return;
-        kp_db_hold_commits(r->db);
-    }
+    int writes = rule->writes && rule->session;
+    int replayable = writes && r->msg->request_id && *r->msg->request_id;
+    if (replayable && kp_replay_find(r, rpc->name) != KP_NOT_FOUND) return;
+    /* A write commits with its OK answer only (s_finish_write). */
+    if (writes) kp_db_hold_commits(r->db);
     int rc = rpc->handler(r);
     if (rc != KP_OK && r->resp->status == KOMPASS__V1__STATUS__OK)
         kp_req_fail(r, rc, "%s failed", rpc->name); /* a handler forgot its sentence */
@@ -211,5 +228,8 @@ void kp_dispatch(kp_req *r)
         r->resp->status = KOMPASS__V1__STATUS__OK;
         r->resp->error = "";
     }
-    if (replayable) kp_replay_finish(r, rpc->name);
+    if (replayable)
+        kp_replay_finish(r, rpc->name);
+    else if (writes)
+        s_finish_write(r);
 }

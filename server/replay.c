@@ -83,7 +83,13 @@ void kp_replay_finish(kp_req *r, const char *rpc)
 {
     int holding = kp_db_holding(r->db);
     int ok = r->resp->status == KOMPASS__V1__STATUS__OK;
-    if (!holding && !ok) {
+    if (!ok) {
+        /* A failure is never recorded. One after the handler's commit (a
+         * read for its answer that failed) takes the write back with it, so
+         * that the failure is true: nothing was written. */
+        if (holding)
+            kp_warn("replay", "%s %s failed after its commit (%s): its write is rolled back", rpc,
+                    r->msg->request_id, kp_status_name((int)r->resp->status));
         kp_db_release(r->db, 0);
         /* Failed, perhaps because the same request was done meanwhile
          * (e.g. its insert met the other's row): then that one answers. */

@@ -13,7 +13,9 @@
  *  as usual and thinks it committed; kp_replay_finish() then inserts the
  *  answer in the same transaction and commits both. If that COMMIT fails,
  *  the client gets the failure, not the handler's answer, and nothing was
- *  written. If the same request was meanwhile done elsewhere (the insert
+ *  written. A handler that fails after its commit (a read for its answer)
+ *  has its write rolled back: a failure always means nothing was written,
+ *  and failures are never recorded. If the same request was meanwhile done elsewhere (the insert
  *  meets the primary key), ours is rolled back and the other's answer is
  *  sent. A write without a transaction (a single autocommit statement) is
  *  recorded after the fact: a race there is logged, not prevented.

@@ -111,18 +111,28 @@ int kp_rpc_eval_changes(kp_req *r)
         return kp_req_fail(r, KP_BAD_REQUEST, "limit must be 1 to 10000");
     if (in->since_version < 0)
         return kp_req_fail(r, KP_BAD_REQUEST, "since_version must not be negative");
-    kp_eval ev;
-    int rc = kp_eval_get(r, in->evaluation_id, &ev);
-    if (rc != KP_OK) return rc;
-    int blind;
-    rc = kp_score_blind_for(r, ev.id, &blind);
-    if (rc != KP_OK) return rc;
-    PGresult *res;
-    const char *p[3] = {kp_db_param_i64(r->arena, ev.id),
-                        kp_db_param_i64(r->arena, in->since_version),
-                        kp_db_param_i64(r->arena, limit)};
-    rc = kp_db_call(r->db, "eval_changes", 3, p, &res);
+    /* One snapshot of the database: the version, whether scores are blind
+     * to the caller and the changes all read at the same moment (a reopen
+     * between them must not show a blind score). */
+    int rc = kp_db_begin_read(r->db);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading changes");
+    kp_eval ev;
+    int blind = 1;
+    PGresult *res = NULL;
+    rc = kp_eval_get(r, in->evaluation_id, &ev);
+    if (rc == KP_OK) rc = kp_score_blind_for(r, ev.id, &blind);
+    if (rc == KP_OK) {
+        const char *p[3] = {kp_db_param_i64(r->arena, ev.id),
+                            kp_db_param_i64(r->arena, in->since_version),
+                            kp_db_param_i64(r->arena, limit)};
+        rc = kp_db_call(r->db, "eval_changes", 3, p, &res);
+        if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "reading changes");
+    }
+    rc = kp_req_end_tx(r, rc, "reading changes");
+    if (rc != KP_OK) {
+        PQclear(res);
+        return rc;
+    }
     Kompass__V1__EvalChangesResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__eval_changes_response__init(out);
     out->version = ev.version;

@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "harness.h"
+#include "replay.h"
 #include "util.h"
 
 #define RQ(field) KOMPASS__V1__REQUEST__BODY_##field
@@ -230,6 +231,43 @@ Test(db, held_commits_commit_or_roll_back_as_one, .timeout = 120)
     cr_assert_eq(kp_db_call(db, "user_insert", 6, s_user_params, NULL), KP_CONFLICT);
     cr_assert_neq(kp_db_commit(db), KP_OK, "COMMIT of an aborted transaction reported OK");
     cr_assert(strstr(kp_db_error(db), "rolled back"), "%s", kp_db_error(db));
+    kp_db_destroy(&db);
+    th_server_free(&s);
+}
+
+/* A handler that fails after its commit (a read for its answer failing,
+ * comment_resolve's count of open threads say) leaves nothing written and
+ * nothing recorded: the failure it answers is true, and a retry does the
+ * write. */
+Test(db, a_failure_after_the_commit_takes_the_write_back, .timeout = 120)
+{
+    th_server *s = th_server_start(NULL);
+    kp_db *db = kp_db_new(s->conninfo);
+    cr_assert_eq(kp_db_ensure(db), KP_OK, "%s", kp_db_error(db));
+    kp_arena *a = kp_arena_new();
+    char *uid = th_sql(s, "SELECT id FROM users WHERE login = 'admin'");
+    kp_request *msg = s_user_add(a, "req-after-commit", "", "heldtest");
+    kp_response resp;
+    kompass__v1__response__init(&resp);
+    kp_req r = {.arena = a, .db = db, .msg = msg, .resp = &resp, .user_id = atoll(uid),
+                .login = "admin"};
+    free(uid);
+
+    kp_db_hold_commits(db);
+    cr_assert_eq(kp_db_begin(db), KP_OK);
+    cr_assert_eq(kp_db_call(db, "user_insert", 6, s_user_params, NULL), KP_OK, "%s",
+                 kp_db_error(db));
+    cr_assert_eq(kp_db_commit(db), KP_OK);
+    kp_req_fail(&r, KP_UNAVAILABLE, "database unavailable while counting; retry shortly");
+    kp_replay_finish(&r, "user_add");
+    cr_assert_eq(resp.status, KOMPASS__V1__STATUS__UNAVAILABLE);
+    cr_assert(!kp_db_holding(db));
+    cr_assert_eq(s_count(s, "SELECT count(*) FROM users WHERE login = 'heldtest'"), 0,
+                 "the write stayed although its answer was a failure");
+    cr_assert_eq(s_count(s, "SELECT count(*) FROM request_log WHERE request_id = "
+                            "'req-after-commit'"),
+                 0, "a failure was recorded as the answer");
+    kp_arena_destroy(&a);
     kp_db_destroy(&db);
     th_server_free(&s);
 }
