@@ -118,6 +118,9 @@ static const kp_authz_rule s_rules[] = {
     {RQ(CALIBRATION_CREATE),  "calibration_create",  1, ADMIN, NOT_EVAL,        WRITES},
     {RQ(CALIBRATION_SHOW),    "calibration_show",    1, STAFF, SCORERS,         READS},
     {RQ(CALIBRATION_STATS),   "calibration_stats",   1, ADMIN, NOT_EVAL,        READS},
+    /* the cycle across rounds: an admin or the lead corrects an evaluation's
+     * period, report date and ordinal */
+    {RQ(EVAL_SET),            "eval_set",            1, STAFF, LEAD,            WRITES},
 };
 // clang-format on
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])

@@ -87,6 +87,8 @@ static const kp_rpc s_rpcs[] = {
     {RQ(CALIBRATION_CREATE), "calibration_create", kp_rpc_calibration_create},
     {RQ(CALIBRATION_SHOW), "calibration_show", kp_rpc_calibration_show},
     {RQ(CALIBRATION_STATS), "calibration_stats", kp_rpc_calibration_stats},
+    /* the cycle across rounds */
+    {RQ(EVAL_SET), "eval_set", kp_rpc_eval_set},
 };
 #define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
 

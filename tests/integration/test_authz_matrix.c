@@ -803,6 +803,13 @@ static void b_calibration_stats(cell *c, kp_request *req)
     req->calibration_stats = in;
 }
 
+static void b_eval_set(cell *c, kp_request *req)
+{
+    BODY(EVAL_SET, Kompass__V1__EvalSetRequest, kompass__v1__eval_set_request__init);
+    in->report_date = "2017-09-30";
+    req->eval_set = in;
+}
+
 /* Every RPC of the table needs one. RPCs about an evaluation also need
  * `relate`, which puts the caller in each relation to a fresh evaluation. */
 static const sample s_samples[] = {
@@ -868,6 +875,8 @@ static const sample s_samples[] = {
     {RQ(CALIBRATION_CREATE), b_calibration_create, NULL},
     {RQ(CALIBRATION_SHOW), b_calibration_show, r_practice},
     {RQ(CALIBRATION_STATS), b_calibration_stats, NULL},
+    /* the cycle across rounds */
+    {RQ(EVAL_SET), b_eval_set, r_draft},
 };
 #define N_SAMPLES (sizeof s_samples / sizeof s_samples[0])
 
