@@ -6,7 +6,7 @@
  *    Kompass), stated ordinals and their corrections with `eval set`,
  *    ordinals that would not grow refused; history oldest first; the
  *    report's date and "kommunens 5:e utvärdering"; the previous round's
- *    series in the report's formats.
+ *    series in the report's formats; an imported round's texts.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -106,6 +106,15 @@ static void s_rewrite(const char *path, const char *name, const char *const *fro
 Test(cycle, vasteras_2017_after_its_2014_import_is_the_5th_with_the_2014_series)
 {
     cr_assert_eq(tt_cli(s, admin, NULL, NULL, "import", V2014, NULL), 0);
+    /* the past round carries its texts: what it asked to improve */
+    char *v14 = th_sql(s, "SELECT id FROM evaluations WHERE label = '2014'");
+    json_t *r14 = tt_json(s, admin, 0, "report", v14, "--format", "json", NULL);
+    free(v14);
+    json_t *imp = json_object_get(json_array_get(json_object_get(r14, "areas"), 0), "improvements");
+    cr_assert_eq(json_array_size(imp), 2);
+    cr_assert_str_eq(json_string_value(json_array_get(imp, 0)),
+                     "Dialog kring verksamhetsresultat med invånarna.");
+    json_decref(r14);
     long long id = s_create("Västerås stad", "2017", "2017-03", NULL);
     cr_assert_eq(s_ordinal("Västerås stad", "2017"), 5, "counted on from 2014's stated 4");
     char *out = NULL, *err = NULL;
