@@ -23,12 +23,23 @@
 #define KP_EXIT_NOT_FOUND   5
 #define KP_EXIT_UNAVAILABLE 6
 
+/* Not a status of the protocol: the server did not answer and the write was
+ * kept in the offline journal (client/offline.h), which said so. A command
+ * returning it exits 0. */
+#define KP_CLI_KEPT_OFFLINE 1000
+
 typedef struct kp_cli {
     kp_settings settings;
     kp_arena *arena;               /* everything of this invocation */
     kp_conn *conn;                 /* created on first call */
     int session_sent;              /* the last call carried a session token */
     const char *session_elsewhere; /* the session file is for this other server */
+    int offline;                   /* no server answered in this run: checked-out
+                                      evaluations are answered from their copy */
+    int offline_marked;            /* "offline copy of version V" was said */
+    int64_t offline_version;       /* the copy's version, once one answered */
+    int64_t offline_from_us;       /* when the copy was taken */
+    int online_only;               /* never answer from a copy (checkout, sync) */
 } kp_cli;
 
 typedef struct {
@@ -119,6 +130,9 @@ extern const kp_command kp_import_command;
 extern const kp_command kp_search_command;
 extern const kp_command kp_comment_command;
 extern const kp_command kp_calibrate_command;
+extern const kp_command kp_checkout_command;
+extern const kp_command kp_status_command;
+extern const kp_command kp_sync_command;
 
 /* Commands, by module. */
 int kp_cmd_ping(kp_cli *cli, int argc, char **argv);
@@ -159,6 +173,10 @@ int kp_cmd_audit(kp_cli *cli, int argc, char **argv);
 extern const char kp_audit_usage[];
 int kp_cmd_admin(kp_cli *cli, int argc, char **argv);
 int kp_cmd_stats(kp_cli *cli, int argc, char **argv);
+/* offline work: cmd_offline.c */
+int kp_cmd_checkout(kp_cli *cli, int argc, char **argv);
+int kp_cmd_status(kp_cli *cli, int argc, char **argv);
+int kp_cmd_sync(kp_cli *cli, int argc, char **argv);
 
 /* the consensus meeting: threads (cmd_comment.c), calibration exercises
  * (cmd_calibrate.c) */

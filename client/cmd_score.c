@@ -205,6 +205,7 @@ static int s_send(kp_cli *cli, int64_t id, const char *on_behalf, Kompass__V1__S
     kp_response *resp;
     const char *error;
     int status = s_score_set(cli, id, on_behalf, writes, n, &resp, &error);
+    if (status == KP_CLI_KEPT_OFFLINE) return status; /* in the journal, said so */
     if (status != KP_OK) return s_refused(cli, status, error, resp, again);
     return s_written(cli, id, resp->score_set, l, unchanged);
 }
@@ -783,6 +784,11 @@ static int s_edit(kp_cli *cli, int argc, char **argv)
         const char *error;
         int status =
             s_score_set(cli, id, on_behalf, s_writes(cli, &base, ch, nch), nch, &resp, &error);
+        if (status == KP_CLI_KEPT_OFFLINE) { /* the journal has it now (client/offline.h) */
+            kp_draft_remove(d, err, sizeof err);
+            rc = status;
+            goto out;
+        }
         if (status == KP_OK) {
             kp_draft_remove(d, err, sizeof err);
             if (!l) s_fetch_seen(cli, id, (int)area, 0, &l);

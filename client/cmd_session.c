@@ -54,6 +54,14 @@ int kp_cmd_login(kp_cli *cli, int argc, char **argv)
     in->password = password;
     req->body_case = KOMPASS__V1__REQUEST__BODY_LOGIN;
     req->login = in;
+    /* The last session's token, live or ended, shows the server that this
+     * client logged in as this user before: other people's failed guesses
+     * then do not slow it down (server/throttle.h). */
+    kp_cli_session last;
+    if (kp_cli_session_load(&cli->settings, &last, err, sizeof err) == 1 &&
+        kp_cli_session_matches(&cli->settings, &last) && strcmp(last.login, login) == 0)
+        req->session_token = kp_arena_strdup(cli->arena, last.token);
+    sodium_memzero(&last, sizeof last);
     kp_response *resp;
     rc = kp_cli_call(cli, req, &resp);
     kp_cli_password_wipe(password);

@@ -367,6 +367,7 @@ static int s_set(kp_cli *cli, int argc, char **argv)
     save_result res;
     s_save(cli, id, (int)area, section, &content, version, token, &res);
     if (res.status == KP_OK) return s_saved(cli, (int)area, section, &res);
+    if (res.status == KP_CLI_KEPT_OFFLINE) return res.status; /* in the journal, said so */
     s_release(cli, id, (int)area, section, token);
     rc = kp_cli_error(cli, res.status, "%s: %s", kp_status_name(res.status), res.error);
     if (res.status == KP_CONFLICT) s_show_now(cli, res.now);
@@ -723,6 +724,11 @@ static int s_edit(kp_cli *cli, int argc, char **argv)
         s_done(&e);
         rc = s_saved(cli, e.area, e.section, &res);
         goto out; /* saved with release */
+    }
+    if (res.status == KP_CLI_KEPT_OFFLINE) { /* the journal has it now (client/offline.h) */
+        s_done(&e);
+        rc = res.status;
+        goto out;
     }
     const char *why = kp_arena_printf(cli->arena, "%s: %s", kp_status_name(res.status), res.error);
     const char *advice = NULL;

@@ -1,41 +1,53 @@
 /*  cmd_watch: `kompass watch ID`, live changes of an evaluation.
  *
- *  ZeroMQ's Clone pattern, with the values fetched through the request
- *  socket so that the server applies the watcher's rights (blind scoring):
- *    1. subscribe to "eval/<id>" on the server's PUB socket;
+ *  ZeroMQ's Clone pattern over the one request connection, with the values
+ *  fetched through requests so that the server applies the watcher's
+ *  rights (blind scoring):
+ *    1. Subscribe to the evaluation on the connection: the server pushes an
+ *       Update for each change it may see (and for its section locks);
  *    2. take a snapshot (EvalSnapshot): the state and its version V;
- *    3. on each Update past V, and every --poll seconds in any case, fetch
- *       the changes after V (EvalChanges), print them, apply them; if a
- *       version is skipped, take a fresh snapshot.
- *  An update lost on the way (a restart, a dropped link) costs at most one
- *  poll interval; the watcher's state always converges to the server's.
+ *    3. on each Update past V, and every --poll seconds in any case (which
+ *       also renews the subscription), fetch the changes after V
+ *       (EvalChanges), print them, apply them; if a version is skipped,
+ *       take a fresh snapshot.
+ *  When the server goes away (the connection drops, or a request gets no
+ *  answer) it says so on stderr and keeps trying, on each endpoint of
+ *  --server in turn; once one answers it subscribes again and goes on after
+ *  the last version it printed: no gap, no repeat. It stops on Ctrl-C, after
+ *  --count changes, or on a permanent error (the session ended, no longer
+ *  on the team, not found).
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "args.h"
-#include "curve.h"
+#include "conn.h"
 #include "points.h"
+#include "status.h"
 #include "util.h"
+#include "worddiff.h"
 
 const kp_command kp_watch_command = {
     "watch", kp_cmd_watch, "print an evaluation's changes as they happen",
     "usage: kompass watch ID [--since VERSION] [--count N] [--poll SECONDS] [--state FILE]\n"
-    "                        [--updates ENDPOINT]\n"
     "       kompass watch ID --snapshot\n"
     "\n"
-    "Prints each change (time, who, what, old -> new) until interrupted (Ctrl-C),\n"
-    "from now on, or from after VERSION with --since (what happened meanwhile),\n"
-    "or until N changes with --count. Values you may not see (others' scores during\n"
-    "blind scoring) are shown as hidden. With --json, one JSON object per line: first\n"
-    "{\"watching\": ID, \"version\": V}, then one per change.\n"
+    "Prints each change (time, who, what, old -> new; for a text, the words that\n"
+    "changed: [-removed-] {+added+}) until interrupted (Ctrl-C), from now on, or\n"
+    "from after VERSION with --since (what happened meanwhile), or until N\n"
+    "changes with --count; and who takes and releases a section's lock. Values\n"
+    "you may not see (others' scores during blind scoring) are shown as hidden.\n"
+    "When the server goes away it says so and reconnects by itself, then goes\n"
+    "on after the last change it printed. With --json, one JSON object per line:\n"
+    "first {\"watching\": ID, \"version\": V}, then one per change (and per lock).\n"
+    "--poll: how often to check in any case (default 5 s).\n"
     "--state FILE writes the watcher's copy of the evaluation (versions, scores,\n"
-    "texts) when it stops; --snapshot prints the server's copy in the same form.\n"
-    "--updates: the server's update endpoint (default: the one it announces).\n"};
+    "texts) when it stops; --snapshot prints the server's copy in the same form.\n"};
 
 static volatile sig_atomic_t s_stop;
 
@@ -66,7 +78,24 @@ static json_t *s_replica_json(const replica *r)
                      "texts", r->texts);
 }
 
-static int s_snapshot(kp_cli *cli, int64_t id, replica *rep)
+/* A call that may meet an outage: 0 with *resp; -1 when no server answered
+ * or it answered UNAVAILABLE (*why says what happened: try again later);
+ * else the exit code of a permanent failure, printed. */
+static int s_call(kp_cli *cli, kp_request *req, kp_response **resp, const char **why)
+{
+    kp_response *r = NULL;
+    const char *error = "";
+    int rc = kp_cli_call_quiet(cli, req, &r, &error);
+    *why = error;
+    if (rc == KP_OK) {
+        *resp = r;
+        return 0;
+    }
+    if (rc == KP_UNAVAILABLE) return -1;
+    return kp_cli_error(cli, rc, "%s: %s", kp_status_name(rc), error);
+}
+
+static int s_snapshot(kp_cli *cli, int64_t id, replica *rep, const char **why)
 {
     kp_request *req = kp_cli_request(cli);
     Kompass__V1__EvalSnapshotRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
@@ -74,8 +103,8 @@ static int s_snapshot(kp_cli *cli, int64_t id, replica *rep)
     b->evaluation_id = id;
     req->body_case = KOMPASS__V1__REQUEST__BODY_EVAL_SNAPSHOT;
     req->eval_snapshot = b;
-    kp_response *resp;
-    int rc = kp_cli_call(cli, req, &resp);
+    kp_response *resp = NULL;
+    int rc = s_call(cli, req, &resp, why);
     if (rc) return rc;
     const Kompass__V1__EvalSnapshotResponse *s = resp->eval_snapshot;
     s_replica_reset(rep);
@@ -135,6 +164,31 @@ static const char *s_values(kp_cli *cli, const Kompass__V1__Change *c)
         json_decref(a);
         return out;
     }
+    if (strcmp(c->action, "text.save") == 0) { /* the words that changed */
+        json_t *b = json_loads(*c->before ? c->before : "\"\"", JSON_DECODE_ANY, NULL);
+        json_t *a = json_loads(*c->after ? c->after : "\"\"", JSON_DECODE_ANY, NULL);
+        const char *out = NULL;
+        if (json_is_string(a) && (json_is_string(b) || json_is_null(b) || !b)) {
+            out =
+                kp_worddiff(cli->arena, b ? json_string_value(b) : "", json_string_value(a), 3, 40);
+        } else if (json_is_array(a) && (json_is_array(b) || json_is_string(b))) {
+            size_t nb = json_is_array(b) ? json_array_size(b) : 0, na = json_array_size(a);
+            const char **bi = kp_arena_alloc(cli->arena, sizeof *bi * (nb + 1));
+            const char **ai = kp_arena_alloc(cli->arena, sizeof *ai * (na + 1));
+            for (size_t i = 0; i < nb; i++)
+                bi[i] = kp_arena_strdup(cli->arena, json_string_value(json_array_get(b, i))
+                                                        ? json_string_value(json_array_get(b, i))
+                                                        : "");
+            for (size_t i = 0; i < na; i++)
+                ai[i] = kp_arena_strdup(cli->arena, json_string_value(json_array_get(a, i))
+                                                        ? json_string_value(json_array_get(a, i))
+                                                        : "");
+            out = kp_worddiff_items(cli->arena, bi, nb, ai, na, 40);
+        }
+        json_decref(a);
+        json_decref(b);
+        if (out) return out;
+    }
     const char *before = *c->before ? c->before : "-";
     const char *after = *c->after ? c->after : "-";
     if (strlen(before) > 60) before = kp_arena_printf(cli->arena, "%.57s...", before);
@@ -193,9 +247,32 @@ static void s_print(kp_cli *cli, const Kompass__V1__Change *c)
     fflush(stdout);
 }
 
-/* Fetches and prints the changes after rep->version. Returns the exit code
- * of a failure, else 0; *count is decreased per change printed. */
-static int s_catch_up(kp_cli *cli, int64_t id, replica *rep, long *left)
+/* A lock taken or released, as it happened (renewals are not shown). */
+static void s_print_lock(kp_cli *cli, const Kompass__V1__Update *u)
+{
+    const Kompass__V1__LockInfo *l = u->lock;
+    if (!l || strcmp(u->action, "lock.renew") == 0) return;
+    int take = strcmp(u->action, "lock.take") == 0;
+    if (cli->settings.json) {
+        json_t *o =
+            json_pack("{s:s,s:s,s:{s:i,s:s,s:s,s:s}}", "at", kp_cli_time(cli, u->at_us), "action",
+                      u->action, "lock", "area", (int)l->area, "section", l->section, "holder",
+                      l->holder, "until", kp_cli_time(cli, l->expires_at_us));
+        char *line = json_dumps(o, JSON_COMPACT);
+        printf("%s\n", line);
+        free(line);
+        json_decref(o);
+    } else {
+        printf("%s  %-6s %-10s %-12s area %d %s%s%s\n", kp_cli_time(cli, u->at_us), "lock",
+               l->holder, u->action, (int)l->area, l->section, take ? " until " : " released",
+               take ? kp_cli_time(cli, l->expires_at_us) : "");
+    }
+    fflush(stdout);
+}
+
+/* Fetches and prints the changes after rep->version: 0, -1 for an outage
+ * (*why), or the exit code of a failure. *left is decreased per change. */
+static int s_catch_up(kp_cli *cli, int64_t id, replica *rep, long *left, const char **why)
 {
     for (;;) {
         kp_arena_reset(cli->arena);
@@ -206,18 +283,19 @@ static int s_catch_up(kp_cli *cli, int64_t id, replica *rep, long *left)
         b->since_version = rep->version;
         req->body_case = KOMPASS__V1__REQUEST__BODY_EVAL_CHANGES;
         req->eval_changes = b;
-        kp_response *resp;
-        int rc = kp_cli_call(cli, req, &resp);
+        kp_response *resp = NULL;
+        int rc = s_call(cli, req, &resp, why);
         if (rc) return rc;
         const Kompass__V1__EvalChangesResponse *l = resp->eval_changes;
         for (size_t i = 0; i < l->n_changes; i++) {
             const Kompass__V1__Change *c = l->changes[i];
+            if (c->version <= rep->version) continue; /* never twice */
             if (c->version != rep->version + 1) {
                 /* A version skipped: start again from a snapshot. */
                 if (!cli->settings.json)
                     fprintf(stderr, "kompass: missed changes %lld..%lld; taking a snapshot\n",
                             (long long)rep->version + 1, (long long)c->version - 1);
-                return s_snapshot(cli, id, rep);
+                return s_snapshot(cli, id, rep, why);
             }
             s_print(cli, c);
             s_apply(cli, rep, c);
@@ -227,16 +305,38 @@ static int s_catch_up(kp_cli *cli, int64_t id, replica *rep, long *left)
     }
 }
 
+/* Subscribes this connection to evaluation id: 0 with *was_subscribed, -1
+ * for an outage (*why), or the exit code of a failure. */
+static int s_subscribe(kp_cli *cli, int64_t id, int *was_subscribed, const char **why)
+{
+    kp_arena_reset(cli->arena);
+    kp_request *req = kp_cli_request(cli);
+    Kompass__V1__SubscribeRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
+    kompass__v1__subscribe_request__init(b);
+    int64_t *ids = kp_arena_alloc(cli->arena, sizeof *ids);
+    ids[0] = id;
+    b->n_evaluation_ids = 1;
+    b->evaluation_ids = ids;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_SUBSCRIBE;
+    req->subscribe = b;
+    kp_response *resp = NULL;
+    int rc = s_call(cli, req, &resp, why);
+    if (rc == 0) *was_subscribed = resp->subscribe->was_subscribed;
+    return rc;
+}
+
+/* Sleeps ms, or less on a signal. */
+static void s_pause(int64_t ms)
+{
+    struct timespec t = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
 int kp_cmd_watch(kp_cli *cli, int argc, char **argv)
 {
     const kp_command *cmd = &kp_watch_command;
-    kp_opt opts[] = {{"count", 1, NULL},
-                     {"poll", 1, NULL},
-                     {"state", 1, NULL},
-                     {"updates", 1, NULL},
-                     {"snapshot", 0, NULL},
-                     {"since", 1, NULL},
-                     {0}};
+    kp_opt opts[] = {{"count", 1, NULL},    {"poll", 1, NULL},  {"state", 1, NULL},
+                     {"snapshot", 0, NULL}, {"since", 1, NULL}, {0}};
     const char *pos[1];
     int n;
     int64_t id, count = 0, poll_s = 5;
@@ -252,20 +352,15 @@ int kp_cmd_watch(kp_cli *cli, int argc, char **argv)
     s_replica_reset(&rep);
     int since = 0;
     long left = (long)count;
+    const char *why = "";
     if (kp_args_get(opts, "snapshot")) {
-        rc = s_snapshot(cli, id, &rep);
+        rc = s_snapshot(cli, id, &rep, &why);
+        if (rc < 0) rc = kp_cli_error(cli, KP_UNAVAILABLE, "%s", why);
         if (rc == 0) kp_cli_json(cli, s_replica_json(&rep));
-        s_replica_reset(&rep);
         json_decref(rep.scores);
         json_decref(rep.texts);
         return rc;
     }
-
-    /* Where updates come from: as given, or the server's announced port on
-     * the host we already talk to. */
-    const char *updates = kp_args_get(opts, "updates");
-    char *updates_copy = NULL;
-    void *zctx = NULL, *sub = NULL;
     if (kp_args_get(opts, "since")) {
         char *end;
         rep.version = strtoll(kp_args_get(opts, "since"), &end, 10);
@@ -280,45 +375,15 @@ int kp_cmd_watch(kp_cli *cli, int argc, char **argv)
         }
         since = 1;
     }
-    if (!updates) {
-        kp_request *req = kp_cli_request(cli);
-        Kompass__V1__PingRequest *p = kp_arena_alloc(cli->arena, sizeof *p);
-        kompass__v1__ping_request__init(p);
-        req->body_case = KOMPASS__V1__REQUEST__BODY_PING;
-        req->ping = p;
-        kp_response *resp;
-        if ((rc = kp_cli_call(cli, req, &resp))) goto out;
-        const char *pub = resp->ping->publish_endpoint;
-        const char *port = strrchr(pub, ':');
-        const char *server = cli->settings.server;
-        const char *colon = strrchr(server, ':');
-        if (!port || !colon) {
-            rc = kp_cli_error(cli, KP_BAD_REQUEST,
-                              "cannot tell the update endpoint; give --updates ENDPOINT");
-            goto out;
-        }
-        updates = kp_arena_printf(cli->arena, "%.*s%s", (int)(colon - server), server, port);
-    }
-    updates_copy = strdup(updates);
-    zctx = zmq_ctx_new();
-    sub = zmq_socket(zctx, ZMQ_SUB);
-    int linger = 0;
-    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
-    char err[512];
-    if (!cli->settings.insecure &&
-        kp_curve_client_apply(sub, cli->settings.server_key, err, sizeof err) != 0) {
-        rc = kp_cli_error(cli, KP_BAD_REQUEST, "%s", err);
-        goto out;
-    }
-    char topic[40];
-    int tlen = snprintf(topic, sizeof topic, "eval/%lld", (long long)id);
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topic, (size_t)tlen);
-    if (zmq_connect(sub, updates_copy) != 0) {
-        rc = kp_cli_error(cli, KP_BAD_REQUEST, "invalid update endpoint %s", updates_copy);
-        goto out;
-    }
-    if (!since && (rc = s_snapshot(cli, id, &rep))) goto out;
-    if (since && (rc = s_catch_up(cli, id, &rep, &left))) goto out;
+
+    /* First contact: subscribe, then the state. A server that does not
+     * answer now is an error like for any other command. */
+    int was = 0;
+    rc = s_subscribe(cli, id, &was, &why);
+    if (rc == 0)
+        rc = since ? s_catch_up(cli, id, &rep, &left, &why) : s_snapshot(cli, id, &rep, &why);
+    if (rc < 0) rc = kp_cli_error(cli, KP_UNAVAILABLE, "%s", why);
+    if (rc) goto out;
     if (!cli->settings.json)
         printf("watching evaluation %lld from version %lld (Ctrl-C to stop)\n", (long long)id,
                (long long)rep.version);
@@ -332,28 +397,67 @@ int kp_cmd_watch(kp_cli *cli, int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     int64_t next_poll = kp_mono_ms() + poll_s * 1000;
+    int resync = 0; /* subscribe again, then catch up */
+    int lost = 0;   /* in an outage: said so, not yet back */
     while (!s_stop && !(count && left == 0)) {
-        zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
-        int64_t wait = next_poll - kp_mono_ms();
-        int pr = zmq_poll(&it, 1, wait > 0 ? (long)wait : 0);
-        if (pr < 0 && errno == EINTR) continue;
-        int due = kp_mono_ms() >= next_poll;
-        if (pr > 0) {
-            char t[64];
-            int tl = zmq_recv(sub, t, sizeof t - 1, 0);
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            zmq_msg_recv(&m, sub, 0);
-            Kompass__V1__Update *u = NULL;
-            if (tl == tlen && memcmp(t, topic, (size_t)tlen) == 0)
-                u = kompass__v1__update__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
-            zmq_msg_close(&m);
-            if (u && u->version > rep.version) due = 1;
-            if (u) kompass__v1__update__free_unpacked(u, NULL);
-        }
-        if (due) {
-            if ((rc = s_catch_up(cli, id, &rep, &left))) goto out;
+        if (resync) {
+            rc = s_subscribe(cli, id, &was, &why);
+            if (rc == 0) rc = s_catch_up(cli, id, &rep, &left, &why);
+            if (rc > 0) goto out;
+            if (rc < 0) {
+                if (!lost)
+                    fprintf(stderr,
+                            "kompass: lost the server: %s; reconnecting by itself (Ctrl-C to "
+                            "stop)\n",
+                            why);
+                lost = 1;
+                s_pause(1000);
+                continue;
+            }
+            if (lost)
+                fprintf(stderr, "kompass: reconnected to %s; going on after version %lld\n",
+                        kp_conn_endpoint(cli->conn), (long long)rep.version);
+            else if (!was)
+                fprintf(stderr,
+                        "kompass: %s had lost this watch (restarted?); subscribed again, going "
+                        "on after version %lld\n",
+                        kp_conn_endpoint(cli->conn), (long long)rep.version);
+            fflush(stderr);
+            lost = resync = 0;
             next_poll = kp_mono_ms() + poll_s * 1000;
+            continue;
+        }
+        int64_t wait = next_poll - kp_mono_ms();
+        kp_arena_reset(cli->arena);
+        Kompass__V1__Update *u = NULL;
+        int got = kp_conn_wait_update(cli->conn, cli->arena, wait > 0 ? (int)wait : 0, &u);
+        if (got < 0) { /* the connection dropped: its subscription with it */
+            if (!lost)
+                fprintf(stderr,
+                        "kompass: the connection to %s dropped; reconnecting by itself (Ctrl-C "
+                        "to stop)\n",
+                        kp_conn_endpoint(cli->conn));
+            lost = resync = 1;
+            continue;
+        }
+        if (got == 0) {
+            if (kp_mono_ms() >= next_poll) resync = 1; /* renews, and catches up */
+            continue;
+        }
+        if (u->evaluation_id != id && u->evaluation_id != 0) continue;
+        if (u->ended) {
+            rc = kp_cli_error(cli, u->evaluation_id ? KP_NOT_FOUND : KP_UNAUTHENTICATED,
+                              "no more updates of evaluation %lld: %s", (long long)id, u->reason);
+            goto out;
+        }
+        if (u->lock) {
+            s_print_lock(cli, u);
+            continue;
+        }
+        if (u->version > rep.version) {
+            rc = s_catch_up(cli, id, &rep, &left, &why);
+            if (rc > 0) goto out;
+            if (rc < 0) resync = 1;
         }
     }
     rc = 0;
@@ -366,8 +470,5 @@ out:
     }
     json_decref(rep.scores);
     json_decref(rep.texts);
-    if (sub) zmq_close(sub);
-    if (zctx) zmq_ctx_term(zctx);
-    free(updates_copy);
     return rc;
 }

@@ -28,7 +28,19 @@ struct kp_conn {
     int handshake_ok; /* a security handshake with it completed */
     int refused;      /* connecting to it failed and is being retried */
     int rejected;     /* it closed a connection, or a handshake failed */
+    int dropped;      /* a connection closed since kp_conn_wait_update last said so */
+    struct pushed *pushes, *pushes_tail; /* Updates received during calls, oldest first */
+    int n_pushes;
 };
+
+/* A pushed Update's frame, kept until kp_conn_wait_update reads it. */
+struct pushed {
+    struct pushed *next;
+    size_t len;
+    unsigned char data[];
+};
+
+#define MAX_KEPT_PUSHES 10000 /* beyond: the oldest go (a subscriber catches up by version) */
 
 /* Splits list at commas into self->endpoints; 0, or -1 with err. */
 static int s_split(kp_conn *self, const char *list, char *err, size_t errlen)
@@ -56,6 +68,7 @@ static int s_split(kp_conn *self, const char *list, char *err, size_t errlen)
 /* Closes the socket and its monitor. */
 static void s_close(kp_conn *self)
 {
+    if (self->sock) self->dropped = 1; /* its subscription, if any, went with it */
     if (self->monitor) zmq_close(self->monitor);
     if (self->sock) zmq_close(self->sock);
     self->monitor = self->sock = NULL;
@@ -157,6 +170,11 @@ void kp_conn_destroy(kp_conn **self_p)
     if (!self_p || !*self_p) return;
     kp_conn *self = *self_p;
     s_close(self);
+    while (self->pushes) {
+        struct pushed *p = self->pushes;
+        self->pushes = p->next;
+        free(p);
+    }
     if (self->zctx) zmq_ctx_term(self->zctx);
     free(self);
     *self_p = NULL;
@@ -201,6 +219,7 @@ static void s_read_events(kp_conn *self)
         if (id == ZMQ_EVENT_CONNECTED) self->connected = 1;
         if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) self->handshake_ok = 1;
         if (id == ZMQ_EVENT_CONNECT_RETRIED && !self->connected) self->refused = 1;
+        if (id == ZMQ_EVENT_DISCONNECTED) self->dropped = 1;
         if (id == ZMQ_EVENT_DISCONNECTED || id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ||
             id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
             self->rejected = 1;
@@ -210,6 +229,87 @@ static void s_read_events(kp_conn *self)
             zmq_msg_init(&addr);
             zmq_msg_recv(&addr, self->monitor, 0);
             zmq_msg_close(&addr);
+        }
+    }
+}
+
+/* Keeps a pushed Update's frame for kp_conn_wait_update. */
+static void s_keep_push(kp_conn *self, const void *data, size_t len)
+{
+    struct pushed *p = malloc(sizeof *p + len);
+    if (!p) return;
+    p->next = NULL;
+    p->len = len;
+    memcpy(p->data, data, len);
+    if (self->pushes_tail)
+        self->pushes_tail->next = p;
+    else
+        self->pushes = p;
+    self->pushes_tail = p;
+    if (++self->n_pushes > MAX_KEPT_PUSHES) {
+        struct pushed *old = self->pushes;
+        self->pushes = old->next;
+        free(old);
+        self->n_pushes--;
+    }
+}
+
+/* Whether a response is a pushed Update rather than a reply. */
+static int s_is_push(const kp_response *r)
+{
+    return r->body_case == KOMPASS__V1__RESPONSE__BODY_UPDATE &&
+           (!r->request_id || !*r->request_id);
+}
+
+int kp_conn_wait_update(kp_conn *self, kp_arena *arena, int timeout_ms,
+                        Kompass__V1__Update **update)
+{
+    int64_t deadline = kp_mono_ms() + timeout_ms;
+    for (;;) {
+        s_read_events(self);
+        if (self->pushes) {
+            struct pushed *p = self->pushes;
+            self->pushes = p->next;
+            if (!self->pushes) self->pushes_tail = NULL;
+            self->n_pushes--;
+            kp_response *r = NULL;
+            const char *derr = NULL;
+            kp_wire_decode_response(arena, p->data, p->len, &r, &derr);
+            free(p);
+            if (r && r->update) {
+                *update = r->update;
+                return 1;
+            }
+            continue;
+        }
+        if (self->dropped) {
+            self->dropped = 0;
+            return -1;
+        }
+        int left = (int)(deadline - kp_mono_ms());
+        if (left <= 0) return 0;
+        zmq_pollitem_t items[2] = {{self->sock, 0, ZMQ_POLLIN, 0},
+                                   {self->monitor, 0, ZMQ_POLLIN, 0}};
+        int rc = zmq_poll(items, self->monitor ? 2 : 1, left);
+        if (rc < 0 && errno == EINTR) return 0; /* a signal: let the caller look */
+        if (rc <= 0) continue;
+        if (!(items[0].revents & ZMQ_POLLIN)) continue;
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, self->sock, ZMQ_DONTWAIT) >= 0 && !zmq_msg_more(&msg)) {
+            kp_response *r = NULL;
+            const char *derr = NULL;
+            kp_wire_decode_response(arena, zmq_msg_data(&msg), zmq_msg_size(&msg), &r, &derr);
+            if (r && s_is_push(r)) s_keep_push(self, zmq_msg_data(&msg), zmq_msg_size(&msg));
+        }
+        /* else a late reply to a timed-out request, or junk: dropped */
+        int more = zmq_msg_more(&msg);
+        zmq_msg_close(&msg);
+        while (more) {
+            zmq_msg_init(&msg);
+            zmq_msg_recv(&msg, self->sock, 0);
+            more = zmq_msg_more(&msg);
+            zmq_msg_close(&msg);
         }
     }
 }
@@ -302,6 +402,10 @@ static int s_attempt(kp_conn *self, kp_arena *arena, const void *frame, size_t l
         kp_response *r = NULL;
         if (!more)
             kp_wire_decode_response(arena, zmq_msg_data(&msg), zmq_msg_size(&msg), &r, &derr);
+        if (r && s_is_push(r)) { /* an update meanwhile: kept for kp_conn_wait_update */
+            s_keep_push(self, zmq_msg_data(&msg), zmq_msg_size(&msg));
+            r = NULL;
+        }
         zmq_msg_close(&msg);
         while (more) { /* not ours: drain a multi-frame message */
             zmq_msg_init(&msg);

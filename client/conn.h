@@ -56,4 +56,12 @@ void kp_conn_next(kp_conn *self);
 /* The session token sent with every request ("" for none). */
 void kp_conn_set_token(kp_conn *self, const char *token);
 
+/* Live updates (after a Subscribe on this connection): waits up to
+ * timeout_ms for one pushed Update, those that arrived during calls first.
+ * 1 with *update (in arena), 0 when none came, -1 when the connection to
+ * the server dropped meanwhile (subscribe again once it answers: the
+ * subscription belonged to that connection). */
+int kp_conn_wait_update(kp_conn *self, kp_arena *arena, int timeout_ms,
+                        Kompass__V1__Update **update);
+
 #endif

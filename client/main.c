@@ -107,7 +107,9 @@ const kp_command *const kp_commands[] = {
     &kp_import_command,    &kp_search_command,
     &s_audit_cmd,          &s_admin_cmd,
     &kp_stats_command,     &kp_comment_command,
-    &kp_calibrate_command, NULL,
+    &kp_calibrate_command, &kp_checkout_command,
+    &kp_status_command,    &kp_sync_command,
+    NULL,
 };
 
 static const char s_usage[] =
@@ -236,6 +238,7 @@ int main(int argc, char **argv)
         goto out;
     }
     rc = cmd->run(&cli, argc - i, argv + i);
+    if (rc == KP_CLI_KEPT_OFFLINE) rc = KP_EXIT_OK;
 out:
     kp_seen_save(&cli);
     kp_conn_destroy(&cli.conn);

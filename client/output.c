@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "offline.h"
 #include "session.h"
 #include "status.h"
 #include "util.h"
@@ -53,7 +54,10 @@ int kp_cli_usage(kp_cli *cli, const kp_command *cmd, const char *fmt, ...)
 
 void kp_cli_json(kp_cli *cli, json_t *doc)
 {
-    (void)cli;
+    if (cli->offline_from_us && json_is_object(doc) && !json_object_get(doc, "offline_copy"))
+        json_object_set_new(doc, "offline_copy",
+                            json_pack("{s:I,s:s}", "version", (json_int_t)cli->offline_version,
+                                      "from", kp_cli_time(cli, cli->offline_from_us)));
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (text) {
         fputs(text, stdout);
@@ -112,6 +116,10 @@ int kp_cli_call_quiet(kp_cli *cli, kp_request *req, kp_response **resp, const ch
     }
     s_attach_session(cli, req);
     kp_response *r = NULL;
+    int status;
+    /* Once no server answered, a checked-out evaluation is worked on offline
+     * for the rest of the run (without waiting for each request in vain). */
+    if (cli->offline && kp_offline_answer(cli, req, resp, &status, error)) return status;
     /* A server that answers UNAVAILABLE (its database away, or busy) is
      * asked again, with the same request_id (a write is not done twice: the
      * server answers a retried write with its first answer), every half
@@ -120,6 +128,10 @@ int kp_cli_call_quiet(kp_cli *cli, kp_request *req, kp_response **resp, const ch
     int64_t give_up = kp_mono_ms() + (int64_t)(cli->settings.timeout * 1000);
     for (;;) {
         int rc = kp_conn_call(cli->conn, cli->arena, req, &r, err, sizeof err);
+        if (rc == KP_UNAVAILABLE) {
+            cli->offline = 1;
+            if (kp_offline_answer(cli, req, resp, &status, error)) return status;
+        }
         if (rc != KP_OK) {
             *error = kp_arena_strdup(cli->arena, err);
             return rc;
@@ -128,6 +140,11 @@ int kp_cli_call_quiet(kp_cli *cli, kp_request *req, kp_response **resp, const ch
         struct timespec pause = {0, 500 * 1000 * 1000};
         nanosleep(&pause, NULL);
         kp_conn_next(cli->conn);
+    }
+    if (r->status == KOMPASS__V1__STATUS__UNAVAILABLE) {
+        /* answered, but unable to do anything (its database away) */
+        cli->offline = 1;
+        if (kp_offline_answer(cli, req, resp, &status, error)) return status;
     }
     *resp = r;
     if (r->status != KOMPASS__V1__STATUS__OK) {
@@ -146,6 +163,7 @@ int kp_cli_call(kp_cli *cli, kp_request *req, kp_response **resp)
         *resp = r;
         return KP_EXIT_OK;
     }
+    if (rc == KP_CLI_KEPT_OFFLINE) return rc; /* said so; the command stops */
     if (!r) return kp_cli_error(cli, rc, "%s", error);
     if (rc == KP_UNAUTHENTICATED && !cli->session_sent &&
         req->body_case != KOMPASS__V1__REQUEST__BODY_LOGIN) {
@@ -165,6 +183,7 @@ int kp_cli_send(kp_cli *cli, kp_request *req, kp_response **resp)
     const char *error;
     kp_response *r = NULL;
     int rc = kp_cli_call_quiet(cli, req, &r, &error);
+    if (rc == KP_CLI_KEPT_OFFLINE) return rc;
     if (!r) return kp_cli_error(cli, rc, "%s", error);
     *resp = r;
     return KP_EXIT_OK;

@@ -118,6 +118,11 @@ static const kp_authz_rule s_rules[] = {
     {RQ(CALIBRATION_CREATE),  "calibration_create",  1, ADMIN, NOT_EVAL,        WRITES},
     {RQ(CALIBRATION_SHOW),    "calibration_show",    1, STAFF, SCORERS,         READS},
     {RQ(CALIBRATION_STATS),   "calibration_stats",   1, ADMIN, NOT_EVAL,        READS},
+    /* live updates: any session, for the evaluations it may see (checked
+     * by the handler per id, and by the publisher at every update) */
+    {RQ(SUBSCRIBE),           "subscribe",           1, ALL,   NOT_EVAL,        READS},
+    /* offline work: an evaluator records a conflict settled for the server's side */
+    {RQ(OFFLINE_DISCARD),     "offline_discard",     1, STAFF, SCORERS,         WRITES},
     /* the cycle across rounds: an admin or the lead corrects an evaluation's
      * period, report date and ordinal */
     {RQ(EVAL_SET),            "eval_set",            1, STAFF, LEAD,            WRITES},

@@ -4,7 +4,9 @@
  *  Only the broker thread touches the front socket (ZeroMQ sockets are not
  *  thread-safe). It reads a client's message, rejects what is not one frame
  *  or too large without bothering a worker, and queues the rest until a
- *  worker is idle (least-recently-used workers first). Replies go back with
+ *  worker is idle (least-recently-used workers first), fairly: per client
+ *  (live session, or connection) a bounded number in hand, and turns taken
+ *  across clients (server/fairq.h). Replies go back with
  *  ZMQ_ROUTER_MANDATORY and without blocking: a client that vanished costs a
  *  log line, never a stall.
  *
@@ -31,6 +33,10 @@ void kp_broker_destroy(kp_broker **self_p);
 
 /* The endpoint actually bound (a `*` port resolved). */
 const char *kp_broker_listen_endpoint(const kp_broker *self);
+
+/* Connects to the publisher's pushes (kp_publisher_pushes_endpoint): the
+ * broker sends them to subscribed clients on the front socket. 0 or -1. */
+int kp_broker_set_pushes(kp_broker *self, void *zctx, const char *endpoint);
 
 /* The inproc endpoint workers connect to. */
 const char *kp_broker_backend_endpoint(const kp_broker *self);

@@ -87,6 +87,10 @@ static const kp_rpc s_rpcs[] = {
     {RQ(CALIBRATION_CREATE), "calibration_create", kp_rpc_calibration_create},
     {RQ(CALIBRATION_SHOW), "calibration_show", kp_rpc_calibration_show},
     {RQ(CALIBRATION_STATS), "calibration_stats", kp_rpc_calibration_stats},
+    /* rpc_watch.c: live updates on the request connection */
+    {RQ(SUBSCRIBE), "subscribe", kp_rpc_subscribe},
+    /* offline work: rpc_offline.c */
+    {RQ(OFFLINE_DISCARD), "offline_discard", kp_rpc_offline_discard},
     /* the cycle across rounds */
     {RQ(EVAL_SET), "eval_set", kp_rpc_eval_set},
 };

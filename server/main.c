@@ -44,21 +44,15 @@
 /* What the publisher's PUB socket needs before it is bound. */
 typedef struct {
     const kp_server_keys *keys; /* NULL: --insecure */
-    kp_stats *stats;
-    void *zctx;
 } pub_setup;
 
-/* The PUB socket is a CURVE server like the front socket, and its
- * connections are counted as subscribers. */
+/* The PUB socket (which carries nothing now: updates go on the request
+ * connection) is a CURVE server like the front socket. */
 static int s_pub_setup(void *sock, void *arg)
 {
     const pub_setup *ps = arg;
     char err[256];
     if (ps->keys && kp_curve_server_apply(sock, ps->keys->secret_key, err, sizeof err) != 0) {
-        kp_error("kompassd", "%s", err);
-        return -1;
-    }
-    if (kp_stats_watch(ps->stats, ps->zctx, sock, KP_GAUGE_SUBSCRIBERS, err, sizeof err) != 0) {
         kp_error("kompassd", "%s", err);
         return -1;
     }
@@ -324,9 +318,9 @@ int main(int argc, char **argv)
     gethostname(host, sizeof host - 1);
     char instance[200];
     snprintf(instance, sizeof instance, "%s:%d", host, (int)getpid());
-    pub_setup ps = {cfg.insecure ? NULL : &keys, stats, zctx};
-    publisher = kp_publisher_start(zctx, cfg.publish, s_pub_setup, &ps, conninfo, instance, err,
-                                   sizeof err);
+    pub_setup ps = {cfg.insecure ? NULL : &keys};
+    publisher = kp_publisher_start(zctx, cfg.publish, s_pub_setup, &ps, conninfo, instance, stats,
+                                   err, sizeof err);
     if (!publisher || kp_stats_watch_start(stats, err, sizeof err) != 0) {
         kp_error("kompassd", "%s", err);
         goto out;
@@ -340,7 +334,12 @@ int main(int argc, char **argv)
                            .stats = stats,
                            .workers = cfg.workers,
                            .conninfo = conninfo,
-                           .data_dir = cfg.data_dir};
+                           .data_dir = cfg.data_dir,
+                           .subs = kp_publisher_subscribe_endpoint(publisher)};
+    if (kp_broker_set_pushes(broker, zctx, kp_publisher_pushes_endpoint(publisher)) != 0) {
+        kp_error("kompassd", "cannot connect the broker to the publisher's pushes");
+        goto out;
+    }
 
     for (int i = 0; i < cfg.workers; i++) {
         wargs[i] = (kp_worker_args){zctx, kp_broker_backend_endpoint(broker), conninfo, &info, i};

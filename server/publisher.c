@@ -12,6 +12,7 @@
 #include "db.h"
 #include "log.h"
 #include "status.h"
+#include "subscriptions.h"
 #include "util.h"
 #include "wire.h"
 
@@ -24,8 +25,14 @@ struct kp_publisher {
     void *zctx;
     void *pub; /* owned by the thread once it runs */
     char endpoint[256];
-    char ctl[64];   /* inproc PAIR endpoint: "stop" */
-    void *ctl_main; /* the main thread's end */
+    char ctl[64];       /* inproc PAIR endpoint: "stop" */
+    void *ctl_main;     /* the main thread's end */
+    char reg_ep[64];    /* inproc ROUTER: workers register subscriptions */
+    void *reg;          /* owned by the thread once it runs */
+    char pushes_ep[64]; /* inproc PAIR to the broker: pushes out, "gone" back */
+    void *pushes;       /* owned by the thread once it runs */
+    kp_subs *subs;      /* the thread's */
+    kp_stats *stats;    /* its subscriber gauge: connections subscribed (NULL: none) */
     char *conninfo;
     char instance[200];
     pthread_t thread;
@@ -38,6 +45,7 @@ const kp_stmt kp_publisher_stmts[] = {
     {"publish_events",
      "SELECT seq, eval_version, (extract(epoch FROM at) * 1000000)::bigint, action"
      " FROM audit_events WHERE evaluation_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000"},
+    {"publish_lock_holder", "SELECT login, full_name FROM users WHERE id = $1"},
     {NULL, NULL},
 };
 
@@ -69,38 +77,77 @@ static seen *s_slot(kp_publisher *self, int64_t eval_id, int create)
     return &self->table[h];
 }
 
-/* Publishes the events of eval_id after the last one published. */
-static void s_publish_chain(kp_publisher *self, kp_db *db, kp_arena *arena, int64_t eval_id)
+/* Publishes the events of eval_id after the last one published: pushes
+ * them to the subscribers who may see them. Nobody subscribed to it: only
+ * remembers where the chain is. */
+static void s_publish_chain(kp_publisher *self, kp_db *db, kp_arena *arena, int64_t eval_id,
+                            int64_t seq)
 {
     seen *s = s_slot(self, eval_id, 1);
+    if (!kp_subs_wants(self->subs, eval_id)) {
+        if (seq > s->last_seq) s->last_seq = seq;
+        return;
+    }
     for (;;) {
         const char *p[2] = {kp_db_param_i64(arena, eval_id), kp_db_param_i64(arena, s->last_seq)};
         PGresult *res;
         if (kp_db_call(db, "publish_events", 2, p, &res) != KP_OK) return;
         int rows = PQntuples(res);
-        char topic[40];
-        int tlen = snprintf(topic, sizeof topic, "eval/%lld", (long long)eval_id);
+        Kompass__V1__Update **u = kp_arena_alloc(arena, sizeof *u * (size_t)(rows + 1));
         for (int i = 0; i < rows; i++) {
-            Kompass__V1__Update u = KOMPASS__V1__UPDATE__INIT;
-            u.evaluation_id = eval_id;
-            u.version = kp_db_i64(res, i, 1);
-            u.at_us = kp_db_i64(res, i, 2);
-            u.action = PQgetvalue(res, i, 3);
-            u.instance = self->instance;
-            size_t len = kompass__v1__update__get_packed_size(&u);
-            void *buf = kp_arena_alloc(arena, len ? len : 1);
-            kompass__v1__update__pack(&u, buf);
-            /* PUB never blocks: a slow subscriber loses messages (HWM) and
-             * recovers by snapshot. */
-            zmq_send(self->pub, topic, (size_t)tlen, ZMQ_SNDMORE);
-            zmq_send(self->pub, buf, len, 0);
+            u[i] = kp_arena_alloc(arena, sizeof *u[i]);
+            kompass__v1__update__init(u[i]);
+            u[i]->evaluation_id = eval_id;
+            u[i]->version = kp_db_i64(res, i, 1);
+            u[i]->at_us = kp_db_i64(res, i, 2);
+            u[i]->action = kp_db_str(arena, res, i, 3);
+            u[i]->instance = self->instance;
             s->last_seq = kp_db_i64(res, i, 0);
             self->published++;
         }
         PQclear(res);
+        kp_subs_deliver(self->subs, db, arena, eval_id, u, (size_t)rows);
         kp_arena_reset(arena);
         if (rows < 1000) return;
     }
+}
+
+/* A section lock taken, renewed or released (trigger in
+ * sql/012_lock_updates.sql): "lock:EVAL:AREA:SECTION:OP:HOLDER:EXPIRES_US:
+ * ACQUIRED_US". */
+static void s_publish_lock(kp_publisher *self, kp_db *db, kp_arena *arena, const char *note)
+{
+    long long eval_id, holder, expires, acquired;
+    int area;
+    char section[16], op[16];
+    if (sscanf(note, "lock:%lld:%d:%15[a-z]:%15[a-z]:%lld:%lld:%lld", &eval_id, &area, section, op,
+               &holder, &expires, &acquired) != 7 ||
+        eval_id <= 0 || !kp_subs_wants(self->subs, eval_id))
+        return;
+    Kompass__V1__LockInfo *l = kp_arena_alloc(arena, sizeof *l);
+    kompass__v1__lock_info__init(l);
+    l->area = area;
+    l->section = kp_arena_strdup(arena, section);
+    l->holder = l->holder_name = "";
+    l->expires_at_us = expires;
+    l->acquired_at_us = acquired;
+    const char *p[1] = {kp_db_param_i64(arena, holder)};
+    PGresult *res;
+    if (kp_db_call(db, "publish_lock_holder", 1, p, &res) != KP_OK) return;
+    if (PQntuples(res) == 1) {
+        l->holder = kp_db_str(arena, res, 0, 0);
+        l->holder_name = kp_db_str(arena, res, 0, 1);
+    }
+    PQclear(res);
+    Kompass__V1__Update *u = kp_arena_alloc(arena, sizeof *u);
+    kompass__v1__update__init(u);
+    u->evaluation_id = eval_id;
+    u->at_us = kp_now_us();
+    u->action = kp_arena_printf(arena, "lock.%s", op);
+    u->instance = self->instance;
+    u->lock = l;
+    kp_subs_deliver(self->subs, db, arena, eval_id, &u, 1);
+    kp_arena_reset(arena);
 }
 
 static int s_listen(kp_db *db)
@@ -118,7 +165,9 @@ static void *s_run(void *arg)
     zmq_connect(ctl, self->ctl);
     kp_db *db = kp_db_new(self->conninfo);
     kp_arena *arena = kp_arena_new();
+    self->subs = kp_subs_new(self->pushes, self->instance);
     int listening = 0;
+    int64_t next_check = kp_mono_ms() + 1000;
     for (;;) {
         if (!listening && kp_db_ensure(db) == KP_OK) {
             if (s_listen(db) == 0) {
@@ -126,19 +175,41 @@ static void *s_run(void *arg)
                 /* Catch up on what happened while we were away. */
                 for (size_t i = 0; i < self->cap; i++)
                     if (self->table[i].eval_id)
-                        s_publish_chain(self, db, arena, self->table[i].eval_id);
+                        s_publish_chain(self, db, arena, self->table[i].eval_id, 0);
             }
         }
-        zmq_pollitem_t items[2] = {{ctl, 0, ZMQ_POLLIN, 0}, {NULL, -1, ZMQ_POLLIN, 0}};
-        int n = 1;
+        zmq_pollitem_t items[4] = {{ctl, 0, ZMQ_POLLIN, 0},
+                                   {self->reg, 0, ZMQ_POLLIN, 0},
+                                   {self->pushes, 0, ZMQ_POLLIN, 0},
+                                   {NULL, -1, ZMQ_POLLIN, 0}};
+        int n = 3;
         if (listening && kp_db_conn(db)) {
-            items[1].fd = PQsocket(kp_db_conn(db));
-            n = 2;
+            items[3].fd = PQsocket(kp_db_conn(db));
+            n = 4;
         }
-        int rc = zmq_poll(items, n, listening ? 1000 : 500);
+        int64_t wait = next_check - kp_mono_ms();
+        int rc = zmq_poll(items, n, wait > 0 ? (long)wait : 0);
         if (rc < 0 && errno == ETERM) break;
         if (items[0].revents & ZMQ_POLLIN) break; /* stop */
-        if (n == 2 && (items[1].revents & ZMQ_POLLIN)) {
+        if (items[1].revents & ZMQ_POLLIN)
+            for (int i = 0; i < 64; i++) {
+                int ev = 0;
+                size_t el = sizeof ev;
+                zmq_getsockopt(self->reg, ZMQ_EVENTS, &ev, &el);
+                if (!(ev & ZMQ_POLLIN)) break;
+                kp_subs_on_register(self->subs, self->reg);
+            }
+        if (items[2].revents & ZMQ_POLLIN) kp_subs_on_gone(self->subs);
+        if (self->stats)
+            kp_stats_gauge_set(self->stats, KP_GAUGE_SUBSCRIBERS,
+                               (int64_t)kp_subs_count(self->subs));
+        if (kp_mono_ms() >= next_check) {
+            /* Sessions end without telling us (expiry, logout elsewhere). */
+            if (listening) kp_subs_check_sessions(self->subs, db, arena);
+            kp_arena_reset(arena);
+            next_check = kp_mono_ms() + 1000;
+        }
+        if (n == 4 && (items[3].revents & ZMQ_POLLIN)) {
             PGconn *conn = kp_db_conn(db);
             if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK) {
                 kp_warn("publisher", "lost the database: %s", PQerrorMessage(conn));
@@ -150,10 +221,12 @@ static void *s_run(void *arg)
             PGnotify *note;
             while ((note = PQnotifies(conn))) {
                 long long eval_id = 0, seq = 0;
-                if (sscanf(note->extra, "%lld:%lld", &eval_id, &seq) == 2 && eval_id > 0) {
+                if (strncmp(note->extra, "lock:", 5) == 0) {
+                    s_publish_lock(self, db, arena, note->extra);
+                } else if (sscanf(note->extra, "%lld:%lld", &eval_id, &seq) == 2 && eval_id > 0) {
                     seen *s = s_slot(self, eval_id, 1);
                     if (s->last_seq == 0) s->last_seq = seq - 1; /* first sight */
-                    s_publish_chain(self, db, arena, eval_id);
+                    s_publish_chain(self, db, arena, eval_id, seq);
                 }
                 PQfreemem(note);
             }
@@ -161,20 +234,24 @@ static void *s_run(void *arg)
             listening = 0;
         }
     }
+    kp_subs_destroy(&self->subs);
     kp_arena_destroy(&arena);
     kp_db_destroy(&db);
     zmq_close(ctl);
     zmq_close(self->pub);
-    self->pub = NULL;
+    zmq_close(self->reg);
+    zmq_close(self->pushes);
+    self->pub = self->reg = self->pushes = NULL;
     return NULL;
 }
 
 kp_publisher *kp_publisher_start(void *zctx, const char *endpoint, kp_socket_setup setup,
                                  void *setup_arg, const char *conninfo, const char *instance,
-                                 char *err, size_t errlen)
+                                 kp_stats *stats, char *err, size_t errlen)
 {
     kp_publisher *self = calloc(1, sizeof *self);
     self->zctx = zctx;
+    self->stats = stats;
     self->conninfo = strdup(conninfo);
     kp_strlcpy(self->instance, instance, sizeof self->instance);
     self->pub = zmq_socket(zctx, ZMQ_PUB);
@@ -192,6 +269,18 @@ kp_publisher *kp_publisher_start(void *zctx, const char *endpoint, kp_socket_set
     size_t len = sizeof self->endpoint;
     if (zmq_getsockopt(self->pub, ZMQ_LAST_ENDPOINT, self->endpoint, &len) != 0)
         kp_strlcpy(self->endpoint, endpoint, sizeof self->endpoint);
+    snprintf(self->reg_ep, sizeof self->reg_ep, "inproc://subscribe-%p", (void *)self);
+    snprintf(self->pushes_ep, sizeof self->pushes_ep, "inproc://pushes-%p", (void *)self);
+    self->reg = zmq_socket(zctx, ZMQ_ROUTER);
+    self->pushes = zmq_socket(zctx, ZMQ_PAIR);
+    int push_hwm = 100000;
+    zmq_setsockopt(self->reg, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(self->pushes, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(self->pushes, ZMQ_SNDHWM, &push_hwm, sizeof push_hwm);
+    if (zmq_bind(self->reg, self->reg_ep) != 0 || zmq_bind(self->pushes, self->pushes_ep) != 0) {
+        snprintf(err, errlen, "cannot bind the subscription sockets: %s", zmq_strerror(errno));
+        goto err;
+    }
     snprintf(self->ctl, sizeof self->ctl, "inproc://publisher-%p", (void *)self);
     self->ctl_main = zmq_socket(zctx, ZMQ_PAIR);
     zmq_setsockopt(self->ctl_main, ZMQ_LINGER, &linger, sizeof linger);
@@ -204,6 +293,8 @@ kp_publisher *kp_publisher_start(void *zctx, const char *endpoint, kp_socket_set
     return self;
 err:
     zmq_close(self->pub);
+    if (self->reg) zmq_close(self->reg);
+    if (self->pushes) zmq_close(self->pushes);
     free(self->conninfo);
     free(self);
     return NULL;
@@ -212,6 +303,16 @@ err:
 const char *kp_publisher_endpoint(const kp_publisher *self)
 {
     return self->endpoint;
+}
+
+const char *kp_publisher_subscribe_endpoint(const kp_publisher *self)
+{
+    return self->reg_ep;
+}
+
+const char *kp_publisher_pushes_endpoint(const kp_publisher *self)
+{
+    return self->pushes_ep;
 }
 
 void kp_publisher_stop(kp_publisher **self_p)

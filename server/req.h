@@ -26,6 +26,7 @@ typedef struct kp_server_info {
     int workers;          /* how many workers answer requests */
     const char *conninfo; /* the database's libpq string (may hold a password: never log it) */
     const char *data_dir; /* --data-dir */
+    const char *subs;     /* the publisher's inproc endpoint for Subscribe */
 } kp_server_info;
 
 typedef struct kp_req {
@@ -37,6 +38,10 @@ typedef struct kp_req {
     const char *peer_key;         /* client's CURVE public key (Z85), "" if none */
     const kp_server_info *server; /* facts about this process */
     int worker;                   /* the worker answering (its stats shard) */
+    const void *client_id;        /* the connection's routing id on the front socket */
+    size_t client_id_len;         /* 0: unknown (group commits, tests) */
+    int req_socket;               /* the client is a REQ socket (empty delimiter) */
+    void *subscribe;              /* the worker's DEALER to the publisher (Subscribe) */
 
     /* Who is asking, filled by the session check before the handler runs
      * (user_id 0: no session, for RPCs that need none). */

@@ -4,6 +4,8 @@
 #ifndef KP_RPC_H
 #define KP_RPC_H
 
+#include <jansson.h>
+
 #include "req.h"
 
 int kp_rpc_ping(kp_req *r);
@@ -88,6 +90,7 @@ int kp_rpc_eval_import(kp_req *r);
 /* rpc_watch.c */
 int kp_rpc_eval_snapshot(kp_req *r);
 int kp_rpc_eval_changes(kp_req *r);
+int kp_rpc_subscribe(kp_req *r);
 /* rpc_session.c: the caller's own session and password */
 int kp_rpc_login(kp_req *r);
 int kp_rpc_logout(kp_req *r);
@@ -136,5 +139,16 @@ int kp_rpc_calibration_stats(kp_req *r);
 /* the cycle across rounds (issue 19): rpc_eval.c corrects an evaluation's
  * period, report date and ordinal */
 int kp_rpc_eval_set(kp_req *r);
+
+/* rpc_offline.c: offline work (kompass checkout, sync) */
+int kp_rpc_offline_discard(kp_req *r);
+/* An OfflineOrigin as JSON (a new reference), or NULL for none. */
+json_t *kp_offline_json(const Kompass__V1__OfflineOrigin *o);
+/* doc (an audit event's after) with "offline": o, when the write has one;
+ * returns doc. */
+json_t *kp_offline_after(json_t *doc, const Kompass__V1__OfflineOrigin *o);
+/* For an event whose after is not an object (text.save): "offline change
+ * {...}" as its reason, in r's arena; NULL for a live write. */
+const char *kp_offline_reason(kp_req *r, const Kompass__V1__OfflineOrigin *o);
 
 #endif

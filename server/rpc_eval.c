@@ -16,11 +16,12 @@
 #include "audit.h"
 #include "evaluation.h"
 #include "import.h"
+#include "municipality.h"
+#include "namekey.h"
 #include "rpc.h"
 #include "signoff.h"
 
 const kp_stmt kp_eval_stmts[] = {
-    {"municipality_find", "SELECT id, name FROM municipalities WHERE lower(name) = lower($1)"},
     {"framework_find", "SELECT id FROM frameworks WHERE code = $1"},
     {"eval_label_taken", "SELECT id FROM evaluations WHERE municipality_id = $1 AND label = $2"},
     /* the ordinal is counted by kp_eval_renumber right after */
@@ -44,7 +45,7 @@ const kp_stmt kp_eval_stmts[] = {
      "                              WHERE x.evaluation_id = e.id AND x.user_id = $1))"
      "  AND ($3::bigint IS NULL OR e.id = $3)"
      "  AND ($4::text IS NULL OR e.status = $4)"
-     "  AND ($5::text IS NULL OR lower(m.name) = lower($5))"
+     "  AND ($5::bigint IS NULL OR e.municipality_id = $5)"
      "  AND ($6::text IS NULL OR e.label = $6)"
      " ORDER BY lower(m.name), e.label, e.id"},
     {"eval_team",
@@ -116,11 +117,19 @@ static Kompass__V1__EvaluationSummary *s_summary(kp_req *r, PGresult *res, int i
 static int s_summaries(kp_req *r, int64_t id, const char *status, const char *municipality,
                        const char *label, PGresult **res)
 {
+    const char *mid = NULL; /* the municipality filter, found as read (0: none matches) */
+    if (municipality) {
+        int64_t m = 0;
+        const char *stored;
+        int rc = kp_municipality_find(r, municipality, 0, &m, &stored);
+        if (rc != KP_OK) return kp_req_db_fail(r, rc, "finding the municipality");
+        mid = kp_db_param_i64(r->arena, m);
+    }
     const char *p[6] = {kp_db_param_i64(r->arena, r->user_id),
                         kp_is_admin(r) ? "true" : "false",
                         id ? kp_db_param_i64(r->arena, id) : NULL,
                         status,
-                        municipality,
+                        mid,
                         label};
     int rc = kp_db_call(r->db, "eval_summaries", 6, p, res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading evaluations");
@@ -162,20 +171,12 @@ int kp_rpc_eval_create(kp_req *r)
     PGresult *res = NULL;
     int64_t mid = 0, fid = 0, id = 0;
     const char *mname = in->municipality;
-    const char *p1[1] = {in->municipality};
-    rc = kp_db_call(r->db, "municipality_find", 1, p1, &res);
-    if (rc == KP_OK) {
-        if (PQntuples(res) == 0)
-            rc = kp_req_fail(r, KP_NOT_FOUND,
-                             "no municipality named '%s' (kompass municipality list; an admin "
-                             "adds one with kompass municipality add)",
-                             in->municipality);
-        else {
-            mid = kp_db_i64(res, 0, 0);
-            mname = kp_db_str(r->arena, res, 0, 1);
-        }
-        PQclear(res);
-    }
+    rc = kp_municipality_find(r, in->municipality, 0, &mid, &mname);
+    if (rc == KP_OK && !mid)
+        rc = kp_req_fail(r, KP_NOT_FOUND,
+                         "no municipality named '%s' (kompass municipality list; an admin "
+                         "adds one with kompass municipality add)",
+                         in->municipality);
     if (rc == KP_OK) {
         const char *p[1] = {in->framework};
         rc = kp_db_call(r->db, "framework_find", 1, p, &res);
@@ -361,22 +362,15 @@ int kp_rpc_eval_show(kp_req *r)
 
 /* ---------------------------------------------------------------- team */
 
-/* A municipality's name reduced for comparison: lower case, without a
- * trailing "kommun", "stad" or "region" and without a genitive s, so that
- * "Borås Stad", "Borås kommun" and "Borås" compare equal, as do
- * "Ängelholms kommun" and "Ängelholm". */
-static void s_org_key(const char *in, char *out, size_t len)
+/* A municipality's or organisation's name reduced for comparison: read as
+ * people read it (common/namekey.h: NFKC, case folded, invisible characters
+ * gone, white space collapsed), without a trailing "kommun", "stad" or
+ * "region" and without a genitive s, so that "Borås Stad", "BORÅS<NBSP>kommun"
+ * and "Borås" compare equal, as do "Ängelholms kommun" and "Ängelholm". */
+static char *s_org_key(kp_arena *a, const char *in)
 {
-    size_t n = 0;
-    for (const char *p = in; *p && n < len - 1; p++)
-        out[n++] = (char)tolower((unsigned char)*p);
-    out[n] = '\0';
-    /* lower-case the two-byte Swedish capitals Å Ä Ö (UTF-8 C3 85/84/96) */
-    for (size_t i = 0; i + 1 < n; i++)
-        if ((unsigned char)out[i] == 0xC3 &&
-            ((unsigned char)out[i + 1] == 0x85 || (unsigned char)out[i + 1] == 0x84 ||
-             (unsigned char)out[i + 1] == 0x96))
-            out[i + 1] = (char)((unsigned char)out[i + 1] + 0x20);
+    char *out = kp_arena_strdup(a, kp_name_key(a, in));
+    size_t n = strlen(out);
     static const char *const suffixes[] = {" kommun", " stad", " region", " kommunkoncern"};
     for (size_t s = 0; s < sizeof suffixes / sizeof *suffixes; s++) {
         size_t sl = strlen(suffixes[s]);
@@ -386,16 +380,13 @@ static void s_org_key(const char *in, char *out, size_t len)
             break;
         }
     }
-    while (n > 0 && out[n - 1] == ' ')
-        out[--n] = '\0';
+    return out;
 }
 
 /* Whether an organisation is the municipality (jäv). */
-static int s_conflict_of_interest(const char *org, const char *municipality)
+static int s_conflict_of_interest(kp_arena *arena, const char *org, const char *municipality)
 {
-    char a[256], b[256];
-    s_org_key(org, a, sizeof a);
-    s_org_key(municipality, b, sizeof b);
+    const char *a = s_org_key(arena, org), *b = s_org_key(arena, municipality);
     if (!*a || !*b) return 0;
     size_t la = strlen(a), lb = strlen(b);
     if (strcmp(a, b) == 0) return 1;
@@ -499,7 +490,7 @@ int kp_rpc_eval_assign(kp_req *r)
      * evaluated. Observers from it are expected (its contact person). */
     const char *override = *old_override ? old_override : NULL;
     int coi = rc == KP_OK && strcmp(role, "observer") != 0 &&
-              s_conflict_of_interest(u.organisation, ev.municipality);
+              s_conflict_of_interest(r->arena, u.organisation, ev.municipality);
     if (rc == KP_OK && coi) {
         if (!*in->reason && !override)
             rc = kp_req_fail(r, KP_CONFLICT,

@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "db.h"
 #include "framework.h"
+#include "municipality.h"
 #include "rpc.h"
 
 const kp_stmt kp_framework_stmts[] = {
@@ -232,6 +233,20 @@ int kp_rpc_municipality_add(kp_req *r)
     }
     int rc = kp_db_begin(r->db);
     PGresult *res = NULL;
+    /* one that reads the same is the same municipality (server/municipality.h) */
+    int64_t same = 0;
+    const char *same_name = NULL;
+    if (rc == KP_OK) rc = kp_municipality_lock(r);
+    if (rc == KP_OK) rc = kp_municipality_find(r, in->name, 0, &same, &same_name);
+    if (rc == KP_OK && same) {
+        kp_db_rollback(r->db);
+        if (strcmp(same_name, in->name) == 0)
+            return kp_req_fail(r, KP_CONFLICT, "municipality %s already exists", in->name);
+        return kp_req_fail(r, KP_CONFLICT,
+                           "municipality '%s' already exists as '%s' (names that read the same "
+                           "are the same municipality)",
+                           in->name, same_name);
+    }
     if (rc == KP_OK) {
         const char *p[4] = {in->name, kind, in->county, in->org_number};
         rc = kp_db_call(r->db, "municipality_add", 4, p, &res);

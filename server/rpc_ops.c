@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dispatch.h"
+#include "lograte.h"
 #include "migrate.h"
 #include "rpc.h"
 #include "stats.h"
@@ -149,6 +150,10 @@ int kp_rpc_stats(kp_req *r)
     out->queued = (uint32_t)kp_stats_gauge(st, KP_GAUGE_QUEUED);
     out->workers = (uint32_t)r->server->workers;
     out->workers_connected = (uint32_t)kp_stats_db_up(st);
+    out->malformed_frames = kp_lograte_events(KP_LOGRATE_MALFORMED);
+    out->refused_busy = kp_lograte_events(KP_LOGRATE_REFUSED);
+    out->log_lines_suppressed =
+        kp_lograte_suppressed(KP_LOGRATE_MALFORMED) + kp_lograte_suppressed(KP_LOGRATE_REFUSED);
 
     size_t n_rpcs;
     const kp_rpc *rpcs = kp_dispatch_table(&n_rpcs);

@@ -30,6 +30,7 @@
 #include "content.h"
 #include "evaluation.h"
 #include "import.h"
+#include "municipality.h"
 #include "rpc.h"
 
 /* The caller may see the evaluation: $2 admin, $3 the caller's user id. */
@@ -94,8 +95,6 @@ const kp_stmt kp_report_stmts[] = {
      " FROM framework_areas a JOIN framework_questions q ON q.area_id = a.id"
      " LEFT JOIN consensus_scores c ON c.question_id = q.id AND c.evaluation_id = $1"
      " WHERE a.framework_id = $2 GROUP BY a.number, a.max ORDER BY a.number"},
-    {"history_municipality", "SELECT id, name FROM municipalities"
-                             " WHERE lower(name) = lower($1) OR id::text = $1"},
     {"history_evals",
      "SELECT e.id, e.label, f.code, e.status, e.period, e.ordinal, coalesce(e.source, ''),"
      " e.framework_id, (f.total_max * 100)::bigint"
@@ -380,23 +379,21 @@ int kp_rpc_history(kp_req *r)
     int rc = kp_db_begin_read(r->db);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the history");
     PGresult *res;
-    const char *p1[1] = {which};
-    rc = kp_db_call(r->db, "history_municipality", 1, p1, &res);
+    int64_t mid = 0;
+    const char *mname = NULL;
+    rc = kp_municipality_find(r, which, 1, &mid, &mname);
     if (rc != KP_OK) {
         kp_db_rollback(r->db);
         return kp_req_db_fail(r, rc, "finding the municipality");
     }
-    if (PQntuples(res) == 0) {
-        PQclear(res);
+    if (!mid) {
         kp_db_rollback(r->db);
         return kp_req_fail(r, KP_NOT_FOUND, "no municipality '%s' (kompass municipality list)",
                            which);
     }
     Kompass__V1__HistoryResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__history_response__init(out);
-    int64_t mid = kp_db_i64(res, 0, 0);
-    out->municipality = kp_db_str(r->arena, res, 0, 1);
-    PQclear(res);
+    out->municipality = (char *)mname;
 
     const char *p[3] = {kp_db_param_i64(r->arena, mid), kp_is_admin(r) ? "true" : "false",
                         kp_db_param_i64(r->arena, r->user_id)};
@@ -529,15 +526,10 @@ int kp_rpc_eval_import(kp_req *r)
 
     PGresult *res = NULL;
     int64_t mid = 0, id = 0;
-    const char *pm[1] = {out->municipality};
-    rc = kp_db_call(r->db, "municipality_find", 1, pm, &res);
-    if (rc == KP_OK) {
-        if (PQntuples(res) > 0) {
-            mid = kp_db_i64(res, 0, 0);
-            out->municipality = kp_db_str(r->arena, res, 0, 1);
-        }
-        PQclear(res);
-    }
+    const char *found = NULL;
+    rc = kp_municipality_lock(r); /* found or added, one at a time */
+    if (rc == KP_OK) rc = kp_municipality_find(r, out->municipality, 0, &mid, &found);
+    if (rc == KP_OK && mid) out->municipality = (char *)found;
     if (rc == KP_OK && !mid) {
         const char *pa[2] = {out->municipality, s_kind(out->municipality)};
         rc = kp_db_call(r->db, "import_municipality_add", 2, pa, &res);

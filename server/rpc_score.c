@@ -309,8 +309,10 @@ int kp_rpc_score_set(kp_req *r)
                             .on_behalf_id = evaluator_id != r->user_id ? evaluator_id : 0,
                             .on_behalf_login = evaluator_id != r->user_id ? evaluator : NULL,
                             .before = b ? kp_audit_json(r, b) : NULL,
-                            .after = kp_audit_json(r, json_pack("{s:s,s:O}", "evaluator", evaluator,
-                                                                "scores", after))};
+                            .after = kp_audit_json(r, kp_offline_after(json_pack(
+                                                          "{s:s,s:O}", "evaluator", evaluator,
+                                                          "scores", after),
+                                                      in->offline))};
         rc = kp_audit_append(r, &a);
     }
     json_decref(before);

@@ -5,7 +5,9 @@
  *  Swedish stemming and a GIN index. One statement does all of it, so that
  *  what a caller may see is decided in the SQL itself and no filter can
  *  forget it: signed evaluations for everyone (imported published ones are
- *  signed too), the others only for their team's members and for admins.
+ *  signed too), the others only for their team's members and for admins;
+ *  evidence entries, whatever the status, only for the evaluation's team
+ *  and admins (the one rule of EvidenceList: interview notes name people).
  *
  *  The query goes through websearch_to_tsquery, which reads any text as a
  *  search-box query and never fails on syntax: quotes, operators and
@@ -34,6 +36,7 @@
 #include <string.h>
 
 #include "evaluation.h"
+#include "municipality.h"
 #include "rpc.h"
 #include "util.h"
 
@@ -49,9 +52,6 @@ const kp_stmt kp_search_stmts[] = {
     /* What the query becomes, and how many words are left to search for. */
     {"search_parse", "SELECT numnode(q), q::text"
                      " FROM websearch_to_tsquery('swedish'::regconfig, $1) AS q"},
-    {"search_municipality",
-     "SELECT id FROM municipalities WHERE lower(name) = lower($1) OR id = $2::bigint"
-     " ORDER BY lower(name) = lower($1) DESC LIMIT 1"},
     {"search_question_known", "SELECT 1 FROM framework_questions WHERE code = $1 LIMIT 1"},
     {"search_custom_plans", "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"},
     /* $1 query, $2 caller, $3 caller is admin, $4 kind, $5 area, $6 question
@@ -68,6 +68,10 @@ const kp_stmt kp_search_stmts[] = {
      /* the evaluations the caller may see, within the filters */
      " v AS MATERIALIZED ("
      "  SELECT e.id, e.framework_id, " SQL_YEAR " AS year,"
+     /* evidence (interview notes name people) is for the team and admins
+      * only, as in EvidenceList, whatever the evaluation's status */
+     "   ($3::boolean OR EXISTS (SELECT 1 FROM evaluation_members x"
+     "    WHERE x.evaluation_id = e.id AND x.user_id = $2::bigint)) AS team,"
      "   (SELECT fa.number FROM framework_questions fq JOIN framework_areas fa"
      "    ON fa.id = fq.area_id WHERE fq.framework_id = e.framework_id AND fq.code = $6)"
      "    AS question_area"
@@ -90,7 +94,7 @@ const kp_stmt kp_search_stmts[] = {
      "   i.kind, i.position, i.evidence_id, i.rank"
      "  FROM m i JOIN v ON v.id = i.evaluation_id"
      "  LEFT JOIN ev ON ev.evidence_id = i.evidence_id"
-     "  WHERE ($4::text IS NULL OR i.kind = $4)"
+     "  WHERE ($4::text IS NULL OR i.kind = $4) AND (i.kind <> 'evidence' OR v.team)"
      "   AND (($5::int IS NULL AND $6::text IS NULL) OR CASE WHEN i.kind <> 'evidence'"
      "    THEN ($5::int IS NULL OR i.area_number = $5)"
      "     AND ($6::text IS NULL OR i.area_number = v.question_area)"
@@ -193,18 +197,15 @@ static int s_check(kp_req *r, const Kompass__V1__SearchRequest *in, int *rows)
     return KP_OK;
 }
 
-/* The municipality's id into *id (name in any case, or an id). */
+/* The municipality's id into *id (its name as people read it, or an id). */
 static int s_municipality(kp_req *r, const char *m, const char **id)
 {
-    PGresult *res;
-    size_t digits = strspn(m, "0123456789");
-    const char *p[2] = {m, digits > 0 && digits <= 18 && !m[digits] ? m : NULL};
-    int rc = kp_db_call(r->db, "search_municipality", 2, p, &res);
+    int64_t mid = 0;
+    const char *stored;
+    int rc = kp_municipality_find(r, m, 1, &mid, &stored);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "finding the municipality");
-    int found = PQntuples(res) > 0;
-    if (found) *id = kp_db_str(r->arena, res, 0, 0);
-    PQclear(res);
-    if (!found) return kp_req_fail(r, KP_NOT_FOUND, "no municipality '%s'", m);
+    if (!mid) return kp_req_fail(r, KP_NOT_FOUND, "no municipality '%s'", m);
+    *id = kp_db_param_i64(r->arena, mid);
     return KP_OK;
 }
 

@@ -366,9 +366,15 @@ int kp_rpc_text_save(kp_req *r)
     if (rc == KP_OK && ncur == 1 && cur[0]->version != in->expected_version) {
         out->text = cur[0];
         out->version = ev.version;
-        rc = kp_req_fail(r, KP_CONFLICT,
-                         "%s changed since you read it (version %lld by %s); nothing was saved",
-                         what, (long long)cur[0]->version, cur[0]->written_by);
+        rc = cur[0]->version
+                 ? kp_req_fail(r, KP_CONFLICT,
+                               "%s changed since you read it (version %lld by %s); nothing was "
+                               "saved",
+                               what, (long long)cur[0]->version, cur[0]->written_by)
+                 : kp_req_fail(r, KP_CONFLICT,
+                               "%s has never been saved (you sent version %lld: send 0); "
+                               "nothing was saved",
+                               what, (long long)in->expected_version);
     }
     const char *before = NULL;
     if (rc == KP_OK && cur[0]->version) {
@@ -408,7 +414,10 @@ int kp_rpc_text_save(kp_req *r)
                             .action = "text.save",
                             .target = kp_arena_printf(r->arena, "text of %s", what),
                             .before = before,
-                            .after = after};
+                            .after = after,
+                            /* after is the text itself (watch reads it so): an
+                             * offline save says so in its reason */
+                            .reason = kp_offline_reason(r, in->offline)};
         rc = kp_audit_append(r, &a);
     }
     /* ... and says so in an event of its own (text.save's after is the text) */

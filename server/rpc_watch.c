@@ -4,14 +4,19 @@
  *  its version, the scores the caller may see, every area text, the held
  *  locks. EvalChanges lists the changes after a version, from the
  *  evaluation's audit chain, with the values the caller may not see (other
- *  evaluators' scores during blind scoring) withheld. Together with the
- *  Updates published by publisher.c they make ZeroMQ's Clone pattern.
+ *  evaluators' scores during blind scoring) withheld. Subscribe registers
+ *  the caller's connection for the Updates that publisher.c pushes (to
+ *  those who may see them: server/subscriptions.h). Together they make
+ *  ZeroMQ's Clone pattern.
  */
+#include <inttypes.h>
 #include <jansson.h>
 #include <string.h>
 
+#include "authz.h"
 #include "evaluation.h"
 #include "rpc.h"
+#include "subscriptions.h"
 
 const kp_stmt kp_watch_stmts[] = {
     {"snapshot_scores",
@@ -25,7 +30,15 @@ const kp_stmt kp_watch_stmts[] = {
     {"eval_changes",
      "SELECT eval_version, (extract(epoch FROM at) * 1000000)::bigint, actor, action, target,"
      " before, after, reason FROM audit_events"
-     " WHERE evaluation_id = $1 AND eval_version > $2 ORDER BY seq LIMIT $3"},
+     " WHERE evaluation_id = $1 AND eval_version > $2"
+     /* a page never splits a version: it ends with every change of the
+      * version of its limit-th change (a text save that withdraws an
+      * approval records two under one), so that paging on since_version
+      * loses nothing */
+     "   AND eval_version <= coalesce((SELECT x.eval_version FROM audit_events x"
+     "     WHERE x.evaluation_id = $1 AND x.eval_version > $2"
+     "     ORDER BY x.seq OFFSET $3::bigint - 1 LIMIT 1), 9223372036854775807)"
+     " ORDER BY seq"},
     {NULL, NULL},
 };
 
@@ -136,5 +149,46 @@ int kp_rpc_eval_changes(kp_req *r)
     PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_CHANGES;
     r->resp->eval_changes = out;
+    return KP_OK;
+}
+
+int kp_rpc_subscribe(kp_req *r)
+{
+    const Kompass__V1__SubscribeRequest *in = r->msg->subscribe;
+    if (r->req_socket)
+        return kp_req_fail(r, KP_BAD_REQUEST,
+                           "subscribe needs a DEALER socket: a REQ socket cannot receive the "
+                           "updates pushed on its connection");
+    if (!r->subscribe || !r->client_id_len)
+        return kp_req_fail(r, KP_UNAVAILABLE, "live updates are not available on this server");
+    int64_t *ids;
+    size_t n;
+    const char *problem = kp_subs_request_problem(r->arena, in, &ids, &n);
+    if (problem) return kp_req_fail(r, KP_BAD_REQUEST, "%s", problem);
+    /* Each one the caller may see: admins any that exists, others those
+     * whose team they are on; the same answer for both kinds of no. */
+    int admin = strcmp(r->role, "admin") == 0;
+    for (size_t i = 0; i < n; i++) {
+        kp_relation rel;
+        const char *id = kp_arena_printf(r->arena, "%" PRId64, ids[i]);
+        int rc = kp_authz_relation(r, id, &rel);
+        if (rc == KP_OK && !admin && rel == KP_REL_NONE) rc = KP_NOT_FOUND;
+        if (rc == KP_NOT_FOUND) return kp_req_fail(r, rc, "no evaluation '%s'", id);
+        if (rc != KP_OK) return kp_req_db_fail(r, rc, "checking the evaluations to subscribe to");
+    }
+    kp_sub_reg reg = {r->session_id, r->user_id, in->all, (int32_t)n};
+    int was = 0;
+    if (kp_subs_register_call(r->subscribe, r->client_id, r->client_id_len, &reg, ids, &was,
+                              5000) != KP_OK)
+        return kp_req_fail(r, KP_UNAVAILABLE, "live updates are busy; retry shortly");
+    Kompass__V1__SubscribeResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__subscribe_response__init(out);
+    out->n_evaluation_ids = n;
+    out->evaluation_ids = ids;
+    out->all = in->all;
+    out->was_subscribed = was;
+    out->instance = (char *)(r->server ? r->server->instance : "");
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_SUBSCRIBE;
+    r->resp->subscribe = out;
     return KP_OK;
 }

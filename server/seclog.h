@@ -31,6 +31,11 @@
 int kp_seclog_write(kp_req *r, const char *kind, const char *login, int64_t user_id,
                     const char *detail);
 
+/* The same, for a password attempt by a known client: the session it
+ * showed (server/throttle.h; 0: an unknown client). */
+int kp_seclog_write_client(kp_req *r, const char *kind, const char *login, int64_t user_id,
+                           const char *detail, int64_t client_session);
+
 extern const kp_stmt kp_seclog_stmts[];
 
 #endif

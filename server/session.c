@@ -53,6 +53,11 @@ static void s_token_hash(const char *token, char out[65])
     kp_hex(h, sizeof h, out);
 }
 
+void kp_session_token_hash(const char *token, char out[65])
+{
+    s_token_hash(token, out);
+}
+
 int kp_session_create(kp_req *r, int64_t user_id, const char **token, int64_t *idle_expires_us,
                       int64_t *expires_us)
 {

@@ -30,6 +30,9 @@ int kp_session_create(kp_req *r, int64_t user_id, const char **token, int64_t *i
  * malformed, unknown, expired, ended) in r->resp; or a database status. */
 int kp_session_resolve(kp_req *r);
 
+/* SHA-256 of a session token, hex, as sessions.token_hash holds it. */
+void kp_session_token_hash(const char *token, char out[65]);
+
 /* Ends the sessions of user_id that are still live, except the session
  * `except` (0: none), for reason why ("logout", "password_changed",
  * "password_reset", "user_disabled"); *count (may be NULL) of them. */

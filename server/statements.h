@@ -30,6 +30,7 @@ extern const kp_stmt kp_agreement_stmts[]; /* rpc_agreement.c */
 extern const kp_stmt kp_text_stmts[];
 extern const kp_stmt kp_watch_stmts[];
 extern const kp_stmt kp_publisher_stmts[];
+extern const kp_stmt kp_subscriptions_stmts[];
 extern const kp_stmt kp_content_stmts[];   /* content.c */
 extern const kp_stmt kp_consensus_stmts[]; /* rpc_consensus.c */
 extern const kp_stmt kp_signoff_stmts[];   /* rpc_signoff.c */
@@ -39,6 +40,8 @@ extern const kp_stmt kp_search_stmts[];    /* rpc_search.c */
 /* the consensus meeting */
 extern const kp_stmt kp_comment_stmts[];     /* rpc_comment.c */
 extern const kp_stmt kp_calibration_stmts[]; /* rpc_calibration.c */
+
+extern const kp_stmt kp_municipality_stmts[]; /* municipality.c */
 
 /* NULL-terminated list of the modules' arrays. */
 extern const kp_stmt *const kp_statement_sets[];

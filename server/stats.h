@@ -38,7 +38,7 @@ extern const uint64_t kp_stats_bounds_us[KP_STATS_BUCKETS - 1];
 
 typedef enum {
     KP_GAUGE_CLIENTS = 0, /* connections on the request socket */
-    KP_GAUGE_SUBSCRIBERS, /* connections on the update (PUB) socket */
+    KP_GAUGE_SUBSCRIBERS, /* connections with a subscription (publisher.c) */
     KP_GAUGE_QUEUED,      /* requests waiting in the broker for a worker */
     KP_GAUGE_COUNT
 } kp_gauge;

@@ -1,68 +1,117 @@
-/*  throttle: slows, then refuses, password guessing (see throttle.h). */
+/*  throttle: slows password guessing, and cannot be aimed at anyone
+ *  (see throttle.h). */
 #include "throttle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "seclog.h"
+#include "session.h"
 
-/* Both return: failures counted, seconds since the last one. */
+/* The counts return: failures counted, seconds since the last one. */
+#define SINCE_LAST_LOGIN                                                                           \
+    "  AND at > coalesce((SELECT max(at) FROM security_log "                                       \
+    "                     WHERE login = $1 AND kind = 'login'), '-infinity')"
 const kp_stmt kp_throttle_stmts[] = {
     {"throttle_by_login",
      "SELECT count(*)::int, coalesce(extract(epoch FROM clock_timestamp() - max(at)), 0)::float8 "
      "FROM security_log "
-     "WHERE login = $1 AND kind = 'login_failed' "
-     "  AND at > clock_timestamp() - make_interval(secs => $2::int) "
-     "  AND at > coalesce((SELECT max(at) FROM security_log "
-     "                     WHERE login = $1 AND kind = 'login'), '-infinity')"},
+     "WHERE login = $1 AND kind = 'login_failed' AND client_session IS NULL "
+     "  AND at > clock_timestamp() - make_interval(secs => $2::int) " SINCE_LAST_LOGIN},
     {"throttle_by_addr",
      "SELECT count(*)::int, coalesce(extract(epoch FROM clock_timestamp() - max(at)), 0)::float8 "
      "FROM security_log "
-     "WHERE client_addr = $1 AND kind = 'login_failed' "
+     "WHERE client_addr = $1 AND kind = 'login_failed' AND client_session IS NULL "
      "  AND at > clock_timestamp() - make_interval(secs => $2::int)"},
+    /* $1 login, $2 window, $3 the known client's session */
+    {"throttle_by_client",
+     "SELECT count(*)::int, coalesce(extract(epoch FROM clock_timestamp() - max(at)), 0)::float8 "
+     "FROM security_log "
+     "WHERE client_session = $3::bigint AND login = $1 AND kind = 'login_failed' "
+     "  AND at > clock_timestamp() - make_interval(secs => $2::int) " SINCE_LAST_LOGIN},
+    /* a session of login $2 with token hash $1, begun within $3 days */
+    {"throttle_known_token",
+     "SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id "
+     "WHERE s.token_hash = $1 AND u.login = $2 "
+     "  AND s.created_at > clock_timestamp() - make_interval(days => $3::int)"},
     {NULL, NULL},
 };
 
-int kp_throttle_wait(int failures, int slow_after, int lock_after)
+int kp_throttle_wait(int failures, int slow_after, int max_wait)
 {
     if (failures < slow_after) return 0;
-    if (failures < lock_after) {
-        int steps = failures - slow_after; /* 0, 1, ... */
-        return steps >= 4 ? 30 : 2 << steps;
-    }
-    int steps = failures - lock_after;
-    if (steps >= 4) return KP_THROTTLE_MAX;
-    int w = 60 << steps;
-    return w > KP_THROTTLE_MAX ? KP_THROTTLE_MAX : w;
+    int steps = failures - slow_after; /* 0, 1, ... */
+    if (steps >= 20) return max_wait;
+    int w = 2 << steps;
+    return w > max_wait ? max_wait : w;
 }
 
-/* The wait left for one counter (statement name, key). */
-static int s_left(kp_req *r, const char *stmt, const char *key, int slow, int lock, int *left)
+int kp_throttle_known(kp_req *r, const char *login, int64_t *session_id)
 {
-    char window[16];
-    snprintf(window, sizeof window, "%d", KP_THROTTLE_WINDOW);
-    const char *params[2] = {key, window};
+    *session_id = 0;
+    /* the live session the attempt is made in */
+    if (r->session_id && r->login && strcmp(r->login, login) == 0) {
+        *session_id = r->session_id;
+        return KP_OK;
+    }
+    /* a Login showing the token of an earlier session of that login */
+    if (!r->msg || r->msg->body_case != KOMPASS__V1__REQUEST__BODY_LOGIN ||
+        !r->msg->session_token || !*r->msg->session_token)
+        return KP_OK;
+    char hash[65], days[16];
+    kp_session_token_hash(r->msg->session_token, hash);
+    snprintf(days, sizeof days, "%d", KP_THROTTLE_KNOWN_DAYS);
+    const char *params[3] = {hash, login, days};
     PGresult *res;
-    int rc = kp_db_call(r->db, stmt, 2, params, &res);
+    int rc = kp_db_call(r->db, "throttle_known_token", 3, params, &res);
+    if (rc != KP_OK) return rc;
+    if (PQntuples(res) > 0) *session_id = kp_db_i64(res, 0, 0);
+    PQclear(res);
+    return KP_OK;
+}
+
+/* The wait left for one counter (statement name, key, known session). */
+static int s_left(kp_req *r, const char *stmt, const char *key, int64_t known, int slow,
+                  int max_wait, int *left)
+{
+    char window[16], sid[24];
+    snprintf(window, sizeof window, "%d", KP_THROTTLE_WINDOW);
+    snprintf(sid, sizeof sid, "%lld", (long long)known);
+    const char *params[3] = {key, window, sid};
+    PGresult *res;
+    int rc = kp_db_call(r->db, stmt, known ? 3 : 2, params, &res);
     if (rc != KP_OK) return rc;
     int failures = atoi(PQgetvalue(res, 0, 0));
     double since = atof(PQgetvalue(res, 0, 1));
     PQclear(res);
-    int wait = kp_throttle_wait(failures, slow, lock);
+    int wait = kp_throttle_wait(failures, slow, max_wait);
     *left = wait > since ? (int)(wait - since + 0.999) : 0;
     return KP_OK;
 }
 
-int kp_throttle_remaining(kp_req *r, const char *login, int *wait_s, const char **why)
+int kp_throttle_remaining(kp_req *r, const char *login, int64_t known, int *wait_s,
+                          const char **why)
 {
-    int by_login = 0, by_addr = 0;
     *wait_s = 0;
     *why = "";
-    int rc = s_left(r, "throttle_by_login", login, KP_THROTTLE_LOGIN_SLOW, KP_THROTTLE_LOGIN_LOCK,
+    if (known) {
+        int mine = 0;
+        int rc = s_left(r, "throttle_by_client", login, known, KP_THROTTLE_LOGIN_SLOW,
+                        KP_THROTTLE_LOGIN_MAX, &mine);
+        if (rc != KP_OK) return rc;
+        if (mine > 0) {
+            *wait_s = mine;
+            *why = kp_arena_printf(r->arena, "from this client for login '%s'", login);
+        }
+        return KP_OK;
+    }
+    int by_login = 0, by_addr = 0;
+    int rc = s_left(r, "throttle_by_login", login, 0, KP_THROTTLE_LOGIN_SLOW, KP_THROTTLE_LOGIN_MAX,
                     &by_login);
     if (rc == KP_OK && r->peer_addr && *r->peer_addr)
-        rc = s_left(r, "throttle_by_addr", r->peer_addr, KP_THROTTLE_ADDR_SLOW,
-                    KP_THROTTLE_ADDR_LOCK, &by_addr);
+        rc = s_left(r, "throttle_by_addr", r->peer_addr, 0, KP_THROTTLE_ADDR_SLOW,
+                    KP_THROTTLE_ADDR_MAX, &by_addr);
     if (rc != KP_OK) return rc;
     if (by_login >= by_addr && by_login > 0) {
         *wait_s = by_login;
@@ -86,26 +135,35 @@ int kp_throttle_check(kp_req *r, const char *login, int64_t user_id)
 {
     int wait;
     const char *why;
-    int rc = kp_throttle_remaining(r, login, &wait, &why);
+    int64_t known = 0;
+    int rc = kp_throttle_known(r, login, &known);
+    if (rc == KP_OK) rc = kp_throttle_remaining(r, login, known, &wait, &why);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "checking recent failed logins");
     if (wait == 0) return KP_OK;
     const char *msg = kp_arena_printf(r->arena,
                                       "too many failed password attempts %s: try again in %s "
                                       "(the password was not checked)",
                                       why, s_duration(r, wait));
-    kp_seclog_write(r, KP_SEC_THROTTLED, login, user_id, msg);
-    return kp_req_fail(r, KP_RATE_LIMITED, "%s", msg);
+    kp_seclog_write_client(r, KP_SEC_THROTTLED, login, user_id, msg, known);
+    rc = kp_req_fail(r, KP_RATE_LIMITED, "%s", msg);
+    r->resp->retry_after_ms = (uint32_t)wait * 1000;
+    return rc;
 }
 
 int kp_throttle_failed(kp_req *r, const char *login, int64_t user_id, const char *detail,
                        const char *message)
 {
-    kp_seclog_write(r, KP_SEC_LOGIN_FAILED, login, user_id, detail);
+    int64_t known = 0;
+    if (kp_throttle_known(r, login, &known) != KP_OK) known = 0;
+    kp_seclog_write_client(r, KP_SEC_LOGIN_FAILED, login, user_id, detail, known);
     int wait = 0;
     const char *why = "";
-    if (kp_throttle_remaining(r, login, &wait, &why) == KP_OK && wait > 0)
-        return kp_req_fail(r, KP_UNAUTHENTICATED,
-                           "%s; after repeated failures %s, the next attempt must wait %s", message,
-                           why, s_duration(r, wait));
+    if (kp_throttle_remaining(r, login, known, &wait, &why) == KP_OK && wait > 0) {
+        kp_req_fail(r, KP_UNAUTHENTICATED,
+                    "%s; after repeated failures %s, the next attempt must wait %s", message, why,
+                    s_duration(r, wait));
+        r->resp->retry_after_ms = (uint32_t)wait * 1000;
+        return KP_UNAUTHENTICATED;
+    }
     return kp_req_fail(r, KP_UNAUTHENTICATED, "%s", message);
 }

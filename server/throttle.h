@@ -1,21 +1,37 @@
-/*  throttle: slows, then refuses, password guessing.
+/*  throttle: slows password guessing, and cannot be aimed at anyone.
  *
- *  Every failed password check (Login, Reauthenticate, ChangePassword) is a
- *  `login_failed` row in the security log. Before checking a password, the
- *  failures of the last KP_THROTTLE_WINDOW seconds are counted twice: for the
- *  login (only those since its last successful login) and for the client's
- *  address (all of them: a success must not reset a guesser's count). After
- *  n failures the next attempt must wait, counted from the last failure:
+ *  Every failed password check (Login, Reauthenticate, ChangePassword,
+ *  Sign) is a `login_failed` row in the security log. Before checking a
+ *  password, the failures of the last KP_THROTTLE_WINDOW seconds are counted
+ *  and the attempt may have to wait, counted from the last counted failure:
  *
- *      n < slow_after              no wait
- *      slow_after <= n < lock_after  2, 4, 8, 16, 30, 30 ... s   (slowed)
- *      n >= lock_after             1, 2, 4, 8 ... min, at most 15 min (refused)
+ *      n < slow_after     no wait
+ *      n >= slow_after    2, 4, 8, 16 ... s, at most max_wait   (never a lockout)
  *
- *  with slow_after 3 and lock_after 5 per login, 10 and 20 per address
- *  (several people may share one address). An attempt inside the wait is
- *  refused with RATE_LIMITED, saying how long to wait, without looking at
- *  the password, and recorded as `throttled` (which does not lengthen the
- *  wait). No worker thread ever sleeps for it.
+ *  Whose failures count depends on the client. A client is *known* for a
+ *  login when it shows a session of that login: the live session the
+ *  attempt is made in (Reauthenticate, ChangePassword, Sign), or, on a
+ *  Login, Request.session_token holding the token of a session of that
+ *  login begun within KP_THROTTLE_KNOWN_DAYS, live or ended (the CLI keeps
+ *  its last session's token until `kompass logout`). Tokens are 32 random
+ *  bytes: a guesser cannot show one.
+ *
+ *    known client    its own failures for that login since the login's last
+ *                    success (slow_after 3, at most 30 s); nobody else's
+ *                    guesses, for the login or from its address, slow it
+ *    unknown client  the failures for that login by unknown clients since
+ *                    its last success (3, at most 30 s) and the failures by
+ *                    unknown clients from its address (10, at most 60 s):
+ *                    the longer wait
+ *
+ *  So a guesser gets about two guesses a minute at a login and one a minute
+ *  from an address, for as long as they keep at it, and nobody can keep a
+ *  named user out: on a client they used before, other people's failures do
+ *  not count; on a new one, the wait is at most a minute. An attempt inside
+ *  the wait is refused with RATE_LIMITED and Response.retry_after_ms,
+ *  without looking at the password, and recorded as `throttled` (which does
+ *  not lengthen the wait). No worker thread ever sleeps for it. The policy
+ *  for people: docs/deploy.md, "Password attempts".
  */
 #ifndef KP_THROTTLE_H
 #define KP_THROTTLE_H
@@ -23,27 +39,35 @@
 #include "req.h"
 
 #define KP_THROTTLE_WINDOW     900 /* seconds of failures that count */
-#define KP_THROTTLE_MAX        900 /* longest wait, seconds */
+#define KP_THROTTLE_KNOWN_DAYS 30  /* how old a session may be to make its client known */
 #define KP_THROTTLE_LOGIN_SLOW 3
-#define KP_THROTTLE_LOGIN_LOCK 5
+#define KP_THROTTLE_LOGIN_MAX  30 /* seconds */
 #define KP_THROTTLE_ADDR_SLOW  10
-#define KP_THROTTLE_ADDR_LOCK  20
+#define KP_THROTTLE_ADDR_MAX   60 /* seconds */
 
 /* Seconds to wait after the last of `failures` failures (formula above). */
-int kp_throttle_wait(int failures, int slow_after, int lock_after);
+int kp_throttle_wait(int failures, int slow_after, int max_wait);
 
-/* How long a password attempt for login from r's address must still wait:
+/* The session that makes r's client known for login (0: unknown), into
+ * *session_id. KP_OK or the database's status. */
+int kp_throttle_known(kp_req *r, const char *login, int64_t *session_id);
+
+/* How long a password attempt for login by r's client must still wait:
  * *wait_s (0: go ahead) and, when waiting, *why ("for login 'ewa'", "from
- * 127.0.0.1", in the arena). KP_OK or the database's status. */
-int kp_throttle_remaining(kp_req *r, const char *login, int *wait_s, const char **why);
+ * 127.0.0.1", "from this client for login 'ewa'", in the arena); known is
+ * kp_throttle_known's session. KP_OK or the database's status. */
+int kp_throttle_remaining(kp_req *r, const char *login, int64_t known, int *wait_s,
+                          const char **why);
 
 /* Refuses the attempt if it must wait: records it as `throttled` and fails
- * r with RATE_LIMITED and a sentence saying how long. KP_OK to go ahead. */
+ * r with RATE_LIMITED, a sentence saying how long and retry_after_ms. KP_OK
+ * to go ahead. */
 int kp_throttle_check(kp_req *r, const char *login, int64_t user_id);
 
-/* After a failed password check: records it as `login_failed` with detail,
- * and fails r with UNAUTHENTICATED and message, adding when further attempts
- * must now wait. Returns KP_UNAUTHENTICATED. */
+/* After a failed password check: records it as `login_failed` with detail
+ * (and the known client's session), and fails r with UNAUTHENTICATED and
+ * message, adding when further attempts must now wait (and retry_after_ms).
+ * Returns KP_UNAUTHENTICATED. */
 int kp_throttle_failed(kp_req *r, const char *login, int64_t user_id, const char *detail,
                        const char *message);
 

@@ -25,6 +25,7 @@
 
 #include "dispatch.h"
 #include "log.h"
+#include "lograte.h"
 #include "util.h"
 
 void *kp_worker_handle(kp_req *r, const void *frame, size_t len, size_t *reply_len)
@@ -36,7 +37,9 @@ void *kp_worker_handle(kp_req *r, const void *frame, size_t len, size_t *reply_l
     int rc = kp_wire_decode_request(r->arena, frame, len, &msg, &request_id, &error);
     if (rc != KP_OK) {
         r->resp = kp_wire_error(r->arena, request_id, rc, "%s", error);
-        kp_info("worker", "bad request from %s: %s", r->peer_addr, error);
+        kp_lograte_event(KP_LOGRATE_MALFORMED, *r->peer_key ? r->peer_key : r->peer_addr,
+                         kp_mono_ms(), "worker", "bad request from %s%s%s: %s", r->peer_addr,
+                         *r->peer_key ? " key " : "", r->peer_key, error);
     } else {
         slot = kp_dispatch_slot((int)msg->body_case);
         r->msg = msg;
@@ -90,8 +93,8 @@ static int s_batchable(kp_arena *arena, zmq_msg_t *frame)
     return ok;
 }
 
-/* Fills r from the broker's meta: "<delimiter flag><queued flag>|<peer
- * address>|<peer key>", copied into buf. */
+/* Fills r from the broker's meta: "<flags and ticket>|<peer address>|<peer
+ * key>" (server/broker.c, s_send_to), copied into buf. */
 static void s_parse_meta(zmq_msg_t *meta, char *buf, size_t buflen, kp_req *r)
 {
     size_t mlen = zmq_msg_size(meta) < buflen - 1 ? zmq_msg_size(meta) : buflen - 1;
@@ -103,6 +106,23 @@ static void s_parse_meta(zmq_msg_t *meta, char *buf, size_t buflen, kp_req *r)
     if (key) *key++ = '\0';
     r->peer_addr = addr ? addr : "";
     r->peer_key = key ? key : "";
+}
+
+/* Tells the broker, in the meta frame going back with the reply (its third
+ * character, server/broker.c), what this request showed of its session
+ * token: 'S' a live session, 'x' a token that is none, '-' nothing (no
+ * token, or the request did not get that far). The broker's fair queue
+ * counts a token's requests for its session only after a worker said 'S'. */
+static void s_mark_session(zmq_msg_t *meta, const kp_req *r)
+{
+    if (zmq_msg_size(meta) < 3) return;
+    char flag = '-';
+    if (r->session_id > 0)
+        flag = 'S';
+    else if (r->msg && r->msg->session_token && *r->msg->session_token && r->resp &&
+             r->resp->status == KOMPASS__V1__STATUS__UNAUTHENTICATED)
+        flag = 'x';
+    ((char *)zmq_msg_data(meta))[2] = flag;
 }
 
 /* A failure reply for request_id, malloc'd, into g. */
@@ -135,6 +155,7 @@ static void s_group_run(kp_worker_args *args, kp_db *db, kp_arena *arena, groupe
     void *reply = entered == KP_OK
                       ? kp_worker_handle(&r, zmq_msg_data(frame), zmq_msg_size(frame), &len)
                       : NULL;
+    s_mark_session(&g->meta, &r);
     g->request_id = strdup(r.msg && r.msg->request_id ? r.msg->request_id : "");
     g->ok = reply && r.resp && r.resp->status == KOMPASS__V1__STATUS__OK;
     g->reply = malloc(len ? len : 1);
@@ -238,6 +259,13 @@ void *kp_worker_main(void *argp)
         zmq_close(sock);
         return NULL;
     }
+    /* Subscribe registers its connection with the publisher through this. */
+    void *subscribe = NULL;
+    if (args->info->subs) {
+        subscribe = zmq_socket(args->zctx, ZMQ_DEALER);
+        zmq_setsockopt(subscribe, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_connect(subscribe, args->info->subs);
+    }
     kp_db *db = kp_db_new(args->conninfo);
     kp_arena *arena = kp_arena_new();
     if (kp_db_ensure(db) != KP_OK)
@@ -276,9 +304,14 @@ void *kp_worker_main(void *argp)
         r.server = args->info;
         r.worker = args->id;
         s_parse_meta(&meta, metabuf, sizeof metabuf, &r);
+        r.client_id = zmq_msg_data(&env);
+        r.client_id_len = zmq_msg_size(&env);
+        r.req_socket = metabuf[0] == '1';
+        r.subscribe = subscribe;
         size_t reply_len = 0;
         void *reply = kp_worker_handle(&r, zmq_msg_data(&frame), zmq_msg_size(&frame), &reply_len);
         kp_stats_set_db_up(args->info->stats, args->id, kp_db_connected(db));
+        s_mark_session(&meta, &r);
 
         if (zmq_msg_send(&env, sock, ZMQ_SNDMORE) < 0 ||
             zmq_msg_send(&meta, sock, ZMQ_SNDMORE) < 0 || zmq_send(sock, reply, reply_len, 0) < 0) {
@@ -294,6 +327,7 @@ void *kp_worker_main(void *argp)
     zmq_msg_close(&frame);
     kp_arena_destroy(&arena);
     kp_db_destroy(&db);
+    if (subscribe) zmq_close(subscribe);
     zmq_close(sock);
     return NULL;
 }

@@ -202,6 +202,11 @@ int th_cli_full(th_server *s, const char *config_home, const char *input, char *
     snprintf(state, sizeof state, "%s/state",
              config_home ? config_home : (s ? s->dir : "/nonexistent"));
     setenv("XDG_STATE_HOME", state, 1);
+    /* ... and its offline copies (client/offline.h) */
+    char data[1100];
+    snprintf(data, sizeof data, "%s/data",
+             config_home ? config_home : (s ? s->dir : "/nonexistent"));
+    setenv("XDG_DATA_HOME", data, 1);
     unsetenv("KOMPASS_SERVER");
     if (s && !s->insecure)
         setenv("KOMPASS_SERVER_KEY", s->server_key, 1);
@@ -210,6 +215,7 @@ int th_cli_full(th_server *s, const char *config_home, const char *input, char *
     int rc = th_run(argv, input, out, err, 60000);
     unsetenv("KOMPASS_SERVER_KEY");
     unsetenv("XDG_STATE_HOME");
+    unsetenv("XDG_DATA_HOME");
     if (old) {
         setenv("XDG_CONFIG_HOME", old, 1);
         free(old);

@@ -10,12 +10,19 @@
  *           saw, spread over --evaluations evaluations and every question;
  *    read   N clients take snapshots (EvalSnapshot) of evaluations whose
  *           every score is written;
- *    watch  one writer, N subscribers on the update socket: the time from
- *           the writer's reply to each subscriber's receipt of the update;
+ *    watch  one writer, N subscribers (each a request connection that
+ *           subscribed to the evaluation, with the writer's session): the
+ *           time from the writer's reply to each subscriber's receipt of
+ *           the pushed update;
  *    idle   N connected clients, each a request socket with ZMTP heartbeats
  *           and a live subscription; held for the duration, then each must
  *           still answer a ping and receive one update. kompassd's resident
  *           memory is sampled meanwhile (same machine: its pid from Ping).
+ *    flood  one user floods: N connections (default 64) in one session,
+ *           each with 16 searches in flight, sending the next as soon as
+ *           an answer comes; another user searches one at a time, first
+ *           alone for half the duration (quiet), then during the flood. Its
+ *           latency and errors, quiet and flooded, side by side.
  *
  *  The tool sets everything up itself as admin (KOMPASS_ADMIN_PASSWORD):
  *  users, municipalities, evaluations, their teams, `eval start`, under a
@@ -31,6 +38,12 @@
  *  code. That is the database's own limit for this work on this machine;
  *  kompassd and the baseline take turns (four rounds each) and the tool
  *  reports both and their ratio.
+ *
+ *  --pgbench (write, read): PostgreSQL's pgbench on the same database, the
+ *  same number of clients, with the scripts beside this file: the minimal
+ *  durable score write (pgbench-write.sql) or the snapshot's main query
+ *  alone (pgbench-read.sql), in turns with kompassd (pgbench.h). That is
+ *  the database's own limit for the work, with nothing of kompassd's.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -47,6 +60,7 @@
 #include <zmq.h>
 
 #include "audit.h"
+#include "pgbench.h"
 #include "conn.h"
 #include "curve.h"
 #include "db.h"
@@ -56,8 +70,8 @@
 #include "wire.h"
 
 #define USAGE                                                                                      \
-    "usage: kompass-bench write|read|watch|idle [--clients N] [--duration SECONDS]\n"              \
-    "                     [--evaluations N] [--baseline --db CONNINFO] [--json]\n"                 \
+    "usage: kompass-bench write|read|watch|idle|flood [--clients N] [--duration SECONDS]\n"        \
+    "                     [--evaluations N] [--baseline] [--pgbench] [--db CONNINFO] [--json]\n"   \
     "                     [--server ENDPOINT] [--server-key KEY] [--insecure]\n"
 
 #define MAX_QUESTIONS 200
@@ -146,7 +160,7 @@ typedef struct {
 
 struct bench {
     const char *scenario;
-    int clients, evaluations, json, baseline;
+    int clients, evaluations, json, baseline, pgbench;
     double duration;
     const char *db;
     kp_settings settings;
@@ -156,7 +170,6 @@ struct bench {
     kp_conn *admin;    /* admin's connection, logged in */
     kp_arena *arena;   /* the main thread's */
     char admin_token[128];
-    char publish[300];  /* the server's update endpoint, reachable from here */
     long server_pid;    /* 0: not on this machine */
     int64_t *eval_ids;  /* evaluations[] */
     char (*logins)[40]; /* clients[] */
@@ -167,7 +180,13 @@ struct bench {
     pthread_barrier_t ready; /* clients ready (logged in), then all start together */
     int64_t start_us, deadline_us;
     atomic_int failed_setup;
-    result kompassd, base;
+    result kompassd, base, pgb;
+    kb_pgbench_result pg; /* pgbench's own figures, turned into pgb at the end */
+    /* flood: the victim alone (kompassd: under the flood), and the flooder */
+    result quiet, flooder;
+    int64_t flood_busy; /* flooder's requests answered "too many of your requests" */
+    char flood_token[80], victim_token[80];
+    atomic_int phase; /* 0 quiet, 1 flood, 2 over */
     /* watch */
     int64_t updates_expected, updates_received, updates_early;
     /* idle */
@@ -321,7 +340,7 @@ static int s_setup(bench *b)
         return s_failf(b, "cannot log in as admin (KOMPASS_ADMIN_PASSWORD): %s", err);
     kp_conn_set_token(b->admin, b->admin_token);
 
-    /* Where updates are published, and whether kompassd runs here. */
+    /* Whether kompassd runs here. */
     kp_request *req = s_req(b->arena);
     Kompass__V1__PingRequest *ping = kp_arena_alloc(b->arena, sizeof *ping);
     kompass__v1__ping_request__init(ping);
@@ -329,11 +348,6 @@ static int s_setup(bench *b)
     req->ping = ping;
     kp_response *resp;
     if (s_admin(b, req, &resp, "ping") != 0) return -1;
-    const char *port = strrchr(resp->ping->publish_endpoint, ':');
-    const char *colon = strrchr(b->settings.server, ':');
-    if (!port || !colon) return s_failf(b, "cannot tell the server's update endpoint");
-    snprintf(b->publish, sizeof b->publish, "%.*s%s", (int)(colon - b->settings.server),
-             b->settings.server, port);
     char host[256] = "";
     gethostname(host, sizeof host - 1);
     const char *inst = resp->ping->instance;
@@ -813,45 +827,172 @@ static int s_run_clients(bench *b, void *(*fn)(void *), result *into)
     return atomic_load(&b->failed_setup) ? -1 : 0;
 }
 
-/* ------------------------------------------------------------ watch */
+/* ------------------------------------------------------------ pgbench */
 
-/* A SUB socket on the update endpoint, subscribed to topic. */
-static void *s_subscriber(bench *b, void *zctx, const char *topic, char *err, size_t errlen)
+/* Where the pgbench scripts are: $KOMPASS_BENCH_SCRIPTS, else the source
+ * tree this tool was built from. */
+static const char *s_script(const char *name)
 {
-    void *sub = zmq_socket(zctx, ZMQ_SUB);
-    if (!sub) {
-        snprintf(err, errlen, "cannot make a socket: %s", zmq_strerror(errno));
-        return NULL;
-    }
-    int linger = 0;
-    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
-    if (!b->settings.insecure &&
-        kp_curve_client_apply(sub, b->settings.server_key, err, errlen) != 0) {
-        zmq_close(sub);
-        return NULL;
-    }
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, topic, strlen(topic));
-    if (zmq_connect(sub, b->publish) != 0) {
-        snprintf(err, errlen, "cannot connect to %s: %s", b->publish, zmq_strerror(errno));
-        zmq_close(sub);
-        return NULL;
-    }
-    return sub;
+    static char path[4096];
+    const char *dir = getenv("KOMPASS_BENCH_SCRIPTS");
+    snprintf(path, sizeof path, "%s/pgbench-%s.sql", dir && *dir ? dir : KB_SCRIPTS_DIR, name);
+    return path;
 }
 
-/* Reads one update from sub (topic, body); its version or -1. */
-static int64_t s_recv_update(void *sub)
+/* Makes what pgbench's script needs (write: its scratch tables). */
+static int s_pgbench_prepare(bench *b)
 {
-    char topic[64];
-    if (zmq_recv(sub, topic, sizeof topic, ZMQ_DONTWAIT) < 0) return -1;
+    char err[1024];
+    if (strcmp(b->scenario, "write") == 0 &&
+        kb_pgbench_prepare(b->db, b->clients, b->n_questions, err, sizeof err) != 0)
+        return s_failf(b, "%s", err);
+    if (access(s_script(b->scenario), R_OK) != 0)
+        return s_failf(b, "no pgbench script %s (set KOMPASS_BENCH_SCRIPTS)",
+                       s_script(b->scenario));
+    return 0;
+}
+
+/* One turn of pgbench, as long as one of kompassd's. */
+static int s_pgbench_round(bench *b)
+{
+    char d1[64], d2[64];
+    const char *defs[3] = {d1, d2, NULL};
+    if (strcmp(b->scenario, "write") == 0) {
+        snprintf(d1, sizeof d1, "questions=%d", b->n_questions);
+        defs[1] = NULL;
+    } else {
+        /* the same evaluations as kompassd's readers: consecutive ids, or
+         * the first alone */
+        int n = b->evaluations;
+        for (int i = 1; i < b->evaluations; i++)
+            if (b->eval_ids[i] != b->eval_ids[0] + i) n = 1;
+        snprintf(d1, sizeof d1, "first=%lld", (long long)b->eval_ids[0]);
+        snprintf(d2, sizeof d2, "evaluations=%d", n);
+    }
+    if (kb_pgbench_run(b->db, s_script(b->scenario), b->clients, b->duration, defs, &b->pg) != 0)
+        return s_failf(b, "pgbench: %s", b->pg.error);
+    return 0;
+}
+
+/* pgbench's figures as a result like the others. */
+static void s_pgbench_finish(bench *b)
+{
+    b->pgb.ops = b->pg.transactions;
+    b->pgb.errors = b->pg.failed;
+    b->pgb.seconds = b->pg.seconds;
+    for (size_t i = 0; i < b->pg.n_lat; i++)
+        s_lat_add(&b->pgb.lat, b->pg.lat_us[i]);
+    free(b->pg.lat_us);
+    b->pg.lat_us = NULL;
+    if (b->pg.error[0]) s_note_error(&b->pgb, b->pg.error);
+}
+
+/* ------------------------------------------------------------ watch */
+
+/* A DEALER to the server (its first endpoint), CURVE unless --insecure,
+ * with ZMTP heartbeats as a long-lived client keeps. */
+static void *s_dealer(bench *b, void *zctx, char *err, size_t errlen)
+{
+    void *d = zmq_socket(zctx, ZMQ_DEALER);
+    if (!d) {
+        snprintf(err, errlen, "%s (raise ulimit -n)", zmq_strerror(errno));
+        return NULL;
+    }
+    int linger = 0, ivl = 5000, ttl = 30000, timeout = 15000;
+    zmq_setsockopt(d, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(d, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(d, ZMQ_HEARTBEAT_TTL, &ttl, sizeof ttl);
+    zmq_setsockopt(d, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
+    if (!b->settings.insecure &&
+        kp_curve_client_apply(d, b->settings.server_key, err, errlen) != 0) {
+        zmq_close(d);
+        return NULL;
+    }
+    char first[300];
+    kp_strlcpy(first, b->settings.server, sizeof first);
+    char *comma = strchr(first, ',');
+    if (comma) *comma = '\0';
+    if (zmq_connect(d, kp_trim(first)) != 0) {
+        snprintf(err, errlen, "cannot connect: %s", zmq_strerror(errno));
+        zmq_close(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* Sends one Subscribe to eval_ids[i % n_evals] with token on each of socks,
+ * then collects the replies (pushes meanwhile are dropped) until all came
+ * or timeout_ms passed. The number that did not subscribe. */
+static int s_subscribe_all(void **socks, int n, const int64_t *eval_ids, int n_evals,
+                           const char *token, int timeout_ms)
+{
+    kp_arena *a = kp_arena_new();
+    int *done = calloc((size_t)n, sizeof *done);
+    zmq_pollitem_t *items = calloc((size_t)n, sizeof *items);
+    int left = n;
+    for (int i = 0; i < n; i++) {
+        kp_arena_reset(a);
+        kp_request *req = s_req(a);
+        Kompass__V1__SubscribeRequest *in = kp_arena_alloc(a, sizeof *in);
+        kompass__v1__subscribe_request__init(in);
+        int64_t id = eval_ids[i % n_evals];
+        in->n_evaluation_ids = 1;
+        in->evaluation_ids = &id;
+        req->body_case = KOMPASS__V1__REQUEST__BODY_SUBSCRIBE;
+        req->subscribe = in;
+        req->protocol_version = KP_PROTOCOL_VERSION;
+        req->session_token = (char *)token;
+        req->request_id = kp_arena_printf(a, "subscribe-%d", i);
+        size_t len;
+        void *frame = kp_wire_encode_request(a, req, &len);
+        if (zmq_send(socks[i], frame, len, ZMQ_DONTWAIT) < 0) done[i] = -1;
+        items[i] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
+    }
+    int64_t deadline = kp_mono_ms() + timeout_ms;
+    while (left > 0 && kp_mono_ms() < deadline) {
+        if (zmq_poll(items, n, 100) <= 0) continue;
+        for (int i = 0; i < n; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN)) continue;
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, socks[i], ZMQ_DONTWAIT) >= 0) {
+                kp_arena_reset(a);
+                kp_response *resp = NULL;
+                const char *e = NULL;
+                if (kp_wire_decode_response(a, zmq_msg_data(&m), zmq_msg_size(&m), &resp, &e) ==
+                        KP_OK &&
+                    resp->body_case == KOMPASS__V1__RESPONSE__BODY_SUBSCRIBE &&
+                    resp->status == KOMPASS__V1__STATUS__OK && done[i] == 0) {
+                    done[i] = 1;
+                    left--;
+                    items[i].events = 0;
+                }
+            }
+            zmq_msg_close(&m);
+        }
+    }
+    free(items);
+    free(done);
+    kp_arena_destroy(&a);
+    return left;
+}
+
+/* Reads one frame from a subscribed DEALER: a pushed update's version, or
+ * -1 (nothing waiting, or a reply). */
+static int64_t s_recv_update(void *sock, kp_arena *a)
+{
     zmq_msg_t m;
     zmq_msg_init(&m);
     int64_t version = -1;
-    if (zmq_msg_recv(&m, sub, 0) >= 0) {
-        Kompass__V1__Update *u =
-            kompass__v1__update__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
-        if (u) version = u->version;
-        kompass__v1__update__free_unpacked(u, NULL);
+    if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) >= 0) {
+        kp_response *resp = NULL;
+        const char *e = NULL;
+        if (kp_wire_decode_response(a, zmq_msg_data(&m), zmq_msg_size(&m), &resp, &e) == KP_OK &&
+            resp->body_case == KOMPASS__V1__RESPONSE__BODY_UPDATE && resp->update->version > 0)
+            version = resp->update->version;
+        else if (zmq_msg_size(&m) > 0)
+            version = -2; /* something else: read on */
+        kp_arena_reset(a);
     }
     zmq_msg_close(&m);
     return version;
@@ -883,6 +1024,7 @@ typedef struct {
 static void *s_receiver_main(void *arg)
 {
     receiver *rv = arg;
+    kp_arena *a = kp_arena_new();
     zmq_pollitem_t *items = calloc((size_t)rv->n, sizeof *items);
     for (int i = 0; i < rv->n; i++)
         items[i] = (zmq_pollitem_t){rv->subs[i], 0, ZMQ_POLLIN, 0};
@@ -893,7 +1035,8 @@ static void *s_receiver_main(void *arg)
         for (int i = 0; i < rv->n; i++) {
             if (!(items[i].revents & ZMQ_POLLIN)) continue;
             int64_t v;
-            while ((v = s_recv_update(rv->subs[i])) >= 0) {
+            while ((v = s_recv_update(rv->subs[i], a)) != -1) {
+                if (v < 0) continue;
                 rv->got_any[i] = 1;
                 if (rv->n_recv == rv->cap_recv) {
                     size_t cap = rv->cap_recv ? rv->cap_recv * 2 : 65536;
@@ -907,6 +1050,7 @@ static void *s_receiver_main(void *arg)
         }
     }
     free(items);
+    kp_arena_destroy(&a);
     return NULL;
 }
 
@@ -939,8 +1083,6 @@ static int s_watch(bench *b)
     char err[1024], token[128];
     int n = b->clients;
     void *zctx = s_zctx(n);
-    char topic[40];
-    snprintf(topic, sizeof topic, "eval/%lld", (long long)b->eval_ids[0]);
     receiver rv = {.b = b, .n = n};
     rv.subs = calloc((size_t)n, sizeof *rv.subs);
     rv.got_any = calloc((size_t)n, sizeof *rv.got_any);
@@ -951,7 +1093,7 @@ static int s_watch(bench *b)
     pthread_t thread;
     int started = 0;
     for (int i = 0; i < n; i++)
-        if (!(rv.subs[i] = s_subscriber(b, zctx, topic, err, sizeof err))) {
+        if (!(rv.subs[i] = s_dealer(b, zctx, err, sizeof err))) {
             s_failf(b, "subscriber %d: %s", i, err);
             goto out;
         }
@@ -963,6 +1105,14 @@ static int s_watch(bench *b)
         goto out;
     }
     kp_conn_set_token(conn, token);
+    /* Every subscriber on its own connection, with the writer's session
+     * (a team member's: it may see the evaluation). */
+    int unsubscribed = s_subscribe_all(rv.subs, n, b->eval_ids, 1, token, 60000);
+    if (unsubscribed) {
+        s_failf(b, "%d subscribers could not subscribe within 60 s", unsubscribed);
+        kp_conn_destroy(&conn);
+        goto out;
+    }
     pthread_create(&thread, NULL, s_receiver_main, &rv);
     started = 1;
     int64_t versions[MAX_QUESTIONS] = {0}, version;
@@ -1115,6 +1265,7 @@ static int s_ping_all(void **socks, int n, int timeout_ms, lat_list *lat)
                 const char *e = NULL;
                 if (kp_wire_decode_response(a, zmq_msg_data(&m), zmq_msg_size(&m), &resp, &e) ==
                         KP_OK &&
+                    resp->body_case == KOMPASS__V1__RESPONSE__BODY_PING &&
                     resp->status == KOMPASS__V1__STATUS__OK && done[i] == 0) {
                     done[i] = 1;
                     left--;
@@ -1137,7 +1288,7 @@ static void s_raise_nofile(int n)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
-    rlim_t want = (rlim_t)n * 4 + 1024; /* per client: 2 connections, 2 socket mailboxes */
+    rlim_t want = (rlim_t)n * 2 + 1024; /* per client: a connection and a socket mailbox */
     if (rl.rlim_max < want) {
         struct rlimit more = {want, want};
         if (setrlimit(RLIMIT_NOFILE, &more) == 0) return; /* root may raise the hard limit */
@@ -1146,8 +1297,8 @@ static void s_raise_nofile(int n)
     setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/* Clients per process: four descriptors each (two connections, two socket
- * mailboxes) must fit under the usual hard limit of open files. */
+/* Clients per process: two descriptors each (a connection carrying requests
+ * and updates, a socket mailbox) must fit under the usual hard limit of open files. */
 #define IDLE_PER_PROCESS 2000
 #define IDLE_WAVE        250
 
@@ -1197,12 +1348,12 @@ static int s_idle_part(bench *b, int first, int n, int in, int out)
 {
     char err[1024];
     int rc = -1;
-    void *zctx = s_zctx(2 * n);
+    void *zctx = s_zctx(n);
     void **dealers = calloc((size_t)n, sizeof *dealers);
-    void **subs = calloc((size_t)n, sizeof *subs);
     int *got = calloc((size_t)n, sizeof *got);
     zmq_pollitem_t *items = calloc((size_t)n, sizeof *items);
-    char topic[40];
+    int64_t *evals = calloc((size_t)n, sizeof *evals);
+    kp_arena *a = kp_arena_new();
     lat_list lat = {0};
     idle_ready ready = {0};
     /* In waves, each answered before the next connects: clients arrive
@@ -1211,47 +1362,32 @@ static int s_idle_part(bench *b, int first, int n, int in, int out)
     for (int i = 0; i < n; i++) {
         if (i > 0 && i % IDLE_WAVE == 0)
             ready.missing += s_ping_all(dealers + i - IDLE_WAVE, IDLE_WAVE, 60000, &lat);
-        int64_t eval_id = b->eval_ids[(first + i) % b->evaluations];
-        snprintf(topic, sizeof topic, "eval/%lld", (long long)eval_id);
-        if (!(subs[i] = s_subscriber(b, zctx, topic, err, sizeof err))) {
-            s_failf(b, "client %d's subscription: %s", first + i, err);
-            goto out;
-        }
-        void *d = dealers[i] = zmq_socket(zctx, ZMQ_DEALER);
-        if (!d) {
-            s_failf(b, "client %d: %s (raise ulimit -n)", first + i, zmq_strerror(errno));
-            goto out;
-        }
-        /* ZMTP heartbeats, as a long-lived client would keep. */
-        int linger = 0, ivl = 5000, ttl = 30000, timeout = 15000;
-        zmq_setsockopt(d, ZMQ_LINGER, &linger, sizeof linger);
-        zmq_setsockopt(d, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
-        zmq_setsockopt(d, ZMQ_HEARTBEAT_TTL, &ttl, sizeof ttl);
-        zmq_setsockopt(d, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
-        if (!b->settings.insecure &&
-            kp_curve_client_apply(d, b->settings.server_key, err, sizeof err) != 0) {
+        evals[i] = b->eval_ids[(first + i) % b->evaluations];
+        if (!(dealers[i] = s_dealer(b, zctx, err, sizeof err))) {
             s_failf(b, "client %d: %s", first + i, err);
-            goto out;
-        }
-        if (zmq_connect(d, b->settings.server) != 0) {
-            s_failf(b, "client %d: cannot connect: %s", first + i, zmq_strerror(errno));
             goto out;
         }
     }
     int last = n % IDLE_WAVE ? n % IDLE_WAVE : IDLE_WAVE;
     ready.missing += s_ping_all(dealers + n - last, last, 60000, &lat);
     lat.n = 0;
+    /* A live subscription on each one's connection (the admin's session:
+     * one login for all, a session may serve many connections). */
+    for (int i = 0; i < n; i += IDLE_WAVE) {
+        int k = n - i < IDLE_WAVE ? n - i : IDLE_WAVE;
+        ready.missing += s_subscribe_all(dealers + i, k, evals + i, k, b->admin_token, 60000);
+    }
     if (s_write_all(out, &ready, sizeof ready) != 0) goto out;
     char go;
     if (s_read_all(in, &go, 1) != 0) goto out;
     for (int i = 0; i < n; i++)
-        items[i] = (zmq_pollitem_t){subs[i], 0, ZMQ_POLLIN, 0};
+        items[i] = (zmq_pollitem_t){dealers[i], 0, ZMQ_POLLIN, 0};
     int left = n;
     int64_t deadline = kp_mono_ms() + 30000;
     while (left > 0 && kp_mono_ms() < deadline) {
         if (zmq_poll(items, n, 100) <= 0) continue;
         for (int i = 0; i < n; i++)
-            if ((items[i].revents & ZMQ_POLLIN) && s_recv_update(subs[i]) >= 0 && !got[i]) {
+            if ((items[i].revents & ZMQ_POLLIN) && s_recv_update(dealers[i], a) >= 0 && !got[i]) {
                 got[i] = 1;
                 left--;
                 items[i].events = 0;
@@ -1264,16 +1400,15 @@ static int s_idle_part(bench *b, int first, int n, int in, int out)
         goto out;
     rc = 0;
 out:
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)
         if (dealers[i]) zmq_close(dealers[i]);
-        if (subs[i]) zmq_close(subs[i]);
-    }
     zmq_ctx_term(zctx);
     free(lat.v);
     free(items);
     free(got);
     free(dealers);
-    free(subs);
+    free(evals);
+    kp_arena_destroy(&a);
     return rc;
 }
 
@@ -1401,6 +1536,191 @@ out:
     return rc;
 }
 
+/* ------------------------------------------------------------ flood */
+
+#define FLOOD_IN_FLIGHT 16
+#define FLOOD_QUERY     "styrning"
+
+/* A Search for FLOOD_QUERY in token's session, id, serialized into a. */
+static void *s_search_frame(kp_arena *a, const char *token, const char *id, size_t *len)
+{
+    kp_request *req = s_req(a);
+    Kompass__V1__SearchRequest *in = kp_arena_alloc(a, sizeof *in);
+    kompass__v1__search_request__init(in);
+    in->query = FLOOD_QUERY;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_SEARCH;
+    req->search = in;
+    req->session_token = (char *)token;
+    req->request_id = (char *)id;
+    req->protocol_version = KP_PROTOCOL_VERSION;
+    return kp_wire_encode_request(a, req, len);
+}
+
+/* The other user: one search at a time, into quiet or kompassd by phase. */
+static void *s_victim_main(void *arg)
+{
+    bench *b = arg;
+    char err[1024];
+    kp_arena *a = kp_arena_new();
+    kp_conn *conn = s_connect(b, b->victim_token, err, sizeof err);
+    while (conn && atomic_load(&b->phase) < 2) {
+        kp_arena_reset(a);
+        int phase = atomic_load(&b->phase);
+        result *r = phase == 0 ? &b->quiet : &b->kompassd;
+        kp_request *req = s_req(a);
+        Kompass__V1__SearchRequest *in = kp_arena_alloc(a, sizeof *in);
+        kompass__v1__search_request__init(in);
+        in->query = FLOOD_QUERY;
+        req->body_case = KOMPASS__V1__REQUEST__BODY_SEARCH;
+        req->search = in;
+        int64_t t0 = kp_mono_us();
+        int rc = s_call(conn, a, req, NULL, err, sizeof err);
+        int64_t t1 = kp_mono_us();
+        if (atomic_load(&b->phase) != phase) continue; /* straddles the change: neither */
+        if (rc == KP_OK) {
+            r->ops++;
+            s_lat_add(&r->lat, t1 - t0);
+        } else {
+            r->errors++;
+            s_note_error(r, err);
+        }
+        usleep(2000); /* a person's client, not a second flood */
+    }
+    if (!conn) s_failf(b, "the measured user: %s", err);
+    kp_conn_destroy(&conn);
+    kp_arena_destroy(&a);
+    return NULL;
+}
+
+/* The flooder: b->clients DEALERs in one session, FLOOD_IN_FLIGHT each,
+ * until the phase is over. */
+static int s_flooder(bench *b)
+{
+    char err[1024];
+    int n = b->clients, rc = -1;
+    void *zctx = s_zctx(n);
+    void **socks = calloc((size_t)n, sizeof *socks);
+    zmq_pollitem_t *items = calloc((size_t)n, sizeof *items);
+    kp_arena *a = kp_arena_new();
+    result *r = &b->flooder;
+    int64_t seq = 0;
+    for (int i = 0; i < n; i++) {
+        void *d = socks[i] = zmq_socket(zctx, ZMQ_DEALER);
+        int linger = 0;
+        zmq_setsockopt(d, ZMQ_LINGER, &linger, sizeof linger);
+        if (!b->settings.insecure &&
+            kp_curve_client_apply(d, b->settings.server_key, err, sizeof err) != 0) {
+            s_failf(b, "flood connection %d: %s", i, err);
+            goto out;
+        }
+        if (zmq_connect(d, b->settings.server) != 0) {
+            s_failf(b, "flood connection %d: %s", i, zmq_strerror(errno));
+            goto out;
+        }
+        items[i] = (zmq_pollitem_t){d, 0, ZMQ_POLLIN, 0};
+    }
+    int64_t start = kp_mono_us();
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < FLOOD_IN_FLIGHT; k++) {
+            kp_arena_reset(a);
+            size_t len;
+            char *id = kp_arena_printf(a, "f%lld", (long long)seq++);
+            void *frame = s_search_frame(a, b->flood_token, id, &len);
+            zmq_send(socks[i], frame, len, 0);
+        }
+    while (kp_mono_us() < b->deadline_us) {
+        if (zmq_poll(items, n, 100) <= 0) continue;
+        for (int i = 0; i < n; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN)) continue;
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            while (zmq_msg_recv(&m, socks[i], ZMQ_DONTWAIT) >= 0) {
+                kp_arena_reset(a);
+                kp_response *resp = NULL;
+                const char *e = NULL;
+                if (kp_wire_decode_response(a, zmq_msg_data(&m), zmq_msg_size(&m), &resp, &e) !=
+                    KP_OK) {
+                    r->errors++;
+                } else if (resp->status == KOMPASS__V1__STATUS__OK) {
+                    r->ops++;
+                } else {
+                    r->errors++;
+                    if (resp->status == KOMPASS__V1__STATUS__UNAVAILABLE &&
+                        strstr(resp->error, "too many of your requests"))
+                        b->flood_busy++;
+                    else
+                        s_note_error(r,
+                                     kp_arena_printf(a, "%s: %s", kp_status_name((int)resp->status),
+                                                     resp->error));
+                }
+                /* The next one at once: keep FLOOD_IN_FLIGHT in flight. */
+                size_t len;
+                char *id = kp_arena_printf(a, "f%lld", (long long)seq++);
+                void *frame = s_search_frame(a, b->flood_token, id, &len);
+                zmq_send(socks[i], frame, len, ZMQ_DONTWAIT);
+            }
+            zmq_msg_close(&m);
+        }
+    }
+    r->seconds = (double)(kp_mono_us() - start) / 1e6;
+    rc = 0;
+out:
+    for (int i = 0; i < n; i++)
+        if (socks[i]) zmq_close(socks[i]);
+    zmq_ctx_term(zctx);
+    free(socks);
+    free(items);
+    kp_arena_destroy(&a);
+    return rc;
+}
+
+static int s_flood(bench *b)
+{
+    char err[1024];
+    char flood[48], victim[48];
+    snprintf(flood, sizeof flood, "%sflood", b->prefix);
+    snprintf(victim, sizeof victim, "%svictim", b->prefix);
+    if (s_user_add(b, flood) != 0 || s_user_add(b, victim) != 0) return -1;
+    kp_conn *c = s_connect(b, "", err, sizeof err);
+    if (!c ||
+        s_login(c, b->arena, flood, b->password, b->flood_token, sizeof b->flood_token, err,
+                sizeof err) != KP_OK ||
+        s_login(c, b->arena, victim, b->password, b->victim_token, sizeof b->victim_token, err,
+                sizeof err) != KP_OK) {
+        kp_conn_destroy(&c);
+        return s_failf(b, "logging in the flooder and the measured user: %s", err);
+    }
+    /* The flooder's session used once, as any client's would be. */
+    kp_conn_set_token(c, b->flood_token);
+    kp_request *req = s_req(b->arena);
+    Kompass__V1__WhoAmIRequest *w = kp_arena_alloc(b->arena, sizeof *w);
+    kompass__v1__who_am_irequest__init(w);
+    req->body_case = KOMPASS__V1__REQUEST__BODY_WHO_AM_I;
+    req->who_am_i = w;
+    int rc = s_call(c, b->arena, req, NULL, err, sizeof err);
+    kp_conn_destroy(&c);
+    if (rc != KP_OK) return s_failf(b, "the flooder's session: %s", err);
+
+    b->quiet.name = "quiet";
+    b->flooder.name = "flooder";
+    pthread_t victim_thread;
+    pthread_create(&victim_thread, NULL, s_victim_main, b);
+    double half = b->duration / 2;
+    b->start_us = kp_mono_us();
+    usleep((useconds_t)(half * 1e6));
+    b->quiet.seconds = (double)(kp_mono_us() - b->start_us) / 1e6;
+    int64_t flood_start = kp_mono_us();
+    b->deadline_us = flood_start + (int64_t)(half * 1e6);
+    atomic_store(&b->phase, 1);
+    rc = s_flooder(b);
+    b->kompassd.seconds = (double)(kp_mono_us() - flood_start) / 1e6;
+    atomic_store(&b->phase, 2);
+    pthread_join(victim_thread, NULL);
+    s_result_finish(&b->quiet);
+    s_result_finish(&b->flooder);
+    return rc;
+}
+
 /* ------------------------------------------------------------ report */
 
 static json_t *s_result_json(const result *r)
@@ -1420,12 +1740,22 @@ static void s_row(const char *name, const result *r)
            (long long)r->conflicts);
 }
 
+/* flood: the other user's p95 may be at most this (ms). */
+static double s_flood_target(const bench *b)
+{
+    double ten = 10 * b->quiet.p95;
+    return ten > 250 ? ten : 250;
+}
+
 static void s_report(bench *b)
 {
     int with_base = b->baseline && strcmp(b->scenario, "write") == 0;
     double ratio_tp =
         with_base && s_rate(&b->base) > 0 ? s_rate(&b->kompassd) / s_rate(&b->base) : 0;
     double ratio_p50 = with_base && b->base.p50 > 0 ? b->kompassd.p50 / b->base.p50 : 0;
+    int with_pg = b->pgbench;
+    double pg_tp = with_pg && s_rate(&b->pgb) > 0 ? s_rate(&b->kompassd) / s_rate(&b->pgb) : 0;
+    double pg_p50 = with_pg && b->pgb.p50 > 0 ? b->kompassd.p50 / b->pgb.p50 : 0;
     if (b->json) {
         json_t *doc =
             json_pack("{s:s,s:i,s:f,s:i,s:s,s:o}", "scenario", b->scenario, "clients", b->clients,
@@ -1436,12 +1766,28 @@ static void s_report(bench *b)
             doc, "ratio",
             with_base ? json_pack("{s:f,s:f}", "throughput", ratio_tp, "p50_latency", ratio_p50)
                       : json_null());
+        json_object_set_new(doc, "pgbench", with_pg ? s_result_json(&b->pgb) : json_null());
+        json_object_set_new(
+            doc, "ratio_pgbench",
+            with_pg ? json_pack("{s:f,s:f}", "throughput", pg_tp, "p50_latency", pg_p50)
+                    : json_null());
         if (strcmp(b->scenario, "watch") == 0)
             json_object_set_new(doc, "updates",
                                 json_pack("{s:I,s:I,s:I}", "expected",
                                           (json_int_t)b->updates_expected, "received",
                                           (json_int_t)b->updates_received, "before_reply",
                                           (json_int_t)b->updates_early));
+        if (strcmp(b->scenario, "flood") == 0) {
+            double target = s_flood_target(b);
+            json_object_set_new(doc, "quiet", s_result_json(&b->quiet));
+            json_object_set_new(doc, "flooder", s_result_json(&b->flooder));
+            json_object_set_new(doc, "flood",
+                                json_pack("{s:i,s:i,s:I,s:f,s:b}", "connections", b->clients,
+                                          "in_flight_each", FLOOD_IN_FLIGHT, "flooder_refused_busy",
+                                          (json_int_t)b->flood_busy, "target_p95_ms", target, "met",
+                                          b->kompassd.errors == 0 && b->quiet.errors == 0 &&
+                                              b->kompassd.p95 <= target));
+        }
         if (strcmp(b->scenario, "idle") == 0)
             json_object_set_new(doc, "idle",
                                 json_pack("{s:I,s:f,s:f,s:b}", "held", (json_int_t)b->held,
@@ -1455,16 +1801,42 @@ static void s_report(bench *b)
     }
     printf("%s: %d clients, %.0f s, %d evaluations, server %s\n", b->scenario, b->clients,
            b->duration, b->evaluations, b->settings.server);
-    const char *unit = strcmp(b->scenario, "watch") == 0  ? "updates"
-                       : strcmp(b->scenario, "idle") == 0 ? "pings"
-                                                          : "ops";
+    const char *unit = strcmp(b->scenario, "watch") == 0   ? "updates"
+                       : strcmp(b->scenario, "idle") == 0  ? "pings"
+                       : strcmp(b->scenario, "flood") == 0 ? "searches"
+                                                           : "ops";
     printf("%-10s %9s %10s %9s %9s %9s %9s %7s %9s\n", "", unit, "per s", "p50 ms", "p95 ms",
            "p99 ms", "max ms", "errors", "conflicts");
+    if (strcmp(b->scenario, "flood") == 0) {
+        double target = s_flood_target(b);
+        s_row("quiet", &b->quiet);
+        s_row("flooded", &b->kompassd);
+        s_row("flooder", &b->flooder);
+        printf("flooder    %d connections x %d searches in flight, one session; %lld answered "
+               "\"busy: too many of your requests in flight\"\n",
+               b->clients, FLOOD_IN_FLIGHT, (long long)b->flood_busy);
+        printf("target     the other user's p95 %.2f ms within max(10 x quiet p95, 250 ms) = "
+               "%.2f ms, no errors: %s\n",
+               b->kompassd.p95, target,
+               b->kompassd.errors == 0 && b->quiet.errors == 0 && b->kompassd.p95 <= target
+                   ? "met"
+                   : "NOT met");
+        if (b->quiet.first_error[0]) printf("first error (quiet): %s\n", b->quiet.first_error);
+        if (b->kompassd.first_error[0])
+            printf("first error (flooded): %s\n", b->kompassd.first_error);
+        if (b->flooder.first_error[0])
+            printf("first other error (flooder): %s\n", b->flooder.first_error);
+        return;
+    }
     s_row("kompassd", &b->kompassd);
     if (with_base) {
         s_row("baseline", &b->base);
         printf("ratio      throughput %.2f x the baseline's, p50 latency %.2f x\n", ratio_tp,
                ratio_p50);
+    }
+    if (with_pg) {
+        s_row("pgbench", &b->pgb);
+        printf("ratio      throughput %.2f x pgbench's, p50 latency %.2f x\n", pg_tp, pg_p50);
     }
     if (strcmp(b->scenario, "watch") == 0)
         printf("updates    %lld of %lld received (%lld before the writer's reply; counted as "
@@ -1484,6 +1856,7 @@ static void s_report(bench *b)
     if (b->kompassd.first_error[0]) printf("first error (kompassd): %s\n", b->kompassd.first_error);
     if (with_base && b->base.first_error[0])
         printf("first error (baseline): %s\n", b->base.first_error);
+    if (with_pg && b->pgb.first_error[0]) printf("first error (pgbench): %s\n", b->pgb.first_error);
 }
 
 /* ------------------------------------------------------------ main */
@@ -1537,6 +1910,8 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--baseline") == 0) {
             b.baseline = 1;
+        } else if (strcmp(a, "--pgbench") == 0) {
+            b.pgbench = 1;
         } else if (strcmp(a, "--db") == 0 && v) {
             b.db = v;
             i++;
@@ -1557,8 +1932,10 @@ int main(int argc, char **argv)
         }
     }
     if (!b.scenario || (strcmp(b.scenario, "write") != 0 && strcmp(b.scenario, "read") != 0 &&
-                        strcmp(b.scenario, "watch") != 0 && strcmp(b.scenario, "idle") != 0)) {
-        fprintf(stderr, "kompass-bench: which scenario: write, read, watch or idle?\n%s", USAGE);
+                        strcmp(b.scenario, "watch") != 0 && strcmp(b.scenario, "idle") != 0 &&
+                        strcmp(b.scenario, "flood") != 0)) {
+        fprintf(stderr, "kompass-bench: which scenario: write, read, watch, idle or flood?\n%s",
+                USAGE);
         return 2;
     }
     if (b.baseline && (strcmp(b.scenario, "write") != 0 || !b.db)) {
@@ -1566,10 +1943,20 @@ int main(int argc, char **argv)
                         "database kompassd uses)\n");
         return 2;
     }
-    if (b.clients < 0) b.clients = strcmp(b.scenario, "idle") == 0 ? 1000 : 16;
+    if (b.pgbench && ((strcmp(b.scenario, "write") != 0 && strcmp(b.scenario, "read") != 0) ||
+                      !b.db)) {
+        fprintf(stderr, "kompass-bench: --pgbench is for write and read, and needs --db CONNINFO "
+                        "(the database kompassd uses)\n");
+        return 2;
+    }
+    if (b.clients < 0)
+        b.clients = strcmp(b.scenario, "idle") == 0    ? 1000
+                    : strcmp(b.scenario, "flood") == 0 ? 64
+                                                       : 16;
     if (b.evaluations < 0) b.evaluations = b.clients < 16 ? b.clients : 16;
     if (strcmp(b.scenario, "watch") == 0) b.evaluations = 1;
     if (b.evaluations > b.clients && strcmp(b.scenario, "watch") != 0) b.evaluations = b.clients;
+    if (strcmp(b.scenario, "flood") == 0) b.evaluations = 0; /* searches need none */
     b.admin_password = getenv("KOMPASS_ADMIN_PASSWORD");
     if (!b.admin_password || !*b.admin_password) {
         fprintf(stderr, "kompass-bench: set KOMPASS_ADMIN_PASSWORD to admin's password: the "
@@ -1578,38 +1965,56 @@ int main(int argc, char **argv)
     }
     b.kompassd.name = "kompassd";
     b.base.name = "baseline";
+    b.pgb.name = "pgbench";
     b.arena = kp_arena_new();
     int rc = s_setup(&b);
+    if (rc == 0 && b.pgbench) rc = s_pgbench_prepare(&b);
     if (rc == 0) {
+        /* With a baseline or pgbench, the sides take turns (four rounds
+         * each of a quarter of the duration): a machine whose load changes
+         * during the run (shared by others) weighs on all alike. */
+        int rounds = b.baseline || b.pgbench ? 4 : 1;
+        double whole = b.duration;
         if (strcmp(b.scenario, "write") == 0) {
-            /* With a baseline, the two take turns (four rounds each of a
-             * quarter of the duration): a machine whose load changes during
-             * the run (shared by others) weighs on both alike. */
-            int rounds = b.baseline ? 4 : 1;
-            double whole = b.duration;
             b.duration = whole / rounds;
             for (int i = 0; rc == 0 && i < rounds; i++) {
                 rc = s_run_clients(&b, s_write_client, &b.kompassd);
                 if (rc == 0 && b.baseline) rc = s_run_clients(&b, s_baseline_client, &b.base);
+                if (rc == 0 && b.pgbench) rc = s_pgbench_round(&b);
             }
             b.duration = whole;
         } else if (strcmp(b.scenario, "read") == 0) {
-            rc = s_run_clients(&b, s_read_client, &b.kompassd);
+            b.duration = whole / rounds;
+            for (int i = 0; rc == 0 && i < rounds; i++) {
+                rc = s_run_clients(&b, s_read_client, &b.kompassd);
+                if (rc == 0 && b.pgbench) rc = s_pgbench_round(&b);
+            }
+            b.duration = whole;
         } else if (strcmp(b.scenario, "watch") == 0) {
             rc = s_watch(&b);
+        } else if (strcmp(b.scenario, "flood") == 0) {
+            rc = s_flood(&b);
         } else {
             rc = s_idle(&b);
         }
     }
     s_result_finish(&b.kompassd);
+    if (b.pgbench) {
+        s_pgbench_finish(&b);
+        kb_pgbench_cleanup(b.db);
+    }
     s_result_finish(&b.base);
+    s_result_finish(&b.pgb);
     if (rc == 0) s_report(&b);
     kp_conn_destroy(&b.admin);
     kp_arena_destroy(&b.arena);
     free(b.kompassd.lat.v);
     free(b.base.lat.v);
+    free(b.pgb.lat.v);
+    free(b.quiet.lat.v);
     free(b.eval_ids);
     free(b.logins);
     free(b.tokens);
-    return rc == 0 ? (b.kompassd.errors || b.base.errors ? 1 : 0) : 2;
+    return rc == 0 ? (b.kompassd.errors || b.base.errors || b.pgb.errors || b.quiet.errors ? 1 : 0)
+                   : 2;
 }

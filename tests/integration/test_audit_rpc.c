@@ -590,6 +590,30 @@ static void k_score_set(ctx *cx, const row *e)
     cr_assert_str_eq(e->after, "{\"evaluator\":\"admin\",\"scores\":{\"1.4\":{\"points\":"
                                "\"25.5\",\"rationale\":\"Bred dialog\"}}}");
 }
+static void b_offline_discard(ctx *cx, kp_request *req)
+{
+    BODY(OFFLINE_DISCARD, offline_discard, Kompass__V1__OfflineDiscardRequest,
+         kompass__v1__offline_discard_request__init);
+    in->evaluation_id = cx->eval_id;
+    in->item = "score 1.4 of admin";
+    in->mine = "{\"points\":\"25\"}";
+    in->theirs_version = 7;
+    Kompass__V1__OfflineOrigin *o = kp_arena_zalloc(cx->a, sizeof *o);
+    kompass__v1__offline_origin__init(o);
+    o->recorded_at_us = 1764748800000000; /* 2025-12-03T08:00:00Z */
+    o->base_version = 5;
+    o->kept = "theirs";
+    in->offline = o;
+}
+static void k_offline_discard(ctx *cx, const row *e)
+{
+    (void)cx;
+    cr_assert_str_eq(e->action, "offline.kept_theirs");
+    cr_assert_str_eq(e->target, "score 1.4 of admin");
+    cr_assert_str_eq(e->before, "{\"mine\":{\"points\":\"25\"},\"offline\":{\"base_version\":5,"
+                                "\"kept\":\"theirs\",\"recorded_at\":\"2025-12-03T08:00:00Z\"}}");
+    cr_assert_str_eq(e->after, "{\"kept\":\"theirs\",\"version\":7}");
+}
 static void b_text_lock(ctx *cx, kp_request *req)
 {
     BODY(TEXT_LOCK, text_lock, Kompass__V1__TextLockRequest, kompass__v1__text_lock_request__init);
@@ -930,6 +954,8 @@ static const expectation s_expectations[] = {
     {RQ(COMMENT_RESOLVE), "audit", p_thread, b_comment_resolve, k_comment_resolve},
     {RQ(COMMENT_REOPEN), "audit", p_resolved_thread, b_comment_reopen, k_comment_reopen},
     {RQ(CALIBRATION_CREATE), "audit", p_signed_source, b_calibration_create, k_calibration_create},
+    /* offline work */
+    {RQ(OFFLINE_DISCARD), "audit", p_scoring, b_offline_discard, k_offline_discard},
     /* the cycle across rounds */
     {RQ(EVAL_SET), "audit", p_draft, b_eval_set, k_eval_set},
 };

@@ -530,6 +530,14 @@ static void b_score_set(cell *c, kp_request *req)
     in->n_writes = 1;
     req->score_set = in;
 }
+static void b_offline_discard(cell *c, kp_request *req)
+{
+    BODY(OFFLINE_DISCARD, Kompass__V1__OfflineDiscardRequest,
+         kompass__v1__offline_discard_request__init);
+    in->item = "score 1.1";
+    in->mine = "{}";
+    req->offline_discard = in;
+}
 static void b_score_list(cell *c, kp_request *req)
 {
     BODY(SCORE_LIST, Kompass__V1__ScoreListRequest, kompass__v1__score_list_request__init);
@@ -802,6 +810,12 @@ static void b_calibration_stats(cell *c, kp_request *req)
          kompass__v1__calibration_stats_request__init);
     req->calibration_stats = in;
 }
+static void b_subscribe(cell *c, kp_request *req)
+{
+    BODY(SUBSCRIBE, Kompass__V1__SubscribeRequest, kompass__v1__subscribe_request__init);
+    in->all = 1; /* every evaluation the caller may see: any session */
+    req->subscribe = in;
+}
 
 static void b_eval_set(cell *c, kp_request *req)
 {
@@ -875,6 +889,9 @@ static const sample s_samples[] = {
     {RQ(CALIBRATION_CREATE), b_calibration_create, NULL},
     {RQ(CALIBRATION_SHOW), b_calibration_show, r_practice},
     {RQ(CALIBRATION_STATS), b_calibration_stats, NULL},
+    {RQ(SUBSCRIBE), b_subscribe, NULL},
+    /* offline work */
+    {RQ(OFFLINE_DISCARD), b_offline_discard, r_scoring},
     /* the cycle across rounds */
     {RQ(EVAL_SET), b_eval_set, r_draft},
 };

@@ -102,3 +102,58 @@ Test(bench, idle_clients_are_held, .timeout = 180)
     json_decref(doc);
     th_server_free(&s);
 }
+
+/* --pgbench: pgbench ran on the server's database, side by side with
+ * kompassd, and left nothing behind: its scratch tables are dropped and
+ * kompassd's own chains were never touched. */
+static void s_assert_pgbench_ran(th_server *s, json_t *doc)
+{
+    cr_assert_gt(s_int(doc, "kompass", "ops"), 0);
+    cr_assert_eq(s_int(doc, "kompass", "errors"), 0);
+    cr_assert_gt(s_int(doc, "pgbench", "ops"), 0);
+    cr_assert_eq(s_int(doc, "pgbench", "errors"), 0);
+    json_t *ratio = json_object_get(doc, "ratio_pgbench");
+    cr_assert_gt(json_real_value(json_object_get(ratio, "throughput")), 0);
+    cr_assert_gt(json_real_value(json_object_get(ratio, "p50_latency")), 0);
+    cr_assert_gt(json_real_value(json_object_get(json_object_get(doc, "pgbench"), "p50_ms")), 0);
+    char *left = th_sql(s, "SELECT count(*) FROM pg_namespace WHERE nspname = 'kompass_bench'");
+    cr_assert_str_eq(left, "0", "the scratch schema is dropped");
+    free(left);
+    char *out = NULL;
+    const char *home = th_admin(s);
+    cr_assert_eq(th_cli_as(s, home, NULL, &out, NULL, "audit", "verify", NULL), 0, "%s", out);
+    free(out);
+}
+
+Test(bench, write_against_pgbench, .timeout = 180)
+{
+    th_server *s = th_server_start(NULL);
+    const char *args[] = {"write", "--clients", "2", "--duration", "4",
+                          "--pgbench", "--db", s->conninfo, NULL};
+    json_t *doc = s_bench(s, args);
+    s_assert_pgbench_ran(s, doc);
+    json_decref(doc);
+    th_server_free(&s);
+}
+
+Test(bench, read_against_pgbench, .timeout = 180)
+{
+    th_server *s = th_server_start(NULL);
+    const char *args[] = {"read", "--clients", "2", "--duration", "4",
+                          "--pgbench", "--db", s->conninfo, NULL};
+    json_t *doc = s_bench(s, args);
+    s_assert_pgbench_ran(s, doc);
+    json_decref(doc);
+    th_server_free(&s);
+}
+
+Test(bench, pgbench_needs_its_database)
+{
+    const char *argv[] = {KP_BIN_DIR "/kompass-bench", "write", "--pgbench", NULL};
+    char *out = NULL, *err = NULL;
+    int rc = th_run(argv, NULL, &out, &err, 10000);
+    cr_assert_eq(rc, 2);
+    cr_assert(strstr(err, "--pgbench is for write and read, and needs --db"), "%s", err);
+    free(out);
+    free(err);
+}

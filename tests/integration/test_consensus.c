@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zmq.h>
 
+#include "arena.h"
 #include "team.h"
 #include "util.h"
 
@@ -326,6 +328,65 @@ Test(consensus, an_edit_withdraws_the_approval_and_cancels_signatures_given)
     free(n);
     cr_assert_eq(tt_cli(s, peer, NULL, NULL, "text", "approve", ids, "3", NULL), 0);
     cr_assert_str_eq(s_status(), "review");
+}
+
+/* eval_changes pages on since_version: a page must never end inside a
+ * version, or a client paging with a small limit loses the change after
+ * the cut (a text save that withdraws an approval records two events under
+ * one version). */
+Test(consensus, a_page_of_changes_never_splits_a_version)
+{
+    s_to_review();
+    char path[400];
+    snprintf(path, sizeof path, "%s/summary-3c.txt", s->dir);
+    cr_assert_eq(kp_write_file(path, "Ny text.\n", 9, 0644), 0);
+    cr_assert_eq(
+        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "3", "summary", "--file", path, NULL), 0);
+    char *v = th_sql(s, "SELECT eval_version FROM audit_events WHERE action = "
+                        "'text.approval_withdrawn'");
+    long long version = atoll(v);
+    free(v);
+    cr_assert_gt(version, 1);
+
+    void *sock = th_dealer(s);
+    kp_arena *a = kp_arena_new();
+    const char *token = th_token(sock, a, "admin", TH_ADMIN_PASSWORD);
+    for (int limit = 1; limit <= 2; limit++) {
+        kp_request *req = kp_arena_zalloc(a, sizeof *req);
+        kompass__v1__request__init(req);
+        Kompass__V1__EvalChangesRequest *in = kp_arena_zalloc(a, sizeof *in);
+        kompass__v1__eval_changes_request__init(in);
+        in->evaluation_id = id;
+        in->since_version = version - 1;
+        in->limit = limit;
+        req->body_case = KOMPASS__V1__REQUEST__BODY_EVAL_CHANGES;
+        req->eval_changes = in;
+        req->session_token = (char *)token;
+        kp_response *r = th_call(sock, a, req, 20000);
+        cr_assert(r && (int)r->status == KP_OK, "%s", r ? r->error : "no answer");
+        Kompass__V1__EvalChangesResponse *out = r->eval_changes;
+        cr_assert_eq(out->n_changes, 2, "limit %d: %zu changes", limit, out->n_changes);
+        cr_assert_eq(out->changes[0]->version, version);
+        cr_assert_eq(out->changes[1]->version, version);
+        cr_assert_str_eq(out->changes[0]->action, "text.save");
+        cr_assert_str_eq(out->changes[1]->action, "text.approval_withdrawn");
+    }
+    /* and a limit still limits: versions before are not all returned */
+    kp_request *req = kp_arena_zalloc(a, sizeof *req);
+    kompass__v1__request__init(req);
+    Kompass__V1__EvalChangesRequest *in = kp_arena_zalloc(a, sizeof *in);
+    kompass__v1__eval_changes_request__init(in);
+    in->evaluation_id = id;
+    in->limit = 3;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_EVAL_CHANGES;
+    req->eval_changes = in;
+    req->session_token = (char *)token;
+    kp_response *r = th_call(sock, a, req, 20000);
+    cr_assert(r && (int)r->status == KP_OK, "%s", r ? r->error : "no answer");
+    cr_assert_leq(r->eval_changes->n_changes, 4);
+    cr_assert_geq(r->eval_changes->n_changes, 3);
+    kp_arena_destroy(&a);
+    zmq_close(sock);
 }
 
 Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation, .timeout = 400)

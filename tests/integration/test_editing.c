@@ -486,12 +486,24 @@ Test(editing, two_servers_one_database_locks_and_updates_hold_across)
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "watcher exited %d",
               WEXITSTATUS(status));
     char *text = kp_read_file(wout, 1 << 20, NULL);
-    /* 6 changes, consecutive versions, in the order they were made. */
+    /* 6 changes, consecutive versions, in the order they were made; and
+     * the lock taken through server 1, pushed by server 2. */
     long long prev = -1;
-    int lines = 0;
+    int lines = 0, lock_taken = 0;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
         json_t *c = json_loads(line, 0, NULL);
         cr_assert(c, "%s", line);
+        if (json_object_get(c, "lock")) {
+            json_t *l = json_object_get(c, "lock");
+            if (strcmp(json_string_value(json_object_get(c, "action")), "lock.take") == 0) {
+                cr_assert_str_eq(json_string_value(json_object_get(l, "holder")), "ewa");
+                cr_assert_str_eq(json_string_value(json_object_get(l, "section")), "summary");
+                cr_assert_eq(lines, 5, "the lock came after the five scores: %s", line);
+                lock_taken++;
+            }
+            json_decref(c);
+            continue;
+        }
         if (json_object_get(c, "watching")) {
             json_decref(c);
             continue;
@@ -505,29 +517,30 @@ Test(editing, two_servers_one_database_locks_and_updates_hold_across)
         json_decref(c);
     }
     cr_assert_eq(lines, 6);
+    cr_assert_eq(lock_taken, 1);
     free(text);
     s2->dbname[0] = '\0'; /* s drops it */
     th_server_free(&s2);
 }
 
-Test(editing, a_watcher_that_misses_updates_recovers_and_ends_identical)
+Test(editing, a_watcher_ends_identical_to_the_snapshot)
 {
     char state[400], snap[400];
     snprintf(state, sizeof state, "%s/state.json", s->dir);
     snprintf(snap, sizeof snap, "%s/snap.json", s->dir);
-    /* Its update socket points nowhere: every update is lost, the poll
-     * must catch up. */
+    /* Its replica, built from the changes pushed and fetched, is the
+     * server's copy (restarts: test_watch_subscribe.c). */
     pid_t w = fork();
     if (w == 0) {
         setenv("XDG_CONFIG_HOME", lead, 1);
         setenv("KOMPASS_SERVER_KEY", s->server_key, 1);
-        FILE *f = freopen("/dev/null", "w", stdout);
+        FILE *f = freopen(snap, "w", stdout);
         (void)f;
         execl(th_bin("kompass"), "kompass", "--server", s->listen, "watch", ids, "--count", "4",
-              "--poll", "1", "--updates", "tcp://127.0.0.1:9", "--state", state, (char *)NULL);
+              "--poll", "1", "--state", state, (char *)NULL);
         _exit(127);
     }
-    usleep(500000);
+    s_wait_for_text(snap, "watching evaluation", 60000);
     cr_assert_eq(tt_cli(s, lead, NULL, NULL, "score", "set", ids, "4.1", "12", NULL), 0);
     cr_assert_eq(tt_cli(s, lead, NULL, NULL, "score", "set", ids, "4.2", "8.5", NULL), 0);
     char file[400];
@@ -640,4 +653,48 @@ Test(editing, the_team_reads_its_trail_once_scoring_is_not_blind)
     cr_assert_eq(tt_cli(s, lead, NULL, &err, "audit", NULL), 4);
     cr_assert(strstr(err, "audit_list is for admin"), "%s", err);
     free(err);
+}
+
+/* A save of a section nobody has saved yet, with a version other than 0:
+ * CONFLICT that says so, not "changed since you read it (version 0 by )". */
+Test(editing, a_stale_version_of_a_never_saved_section_says_it_was_never_saved)
+{
+    void *sock = th_dealer(s);
+    kp_arena *a = kp_arena_new();
+    const char *token = th_token(sock, a, "admin", TH_ADMIN_PASSWORD);
+    kp_request *req = kp_arena_zalloc(a, sizeof *req);
+    kompass__v1__request__init(req);
+    Kompass__V1__TextLockRequest *lk = kp_arena_zalloc(a, sizeof *lk);
+    kompass__v1__text_lock_request__init(lk);
+    lk->evaluation_id = eval_id;
+    lk->area = 6;
+    lk->section = "summary";
+    req->body_case = KOMPASS__V1__REQUEST__BODY_TEXT_LOCK;
+    req->text_lock = lk;
+    req->session_token = (char *)token;
+    kp_response *r = th_call(sock, a, req, 20000);
+    cr_assert(r && (int)r->status == KP_OK, "%s", r ? r->error : "no answer");
+    const char *lock_token = r->text_lock->token;
+
+    req = kp_arena_zalloc(a, sizeof *req);
+    kompass__v1__request__init(req);
+    Kompass__V1__TextSaveRequest *in = kp_arena_zalloc(a, sizeof *in);
+    kompass__v1__text_save_request__init(in);
+    in->evaluation_id = eval_id;
+    in->area = 6;
+    in->section = "summary";
+    in->summary = "Text.";
+    in->expected_version = 7;
+    in->lock_token = (char *)lock_token;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_TEXT_SAVE;
+    req->text_save = in;
+    req->session_token = (char *)token;
+    r = th_call(sock, a, req, 20000);
+    cr_assert(r);
+    cr_assert_eq((int)r->status, KP_CONFLICT, "%s", r->error);
+    cr_assert_str_eq(r->error,
+                     "area 6 summary has never been saved (you sent version 7: send 0); nothing "
+                     "was saved");
+    kp_arena_destroy(&a);
+    zmq_close(sock);
 }

@@ -97,7 +97,7 @@ Test(users, bad_input_is_named_and_writes_nothing)
         {"ewa luvo", "E", "O", "evaluator", EWA_PW, 1, "only the characters a-z, 0-9"},
         {"9lives", "E", "O", "evaluator", EWA_PW, 1, "starts with a letter"},
         {"anna", "", "O", "evaluator", EWA_PW, 1, "the full name is empty"},
-        {"anna", "Anna", "  ", "evaluator", EWA_PW, 1, "the organisation is empty"},
+        {"anna", "Anna", "  ", "evaluator", EWA_PW, 1, "'user_add.organisation' is blank"},
         {"anna", "Anna", "SKL", "superuser", EWA_PW, 2, "--role must be admin, evaluator or"},
         {"anna", "Anna", "SKL", "evaluator", "too-short", 1, "shorter than 12 characters"},
         {"ewa", "Ewa Again", "SKL", "evaluator", EWA_PW, 3, "there is already a user 'ewa'"},

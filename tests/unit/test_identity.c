@@ -68,20 +68,22 @@ Test(identity, roles_by_name_and_value)
     cr_assert_eq(kp_identity_role_value("superuser"), 0);
 }
 
-Test(throttle, slowed_then_refused_for_longer_and_longer)
+Test(throttle, slowed_more_and_more_but_never_locked_out)
 {
-    int slow = KP_THROTTLE_LOGIN_SLOW, lock = KP_THROTTLE_LOGIN_LOCK;
-    cr_assert_eq(kp_throttle_wait(0, slow, lock), 0);
-    cr_assert_eq(kp_throttle_wait(2, slow, lock), 0);
-    cr_assert_eq(kp_throttle_wait(3, slow, lock), 2);
-    cr_assert_eq(kp_throttle_wait(4, slow, lock), 4);
-    cr_assert_eq(kp_throttle_wait(5, slow, lock), 60);
-    cr_assert_eq(kp_throttle_wait(6, slow, lock), 120);
-    cr_assert_eq(kp_throttle_wait(8, slow, lock), 480);
-    cr_assert_eq(kp_throttle_wait(9, slow, lock), KP_THROTTLE_MAX);
-    cr_assert_eq(kp_throttle_wait(1000, slow, lock), KP_THROTTLE_MAX);
-    /* the slow phase never exceeds 30 s */
-    for (int n = 10; n < 20; n++)
-        cr_assert_leq(kp_throttle_wait(n, KP_THROTTLE_ADDR_SLOW, KP_THROTTLE_ADDR_LOCK), 30);
-    cr_assert_eq(kp_throttle_wait(20, KP_THROTTLE_ADDR_SLOW, KP_THROTTLE_ADDR_LOCK), 60);
+    int slow = KP_THROTTLE_LOGIN_SLOW, max = KP_THROTTLE_LOGIN_MAX;
+    cr_assert_eq(kp_throttle_wait(0, slow, max), 0);
+    cr_assert_eq(kp_throttle_wait(2, slow, max), 0);
+    cr_assert_eq(kp_throttle_wait(3, slow, max), 2);
+    cr_assert_eq(kp_throttle_wait(4, slow, max), 4);
+    cr_assert_eq(kp_throttle_wait(5, slow, max), 8);
+    cr_assert_eq(kp_throttle_wait(6, slow, max), 16);
+    cr_assert_eq(kp_throttle_wait(7, slow, max), 30);
+    /* however many failures: a named user waits at most 30 s, an address 60 s */
+    for (int n = 7; n < 100000; n = n * 3 + 1)
+        cr_assert_eq(kp_throttle_wait(n, slow, max), 30, "%d", n);
+    cr_assert_eq(kp_throttle_wait(9, KP_THROTTLE_ADDR_SLOW, KP_THROTTLE_ADDR_MAX), 0);
+    cr_assert_eq(kp_throttle_wait(10, KP_THROTTLE_ADDR_SLOW, KP_THROTTLE_ADDR_MAX), 2);
+    cr_assert_eq(kp_throttle_wait(1000000, KP_THROTTLE_ADDR_SLOW, KP_THROTTLE_ADDR_MAX), 60);
+    cr_assert_eq(KP_THROTTLE_LOGIN_MAX, 30);
+    cr_assert_eq(KP_THROTTLE_ADDR_MAX, 60);
 }
