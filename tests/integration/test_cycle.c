@@ -7,6 +7,7 @@
  *    ordinals that would not grow refused; history oldest first; the
  *    report's date and "kommunens 5:e utvärdering"; the previous round's
  *    series in the report's formats; an imported round's texts.
+ *  - search shows an area's score as the report does.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -286,4 +287,37 @@ Test(cycle, only_an_admin_or_the_lead_corrects)
     free(err);
     cr_assert_eq(tt_cli(s, lead, NULL, NULL, "eval", "set", s_id(id), "--ordinal", "5", NULL), 0);
     cr_assert_eq(s_ordinal("Västerås stad", "2017"), 5);
+}
+
+/* search shows an area's score as the report does: the sum of its questions'
+ * shown (whole, half up) points, not the exact sum (issue 19: 80.1 vs 81) */
+Test(cycle, search_shows_the_area_score_the_report_shows)
+{
+    const char *from[] = {"\"code\": \"1.1\",\n     \"points\": 12"};
+    const char *to[] = {"\"code\": \"1.1\",\n     \"points\": 11.5"};
+    char path[400];
+    s_rewrite(V2014, "vasteras-2014-half.json", from, to, 1, path, sizeof path);
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(tt_cli(s, admin, &out, &err, "import", path, NULL), 0, "%s%s", out, err);
+    free(out);
+    free(err);
+    char *id = th_sql(s, "SELECT id FROM evaluations WHERE label = '2014'");
+    json_t *r = tt_json(s, admin, 0, "report", id, "--format", "json", NULL);
+    free(id);
+    json_t *a1 = json_array_get(json_object_get(r, "areas"), 0);
+    cr_assert_eq(json_integer_value(json_object_get(a1, "achieved")), 74, "11.5 shows as 12");
+    json_decref(r);
+
+    json_t *doc = tt_json(s, admin, 0, "search", "lättillgänglig", NULL);
+    json_t *h = json_array_get(json_object_get(doc, "hits"), 0);
+    cr_assert_not_null(h, "%s", json_dumps(doc, 0));
+    cr_assert_eq(json_integer_value(json_object_get(h, "area")), 1);
+    cr_assert_str_eq(json_string_value(json_object_get(h, "area_score")), "74",
+                     "not the exact 73.5");
+    json_decref(doc);
+    out = err = NULL;
+    cr_assert_eq(tt_cli(s, admin, &out, &err, "search", "lättillgänglig", NULL), 0, "%s", err);
+    cr_assert(strstr(out, "74/100"), "%s", out);
+    free(out);
+    free(err);
 }
