@@ -9,6 +9,8 @@
 const kp_command kp_eval_command = {
     "eval", kp_cmd_eval, "evaluations: create, list, show, assign, start, status, verify, reopen",
     "usage: kompass eval create --municipality NAME --framework CODE --label L [--period P]\n"
+    "                           [--ordinal N]\n"
+    "       kompass eval set ID [--period P] [--report-date D] [--ordinal N|counted]\n"
     "       kompass eval list [--status S] [--municipality M] [--label L]\n"
     "       kompass eval show ID\n"
     "       kompass eval assign ID LOGIN --as lead|peer|observer [--reason R]\n"
@@ -25,7 +27,15 @@ const kp_command kp_eval_command = {
     "everyone else sees the evaluations they are on the team of. A team has one\n"
     "lead (usually the SKL consultant), peers, and observers (read-only). An\n"
     "evaluator who works for the municipality evaluated (jäv) cannot be a lead or\n"
-    "peer, unless an admin overrides it with --reason (recorded in the audit trail).\n"};
+    "peer, unless an admin overrides it with --reason (recorded in the audit trail).\n"
+    "\n"
+    "The period (YYYY-MM, e.g. 2017-03) is when it was conducted: it orders the\n"
+    "municipality's evaluations, imported ones included. The ordinal (Västerås\n"
+    "2017 was its 5th) is counted: the one before it + 1, or 1. When earlier\n"
+    "ones are not in Kompass, state it with --ordinal N; `eval set` (admin or\n"
+    "the lead, audited) corrects the period, the report's date and the ordinal\n"
+    "(--ordinal counted: count it again); the others of the municipality are\n"
+    "renumbered to follow.\n"};
 
 const kp_command kp_evidence_command = {
     "evidence", kp_cmd_evidence, "the evidence log: interviews, documents, web checks",
@@ -48,6 +58,9 @@ static json_t *s_summary_json(const Kompass__V1__EvaluationSummary *e)
                           e->label, "period", e->period, "ordinal", e->ordinal, "status", e->status,
                           "version", (json_int_t)e->version, "created_by", e->created_by, "my_role",
                           e->my_role, "team_size", e->team_size);
+    json_object_set_new(o, "ordinal_given", json_boolean(e->ordinal_given));
+    json_object_set_new(o, "report_date",
+                        *e->report_date ? json_string(e->report_date) : json_null());
     /* a calibration exercise says so, and of what */
     json_object_set_new(o, "practice", e->practice ? json_string("övning") : json_null());
     if (e->practice) json_object_set_new(o, "practice_of", json_integer(e->practice_of));
@@ -85,11 +98,8 @@ static const char *s_ordinal(kp_cli *cli, int n)
 
 static int s_create(kp_cli *cli, int argc, char **argv)
 {
-    kp_opt opts[] = {{"municipality", 1, NULL},
-                     {"framework", 1, NULL},
-                     {"label", 1, NULL},
-                     {"period", 1, NULL},
-                     {0}};
+    kp_opt opts[] = {{"municipality", 1, NULL}, {"framework", 1, NULL}, {"label", 1, NULL},
+                     {"period", 1, NULL},       {"ordinal", 1, NULL},   {0}};
     const char *pos[1];
     int n;
     int rc = kp_args_parse(cli, &kp_eval_command, argc, argv, 2, opts, pos, 0, 0, &n);
@@ -106,6 +116,13 @@ static int s_create(kp_cli *cli, int argc, char **argv)
     b->framework = (char *)f;
     b->label = (char *)l;
     if (kp_args_get(opts, "period")) b->period = (char *)kp_args_get(opts, "period");
+    if (kp_args_get(opts, "ordinal")) {
+        int64_t ord;
+        if ((rc = kp_args_id(cli, &kp_eval_command, "--ordinal", kp_args_get(opts, "ordinal"),
+                             &ord)))
+            return rc;
+        b->ordinal = ord > 100000 ? 100000 : (int32_t)ord;
+    }
     req->body_case = KOMPASS__V1__REQUEST__BODY_EVAL_CREATE;
     req->eval_create = b;
     kp_response *resp;
@@ -252,6 +269,9 @@ static int s_show(kp_cli *cli, int argc, char **argv)
     printf("  status    %s (version %lld)%s\n", e->status, (long long)e->version,
            s->blind ? ", blind individual scoring" : "");
     if (*e->period) printf("  period    %s\n", e->period);
+    printf("  ordinal   %s evaluation of %s (%s)\n", s_ordinal(cli, e->ordinal), e->municipality,
+           e->ordinal_given ? "stated" : "counted from the earlier ones");
+    if (*e->report_date) printf("  report    dated %s\n", e->report_date);
     printf("  created   %s by %s\n", kp_cli_time(cli, e->created_at_us),
            *e->created_by ? e->created_by : "(import)");
     printf("  team");
@@ -353,6 +373,66 @@ static int s_unassign(kp_cli *cli, int argc, char **argv)
     return 0;
 }
 
+static int s_set(kp_cli *cli, int argc, char **argv)
+{
+    kp_opt opts[] = {{"period", 1, NULL}, {"report-date", 1, NULL}, {"ordinal", 1, NULL}, {0}};
+    const char *pos[1];
+    int n;
+    int64_t id;
+    int rc = kp_args_parse(cli, &kp_eval_command, argc, argv, 2, opts, pos, 1, 1, &n);
+    if (rc || (rc = kp_args_id(cli, &kp_eval_command, "evaluation id", pos[0], &id))) return rc;
+    kp_request *req = kp_cli_request(cli);
+    Kompass__V1__EvalSetRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
+    kompass__v1__eval_set_request__init(b);
+    b->evaluation_id = id;
+    const char *period = kp_args_get(opts, "period"), *date = kp_args_get(opts, "report-date"),
+               *ordinal = kp_args_get(opts, "ordinal");
+    if (!period && !date && !ordinal)
+        return kp_cli_usage(cli, &kp_eval_command,
+                            "eval set needs --period, --report-date or --ordinal");
+    if (period) b->period = (char *)period;
+    if (date) b->report_date = (char *)date;
+    if (ordinal && strcmp(ordinal, "counted") == 0) {
+        b->clear_ordinal = 1;
+    } else if (ordinal) {
+        int64_t ord;
+        if ((rc = kp_args_id(cli, &kp_eval_command, "--ordinal", ordinal, &ord))) return rc;
+        b->ordinal = ord > 100000 ? 100000 : (int32_t)ord;
+    }
+    req->body_case = KOMPASS__V1__REQUEST__BODY_EVAL_SET;
+    req->eval_set = b;
+    kp_response *resp;
+    rc = kp_cli_call(cli, req, &resp);
+    if (rc) return rc;
+    const Kompass__V1__EvalSetResponse *s = resp->eval_set;
+    const Kompass__V1__EvaluationSummary *e = s->evaluation;
+    if (!e) return kp_cli_error(cli, KP_INTERNAL, "the server did not return the evaluation");
+    if (cli->settings.json) {
+        json_t *o = s_summary_json_full(cli, e);
+        json_t *arr = json_array();
+        for (size_t i = 0; i < s->n_renumbered; i++)
+            json_array_append_new(arr, json_pack("{s:I,s:s,s:i,s:i}", "id",
+                                                 (json_int_t)s->renumbered[i]->evaluation_id,
+                                                 "label", s->renumbered[i]->label, "from",
+                                                 s->renumbered[i]->old_ordinal, "to",
+                                                 s->renumbered[i]->new_ordinal));
+        json_object_set_new(o, "renumbered", arr);
+        kp_cli_json(cli, o);
+        return 0;
+    }
+    printf("evaluation %lld: %s %s, %s evaluation of %s (%s), period %s, report date %s "
+           "(version %lld)\n",
+           (long long)e->id, e->municipality, e->label, s_ordinal(cli, e->ordinal), e->municipality,
+           e->ordinal_given ? "stated" : "counted", *e->period ? e->period : "-",
+           *e->report_date ? e->report_date : "-", (long long)e->version);
+    for (size_t i = 0; i < s->n_renumbered; i++)
+        printf("renumbered %s (evaluation %lld): %s -> %s\n", s->renumbered[i]->label,
+               (long long)s->renumbered[i]->evaluation_id,
+               s_ordinal(cli, s->renumbered[i]->old_ordinal),
+               s_ordinal(cli, s->renumbered[i]->new_ordinal));
+    return 0;
+}
+
 static int s_start(kp_cli *cli, int argc, char **argv)
 {
     int64_t id;
@@ -386,6 +466,7 @@ int kp_cmd_eval(kp_cli *cli, int argc, char **argv)
     if (strcmp(argv[1], "assign") == 0) return s_assign(cli, argc, argv);
     if (strcmp(argv[1], "unassign") == 0) return s_unassign(cli, argc, argv);
     if (strcmp(argv[1], "start") == 0) return s_start(cli, argc, argv);
+    if (strcmp(argv[1], "set") == 0) return s_set(cli, argc, argv);
     if (strcmp(argv[1], "reopen") == 0)
         return kp_cmd_eval_reopen(cli, &kp_eval_command, argc, argv);
     int64_t id;

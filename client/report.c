@@ -188,6 +188,16 @@ int64_t kp_report_area_percent(const kp_report_area *a)
     return kp_points_percent(kp_report_area_achieved(a) * 100, kp_report_area_max(a));
 }
 
+int64_t kp_report_comparison_shown(int64_t centi)
+{
+    return kp_points_round(centi);
+}
+
+int64_t kp_report_comparison_percent(int64_t centi, int64_t max)
+{
+    return kp_points_percent(centi, max);
+}
+
 size_t kp_report_area_unscored(const kp_report_area *a)
 {
     size_t n = 0;

@@ -150,6 +150,12 @@ int64_t kp_report_total_percent(const kp_report *r);
 /* Number of unscored questions in the whole report. */
 size_t kp_report_unscored(const kp_report *r);
 
+/* A comparison value (an average or a previous evaluation's achieved,
+ * centipoints) as whole points shown, half up, and as a whole percent of
+ * max (centipoints), half up. */
+int64_t kp_report_comparison_shown(int64_t centi);
+int64_t kp_report_comparison_percent(int64_t centi, int64_t max);
+
 /* Centipoints as text with as few decimals as needed, '.' as the mark:
  * 1125 -> "11.25", 820 -> "8.2", 1500 -> "15". Returns out. */
 char *kp_report_points_format(int64_t centi, char out[KP_REPORT_POINTS_BUF]);

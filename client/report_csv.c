@@ -15,6 +15,11 @@
  *    max      maximum points
  *    percent  whole percent as the report shows it
  *  An unscored question has empty points, shown and percent.
+ *  When the report compares, after the total: one `previous` row per area
+ *  and one for the total (text: the previous evaluation, "Västerås stad
+ *  2014"), then the same `average` rows (text: what the average is of);
+ *  their points are the comparison's (centipoints exact, an average has
+ *  decimals), shown rounded half up.
  */
 #include <string.h>
 
@@ -54,6 +59,21 @@ static void s_row(FILE *out, const char *kind, int area, const char *code, const
         fprintf(out, ",,,%s,\r\n", kp_report_points_format(max, m));
 }
 
+/* A comparison series: per area and in total (average: areas[].average). */
+static void s_series(FILE *out, const kp_report *r, const char *kind, const char *text, int average)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < r->n_areas; i++) {
+        const kp_report_area *a = &r->areas[i];
+        int64_t v = average ? a->average : a->previous, max = kp_report_area_max(a);
+        sum += v;
+        s_row(out, kind, a->number, NULL, text, true, v, kp_report_comparison_shown(v), max,
+              kp_report_comparison_percent(v, max));
+    }
+    s_row(out, kind, -1, NULL, text, true, sum, kp_report_comparison_shown(sum),
+          kp_report_total_max(r), kp_report_comparison_percent(sum, kp_report_total_max(r)));
+}
+
 int kp_report_render_csv(const kp_report *r, FILE *out)
 {
     char err[256];
@@ -72,5 +92,7 @@ int kp_report_render_csv(const kp_report *r, FILE *out)
     }
     s_row(out, "total", -1, NULL, "Totalt", true, kp_report_total_exact(r), kp_report_total(r),
           kp_report_total_max(r), kp_report_total_percent(r));
+    if (r->previous_label) s_series(out, r, "previous", r->previous_label, 0);
+    if (r->average_count > 0) s_series(out, r, "average", "Genomsnitt", 1);
     return fflush(out) == 0 && !ferror(out) ? KP_OK : KP_INTERNAL;
 }

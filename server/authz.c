@@ -123,6 +123,9 @@ static const kp_authz_rule s_rules[] = {
     {RQ(SUBSCRIBE),           "subscribe",           1, ALL,   NOT_EVAL,        READS},
     /* offline work: an evaluator records a conflict settled for the server's side */
     {RQ(OFFLINE_DISCARD),     "offline_discard",     1, STAFF, SCORERS,         WRITES},
+    /* the cycle across rounds: an admin or the lead corrects an evaluation's
+     * period, report date and ordinal */
+    {RQ(EVAL_SET),            "eval_set",            1, STAFF, LEAD,            WRITES},
 };
 // clang-format on
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])

@@ -91,6 +91,8 @@ static const kp_rpc s_rpcs[] = {
     {RQ(SUBSCRIBE), "subscribe", kp_rpc_subscribe},
     /* offline work: rpc_offline.c */
     {RQ(OFFLINE_DISCARD), "offline_discard", kp_rpc_offline_discard},
+    /* the cycle across rounds */
+    {RQ(EVAL_SET), "eval_set", kp_rpc_eval_set},
 };
 #define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
 

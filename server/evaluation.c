@@ -1,6 +1,7 @@
 /*  evaluation: what every change to an evaluation goes through. */
 #include "evaluation.h"
 
+#include <jansson.h>
 #include <string.h>
 
 const kp_stmt kp_evaluation_stmts[] = {
@@ -19,6 +20,17 @@ const kp_stmt kp_evaluation_stmts[] = {
                       "                 WHERE x.evaluation_id = e.id AND x.user_id = $2), '')"
                       " FROM evaluations e WHERE e.id = $1::bigint"},
     {"eval_bump", "UPDATE evaluations SET version = version + 1 WHERE id = $1 RETURNING version"},
+    /* sql/014_cycle.sql: the counted ordinals follow the order conducted */
+    {"eval_renumber", "SELECT evaluation_id, label, old_ordinal, new_ordinal"
+                      " FROM evaluations_renumber($1) ORDER BY new_ordinal"},
+    /* the first evaluation whose ordinal is not above the one before it */
+    {"eval_ordinal_conflict",
+     "SELECT label, ordinal, prev_label, prev_ordinal FROM ("
+     "  SELECT id, label, ordinal, lag(label) OVER w AS prev_label,"
+     "   lag(ordinal) OVER w AS prev_ordinal FROM evaluations"
+     "  WHERE municipality_id = $1 AND NOT practice"
+     "  WINDOW w AS (ORDER BY evaluation_order_key(period, label), id)) o"
+     " WHERE ordinal <= prev_ordinal ORDER BY id = $2::bigint DESC LIMIT 1"},
     {NULL, NULL},
 };
 
@@ -86,5 +98,44 @@ int kp_eval_bump(kp_req *r, kp_eval *ev)
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "updating an evaluation's version");
     ev->version = kp_db_i64(res, 0, 0);
     PQclear(res);
+    return KP_OK;
+}
+
+int kp_eval_renumber(kp_req *r, int64_t municipality_id, int64_t eval_id, json_t **changes)
+{
+    PGresult *res;
+    const char *p[2] = {kp_db_param_i64(r->arena, municipality_id),
+                        kp_db_param_i64(r->arena, eval_id)};
+    int rc = kp_db_call(r->db, "eval_renumber", 1, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "counting the ordinals");
+    json_t *arr = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        if (kp_db_i64(res, i, 0) != eval_id)
+            json_array_append_new(
+                arr, json_pack("{s:I,s:s,s:I,s:I}", "id", (json_int_t)kp_db_i64(res, i, 0), "label",
+                               PQgetvalue(res, i, 1), "from", (json_int_t)kp_db_i64(res, i, 2),
+                               "to", (json_int_t)kp_db_i64(res, i, 3)));
+    PQclear(res);
+    rc = kp_db_call(r->db, "eval_ordinal_conflict", 2, p, &res);
+    if (rc != KP_OK) {
+        json_decref(arr);
+        return kp_req_db_fail(r, rc, "checking the ordinals");
+    }
+    if (PQntuples(res) > 0) {
+        rc = kp_req_fail(r, KP_CONFLICT,
+                         "ordinals must grow in the order conducted: %s would be the %s. "
+                         "evaluation but comes after %s, the %s. (give another with --ordinal, "
+                         "or correct a period with kompass eval set ID --period)",
+                         PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+                         PQgetvalue(res, 0, 3));
+        PQclear(res);
+        json_decref(arr);
+        return rc;
+    }
+    PQclear(res);
+    if (changes)
+        *changes = arr;
+    else
+        json_decref(arr);
     return KP_OK;
 }

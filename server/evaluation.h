@@ -12,6 +12,7 @@
 #ifndef KP_EVALUATION_H
 #define KP_EVALUATION_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "req.h"
@@ -42,6 +43,13 @@ int kp_eval_bump(kp_req *r, kp_eval *ev);
 /* The role of login in evaluation eval_id's team: lead, peer, observer, or
  * "" when none (or when the database cannot say). */
 const char *kp_eval_member_role(kp_req *r, int64_t eval_id, const char *login);
+
+/* Counts the ordinals of municipality_id's evaluations afresh (the order
+ * conducted and the stated ones, sql/014_cycle.sql) and checks that they
+ * grow in that order (CONFLICT, naming the pair, when not). changes, when
+ * not NULL, gets a new JSON array of the other evaluations whose ordinal
+ * moved ({id, label, from, to}): the caller's to decref. */
+int kp_eval_renumber(kp_req *r, int64_t municipality_id, int64_t eval_id, json_t **changes);
 
 /* Whether r's user is a global admin. */
 int kp_is_admin(const kp_req *r);

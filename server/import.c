@@ -2,6 +2,7 @@
 #include "import.h"
 #include "problems.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,6 +46,17 @@ static json_t *s_list(kp_problems *p, json_t *obj, const char *key, const char *
         }
     }
     return ok ? json_incref(v) : NULL;
+}
+
+/* "", "YYYY" or "YYYY-MM" with a month that exists (import.h). */
+int kp_period_ok(const char *c)
+{
+    size_t n = strlen(c);
+    if (n == 0) return 1;
+    if (n != 4 && n != 7) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 4 ? c[i] != '-' : !isdigit((unsigned char)c[i])) return 0;
+    return n == 4 || (c[5] == '0' ? c[6] >= '1' && c[6] <= '9' : c[5] == '1' && c[6] <= '2');
 }
 
 /* "YYYY-MM-DD" with a month and day that exist. */
@@ -256,7 +268,11 @@ int kp_import_check(kp_arena *arena, const char *text, const kp_import_framework
             "with kompass framework import)",
             code);
     kp_problems_string(&p, doc, "label", "", 1, 40);
-    kp_problems_string(&p, doc, "conducted", "", 0, 40);
+    /* the period orders the municipality's evaluations (sql/014_cycle.sql) */
+    const char *conducted = kp_problems_string(&p, doc, "conducted", "", 0, 40);
+    if (conducted && !kp_period_ok(conducted))
+        kp_problems_add(&p, "conducted: '%s' is not a year and month YYYY-MM (or a year YYYY)",
+                        conducted);
     kp_problems_string(&p, doc, "source", "", 0, 500);
     kp_problems_string(&p, doc, "note", "", 0, 5000);
     const char *date = kp_problems_string(&p, doc, "report_date", "", 0, 10);

@@ -62,4 +62,8 @@ int kp_import_check(kp_arena *arena, const char *text, const kp_import_framework
 /* Releases what a plan holds. */
 void kp_import_plan_free(kp_import_plan *plan);
 
+/* Whether period is how Kompass writes when an evaluation was conducted
+ * (it orders a municipality's evaluations): "", "YYYY" or "YYYY-MM". */
+int kp_period_ok(const char *period);
+
 #endif

@@ -136,6 +136,9 @@ int kp_rpc_consensus_question(kp_req *r);
 int kp_rpc_calibration_create(kp_req *r);
 int kp_rpc_calibration_show(kp_req *r);
 int kp_rpc_calibration_stats(kp_req *r);
+/* the cycle across rounds (issue 19): rpc_eval.c corrects an evaluation's
+ * period, report date and ordinal */
+int kp_rpc_eval_set(kp_req *r);
 
 /* rpc_offline.c: offline work (kompass checkout, sync) */
 int kp_rpc_offline_discard(kp_req *r);

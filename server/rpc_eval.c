@@ -15,6 +15,7 @@
 
 #include "audit.h"
 #include "evaluation.h"
+#include "import.h"
 #include "municipality.h"
 #include "namekey.h"
 #include "rpc.h"
@@ -23,10 +24,10 @@
 const kp_stmt kp_eval_stmts[] = {
     {"framework_find", "SELECT id FROM frameworks WHERE code = $1"},
     {"eval_label_taken", "SELECT id FROM evaluations WHERE municipality_id = $1 AND label = $2"},
+    /* the ordinal is counted by kp_eval_renumber right after */
     {"eval_create",
-     "INSERT INTO evaluations (municipality_id, framework_id, label, period, ordinal, created_by)"
-     " VALUES ($1, $2, $3, $4,"
-     "  1 + (SELECT count(*) FROM evaluations WHERE municipality_id = $1 AND NOT practice), $5)"
+     "INSERT INTO evaluations (municipality_id, framework_id, label, period, ordinal, created_by,"
+     " ordinal_given) VALUES ($1, $2, $3, $4, coalesce($6::int, 1), $5, $6::int)"
      " RETURNING id"},
     {"eval_summaries",
      "SELECT e.id, m.name, f.code, e.label, e.period, e.ordinal, e.status, e.version,"
@@ -35,7 +36,9 @@ const kp_stmt kp_eval_stmts[] = {
      "           WHERE x.evaluation_id = e.id AND x.user_id = $1), ''),"
      " (SELECT count(*) FROM evaluation_members x WHERE x.evaluation_id = e.id),"
      " e.blind, (SELECT count(*) FROM evidence v WHERE v.evaluation_id = e.id),"
-     " e.practice, coalesce((SELECT c.source_id FROM calibrations c WHERE c.practice_id = e.id), 0)"
+     " e.practice, coalesce((SELECT c.source_id FROM calibrations c WHERE c.practice_id = e.id), "
+     "0),"
+     " coalesce(e.report_date::text, ''), e.ordinal_given IS NOT NULL"
      " FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
      " JOIN frameworks f ON f.id = e.framework_id LEFT JOIN users u ON u.id = e.created_by"
      " WHERE ($2::boolean OR EXISTS (SELECT 1 FROM evaluation_members x"
@@ -72,6 +75,13 @@ const kp_stmt kp_eval_stmts[] = {
      " FROM framework_areas a JOIN framework_questions q ON q.area_id = a.id"
      " WHERE a.framework_id = (SELECT framework_id FROM evaluations WHERE id = $1)"
      " GROUP BY a.id, a.number, a.title ORDER BY a.number"},
+    {"eval_set_head", "SELECT municipality_id, period, coalesce(report_date::text, ''),"
+                      " ordinal, ordinal_given FROM evaluations WHERE id = $1"},
+    {"eval_set",
+     "UPDATE evaluations SET period = coalesce($2, period),"
+     " report_date = coalesce($3::date, report_date),"
+     " ordinal_given = CASE WHEN $5::boolean THEN NULL ELSE coalesce($4::int, ordinal_given) END,"
+     " ordinal = coalesce($4::int, ordinal) WHERE id = $1"},
     {NULL, NULL},
 };
 
@@ -98,6 +108,8 @@ static Kompass__V1__EvaluationSummary *s_summary(kp_req *r, PGresult *res, int i
     e->team_size = (int32_t)kp_db_i64(res, i, 11);
     e->practice = kp_db_bool(res, i, 14);
     e->practice_of = kp_db_i64(res, i, 15);
+    e->report_date = kp_db_str(r->arena, res, i, 16);
+    e->ordinal_given = kp_db_bool(res, i, 17);
     return e;
 }
 
@@ -129,6 +141,14 @@ static const char *s_or_null(const char *s)
     return s && *s ? s : NULL;
 }
 
+static int s_period_fail(kp_req *r, const char *period)
+{
+    return kp_req_fail(r, KP_BAD_REQUEST,
+                       "--period must be the year and month the evaluation was conducted, "
+                       "YYYY-MM (e.g. 2017-03), or the year, not '%s'",
+                       period);
+}
+
 /* ---------------------------------------------------------------- create */
 
 int kp_rpc_eval_create(kp_req *r)
@@ -139,8 +159,12 @@ int kp_rpc_eval_create(kp_req *r)
         return kp_req_fail(r, KP_BAD_REQUEST,
                            "an evaluation needs a label of 1 to 40 characters "
                            "(e.g. the year: --label 2017)");
-    if (strlen(in->period) > 40)
-        return kp_req_fail(r, KP_BAD_REQUEST, "period is longer than 40 characters");
+    if (!kp_period_ok(in->period)) return s_period_fail(r, in->period);
+    if (in->ordinal < 0 || in->ordinal > 1000)
+        return kp_req_fail(r, KP_BAD_REQUEST,
+                           "--ordinal must be 1 to 1000 (which evaluation of the municipality "
+                           "this is), not %d",
+                           (int)in->ordinal);
 
     int rc = kp_db_begin(r->db);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "creating an evaluation");
@@ -177,26 +201,35 @@ int kp_rpc_eval_create(kp_req *r)
         }
     }
     if (rc == KP_OK) {
-        const char *p[5] = {kp_db_param_i64(r->arena, mid), kp_db_param_i64(r->arena, fid),
-                            in->label, in->period,
-                            r->user_id ? kp_db_param_i64(r->arena, r->user_id) : NULL};
-        rc = kp_db_call(r->db, "eval_create", 5, p, &res);
+        const char *p[6] = {kp_db_param_i64(r->arena, mid),
+                            kp_db_param_i64(r->arena, fid),
+                            in->label,
+                            in->period,
+                            r->user_id ? kp_db_param_i64(r->arena, r->user_id) : NULL,
+                            in->ordinal ? kp_db_param_i64(r->arena, in->ordinal) : NULL};
+        rc = kp_db_call(r->db, "eval_create", 6, p, &res);
         if (rc == KP_OK) {
             id = kp_db_i64(res, 0, 0);
             PQclear(res);
         }
     }
+    json_t *moved = NULL;
+    if (rc == KP_OK) rc = kp_eval_renumber(r, mid, id, &moved);
     if (rc == KP_OK) {
-        kp_audit_event ev = {
-            .evaluation_id = id,
-            .eval_version = 1,
-            .action = "eval.create",
-            .target = kp_arena_printf(r->arena, "evaluation %lld", (long long)id),
-            .after = kp_audit_json(r, json_pack("{s:s,s:s,s:s,s:s,s:s}", "municipality", mname,
-                                                "framework", in->framework, "label", in->label,
-                                                "period", in->period, "status", "draft"))};
+        json_t *after =
+            json_pack("{s:s,s:s,s:s,s:s,s:s}", "municipality", mname, "framework", in->framework,
+                      "label", in->label, "period", in->period, "status", "draft");
+        /* a stated ordinal, and the others it moved, are part of the change */
+        if (in->ordinal) json_object_set_new(after, "ordinal", json_integer(in->ordinal));
+        if (json_array_size(moved)) json_object_set(after, "renumbered", moved);
+        kp_audit_event ev = {.evaluation_id = id,
+                             .eval_version = 1,
+                             .action = "eval.create",
+                             .target = kp_arena_printf(r->arena, "evaluation %lld", (long long)id),
+                             .after = kp_audit_json(r, after)};
         rc = kp_audit_append(r, &ev);
     }
+    json_decref(moved);
     rc = kp_req_end_tx(r, rc, "creating an evaluation");
     if (rc != KP_OK) return rc;
 
@@ -556,5 +589,151 @@ int kp_rpc_eval_unassign(kp_req *r)
     out->version = ev.version;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_UNASSIGN;
     r->resp->eval_unassign = out;
+    return KP_OK;
+}
+
+/* ---------------------------------------------------------------- set */
+
+/* "YYYY-MM-DD", a real date (the database checks the calendar). */
+static int s_date_ok(const char *d)
+{
+    if (strlen(d) != 10) return 0;
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? d[i] != '-' : !isdigit((unsigned char)d[i])) return 0;
+    return 1;
+}
+
+int kp_rpc_eval_set(kp_req *r)
+{
+    const Kompass__V1__EvalSetRequest *in = r->msg->eval_set;
+    if (!*in->period && !*in->report_date && !in->ordinal && !in->clear_ordinal)
+        return kp_req_fail(r, KP_BAD_REQUEST,
+                           "eval set needs --period, --report-date or --ordinal (or "
+                           "--ordinal counted)");
+    if (*in->period && !kp_period_ok(in->period)) return s_period_fail(r, in->period);
+    if (*in->report_date && !s_date_ok(in->report_date))
+        return kp_req_fail(r, KP_BAD_REQUEST, "--report-date must be YYYY-MM-DD, not '%s'",
+                           in->report_date);
+    if (in->ordinal < 0 || in->ordinal > 1000)
+        return kp_req_fail(r, KP_BAD_REQUEST, "--ordinal must be 1 to 1000, not %d",
+                           (int)in->ordinal);
+    if (in->ordinal && in->clear_ordinal)
+        return kp_req_fail(r, KP_BAD_REQUEST, "--ordinal takes a number or 'counted', not both");
+
+    int rc = kp_db_begin(r->db);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "correcting an evaluation");
+    kp_eval ev;
+    PGresult *res = NULL;
+    int64_t mid = 0;
+    json_t *before = NULL, *after = NULL, *moved = NULL;
+    const char *eid = kp_db_param_i64(r->arena, in->evaluation_id);
+    rc = kp_eval_begin_change(r, in->evaluation_id, 1, &ev);
+    if (rc == KP_OK && ev.practice)
+        rc = kp_req_fail(r, KP_INVALID_STATE,
+                         "evaluation %lld is a calibration exercise (övning): it has no place "
+                         "among the municipality's evaluations",
+                         (long long)ev.id);
+    if (rc == KP_OK) {
+        const char *p[1] = {eid};
+        rc = kp_db_call(r->db, "eval_set_head", 1, p, &res);
+        if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "reading the evaluation");
+    }
+    if (rc == KP_OK) {
+        mid = kp_db_i64(res, 0, 0);
+        before = json_object();
+        after = json_object();
+        const char *period = PQgetvalue(res, 0, 1), *date = PQgetvalue(res, 0, 2);
+        int given = !PQgetisnull(res, 0, 4);
+        if (*in->period && strcmp(in->period, period)) {
+            json_object_set_new(before, "period", json_string(period));
+            json_object_set_new(after, "period", json_string(in->period));
+            if (strcmp(ev.status, "signed") == 0)
+                rc = kp_req_fail(r, KP_INVALID_STATE,
+                                 "evaluation %lld is signed and its period is part of what was "
+                                 "signed; an admin reopens it first (kompass eval reopen %lld "
+                                 "--reason R)",
+                                 (long long)ev.id, (long long)ev.id);
+        }
+        if (*in->report_date && strcmp(in->report_date, date)) {
+            json_object_set_new(before, "report_date", *date ? json_string(date) : json_null());
+            json_object_set_new(after, "report_date", json_string(in->report_date));
+        }
+        if ((in->ordinal && (!given || in->ordinal != kp_db_i64(res, 0, 4))) ||
+            (in->clear_ordinal && given)) {
+            json_object_set_new(before, "ordinal", json_integer(kp_db_i64(res, 0, 3)));
+            json_object_set_new(before, "ordinal_given", json_boolean(given));
+            json_object_set_new(after, "ordinal_given", json_boolean(!in->clear_ordinal));
+        }
+        PQclear(res);
+        if (rc == KP_OK && json_object_size(after) == 0)
+            rc = kp_req_fail(r, KP_CONFLICT,
+                             "evaluation %lld already has these values: nothing "
+                             "to correct",
+                             (long long)ev.id);
+    }
+    if (rc == KP_OK) {
+        const char *p[5] = {eid, *in->period ? in->period : NULL,
+                            *in->report_date ? in->report_date : NULL,
+                            in->ordinal ? kp_db_param_i64(r->arena, in->ordinal) : NULL,
+                            in->clear_ordinal ? "true" : "false"};
+        rc = kp_db_call(r->db, "eval_set", 5, p, NULL);
+        if (rc == KP_BAD_REQUEST && *in->report_date)
+            rc = kp_req_fail(r, KP_BAD_REQUEST, "--report-date %s is not a date", in->report_date);
+        else if (rc != KP_OK)
+            rc = kp_req_db_fail(r, rc, "correcting the evaluation");
+    }
+    if (rc == KP_OK) rc = kp_eval_renumber(r, mid, ev.id, &moved);
+    if (rc == KP_OK) rc = kp_eval_bump(r, &ev);
+    /* the ordinal the change gave it */
+    if (rc == KP_OK && json_object_get(after, "ordinal_given")) {
+        PGresult *o;
+        const char *p[1] = {eid};
+        rc = kp_db_call(r->db, "eval_set_head", 1, p, &o);
+        if (rc == KP_OK) {
+            json_object_set_new(after, "ordinal", json_integer(kp_db_i64(o, 0, 3)));
+            PQclear(o);
+        }
+    }
+    if (rc == KP_OK) {
+        if (json_array_size(moved)) json_object_set(after, "renumbered", moved);
+        kp_audit_event a = {.evaluation_id = ev.id,
+                            .eval_version = ev.version,
+                            .action = "eval.set",
+                            .target =
+                                kp_arena_printf(r->arena, "evaluation %lld", (long long)ev.id),
+                            .before = kp_audit_json(r, before),
+                            .after = kp_audit_json(r, after)};
+        before = after = NULL;
+        rc = kp_audit_append(r, &a);
+    }
+    json_decref(before);
+    json_decref(after);
+    rc = kp_req_end_tx(r, rc, "correcting an evaluation");
+    if (rc != KP_OK) {
+        json_decref(moved);
+        return rc;
+    }
+
+    Kompass__V1__EvalSetResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__eval_set_response__init(out);
+    out->n_renumbered = json_array_size(moved);
+    out->renumbered = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_renumbered + 1));
+    for (size_t i = 0; i < out->n_renumbered; i++) {
+        json_t *m = json_array_get(moved, i);
+        Kompass__V1__OrdinalChange *c = kp_arena_alloc(r->arena, sizeof *c);
+        kompass__v1__ordinal_change__init(c);
+        c->evaluation_id = json_integer_value(json_object_get(m, "id"));
+        c->label = kp_arena_strdup(r->arena, json_string_value(json_object_get(m, "label")));
+        c->old_ordinal = (int32_t)json_integer_value(json_object_get(m, "from"));
+        c->new_ordinal = (int32_t)json_integer_value(json_object_get(m, "to"));
+        out->renumbered[i] = c;
+    }
+    json_decref(moved);
+    rc = s_summaries(r, ev.id, NULL, NULL, NULL, &res);
+    if (rc != KP_OK) return rc;
+    if (PQntuples(res) > 0) out->evaluation = s_summary(r, res, 0);
+    PQclear(res);
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_SET;
+    r->resp->eval_set = out;
     return KP_OK;
 }

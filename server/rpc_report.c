@@ -78,14 +78,16 @@ const kp_stmt kp_report_stmts[] = {
      "  coalesce(round(per.achieved * 100 / NULLIF((SELECT count(*) FROM ev), 0)), 0)::bigint"
      " FROM framework_areas a LEFT JOIN per ON per.number = a.number"
      " WHERE a.framework_id = $1 ORDER BY a.number"},
-    /* the latest signed evaluation of municipality $1 on framework $2 before
-     * evaluation $3 (ordinal $4) */
+    /* the latest signed evaluation of municipality $1 on framework $2
+     * conducted before evaluation $3 (sql/014_cycle.sql: by period, then id) */
     {"report_previous",
      "SELECT e.id, m.name || ' ' || e.label FROM evaluations e"
-     " JOIN municipalities m ON m.id = e.municipality_id"
-     " WHERE e.municipality_id = $1 AND e.framework_id = $2 AND e.status = 'signed'"
-     "  AND NOT e.practice AND e.id <> $3 AND (e.ordinal, e.id) < ($4::int, $3::bigint)"
-     " ORDER BY e.ordinal DESC, e.id DESC LIMIT 1"},
+     " JOIN municipalities m ON m.id = e.municipality_id, evaluations t"
+     " WHERE t.id = $3 AND e.municipality_id = $1 AND e.framework_id = $2"
+     "  AND e.status = 'signed' AND NOT e.practice AND e.id <> $3"
+     "  AND (evaluation_order_key(e.period, e.label), e.id)"
+     "   < (evaluation_order_key(t.period, t.label), t.id)"
+     " ORDER BY evaluation_order_key(e.period, e.label) DESC, e.id DESC LIMIT 1"},
     /* evaluation $1's achieved points per area of framework $2 */
     {"report_area_totals",
      "SELECT a.number, coalesce(sum(round(c.points)), 0)::bigint, (a.max * 100)::bigint,"
@@ -97,7 +99,8 @@ const kp_stmt kp_report_stmts[] = {
      "SELECT e.id, e.label, f.code, e.status, e.period, e.ordinal, coalesce(e.source, ''),"
      " e.framework_id, (f.total_max * 100)::bigint"
      " FROM evaluations e JOIN frameworks f ON f.id = e.framework_id"
-     " WHERE e.municipality_id = $1 AND NOT e.practice AND " VISIBLE " ORDER BY e.ordinal, e.id"},
+     " WHERE e.municipality_id = $1 AND NOT e.practice AND " VISIBLE
+     " ORDER BY evaluation_order_key(e.period, e.label), e.id"},
     {"import_framework",
      "SELECT a.number, q.code, (q.max * 100)::bigint, (f.total_max * 100)::bigint, f.id"
      " FROM frameworks f JOIN framework_areas a ON a.framework_id = f.id"
@@ -109,11 +112,9 @@ const kp_stmt kp_report_stmts[] = {
                         " FROM evaluations WHERE municipality_id = $1 AND label = $2"},
     {"import_eval",
      "INSERT INTO evaluations (municipality_id, framework_id, label, period, ordinal, status,"
-     " version, blind, created_by, source, report_date, source_sha256)"
-     " VALUES ($1, $2, $3, $4,"
-     "  coalesce($5::int, 1 + (SELECT count(*) FROM evaluations WHERE municipality_id = $1"
-     "   AND NOT practice)),"
-     "  'review', 1, false, $6, $7, $8::date, $9) RETURNING id"},
+     " version, blind, created_by, source, report_date, source_sha256, ordinal_given)"
+     " VALUES ($1, $2, $3, $4, coalesce($5::int, 1), 'review', 1, false, $6, $7, $8::date, $9,"
+     "  $5::int) RETURNING id"},
     {"import_scores",
      "INSERT INTO consensus_scores (evaluation_id, question_id, points, method, reason, version,"
      " written_by)"
@@ -288,10 +289,9 @@ static int s_report_comparisons(kp_req *r, Kompass__V1__ReportDataResponse *out,
     }
     PQclear(res);
 
-    const char *pp[4] = {kp_db_param_i64(r->arena, mid), kp_db_param_i64(r->arena, fid),
-                         kp_db_param_i64(r->arena, out->evaluation_id),
-                         kp_db_param_i64(r->arena, out->ordinal)};
-    rc = kp_db_call(r->db, "report_previous", 4, pp, &res);
+    const char *pp[3] = {kp_db_param_i64(r->arena, mid), kp_db_param_i64(r->arena, fid),
+                         kp_db_param_i64(r->arena, out->evaluation_id)};
+    rc = kp_db_call(r->db, "report_previous", 3, pp, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "finding the previous evaluation");
     if (PQntuples(res) == 0) {
         PQclear(res);
@@ -580,6 +580,9 @@ int kp_rpc_eval_import(kp_req *r)
             PQclear(res);
         }
     }
+    /* without a stated ordinal it is counted: the one before it by period + 1 */
+    json_t *moved = NULL;
+    if (rc == KP_OK) rc = kp_eval_renumber(r, mid, id, &moved);
     const char *eid = kp_db_param_i64(r->arena, id);
     if (rc == KP_OK) {
         const char *ps[3] = {eid, s_jtext(r, plan.scores), kp_db_param_i64(r->arena, fid)};
@@ -613,6 +616,7 @@ int kp_rpc_eval_import(kp_req *r)
             "source_sha256", sha, "total", (json_int_t)plan.total, "municipality_created",
             out->municipality_created, "scores", (int)json_array_size(plan.scores), "texts",
             (int)json_array_size(plan.texts), "content_hash", hash);
+        if (json_array_size(moved)) json_object_set(after, "renumbered", moved);
         kp_audit_event ev = {.action = "eval.import",
                              .evaluation_id = id,
                              .eval_version = 1,
@@ -620,6 +624,7 @@ int kp_rpc_eval_import(kp_req *r)
                              .after = kp_audit_json(r, after)};
         rc = kp_audit_append(r, &ev);
     }
+    json_decref(moved);
     json_decref(doc);
     kp_import_plan_free(&plan);
     rc = kp_req_end_tx(r, rc, "importing an evaluation");

@@ -130,7 +130,9 @@ const kp_stmt kp_search_stmts[] = {
      "    JOIN framework_areas fa ON fa.id = fq.area_id"
      "    WHERE x.evidence_id = h.evidence_id)) END AS number) an"
      " LEFT JOIN framework_areas fa ON fa.framework_id = h.framework_id AND fa.number = an.number"
-     " LEFT JOIN LATERAL (SELECT (coalesce(sum(cs.points), 0) * 100)::bigint AS points,"
+     /* the area's score as the report shows it: its questions' shown (whole,
+      * half up) points summed, not the exact sum (docs/reports.md) */
+     " LEFT JOIN LATERAL (SELECT (coalesce(sum(round(cs.points)), 0) * 100)::bigint AS points,"
      "   count(cs.question_id) AS scored, count(*) AS questions"
      "  FROM framework_questions fq LEFT JOIN consensus_scores cs"
      "   ON cs.question_id = fq.id AND cs.evaluation_id = h.evaluation_id"

@@ -522,6 +522,22 @@ static void k_eval_unassign(ctx *cx, const row *e)
                      kp_arena_printf(cx->a, "{\"login\":\"obs%d\",\"role\":\"observer\"}", cx->n));
     cr_assert_str_eq(e->after, "");
 }
+/* eval.set: the report's date and a stated ordinal on a draft */
+static void b_eval_set(ctx *cx, kp_request *req)
+{
+    BODY(EVAL_SET, eval_set, Kompass__V1__EvalSetRequest, kompass__v1__eval_set_request__init);
+    in->evaluation_id = cx->eval_id;
+    in->report_date = "2017-09-30";
+    in->ordinal = 5;
+}
+static void k_eval_set(ctx *cx, const row *e)
+{
+    (void)cx;
+    cr_assert_str_eq(e->action, "eval.set");
+    cr_assert_str_eq(e->before, "{\"ordinal\":1,\"ordinal_given\":false,\"report_date\":null}");
+    cr_assert_str_eq(e->after, "{\"ordinal\":5,\"ordinal_given\":true,\"report_date\":"
+                               "\"2017-09-30\"}");
+}
 static void b_eval_start(ctx *cx, kp_request *req)
 {
     BODY(EVAL_START, eval_start, Kompass__V1__EvalStartRequest,
@@ -940,6 +956,8 @@ static const expectation s_expectations[] = {
     {RQ(CALIBRATION_CREATE), "audit", p_signed_source, b_calibration_create, k_calibration_create},
     /* offline work */
     {RQ(OFFLINE_DISCARD), "audit", p_scoring, b_offline_discard, k_offline_discard},
+    /* the cycle across rounds */
+    {RQ(EVAL_SET), "audit", p_draft, b_eval_set, k_eval_set},
 };
 #define N_EXPECTATIONS (sizeof s_expectations / sizeof s_expectations[0])
 

@@ -817,6 +817,13 @@ static void b_subscribe(cell *c, kp_request *req)
     req->subscribe = in;
 }
 
+static void b_eval_set(cell *c, kp_request *req)
+{
+    BODY(EVAL_SET, Kompass__V1__EvalSetRequest, kompass__v1__eval_set_request__init);
+    in->report_date = "2017-09-30";
+    req->eval_set = in;
+}
+
 /* Every RPC of the table needs one. RPCs about an evaluation also need
  * `relate`, which puts the caller in each relation to a fresh evaluation. */
 static const sample s_samples[] = {
@@ -885,6 +892,8 @@ static const sample s_samples[] = {
     {RQ(SUBSCRIBE), b_subscribe, NULL},
     /* offline work */
     {RQ(OFFLINE_DISCARD), b_offline_discard, r_scoring},
+    /* the cycle across rounds */
+    {RQ(EVAL_SET), b_eval_set, r_draft},
 };
 #define N_SAMPLES (sizeof s_samples / sizeof s_samples[0])
 

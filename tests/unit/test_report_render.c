@@ -359,6 +359,35 @@ Test(report_csv, one_row_per_question_area_and_total)
                           "organisation?\","));
 }
 
+Test(report_csv, the_comparison_series_follow_the_total)
+{
+    kp_report *r = rf_vasteras(a, (rf_options){.comparisons = true});
+    const char *csv = s_render(kp_report_render_csv, r);
+    char ***rows;
+    size_t widths[256];
+    size_t n = s_csv_parse(csv, &rows, widths);
+    cr_assert_eq(n, 1 + 45 + 8 + 1 + 9 + 9, "the previous and the average: 8 areas and a total");
+    cr_assert_str_eq(rows[1 + 45 + 8][0], "total");
+    int64_t prev = 0, avg = 0;
+    for (size_t i = 0; i < 8; i++) {
+        char **p = rows[1 + 45 + 8 + 1 + i], **g = rows[1 + 45 + 8 + 1 + 9 + i];
+        cr_assert_str_eq(p[0], "previous");
+        cr_assert_str_eq(p[3], "Västerås 2014");
+        cr_assert_eq(atoll(p[1]), r->areas[i].number);
+        cr_assert_eq(atoll(p[5]), kp_report_comparison_shown(r->areas[i].previous));
+        cr_assert_str_eq(g[0], "average");
+        cr_assert_eq(atoll(g[5]), kp_report_comparison_shown(r->areas[i].average));
+        prev += r->areas[i].previous;
+        avg += r->areas[i].average;
+    }
+    char **pt = rows[1 + 45 + 8 + 8 + 1], **gt = rows[n - 1];
+    cr_assert_str_eq(pt[0], "previous");
+    cr_assert_str_eq(pt[1], "");
+    cr_assert_eq(atoll(pt[5]), kp_report_comparison_shown(prev));
+    cr_assert_str_eq(gt[0], "average");
+    cr_assert_eq(atoll(gt[5]), kp_report_comparison_shown(avg));
+}
+
 Test(report_csv, quotes_commas_quotes_and_newlines)
 {
     kp_report *r = rf_small(a);

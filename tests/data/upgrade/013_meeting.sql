@@ -23,7 +23,11 @@ VALUES ((SELECT id FROM evaluations WHERE label = '2017'),
         (SELECT min(id) FROM comments), '2017-03-22 09:10:00+00');
 INSERT INTO area_text_writers (evaluation_id, area_number, section, user_id, first_written)
 VALUES ((SELECT id FROM evaluations WHERE label = '2017'), 1, 'summary',
-        (SELECT id FROM users WHERE login = 'ewa'), '2017-03-21 11:00:00+00');
+        (SELECT id FROM users WHERE login = 'ewa'), '2017-03-21 11:00:00+00')
+-- loaded at schema 013 or later, 010's summary by ewa has made the row through
+-- 013's trigger already
+ON CONFLICT (evaluation_id, area_number, section, user_id)
+    DO UPDATE SET first_written = EXCLUDED.first_written;
 INSERT INTO evaluation_revisions (evaluation_id, revision, content, content_hash, eval_version,
                                   signed_at)
 VALUES ((SELECT id FROM evaluations WHERE label = '2014'), 1, '{"format":"kompass-content/1"}',
