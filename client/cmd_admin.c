@@ -173,20 +173,29 @@ static int s_stats(kp_cli *cli, int argc, char **argv)
                                 "p95_us", (json_int_t)rs->p95_us, "p99_us", (json_int_t)rs->p99_us,
                                 "latency", buckets));
         }
-        kp_cli_json(cli, json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:o}", "server",
-                                   kp_conn_endpoint(cli->conn), "instance", st->instance, "since",
-                                   kp_cli_time(cli, st->started_us), "server_time",
-                                   kp_cli_time(cli, st->server_time_us), "clients",
-                                   (int)st->clients, "subscribers", (int)st->subscribers, "queued",
-                                   (int)st->queued, "workers", (int)st->workers,
-                                   "workers_connected", (int)st->workers_connected, "rpcs", rpcs));
+        kp_cli_json(cli,
+                    json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:I,s:I,s:I,s:o}", "server",
+                              kp_conn_endpoint(cli->conn), "instance", st->instance, "since",
+                              kp_cli_time(cli, st->started_us), "server_time",
+                              kp_cli_time(cli, st->server_time_us), "clients", (int)st->clients,
+                              "subscribers", (int)st->subscribers, "queued", (int)st->queued,
+                              "workers", (int)st->workers, "workers_connected",
+                              (int)st->workers_connected, "malformed_frames",
+                              (json_int_t)st->malformed_frames, "refused_busy",
+                              (json_int_t)st->refused_busy, "log_lines_suppressed",
+                              (json_int_t)st->log_lines_suppressed, "rpcs", rpcs));
         return KP_EXIT_OK;
     }
     printf("kompassd at %s (instance %s), counting since %s (%s)\n", kp_conn_endpoint(cli->conn),
            st->instance, kp_cli_time(cli, st->started_us),
            s_duration(cli, st->server_time_us - st->started_us));
-    printf("connections %u on requests, %u on updates; %u queued; workers %u of %u connected\n\n",
+    printf("connections %u on requests, %u on updates; %u queued; workers %u of %u connected\n",
            st->clients, st->subscribers, st->queued, st->workers_connected, st->workers);
+    /* What hostile or greedy clients caused, and what the log left out
+     * (issue 16, "Bounded logging"). */
+    printf("malformed frames %llu; refused busy %llu; log lines suppressed %llu\n\n",
+           (unsigned long long)st->malformed_frames, (unsigned long long)st->refused_busy,
+           (unsigned long long)st->log_lines_suppressed);
     printf("%-22s %9s %7s %10s %10s %10s  %s\n", "RPC", "REQUESTS", "ERRORS",
            "p50 <=", "p95 <=", "p99 <=", "OUTCOMES");
     for (size_t i = 0; i < st->n_rpcs; i++) {

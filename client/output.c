@@ -175,6 +175,10 @@ int kp_cli_call(kp_cli *cli, kp_request *req, kp_response **resp)
         return kp_cli_error(cli, rc, "%s: %s (log in with `kompass login USER`)",
                             kp_status_name(rc), error);
     }
+    if (rc == KP_DENIED && strncmp(error, "wrong password", 14) == 0)
+        /* A password asked again (sign, passwd): the session goes on. */
+        return kp_cli_error(cli, rc, "%s: %s; nothing was changed: run the command again",
+                            kp_status_name(rc), error);
     return kp_cli_error(cli, rc, "%s: %s", kp_status_name(rc), error);
 }
 

@@ -98,8 +98,11 @@ int kp_rpc_who_am_i(kp_req *r);
 int kp_rpc_change_password(kp_req *r);
 int kp_rpc_reauthenticate(kp_req *r);
 /* Checks the caller's own password, throttled and recorded like a login:
- * KP_OK, or r is failed (UNAUTHENTICATED, RATE_LIMITED, ...). Call it
+ * KP_OK, or r is failed: a wrong password is DENIED with a sentence starting
+ * KP_OWN_PASSWORD_WRONG (the session stays valid; UNAUTHENTICATED would
+ * tell the client it ended), too many attempts RATE_LIMITED. Call it
  * outside a transaction: a failure is recorded for good. */
+#define KP_OWN_PASSWORD_WRONG "wrong password (your session is still valid)"
 int kp_check_own_password(kp_req *r, const char *password);
 
 /* rpc_user.c: user administration */

@@ -432,6 +432,24 @@ static int s_not_practice(kp_req *r, const kp_eval *ev)
                        (long long)ev->id);
 }
 
+/* The team keeps its lead: the lead, changing their own role or leaving,
+ * would leave it with none, and nobody but an admin could give it one
+ * again. So only an admin may take the lead away (to give it to someone
+ * else: the old lead --as peer or unassigned, then the new one --as lead).
+ * old_role: u's role on the team now; fresh: the role after ("" when
+ * leaving). */
+static int s_keeps_lead(kp_req *r, const kp_eval *ev, const user_row *u, const char *old_role,
+                        const char *fresh)
+{
+    if (!old_role || strcmp(old_role, "lead") != 0 || strcmp(fresh, "lead") == 0) return KP_OK;
+    if (kp_is_admin(r)) return KP_OK;
+    return kp_req_fail(r, KP_CONFLICT,
+                       "evaluation %lld would have no lead: %s is its only lead; an admin "
+                       "assigns another lead (this one --as peer first, then the new lead "
+                       "--as lead)",
+                       (long long)ev->id, u->login);
+}
+
 int kp_rpc_eval_assign(kp_req *r)
 {
     const Kompass__V1__EvalAssignRequest *in = r->msg->eval_assign;
@@ -447,7 +465,7 @@ int kp_rpc_eval_assign(kp_req *r)
     kp_eval ev;
     user_row u;
     PGresult *res;
-    const char *before = NULL, *old_override = "";
+    const char *before = NULL, *old_override = "", *old_role = NULL;
     rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
     if (rc == KP_OK) rc = s_not_practice(r, &ev);
     if (rc == KP_OK) rc = s_user(r, in->login, &u);
@@ -466,12 +484,14 @@ int kp_rpc_eval_assign(kp_req *r)
                 before = kp_audit_json(
                     r, json_pack("{s:s,s:s}", "login", u.login, "role", PQgetvalue(res, 0, 0)));
                 old_override = kp_db_str(r->arena, res, 0, 1);
+                old_role = kp_db_str(r->arena, res, 0, 0);
             }
             PQclear(res);
         } else {
             rc = kp_req_db_fail(r, rc, "reading the team");
         }
     }
+    if (rc == KP_OK) rc = s_keeps_lead(r, &ev, &u, old_role, role);
     if (rc == KP_OK && strcmp(role, "lead") == 0) {
         const char *p[2] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, u.id)};
         rc = kp_db_call(r->db, "member_other_lead", 2, p, &res);
@@ -566,6 +586,7 @@ int kp_rpc_eval_unassign(kp_req *r)
             rc = kp_req_db_fail(r, rc, "reading the team");
         }
     }
+    if (rc == KP_OK) rc = s_keeps_lead(r, &ev, &u, old_role, "");
     if (rc == KP_OK) {
         const char *p[2] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, u.id)};
         rc = kp_db_call(r->db, "member_delete", 2, p, NULL);

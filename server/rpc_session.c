@@ -78,7 +78,8 @@ int kp_rpc_login(kp_req *r)
     if (PQntuples(res) == 0) {
         PQclear(res);
         kp_password_verify_nothing(password);
-        rc = kp_throttle_failed(r, login, 0, "no such login", "wrong login or password");
+        rc = kp_throttle_failed(r, KP_UNAUTHENTICATED, login, 0, "no such login",
+                                "wrong login or password");
         goto out;
     }
     int64_t user_id = atoll(PQgetvalue(res, 0, 0));
@@ -86,13 +87,14 @@ int kp_rpc_login(kp_req *r)
     int active = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
     PQclear(res);
     if (!kp_password_verify(hash, password)) {
-        rc = kp_throttle_failed(r, login, user_id, "wrong password", "wrong login or password");
+        rc = kp_throttle_failed(r, KP_UNAUTHENTICATED, login, user_id, "wrong password",
+                                "wrong login or password");
         goto out;
     }
     if (!active) {
         /* Said only to someone who knows the password. */
         rc = kp_throttle_failed(
-            r, login, user_id, "account disabled",
+            r, KP_UNAUTHENTICATED, login, user_id, "account disabled",
             kp_arena_printf(r->arena, "the account '%s' is disabled; ask an administrator", login));
         goto out;
     }
@@ -175,14 +177,16 @@ int kp_rpc_who_am_i(kp_req *r)
 }
 
 /* Checks the caller's own password, throttled and recorded like Login.
- * KP_OK when it is right; otherwise r is failed. */
+ * KP_OK when it is right; otherwise r is failed: a wrong password is DENIED
+ * (KP_OWN_PASSWORD_WRONG), not UNAUTHENTICATED, since the session it was
+ * asked in goes on (UNAUTHENTICATED tells a client its session ended). */
 int kp_check_own_password(kp_req *r, const char *password)
 {
     if (!password || !*password)
         return kp_req_fail(r, KP_BAD_REQUEST, "%s: the password is empty",
                            kp_wire_body_name(r->msg));
     if (strlen(password) > KP_PASSWORD_MAX_BYTES)
-        return kp_req_fail(r, KP_UNAUTHENTICATED, "wrong password");
+        return kp_req_fail(r, KP_DENIED, "%s", KP_OWN_PASSWORD_WRONG);
     int rc = kp_throttle_check(r, r->login, r->user_id);
     if (rc != KP_OK) return rc;
     const char *params[1] = {s_id(r, r->user_id)};
@@ -191,7 +195,9 @@ int kp_check_own_password(kp_req *r, const char *password)
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading your password hash");
     int ok = PQntuples(res) == 1 && kp_password_verify(PQgetvalue(res, 0, 0), password);
     PQclear(res);
-    if (!ok) return kp_throttle_failed(r, r->login, r->user_id, "wrong password", "wrong password");
+    if (!ok)
+        return kp_throttle_failed(r, KP_DENIED, r->login, r->user_id, "wrong password",
+                                  KP_OWN_PASSWORD_WRONG);
     return KP_OK;
 }
 

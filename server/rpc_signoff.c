@@ -42,6 +42,10 @@ const kp_stmt kp_signoff_stmts[] = {
                     " ORDER BY u.login"},
     {"so_admin_signed", "SELECT count(*) FROM signatures WHERE evaluation_id = $1"
                         " AND revision = $2 AND cancelled_at IS NULL AND capacity = 'admin'"},
+    {"so_admin_signer",
+     "SELECT u.login, s.printed_name FROM signatures s JOIN users u ON u.id = s.user_id"
+     " WHERE s.evaluation_id = $1 AND s.revision = $2 AND s.cancelled_at IS NULL"
+     " AND s.capacity = 'admin' AND s.user_id <> $3 ORDER BY s.signed_at LIMIT 1"},
     {"so_mine", "SELECT meaning FROM signatures WHERE evaluation_id = $1 AND revision = $2"
                 " AND user_id = $3 AND cancelled_at IS NULL"},
     {"so_signer", "SELECT u.full_name, u.organisation, coalesce(x.role, '') FROM users u"
@@ -202,6 +206,23 @@ int kp_rpc_sign(kp_req *r)
             if (PQntuples(res))
                 rc = kp_req_fail(r, KP_CONFLICT, "you have already signed revision %d (%s)",
                                  revision, PQgetvalue(res, 0, 0));
+            PQclear(res);
+        }
+    }
+    /* One SKL admin signs a revision, not two (issue 16 point 8). */
+    if (rc == KP_OK && strcmp(capacity, "admin") == 0) {
+        const char *p[3] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, revision),
+                            kp_db_param_i64(r->arena, r->user_id)};
+        rc = kp_db_call(r->db, "so_admin_signer", 3, p, &res);
+        if (rc != KP_OK) {
+            rc = kp_req_db_fail(r, rc, "reading signatures");
+        } else {
+            if (PQntuples(res))
+                rc = kp_req_fail(r, KP_CONFLICT,
+                                 "revision %d of evaluation %lld is already signed as admin by %s "
+                                 "(%s); it takes one admin's signature",
+                                 revision, (long long)ev.id, PQgetvalue(res, 0, 0),
+                                 PQgetvalue(res, 0, 1));
             PQclear(res);
         }
     }

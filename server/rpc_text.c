@@ -214,6 +214,11 @@ int kp_rpc_text_lock(kp_req *r)
         return kp_req_fail(r, KP_BAD_REQUEST, "a lease is 5 to %d seconds, not %d", MAX_LEASE,
                            lease);
     int op = (int)in->op;
+    if (op != KOMPASS__V1__TEXT_LOCK_REQUEST__OP__ACQUIRE &&
+        op != KOMPASS__V1__TEXT_LOCK_REQUEST__OP__RENEW &&
+        op != KOMPASS__V1__TEXT_LOCK_REQUEST__OP__RELEASE)
+        return kp_req_fail(r, KP_BAD_REQUEST,
+                           "text_lock.op is ACQUIRE (0), RENEW (1) or RELEASE (2), not %d", op);
     if (op != KOMPASS__V1__TEXT_LOCK_REQUEST__OP__ACQUIRE && !*in->token)
         return kp_req_fail(r, KP_BAD_REQUEST, "renewing or releasing a lock needs its token");
 

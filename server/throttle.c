@@ -150,8 +150,8 @@ int kp_throttle_check(kp_req *r, const char *login, int64_t user_id)
     return rc;
 }
 
-int kp_throttle_failed(kp_req *r, const char *login, int64_t user_id, const char *detail,
-                       const char *message)
+int kp_throttle_failed(kp_req *r, int status, const char *login, int64_t user_id,
+                       const char *detail, const char *message)
 {
     int64_t known = 0;
     if (kp_throttle_known(r, login, &known) != KP_OK) known = 0;
@@ -159,11 +159,10 @@ int kp_throttle_failed(kp_req *r, const char *login, int64_t user_id, const char
     int wait = 0;
     const char *why = "";
     if (kp_throttle_remaining(r, login, known, &wait, &why) == KP_OK && wait > 0) {
-        kp_req_fail(r, KP_UNAUTHENTICATED,
-                    "%s; after repeated failures %s, the next attempt must wait %s", message, why,
-                    s_duration(r, wait));
+        kp_req_fail(r, status, "%s; after repeated failures %s, the next attempt must wait %s",
+                    message, why, s_duration(r, wait));
         r->resp->retry_after_ms = (uint32_t)wait * 1000;
-        return KP_UNAUTHENTICATED;
+        return status;
     }
-    return kp_req_fail(r, KP_UNAUTHENTICATED, "%s", message);
+    return kp_req_fail(r, status, "%s", message);
 }

@@ -65,11 +65,13 @@ int kp_throttle_remaining(kp_req *r, const char *login, int64_t known, int *wait
 int kp_throttle_check(kp_req *r, const char *login, int64_t user_id);
 
 /* After a failed password check: records it as `login_failed` with detail
- * (and the known client's session), and fails r with UNAUTHENTICATED and
- * message, adding when further attempts must now wait (and retry_after_ms).
- * Returns KP_UNAUTHENTICATED. */
-int kp_throttle_failed(kp_req *r, const char *login, int64_t user_id, const char *detail,
-                       const char *message);
+ * (and the known client's session), and fails r with status and message,
+ * adding when further attempts must now wait (and retry_after_ms). Returns
+ * status: KP_UNAUTHENTICATED for Login (no session was made), KP_DENIED for
+ * a password asked again inside a live session (Reauthenticate,
+ * ChangePassword, Sign), which stays valid. */
+int kp_throttle_failed(kp_req *r, int status, const char *login, int64_t user_id,
+                       const char *detail, const char *message);
 
 extern const kp_stmt kp_throttle_stmts[];
 

@@ -1143,7 +1143,8 @@ Test(audit_rpc, refused_and_failed_changes_leave_no_event)
     cp.current_password = kp_arena_strdup(c.a, "not-her-password-123");
     cp.new_password = kp_arena_strdup(c.a, "Audit-changed-5678");
     req->change_password = &cp;
-    cr_assert_eq(s_call(&c, req, ewa_token)->status, KP_UNAUTHENTICATED);
+    /* DENIED, not UNAUTHENTICATED: her session goes on (issue 16 point 8) */
+    cr_assert_eq(s_call(&c, req, ewa_token)->status, KP_DENIED);
 
     cr_assert_eq(s_count(c.s, "SELECT count(*) FROM audit_events"), events,
                  "a refused or failed change left an audit event");

@@ -8,8 +8,11 @@
  *  worker busy long enough that everything sent in one burst is in hand at
  *  once. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -229,6 +232,115 @@ Test(fair, a_live_session_has_one_share_over_all_its_connections, .timeout = 240
     cr_assert_eq(ok + refused, 80);
     for (int i = 0; i < 6; i++)
         zmq_close(socks[i]);
+    kp_arena_destroy(&a);
+    th_server_free(&s);
+}
+
+/* ---------------------------------------------------------------- bounded logging */
+
+static long long s_log_size(const th_server *s)
+{
+    struct stat st;
+    cr_assert_eq(stat(s->log, &st), 0, "%s", s->log);
+    return (long long)st.st_size;
+}
+
+static int s_occurrences(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+Test(fair, junk_frames_from_one_client_hardly_grow_the_log, .timeout = 300)
+{
+    /* The harness runs kompassd at --log-level debug: the bound holds there
+     * too. */
+    th_server *s = th_server_start(NULL);
+    const char *admin = th_admin(s); /* before measuring: its login is logged */
+    kp_arena *a = kp_arena_new();
+    void *sock = zmq_socket(th_zctx(), ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    char key[KP_CURVE_KEY_LEN + 1];
+    th_curve_client(s, sock, key);
+    cr_assert_eq(zmq_connect(sock, s->listen), 0);
+    /* one reply first: the connection is up before the clock starts */
+    kp_response *r = th_call_raw(sock, a, "\xff\xff\xff", 3, 20000);
+    cr_assert(r && r->status == KOMPASS__V1__STATUS__BAD_REQUEST);
+    long long before = s_log_size(s);
+
+    /* 5,000 junk frames (no two alike), 8 in flight at a time: within the
+     * connection's share, so every one is read and refused as malformed */
+    enum { JUNK = 5000, WINDOW = 8 };
+    int sent = 0, answered = 0, bad = 0;
+    int64_t t0 = kp_mono_ms(), deadline = t0 + 180000;
+    while (answered < JUNK && kp_mono_ms() < deadline) {
+        while (sent < JUNK && sent - answered < WINDOW) {
+            unsigned char junk[8] = {
+                0xff, 0xff, 0xff, (unsigned char)sent, (unsigned char)(sent >> 8),
+                0x07, 0x80, 0x80};
+            cr_assert(zmq_send(sock, junk, sizeof junk, 0) >= 0);
+            sent++;
+        }
+        zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, 1000) <= 0) continue;
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        while (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) >= 0) {
+            kp_response *rr = NULL;
+            const char *e;
+            cr_assert_eq(kp_wire_decode_response(a, zmq_msg_data(&m), zmq_msg_size(&m), &rr, &e),
+                         KP_OK);
+            answered++;
+            bad += rr->status == KOMPASS__V1__STATUS__BAD_REQUEST;
+        }
+        zmq_msg_close(&m);
+        kp_arena_reset(a);
+    }
+    cr_assert_eq(answered, JUNK, "%d of %d junk frames answered in 180 s", answered, JUNK);
+    cr_assert_eq(bad, JUNK, "every junk frame is a BAD_REQUEST");
+    long long grown = s_log_size(s) - before;
+    cr_assert_lt(grown, 100 * 1024, "5,000 junk frames grew the log by %lld bytes", grown);
+    cr_log_info("5,000 junk frames grew the log by %lld bytes", grown);
+
+    /* summarised within a window (the broker flushes about once a second) */
+    char want[160];
+    snprintf(want, sizeof want, "malformed frames from %s in the last", key);
+    char *log = NULL;
+    for (int i = 0; i < 150; i++) {
+        free(log);
+        log = th_server_log(s);
+        if (strstr(log, want)) break;
+        usleep(100000);
+    }
+    cr_assert(strstr(log, want), "no summary line for %s in the log:\n%s", key, log);
+    cr_assert_leq(s_occurrences(log, key), 3, "the junk client is named too often:\n%s", log);
+    free(log);
+    grown = s_log_size(s) - before;
+    cr_assert_lt(grown, 100 * 1024, "the log grew by %lld bytes", grown);
+
+    /* kompass admin stats shows the counters: 5,001 malformed frames, the
+     * first one logged, the rest summarised */
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, &err, "admin", "stats", NULL), 0, "%s", err);
+    cr_assert(strstr(out, "\nmalformed frames 5001; refused busy 0; log lines suppressed 5000\n"),
+              "%s", out);
+    free(out);
+    free(err);
+    out = err = NULL;
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, &err, "--json", "admin", "stats", NULL), 0, "%s",
+                 err);
+    json_t *doc = json_loads(out, 0, NULL);
+    cr_assert(doc, "%s", out);
+    cr_assert_eq(json_integer_value(json_object_get(doc, "malformed_frames")), 5001, "%s", out);
+    cr_assert_eq(json_integer_value(json_object_get(doc, "refused_busy")), 0, "%s", out);
+    cr_assert_eq(json_integer_value(json_object_get(doc, "log_lines_suppressed")), 5000, "%s", out);
+    json_decref(doc);
+    free(out);
+    free(err);
+    zmq_close(sock);
     kp_arena_destroy(&a);
     th_server_free(&s);
 }

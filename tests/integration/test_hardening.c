@@ -472,3 +472,313 @@ Test(hardening, an_address_limit_does_not_block_known_clients, .timeout = 300)
     cr_assert_eq(r->status, KOMPASS__V1__STATUS__OK, "%d %s", r->status, r->error);
     free(tok);
 }
+
+/* ---------------------------------------------------------------- point 8 */
+
+/* Moves evaluation id (scoring) on to review behind the server's back. */
+static void s_to_review(long long id)
+{
+    char sql[300], *err = NULL;
+    snprintf(sql, sizeof sql,
+             "UPDATE evaluations SET status = 'consensus' WHERE id = %lld;"
+             "UPDATE evaluations SET status = 'review' WHERE id = %lld",
+             id, id);
+    cr_assert_eq(tt_sql_try(s, sql, &err), 0, "%s", err);
+}
+
+static kp_request *s_req_in(const char *token, const char *id)
+{
+    kp_request *req = kp_arena_zalloc(arena, sizeof *req);
+    kompass__v1__request__init(req);
+    req->session_token = (char *)token;
+    req->request_id = (char *)id;
+    return req;
+}
+
+static kp_response *s_sign_raw(const char *token, long long id, const char *password)
+{
+    static int serial;
+    kp_request *req = s_req_in(token, kp_arena_printf(arena, "sign-%d", ++serial));
+    Kompass__V1__SignRequest *in = kp_arena_zalloc(arena, sizeof *in);
+    kompass__v1__sign_request__init(in);
+    in->evaluation_id = id;
+    in->meaning = "authored";
+    in->password = kp_arena_strdup(arena, password);
+    req->body_case = KOMPASS__V1__REQUEST__BODY_SIGN;
+    req->sign = in;
+    kp_response *r = th_call(sock, arena, req, 20000);
+    cr_assert(r, "no answer to sign");
+    return r;
+}
+
+static int s_whoami_status(const char *token)
+{
+    kp_request *req = s_req_in(token, NULL); /* th_call gives it a fresh id */
+    Kompass__V1__WhoAmIRequest *in = kp_arena_zalloc(arena, sizeof *in);
+    kompass__v1__who_am_irequest__init(in);
+    req->body_case = KOMPASS__V1__REQUEST__BODY_WHO_AM_I;
+    req->who_am_i = in;
+    kp_response *r = th_call(sock, arena, req, 20000);
+    cr_assert(r);
+    return (int)r->status;
+}
+
+Test(hardening, a_wrong_password_inside_a_session_is_denied_and_the_session_goes_on, .timeout = 300)
+{
+    char admin[300], lead[300], peer[300];
+    tt_admin(s, admin, sizeof admin);
+    long long id = tt_scoring_eval(s, admin, lead, peer);
+    s_to_review(id);
+    const char *token = kp_arena_strdup(arena, th_token(sock, arena, "christine", TT_PASSWORD));
+
+    /* sign: DENIED, with the same throttle as before (the third failure
+     * says how long to wait, the next attempt is RATE_LIMITED) */
+    kp_response *r = s_sign_raw(token, id, "not the password");
+    cr_assert_eq(r->status, KOMPASS__V1__STATUS__DENIED, "%d %s", r->status, r->error);
+    cr_assert_str_eq(r->error, "wrong password (your session is still valid)");
+    cr_assert_str_eq(r->request_id, "sign-1", "the request id is echoed");
+    cr_assert_eq(r->retry_after_ms, 0);
+    cr_assert_eq(s_whoami_status(token), KOMPASS__V1__STATUS__OK, "the session ended");
+
+    /* reauthenticate and change_password alike */
+    kp_request *req = s_req_in(token, "re-1");
+    Kompass__V1__ReauthenticateRequest *re = kp_arena_zalloc(arena, sizeof *re);
+    kompass__v1__reauthenticate_request__init(re);
+    re->password = "not the password either";
+    req->body_case = KOMPASS__V1__REQUEST__BODY_REAUTHENTICATE;
+    req->reauthenticate = re;
+    r = th_call(sock, arena, req, 20000);
+    cr_assert(r);
+    cr_assert_eq(r->status, KOMPASS__V1__STATUS__DENIED, "%d %s", r->status, r->error);
+    cr_assert(strstr(r->error, "wrong password (your session is still valid)"), "%s", r->error);
+
+    req = s_req_in(token, "cp-1");
+    Kompass__V1__ChangePasswordRequest *cp = kp_arena_zalloc(arena, sizeof *cp);
+    kompass__v1__change_password_request__init(cp);
+    cp->current_password = "a wrong current password";
+    cp->new_password = "A-new-password-2026";
+    req->body_case = KOMPASS__V1__REQUEST__BODY_CHANGE_PASSWORD;
+    req->change_password = cp;
+    r = th_call(sock, arena, req, 20000);
+    cr_assert(r);
+    cr_assert_eq(r->status, KOMPASS__V1__STATUS__DENIED, "%d %s", r->status, r->error);
+    cr_assert(strstr(r->error, "wrong password (your session is still valid); after repeated "
+                               "failures from this client for login 'christine', the next "
+                               "attempt must wait 2 s"),
+              "%s", r->error);
+    cr_assert_eq(r->retry_after_ms, 2000);
+    r = s_sign_raw(token, id, TT_PASSWORD);
+    cr_assert_eq(r->status, KOMPASS__V1__STATUS__RATE_LIMITED, "%d %s", r->status, r->error);
+    cr_assert(r->retry_after_ms > 0 && r->retry_after_ms <= 2000, "%u", r->retry_after_ms);
+    cr_assert_eq(s_whoami_status(token), KOMPASS__V1__STATUS__OK, "the session ended");
+    char *n = th_sql(s, "SELECT count(*) FROM signatures");
+    cr_assert_str_eq(n, "0");
+    free(n);
+
+    /* a login is still UNAUTHENTICATED: no session was made */
+    r = th_call(sock, arena, s_login_req("ewa", "not ewa's password"), 20000);
+    cr_assert(r);
+    cr_assert_eq(r->status, KOMPASS__V1__STATUS__UNAUTHENTICATED, "%d %s", r->status, r->error);
+
+    /* the CLI says so, without telling her to log in again */
+    char ids[32], *out = NULL, *err = NULL;
+    snprintf(ids, sizeof ids, "%lld", id);
+    int rc = th_cli_as(s, peer, "not the password\n", &out, &err, "sign", ids, "--meaning",
+                       "reviewed", "--password-stdin", NULL);
+    cr_assert_eq(rc, 4, "%s", err);
+    cr_assert_str_eq(err, "kompass: DENIED: wrong password (your session is still valid); nothing "
+                          "was changed: run the command again\n");
+    cr_assert(!strstr(err, "log in"), "%s", err);
+    free(out);
+    free(err);
+    out = err = NULL;
+    rc = th_cli_as(s, peer, TT_PASSWORD "\n", &out, &err, "sign", ids, "--meaning", "reviewed",
+                   "--password-stdin", NULL);
+    cr_assert_eq(rc, 0, "the same session signs: %s", err);
+    free(out);
+    free(err);
+}
+
+static kp_response *s_lock_raw(const char *token, long long id, int op, const char *lock_token)
+{
+    static int serial;
+    kp_request *req = s_req_in(token, kp_arena_printf(arena, "lock-%d", ++serial));
+    Kompass__V1__TextLockRequest *in = kp_arena_zalloc(arena, sizeof *in);
+    kompass__v1__text_lock_request__init(in);
+    in->evaluation_id = id;
+    in->area = 1;
+    in->section = "strengths";
+    in->op = (Kompass__V1__TextLockRequest__Op)op;
+    in->token = (char *)lock_token;
+    in->lease_seconds = 60;
+    req->body_case = KOMPASS__V1__REQUEST__BODY_TEXT_LOCK;
+    req->text_lock = in;
+    kp_response *r = th_call(sock, arena, req, 20000);
+    cr_assert(r, "no answer to text_lock");
+    return r;
+}
+
+Test(hardening, an_unknown_lock_operation_is_a_bad_request_naming_it)
+{
+    char admin[300], lead[300], peer[300];
+    tt_admin(s, admin, sizeof admin);
+    long long id = tt_scoring_eval(s, admin, lead, peer);
+    const char *token = kp_arena_strdup(arena, th_token(sock, arena, "christine", TT_PASSWORD));
+    /* a lock held, with its token: an unknown operation used to renew it */
+    kp_response *r = s_lock_raw(token, id, KOMPASS__V1__TEXT_LOCK_REQUEST__OP__ACQUIRE, "");
+    cr_assert_eq(r->status, KOMPASS__V1__STATUS__OK, "%s", r->error);
+    const char *lock = kp_arena_strdup(arena, r->text_lock->token);
+    const char *q = "SELECT count(*) || ' ' || expires_at FROM section_locks GROUP BY expires_at";
+    char *held = th_sql(s, q);
+    int ops[] = {7, 3, -1};
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+        const char *tokens[] = {lock, ""};
+        for (size_t t = 0; t < 2; t++) {
+            r = s_lock_raw(token, id, ops[i], tokens[t]);
+            cr_assert_eq(r->status, KOMPASS__V1__STATUS__BAD_REQUEST, "op %d: %d %s", ops[i],
+                         r->status, r->error);
+            char want[80];
+            snprintf(want, sizeof want,
+                     "text_lock.op is ACQUIRE (0), RENEW (1) or RELEASE (2), not %d", ops[i]);
+            cr_assert_str_eq(r->error, want);
+            cr_assert(!strncmp(r->request_id, "lock-", 5), "id '%s' not echoed", r->request_id);
+            cr_assert(!r->text_lock, "op %d answered with a lock", ops[i]);
+        }
+    }
+    char *now = th_sql(s, q);
+    cr_assert_str_eq(now, held, "an unknown operation changed the lock");
+    free(now);
+    free(held);
+    /* the known ones still work */
+    r = s_lock_raw(token, id, KOMPASS__V1__TEXT_LOCK_REQUEST__OP__RENEW, lock);
+    cr_assert_eq(r->status, KOMPASS__V1__STATUS__OK, "%s", r->error);
+    r = s_lock_raw(token, id, KOMPASS__V1__TEXT_LOCK_REQUEST__OP__RELEASE, lock);
+    cr_assert_eq(r->status, KOMPASS__V1__STATUS__OK, "%s", r->error);
+    char *n = th_sql(s, "SELECT count(*) FROM section_locks");
+    cr_assert_str_eq(n, "0");
+    free(n);
+}
+
+static int s_sign_cli(const char *home, const char *ids, const char *meaning, const char *password,
+                      char **err)
+{
+    char input[128];
+    snprintf(input, sizeof input, "%s\n", password);
+    char *out = NULL;
+    int rc = th_cli_as(s, home, input, &out, err, "sign", ids, "--meaning", meaning,
+                       "--password-stdin", NULL);
+    free(out);
+    return rc;
+}
+
+Test(hardening, one_admin_signs_a_revision_not_two, .timeout = 300)
+{
+    char admin[300], lead[300], peer[300], admin2[300];
+    tt_admin(s, admin, sizeof admin);
+    long long id = tt_scoring_eval(s, admin, lead, peer);
+    tt_user(s, admin, "birgitta", "Birgitta Admin", "SKL", "admin", admin2, sizeof admin2);
+    s_to_review(id);
+    char ids[32], *err = NULL;
+    snprintf(ids, sizeof ids, "%lld", id);
+    cr_assert_eq(s_sign_cli(admin, ids, "approved", TH_ADMIN_PASSWORD, &err), 0, "%s", err);
+    free(err);
+    err = NULL;
+    cr_assert_eq(s_sign_cli(admin2, ids, "approved", TT_PASSWORD, &err), 3, "%s", err);
+    cr_assert(strstr(err, "CONFLICT: revision 1 of evaluation") &&
+                  strstr(err, "is already signed as admin by admin ("),
+              "%s", err);
+    free(err);
+    char *n = th_sql(s, "SELECT count(*) FROM signatures WHERE capacity = 'admin'");
+    cr_assert_str_eq(n, "1");
+    free(n);
+    /* the team still signs, and the evaluation is signed with one admin */
+    err = NULL;
+    cr_assert_eq(s_sign_cli(lead, ids, "authored", TT_PASSWORD, &err), 0, "%s", err);
+    free(err);
+    err = NULL;
+    cr_assert_eq(s_sign_cli(peer, ids, "reviewed", TT_PASSWORD, &err), 0, "%s", err);
+    free(err);
+    char *st = th_sql(s, "SELECT status FROM evaluations ORDER BY id DESC LIMIT 1");
+    cr_assert_str_eq(st, "signed");
+    free(st);
+}
+
+Test(hardening, a_lead_cannot_leave_the_team_without_a_lead, .timeout = 300)
+{
+    char admin[300], lead[300], peer[300];
+    tt_admin(s, admin, sizeof admin);
+    long long id = tt_scoring_eval(s, admin, lead, peer);
+    char ids[32], *err = NULL, want[160];
+    snprintf(ids, sizeof ids, "%lld", id);
+    snprintf(want, sizeof want,
+             "CONFLICT: evaluation %lld would have no lead: christine is its only lead; an admin "
+             "assigns another lead",
+             id);
+    const char *roles[] = {"peer", "observer"};
+    for (size_t i = 0; i < 2; i++) {
+        err = NULL;
+        cr_assert_eq(
+            tt_cli(s, lead, NULL, &err, "eval", "assign", ids, "christine", "--as", roles[i], NULL),
+            3, "demoted to %s: %s", roles[i], err);
+        cr_assert(strstr(err, want), "%s", err);
+        free(err);
+    }
+    err = NULL;
+    cr_assert_eq(tt_cli(s, lead, NULL, &err, "eval", "unassign", ids, "christine", NULL), 3, "%s",
+                 err);
+    cr_assert(strstr(err, want), "%s", err);
+    free(err);
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(u.login || ':' || x.role, ',' ORDER BY u.login) FROM "
+             "evaluation_members x JOIN users u ON u.id = x.user_id WHERE x.evaluation_id = %lld",
+             id);
+    char *team = th_sql(s, sql);
+    cr_assert_str_eq(team, "christine:lead,ewa:peer");
+    free(team);
+    /* the lead still manages the rest of the team ... */
+    err = NULL;
+    cr_assert_eq(
+        tt_cli(s, lead, NULL, &err, "eval", "assign", ids, "ewa", "--as", "observer", NULL), 0,
+        "%s", err);
+    free(err);
+    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "eval", "assign", ids, "ewa", "--as", "peer", NULL),
+                 0);
+    /* ... and an admin hands the lead over: the old lead --as peer, the new --as lead */
+    err = NULL;
+    cr_assert_eq(
+        tt_cli(s, admin, NULL, &err, "eval", "assign", ids, "christine", "--as", "peer", NULL), 0,
+        "%s", err);
+    free(err);
+    err = NULL;
+    cr_assert_eq(tt_cli(s, admin, NULL, &err, "eval", "assign", ids, "ewa", "--as", "lead", NULL),
+                 0, "%s", err);
+    free(err);
+    team = th_sql(s, sql);
+    cr_assert_str_eq(team, "christine:peer,ewa:lead");
+    free(team);
+}
+
+Test(hardening, the_request_id_is_echoed_when_a_field_is_not_utf8)
+{
+    /* issue 16 point 8: the id was readable, so the reply carries it */
+    struct {
+        const char *login, *password, *field;
+    } cases[] = {
+        {"adm\xffin", TH_ADMIN_PASSWORD, "login.login"},
+        {"admin\xc3", TH_ADMIN_PASSWORD, "login.login"},
+        {"admin", "pass\xed\xa0\x80word", "login.password"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        kp_response *r =
+            th_call(sock, arena, s_login_req(cases[i].login, cases[i].password), 20000);
+        assert_bad(r, cases[i].field, "UTF-8");
+        cr_assert_str_eq(r->request_id, "login-1", "case %zu", i);
+    }
+    /* an id that is itself not UTF-8 is not echoed */
+    kp_request *req = s_login_req("admin", TH_ADMIN_PASSWORD);
+    req->request_id = "id-\xff";
+    kp_response *r = th_call(sock, arena, req, 20000);
+    assert_bad(r, "request_id", "UTF-8");
+    cr_assert_str_eq(r->request_id, "");
+}

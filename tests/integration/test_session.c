@@ -330,7 +330,10 @@ Test(session, passwd_changes_the_password_and_ends_the_other_sessions, .timeout 
     cr_assert_eq(th_cli_as(s, home, "wrong-current-pw\nA-new-password-2024\n", &out, &err, "passwd",
                            "--password-stdin", NULL),
                  4);
-    cr_assert(strstr(err, "wrong password"), "%s", err);
+    cr_assert(strstr(err, "kompass: DENIED: wrong password (your session is still valid); "
+                          "nothing was changed: run the command again\n"),
+              "%s", err);
+    cr_assert(!strstr(err, "log in"), "%s", err);
     free(out);
     free(err);
     cr_assert_eq(th_cli_as(s, home, EWA_PW "\nA-new-password-2024\n", &out, &err, "passwd",
@@ -368,7 +371,10 @@ Test(session, reauthenticate_asks_for_the_password_again, .timeout = 120)
             cr_assert_eq(r->status, KOMPASS__V1__STATUS__OK, "%s", r->error);
             cr_assert_gt(r->reauthenticate->verified_us, 0);
         } else {
-            s_assert_unauth(r, "wrong password");
+            /* DENIED: the session it was asked in is still valid */
+            cr_assert_eq(r->status, KOMPASS__V1__STATUS__DENIED, "status %d: %s", r->status,
+                         r->error);
+            cr_assert_str_eq(r->error, "wrong password (your session is still valid)");
         }
     }
     /* a wrong password does not end the session; it is recorded */
