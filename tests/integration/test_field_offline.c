@@ -522,8 +522,8 @@ Test(field_offline, a_text_waits_at_sync_while_another_holds_the_lock)
     kp_arena_destroy(&a);
 }
 
-/* text edit and score import work offline too; --json says kept. */
-Test(field_offline, text_edit_and_score_import_are_kept_offline_too)
+/* text edit, score import and score edit work offline too; --json says kept. */
+Test(field_offline, text_edit_score_import_and_score_edit_are_kept_offline_too)
 {
     s_checkout(peer);
     s_stop();
@@ -548,6 +548,14 @@ Test(field_offline, text_edit_and_score_import_are_kept_offline_too)
     cr_assert(json_is_true(json_object_get(o, "kept")), "%s", json_dumps(doc, 0));
     cr_assert_eq(json_integer_value(json_object_get(o, "waiting")), 2);
     json_decref(doc);
+    /* the area's sheet, offline: the copy's questions, the change journalled */
+    s_write(ed, "#!/bin/sh\nsed -i '0,/^points = *$/s//points = 4/' \"$1\"\n");
+    rc = tt_cli(s, peer, &out, &err, "--timeout", "1", "score", "edit", ids, "--area", "2", NULL);
+    cr_assert_eq(rc, 0, "%s%s", out, err);
+    cr_assert(strstr(out, "score 2.1 of ewa = 4: kept offline (3 changes waiting"), "%s%s", out,
+              err);
+    free(out);
+    free(err);
     s_restart();
     rc = tt_cli(s, peer, &out, &err, "sync", NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
@@ -557,6 +565,10 @@ Test(field_offline, text_edit_and_score_import_are_kept_offline_too)
     cr_assert(strstr(v, "Öppna nämndmöten"), "%s", v);
     free(v);
     v = s_sql("SELECT count(*) FROM scores");
-    cr_assert_str_eq(v, "2");
+    cr_assert_str_eq(v, "3");
+    free(v);
+    v = s_sql("SELECT s.points FROM scores s JOIN framework_questions q ON q.id = s.question_id "
+              "WHERE q.code = '2.1'");
+    cr_assert_str_eq(v, "4.00");
     free(v);
 }
