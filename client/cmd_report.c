@@ -20,16 +20,21 @@
 const kp_command kp_report_command = {
     "report", kp_cmd_report, "an evaluation's report: html, md, csv or json",
     "usage: kompass report ID [--format html|md|csv|json] [-o FILE]\n"
+    "                         [--average all|period:FROM-TO]\n"
     "\n"
     "The KommunKompassen report of evaluation ID, from its consensus scores and\n"
     "texts: cover, summary with a bar per area, a radar chart against the average\n"
-    "of the framework's signed evaluations and the municipality's previous one,\n"
+    "of other municipalities' signed evaluations and the municipality's previous one,\n"
     "each area in detail, the score overview and the signatures. A report of an\n"
     "evaluation that is not signed says DRAFT (\"UTKAST\") on every page.\n"
     "\n"
     "  --format F   html (one self-contained file), md, csv or json; default: from\n"
     "               the suffix of -o's file name, else md\n"
     "  -o FILE      write to FILE (default: standard output)\n"
+    "  --average S  what the average (\"Genomsnitt\") is over: by default the other\n"
+    "               municipalities' signed evaluations on the same framework from\n"
+    "               the evaluation's year and the two before; all: every year;\n"
+    "               period:2015-2017: those years. Fewer than 3: none is drawn\n"
     "\n"
     "Signed evaluations (imported ones too) are readable by everyone; others by\n"
     "admins and their team.\n"};
@@ -75,7 +80,7 @@ int kp_cmd_report(kp_cli *cli, int argc, char **argv)
     char **args = kp_arena_alloc(cli->arena, sizeof(char *) * (size_t)(argc + 1));
     for (int i = 0; i < argc; i++)
         args[i] = strcmp(argv[i], "-o") == 0 ? "--output" : argv[i];
-    kp_opt opts[] = {{"format", 1, NULL}, {"output", 1, NULL}, {NULL, 0, NULL}};
+    kp_opt opts[] = {{"format", 1, NULL}, {"output", 1, NULL}, {"average", 1, NULL}, {NULL, 0, NULL}};
     const char *pos[1];
     int n;
     int rc = kp_args_parse(cli, cmd, argc, args, 1, opts, pos, 1, 1, &n);
@@ -103,6 +108,8 @@ int kp_cmd_report(kp_cli *cli, int argc, char **argv)
     Kompass__V1__ReportDataRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
     kompass__v1__report_data_request__init(b);
     b->evaluation_id = id;
+    const char *average = kp_args_get(opts, "average");
+    if (average) b->average = (char *)average;
     req->body_case = KOMPASS__V1__REQUEST__BODY_REPORT_DATA;
     req->report_data = b;
     kp_response *resp;

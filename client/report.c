@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kompass.pb-c.h"
 #include "points.h"
 #include "status.h"
 
@@ -94,11 +95,16 @@ static int s_check_area(const kp_report *r, const kp_report_area *a, char *err, 
     }
     int64_t max = kp_report_area_max(a);
     snprintf(what, sizeof what, "area %d", a->number);
-    if (r->average_count > 0 && (a->average < 0 || a->average > max))
+    if (kp_report_has_average(r) && (a->average < 0 || a->average > max))
         return s_fail(err, errlen, what, "average", a->average, "is outside 0..max");
     if (r->previous_label && (a->previous < 0 || a->previous > max))
         return s_fail(err, errlen, what, "previous", a->previous, "is outside 0..max");
     return KP_OK;
+}
+
+bool kp_report_has_average(const kp_report *r)
+{
+    return r->average_count >= KOMPASS__V1__REPORT_AVERAGE__REPORT_AVERAGE_MIN_COUNT;
 }
 
 int kp_report_check(const kp_report *r, char *err, size_t errlen)

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "report_render.h"
+#include "report_text.h"
 #include "status.h"
 
 static void s_field(FILE *out, const char *s)
@@ -93,6 +94,11 @@ int kp_report_render_csv(const kp_report *r, FILE *out)
     s_row(out, "total", -1, NULL, "Totalt", true, kp_report_total_exact(r), kp_report_total(r),
           kp_report_total_max(r), kp_report_total_percent(r));
     if (r->previous_label) s_series(out, r, "previous", r->previous_label, 0);
-    if (r->average_count > 0) s_series(out, r, "average", "Genomsnitt", 1);
+    if (kp_report_has_average(r)) {
+        kp_arena *arena = kp_arena_new();
+        if (!arena) return KP_INTERNAL;
+        s_series(out, r, "average", kp_report_sv_average(arena, r), 1);
+        kp_arena_destroy(&arena);
+    }
     return fflush(out) == 0 && !ferror(out) ? KP_OK : KP_INTERNAL;
 }

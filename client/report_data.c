@@ -91,6 +91,8 @@ kp_report *kp_report_from_data(kp_arena *a, const Kompass__V1__ReportDataRespons
     r->areas = areas;
     r->n_areas = d->n_areas;
     r->average_count = d->average_count;
+    r->average_from = d->average_from;
+    r->average_to = d->average_to;
     r->previous_label = s_or_null(d->previous_label);
 
     kp_report_signature *sig = kp_arena_zalloc(a, sizeof *sig * (d->n_signatures + 1));

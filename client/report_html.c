@@ -327,12 +327,12 @@ static void s_summary(FILE *out, kp_arena *a, const kp_report *r)
     fputs("\n</section>\n", out);
 
     fputs("<section class=\"page\" id=\"jamforelse\">\n<h2>Jämförelse</h2>\n", out);
-    if (r->average_count > 0 || r->previous_label) {
+    if (kp_report_has_average(r) || r->previous_label) {
         fputs("<p>Diagrammet visar poängen per område", out);
-        if (r->average_count > 0)
-            fprintf(out, " jämfört med genomsnittet av %d utvärderingar", r->average_count);
+        if (kp_report_has_average(r))
+            s_el(out, " jämfört med genomsnittet av ", kp_report_sv_average_set(a, r), "");
         if (r->previous_label)
-            s_el(out, r->average_count > 0 ? " och med " : " jämfört med ", r->previous_label, "");
+            s_el(out, kp_report_has_average(r) ? " och med " : " jämfört med ", r->previous_label, "");
         fputs(".</p>\n", out);
     } else {
         fputs("<p>Diagrammet visar poängen per område.</p>\n", out);
@@ -342,7 +342,7 @@ static void s_summary(FILE *out, kp_arena *a, const kp_report *r)
 
     fputs("\n<table class=\"compare\"><thead><tr><th>Område</th>", out);
     s_el(out, "<th class=\"n\">", kp_report_sv_current(a, r), "</th>");
-    if (r->average_count > 0) fputs("<th class=\"n\">Genomsnitt</th>", out);
+    if (kp_report_has_average(r)) fputs("<th class=\"n\">Genomsnitt</th>", out);
     if (r->previous_label) s_el(out, "<th class=\"n\">", r->previous_label, "</th>");
     fputs("</tr></thead><tbody>\n", out);
     for (size_t i = 0; i < r->n_areas; i++) {
@@ -350,18 +350,18 @@ static void s_summary(FILE *out, kp_arena *a, const kp_report *r)
         char v[KP_REPORT_POINTS_BUF];
         s_el(out, "<tr><td>", kp_report_sv_area_name(a, area), "</td>");
         fprintf(out, "<td class=\"n\">%lld</td>", (long long)kp_report_area_achieved(area));
-        if (r->average_count > 0)
+        if (kp_report_has_average(r))
             s_el(out, "<td class=\"n\">", kp_report_points_format_sv(area->average, v), "</td>");
         if (r->previous_label)
             s_el(out, "<td class=\"n\">", kp_report_points_format_sv(area->previous, v), "</td>");
         fputs("</tr>\n", out);
     }
     fputs("</tbody></table>\n", out);
-    if (r->average_count > 0)
-        fprintf(out,
-                "<p>Genomsnittet är beräknat på %d utvärderingar enligt samma version av "
-                "Kommunkompassen.</p>\n",
-                r->average_count);
+    if (kp_report_has_average(r))
+        s_el(out, "<p>Genomsnittet är beräknat på ", kp_report_sv_average_set(a, r),
+             " som utvärderats enligt samma version av Kommunkompassen.</p>\n");
+    else
+        s_el(out, "<p class=\"no-average\">", kp_report_sv_no_average(a, r), "</p>\n");
     fputs("</section>\n", out);
 }
 
@@ -399,12 +399,12 @@ static void s_area(FILE *out, const kp_report *r, size_t index)
     s_list(out, NULL, &area->improvements);
     fputs("</div></div>\n", out);
 
-    if (r->average_count > 0 || r->previous_label) {
+    if (kp_report_has_average(r) || r->previous_label) {
         char v[KP_REPORT_POINTS_BUF];
         fputs("<p class=\"area-compare\">", out);
-        if (r->average_count > 0)
+        if (kp_report_has_average(r))
             s_el(out, "Genomsnitt: ", kp_report_points_format_sv(area->average, v), " poäng");
-        if (r->average_count > 0 && r->previous_label) fputs(" · ", out);
+        if (kp_report_has_average(r) && r->previous_label) fputs(" · ", out);
         if (r->previous_label) {
             s_el(out, "", r->previous_label, ": ");
             s_el(out, "", kp_report_points_format_sv(area->previous, v), " poäng");

@@ -69,7 +69,7 @@ static json_t *s_area(const kp_report *r, const kp_report_area *a, bool *bad)
     json_object_set_new(j, "percent", json_integer(kp_report_area_percent(a)));
     json_object_set_new(j, "exact", s_points(kp_report_area_exact(a)));
     json_object_set_new(j, "unscored", json_integer((json_int_t)kp_report_area_unscored(a)));
-    json_object_set_new(j, "average", r->average_count > 0 ? s_points(a->average) : json_null());
+    json_object_set_new(j, "average", kp_report_has_average(r) ? s_points(a->average) : json_null());
     json_object_set_new(j, "previous", r->previous_label ? s_points(a->previous) : json_null());
     json_t *qs = json_array();
     for (size_t i = 0; i < a->n_questions; i++)
@@ -103,9 +103,12 @@ static json_t *s_document(kp_arena *arena, const kp_report *r, bool *bad)
 
     json_object_set_new(
         doc, "comparison",
-        json_pack("{s:o,s:o}", "average_count",
-                  r->average_count > 0 ? json_integer(r->average_count) : json_null(),
-                  "previous_label", s_str(r->previous_label, bad)));
+        json_pack("{s:o,s:I,s:o,s:o,s:o}", "average_count",
+                  kp_report_has_average(r) ? json_integer(r->average_count) : json_null(),
+                  "average_set_count", (json_int_t)r->average_count, "average_from",
+                  r->average_from ? json_integer(r->average_from) : json_null(), "average_to",
+                  r->average_to ? json_integer(r->average_to) : json_null(), "previous_label",
+                  s_str(r->previous_label, bad)));
 
     json_object_set_new(doc, "total",
                         json_pack("{s:I,s:o,s:I,s:o,s:I}", "points", (json_int_t)kp_report_total(r),

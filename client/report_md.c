@@ -178,14 +178,14 @@ static void s_summary(FILE *out, kp_arena *a, const kp_report *r)
     fputs("| Område | ", out);
     s_puts(out, kp_report_sv_current(a, r));
     fputs(" |", out);
-    if (r->average_count > 0) fputs(" Genomsnitt |", out);
+    if (kp_report_has_average(r)) fputs(" Genomsnitt |", out);
     if (r->previous_label) {
         fputc(' ', out);
         s_puts(out, r->previous_label);
         fputs(" |", out);
     }
     fputs("\n|---|--:|", out);
-    if (r->average_count > 0) fputs("--:|", out);
+    if (kp_report_has_average(r)) fputs("--:|", out);
     if (r->previous_label) fputs("--:|", out);
     fputc('\n', out);
     for (size_t i = 0; i < r->n_areas; i++) {
@@ -193,14 +193,20 @@ static void s_summary(FILE *out, kp_arena *a, const kp_report *r)
         fputs("| ", out);
         s_puts(out, kp_report_sv_area_name(a, area));
         fprintf(out, " | %lld |", (long long)kp_report_area_achieved(area));
-        if (r->average_count > 0)
+        if (kp_report_has_average(r))
             fprintf(out, " %s |", kp_report_points_format_sv(area->average, v));
         if (r->previous_label) fprintf(out, " %s |", kp_report_points_format_sv(area->previous, v));
         fputc('\n', out);
     }
     fputc('\n', out);
-    if (r->average_count > 0)
-        fprintf(out, "Genomsnittet är beräknat på %d utvärderingar.\n\n", r->average_count);
+    if (kp_report_has_average(r)) {
+        fputs("Genomsnittet är beräknat på ", out);
+        s_puts(out, kp_report_sv_average_set(a, r));
+        fputs(" som utvärderats enligt samma version av Kommunkompassen.\n\n", out);
+    } else {
+        s_puts(out, kp_report_sv_no_average(a, r));
+        fputs("\n\n", out);
+    }
 }
 
 static void s_area(FILE *out, const kp_report *r, const kp_report_area *area)
@@ -228,10 +234,10 @@ static void s_area(FILE *out, const kp_report *r, const kp_report_area *area)
     s_list(out, &area->strengths);
     fputs("#### Förbättringsmöjligheter\n\n", out);
     s_list(out, &area->improvements);
-    if (r->average_count > 0 || r->previous_label) {
-        if (r->average_count > 0)
+    if (kp_report_has_average(r) || r->previous_label) {
+        if (kp_report_has_average(r))
             fprintf(out, "Genomsnitt: %s poäng", kp_report_points_format_sv(area->average, v));
-        if (r->average_count > 0 && r->previous_label) fputs(" · ", out);
+        if (kp_report_has_average(r) && r->previous_label) fputs(" · ", out);
         if (r->previous_label) {
             s_puts(out, r->previous_label);
             fprintf(out, ": %s poäng", kp_report_points_format_sv(area->previous, v));

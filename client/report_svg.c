@@ -236,7 +236,7 @@ bool kp_report_svg_radar(FILE *out, kp_arena *a, const kp_report *r)
         ss[ns].values[i] =
             s_scale(kp_report_area_achieved(&r->areas[i]) * 100, kp_report_area_max(&r->areas[i]));
     ns++;
-    if (r->average_count > 0) {
+    if (kp_report_has_average(r)) {
         ss[ns].cls = "average";
         ss[ns].label = kp_report_sv_average(a, r);
         for (size_t i = 0; i < n; i++)

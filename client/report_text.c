@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "kompass.pb-c.h"
+
 /* Written for Kompass after section 1 of SKL's published analyses. */
 const char *const kp_report_sv_about_before[] = {
     "KommunKompassen är ett verktyg för att utvärdera och analysera hur en kommun leds och "
@@ -91,10 +93,28 @@ const char *kp_report_sv_current(kp_arena *a, const kp_report *r)
     return kp_arena_printf(a, "%s %s", r->municipality, r->label);
 }
 
+const char *kp_report_sv_average_set(kp_arena *a, const kp_report *r)
+{
+    const char *who = r->average_count == 1 ? "annan kommun" : "andra kommuner";
+    if (r->average_from && r->average_from == r->average_to)
+        return kp_arena_printf(a, "%d %s, %d", r->average_count, who, r->average_to);
+    if (r->average_from || r->average_to)
+        return kp_arena_printf(a, "%d %s, %d–%d", r->average_count, who, r->average_from,
+                               r->average_to);
+    return kp_arena_printf(a, "%d %s, alla år", r->average_count, who);
+}
+
 const char *kp_report_sv_average(kp_arena *a, const kp_report *r)
 {
-    return kp_arena_printf(a, "Genomsnitt (%d %s)", r->average_count,
-                           r->average_count == 1 ? "utvärdering" : "utvärderingar");
+    return kp_arena_printf(a, "Genomsnitt av %s", kp_report_sv_average_set(a, r));
+}
+
+const char *kp_report_sv_no_average(kp_arena *a, const kp_report *r)
+{
+    return kp_arena_printf(a,
+                           "Inget genomsnitt visas: jämförelsen omfattar %s (minst %d behövs).",
+                           kp_report_sv_average_set(a, r),
+                           KOMPASS__V1__REPORT_AVERAGE__REPORT_AVERAGE_MIN_COUNT);
 }
 
 const char *kp_report_sv_area_name(kp_arena *a, const kp_report_area *area)

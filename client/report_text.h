@@ -38,9 +38,18 @@ const char *kp_report_sv_evaluation(kp_arena *a, const kp_report *r);
 /* "616 av 800 poäng". */
 const char *kp_report_sv_total(kp_arena *a, const kp_report *r);
 
-/* The series names: "Västerås stad 2017", "Genomsnitt (12 utvärderingar)". */
+/* The series names: "Västerås stad 2017", "Genomsnitt av 19 andra kommuner,
+ * 2015–2017". */
 const char *kp_report_sv_current(kp_arena *a, const kp_report *r);
 const char *kp_report_sv_average(kp_arena *a, const kp_report *r);
+
+/* What the average is of: "19 andra kommuner, 2015–2017" ("1 annan
+ * kommun, 2017", "... alla år"). */
+const char *kp_report_sv_average_set(kp_arena *a, const kp_report *r);
+
+/* When too few to average: "Inget genomsnitt visas: jämförelsen omfattar
+ * 2 andra kommuner, 2015–2017 (minst 3 behövs)." */
+const char *kp_report_sv_no_average(kp_arena *a, const kp_report *r);
 
 /* "1. Offentlighet och demokrati". */
 const char *kp_report_sv_area_name(kp_arena *a, const kp_report_area *area);

@@ -21,6 +21,7 @@
  *  are centipoints rounded the same way.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,11 +66,19 @@ const kp_stmt kp_report_stmts[] = {
      " FROM signatures s JOIN evaluations e ON e.id = s.evaluation_id"
      " WHERE s.evaluation_id = $1 AND s.cancelled_at IS NULL AND s.revision = e.revision"
      " ORDER BY s.signed_at, s.id"},
-    /* per area of framework $1: how many signed evaluations, and the mean of
-     * their achieved points in centipoints */
+    /* The average's set (docs/reports.md, "The average"): the signed
+     * evaluations on framework $1 of the municipalities other than
+     * evaluation $2's, not practice, conducted in the years $3 to $4 (by
+     * period, else label; NULL: no bound). Per area: how many, and the
+     * mean of their achieved points in centipoints. */
     {"report_average",
-     "WITH ev AS (SELECT id FROM evaluations WHERE framework_id = $1 AND status = 'signed'"
-     "  AND NOT practice),"
+     "WITH ev AS (SELECT e.id FROM evaluations e, evaluations t"
+     "  WHERE t.id = $2 AND e.framework_id = $1 AND e.status = 'signed' AND NOT e.practice"
+     "  AND e.municipality_id <> t.municipality_id"
+     "  AND ($3::int IS NULL OR substring(evaluation_order_key(e.period, e.label)"
+     "       FROM '^[0-9]{4}')::int >= $3::int)"
+     "  AND ($4::int IS NULL OR substring(evaluation_order_key(e.period, e.label)"
+     "       FROM '^[0-9]{4}')::int <= $4::int)),"
      " per AS (SELECT a.number, sum(round(c.points)) AS achieved"
      "  FROM consensus_scores c JOIN framework_questions q ON q.id = c.question_id"
      "  JOIN framework_areas a ON a.id = q.area_id"
@@ -78,6 +87,11 @@ const kp_stmt kp_report_stmts[] = {
      "  coalesce(round(per.achieved * 100 / NULLIF((SELECT count(*) FROM ev), 0)), 0)::bigint"
      " FROM framework_areas a LEFT JOIN per ON per.number = a.number"
      " WHERE a.framework_id = $1 ORDER BY a.number"},
+    /* the year an evaluation was conducted in (NULL: its period and label
+     * name none) */
+    {"report_year",
+     "SELECT substring(evaluation_order_key(period, label) FROM '^[0-9]{4}')::int"
+     " FROM evaluations WHERE id = $1"},
     /* the latest signed evaluation of municipality $1 on framework $2
      * conducted before evaluation $3 (sql/014_cycle.sql: by period, then id) */
     {"report_previous",
@@ -274,15 +288,60 @@ static int s_report_people(kp_req *r, Kompass__V1__ReportDataResponse *out)
     return KP_OK;
 }
 
+/* The years the average is over, from ReportDataRequest.average: "" the
+ * evaluation's year and the two before it (no bound when it names no
+ * year), "all", or "period:FROM-TO". */
+static int s_average_years(kp_req *r, Kompass__V1__ReportDataResponse *out)
+{
+    const char *spec = r->msg->report_data->average ? r->msg->report_data->average : "";
+    out->average_from = out->average_to = 0;
+    if (strcmp(spec, "all") == 0) return KP_OK;
+    if (strncmp(spec, "period:", 7) == 0) {
+        int from = 0, to = 0, used = 0;
+        if (sscanf(spec + 7, "%4d-%4d%n", &from, &to, &used) != 2 || spec[7 + used] ||
+            from < 1900 || to > 2999 || from > to)
+            return kp_req_fail(r, KP_BAD_REQUEST,
+                               "average '%s': a period is period:FROM-TO in years, like "
+                               "period:2015-2017",
+                               spec);
+        out->average_from = from;
+        out->average_to = to;
+        return KP_OK;
+    }
+    if (*spec)
+        return kp_req_fail(r, KP_BAD_REQUEST,
+                           "average '%s' is not one Kompass knows: '' (this year and the two "
+                           "before), 'all' or 'period:FROM-TO' (municipality groups are not in "
+                           "Kompass yet)",
+                           spec);
+    PGresult *res;
+    const char *p[1] = {kp_db_param_i64(r->arena, out->evaluation_id)};
+    int rc = kp_db_call(r->db, "report_year", 1, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evaluation's year");
+    if (PQntuples(res) && !PQgetisnull(res, 0, 0)) {
+        out->average_to = (int32_t)kp_db_i64(res, 0, 0);
+        out->average_from = out->average_to - 2;
+    }
+    PQclear(res);
+    return KP_OK;
+}
+
 static int s_report_comparisons(kp_req *r, Kompass__V1__ReportDataResponse *out, int64_t fid,
                                 int64_t mid)
 {
     PGresult *res;
-    const char *pf[1] = {kp_db_param_i64(r->arena, fid)};
-    int rc = kp_db_call(r->db, "report_average", 1, pf, &res);
+    int rc = s_average_years(r, out);
+    if (rc != KP_OK) return rc;
+    const char *pf[4] = {kp_db_param_i64(r->arena, fid),
+                         kp_db_param_i64(r->arena, out->evaluation_id),
+                         out->average_from ? kp_db_param_i64(r->arena, out->average_from) : NULL,
+                         out->average_to ? kp_db_param_i64(r->arena, out->average_to) : NULL};
+    rc = kp_db_call(r->db, "report_average", 4, pf, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "averaging the signed evaluations");
     for (int i = 0; i < PQntuples(res); i++) {
         out->average_count = (int32_t)kp_db_i64(res, i, 1);
+        /* too few: the count only, no average of one or two */
+        if (out->average_count < KOMPASS__V1__REPORT_AVERAGE__REPORT_AVERAGE_MIN_COUNT) continue;
         for (size_t k = 0; k < out->n_areas; k++)
             if (out->areas[k]->number == (int)kp_db_i64(res, i, 0))
                 out->areas[k]->average_centi = kp_db_i64(res, i, 2);

@@ -144,6 +144,8 @@ kp_report *rf_vasteras(kp_arena *a, rf_options opt)
 
     if (opt.comparisons) {
         r->average_count = 12;
+        r->average_from = 2015;
+        r->average_to = 2017;
         r->previous_label = "Västerås 2014";
     }
     if (opt.is_signed) {

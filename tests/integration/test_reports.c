@@ -188,28 +188,115 @@ Test(reports, average_and_previous_over_imports_match_hand_sums)
     long long v14 = atoll(th_sql(s, "SELECT id FROM evaluations WHERE label = '2014'"));
     long long b16 = atoll(th_sql(s, "SELECT id FROM evaluations WHERE label = '2016'"));
 
-    /* by hand: the areas of Västerås 2017 (82 87 68 77 68 81 67 86), Västerås
-     * 2014 (74 80 70 69 64 72 66 79) and Borås 2016 (60 65 55 70 50 62 58 66);
-     * area 2: (87 + 80 + 65) / 3 = 77.33 */
-    static const long long average[8] = {7200, 7733, 6433, 7200, 6067, 7167, 6367, 7700};
+    /* The average is of the *other* municipalities, from the evaluation's
+     * year and the two before: for Västerås 2017 only Borås 2016 (Västerås
+     * 2014 is its own), too few to draw an average of. */
     static const long long v14_areas[8] = {74, 80, 70, 69, 64, 72, 66, 79};
     json_t *r = s_report_json(admin, v17);
     json_t *cmp = json_object_get(r, "comparison");
-    cr_assert_eq(json_integer_value(json_object_get(cmp, "average_count")), 3);
+    cr_assert(json_is_null(json_object_get(cmp, "average_count")), "an average of one");
+    cr_assert_eq(json_integer_value(json_object_get(cmp, "average_set_count")), 1);
+    cr_assert_eq(json_integer_value(json_object_get(cmp, "average_from")), 2015);
+    cr_assert_eq(json_integer_value(json_object_get(cmp, "average_to")), 2017);
     cr_assert_str_eq(json_string_value(json_object_get(cmp, "previous_label")),
                      "Västerås stad 2014");
     for (int i = 0; i < 8; i++) {
         json_t *a = s_area(r, i + 1);
-        cr_assert_eq(s_centi(json_object_get(a, "average")), average[i], "area %d", i + 1);
+        cr_assert(json_is_null(json_object_get(a, "average")), "area %d", i + 1);
         cr_assert_eq(s_centi(json_object_get(a, "previous")), v14_areas[i] * 100, "area %d", i + 1);
     }
     json_decref(r);
+    char ids17[32];
+    snprintf(ids17, sizeof ids17, "%lld", v17);
+    cr_assert_eq(tt_cli(s, admin, &out, &err, "report", ids17, "--format", "md", NULL), 0, "%s",
+                 err);
+    cr_assert(strstr(out, "Inget genomsnitt visas: jämförelsen omfattar 1 annan kommun, "
+                          "2015–2017 (minst 3 behövs)."),
+              "%s", out);
+    cr_assert(!strstr(out, "| Genomsnitt |"), "%s", out);
+    free(out);
+    free(err);
 
-    /* Västerås 2014 has no earlier evaluation; nor has Borås */
+    /* Three more municipalities (copies of the published files under other
+     * names and years): Köping 2016 and Sala 2015 as Västerås 2014 scored,
+     * Arboga 2013 as Borås 2016. */
+    static const struct {
+        const char *from, *municipality, *label, *conducted;
+    } copies[] = {{V2014, "Köping", "2016", "2016-05"},
+                  {V2014, "Sala", "2015", "2015-04"},
+                  {B2016, "Arboga", "2013", "2013-02"}};
+    for (size_t i = 0; i < sizeof copies / sizeof copies[0]; i++) {
+        json_error_t jerr;
+        json_t *doc = json_load_file(copies[i].from, 0, &jerr);
+        cr_assert_not_null(doc, "%s", jerr.text);
+        json_object_set_new(doc, "municipality", json_string(copies[i].municipality));
+        json_object_set_new(doc, "label", json_string(copies[i].label));
+        json_object_set_new(doc, "conducted", json_string(copies[i].conducted));
+        json_object_del(doc, "ordinal");
+        char path[1100];
+        snprintf(path, sizeof path, "%s/copy-%zu.json", s->dir, i);
+        cr_assert_eq(json_dump_file(doc, path, 0), 0);
+        json_decref(doc);
+        cr_assert_eq(tt_cli(s, admin, &out, &err, "import", path, NULL), 0, "%s%s", out, err);
+        free(out);
+        free(err);
+    }
+    /* by hand, areas of Borås 2016 (60 65 55 70 50 62 58 66) and twice
+     * Västerås 2014's: area 1 (60 + 74 + 74) / 3 = 69.33 */
+    static const long long average[8] = {6933, 7500, 6500, 6933, 5933, 6867, 6333, 7467};
+    r = s_report_json(admin, v17);
+    cmp = json_object_get(r, "comparison");
+    cr_assert_eq(json_integer_value(json_object_get(cmp, "average_count")), 3);
+    for (int i = 0; i < 8; i++)
+        cr_assert_eq(s_centi(json_object_get(s_area(r, i + 1), "average")), average[i], "area %d",
+                     i + 1);
+    json_decref(r);
+    cr_assert_eq(tt_cli(s, admin, &out, &err, "report", ids17, "--format", "md", NULL), 0, "%s",
+                 err);
+    cr_assert(strstr(out, "Genomsnittet är beräknat på 3 andra kommuner, 2015–2017"), "%s", out);
+    free(out);
+    free(err);
+    cr_assert_eq(tt_cli(s, admin, &out, &err, "report", ids17, "--format", "csv", NULL), 0, "%s",
+                 err);
+    cr_assert(strstr(out, "Genomsnitt av 3 andra kommuner, 2015–2017"), "%s", out);
+    free(out);
+    free(err);
+
+    /* --average all: Arboga 2013 too; (2 x 60 + 2 x 74) / 4 = 67 */
+    json_t *doc = tt_json(s, admin, 0, "report", ids17, "--format", "json", "--average", "all", NULL);
+    cmp = json_object_get(doc, "comparison");
+    cr_assert_eq(json_integer_value(json_object_get(cmp, "average_count")), 4);
+    cr_assert(json_is_null(json_object_get(cmp, "average_from")));
+    cr_assert_eq(s_centi(json_object_get(s_area(doc, 1), "average")), 6700);
+    json_decref(doc);
+    /* a period of one year: Borås and Köping, two: none drawn */
+    doc = tt_json(s, admin, 0, "report", ids17, "--format", "json", "--average", "period:2016-2016",
+                  NULL);
+    cmp = json_object_get(doc, "comparison");
+    cr_assert(json_is_null(json_object_get(cmp, "average_count")));
+    cr_assert_eq(json_integer_value(json_object_get(cmp, "average_set_count")), 2);
+    cr_assert(json_is_null(json_object_get(s_area(doc, 1), "average")));
+    json_decref(doc);
+    /* what Kompass does not know is said */
+    int rc = tt_cli(s, admin, &out, &err, "report", ids17, "--average", "group:A1", NULL);
+    cr_assert_neq(rc, 0);
+    cr_assert(strstr(err, "BAD_REQUEST: average 'group:A1' is not one Kompass knows"), "%s", err);
+    free(out);
+    free(err);
+    rc = tt_cli(s, admin, &out, &err, "report", ids17, "--average", "period:2017-2015", NULL);
+    cr_assert_neq(rc, 0);
+    cr_assert(strstr(err, "period:FROM-TO in years"), "%s", err);
+    free(out);
+    free(err);
+
+    /* Västerås 2014 has no earlier evaluation; nor has Borås. Its window
+     * (2012-2014) holds Arboga 2013 only. */
     r = s_report_json(admin, v14);
     cr_assert(json_is_null(json_object_get(json_object_get(r, "comparison"), "previous_label")));
     cr_assert(json_is_null(json_object_get(s_area(r, 1), "previous")));
-    cr_assert_eq(s_centi(json_object_get(s_area(r, 1), "average")), 7200);
+    cr_assert_eq(json_integer_value(
+                     json_object_get(json_object_get(r, "comparison"), "average_set_count")),
+                 1);
     cr_assert_eq(json_integer_value(json_object_get(json_object_get(r, "total"), "points")), 574);
     json_decref(r);
     r = s_report_json(admin, b16);

@@ -295,7 +295,19 @@ Test(report_text, sentences_follow_the_model)
     cr_assert_str_eq(kp_report_sv_areas_intro(a, r),
                      "Bedömningen görs inom åtta huvudområden om vardera 100 poäng, sammanlagt "
                      "800 poäng:");
-    cr_assert_str_eq(kp_report_sv_average(a, r), "Genomsnitt (12 utvärderingar)");
+    cr_assert_str_eq(kp_report_sv_average(a, r), "Genomsnitt av 12 andra kommuner, 2015–2017");
+    r->average_from = r->average_to = 0;
+    cr_assert_str_eq(kp_report_sv_average_set(a, r), "12 andra kommuner, alla år");
+    r->average_count = 1;
+    r->average_from = r->average_to = 2017;
+    cr_assert_str_eq(kp_report_sv_no_average(a, r),
+                     "Inget genomsnitt visas: jämförelsen omfattar 1 annan kommun, 2017 (minst 3 "
+                     "behövs).");
+    cr_assert(!kp_report_has_average(r));
+    r->average_count = 3;
+    cr_assert(kp_report_has_average(r));
+    r->average_count = 12;
+    r->average_from = 2015;
     cr_assert_str_eq(kp_report_sv_current(a, r), "Västerås stad 2017");
     r->period = NULL;
     r->ordinal = 0;

@@ -92,7 +92,7 @@ Test(report_html, has_the_shape_of_the_published_analysis)
                               "616 av 800 poäng",
                               "class=\"chart chart-bars\"",
                               "class=\"chart chart-radar\"",
-                              "Genomsnitt (12 utvärderingar)",
+                              "Genomsnitt av 12 andra kommuner, 2015–2017",
                               "3 Detaljerad genomgång",
                               "<h3>Offentlighet och demokrati</h3>",
                               "Rubriker",
