@@ -4,6 +4,7 @@
  *  kompass user list
  *  kompass user disable LOGIN
  *  kompass user enable LOGIN
+ *  kompass user edit LOGIN [--name NAME] [--org ORG]
  *  kompass user reset-password LOGIN [--password-stdin]
  */
 #include <stdio.h>
@@ -206,6 +207,43 @@ static int s_reset_password(kp_cli *cli, int argc, char **argv)
     return KP_EXIT_OK;
 }
 
+static int s_edit(kp_cli *cli, int argc, char **argv)
+{
+    user_args a;
+    int rc = s_parse(cli, argc, argv, 1, 1, &a);
+    if (rc != KP_EXIT_OK) return rc;
+    if (a.role)
+        return kp_cli_usage(cli, s_user_cmd(),
+                            "user edit: a role is not changed by edit (--name, --org)");
+    if (!a.name && !a.org)
+        return kp_cli_usage(cli, s_user_cmd(), "user edit: give --name, --org or both");
+    kp_request *req = kp_cli_request(cli);
+    Kompass__V1__UserEditRequest *in = kp_arena_zalloc(cli->arena, sizeof *in);
+    kompass__v1__user_edit_request__init(in);
+    in->login = (char *)a.login;
+    in->full_name = (char *)(a.name ? a.name : "");
+    in->organisation = (char *)(a.org ? a.org : "");
+    req->body_case = KOMPASS__V1__REQUEST__BODY_USER_EDIT;
+    req->user_edit = in;
+    kp_response *resp;
+    rc = kp_cli_call(cli, req, &resp);
+    if (rc != KP_EXIT_OK) return rc;
+    const Kompass__V1__UserEditResponse *out = resp->user_edit;
+    if (!out || !out->user) return kp_cli_error(cli, KP_INTERNAL, "server answered without a user");
+    if (cli->settings.json) {
+        json_t *doc = kp_cli_user_json(cli, out->user);
+        json_object_set_new(doc, "changed", json_boolean(out->changed));
+        kp_cli_json(cli, doc);
+    } else if (!out->changed) {
+        printf("%s is already %s, %s: no change\n", out->user->login, out->user->full_name,
+               out->user->organisation);
+    } else {
+        printf("%s is now %s, %s\n", out->user->login, out->user->full_name,
+               out->user->organisation);
+    }
+    return KP_EXIT_OK;
+}
+
 int kp_cmd_user(kp_cli *cli, int argc, char **argv)
 {
     if (argc < 2) return kp_cli_usage(cli, s_user_cmd(), "user: which sub-command?");
@@ -215,5 +253,6 @@ int kp_cmd_user(kp_cli *cli, int argc, char **argv)
     if (strcmp(sub, "disable") == 0) return s_set_active(cli, argc, argv, 0);
     if (strcmp(sub, "enable") == 0) return s_set_active(cli, argc, argv, 1);
     if (strcmp(sub, "reset-password") == 0) return s_reset_password(cli, argc, argv);
+    if (strcmp(sub, "edit") == 0) return s_edit(cli, argc, argv);
     return kp_cli_usage(cli, s_user_cmd(), "user: unknown sub-command '%s'", sub);
 }

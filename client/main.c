@@ -62,12 +62,15 @@ static const kp_command s_user_cmd = {
     "       kompass user list\n"
     "       kompass user disable LOGIN\n"
     "       kompass user enable LOGIN\n"
+    "       kompass user edit LOGIN [--name NAME] [--org ORGANISATION]\n"
     "       kompass user reset-password LOGIN [--password-stdin]\n\n"
     "ROLE is admin (SKL administration: users, frameworks, every evaluation),\n"
     "evaluator, or observer (read-only). LOGIN is 2-32 of a-z 0-9 . _ -,\n"
     "starting with a letter. add and reset-password ask for the password twice\n"
     "(or read one line of standard input with --password-stdin). Disabling a\n"
-    "user or resetting their password ends all their sessions.\n"};
+    "user or resetting their password ends all their sessions. edit corrects a\n"
+    "name or an organisation (audited); signatures already given, and the\n"
+    "reports of signed evaluations, keep the names they were signed with.\n"};
 static const kp_command s_admin_cmd = {
     "admin", kp_cmd_admin, "operate the server: health, stats, backup (administrators)",
     "usage: kompass admin health\n"

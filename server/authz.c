@@ -43,6 +43,7 @@ static const kp_authz_rule s_rules[] = {
     {RQ(USER_ADD),            "user_add",            1, ADMIN, NOT_EVAL,        WRITES},
     {RQ(USER_LIST),           "user_list",           1, ADMIN, NOT_EVAL,        READS},
     {RQ(USER_SET_ACTIVE),     "user_set_active",     1, ADMIN, NOT_EVAL,        WRITES},
+    {RQ(USER_EDIT),           "user_edit",           1, ADMIN, NOT_EVAL,        WRITES},
     {RQ(USER_RESET_PASSWORD), "user_reset_password", 1, ADMIN, NOT_EVAL,        WRITES},
     /* the audit trail: administrators read every chain; a team's lead and
      * peers their evaluation's, once blind scoring has ended (docs/audit.md) */

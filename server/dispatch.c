@@ -26,6 +26,7 @@ static const kp_rpc s_rpcs[] = {
     {RQ(USER_ADD), "user_add", kp_rpc_user_add},
     {RQ(USER_LIST), "user_list", kp_rpc_user_list},
     {RQ(USER_SET_ACTIVE), "user_set_active", kp_rpc_user_set_active},
+    {RQ(USER_EDIT), "user_edit", kp_rpc_user_edit},
     {RQ(USER_RESET_PASSWORD), "user_reset_password", kp_rpc_user_reset_password},
     /* rpc_audit.c */
     {RQ(AUDIT_LIST), "audit_list", kp_rpc_audit_list},

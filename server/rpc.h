@@ -112,6 +112,7 @@ int kp_rpc_user_add(kp_req *r);
 const char *kp_user_add_problem(kp_arena *arena, const Kompass__V1__UserAddRequest *in);
 int kp_rpc_user_list(kp_req *r);
 int kp_rpc_user_set_active(kp_req *r);
+int kp_rpc_user_edit(kp_req *r);
 int kp_rpc_user_reset_password(kp_req *r);
 
 /* rpc_audit.c: reading and verifying the audit trail */

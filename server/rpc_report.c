@@ -54,10 +54,16 @@ const kp_stmt kp_report_stmts[] = {
      " WHERE a.framework_id = $2 ORDER BY a.number, q.position"},
     {"report_texts", "SELECT area_number, section, content::text FROM area_texts"
                      " WHERE evaluation_id = $1"},
+    /* the team's lead and peers; of a signed evaluation, as they signed it
+     * (a name corrected later, user_edit, does not rewrite it) */
     {"report_team",
-     "SELECT u.full_name, u.organisation, x.role FROM evaluation_members x"
-     " JOIN users u ON u.id = x.user_id WHERE x.evaluation_id = $1 AND x.role IN ('lead', 'peer')"
-     " ORDER BY x.role = 'peer', u.full_name"},
+     "SELECT coalesce(s.printed_name, u.full_name), coalesce(s.organisation, u.organisation),"
+     " x.role FROM evaluation_members x JOIN users u ON u.id = x.user_id"
+     " JOIN evaluations e ON e.id = x.evaluation_id"
+     " LEFT JOIN signatures s ON e.status = 'signed' AND s.evaluation_id = e.id"
+     "  AND s.revision = e.revision AND s.user_id = x.user_id AND s.cancelled_at IS NULL"
+     " WHERE x.evaluation_id = $1 AND x.role IN ('lead', 'peer')"
+     " ORDER BY x.role = 'peer', 1"},
     {"report_published_evaluators", "SELECT name, organisation, title FROM published_evaluators"
                                     " WHERE evaluation_id = $1 ORDER BY position"},
     {"report_signatures",

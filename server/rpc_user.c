@@ -1,6 +1,6 @@
 /*  rpc_user: user administration (admins only, server/authz.c).
  *
- *  UserAdd, UserList, UserSetActive, UserResetPassword. Disabling a user or
+ *  UserAdd, UserList, UserSetActive, UserEdit, UserResetPassword. Disabling a user or
  *  resetting their password ends all their sessions in the same
  *  transaction. An administrator cannot disable their own account, and two
  *  administrators disabling each other at once cannot leave none: disabling
@@ -9,7 +9,7 @@
  *
  *  Each handler that writes does so in one transaction, in the handler, and
  *  records one event in the global audit chain in that transaction
- *  (server/audit.h): user.add, user.disable, user.enable,
+ *  (server/audit.h): user.add, user.disable, user.enable, user.edit,
  *  user.reset_password. No password or hash enters the trail: a password
  *  change shows as the time the credentials were set.
  */
@@ -36,6 +36,11 @@ const kp_stmt kp_rpc_user_stmts[] = {
      "FROM users u WHERE u.login = $1 FOR UPDATE"},
     {"user_set_active",
      "UPDATE users u SET active = $2 WHERE u.id = $1 RETURNING " KP_USER_COLUMNS},
+    {"user_edit",
+     "UPDATE users u SET full_name = $2, organisation = $3 WHERE u.id = $1 RETURNING "
+     KP_USER_COLUMNS},
+    {"user_names", "SELECT full_name, organisation FROM users WHERE id = $1"},
+    {"user_get", "SELECT " KP_USER_COLUMNS " FROM users u WHERE u.id = $1"},
     {"user_set_password",
      "UPDATE users SET password_hash = $2, password_set_at = now() WHERE id = $1 "
      "RETURNING (extract(epoch FROM password_set_at) * 1000000)::bigint"},
@@ -241,6 +246,79 @@ int kp_rpc_user_set_active(kp_req *r)
     PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_USER_SET_ACTIVE;
     r->resp->user_set_active = out;
+    return KP_OK;
+}
+
+int kp_rpc_user_edit(kp_req *r)
+{
+    Kompass__V1__UserEditRequest *in = r->msg->user_edit;
+    const char *login = kp_identity_login_fold(r->arena, in->login);
+    if (!*login) return kp_req_fail(r, KP_BAD_REQUEST, "user_edit: the login is empty");
+    const char *name = in->full_name ? in->full_name : "";
+    const char *org = in->organisation ? in->organisation : "";
+    if (!*name && !*org)
+        return kp_req_fail(r, KP_BAD_REQUEST,
+                           "user_edit: give a new full name or organisation (or both)");
+    const char *problem = NULL;
+    if (*name) problem = kp_identity_text_problem(name, "full name", r->arena);
+    if (!problem && *org) problem = kp_identity_text_problem(org, "organisation", r->arena);
+    if (problem) return kp_req_fail(r, KP_BAD_REQUEST, "user_edit: %s", problem);
+
+    int64_t id = 0, set_us = 0;
+    int active = 0;
+    PGresult *res = NULL;
+    int rc = kp_db_begin(r->db);
+    if (rc == KP_OK) rc = s_lock_user(r, login, &id, &active, &set_us);
+    if (rc == KP_NOT_FOUND) {
+        kp_db_rollback(r->db);
+        return kp_req_fail(r, KP_NOT_FOUND, "no user '%s'", login);
+    }
+    const char *was_name = "", *was_org = "";
+    if (rc == KP_OK) {
+        const char *p[1] = {s_id(r, id)};
+        rc = kp_db_call(r->db, "user_names", 1, p, &res);
+        if (rc == KP_OK) {
+            was_name = kp_db_str(r->arena, res, 0, 0);
+            was_org = kp_db_str(r->arena, res, 0, 1);
+            PQclear(res);
+            res = NULL;
+        }
+    }
+    if (!*name) name = was_name;
+    if (!*org) org = was_org;
+    int changed = strcmp(name, was_name) != 0 || strcmp(org, was_org) != 0;
+    if (rc == KP_OK) {
+        const char *p[3] = {s_id(r, id), name, org};
+        /* unchanged: the row read back, nothing written */
+        rc = changed ? kp_db_call(r->db, "user_edit", 3, p, &res)
+                     : kp_db_call(r->db, "user_get", 1, p, &res);
+    }
+    if (rc == KP_OK && changed) {
+        kp_audit_event ev = {0};
+        ev.action = "user.edit";
+        ev.target = kp_arena_printf(r->arena, "user %s", login);
+        ev.before = kp_audit_json(
+            r, json_pack("{s:s,s:s}", "full_name", was_name, "organisation", was_org));
+        ev.after = kp_audit_json(r, json_pack("{s:s,s:s}", "full_name", name, "organisation", org));
+        rc = kp_audit_append(r, &ev);
+        if (rc != KP_OK) {
+            PQclear(res);
+            kp_db_rollback(r->db);
+            return rc; /* the reply says why */
+        }
+    }
+    rc = kp_req_end_tx(r, rc, "correcting the user");
+    if (rc != KP_OK) {
+        PQclear(res);
+        return rc;
+    }
+    Kompass__V1__UserEditResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__user_edit_response__init(out);
+    out->user = kp_identity_user(r->arena, res, 0, 0);
+    out->changed = changed;
+    PQclear(res);
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_USER_EDIT;
+    r->resp->user_edit = out;
     return KP_OK;
 }
 

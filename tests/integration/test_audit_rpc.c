@@ -279,6 +279,27 @@ static void k_user_set_active(ctx *c, const row *e)
     cr_assert_str_eq(e->after, "{\"active\":false,\"sessions_ended\":2}");
 }
 
+/* user_edit: user.edit, the names before and after */
+static void b_user_edit(ctx *c, kp_request *req)
+{
+    req->body_case = RQ(USER_EDIT);
+    Kompass__V1__UserEditRequest *in = kp_arena_zalloc(c->a, sizeof *in);
+    kompass__v1__user_edit_request__init(in);
+    in->login = (char *)s_victim(c);
+    in->full_name = "Ewa Luvö Berg";
+    in->organisation = "";
+    req->user_edit = in;
+}
+
+static void k_user_edit(ctx *c, const row *e)
+{
+    cr_assert_str_eq(e->action, "user.edit");
+    cr_assert_str_eq(e->target, kp_arena_printf(c->a, "user %s", s_victim(c)));
+    cr_assert_str_eq(e->before, "{\"full_name\":\"Ewa Luvö\",\"organisation\":\"Borås Stad\"}");
+    cr_assert_str_eq(e->after,
+                     "{\"full_name\":\"Ewa Luvö Berg\",\"organisation\":\"Borås Stad\"}");
+}
+
 /* user_reset_password: user.reset_password, the set time before and after */
 static void b_user_reset_password(ctx *c, kp_request *req)
 {
@@ -927,6 +948,7 @@ static const expectation s_expectations[] = {
     {RQ(CHANGE_PASSWORD), "audit", p_change_password, b_change_password, k_change_password},
     {RQ(USER_ADD), "audit", p_admin, b_user_add, k_user_add},
     {RQ(USER_SET_ACTIVE), "audit", p_victim_with_sessions, b_user_set_active, k_user_set_active},
+    {RQ(USER_EDIT), "audit", p_victim_with_sessions, b_user_edit, k_user_edit},
     {RQ(USER_RESET_PASSWORD), "audit", p_victim_with_sessions, b_user_reset_password,
      k_user_reset_password},
     {RQ(FRAMEWORK_IMPORT), "audit", p_admin, b_framework_import, k_framework_import},

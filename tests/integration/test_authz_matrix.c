@@ -168,6 +168,17 @@ static void b_user_set_active(cell *c, kp_request *req)
     req->user_set_active = in;
 }
 
+static void b_user_edit(cell *c, kp_request *req)
+{
+    req->body_case = RQ(USER_EDIT);
+    Kompass__V1__UserEditRequest *in = kp_arena_zalloc(c->a, sizeof *in);
+    kompass__v1__user_edit_request__init(in);
+    in->login = (char *)s_user(c, "victim", KOMPASS__V1__ROLE__ROLE_EVALUATOR, PW);
+    in->organisation = "Västerås stad";
+    in->full_name = "";
+    req->user_edit = in;
+}
+
 static void b_user_reset_password(cell *c, kp_request *req)
 {
     req->body_case = RQ(USER_RESET_PASSWORD);
@@ -836,6 +847,7 @@ static const sample s_samples[] = {
     {RQ(USER_ADD), b_user_add, NULL},
     {RQ(USER_LIST), b_user_list, NULL},
     {RQ(USER_SET_ACTIVE), b_user_set_active, NULL},
+    {RQ(USER_EDIT), b_user_edit, NULL},
     {RQ(USER_RESET_PASSWORD), b_user_reset_password, NULL},
     {RQ(FRAMEWORK_IMPORT), b_framework_import, NULL},
     {RQ(FRAMEWORK_LIST), b_framework_list, NULL},

@@ -481,6 +481,39 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
     free(before);
     free(after);
 
+    /* A name corrected after signing (user edit, audited): the signed
+     * report keeps the names it was signed with; what is signed verifies. */
+    char *err = NULL;
+    out = NULL;
+    cr_assert_eq(tt_cli(s, admin, &out, &err, "user", "edit", "christine", "--name",
+                        "Christine Feuk Berg", NULL),
+                 0, "%s", err);
+    cr_assert(strstr(out, "christine is now Christine Feuk Berg, SKL"), "%s", out);
+    free(out);
+    free(err);
+    doc = tt_json(s, peer, 0, "report", ids, "--format", "json", NULL);
+    char *evs = json_dumps(json_object_get(doc, "evaluators"), 0);
+    cr_assert(strstr(evs, "\"Christine Feuk\"") && !strstr(evs, "Berg"), "%s", evs);
+    free(evs);
+    json_decref(doc);
+    char *edited = th_sql(s, "SELECT after FROM audit_events WHERE action = 'user.edit'");
+    cr_assert(strstr(edited, "Christine Feuk Berg"), "%s", edited);
+    free(edited);
+    out = NULL;
+    cr_assert_eq(tt_cli(s, admin, &out, NULL, "user", "edit", "christine", "--org", "SKL", NULL),
+                 0);
+    cr_assert(strstr(out, "no change"), "%s", out);
+    free(out);
+    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "user", "edit", "christine", "--name",
+                        "Christine Feuk", NULL),
+                 0);
+    out = NULL;
+    err = NULL;
+    cr_assert_eq(tt_cli(s, lead, &out, &err, "user", "edit", "ewa", "--name", "X", NULL), 4,
+                 "an evaluator corrected a user: %s", out);
+    free(out);
+    free(err);
+
     /* An auditor verifies what was signed. */
     doc = tt_json(s, admin, 0, "eval", "verify", ids, NULL);
     cr_assert(json_is_true(json_object_get(doc, "ok")));

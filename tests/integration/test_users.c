@@ -119,6 +119,26 @@ Test(users, bad_input_is_named_and_writes_nothing)
     cr_assert(strstr(err, "--name, --org and --role are needed"), "%s", err);
     free(out);
     free(err);
+    /* user edit: each refusal says what, and nothing is written */
+    const char *const edits[][8] = {
+        {"user", "edit", "ewa", NULL},
+        {"user", "edit", "nobody", "--name", "N", NULL},
+        {"user", "edit", "ewa", "--name", "Ewa\u200bLuvö", NULL},
+        {"user", "edit", "ewa", "--org", "   ", NULL},
+        {"user", "edit", "ewa", "--role", "admin", NULL},
+    };
+    const char *const edit_says[] = {"give --name, --org or both", "no user 'nobody'",
+                                     "U+200B ZERO WIDTH SPACE", "is blank",
+                                     "a role is not changed by edit"};
+    for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
+        int rc = th_cli_as(s, th_admin(s), NULL, &out, &err, edits[i][0], edits[i][1],
+                           edits[i][2], edits[i][3], edits[i][4], NULL);
+        cr_assert_neq(rc, 0, "edit %zu accepted", i);
+        cr_assert(strstr(err, edit_says[i]), "edit %zu: '%s' does not say '%s'", i, err,
+                  edit_says[i]);
+        free(out);
+        free(err);
+    }
     cr_assert_eq(th_cli_as(s, th_admin(s), NULL, &out, &err, "user", "frobnicate", NULL), 2);
     cr_assert(strstr(err, "unknown sub-command 'frobnicate'"), "%s", err);
     free(out);
