@@ -141,13 +141,13 @@ class Conn:
             time.sleep(0.2 * (attempt + 1))
         return r
 
-    def call(self, name, expect=pb.OK, **body):
+    def call(self, name, expect=0, **body):  # 0: OK
         r = self.raw(name, **body)
         check(name, r.status == expect, "%s by %s: expected %s, got %s: %s" % (
             next(iter(body)), self.name, st(expect), st(r.status), r.error))
         return r
 
-    def login(self, name, login, password, expect=pb.OK):
+    def login(self, name, login, password, expect=0):
         r = self.call(name, expect, login=pb.LoginRequest(login=login, password=password))
         if expect == pb.OK:
             self.token = r.login.session_token
@@ -163,7 +163,8 @@ def admin_conn():
     return a
 
 
-def add_user(admin, login, role=pb.ROLE_EVALUATOR, org="SKL", name=None):
+def add_user(admin, login, role=None, org="SKL", name=None):
+    role = role or pb.ROLE_EVALUATOR
     admin.call("user_add " + login, user_add=pb.UserAddRequest(
         login=login, full_name=name or "Hostile %s" % login, organisation=org, role=role,
         password=PASSWORD))
@@ -484,8 +485,10 @@ def section_strings():
         r = admin.raw("strings user_add", user_add=pb.UserAddRequest(
             login="sb" + secrets.token_hex(3), full_name=blank, organisation="SKL",
             role=pb.ROLE_EVALUATOR, password=PASSWORD))
-        check("strings user_add", r.status == pb.BAD_REQUEST and "full_name" in r.error,
-              "a blank full name %r: %s %s" % (blank, st(r.status), r.error))
+        # empty is the RPC's rule ("the full name is empty"); blank, the name rule's
+        check("strings user_add", r.status == pb.BAD_REQUEST and (
+            "full name" in r.error if not blank else "'user_add.full_name'" in r.error),
+            "a blank full name %r: %s %s" % (blank, st(r.status), r.error))
     after = {u.login for u in admin.call("user_list", user_list=pb.UserListRequest())
              .user_list.users}
     check("strings user_add", after == before, "users stored: %s" % sorted(after - before))
@@ -642,7 +645,7 @@ def section_lookalike():
 
     # accepted as names, refused as evaluators of Västerås stad
     looks = ["Västerås\u00a0stad", "VÄSTERÅS  stad", "västerås stad ", "\uff36ästerås stad",
-             "Västerås kommun", "Västerås", "VÄSTERÅS STADS", "Västerås\u3000stad"]
+             "Västerås kommun", "Västerås", "VÄSTERÅS kommunkoncern", "Västerås\u3000stad"]
     team0 = len(admin.call("eval_show", eval_show=pb.EvalShowRequest(
         evaluation_id=eid)).eval_show.team)
     for org in looks:
@@ -733,14 +736,30 @@ def section_lockout():
     check("lockout known", r.status == pb.OK, "the victim with their last session's token: "
           "%s %s" % (st(r.status), r.error))
     k.token = r.login.session_token
+    # its own wrong password is looked at (its own count, not the attacker's)
+    r = Conn("known", token=k.token).raw("lockout known", login=pb.LoginRequest(
+        login=victim.name, password="a slip of the finger"))
+    check("lockout known", r.status == pb.UNAUTHENTICATED and r.retry_after_ms == 0,
+          "the known client's own first wrong password: %s, retry_after_ms %d" % (
+              st(r.status), r.retry_after_ms))
     # and inside a session a password check (reauthenticate) is the victim's own
     r = k.raw("lockout known", reauthenticate=pb.ReauthenticateRequest(password=PASSWORD))
     check("lockout known", r.status == pb.OK, "reauthenticate: %s %s" % (st(r.status), r.error))
     ok("lockout known", "the victim, sending their ended session's token, logs in at once; "
        "reauthenticate in the new session: OK")
 
-    # the wait is the one said: after retry_after_ms, an unknown client gets in
+    # progressive: after the wait, the next wrong guess is looked at and doubles it
     time.sleep(r_wait(waits) / 1000.0 + 0.3)
+    r = att.raw("lockout progressive", login=pb.LoginRequest(login=victim.name,
+                                                            password="wrong-guess-again"))
+    check("lockout progressive", r.status == pb.UNAUTHENTICATED and
+          2000 < r.retry_after_ms <= 4000, "a wrong guess after the wait: %s, retry_after_ms "
+          "%d (expected 4 s)" % (st(r.status), r.retry_after_ms))
+    waits.append(r.retry_after_ms)
+    ok("lockout progressive", "the next wrong guess after the wait: UNAUTHENTICATED, the "
+       "wait now %d ms" % r.retry_after_ms)
+    # the wait is the one said: after retry_after_ms, an unknown client gets in
+    time.sleep(r.retry_after_ms / 1000.0 + 0.3)
     r = Conn("unknown").raw("lockout bounded", login=pb.LoginRequest(
         login=victim.name, password=PASSWORD))
     check("lockout bounded", r.status == pb.OK, "after waiting %d ms: %s %s (%d ms)" % (
@@ -755,13 +774,18 @@ def section_lockout():
             login="nobody%d%s" % (i, t), password="wrong-guess-xxxxx"))
         st2.append(r.status)
         waits2.append(r.retry_after_ms)
+    # the address had 3 failures (the guesses checked above): 7 more make 10
+    prior = statuses.count(pb.UNAUTHENTICATED)
+    k = 10 - prior
     limited = [i for i, x in enumerate(st2) if x == pb.RATE_LIMITED]
-    check("lockout address", limited and limited[0] >= 9 and all(
+    check("lockout address", st2[:k] == [pb.UNAUTHENTICATED] * k and waits2[:k - 1] == [0] * (
+        k - 1) and 0 < waits2[k - 1] <= 2000 and limited == list(range(k, 30)) and all(
         0 < waits2[i] <= 60000 for i in limited),
-        "30 wrong logins from the address: %s, waits %s" % (
-            [st(x)[:5] for x in st2], waits2))
-    ok("lockout address", "wrong logins of 30 names from one address: RATE_LIMITED from "
-       "attempt %d, retry_after_ms <= 60 s (%d)" % (limited[0] + 1, waits2[limited[0]]))
+        "30 wrong logins from the address after %d failures: %s, waits %s" % (
+            prior, [st(x)[:5] for x in st2], waits2))
+    ok("lockout address", "wrong logins of 30 names from one address with %d failures "
+       "before: the 10th failure makes the address wait (%d ms), RATE_LIMITED from then on" % (
+           prior, waits2[k - 1]))
     r = Conn("unknown").raw("lockout address", login=pb.LoginRequest(
         login=third, password=PASSWORD))
     check("lockout address", r.status == pb.RATE_LIMITED and 0 < r.retry_after_ms <= 60000,
