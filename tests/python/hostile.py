@@ -366,16 +366,23 @@ def section_junk():
             frames.append(b"\x0a\x7f" + b"x" * 5)  # a length beyond the frame
         else:
             frames.append(varint(7 << 3 | 7))  # wire type 7 does not exist
-    for f in frames:
-        c.sock.send(f)
     got, statuses = 0, {}
+
+    def drain(ms):
+        nonlocal got
+        r = c.recv(ms)
+        while r is not None:
+            got += 1
+            statuses[r.status] = statuses.get(r.status, 0) + 1
+            r = c.recv(0)
+
+    for i, f in enumerate(frames):  # read while sending: the client is not slow
+        c.sock.send(f)
+        if i % 50 == 49:
+            drain(0)
     end = time.monotonic() + 60
     while got < len(frames) and time.monotonic() < end:
-        r = c.recv(1000)
-        if r is None:
-            continue
-        got += 1
-        statuses[r.status] = statuses.get(r.status, 0) + 1
+        drain(1000)
     check("junk answers", got == len(frames), "%d of %d junk frames answered" % (
         got, len(frames)))
     check("junk answers", set(statuses) == {pb.BAD_REQUEST}, "statuses %s" % {
@@ -730,6 +737,22 @@ def section_lockout():
           % (st(r.status), r.retry_after_ms, r.error))
     ok("lockout unknown", "the right password from an unknown client inside the wait: "
        "RATE_LIMITED, retry_after_ms %d, %r" % (r.retry_after_ms, r.error))
+    # progressive: after the wait, the next wrong guess is looked at and doubles it
+    time.sleep(max(waits) / 1000.0 + 0.3)
+    r = att.raw("lockout progressive", login=pb.LoginRequest(login=victim.name,
+                                                            password="wrong-guess-again"))
+    check("lockout progressive", r.status == pb.UNAUTHENTICATED and
+          2000 < r.retry_after_ms <= 4000, "a wrong guess after the wait: %s, retry_after_ms "
+          "%d (expected 4 s)" % (st(r.status), r.retry_after_ms))
+    unknown_failures = statuses.count(pb.UNAUTHENTICATED) + 1
+    r = Conn("unknown").raw("lockout progressive", login=pb.LoginRequest(
+        login=victim.name, password=PASSWORD))
+    check("lockout progressive", r.status == pb.RATE_LIMITED and 2000 < r.retry_after_ms <= 4000,
+          "the right password from an unknown client inside the longer wait: %s %d" % (
+              st(r.status), r.retry_after_ms))
+    ok("lockout progressive", "the next wrong guess after the wait: UNAUTHENTICATED, the "
+       "wait now %d ms; an unknown client's right password inside it RATE_LIMITED" %
+       r.retry_after_ms)
     # ...but the victim's own client (last session's token) is not kept out
     k = Conn("known", token=known_token)
     r = k.raw("lockout known", login=pb.LoginRequest(login=victim.name, password=PASSWORD))
@@ -748,24 +771,23 @@ def section_lockout():
     ok("lockout known", "the victim, sending their ended session's token, logs in at once; "
        "reauthenticate in the new session: OK")
 
-    # progressive: after the wait, the next wrong guess is looked at and doubles it
-    time.sleep(r_wait(waits) / 1000.0 + 0.3)
-    r = att.raw("lockout progressive", login=pb.LoginRequest(login=victim.name,
-                                                            password="wrong-guess-again"))
-    check("lockout progressive", r.status == pb.UNAUTHENTICATED and
-          2000 < r.retry_after_ms <= 4000, "a wrong guess after the wait: %s, retry_after_ms "
-          "%d (expected 4 s)" % (st(r.status), r.retry_after_ms))
-    waits.append(r.retry_after_ms)
-    ok("lockout progressive", "the next wrong guess after the wait: UNAUTHENTICATED, the "
-       "wait now %d ms" % r.retry_after_ms)
-    # the wait is the one said: after retry_after_ms, an unknown client gets in
+    # bounded: the victim's login restarted the count ("since its last successful
+    # login"); three more guesses make a wait of 2 s, and waiting that long is enough
+    for i in range(3):
+        r = att.raw("lockout bounded", login=pb.LoginRequest(login=victim.name,
+                                                            password="wrong-again-%d-xx" % i))
+        check("lockout bounded", r.status == pb.UNAUTHENTICATED and
+              (r.retry_after_ms == 0) == (i < 2),
+              "guess %d after the victim's login: %s, retry_after_ms %d" % (
+                  i + 1, st(r.status), r.retry_after_ms))
+    unknown_failures += 3
     time.sleep(r.retry_after_ms / 1000.0 + 0.3)
     r = Conn("unknown").raw("lockout bounded", login=pb.LoginRequest(
         login=victim.name, password=PASSWORD))
-    check("lockout bounded", r.status == pb.OK, "after waiting %d ms: %s %s (%d ms)" % (
-        r_wait(waits), st(r.status), r.error, r.retry_after_ms))
-    ok("lockout bounded", "after waiting the retry_after_ms given, the right password from an "
-       "unknown client logs in")
+    check("lockout bounded", r.status == pb.OK, "after waiting: %s %s (%d ms)" % (
+        st(r.status), r.error, r.retry_after_ms))
+    ok("lockout bounded", "the victim's login restarted the count (three guesses: a wait of "
+       "2 s); after waiting the retry_after_ms given, an unknown client logs in")
 
     # the address: failures spread over many logins by unknown clients
     st2, waits2 = [], []
@@ -774,8 +796,8 @@ def section_lockout():
             login="nobody%d%s" % (i, t), password="wrong-guess-xxxxx"))
         st2.append(r.status)
         waits2.append(r.retry_after_ms)
-    # the address had 3 failures (the guesses checked above): 7 more make 10
-    prior = statuses.count(pb.UNAUTHENTICATED)
+    # the address had the failures of unknown clients above: the rest make 10
+    prior = unknown_failures
     k = 10 - prior
     limited = [i for i, x in enumerate(st2) if x == pb.RATE_LIMITED]
     check("lockout address", st2[:k] == [pb.UNAUTHENTICATED] * k and waits2[:k - 1] == [0] * (
@@ -809,10 +831,6 @@ def section_lockout():
     check("lockout address", r.status == pb.OK, "after waiting %d ms: %s %s" % (
         addr_wait, st(r.status), r.error))
     ok("lockout address", "after the wait, the unknown client logs in")
-
-
-def r_wait(waits):
-    return max(waits[2:])
 
 
 # ------------------------------------------------------------------ evidence in search
