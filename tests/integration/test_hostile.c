@@ -56,6 +56,15 @@ Test(hostile, junk_frames_and_the_log, .timeout = 300)
     th_server_free(&s);
 }
 
+/* Point 8 and "Rules the server enforces": a malformed request whose
+ * request_id is readable gets BAD_REQUEST with that id. */
+Test(hostile, request_id_echoed, .timeout = 120)
+{
+    th_server *s = th_server_start(NULL);
+    s_hostile(s, "echo", 60000);
+    th_server_free(&s);
+}
+
 /* Point 3: NUL, control and invisible characters in string fields. */
 Test(hostile, strings_checked_never_cut, .timeout = 300)
 {
