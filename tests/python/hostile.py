@@ -615,6 +615,63 @@ def section_strings():
     ok("strings score_set", "score_set.writes[0].rationale with NUL or ESC, "
        "score_set.on_behalf_of with each character: BAD_REQUEST; no score stored")
 
+    # more fields, each kind: a NUL anywhere; in a name also an invisible character
+    more = [
+        ("login.password", anon, "one line", lambda x: dict(login=pb.LoginRequest(
+            login=ARGS.admin, password=ARGS.admin_password + x + "junk")),
+         len(ARGS.admin_password) + 1),
+        ("municipality_add.county", admin, "name", lambda x: dict(
+            municipality_add=pb.MunicipalityAddRequest(name="Län" + t, county="Ö" + x + "län")),
+         2),
+        ("eval_assign.login", admin, "name", lambda x: dict(eval_assign=pb.EvalAssignRequest(
+            evaluation_id=eid, login=peer.name + x, role="peer")), len(peer.name) + 1),
+        ("eval_assign.reason", admin, "free text", lambda x: dict(
+            eval_assign=pb.EvalAssignRequest(evaluation_id=eid, login=peer.name, role="peer",
+                                             reason="ok" + x)), 3),
+        ("evidence_add.evidence.reference", peer, "one line", lambda x: dict(
+            evidence_add=pb.EvidenceAddRequest(evaluation_id=eid, evidence=pb.Evidence(
+                kind="document", title="Plan", reference="dnr" + x))), 4),
+        ("evidence_add.evidence.questions[1]", peer, "one line", lambda x: dict(
+            evidence_add=pb.EvidenceAddRequest(evaluation_id=eid, evidence=pb.Evidence(
+                kind="document", title="Plan", questions=["1.1", "1.2" + x]))), 4),
+        ("search.query", peer, "one line", lambda x: dict(search=pb.SearchRequest(
+            query="kommun" + x + "styrning")), 7),
+        ("search.municipality", peer, "name", lambda x: dict(search=pb.SearchRequest(
+            query="kommun", municipality=muni + x)), len(muni) + 1),
+        ("text_lock.section", lead, "one line", lambda x: dict(text_lock=pb.TextLockRequest(
+            evaluation_id=eid, area=2, section="summary" + x)), 8),
+        ("lock_break.reason", admin, "free text", lambda x: dict(lock_break=pb.LockBreakRequest(
+            evaluation_id=eid, area=1, section="strengths", reason="gick" + x + " hem")), 5),
+        ("user_reset_password.new_password", admin, "one line", lambda x: dict(
+            user_reset_password=pb.UserResetPasswordRequest(
+                login=peer.name, new_password="a-long-password" + x + "tail")), 16),
+        ("reauthenticate.password", lead, "one line", lambda x: dict(
+            reauthenticate=pb.ReauthenticateRequest(password=PASSWORD + x)), len(PASSWORD) + 1),
+    ]
+    # newline and tab: free texts only (checked above as stored), never one line or a name
+    refused("strings one line", peer, "evidence_add.evidence.title", "U+0009", dict(
+        evidence_add=pb.EvidenceAddRequest(evaluation_id=eid, evidence=pb.Evidence(
+            kind="document", title="Plan\t2026"))), 5)
+    refused("strings one line", admin, "user_add.full_name", "U+000A", dict(
+        user_add=pb.UserAddRequest(login="nl" + t, full_name="Eva\nEk", organisation="SKL",
+                                   role=pb.ROLE_EVALUATOR, password=PASSWORD)), 4)
+    ok("strings one line", "a tab in evidence_add.evidence.title and a newline in "
+       "user_add.full_name: BAD_REQUEST naming the field")
+    for path, conn, kind, body, pos in more:
+        for ch, what in (BAD if kind == "name" else CONTROL):
+            refused("strings more", conn, path, what, body(ch), pos)
+    # nothing of it took effect: the peer's password and the lock stand, no new evidence
+    check("strings more", not peer.raw("strings more", evidence_list=pb.EvidenceListRequest(
+        evaluation_id=eid)).evidence_list.evidence, "evidence stored")
+    locks = lead.call("lock_list", lock_list=pb.LockListRequest(evaluation_id=eid)
+                      ).lock_list.locks
+    check("strings more", [(x.area, x.section) for x in locks] == [(1, "strengths")],
+          "locks now %s" % [(x.area, x.section) for x in locks])
+    Conn("peer again").login("strings more", peer.name, PASSWORD)
+    ok("strings more", "%s: BAD_REQUEST naming the field at its character (names: also "
+       "U+200B, U+202E, U+3164); the lock, the evidence log and the peer's password "
+       "unchanged" % ", ".join(p for p, *_ in more))
+
     # invalid UTF-8 (hand-encoded: protobuf libraries refuse to send it)
     rid = new_id("utf8")
     body = ld(1, b"sutf" + t.encode()) + ld(2, b"Eva \xc3\x28 Ek") + ld(3, b"SKL") + \
