@@ -8,7 +8,9 @@ one line per check ("ok NAME: ...") and stops at the first that fails, with
   flood      one user floods (64 connections x 16 searches in flight, a few
              seconds); another user's pings, who_am_i and searches all answer
              OK; the flooder's excess is UNAVAILABLE "busy: too many of your
-             requests in flight", with its request_id
+             requests in flight", with its request_id; the same with 64
+             anonymous connections x 16 pings, and 256 pings on one
+             connection without a session (the excess busy)
   junk       5,000 malformed frames from one client; the server answers each
              with BAD_REQUEST (the request_id echoed where readable) and
              still serves (the log's growth is measured by the caller)
@@ -222,6 +224,77 @@ def victim_round(v, lat):
             next(iter(body)), st(r.status), r.error))
 
 
+def flood(name, victim, quiet, who, what, token, body, excess):
+    """64 connections keep 16 requests each in flight for --flood-seconds while
+    the victim's requests go on; every answer is OK or busy."""
+    conns = [Conn("%s %d" % (who, i), token) for i in range(64)]
+    poller = zmq.Poller()
+    for c in conns:
+        poller.register(c.sock, zmq.POLLIN)
+    by_sock = {c.sock: c for c in conns}
+    sent, counts, others, busy_ids_ok = 0, {}, [], 0
+    pending = {}
+
+    def fire(c):
+        nonlocal sent
+        req = c.request(**body())
+        pending[req.request_id] = c
+        c.send(req)
+        sent += 1
+
+    def take(sock):
+        nonlocal busy_ids_ok
+        r = pb.Response()
+        r.ParseFromString(sock.recv())
+        counts[r.status] = counts.get(r.status, 0) + 1
+        if r.status == pb.UNAVAILABLE and r.error.startswith(BUSY):
+            busy_ids_ok += r.request_id in pending
+        elif r.status != pb.OK:
+            others.append("%s: %s" % (st(r.status), r.error))
+        pending.pop(r.request_id, None)
+
+    for c in conns:
+        for _ in range(16):
+            fire(c)
+    flooded = []
+    end = time.monotonic() + ARGS.flood_seconds
+    next_victim = time.monotonic()
+    while time.monotonic() < end:
+        for sock, _ in poller.poll(20):
+            while sock.poll(0):
+                take(sock)
+                fire(by_sock[sock])  # keep 16 in flight on every connection
+        if time.monotonic() >= next_victim:
+            victim_round(victim, flooded)
+            next_victim = time.monotonic() + 0.05
+    drain_end = time.monotonic() + 30  # what is still in flight (no new ones)
+    while pending and time.monotonic() < drain_end:
+        for sock, _ in poller.poll(200):
+            while sock.poll(0):
+                take(sock)
+    n_ok, n_busy = counts.get(pb.OK, 0), counts.get(pb.UNAVAILABLE, 0)
+    check(name + " victim", len(flooded) >= 9, "only %d victim requests answered during the "
+          "flood" % len(flooded))
+    check(name + " victim", max(flooded) < 10.0, "a victim request waited %.1f s" %
+          max(flooded))
+    ok(name + " victim", "%d requests (ping, who_am_i, search) during %s's flood, every one "
+       "OK; p95 %.1f ms (quiet %.1f ms), max %.1f ms" % (
+           len(flooded), who, 1000 * percentile(flooded, 0.95), 1000 * percentile(quiet, 0.95),
+           1000 * max(flooded)))
+    check(name + " answers", not pending, "%d of %s's %d requests never answered" % (
+        len(pending), who, sent))
+    check(name + " answers", not others, "%s got other errors: %s" % (who, others[:3]))
+    check(name + " answers", n_ok > 0, "none of %s's %s was served" % (who, what))
+    ok(name + " answers", "%s sent %d %s on 64 connections, 16 in flight each: %d OK, "
+       "%d busy" % (who, sent, what, n_ok, n_busy))
+    if excess:  # 1,024 in flight for one session: all but 64 are excess
+        check(name + " busy", n_busy > 0 and busy_ids_ok == n_busy,
+              "%d busy answers, %d with the request's id" % (n_busy, busy_ids_ok))
+        ok(name + " busy", "the excess got UNAVAILABLE %r with its request_id" % BUSY)
+    for c in conns:
+        c.close()
+
+
 def section_flood():
     admin = admin_conn()
     t = tag()
@@ -233,75 +306,11 @@ def section_flood():
     ok("flood quiet", "%d requests of the victim, p95 %.1f ms" % (
         len(quiet), 1000 * percentile(quiet, 0.95)))
 
-    conns = [Conn("flooder %d" % i, flooder.token) for i in range(64)]
-    poller = zmq.Poller()
-    for c in conns:
-        poller.register(c.sock, zmq.POLLIN)
-    by_sock = {c.sock: c for c in conns}
-    sent, counts, others, busy_ids_ok = 0, {}, [], 0
-    pending = {}
-
-    def fire(c):
-        nonlocal sent
-        req = c.request(search=pb.SearchRequest(query="kommun styrning ledning"))
-        pending[req.request_id] = c
-        c.send(req)
-        sent += 1
-
-    for c in conns:
-        for _ in range(16):
-            fire(c)
-    flooded = []
-    end = time.monotonic() + ARGS.flood_seconds
-    next_victim = time.monotonic()
-    while time.monotonic() < end:
-        for sock, _ in poller.poll(20):
-            c = by_sock[sock]
-            while sock.poll(0):
-                r = pb.Response()
-                r.ParseFromString(sock.recv())
-                counts[r.status] = counts.get(r.status, 0) + 1
-                if r.status == pb.UNAVAILABLE and r.error.startswith(BUSY):
-                    busy_ids_ok += r.request_id in pending
-                elif r.status != pb.OK:
-                    others.append("%s: %s" % (st(r.status), r.error))
-                pending.pop(r.request_id, None)
-                fire(c)  # keep 16 in flight on every connection
-        if time.monotonic() >= next_victim:
-            victim_round(victim, flooded)
-            next_victim = time.monotonic() + 0.05
-    # drain what is still in flight (no new ones)
-    drain_end = time.monotonic() + 20
-    while pending and time.monotonic() < drain_end:
-        for sock, _ in poller.poll(200):
-            while sock.poll(0):
-                r = pb.Response()
-                r.ParseFromString(sock.recv())
-                counts[r.status] = counts.get(r.status, 0) + 1
-                if r.status == pb.UNAVAILABLE and r.error.startswith(BUSY):
-                    busy_ids_ok += r.request_id in pending
-                elif r.status != pb.OK:
-                    others.append("%s: %s" % (st(r.status), r.error))
-                pending.pop(r.request_id, None)
-    n_ok, n_busy = counts.get(pb.OK, 0), counts.get(pb.UNAVAILABLE, 0)
-    check("flood victim", len(flooded) >= 9, "only %d victim requests answered during the "
-          "flood" % len(flooded))
-    check("flood victim", max(flooded) < 10.0, "a victim request waited %.1f s" % max(flooded))
-    ok("flood victim", "%d requests (ping, who_am_i, search) during the flood, every one OK; "
-       "p95 %.1f ms (quiet %.1f ms), max %.1f ms" % (
-           len(flooded), 1000 * percentile(flooded, 0.95), 1000 * percentile(quiet, 0.95),
-           1000 * max(flooded)))
-    check("flood answers", not pending, "%d of the flooder's %d requests never answered" % (
-        len(pending), sent))
-    check("flood answers", not others, "the flooder got other errors: %s" % others[:3])
-    check("flood answers", n_ok > 0, "none of the flooder's searches was served")
-    ok("flood answers", "the flooder sent %d searches on 64 connections: %d OK, %d busy" % (
-        sent, n_ok, n_busy))
-    check("flood busy", n_busy > 0 and busy_ids_ok == n_busy,
-          "%d busy answers, %d with the request's id" % (n_busy, busy_ids_ok))
-    ok("flood busy", "the excess got UNAVAILABLE %r with its request_id" % BUSY)
-    for c in conns:
-        c.close()
+    flood("flood", victim, quiet, "the flooder", "searches", flooder.token,
+          lambda: dict(search=pb.SearchRequest(query="kommun styrning ledning")), True)
+    # anyone, without logging in: 64 connections x 16 pings (within the 16 each)
+    flood("flood pings", victim, quiet, "an anonymous flooder", "pings", "",
+          lambda: dict(ping=pb.PingRequest()), False)
 
     # without a session: one connection, 256 pings at once
     anon = Conn("anonymous")
