@@ -451,12 +451,27 @@ def section_echo():
     r = c.recv(20000)
     check("echo big", r is not None and r.status == pb.BAD_REQUEST and "limit" in r.error,
           "a frame over 1 MiB: %s" % (r and "%s %s" % (st(r.status), r.error)))
-    rid = new_id("junk")
-    c.sock.send(ld(1, rid.encode()) + b"\x10\x01" + ld(16, b"\xff\xff\xff"))
-    r = c.recv(10000)
-    check("echo junk body", r is not None and r.status == pb.BAD_REQUEST and r.request_id == rid,
-          "a ping body of junk after a readable request_id: %s" % (
-              r and "%s, request_id %r, %s" % (st(r.status), r.request_id, r.error)))
+    # a readable request_id followed by bytes that do not decode: every case is
+    # tried, then the section fails naming those that lost the id
+    lost = []
+    for what, tail in (("a ping body of junk", ld(16, b"\xff\xff\xff")),
+                       ("a body cut short", ld(25, ld(1, b"abc"))[:-2]),
+                       ("a varint that never ends", b"\x10\xff\xff"),
+                       ("wire type 7", varint(9 << 3 | 7)),
+                       ("a length beyond the frame", b"\x1a\x7fxx")):
+        rid = new_id("echo")
+        c.sock.send(ld(1, rid.encode()) + tail)
+        r = c.recv(10000)
+        check("echo junk", r is not None and r.status == pb.BAD_REQUEST, "%s: %s" % (
+            what, r and st(r.status)))
+        if r.request_id == rid:
+            ok("echo junk", "%s after a readable request_id: BAD_REQUEST with the id" % what)
+        else:
+            print("-- echo junk: %s after a readable request_id: BAD_REQUEST with request_id "
+                  "%r (%s)" % (what, r.request_id, r.error), flush=True)
+            lost.append(what)
+    check("echo junk", not lost, "the request_id was readable but not echoed for: %s" %
+          "; ".join(lost))
     ok("echo", "version 2, no body, a body of junk: BAD_REQUEST with the request_id; "
        "two frames, over 1 MiB: BAD_REQUEST")
     c.close()
