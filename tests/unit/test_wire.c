@@ -49,6 +49,41 @@ Test(wire, wrong_version_keeps_request_id)
     cr_assert(strstr(err, "protocol_version 2"), "%s", err);
 }
 
+/* A readable request_id first, then bytes protobuf cannot decode: the id
+ * still comes back (the README: echoed whenever it was itself readable). */
+Test(wire, junk_after_a_readable_request_id_keeps_it)
+{
+    static const struct {
+        const char *tail;
+        size_t n;
+    } tails[] = {
+        {"\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 12}, /* a varint without end */
+        {"\x0f", 1},                                           /* wire type 7 */
+        {"\x1a\x7f" "ab", 4},                                  /* a length past the end */
+        {"\xa2\x03\x05\xff\xff", 5},                          /* a body cut short */
+    };
+    for (size_t i = 0; i < sizeof tails / sizeof *tails; i++) {
+        uint8_t frame[64] = {0x0a, 0x04, 'r', 'q', '-', '7'};
+        memcpy(frame + 6, tails[i].tail, tails[i].n);
+        kp_request *req;
+        const char *id, *err;
+        cr_assert_eq(kp_wire_decode_request(a, frame, 6 + tails[i].n, &req, &id, &err),
+                     KP_BAD_REQUEST, "tail %zu", i);
+        cr_assert_str_eq(id, "rq-7", "tail %zu", i);
+        cr_assert(strstr(err, "protobuf decoding failed"), "%s", err);
+    }
+    /* an id that is not one line of UTF-8, or junk before any id: none */
+    static const uint8_t bad_id[] = {0x0a, 0x02, 'a', 0x00, 0x0f};
+    static const uint8_t no_id[] = {0x0f, 0x0a, 0x02, 'o', 'k'};
+    kp_request *req;
+    const char *id, *err;
+    cr_assert_eq(kp_wire_decode_request(a, bad_id, sizeof bad_id, &req, &id, &err),
+                 KP_BAD_REQUEST);
+    cr_assert_str_eq(id, "");
+    cr_assert_eq(kp_wire_decode_request(a, no_id, sizeof no_id, &req, &id, &err), KP_BAD_REQUEST);
+    cr_assert_str_eq(id, "");
+}
+
 Test(wire, oversize_is_refused_before_decoding)
 {
     kp_request *req;
