@@ -80,7 +80,8 @@ int kp_cmd_report(kp_cli *cli, int argc, char **argv)
     char **args = kp_arena_alloc(cli->arena, sizeof(char *) * (size_t)(argc + 1));
     for (int i = 0; i < argc; i++)
         args[i] = strcmp(argv[i], "-o") == 0 ? "--output" : argv[i];
-    kp_opt opts[] = {{"format", 1, NULL}, {"output", 1, NULL}, {"average", 1, NULL}, {NULL, 0, NULL}};
+    kp_opt opts[] = {
+        {"format", 1, NULL}, {"output", 1, NULL}, {"average", 1, NULL}, {NULL, 0, NULL}};
     const char *pos[1];
     int n;
     int rc = kp_args_parse(cli, cmd, argc, args, 1, opts, pos, 1, 1, &n);

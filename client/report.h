@@ -99,10 +99,10 @@ typedef struct kp_report {
     size_t n_evaluators;                   /* */
     const kp_report_area *areas;           /* n_areas, in the framework's order */
     size_t n_areas;                        /* */
-    int average_count;          /* evaluations in the average's set (kp_report_has_average) */
+    int average_count;            /* evaluations in the average's set (kp_report_has_average) */
     int average_from, average_to; /* the set's years (0: no bound) */
-    const char *previous_label; /* non-NULL: areas[].previous is from this evaluation
-                                   ("Västerås 2014") */
+    const char *previous_label;   /* non-NULL: areas[].previous is from this evaluation
+                                     ("Västerås 2014") */
     const kp_report_signature *signatures; /* n_signatures */
     size_t n_signatures;                   /* */
 } kp_report;

@@ -332,7 +332,8 @@ static void s_summary(FILE *out, kp_arena *a, const kp_report *r)
         if (kp_report_has_average(r))
             s_el(out, " jämfört med genomsnittet av ", kp_report_sv_average_set(a, r), "");
         if (r->previous_label)
-            s_el(out, kp_report_has_average(r) ? " och med " : " jämfört med ", r->previous_label, "");
+            s_el(out, kp_report_has_average(r) ? " och med " : " jämfört med ", r->previous_label,
+                 "");
         fputs(".</p>\n", out);
     } else {
         fputs("<p>Diagrammet visar poängen per område.</p>\n", out);

@@ -69,7 +69,8 @@ static json_t *s_area(const kp_report *r, const kp_report_area *a, bool *bad)
     json_object_set_new(j, "percent", json_integer(kp_report_area_percent(a)));
     json_object_set_new(j, "exact", s_points(kp_report_area_exact(a)));
     json_object_set_new(j, "unscored", json_integer((json_int_t)kp_report_area_unscored(a)));
-    json_object_set_new(j, "average", kp_report_has_average(r) ? s_points(a->average) : json_null());
+    json_object_set_new(j, "average",
+                        kp_report_has_average(r) ? s_points(a->average) : json_null());
     json_object_set_new(j, "previous", r->previous_label ? s_points(a->previous) : json_null());
     json_t *qs = json_array();
     for (size_t i = 0; i < a->n_questions; i++)

@@ -111,8 +111,7 @@ const char *kp_report_sv_average(kp_arena *a, const kp_report *r)
 
 const char *kp_report_sv_no_average(kp_arena *a, const kp_report *r)
 {
-    return kp_arena_printf(a,
-                           "Inget genomsnitt visas: jämförelsen omfattar %s (minst %d behövs).",
+    return kp_arena_printf(a, "Inget genomsnitt visas: jämförelsen omfattar %s (minst %d behövs).",
                            kp_report_sv_average_set(a, r),
                            KOMPASS__V1__REPORT_AVERAGE__REPORT_AVERAGE_MIN_COUNT);
 }

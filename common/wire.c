@@ -45,7 +45,8 @@ static const char *s_leading_request_id(kp_arena *arena, const uint8_t *data, si
             if ((tag >> 3) == 1) {
                 const uint8_t *s = data + pos;
                 size_t chars = 0;
-                for (size_t i = 0; i < n; i++) chars += (s[i] & 0xc0) != 0x80;
+                for (size_t i = 0; i < n; i++)
+                    chars += (s[i] & 0xc0) != 0x80;
                 id = n && chars <= 64 && !kp_strcheck(arena, s, (size_t)n, KP_STR_LINE)
                          ? kp_arena_strndup(arena, (const char *)s, (size_t)n)
                          : "";

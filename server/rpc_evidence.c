@@ -190,12 +190,12 @@ int kp_rpc_evidence_add(kp_req *r)
             .action = "evidence.add",
             .target = kp_arena_printf(r->arena, "evidence %lld (%s)", (long long)id, saved->kind),
             .after = kp_audit_json(
-                r, kp_offline_after(
-                       json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:o}", "kind", saved->kind, "date",
-                                 saved->date, "category", saved->category, "people",
-                                 (int)saved->people, "title", saved->title, "reference",
-                                 saved->reference, "note", saved->note, "questions", q),
-                       in->offline))};
+                r, kp_offline_after(json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:o}", "kind",
+                                              saved->kind, "date", saved->date, "category",
+                                              saved->category, "people", (int)saved->people,
+                                              "title", saved->title, "reference", saved->reference,
+                                              "note", saved->note, "questions", q),
+                                    in->offline))};
         rc = kp_audit_append(r, &a);
     }
     rc = kp_req_end_tx(r, rc, "adding evidence");

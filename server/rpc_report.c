@@ -95,9 +95,8 @@ const kp_stmt kp_report_stmts[] = {
      " WHERE a.framework_id = $1 ORDER BY a.number"},
     /* the year an evaluation was conducted in (NULL: its period and label
      * name none) */
-    {"report_year",
-     "SELECT substring(evaluation_order_key(period, label) FROM '^[0-9]{4}')::int"
-     " FROM evaluations WHERE id = $1"},
+    {"report_year", "SELECT substring(evaluation_order_key(period, label) FROM '^[0-9]{4}')::int"
+                    " FROM evaluations WHERE id = $1"},
     /* the latest signed evaluation of municipality $1 on framework $2
      * conducted before evaluation $3 (sql/014_cycle.sql: by period, then id) */
     {"report_previous",

@@ -300,19 +300,19 @@ int kp_rpc_score_set(kp_req *r)
         json_t *b = json_object_size(before)
                         ? json_pack("{s:s,s:O}", "evaluator", evaluator, "scores", before)
                         : NULL;
-        kp_audit_event a = {.evaluation_id = ev.id,
-                            .eval_version = ev.version,
-                            .action = "score.set",
-                            .target = target,
-                            /* an admin writing for an evaluator: the evaluator is the
-                             * actor, the admin the real actor */
-                            .on_behalf_id = evaluator_id != r->user_id ? evaluator_id : 0,
-                            .on_behalf_login = evaluator_id != r->user_id ? evaluator : NULL,
-                            .before = b ? kp_audit_json(r, b) : NULL,
-                            .after = kp_audit_json(r, kp_offline_after(json_pack(
-                                                          "{s:s,s:O}", "evaluator", evaluator,
-                                                          "scores", after),
-                                                      in->offline))};
+        kp_audit_event a = {
+            .evaluation_id = ev.id,
+            .eval_version = ev.version,
+            .action = "score.set",
+            .target = target,
+            /* an admin writing for an evaluator: the evaluator is the
+             * actor, the admin the real actor */
+            .on_behalf_id = evaluator_id != r->user_id ? evaluator_id : 0,
+            .on_behalf_login = evaluator_id != r->user_id ? evaluator : NULL,
+            .before = b ? kp_audit_json(r, b) : NULL,
+            .after = kp_audit_json(
+                r, kp_offline_after(json_pack("{s:s,s:O}", "evaluator", evaluator, "scores", after),
+                                    in->offline))};
         rc = kp_audit_append(r, &a);
     }
     json_decref(before);
