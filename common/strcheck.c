@@ -1,6 +1,7 @@
 /*  strcheck: every string a client sends is checked, never cut (strcheck.h). */
 #include "strcheck.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <unictype.h>
 #include <uniname.h>
@@ -159,6 +160,36 @@ static int s_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
     return -1;
 }
 
+/* The next field of [*p, end): its number and, for a length-delimited one,
+ * its bytes (*item, *n; NULL for the other wire types, which are skipped).
+ * 0, or -1 when the bytes are not protobuf. */
+static int s_next_field(const uint8_t **p, const uint8_t *end, uint32_t *id, const uint8_t **item,
+                        uint64_t *n)
+{
+    uint64_t key;
+    *item = NULL;
+    if (s_varint(p, end, &key) != 0) return -1;
+    *id = (uint32_t)(key >> 3);
+    switch (key & 7) {
+    case 0:
+        return s_varint(p, end, n);
+    case 1:
+    case 5: {
+        ptrdiff_t width = (key & 7) == 1 ? 8 : 4;
+        if (end - *p < width) return -1;
+        *p += width;
+        return 0;
+    }
+    case 2:
+        if (s_varint(p, end, n) != 0 || *n > (uint64_t)(end - *p)) return -1;
+        *item = *p;
+        *p += *n;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
 /* Checks the strings of one message's bytes [p, end) of type d, whose path
  * from the top is path ("" at the top); only_id, when not 0, limits the
  * check to that field of this message. */
@@ -174,29 +205,11 @@ static int s_walk(kp_arena *a, const ProtobufCMessageDescriptor *d, const uint8_
     size_t *seen = kp_arena_alloc(a, sizeof(size_t) * (d->n_fields + 1));
     memset(seen, 0, sizeof(size_t) * (d->n_fields + 1));
     while (p < end) {
-        uint64_t key, n;
-        if (s_varint(&p, end, &key) != 0) goto malformed;
-        uint32_t id = (uint32_t)(key >> 3);
-        switch (key & 7) {
-        case 0:
-            if (s_varint(&p, end, &n) != 0) goto malformed;
-            continue;
-        case 1:
-            if (end - p < 8) goto malformed;
-            p += 8;
-            continue;
-        case 5:
-            if (end - p < 4) goto malformed;
-            p += 4;
-            continue;
-        case 2:
-            break;
-        default:
-            goto malformed;
-        }
-        if (s_varint(&p, end, &n) != 0 || n > (uint64_t)(end - p)) goto malformed;
-        const uint8_t *item = p;
-        p += n;
+        uint32_t id;
+        const uint8_t *item;
+        uint64_t n;
+        if (s_next_field(&p, end, &id, &item, &n) != 0) goto malformed;
+        if (!item) continue; /* numbers hold no text */
         if (only_id && id != only_id) continue;
         const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(d, id);
         if (!f || (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE))
@@ -232,4 +245,23 @@ int kp_strcheck_field(kp_arena *a, const ProtobufCMessageDescriptor *d, const ui
                       size_t len, uint32_t id, const char **error)
 {
     return s_walk(a, d, data, data + len, "", 0, id, error);
+}
+
+const char *kp_strcheck_readable_field(kp_arena *a, const uint8_t *data, size_t len, uint32_t id,
+                                       size_t max_chars)
+{
+    const char *found = "";
+    const uint8_t *p = data, *end = data + len, *item;
+    uint32_t at;
+    uint64_t n;
+    while (p < end && s_next_field(&p, end, &at, &item, &n) == 0) {
+        if (at != id || !item) continue;
+        size_t chars = 0;
+        for (uint64_t i = 0; i < n; i++)
+            chars += (item[i] & 0xC0) != 0x80;
+        found = n && chars <= max_chars && !kp_strcheck(a, item, (size_t)n, KP_STR_LINE)
+                    ? kp_arena_strndup(a, (const char *)item, (size_t)n)
+                    : "";
+    }
+    return found;
 }

@@ -55,4 +55,11 @@ int kp_strcheck_message(kp_arena *a, const ProtobufCMessageDescriptor *d, const 
 int kp_strcheck_field(kp_arena *a, const ProtobufCMessageDescriptor *d, const uint8_t *data,
                       size_t len, uint32_t id, const char **error);
 
+/* The string of top-level field id in bytes protobuf could not decode, read
+ * field by field up to the first damage: its last readable occurrence (a
+ * proto3 field given twice counts as its last), or "" when there is none or
+ * it is not one line of valid UTF-8 of at most max_chars characters. */
+const char *kp_strcheck_readable_field(kp_arena *a, const uint8_t *data, size_t len, uint32_t id,
+                                       size_t max_chars);
+
 #endif

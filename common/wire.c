@@ -7,58 +7,6 @@
 
 #include "strcheck.h"
 
-/* One base-128 varint at *pos of data[0..len); 0, or -1 when it is cut
- * short or longer than ten bytes. */
-static int s_varint(const uint8_t *data, size_t len, size_t *pos, uint64_t *v)
-{
-    *v = 0;
-    for (int shift = 0; shift < 70; shift += 7) {
-        if (*pos >= len) return -1;
-        uint8_t b = data[(*pos)++];
-        *v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) return 0;
-    }
-    return -1;
-}
-
-/* The request_id of a frame protobuf could not decode, read field by field
- * up to the first damage: the last readable one (a proto3 field given twice
- * counts as its last), or "" when there is none, or it is not one line of
- * valid UTF-8 of at most 64 characters. So a readable id is echoed even when
- * what follows it is junk. */
-static const char *s_leading_request_id(kp_arena *arena, const uint8_t *data, size_t len)
-{
-    const char *id = "";
-    size_t pos = 0;
-    while (pos < len) {
-        uint64_t tag, n;
-        if (s_varint(data, len, &pos, &tag) != 0 || (tag >> 3) == 0) break;
-        unsigned wire = (unsigned)(tag & 7);
-        if (wire == 0) {
-            if (s_varint(data, len, &pos, &n) != 0) break;
-        } else if (wire == 1 || wire == 5) {
-            size_t width = wire == 1 ? 8 : 4;
-            if (len - pos < width) break;
-            pos += width;
-        } else if (wire == 2) {
-            if (s_varint(data, len, &pos, &n) != 0 || n > len - pos) break;
-            if ((tag >> 3) == 1) {
-                const uint8_t *s = data + pos;
-                size_t chars = 0;
-                for (size_t i = 0; i < n; i++)
-                    chars += (s[i] & 0xc0) != 0x80;
-                id = n && chars <= 64 && !kp_strcheck(arena, s, (size_t)n, KP_STR_LINE)
-                         ? kp_arena_strndup(arena, (const char *)s, (size_t)n)
-                         : "";
-            }
-            pos += (size_t)n;
-        } else {
-            break; /* groups and wire types 6, 7: not in this protocol */
-        }
-    }
-    return id;
-}
-
 int kp_wire_decode_request(kp_arena *arena, const void *data, size_t len, kp_request **out,
                            const char **request_id, const char **error)
 {
@@ -77,7 +25,8 @@ int kp_wire_decode_request(kp_arena *arena, const void *data, size_t len, kp_req
     kp_request *req = kompass__v1__request__unpack(&alloc, len, data);
     if (!req) {
         *error = "frame is not a valid kompass.v1.Request (protobuf decoding failed)";
-        *request_id = s_leading_request_id(arena, data, len);
+        /* a readable id is echoed even when what follows it is junk */
+        *request_id = kp_strcheck_readable_field(arena, data, len, 1 /* request_id */, 64);
         return KP_BAD_REQUEST;
     }
     /* Every string at its wire length (common/strcheck.h): protobuf-c's C

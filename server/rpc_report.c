@@ -43,7 +43,8 @@ const kp_stmt kp_report_stmts[] = {
     {"report_head",
      "SELECT e.id, m.name, f.code, f.name, e.label, e.period, coalesce(e.report_date::text, ''),"
      " e.ordinal, e.status, e.revision, coalesce(e.source, ''), e.version, e.framework_id,"
-     " e.municipality_id, e.practice"
+     " e.municipality_id, e.practice,"
+     " substring(evaluation_order_key(e.period, e.label) FROM '^[0-9]{4}')::int"
      " FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
      " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1 AND " VISIBLE},
     {"report_questions",
@@ -93,10 +94,6 @@ const kp_stmt kp_report_stmts[] = {
      "  coalesce(round(per.achieved * 100 / NULLIF((SELECT count(*) FROM ev), 0)), 0)::bigint"
      " FROM framework_areas a LEFT JOIN per ON per.number = a.number"
      " WHERE a.framework_id = $1 ORDER BY a.number"},
-    /* the year an evaluation was conducted in (NULL: its period and label
-     * name none) */
-    {"report_year", "SELECT substring(evaluation_order_key(period, label) FROM '^[0-9]{4}')::int"
-                    " FROM evaluations WHERE id = $1"},
     /* the latest signed evaluation of municipality $1 on framework $2
      * conducted before evaluation $3 (sql/014_cycle.sql: by period, then id) */
     {"report_previous",
@@ -294,9 +291,9 @@ static int s_report_people(kp_req *r, Kompass__V1__ReportDataResponse *out)
 }
 
 /* The years the average is over, from ReportDataRequest.average: "" the
- * evaluation's year and the two before it (no bound when it names no
- * year), "all", or "period:FROM-TO". */
-static int s_average_years(kp_req *r, Kompass__V1__ReportDataResponse *out)
+ * evaluation's year (0: its period and label name none, then no bound) and
+ * the two before it, "all", or "period:FROM-TO". */
+static int s_average_years(kp_req *r, int year, Kompass__V1__ReportDataResponse *out)
 {
     const char *spec = r->msg->report_data->average ? r->msg->report_data->average : "";
     out->average_from = out->average_to = 0;
@@ -319,15 +316,10 @@ static int s_average_years(kp_req *r, Kompass__V1__ReportDataResponse *out)
                            "before), 'all' or 'period:FROM-TO' (municipality groups are not in "
                            "Kompass yet)",
                            spec);
-    PGresult *res;
-    const char *p[1] = {kp_db_param_i64(r->arena, out->evaluation_id)};
-    int rc = kp_db_call(r->db, "report_year", 1, p, &res);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evaluation's year");
-    if (PQntuples(res) && !PQgetisnull(res, 0, 0)) {
-        out->average_to = (int32_t)kp_db_i64(res, 0, 0);
-        out->average_from = out->average_to - 2;
+    if (year) {
+        out->average_to = year;
+        out->average_from = year - 2;
     }
-    PQclear(res);
     return KP_OK;
 }
 
@@ -335,13 +327,11 @@ static int s_report_comparisons(kp_req *r, Kompass__V1__ReportDataResponse *out,
                                 int64_t mid)
 {
     PGresult *res;
-    int rc = s_average_years(r, out);
-    if (rc != KP_OK) return rc;
     const char *pf[4] = {kp_db_param_i64(r->arena, fid),
                          kp_db_param_i64(r->arena, out->evaluation_id),
                          out->average_from ? kp_db_param_i64(r->arena, out->average_from) : NULL,
                          out->average_to ? kp_db_param_i64(r->arena, out->average_to) : NULL};
-    rc = kp_db_call(r->db, "report_average", 4, pf, &res);
+    int rc = kp_db_call(r->db, "report_average", 4, pf, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "averaging the signed evaluations");
     for (int i = 0; i < PQntuples(res); i++) {
         out->average_count = (int32_t)kp_db_i64(res, i, 1);
@@ -414,6 +404,7 @@ int kp_rpc_report_data(kp_req *r)
     out->version = kp_db_i64(res, 0, 11);
     int64_t fid = kp_db_i64(res, 0, 12), mid = kp_db_i64(res, 0, 13);
     int practice = kp_db_bool(res, 0, 14);
+    int year = PQgetisnull(res, 0, 15) ? 0 : (int)kp_db_i64(res, 0, 15);
     PQclear(res);
     if (practice) {
         kp_db_rollback(r->db);
@@ -423,7 +414,8 @@ int kp_rpc_report_data(kp_req *r)
                            (long long)id, (long long)id);
     }
 
-    rc = s_report_areas(r, out, fid);
+    rc = s_average_years(r, year, out);
+    if (rc == KP_OK) rc = s_report_areas(r, out, fid);
     if (rc == KP_OK) rc = s_report_people(r, out);
     if (rc == KP_OK) rc = s_report_comparisons(r, out, fid, mid);
     kp_db_rollback(r->db); /* read only */

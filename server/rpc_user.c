@@ -36,9 +36,8 @@ const kp_stmt kp_rpc_user_stmts[] = {
      "FROM users u WHERE u.login = $1 FOR UPDATE"},
     {"user_set_active",
      "UPDATE users u SET active = $2 WHERE u.id = $1 RETURNING " KP_USER_COLUMNS},
-    {"user_edit",
-     "UPDATE users u SET full_name = $2, organisation = $3 WHERE u.id = $1 RETURNING "
-     KP_USER_COLUMNS},
+    {"user_edit", "UPDATE users u SET full_name = $2, organisation = $3 WHERE u.id = $1 "
+                  "RETURNING " KP_USER_COLUMNS},
     {"user_names", "SELECT full_name, organisation FROM users WHERE id = $1"},
     {"user_get", "SELECT " KP_USER_COLUMNS " FROM users u WHERE u.id = $1"},
     {"user_set_password",

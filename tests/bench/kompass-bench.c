@@ -1767,10 +1767,10 @@ static void s_report(bench *b)
             with_base ? json_pack("{s:f,s:f}", "throughput", ratio_tp, "p50_latency", ratio_p50)
                       : json_null());
         json_object_set_new(doc, "pgbench", with_pg ? s_result_json(&b->pgb) : json_null());
-        json_object_set_new(
-            doc, "ratio_pgbench",
-            with_pg ? json_pack("{s:f,s:f}", "throughput", pg_tp, "p50_latency", pg_p50)
-                    : json_null());
+        json_object_set_new(doc, "ratio_pgbench",
+                            with_pg
+                                ? json_pack("{s:f,s:f}", "throughput", pg_tp, "p50_latency", pg_p50)
+                                : json_null());
         if (strcmp(b->scenario, "watch") == 0)
             json_object_set_new(doc, "updates",
                                 json_pack("{s:I,s:I,s:I}", "expected",
@@ -1943,8 +1943,8 @@ int main(int argc, char **argv)
                         "database kompassd uses)\n");
         return 2;
     }
-    if (b.pgbench && ((strcmp(b.scenario, "write") != 0 && strcmp(b.scenario, "read") != 0) ||
-                      !b.db)) {
+    if (b.pgbench &&
+        ((strcmp(b.scenario, "write") != 0 && strcmp(b.scenario, "read") != 0) || !b.db)) {
         fprintf(stderr, "kompass-bench: --pgbench is for write and read, and needs --db CONNINFO "
                         "(the database kompassd uses)\n");
         return 2;

@@ -296,8 +296,7 @@ static void k_user_edit(ctx *c, const row *e)
     cr_assert_str_eq(e->action, "user.edit");
     cr_assert_str_eq(e->target, kp_arena_printf(c->a, "user %s", s_victim(c)));
     cr_assert_str_eq(e->before, "{\"full_name\":\"Ewa Luvö\",\"organisation\":\"Borås Stad\"}");
-    cr_assert_str_eq(e->after,
-                     "{\"full_name\":\"Ewa Luvö Berg\",\"organisation\":\"Borås Stad\"}");
+    cr_assert_str_eq(e->after, "{\"full_name\":\"Ewa Luvö Berg\",\"organisation\":\"Borås Stad\"}");
 }
 
 /* user_reset_password: user.reset_password, the set time before and after */

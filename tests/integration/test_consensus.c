@@ -504,9 +504,9 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
                  0);
     cr_assert(strstr(out, "no change"), "%s", out);
     free(out);
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "user", "edit", "christine", "--name",
-                        "Christine Feuk", NULL),
-                 0);
+    cr_assert_eq(
+        tt_cli(s, admin, NULL, NULL, "user", "edit", "christine", "--name", "Christine Feuk", NULL),
+        0);
     out = NULL;
     err = NULL;
     cr_assert_eq(tt_cli(s, lead, &out, &err, "user", "edit", "ewa", "--name", "X", NULL), 4,

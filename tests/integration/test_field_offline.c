@@ -465,8 +465,8 @@ Test(field_offline, a_text_waits_at_sync_while_another_holds_the_lock)
     s_checkout(peer);
     s_stop();
     s_write(file, "- Tydliga mål\n");
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "--timeout", "1", "text", "set", ids, "2",
-                        "strengths", "--file", file, NULL),
+    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "--timeout", "1", "text", "set", ids, "2", "strengths",
+                        "--file", file, NULL),
                  0);
     s_restart();
     /* christine holds the lock, as while she edits */
@@ -488,8 +488,7 @@ Test(field_offline, a_text_waits_at_sync_while_another_holds_the_lock)
     char *out = NULL, *err = NULL;
     int rc = tt_cli(s, peer, &out, &err, "sync", NULL);
     cr_assert_eq(rc, 3, "%s%s", out, err);
-    cr_assert(strstr(err, "waits: Christine Feuk (christine) holds the section's lock"), "%s",
-              err);
+    cr_assert(strstr(err, "waits: Christine Feuk (christine) holds the section's lock"), "%s", err);
     free(out);
     free(err);
     rc = tt_cli(s, peer, &out, &err, "status", NULL);
@@ -534,8 +533,8 @@ Test(field_offline, text_edit_score_import_and_score_edit_are_kept_offline_too)
     setenv("EDITOR", ed, 1);
     unsetenv("VISUAL");
     char *out = NULL, *err = NULL;
-    int rc = tt_cli(s, peer, &out, &err, "--timeout", "1", "text", "edit", ids, "3",
-                    "improvements", NULL);
+    int rc = tt_cli(s, peer, &out, &err, "--timeout", "1", "text", "edit", ids, "3", "improvements",
+                    NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     cr_assert(strstr(out, "text of area 3 improvements: kept offline (1 change waiting"), "%s",
               out);

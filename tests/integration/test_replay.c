@@ -249,8 +249,8 @@ Test(db, a_failure_after_the_commit_takes_the_write_back, .timeout = 120)
     kp_request *msg = s_user_add(a, "req-after-commit", "", "heldtest");
     kp_response resp;
     kompass__v1__response__init(&resp);
-    kp_req r = {.arena = a, .db = db, .msg = msg, .resp = &resp, .user_id = atoll(uid),
-                .login = "admin"};
+    kp_req r = {
+        .arena = a, .db = db, .msg = msg, .resp = &resp, .user_id = atoll(uid), .login = "admin"};
     free(uid);
 
     kp_db_hold_commits(db);

@@ -263,7 +263,8 @@ Test(reports, average_and_previous_over_imports_match_hand_sums)
     free(err);
 
     /* --average all: Arboga 2013 too; (2 x 60 + 2 x 74) / 4 = 67 */
-    json_t *doc = tt_json(s, admin, 0, "report", ids17, "--format", "json", "--average", "all", NULL);
+    json_t *doc =
+        tt_json(s, admin, 0, "report", ids17, "--format", "json", "--average", "all", NULL);
     cmp = json_object_get(doc, "comparison");
     cr_assert_eq(json_integer_value(json_object_get(cmp, "average_count")), 4);
     cr_assert(json_is_null(json_object_get(cmp, "average_from")));
@@ -294,9 +295,9 @@ Test(reports, average_and_previous_over_imports_match_hand_sums)
     r = s_report_json(admin, v14);
     cr_assert(json_is_null(json_object_get(json_object_get(r, "comparison"), "previous_label")));
     cr_assert(json_is_null(json_object_get(s_area(r, 1), "previous")));
-    cr_assert_eq(json_integer_value(
-                     json_object_get(json_object_get(r, "comparison"), "average_set_count")),
-                 1);
+    cr_assert_eq(
+        json_integer_value(json_object_get(json_object_get(r, "comparison"), "average_set_count")),
+        1);
     cr_assert_eq(json_integer_value(json_object_get(json_object_get(r, "total"), "points")), 574);
     json_decref(r);
     r = s_report_json(admin, b16);

@@ -131,8 +131,8 @@ Test(users, bad_input_is_named_and_writes_nothing)
                                      "U+200B ZERO WIDTH SPACE", "is blank",
                                      "a role is not changed by edit"};
     for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
-        int rc = th_cli_as(s, th_admin(s), NULL, &out, &err, edits[i][0], edits[i][1],
-                           edits[i][2], edits[i][3], edits[i][4], NULL);
+        int rc = th_cli_as(s, th_admin(s), NULL, &out, &err, edits[i][0], edits[i][1], edits[i][2],
+                           edits[i][3], edits[i][4], NULL);
         cr_assert_neq(rc, 0, "edit %zu accepted", i);
         cr_assert(strstr(err, edit_says[i]), "edit %zu: '%s' does not say '%s'", i, err,
                   edit_says[i]);

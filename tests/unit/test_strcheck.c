@@ -216,7 +216,9 @@ Test(strcheck, mixed_scripts_in_one_word_are_refused_in_names)
     cr_assert(why && strstr(why, "Latin and Cyrillic") && strstr(why, "U+0430"), "%s",
               why ? why : "(accepted)");
     /* a Cyrillic В first, then Latin letters */
-    why = CHECK("\xd0\x92" "aster\xc3\xa5s", KP_STR_NAME);
+    why = CHECK("\xd0\x92"
+                "aster\xc3\xa5s",
+                KP_STR_NAME);
     cr_assert(why && strstr(why, "Cyrillic and Latin") && strstr(why, "character 2"), "%s",
               why ? why : "(accepted)");
     /* a Greek omicron in a Latin word */

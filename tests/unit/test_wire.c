@@ -58,9 +58,11 @@ Test(wire, junk_after_a_readable_request_id_keeps_it)
         size_t n;
     } tails[] = {
         {"\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 12}, /* a varint without end */
-        {"\x0f", 1},                                           /* wire type 7 */
-        {"\x1a\x7f" "ab", 4},                                  /* a length past the end */
-        {"\xa2\x03\x05\xff\xff", 5},                          /* a body cut short */
+        {"\x0f", 1},                                              /* wire type 7 */
+        {"\x1a\x7f"
+         "ab",
+         4},                         /* a length past the end */
+        {"\xa2\x03\x05\xff\xff", 5}, /* a body cut short */
     };
     for (size_t i = 0; i < sizeof tails / sizeof *tails; i++) {
         uint8_t frame[64] = {0x0a, 0x04, 'r', 'q', '-', '7'};
@@ -77,8 +79,7 @@ Test(wire, junk_after_a_readable_request_id_keeps_it)
     static const uint8_t no_id[] = {0x0f, 0x0a, 0x02, 'o', 'k'};
     kp_request *req;
     const char *id, *err;
-    cr_assert_eq(kp_wire_decode_request(a, bad_id, sizeof bad_id, &req, &id, &err),
-                 KP_BAD_REQUEST);
+    cr_assert_eq(kp_wire_decode_request(a, bad_id, sizeof bad_id, &req, &id, &err), KP_BAD_REQUEST);
     cr_assert_str_eq(id, "");
     cr_assert_eq(kp_wire_decode_request(a, no_id, sizeof no_id, &req, &id, &err), KP_BAD_REQUEST);
     cr_assert_str_eq(id, "");
