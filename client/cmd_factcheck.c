@@ -81,8 +81,10 @@ static void s_factcheck_print(const Kompass__V1__Factcheck *f)
            f->window_over && !f->closed ? " (ended)" : "");
     if (f->closed)
         printf("closed %s by %s\n", f->closed_on, f->closed_by);
+    else if (f->window_over)
+        printf("open: the window has ended; the lead closes it (kompass factcheck close)\n");
     else
-        printf("open\n");
+        printf("open: the municipality's contact remarks until %s\n", f->ends_on);
     printf("%d remark%s, %d without an answer\n", f->remarks, f->remarks == 1 ? "" : "s",
            f->unanswered);
 }

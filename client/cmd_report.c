@@ -43,7 +43,8 @@ const kp_command kp_report_command = {
     "               as html (prints to A4 as the full report does) or md\n"
     "\n"
     "Signed evaluations (imported ones too) are readable by everyone; others by\n"
-    "admins and their team.\n"};
+    "admins and their team, and by the municipality's contact person once its\n"
+    "factual review is open.\n"};
 
 const kp_command kp_history_command = {
     "history", kp_cmd_history, "a municipality's evaluations and totals over time",
