@@ -745,7 +745,7 @@ static void r_practice(cell *c, kp_request *req, kp_relation rel)
                 "INSERT INTO calibrations (practice_id, source_id, source_revision, trainee_id,"
                 " created_by) VALUES (%lld, %lld, 1, %lld, %lld)",
                 id, src, c->helpers[1], c->helpers[0]));
-    static const char *roles[] = {"", "lead", "peer", "observer"};
+    static const char *roles[] = {"", "lead", "peer", "observer", "contact"};
     if (c->caller && rel != KP_REL_NONE)
         free(s_sqlf(c,
                     "INSERT INTO evaluation_members (evaluation_id, user_id, role) SELECT %lld,"
