@@ -133,6 +133,7 @@ extern const kp_command kp_calibrate_command;
 extern const kp_command kp_checkout_command;
 extern const kp_command kp_status_command;
 extern const kp_command kp_sync_command;
+extern const kp_command kp_factcheck_command;
 
 /* Commands, by module. */
 int kp_cmd_ping(kp_cli *cli, int argc, char **argv);
@@ -182,6 +183,8 @@ int kp_cmd_sync(kp_cli *cli, int argc, char **argv);
  * (cmd_calibrate.c) */
 int kp_cmd_comment(kp_cli *cli, int argc, char **argv);
 int kp_cmd_calibrate(kp_cli *cli, int argc, char **argv);
+/* the municipality's factual review (cmd_factcheck.c) */
+int kp_cmd_factcheck(kp_cli *cli, int argc, char **argv);
 /* `kompass stats calibration` (argv[1] is "calibration"). */
 int kp_cmd_stats_calibration(kp_cli *cli, const kp_command *cmd, int argc, char **argv);
 /* An evidence entry as JSON, as `evidence list --json` gives it (cmd_eval.c). */

@@ -13,7 +13,7 @@ const kp_command kp_eval_command = {
     "       kompass eval set ID [--period P] [--report-date D] [--ordinal N|counted]\n"
     "       kompass eval list [--status S] [--municipality M] [--label L]\n"
     "       kompass eval show ID\n"
-    "       kompass eval assign ID LOGIN --as lead|peer|observer [--reason R]\n"
+    "       kompass eval assign ID LOGIN --as lead|peer|observer|contact [--reason R]\n"
     "       kompass eval unassign ID LOGIN\n"
     "       kompass eval show ID --revision N          (a signed revision, as signed)\n"
     "       kompass eval start ID                      (lead or admin: draft -> scoring)\n"
@@ -25,9 +25,12 @@ const kp_command kp_eval_command = {
     "An evaluation is one municipality evaluated on one framework version, e.g.\n"
     "Västerås stad 2017 on KK2015. Admins create evaluations and see all of them;\n"
     "everyone else sees the evaluations they are on the team of. A team has one\n"
-    "lead (usually the SKL consultant), peers, and observers (read-only). An\n"
-    "evaluator who works for the municipality evaluated (jäv) cannot be a lead or\n"
-    "peer, unless an admin overrides it with --reason (recorded in the audit trail).\n"
+    "lead (usually the SKL consultant), peers, observers (read-only), and the\n"
+    "municipality's contact person (contact: sees the evaluation's status, reads\n"
+    "the draft once its factual review is open and leaves remarks, kompass\n"
+    "factcheck). Someone who works for the municipality evaluated (jäv) cannot be a\n"
+    "lead, peer or observer, unless an admin overrides it with --reason (recorded\n"
+    "in the audit trail); the contact must work for it.\n"
     "\n"
     "The period (YYYY-MM, e.g. 2017-03) is when it was conducted: it orders the\n"
     "municipality's evaluations, imported ones included. The ordinal (Västerås\n"
@@ -137,7 +140,8 @@ static int s_create(kp_cli *cli, int argc, char **argv)
     printf("created evaluation %lld: %s %s on %s (%s evaluation of %s), status %s\n",
            (long long)e->id, e->municipality, e->label, e->framework, s_ordinal(cli, e->ordinal),
            e->municipality, e->status);
-    printf("next: kompass eval assign %lld LOGIN --as lead|peer|observer\n", (long long)e->id);
+    printf("next: kompass eval assign %lld LOGIN --as lead|peer|observer|contact\n",
+           (long long)e->id);
     return 0;
 }
 
@@ -319,7 +323,8 @@ static int s_assign(kp_cli *cli, int argc, char **argv)
     int rc = kp_args_parse(cli, &kp_eval_command, argc, argv, 2, opts, pos, 2, 2, &n);
     if (rc || (rc = kp_args_id(cli, &kp_eval_command, "evaluation id", pos[0], &id))) return rc;
     if (!kp_args_get(opts, "as"))
-        return kp_cli_usage(cli, &kp_eval_command, "eval assign needs --as lead|peer|observer");
+        return kp_cli_usage(cli, &kp_eval_command,
+                            "eval assign needs --as lead|peer|observer|contact");
     kp_request *req = kp_cli_request(cli);
     Kompass__V1__EvalAssignRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
     kompass__v1__eval_assign_request__init(b);

@@ -20,13 +20,14 @@
 const kp_command kp_report_command = {
     "report", kp_cmd_report, "an evaluation's report: html, md, csv or json",
     "usage: kompass report ID [--format html|md|csv|json] [-o FILE]\n"
-    "                         [--average all|period:FROM-TO]\n"
+    "                         [--average all|period:FROM-TO] [--template full|pm]\n"
     "\n"
     "The KommunKompassen report of evaluation ID, from its consensus scores and\n"
     "texts: cover, summary with a bar per area, a radar chart against the average\n"
     "of other municipalities' signed evaluations and the municipality's previous one,\n"
     "each area in detail, the score overview and the signatures. A report of an\n"
-    "evaluation that is not signed says DRAFT (\"UTKAST\") on every page.\n"
+    "evaluation that is not signed says DRAFT (\"UTKAST\") on every page. Its last\n"
+    "page says when the municipality reviewed the draft (kompass factcheck).\n"
     "\n"
     "  --format F   html (one self-contained file), md, csv or json; default: from\n"
     "               the suffix of -o's file name, else md\n"
@@ -35,9 +36,15 @@ const kp_command kp_report_command = {
     "               municipalities' signed evaluations on the same framework from\n"
     "               the evaluation's year and the two before; all: every year;\n"
     "               period:2015-2017: those years. Fewer than 3: none is drawn\n"
+    "  --template T full (default): the whole analysis; pm: the short memo \"PM\n"
+    "               Utvärdering enligt Kommunkompassen\" (the evaluation, the team,\n"
+    "               the total and the points per area with the radar, each area's\n"
+    "               strengths and improvement opportunities; no framework texts),\n"
+    "               as html (prints to A4 as the full report does) or md\n"
     "\n"
     "Signed evaluations (imported ones too) are readable by everyone; others by\n"
-    "admins and their team.\n"};
+    "admins and their team, and by the municipality's contact person once its\n"
+    "factual review is open.\n"};
 
 const kp_command kp_history_command = {
     "history", kp_cmd_history, "a municipality's evaluations and totals over time",
@@ -80,8 +87,11 @@ int kp_cmd_report(kp_cli *cli, int argc, char **argv)
     char **args = kp_arena_alloc(cli->arena, sizeof(char *) * (size_t)(argc + 1));
     for (int i = 0; i < argc; i++)
         args[i] = strcmp(argv[i], "-o") == 0 ? "--output" : argv[i];
-    kp_opt opts[] = {
-        {"format", 1, NULL}, {"output", 1, NULL}, {"average", 1, NULL}, {NULL, 0, NULL}};
+    kp_opt opts[] = {{"format", 1, NULL},
+                     {"output", 1, NULL},
+                     {"average", 1, NULL},
+                     {"template", 1, NULL},
+                     {NULL, 0, NULL}};
     const char *pos[1];
     int n;
     int rc = kp_args_parse(cli, cmd, argc, args, 1, opts, pos, 1, 1, &n);
@@ -104,6 +114,21 @@ int kp_cmd_report(kp_cli *cli, int argc, char **argv)
         render = kp_report_render_json;
     else
         return kp_cli_usage(cli, cmd, "--format must be html, md, csv or json, not '%s'", format);
+    const char *template = kp_args_get(opts, "template");
+    if (!template) template = "full";
+    if (strcmp(template, "pm") == 0) {
+        if (render == kp_report_render_html)
+            render = kp_report_render_pm_html;
+        else if (render == kp_report_render_markdown)
+            render = kp_report_render_pm_markdown;
+        else
+            return kp_cli_usage(cli, cmd,
+                                "the PM (--template pm) is html or md, not %s: the figures in "
+                                "csv and json are the full report's (--template full)",
+                                format);
+    } else if (strcmp(template, "full") != 0) {
+        return kp_cli_usage(cli, cmd, "--template must be full or pm, not '%s'", template);
+    }
 
     kp_request *req = kp_cli_request(cli);
     Kompass__V1__ReportDataRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
@@ -137,8 +162,9 @@ int kp_cmd_report(kp_cli *cli, int argc, char **argv)
         rc = kp_write_file(path, text, len, 0644);
         free(text);
         if (rc != 0) return kp_cli_error(cli, KP_BAD_REQUEST, "cannot write %s", path);
-        fprintf(stderr, "wrote %s report of evaluation %lld (%s %s%s) to %s\n", format,
-                (long long)id, r->municipality, r->label, r->is_signed ? "" : ", DRAFT", path);
+        fprintf(stderr, "wrote %s %s of evaluation %lld (%s %s%s) to %s\n", format,
+                strcmp(template, "pm") == 0 ? "PM" : "report", (long long)id, r->municipality,
+                r->label, r->is_signed ? "" : ", DRAFT", path);
         return 0;
     }
     size_t wrote = fwrite(text, 1, len, stdout);

@@ -105,6 +105,11 @@ typedef struct kp_report {
                                      ("Västerås 2014") */
     const kp_report_signature *signatures; /* n_signatures */
     size_t n_signatures;                   /* */
+    /* The municipality's factual review ("faktagranskning") of this
+     * revision: from the day it was opened to the day it was closed (while
+     * open: to its window's last day); NULL when there was none. */
+    const char *factcheck_from, *factcheck_to; /* "2017-09-12", "2017-09-22" */
+    bool factcheck_closed;
 } kp_report;
 
 /* Whether areas[].average holds an average: its set has at least

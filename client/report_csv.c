@@ -20,6 +20,10 @@
  *  2014"), then the same `average` rows (text: what the average is of);
  *  their points are the comparison's (centipoints exact, an average has
  *  decimals), shown rounded half up.
+ *  When the municipality reviewed the draft, a last `factcheck` row: text
+ *  the report's sentence ("Kommunen har faktagranskat rapporten
+ *  2017-09-12–2017-09-22."), code the dates ("2017-09-12/2017-09-22"), the
+ *  figures empty.
  */
 #include <string.h>
 
@@ -98,6 +102,17 @@ int kp_report_render_csv(const kp_report *r, FILE *out)
         kp_arena *arena = kp_arena_new();
         if (!arena) return KP_INTERNAL;
         s_series(out, r, "average", kp_report_sv_average(arena, r), 1);
+        kp_arena_destroy(&arena);
+    }
+    if (r->factcheck_from) {
+        kp_arena *arena = kp_arena_new();
+        if (!arena) return KP_INTERNAL;
+        fputs("factcheck,,", out);
+        s_field(out, kp_arena_printf(arena, "%s/%s", r->factcheck_from,
+                                     r->factcheck_to ? r->factcheck_to : r->factcheck_from));
+        fputc(',', out);
+        s_field(out, kp_report_sv_factcheck(arena, r));
+        fputs(",,,,\r\n", out);
         kp_arena_destroy(&arena);
     }
     return fflush(out) == 0 && !ferror(out) ? KP_OK : KP_INTERNAL;

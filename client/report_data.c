@@ -102,5 +102,10 @@ kp_report *kp_report_from_data(kp_arena *a, const Kompass__V1__ReportDataRespons
                                        s_meaning(d->signatures[i]->meaning)};
     r->signatures = sig;
     r->n_signatures = d->n_signatures;
+    if (d->factcheck) {
+        r->factcheck_from = d->factcheck->started_on;
+        r->factcheck_closed = d->factcheck->closed;
+        r->factcheck_to = d->factcheck->closed ? d->factcheck->closed_on : d->factcheck->ends_on;
+    }
     return r;
 }

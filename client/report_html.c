@@ -15,6 +15,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "report_html.h"
 #include "report_render.h"
 #include "report_svg.h"
 #include "report_text.h"
@@ -195,14 +196,18 @@ static void s_list(FILE *out, const char *cls, const kp_report_list *l)
     fputs("</ul>\n", out);
 }
 
-static void s_head(FILE *out, kp_arena *a, const kp_report *r)
+/* The document's head: title (the text after "<title>"), the style sheet
+ * (and extra_css, NULL: none), the page's margin boxes. */
+static void s_head(FILE *out, kp_arena *a, const kp_report *r, const char *title,
+                   const char *extra_css)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
           out);
-    s_el(out, "<title>KommunKompassen – ", kp_report_sv_current(a, r), "</title>\n");
+    s_el(out, "<title>", title, "</title>\n");
     fputs("<style>\n", out);
     fputs(s_css, out);
+    if (extra_css) fputs(extra_css, out);
     /* the page's margin boxes: what the report is, the page number, the draft */
     fputs("@page{@bottom-left{content:", out);
     s_css_string(out, kp_arena_printf(a, "KommunKompassen · %s", kp_report_sv_current(a, r)));
@@ -305,6 +310,8 @@ static void s_about(FILE *out, kp_arena *a, const kp_report *r)
     fputs("</section>\n", out);
 }
 
+static void s_compare_table(FILE *out, kp_arena *a, const kp_report *r);
+
 static void s_summary(FILE *out, kp_arena *a, const kp_report *r)
 {
     fputs("<section class=\"page\" id=\"sammanfattning\">\n", out);
@@ -340,8 +347,16 @@ static void s_summary(FILE *out, kp_arena *a, const kp_report *r)
     }
     if (!kp_report_svg_radar(out, a, r))
         fputs("<p class=\"empty\">Radardiagrammet kräver minst tre områden.</p>\n", out);
+    fputc('\n', out);
+    s_compare_table(out, a, r);
+    fputs("</section>\n", out);
+}
 
-    fputs("\n<table class=\"compare\"><thead><tr><th>Område</th>", out);
+/* The points per area beside the comparisons, and what the average is of
+ * (or why there is none). */
+static void s_compare_table(FILE *out, kp_arena *a, const kp_report *r)
+{
+    fputs("<table class=\"compare\"><thead><tr><th>Område</th>", out);
     s_el(out, "<th class=\"n\">", kp_report_sv_current(a, r), "</th>");
     if (kp_report_has_average(r)) fputs("<th class=\"n\">Genomsnitt</th>", out);
     if (r->previous_label) s_el(out, "<th class=\"n\">", r->previous_label, "</th>");
@@ -363,7 +378,6 @@ static void s_summary(FILE *out, kp_arena *a, const kp_report *r)
              " som utvärderats enligt samma version av Kommunkompassen.</p>\n");
     else
         s_el(out, "<p class=\"no-average\">", kp_report_sv_no_average(a, r), "</p>\n");
-    fputs("</section>\n", out);
 }
 
 static void s_area(FILE *out, const kp_report *r, size_t index)
@@ -470,9 +484,11 @@ static void s_overview(FILE *out, kp_arena *a, const kp_report *r)
             (long long)kp_report_total_percent(r));
 }
 
-static void s_signatures(FILE *out, kp_arena *a, const kp_report *r)
+/* The last page: the signatures, under heading ("5 Signaturer"), and when
+ * the municipality reviewed the draft. */
+static void s_signatures(FILE *out, kp_arena *a, const kp_report *r, const char *heading)
 {
-    fputs("<section class=\"page\" id=\"signaturer\">\n<h2>5 Signaturer</h2>\n", out);
+    s_el(out, "<section class=\"page\" id=\"signaturer\">\n<h2>", heading, "</h2>\n");
     if (r->is_signed)
         fputs("<p>Poängen och texterna i denna rapport är signerade. Varje signatur anger vem "
               "som signerade, när och med vilken innebörd.</p>\n",
@@ -481,6 +497,8 @@ static void s_signatures(FILE *out, kp_arena *a, const kp_report *r)
         s_el(out, "<p class=\"status-draft\">", KP_REPORT_SV_DRAFT,
              ". Rapporten är ett utkast: poäng och texter kan ändras tills den har "
              "signerats.</p>\n");
+    const char *factcheck = kp_report_sv_factcheck(a, r);
+    if (factcheck) s_el(out, "<p class=\"factcheck\">", factcheck, "</p>\n");
     if (r->n_signatures == 0) {
         fputs("<p class=\"empty\">Inga signaturer.</p>\n</section>\n", out);
         return;
@@ -505,7 +523,28 @@ int kp_report_render_html(const kp_report *r, FILE *out)
     kp_arena *a = kp_arena_new();
     if (!a) return KP_INTERNAL;
 
-    s_head(out, a, r);
+    kp_report_html_begin(
+        out, a, r, kp_arena_printf(a, "KommunKompassen – %s", kp_report_sv_current(a, r)), NULL);
+    s_cover(out, a, r);
+    s_about(out, a, r);
+    s_summary(out, a, r);
+    for (size_t i = 0; i < r->n_areas; i++)
+        s_area(out, r, i);
+    s_overview(out, a, r);
+    s_signatures(out, a, r, "5 Signaturer");
+    kp_report_html_end(out);
+
+    kp_arena_destroy(&a);
+    return fflush(out) == 0 && !ferror(out) ? KP_OK : KP_INTERNAL;
+}
+
+/* ---------------------------------------------------------------- shared
+ * with the other templates (report_html.h) */
+
+void kp_report_html_begin(FILE *out, kp_arena *a, const kp_report *r, const char *title,
+                          const char *extra_css)
+{
+    s_head(out, a, r, title, extra_css);
     if (!r->is_signed)
         s_el(out, "<div class=\"draft-watermark\" aria-hidden=\"true\">", KP_REPORT_SV_DRAFT,
              "</div>\n");
@@ -513,15 +552,29 @@ int kp_report_render_html(const kp_report *r, FILE *out)
     if (!r->is_signed)
         s_el(out, "<div class=\"draft-banner\">", KP_REPORT_SV_DRAFT,
              ": poäng och texter kan ändras tills rapporten har signerats.</div>\n");
-    s_cover(out, a, r);
-    s_about(out, a, r);
-    s_summary(out, a, r);
-    for (size_t i = 0; i < r->n_areas; i++)
-        s_area(out, r, i);
-    s_overview(out, a, r);
-    s_signatures(out, a, r);
-    fputs("</main>\n</body>\n</html>\n", out);
+}
 
-    kp_arena_destroy(&a);
-    return fflush(out) == 0 && !ferror(out) ? KP_OK : KP_INTERNAL;
+void kp_report_html_end(FILE *out)
+{
+    fputs("</main>\n</body>\n</html>\n", out);
+}
+
+void kp_report_html_el(FILE *out, const char *open, const char *text, const char *close)
+{
+    s_el(out, open, text, close);
+}
+
+void kp_report_html_list(FILE *out, const char *cls, const kp_report_list *l)
+{
+    s_list(out, cls, l);
+}
+
+void kp_report_html_compare_table(FILE *out, kp_arena *a, const kp_report *r)
+{
+    s_compare_table(out, a, r);
+}
+
+void kp_report_html_signatures(FILE *out, kp_arena *a, const kp_report *r, const char *heading)
+{
+    s_signatures(out, a, r, heading);
 }

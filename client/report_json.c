@@ -132,6 +132,12 @@ static json_t *s_document(kp_arena *arena, const kp_report *r, bool *bad)
                                               kp_report_iso_time(arena, s->time_us)));
     }
     json_object_set_new(doc, "signatures", sigs);
+    json_object_set_new(
+        doc, "factcheck",
+        r->factcheck_from ? json_pack("{s:o,s:o,s:b,s:s}", "from", s_str(r->factcheck_from, bad),
+                                      "to", s_str(r->factcheck_to, bad), "closed",
+                                      r->factcheck_closed, "text", kp_report_sv_factcheck(arena, r))
+                          : json_null());
     return doc;
 }
 

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "report_md.h"
 #include "report_render.h"
 #include "report_text.h"
 #include "status.h"
@@ -162,9 +163,10 @@ static void s_about(FILE *out, kp_arena *a, const kp_report *r)
     }
 }
 
+static void s_compare_table(FILE *out, kp_arena *a, const kp_report *r);
+
 static void s_summary(FILE *out, kp_arena *a, const kp_report *r)
 {
-    char v[KP_REPORT_POINTS_BUF];
     fputs("## 2 ", out);
     s_puts(out, r->municipality);
     fputs(" i förhållande till Kommunkompassen: en sammanfattning\n\n", out);
@@ -174,7 +176,14 @@ static void s_summary(FILE *out, kp_arena *a, const kp_report *r)
             (long long)kp_report_total_percent(r));
     size_t unscored = kp_report_unscored(r);
     if (unscored) fprintf(out, "%zu delfrågor saknar ännu poäng och räknas inte in.\n\n", unscored);
+    s_compare_table(out, a, r);
+}
 
+/* The points per area beside the comparisons, and what the average is of
+ * (or why there is none). */
+static void s_compare_table(FILE *out, kp_arena *a, const kp_report *r)
+{
+    char v[KP_REPORT_POINTS_BUF];
     fputs("| Område | ", out);
     s_puts(out, kp_report_sv_current(a, r));
     fputs(" |", out);
@@ -281,10 +290,17 @@ static void s_overview(FILE *out, kp_arena *a, const kp_report *r)
             (long long)kp_report_total_percent(r));
 }
 
-static void s_signatures(FILE *out, kp_arena *a, const kp_report *r)
+/* The last part: the signatures under heading ("## 5 Signaturer"), and when
+ * the municipality reviewed the draft. */
+static void s_signatures(FILE *out, kp_arena *a, const kp_report *r, const char *heading)
 {
-    fputs("## 5 Signaturer\n\n", out);
+    fprintf(out, "%s\n\n", heading);
     if (!r->is_signed) fputs("**" KP_REPORT_SV_DRAFT ".** Rapporten är ett utkast.\n\n", out);
+    const char *factcheck = kp_report_sv_factcheck(a, r);
+    if (factcheck) {
+        s_block(out, factcheck);
+        fputs("\n\n", out);
+    }
     if (r->n_signatures == 0) {
         fputs("*Inga signaturer.*\n", out);
         return;
@@ -315,8 +331,36 @@ int kp_report_render_markdown(const kp_report *r, FILE *out)
     for (size_t i = 0; i < r->n_areas; i++)
         s_area(out, r, &r->areas[i]);
     s_overview(out, a, r);
-    s_signatures(out, a, r);
+    s_signatures(out, a, r, "## 5 Signaturer");
 
     kp_arena_destroy(&a);
     return fflush(out) == 0 && !ferror(out) ? KP_OK : KP_INTERNAL;
+}
+
+/* ---------------------------------------------------------------- shared
+ * with the other templates (report_md.h) */
+
+void kp_report_md_puts(FILE *out, const char *s)
+{
+    s_puts(out, s);
+}
+
+void kp_report_md_block(FILE *out, const char *s)
+{
+    s_block(out, s);
+}
+
+void kp_report_md_list(FILE *out, const kp_report_list *l)
+{
+    s_list(out, l);
+}
+
+void kp_report_md_compare_table(FILE *out, kp_arena *a, const kp_report *r)
+{
+    s_compare_table(out, a, r);
+}
+
+void kp_report_md_signatures(FILE *out, kp_arena *a, const kp_report *r, const char *heading)
+{
+    s_signatures(out, a, r, heading);
 }

@@ -14,6 +14,10 @@
  *  - Markdown (report_md.c): the same content, tables for the overview.
  *  - CSV (report_csv.c): the figures, RFC 4180, UTF-8 without BOM, CRLF.
  *  - JSON (report_json.c): the figures and texts as one document.
+ *  - The PM (report_pm.c), HTML and Markdown: the short memo "PM Utvärdering
+ *    enligt Kommunkompassen": the evaluation, the team, the total and the
+ *    points per area with the radar, and per area the strengths and
+ *    improvement opportunities; no framework texts.
  */
 #ifndef KP_REPORT_RENDER_H
 #define KP_REPORT_RENDER_H
@@ -26,5 +30,7 @@ int kp_report_render_html(const kp_report *r, FILE *out);
 int kp_report_render_markdown(const kp_report *r, FILE *out);
 int kp_report_render_csv(const kp_report *r, FILE *out);
 int kp_report_render_json(const kp_report *r, FILE *out);
+int kp_report_render_pm_html(const kp_report *r, FILE *out);
+int kp_report_render_pm_markdown(const kp_report *r, FILE *out);
 
 #endif

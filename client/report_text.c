@@ -116,6 +116,18 @@ const char *kp_report_sv_no_average(kp_arena *a, const kp_report *r)
                            KOMPASS__V1__REPORT_AVERAGE__REPORT_AVERAGE_MIN_COUNT);
 }
 
+const char *kp_report_sv_factcheck(kp_arena *a, const kp_report *r)
+{
+    if (!r->factcheck_from) return NULL;
+    const char *to = r->factcheck_to ? r->factcheck_to : r->factcheck_from;
+    const char *span = strcmp(to, r->factcheck_from) == 0
+                           ? kp_arena_strdup(a, to)
+                           : kp_arena_printf(a, "%s–%s", r->factcheck_from, to);
+    if (r->factcheck_closed)
+        return kp_arena_printf(a, "Kommunen har faktagranskat rapporten %s.", span);
+    return kp_arena_printf(a, "Kommunen faktagranskar utkastet %s.", span);
+}
+
 const char *kp_report_sv_area_name(kp_arena *a, const kp_report_area *area)
 {
     return kp_arena_printf(a, "%d. %s", area->number, area->title);

@@ -51,6 +51,12 @@ const char *kp_report_sv_average_set(kp_arena *a, const kp_report *r);
  * 2 andra kommuner, 2015–2017 (minst 3 behövs)." */
 const char *kp_report_sv_no_average(kp_arena *a, const kp_report *r);
 
+/* The municipality's factual review, for the report's last page: "Kommunen
+ * har faktagranskat rapporten 2017-09-12–2017-09-22." once closed, "Kommunen
+ * faktagranskar utkastet 2017-09-12–2017-09-22." while open; NULL when the
+ * report has no factual review. */
+const char *kp_report_sv_factcheck(kp_arena *a, const kp_report *r);
+
 /* "1. Offentlighet och demokrati". */
 const char *kp_report_sv_area_name(kp_arena *a, const kp_report_area *area);
 

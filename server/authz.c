@@ -21,9 +21,16 @@
 #define TEAM                                                                                       \
     (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER) | KP_RELBIT(KP_REL_OBSERVER)), "evaluation_"  \
                                                                                     "id"
-#define SCORERS (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER)), "evaluation_id"
-#define LEAD    KP_RELBIT(KP_REL_LEAD), "evaluation_id"
-#define PEER    KP_RELBIT(KP_REL_PEER), "evaluation_id"
+/* the team and the municipality's contact person */
+#define TEAM_CONTACT                                                                               \
+    (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER) | KP_RELBIT(KP_REL_OBSERVER) |                \
+     KP_RELBIT(KP_REL_CONTACT)),                                                                   \
+        "evaluation_id"
+#define CONTACT   KP_RELBIT(KP_REL_CONTACT), "evaluation_id"
+#define NOT_ADMIN (KP_ROLE_EVALUATOR | KP_ROLE_OBSERVER)
+#define SCORERS   (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER)), "evaluation_id"
+#define LEAD      KP_RELBIT(KP_REL_LEAD), "evaluation_id"
+#define PEER      KP_RELBIT(KP_REL_PEER), "evaluation_id"
 
 // clang-format off
 /* ------------------------------------------------------------------------
@@ -58,7 +65,7 @@ static const kp_authz_rule s_rules[] = {
     /* evaluations: admins create; the list shows each caller what they may see */
     {RQ(EVAL_CREATE),         "eval_create",         1, ADMIN, NOT_EVAL,        WRITES},
     {RQ(EVAL_LIST),           "eval_list",           1, ALL,   NOT_EVAL,        READS},
-    {RQ(EVAL_SHOW),           "eval_show",           1, ALL,   TEAM,            READS},
+    {RQ(EVAL_SHOW),           "eval_show",           1, ALL,   TEAM_CONTACT,    READS},
     {RQ(EVAL_ASSIGN),         "eval_assign",         1, STAFF, LEAD,            WRITES},
     {RQ(EVAL_UNASSIGN),       "eval_unassign",       1, STAFF, LEAD,            WRITES},
     {RQ(EVAL_START),          "eval_start",          1, STAFF, LEAD,            WRITES},
@@ -85,7 +92,7 @@ static const kp_authz_rule s_rules[] = {
     {RQ(SIGN),                "sign",                1, STAFF, SCORERS,         WRITES},
     {RQ(EVAL_REOPEN),         "eval_reopen",         1, ADMIN, NOT_EVAL,        WRITES},
     {RQ(EVAL_VERIFY),         "eval_verify",         1, ALL,   TEAM,            READS},
-    {RQ(EVAL_STATUS),         "eval_status",         1, ALL,   TEAM,            READS},
+    {RQ(EVAL_STATUS),         "eval_status",         1, ALL,   TEAM_CONTACT,    READS},
     {RQ(EVAL_REVISION),       "eval_revision",       1, ALL,   TEAM,            READS},
     {RQ(EVAL_SNAPSHOT),       "eval_snapshot",       1, ALL,   TEAM,            READS},
     {RQ(EVAL_CHANGES),        "eval_changes",        1, ALL,   TEAM,            READS},
@@ -127,11 +134,20 @@ static const kp_authz_rule s_rules[] = {
     /* the cycle across rounds: an admin or the lead corrects an evaluation's
      * period, report date and ordinal */
     {RQ(EVAL_SET),            "eval_set",            1, STAFF, LEAD,            WRITES},
+    /* the municipality's factual review: the lead (or an admin) opens and
+     * closes it, the municipality's contact person (never an admin: the
+     * remarks are the municipality's) remarks, the lead and peers (and
+     * admins) answer, the team and the contact read it */
+    {RQ(FACTCHECK_START),     "factcheck_start",     1, STAFF, LEAD,            WRITES},
+    {RQ(FACTCHECK_REMARK),    "factcheck_remark",    1, NOT_ADMIN, CONTACT,     WRITES},
+    {RQ(FACTCHECK_ANSWER),    "factcheck_answer",    1, STAFF, SCORERS,         WRITES},
+    {RQ(FACTCHECK_SHOW),      "factcheck_show",      1, ALL,   TEAM_CONTACT,    READS},
+    {RQ(FACTCHECK_CLOSE),     "factcheck_close",     1, STAFF, LEAD,            WRITES},
 };
 // clang-format on
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])
 
-const char *const kp_relation_names[KP_REL_COUNT] = {"none", "lead", "peer", "observer"};
+const char *const kp_relation_names[KP_REL_COUNT] = {"none", "lead", "peer", "observer", "contact"};
 
 const kp_authz_rule *kp_authz_table(size_t *n)
 {
@@ -197,6 +213,8 @@ int kp_authz_relation(kp_req *r, const char *evaluation_id, kp_relation *rel)
         *rel = KP_REL_PEER;
     else if (strcmp(role, "observer") == 0)
         *rel = KP_REL_OBSERVER;
+    else if (strcmp(role, "contact") == 0)
+        *rel = KP_REL_CONTACT;
     PQclear(res);
     return KP_OK;
 }

@@ -11,7 +11,8 @@
  *                  observer);
  *    - relations:  for an RPC about one evaluation, which relations of the
  *                  caller to that evaluation may call it: team lead, team
- *                  peer, team observer; 0 for RPCs not about an evaluation;
+ *                  peer, team observer, the municipality's contact; 0 for
+ *                  RPCs not about an evaluation;
  *    - evaluation: for those, the field of the request body that holds the
  *                  evaluation's id;
  *    - writes:     whether it changes stored data; refusals of such RPCs are
@@ -54,10 +55,14 @@ typedef enum {
     KP_REL_NONE = 0, /* not on its team */
     KP_REL_LEAD,     /* the team's lead (the SKL consultant) */
     KP_REL_PEER,     /* a peer evaluator on the team */
-    KP_REL_OBSERVER, /* a team observer (e.g. the municipality's contact) */
+    KP_REL_OBSERVER, /* a team observer (read-only) */
+    KP_REL_CONTACT,  /* the evaluated municipality's contact person: sees the
+                        evaluation and its status, and the draft report once
+                        its factual review is open; leaves the review's
+                        remarks; nothing else (docs/signoff.md) */
 } kp_relation;
 
-#define KP_REL_COUNT 4
+#define KP_REL_COUNT 5
 /* Relations as bits of a row's `relations`. */
 #define KP_RELBIT(rel) (1u << (rel))
 

@@ -94,6 +94,12 @@ static const kp_rpc s_rpcs[] = {
     {RQ(OFFLINE_DISCARD), "offline_discard", kp_rpc_offline_discard},
     /* the cycle across rounds */
     {RQ(EVAL_SET), "eval_set", kp_rpc_eval_set},
+    /* the municipality's factual review */
+    {RQ(FACTCHECK_START), "factcheck_start", kp_rpc_factcheck_start},
+    {RQ(FACTCHECK_REMARK), "factcheck_remark", kp_rpc_factcheck_remark},
+    {RQ(FACTCHECK_ANSWER), "factcheck_answer", kp_rpc_factcheck_answer},
+    {RQ(FACTCHECK_SHOW), "factcheck_show", kp_rpc_factcheck_show},
+    {RQ(FACTCHECK_CLOSE), "factcheck_close", kp_rpc_factcheck_close},
 };
 #define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
 

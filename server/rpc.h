@@ -140,6 +140,13 @@ int kp_rpc_consensus_question(kp_req *r);
 int kp_rpc_calibration_create(kp_req *r);
 int kp_rpc_calibration_show(kp_req *r);
 int kp_rpc_calibration_stats(kp_req *r);
+
+/* rpc_factcheck.c: the municipality's factual review (faktagranskning) */
+int kp_rpc_factcheck_start(kp_req *r);
+int kp_rpc_factcheck_remark(kp_req *r);
+int kp_rpc_factcheck_answer(kp_req *r);
+int kp_rpc_factcheck_show(kp_req *r);
+int kp_rpc_factcheck_close(kp_req *r);
 /* the cycle across rounds (issue 19): rpc_eval.c corrects an evaluation's
  * period, report date and ordinal */
 int kp_rpc_eval_set(kp_req *r);

@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "calibration.h"
 #include "comment.h"
+#include "factcheck.h"
 #include "points.h"
 #include "rpc.h"
 #include "signoff.h"
@@ -1109,6 +1110,10 @@ int kp_rpc_eval_status(kp_req *r)
         if (!out->n_blocking) BLOCK("any change completes the move to review");
     } else if (!strcmp(s, "review")) {
         out->next = "signed";
+        const char *factcheck;
+        rc = kp_factcheck_blocking(r, &ev, &factcheck);
+        if (rc != KP_OK) return rc;
+        if (factcheck) BLOCK("%s", factcheck);
         if (out->n_waiting_for)
             BLOCK("waiting for signatures: %s (kompass sign)",
                   kp_arena_join(r->arena, out->waiting_for, out->n_waiting_for, ", ", 20));

@@ -5,8 +5,9 @@
  *  runs; what a handler still decides is what a caller sees (EvalList shows
  *  admins everything, everyone else the evaluations they are on the team of)
  *  and the domain rules: one lead per team, a global observer only as a team
- *  observer, and no evaluator from the municipality evaluated (jäv) unless an
- *  admin overrides it with a reason.
+ *  observer or contact, no team member from the municipality evaluated (jäv)
+ *  unless an admin overrides it with a reason, but for its contact person
+ *  (role contact), who must be from it.
  */
 #include <ctype.h>
 #include <jansson.h>
@@ -51,7 +52,7 @@ const kp_stmt kp_eval_stmts[] = {
     {"eval_team",
      "SELECT u.login, u.full_name, u.organisation, x.role, coalesce(x.coi_override, '')"
      " FROM evaluation_members x JOIN users u ON u.id = x.user_id WHERE x.evaluation_id = $1"
-     " ORDER BY array_position(ARRAY['lead', 'peer', 'observer'], x.role), u.login"},
+     " ORDER BY array_position(ARRAY['lead', 'peer', 'observer', 'contact'], x.role), u.login"},
     {"user_find",
      "SELECT id, login, full_name, organisation, role, active FROM users WHERE login = $1"},
     {"member_get", "SELECT role, coalesce(coi_override, '') FROM evaluation_members"
@@ -454,9 +455,11 @@ int kp_rpc_eval_assign(kp_req *r)
 {
     const Kompass__V1__EvalAssignRequest *in = r->msg->eval_assign;
     const char *role = in->role;
-    if (strcmp(role, "lead") && strcmp(role, "peer") && strcmp(role, "observer"))
-        return kp_req_fail(r, KP_BAD_REQUEST, "--as must be lead, peer or observer, not '%s'",
-                           role);
+    if (strcmp(role, "lead") && strcmp(role, "peer") && strcmp(role, "observer") &&
+        strcmp(role, "contact"))
+        return kp_req_fail(r, KP_BAD_REQUEST,
+                           "--as must be lead, peer, observer or contact, not '%s'", role);
+    int contact = strcmp(role, "contact") == 0;
     if (strlen(in->reason) > 2000)
         return kp_req_fail(r, KP_BAD_REQUEST, "reason is longer than 2000 characters");
 
@@ -471,11 +474,24 @@ int kp_rpc_eval_assign(kp_req *r)
     if (rc == KP_OK) rc = s_user(r, in->login, &u);
     if (rc == KP_OK && !u.active)
         rc = kp_req_fail(r, KP_INVALID_STATE, "user %s is disabled", u.login);
-    if (rc == KP_OK && strcmp(u.role, "observer") == 0 && strcmp(role, "observer") != 0)
+    if (rc == KP_OK && strcmp(u.role, "observer") == 0 && strcmp(role, "observer") != 0 && !contact)
         rc = kp_req_fail(r, KP_BAD_REQUEST,
                          "%s has the global role observer (read-only) and can only join a team "
-                         "as observer",
+                         "as observer or contact",
                          u.login);
+    if (rc == KP_OK && contact && strcmp(u.role, "admin") == 0)
+        rc = kp_req_fail(r, KP_BAD_REQUEST,
+                         "%s is an SKL admin; the contact is the municipality's own person",
+                         u.login);
+    /* The contact person is the municipality's: the one member who must be
+     * from it. */
+    if (rc == KP_OK && contact &&
+        !s_conflict_of_interest(r->arena, u.organisation, ev.municipality))
+        rc = kp_req_fail(r, KP_CONFLICT,
+                         "the contact is the municipality's contact person: %s (%s) does not "
+                         "work for %s, the municipality evaluated",
+                         u.full_name, *u.organisation ? u.organisation : "no organisation",
+                         ev.municipality);
     if (rc == KP_OK) {
         const char *p[2] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, u.id)};
         rc = kp_db_call(r->db, "member_get", 2, p, &res);
@@ -506,16 +522,18 @@ int kp_rpc_eval_assign(kp_req *r)
             rc = kp_req_db_fail(r, rc, "reading the team");
         }
     }
-    /* Conflict of interest: an evaluator (lead or peer) from the municipality
-     * evaluated. Observers from it are expected (its contact person). */
+    /* Conflict of interest: a team member (lead, peer or observer) from the
+     * municipality evaluated. Its contact person is expected to be (role
+     * contact, checked above). */
     const char *override = *old_override ? old_override : NULL;
-    int coi = rc == KP_OK && strcmp(role, "observer") != 0 &&
+    int coi = rc == KP_OK && !contact &&
               s_conflict_of_interest(r->arena, u.organisation, ev.municipality);
     if (rc == KP_OK && coi) {
         if (!*in->reason && !override)
             rc = kp_req_fail(r, KP_CONFLICT,
                              "conflict of interest: %s (%s) works for %s, the municipality "
-                             "evaluated; an admin may override this with --reason",
+                             "evaluated (its contact person joins --as contact); an admin may "
+                             "override this with --reason",
                              u.full_name, u.organisation, ev.municipality);
         else if (*in->reason && !kp_is_admin(r))
             rc = kp_req_fail(r, KP_DENIED, "only an admin may override a conflict of interest");

@@ -30,14 +30,19 @@
 #include "audit.h"
 #include "content.h"
 #include "evaluation.h"
+#include "factcheck.h"
 #include "import.h"
 #include "municipality.h"
 #include "rpc.h"
 
-/* The caller may see the evaluation: $2 admin, $3 the caller's user id. */
+/* The caller may see the evaluation: $2 admin, $3 the caller's user id. The
+ * municipality's contact person sees the draft once its factual review of
+ * the current revision has been opened (rpc_factcheck.c). */
 #define VISIBLE                                                                                    \
     "($2::boolean OR e.status = 'signed' OR EXISTS (SELECT 1 FROM evaluation_members x"            \
-    " WHERE x.evaluation_id = e.id AND x.user_id = $3))"
+    " WHERE x.evaluation_id = e.id AND x.user_id = $3 AND (x.role <> 'contact' OR EXISTS"          \
+    "  (SELECT 1 FROM factchecks fc WHERE fc.evaluation_id = e.id"                                 \
+    "   AND fc.revision = e.revision))))"
 
 const kp_stmt kp_report_stmts[] = {
     {"report_head",
@@ -418,6 +423,8 @@ int kp_rpc_report_data(kp_req *r)
     if (rc == KP_OK) rc = s_report_areas(r, out, fid);
     if (rc == KP_OK) rc = s_report_people(r, out);
     if (rc == KP_OK) rc = s_report_comparisons(r, out, fid, mid);
+    /* the municipality's factual review of the revision reported */
+    if (rc == KP_OK) rc = kp_factcheck_read(r, out->evaluation_id, out->revision, &out->factcheck);
     kp_db_rollback(r->db); /* read only */
     if (rc != KP_OK) return rc;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_REPORT_DATA;

@@ -71,13 +71,15 @@ const kp_stmt kp_search_stmts[] = {
      /* evidence (interview notes name people) is for the team and admins
       * only, as in EvidenceList, whatever the evaluation's status */
      "   ($3::boolean OR EXISTS (SELECT 1 FROM evaluation_members x"
-     "    WHERE x.evaluation_id = e.id AND x.user_id = $2::bigint)) AS team,"
+     "    WHERE x.evaluation_id = e.id AND x.user_id = $2::bigint AND x.role <> 'contact'))"
+     "    AS team,"
      "   (SELECT fa.number FROM framework_questions fq JOIN framework_areas fa"
      "    ON fa.id = fq.area_id WHERE fq.framework_id = e.framework_id AND fq.code = $6)"
      "    AS question_area"
      "  FROM evaluations e"
      "  WHERE (e.status = 'signed' OR $3::boolean OR EXISTS (SELECT 1 FROM evaluation_members x"
-     "         WHERE x.evaluation_id = e.id AND x.user_id = $2::bigint))"
+     "         WHERE x.evaluation_id = e.id AND x.user_id = $2::bigint"
+     "         AND x.role <> 'contact'))"
      "   AND NOT e.practice" /* calibration exercises: copies, never examples */
      "   AND ($7::bigint IS NULL OR e.municipality_id = $7)"
      "   AND ($8::int IS NULL OR " SQL_YEAR " >= $8)"

@@ -18,6 +18,7 @@
 #include "audit_verify.h"
 #include "consensus.h"
 #include "content.h"
+#include "factcheck.h"
 #include "password.h"
 #include "rpc.h"
 #include "signoff.h"
@@ -172,6 +173,9 @@ int kp_rpc_sign(kp_req *r)
                          "score, every area's texts are approved); evaluation %lld is in %s: "
                          "see kompass eval status %lld",
                          (long long)ev.id, ev.status, (long long)ev.id);
+    /* nobody signs while the municipality's factual review is open or a
+     * remark of it is unanswered */
+    if (rc == KP_OK) rc = kp_factcheck_sign_check(r, &ev);
     int revision = rc == KP_OK ? ev.revision : 1;
     const char *name = "", *org = "", *capacity = "";
     if (rc == KP_OK) {

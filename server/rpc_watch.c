@@ -182,7 +182,10 @@ int kp_rpc_subscribe(kp_req *r)
         kp_relation rel;
         const char *id = kp_arena_printf(r->arena, "%" PRId64, ids[i]);
         int rc = kp_authz_relation(r, id, &rel);
-        if (rc == KP_OK && !admin && rel == KP_REL_NONE) rc = KP_NOT_FOUND;
+        /* the municipality's contact reads no live updates (they carry
+         * scores and texts as they change) */
+        if (rc == KP_OK && !admin && (rel == KP_REL_NONE || rel == KP_REL_CONTACT))
+            rc = KP_NOT_FOUND;
         if (rc == KP_NOT_FOUND) return kp_req_fail(r, rc, "no evaluation '%s'", id);
         if (rc != KP_OK) return kp_req_db_fail(r, rc, "checking the evaluations to subscribe to");
     }

@@ -43,6 +43,8 @@ extern const kp_stmt kp_calibration_stmts[]; /* rpc_calibration.c */
 
 extern const kp_stmt kp_municipality_stmts[]; /* municipality.c */
 
+extern const kp_stmt kp_factcheck_stmts[]; /* rpc_factcheck.c */
+
 /* NULL-terminated list of the modules' arrays. */
 extern const kp_stmt *const kp_statement_sets[];
 

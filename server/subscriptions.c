@@ -11,15 +11,17 @@
 #include "util.h"
 
 /* A live session may see evaluation $2 (0: none asked) when admin or on its
- * team. Sessions not returned have ended. */
+ * team (the municipality's contact is not: it reads no live updates).
+ * Sessions not returned have ended. */
 #define LIVE                                                                                       \
     " u.active AND s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.expires_at > now()"
 
 const kp_stmt kp_subscriptions_stmts[] = {
-    {"subs_visible", "SELECT s.id, u.role = 'admin' OR EXISTS (SELECT 1 FROM evaluation_members m"
-                     "   WHERE m.evaluation_id = $2 AND m.user_id = s.user_id)"
-                     " FROM sessions s JOIN users u ON u.id = s.user_id"
-                     " WHERE s.id = ANY ($1::bigint[]) AND" LIVE},
+    {"subs_visible",
+     "SELECT s.id, u.role = 'admin' OR EXISTS (SELECT 1 FROM evaluation_members m"
+     "   WHERE m.evaluation_id = $2 AND m.user_id = s.user_id AND m.role <> 'contact')"
+     " FROM sessions s JOIN users u ON u.id = s.user_id"
+     " WHERE s.id = ANY ($1::bigint[]) AND" LIVE},
     {"subs_why_ended", "SELECT s.id, coalesce(s.revoked_why, ''), NOT u.active FROM sessions s"
                        " JOIN users u ON u.id = s.user_id WHERE s.id = ANY ($1::bigint[])"},
     {NULL, NULL},

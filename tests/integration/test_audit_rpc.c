@@ -941,6 +941,139 @@ static void k_calibration_create(ctx *cx, const row *e)
     free(eid);
 }
 
+/* the factual review: review, every area approved, a contact on the team
+ * (cx->expected: the contact's login); the admin is the lead */
+static void p_fc_ready(ctx *cx)
+{
+    s_eval(cx, E_REVIEW);
+    free(s_sqlf(cx,
+                "INSERT INTO area_approvals (evaluation_id, area_number, approved_by, version)"
+                " SELECT %lld, a.number, u.id, 1 FROM framework_areas a, users u"
+                " WHERE u.login = 'peer%d' AND a.framework_id ="
+                " (SELECT id FROM frameworks WHERE code = 'KK2015')",
+                cx->eval_id, cx->n));
+    cx->expected = s_add_user(cx, "contact");
+    free(s_sqlf(cx,
+                "INSERT INTO evaluation_members (evaluation_id, user_id, role) SELECT %lld, id,"
+                " 'contact' FROM users WHERE login = '%s'",
+                cx->eval_id, cx->expected));
+    p_admin(cx);
+}
+/* ... opened today for 10 days */
+static void p_fc_open(ctx *cx)
+{
+    p_fc_ready(cx);
+    free(s_sqlf(cx,
+                "INSERT INTO factchecks (evaluation_id, revision, started_by, days, ends_on)"
+                " SELECT %lld, 1, id, 10, current_date + 10 FROM users WHERE login = 'admin'",
+                cx->eval_id));
+}
+/* ... the contact remarks */
+static void p_fc_contact(ctx *cx)
+{
+    p_fc_open(cx);
+    cx->caller = cx->expected;
+    cx->token = th_token(cx->sock, cx->a, cx->caller, PW);
+}
+/* ... a remark of the contact's on area 1 for the lead to answer */
+static void p_fc_remark(ctx *cx)
+{
+    p_fc_open(cx);
+    free(s_sqlf(cx,
+                "INSERT INTO factcheck_remarks (evaluation_id, revision, area_number, body,"
+                " author_id) SELECT %lld, 1, 1, 'Fel årtal.', id FROM users WHERE login = '%s'",
+                cx->eval_id, cx->expected));
+}
+/* {"closed":...} as the review's events write it, opened today */
+static const char *s_fc_json(ctx *cx, int closed, int remarks, int unanswered)
+{
+    char *today = th_sql(cx->s, "SELECT current_date::text");
+    char *end = th_sql(cx->s, "SELECT (current_date + 10)::text");
+    const char *j =
+        kp_arena_printf(cx->a,
+                        "{\"closed\":%s,%s%s%s\"days\":10,\"ends_on\":\"%s\","
+                        "\"remarks\":%d,\"revision\":1,\"started_on\":\"%s\","
+                        "\"unanswered\":%d}",
+                        closed ? "true" : "false", closed ? "\"closed_on\":\"" : "",
+                        closed ? today : "", closed ? "\"," : "", end, remarks, today, unanswered);
+    free(today);
+    free(end);
+    return j;
+}
+static void b_factcheck_start(ctx *cx, kp_request *req)
+{
+    BODY(FACTCHECK_START, factcheck_start, Kompass__V1__FactcheckStartRequest,
+         kompass__v1__factcheck_start_request__init);
+    in->evaluation_id = cx->eval_id;
+}
+static void k_factcheck_start(ctx *cx, const row *e)
+{
+    cr_assert_str_eq(e->action, "factcheck.start");
+    cr_assert_str_eq(e->target, kp_arena_printf(cx->a,
+                                                "factual review of revision 1 of "
+                                                "evaluation %lld",
+                                                cx->eval_id));
+    cr_assert_str_eq(e->before, "");
+    cr_assert_str_eq(e->after, s_fc_json(cx, 0, 0, 0));
+}
+static void b_factcheck_remark(ctx *cx, kp_request *req)
+{
+    BODY(FACTCHECK_REMARK, factcheck_remark, Kompass__V1__FactcheckRemarkRequest,
+         kompass__v1__factcheck_remark_request__init);
+    in->evaluation_id = cx->eval_id;
+    in->area = 1;
+    in->text = "Medborgarpanelen startade 2016.";
+}
+static void k_factcheck_remark(ctx *cx, const row *e)
+{
+    char *rid = th_sql(cx->s, "SELECT max(id) FROM factcheck_remarks");
+    cr_assert_str_eq(e->action, "factcheck.remark");
+    cr_assert_str_eq(e->actor, cx->caller);
+    cr_assert_str_eq(e->target, kp_arena_printf(cx->a, "remark %s on area 1", rid));
+    cr_assert_str_eq(e->before, "");
+    cr_assert_str_eq(e->after,
+                     kp_arena_printf(cx->a,
+                                     "{\"area\":1,\"remark\":%s,\"text\":\"Medborgarpanelen "
+                                     "startade 2016.\"}",
+                                     rid));
+    free(rid);
+}
+static void b_factcheck_answer(ctx *cx, kp_request *req)
+{
+    BODY(FACTCHECK_ANSWER, factcheck_answer, Kompass__V1__FactcheckAnswerRequest,
+         kompass__v1__factcheck_answer_request__init);
+    in->evaluation_id = cx->eval_id;
+    char *rid = th_sql(cx->s, "SELECT max(id) FROM factcheck_remarks");
+    in->remark_id = atoll(rid);
+    free(rid);
+    in->text = "Rättat.";
+}
+static void k_factcheck_answer(ctx *cx, const row *e)
+{
+    char *rid = th_sql(cx->s, "SELECT max(id) FROM factcheck_remarks");
+    cr_assert_str_eq(e->action, "factcheck.answer");
+    cr_assert_str_eq(e->target, kp_arena_printf(cx->a, "remark %s", rid));
+    cr_assert_str_eq(e->before, "{\"answer\":null}");
+    cr_assert_str_eq(e->after, "{\"answer\":\"Rättat.\",\"unanswered\":0}");
+    free(rid);
+}
+static void b_factcheck_close(ctx *cx, kp_request *req)
+{
+    BODY(FACTCHECK_CLOSE, factcheck_close, Kompass__V1__FactcheckCloseRequest,
+         kompass__v1__factcheck_close_request__init);
+    in->evaluation_id = cx->eval_id;
+}
+static void k_factcheck_close(ctx *cx, const row *e)
+{
+    cr_assert_str_eq(e->action, "factcheck.close");
+    cr_assert_str_eq(e->target, kp_arena_printf(cx->a,
+                                                "factual review of revision 1 of "
+                                                "evaluation %lld",
+                                                cx->eval_id));
+    cr_assert_str_eq(e->before, s_fc_json(cx, 0, 0, 0));
+    cr_assert_str_eq(e->after, s_fc_json(cx, 1, 0, 0));
+}
+
 static const expectation s_expectations[] = {
     {RQ(LOGIN), "login", p_login, b_login, NULL},
     {RQ(LOGOUT), "logout", p_logout, b_logout, NULL},
@@ -979,6 +1112,11 @@ static const expectation s_expectations[] = {
     {RQ(OFFLINE_DISCARD), "audit", p_scoring, b_offline_discard, k_offline_discard},
     /* the cycle across rounds */
     {RQ(EVAL_SET), "audit", p_draft, b_eval_set, k_eval_set},
+    /* the municipality's factual review */
+    {RQ(FACTCHECK_START), "audit", p_fc_ready, b_factcheck_start, k_factcheck_start},
+    {RQ(FACTCHECK_REMARK), "audit", p_fc_contact, b_factcheck_remark, k_factcheck_remark},
+    {RQ(FACTCHECK_ANSWER), "audit", p_fc_remark, b_factcheck_answer, k_factcheck_answer},
+    {RQ(FACTCHECK_CLOSE), "audit", p_fc_open, b_factcheck_close, k_factcheck_close},
 };
 #define N_EXPECTATIONS (sizeof s_expectations / sizeof s_expectations[0])
 

@@ -1,7 +1,7 @@
 /*  The authorisation matrix: every RPC of the table (server/authz.c), called
  *  by every kind of caller (no session, admin, evaluator, observer) and, for
  *  RPCs about an evaluation, in every relation to it (lead, peer, observer,
- *  none), against a real kompassd.
+ *  the municipality's contact, none), against a real kompassd.
  *
  *  The expected outcome of each cell is worked out here from the row's data
  *  by the rules written in authz.h (expect() below, written apart from the
@@ -246,7 +246,7 @@ static long long s_eval_for(cell *c, kp_request *req, kp_relation rel, int needs
                      c->mid, c->fid, c->n, c->n, status, needs & NOT_BLIND ? "false" : "true"));
     long long caller = 0;
     if (c->caller) caller = s_num(s_sqlf(c, "SELECT id FROM users WHERE login = '%s'", c->caller));
-    static const char *roles[] = {"", "lead", "peer", "observer"};
+    static const char *roles[] = {"", "lead", "peer", "observer", "contact"};
     if (caller && rel != KP_REL_NONE)
         free(s_sqlf(c,
                     "INSERT INTO evaluation_members (evaluation_id, user_id, role) VALUES "
@@ -745,7 +745,7 @@ static void r_practice(cell *c, kp_request *req, kp_relation rel)
                 "INSERT INTO calibrations (practice_id, source_id, source_revision, trainee_id,"
                 " created_by) VALUES (%lld, %lld, 1, %lld, %lld)",
                 id, src, c->helpers[1], c->helpers[0]));
-    static const char *roles[] = {"", "lead", "peer", "observer"};
+    static const char *roles[] = {"", "lead", "peer", "observer", "contact"};
     if (c->caller && rel != KP_REL_NONE)
         free(s_sqlf(c,
                     "INSERT INTO evaluation_members (evaluation_id, user_id, role) SELECT %lld,"
@@ -828,6 +828,88 @@ static void b_subscribe(cell *c, kp_request *req)
     req->subscribe = in;
 }
 
+/* the factual review: texts approved and a contact on the team (the helper
+ * observer, put there directly: the database does not judge organisations) */
+static long long s_fc_ready(cell *c, kp_request *req, kp_relation rel)
+{
+    long long id = s_eval_for(c, req, rel, NEEDS_SCORING);
+    free(s_sqlf(c, "UPDATE evaluations SET status = 'consensus' WHERE id = %lld", id));
+    free(s_sqlf(c, "UPDATE evaluations SET status = 'review' WHERE id = %lld", id));
+    free(s_sqlf(c,
+                "INSERT INTO area_approvals (evaluation_id, area_number, approved_by, version)"
+                " SELECT %lld, number, %lld, 1 FROM framework_areas WHERE framework_id = %lld",
+                id, c->helpers[1], c->fid));
+    free(s_sqlf(c,
+                "INSERT INTO evaluation_members (evaluation_id, user_id, role) VALUES "
+                "(%lld, %lld, 'contact')",
+                id, c->helpers[2]));
+    return id;
+}
+static void r_fc_ready(cell *c, kp_request *req, kp_relation rel)
+{
+    s_fc_ready(c, req, rel);
+}
+/* ... and its review open, its window of 10 days from today */
+static long long s_fc_open(cell *c, kp_request *req, kp_relation rel)
+{
+    long long id = s_fc_ready(c, req, rel);
+    free(s_sqlf(c,
+                "INSERT INTO factchecks (evaluation_id, revision, started_by, days, ends_on)"
+                " VALUES (%lld, 1, %lld, 10, current_date + 10)",
+                id, c->helpers[0]));
+    return id;
+}
+static void r_fc_open(cell *c, kp_request *req, kp_relation rel)
+{
+    s_fc_open(c, req, rel);
+}
+/* ... with a remark of the helper contact's, which the request answers */
+static void r_fc_remark(cell *c, kp_request *req, kp_relation rel)
+{
+    long long id = s_fc_open(c, req, rel);
+    req->factcheck_answer->remark_id = s_num(s_sqlf(c,
+                                                    "INSERT INTO factcheck_remarks (evaluation_id,"
+                                                    " revision, area_number, body, author_id)"
+                                                    " VALUES (%lld, 1, 1, 'Fel årtal.', %lld)"
+                                                    " RETURNING id",
+                                                    id, c->helpers[2]));
+}
+
+static void b_factcheck_start(cell *c, kp_request *req)
+{
+    BODY(FACTCHECK_START, Kompass__V1__FactcheckStartRequest,
+         kompass__v1__factcheck_start_request__init);
+    in->days = 10;
+    req->factcheck_start = in;
+}
+static void b_factcheck_remark(cell *c, kp_request *req)
+{
+    BODY(FACTCHECK_REMARK, Kompass__V1__FactcheckRemarkRequest,
+         kompass__v1__factcheck_remark_request__init);
+    in->area = 1;
+    in->text = "Medborgarpanelen startade 2016.";
+    req->factcheck_remark = in;
+}
+static void b_factcheck_answer(cell *c, kp_request *req)
+{
+    BODY(FACTCHECK_ANSWER, Kompass__V1__FactcheckAnswerRequest,
+         kompass__v1__factcheck_answer_request__init);
+    in->text = "Rättat.";
+    req->factcheck_answer = in;
+}
+static void b_factcheck_show(cell *c, kp_request *req)
+{
+    BODY(FACTCHECK_SHOW, Kompass__V1__FactcheckShowRequest,
+         kompass__v1__factcheck_show_request__init);
+    req->factcheck_show = in;
+}
+static void b_factcheck_close(cell *c, kp_request *req)
+{
+    BODY(FACTCHECK_CLOSE, Kompass__V1__FactcheckCloseRequest,
+         kompass__v1__factcheck_close_request__init);
+    req->factcheck_close = in;
+}
+
 static void b_eval_set(cell *c, kp_request *req)
 {
     BODY(EVAL_SET, Kompass__V1__EvalSetRequest, kompass__v1__eval_set_request__init);
@@ -906,6 +988,12 @@ static const sample s_samples[] = {
     {RQ(OFFLINE_DISCARD), b_offline_discard, r_scoring},
     /* the cycle across rounds */
     {RQ(EVAL_SET), b_eval_set, r_draft},
+    /* the municipality's factual review */
+    {RQ(FACTCHECK_START), b_factcheck_start, r_fc_ready},
+    {RQ(FACTCHECK_REMARK), b_factcheck_remark, r_fc_open},
+    {RQ(FACTCHECK_ANSWER), b_factcheck_answer, r_fc_remark},
+    {RQ(FACTCHECK_SHOW), b_factcheck_show, r_fc_open},
+    {RQ(FACTCHECK_CLOSE), b_factcheck_close, r_fc_open},
 };
 #define N_SAMPLES (sizeof s_samples / sizeof s_samples[0])
 

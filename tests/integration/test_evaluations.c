@@ -181,7 +181,7 @@ Test(evaluations, admin_sets_up_municipality_evaluation_and_team)
     free(err);
     cr_assert_eq(tt_cli(s, admin, NULL, &err, "eval", "assign", ids, "ewa", "--as", "boss", NULL),
                  1);
-    cr_assert(strstr(err, "--as must be lead, peer or observer"), "%s", err);
+    cr_assert(strstr(err, "--as must be lead, peer, observer or contact"), "%s", err);
     free(err);
     cr_assert_eq(tt_cli(s, admin, NULL, &err, "eval", "show", "x12", NULL), 2);
     free(err);
@@ -204,9 +204,14 @@ Test(evaluations, conflict_of_interest_refused_override_needs_reason_and_is_audi
     free(err);
     char *v1 = th_sql(s, "SELECT version FROM evaluations ORDER BY id DESC LIMIT 1");
     cr_assert_str_eq(v0, v1, "a refused assignment changed the evaluation");
-    /* An observer from the municipality itself is expected. */
+    /* Nor as an observer: the one member from the municipality itself is its
+     * contact person (test_factcheck.c). */
     cr_assert_eq(
-        tt_cli(s, admin, NULL, NULL, "eval", "assign", ids, "anna", "--as", "observer", NULL), 0);
+        tt_cli(s, admin, NULL, &err, "eval", "assign", ids, "anna", "--as", "observer", NULL), 3);
+    cr_assert(strstr(err, "its contact person joins --as contact"), "%s", err);
+    free(err);
+    cr_assert_eq(
+        tt_cli(s, admin, NULL, NULL, "eval", "assign", ids, "anna", "--as", "contact", NULL), 0);
     /* An admin override with a reason is recorded. */
     cr_assert_eq(tt_cli(s, admin, NULL, &err, "eval", "assign", ids, "anna", "--as", "peer",
                         "--reason", "no other peer available; approved by SKL", NULL),

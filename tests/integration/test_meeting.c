@@ -32,7 +32,7 @@ static void s_setup(void)
     tt_admin(s, admin, sizeof admin);
     id = tt_scoring_eval(s, admin, lead, peer);
     snprintf(ids, sizeof ids, "%lld", id);
-    tt_user(s, admin, "anna", "Anna Eklund", "Västerås stad", "observer", obs, sizeof obs);
+    tt_user(s, admin, "anna", "Anna Eklund", "SKL", "observer", obs, sizeof obs);
     tt_user(s, admin, "olle", "Olle Utanför", "Eskilstuna kommun", "evaluator", outsider,
             sizeof outsider);
     tt_user(s, admin, "jonas", "Jonas Ny", "Tjörns kommun", "evaluator", trainee, sizeof trainee);

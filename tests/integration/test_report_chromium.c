@@ -1,5 +1,6 @@
-/*  report in a browser: the Västerås 2017 HTML report rendered by a real
- *  headless Chromium, as a screenshot (PNG) and printed (PDF).
+/*  report in a browser: the Västerås 2017 HTML report, and its PM (the short
+ *  memo, --template pm), rendered by a real headless Chromium, as a
+ *  screenshot (PNG) and printed (PDF).
  *
  *  The PNG is decoded (tests/tools/png_stats.py) to show that something was
  *  drawn; the PDF's pages are read (tests/tools/pdf_text.py) to show that
@@ -314,5 +315,81 @@ Test(chromium, imported_report_from_the_server_renders_with_its_series)
     cr_assert_geq(json_array_size(pages), 10);
     for (size_t i = 0; i < json_array_size(pages); i++)
         cr_assert(strstr(s_page_text(pages, i), "UTKAST–ejsignerad"), "page %zu", i + 1);
+    json_decref(doc);
+}
+
+/* ---------------------------------------------------------------- the PM */
+
+static const char *s_write_pm(const kp_report *r, const char *name)
+{
+    const char *path = kp_arena_printf(a, "%s/%s", s_dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    cr_assert_eq(kp_report_render_pm_html(r, f), KP_OK);
+    cr_assert_eq(fclose(f), 0);
+    return path;
+}
+
+Test(chromium, pm_is_a_short_a4_memo_with_the_radar_and_no_framework_texts)
+{
+    kp_report *r = rf_vasteras(a, (rf_options){.comparisons = true});
+    r->factcheck_from = "2017-09-12";
+    r->factcheck_to = "2017-09-22";
+    r->factcheck_closed = true;
+    const char *html_path = s_write_pm(r, "vasteras-2017-pm.html");
+    const char *html = s_read(html_path);
+    cr_assert_eq(rf_count(html, "class=\"radar-axis\""), 8);
+    cr_assert_eq(rf_count(html, "class=\"series-current\""), 1);
+    cr_assert_eq(rf_count(html, "class=\"series-average\""), 1);
+    cr_assert_eq(rf_count(html, "class=\"series-previous\""), 1);
+    cr_assert_eq(rf_count(html, "class=\"pm-area\""), 8);
+    cr_assert_null(strstr(html, "Vad är Kommunkompassen"));
+    cr_assert_null(strstr(html, "Allmänt"));
+
+    const char *png = kp_arena_printf(a, "%s/vasteras-2017-pm.png", s_dir);
+    s_chromium_run(html_path, "--screenshot", png);
+    json_t *st = s_tool("png_stats.py", png);
+    cr_assert_gt(json_integer_value(json_object_get(st, "colours")), 100);
+    cr_assert_lt(json_real_value(json_object_get(st, "dominant")), 0.9);
+    cr_assert_gt(json_real_value(json_object_get(st, "dark")), 0.02);
+    json_decref(st);
+
+    const char *pdf = kp_arena_printf(a, "%s/vasteras-2017-pm.pdf", s_dir);
+    s_chromium_run(html_path, "--print-to-pdf", pdf);
+    json_t *doc = s_tool("pdf_text.py", pdf);
+    json_t *pages = json_object_get(doc, "pages");
+    size_t n = json_array_size(pages);
+    /* the seed's PM is 8 pages; the full report of the same is 14 or more */
+    cr_assert(n >= 3 && n <= 8, "%zu pages", n);
+    size_t areas = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *p = json_array_get(pages, i);
+        cr_assert_float_eq(json_real_value(json_object_get(p, "width")), 595.3, 1.0);
+        cr_assert_float_eq(json_real_value(json_object_get(p, "height")), 841.9, 1.0);
+        const char *text = s_page_text(pages, i);
+        cr_assert(strstr(text, "UTKAST–ejsignerad"), "page %zu of %zu is not marked as a draft",
+                  i + 1, n);
+        cr_assert_null(strstr(text, "VadärKommunkompassen"), "page %zu", i + 1);
+        areas += rf_count(text, "av100poäng");
+    }
+    cr_assert(strstr(s_page_text(pages, 0), "PMUtvärderingenligtKommunkompassen"));
+    cr_assert(strstr(s_page_text(pages, 0), "VästeråsStad") ||
+                  strstr(s_page_text(pages, 0), "Västeråsstad"),
+              "%s", s_page_text(pages, 0));
+    cr_assert_geq(areas, 8, "the 8 areas with their points: %zu", areas);
+    cr_assert(strstr(s_page_text(pages, n - 1), "Kommunenharfaktagranskatrapporten2017-09-12–2017-"
+                                                "09-22."),
+              "%s", s_page_text(pages, n - 1));
+    json_decref(doc);
+
+    /* signed: no draft marking anywhere */
+    r->is_signed = true;
+    const char *signed_path = s_write_pm(r, "vasteras-2017-pm-signerad.html");
+    const char *signed_pdf = kp_arena_printf(a, "%s/vasteras-2017-pm-signerad.pdf", s_dir);
+    s_chromium_run(signed_path, "--print-to-pdf", signed_pdf);
+    doc = s_tool("pdf_text.py", signed_pdf);
+    pages = json_object_get(doc, "pages");
+    for (size_t i = 0; i < json_array_size(pages); i++)
+        cr_assert_null(strstr(s_page_text(pages, i), "UTKAST"), "page %zu says UTKAST", i + 1);
     json_decref(doc);
 }
