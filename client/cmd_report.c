@@ -20,12 +20,13 @@
 const kp_command kp_report_command = {
     "report", kp_cmd_report, "an evaluation's report: html, md, csv or json",
     "usage: kompass report ID [--format html|md|csv|json] [-o FILE]\n"
-    "                         [--average all|period:FROM-TO]\n"
+    "                         [--average all|period:FROM-TO|group:G]\n"
     "\n"
     "The KommunKompassen report of evaluation ID, from its consensus scores and\n"
     "texts: cover, summary with a bar per area, a radar chart against the average\n"
     "of other municipalities' signed evaluations and the municipality's previous one,\n"
-    "each area in detail, the score overview and the signatures. A report of an\n"
+    "each area in detail, the follow-up of the previous round's improvement\n"
+    "opportunities (kompass followup), the score overview and the signatures. A report of an\n"
     "evaluation that is not signed says DRAFT (\"UTKAST\") on every page.\n"
     "\n"
     "  --format F   html (one self-contained file), md, csv or json; default: from\n"
@@ -34,7 +35,9 @@ const kp_command kp_report_command = {
     "  --average S  what the average (\"Genomsnitt\") is over: by default the other\n"
     "               municipalities' signed evaluations on the same framework from\n"
     "               the evaluation's year and the two before; all: every year;\n"
-    "               period:2015-2017: those years. Fewer than 3: none is drawn\n"
+    "               period:2015-2017: those years; group:B3: those of the\n"
+    "               municipalities in kommungrupp B3 (kompass municipality edit\n"
+    "               --group), from the default years. Fewer than 3: none is drawn\n"
     "\n"
     "Signed evaluations (imported ones too) are readable by everyone; others by\n"
     "admins and their team.\n"};

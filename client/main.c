@@ -118,6 +118,7 @@ const kp_command *const kp_commands[] = {
     &kp_sign_command,
     &kp_report_command,
     &kp_history_command,
+    &kp_followup_command,
     &kp_import_command,
     &kp_search_command,
     &s_audit_cmd,

@@ -94,6 +94,10 @@ static const kp_rpc s_rpcs[] = {
     {RQ(OFFLINE_DISCARD), "offline_discard", kp_rpc_offline_discard},
     /* the cycle across rounds */
     {RQ(EVAL_SET), "eval_set", kp_rpc_eval_set},
+    {RQ(MUNICIPALITY_EDIT), "municipality_edit", kp_rpc_municipality_edit},
+    /* rpc_followup.c: the follow-up of the previous round */
+    {RQ(FOLLOWUP_LIST), "followup_list", kp_rpc_followup_list},
+    {RQ(FOLLOWUP_SET), "followup_set", kp_rpc_followup_set},
 };
 #define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
 

@@ -332,9 +332,10 @@ Test(report_csv, one_row_per_question_area_and_total)
     size_t n = s_csv_parse(csv, &rows, widths);
     cr_assert_eq(n, 1 + 45 + 8 + 1);
     for (size_t i = 0; i < n; i++)
-        cr_assert_eq(widths[i], 8, "row %zu has %zu fields", i, widths[i]);
-    const char *header[] = {"row", "area", "code", "text", "points", "shown", "max", "percent"};
-    for (size_t k = 0; k < 8; k++)
+        cr_assert_eq(widths[i], 10, "row %zu has %zu fields", i, widths[i]);
+    const char *header[] = {"row",   "area", "code",    "text",   "points",
+                            "shown", "max",  "percent", "status", "note"};
+    for (size_t k = 0; k < 10; k++)
         cr_assert_str_eq(rows[0][k], header[k]);
     /* 4.2: 8.2 exact, 8 shown, of 10, 82% */
     char **q = s_csv_row(rows, n, "question", "4.2");
@@ -397,10 +398,10 @@ Test(report_csv, quotes_commas_quotes_and_newlines)
     qs[1].points = KP_REPORT_UNSCORED;
     rf_areas(r)[1].title = "Titel, med komma";
     const char *csv = s_render(kp_report_render_csv, r);
-    cr_assert(strstr(csv, "question,1,1.1,\"Hur, \"\"om\"\" och\nnär?\",5,5,10,50\r\n"));
-    cr_assert(strstr(csv, "question,1,1.2,\"Utan\r\nvagnretur\",,,20,\r\n"), "unscored: empty");
-    cr_assert(strstr(csv, "area,1,,Område nummer 1,5,5,30,17\r\n"));
-    cr_assert(strstr(csv, "area,2,,\"Titel, med komma\",17.5,18,30,60\r\n"));
+    cr_assert(strstr(csv, "question,1,1.1,\"Hur, \"\"om\"\" och\nnär?\",5,5,10,50,,\r\n"));
+    cr_assert(strstr(csv, "question,1,1.2,\"Utan\r\nvagnretur\",,,20,,,\r\n"), "unscored: empty");
+    cr_assert(strstr(csv, "area,1,,Område nummer 1,5,5,30,17,,\r\n"));
+    cr_assert(strstr(csv, "area,2,,\"Titel, med komma\",17.5,18,30,60,,\r\n"));
     char ***rows;
     size_t widths[256];
     size_t n = s_csv_parse(csv, &rows, widths);
