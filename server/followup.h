@@ -10,6 +10,12 @@
  *  (done, started, remains) and a note; followup_statuses keeps them by the
  *  opportunity's text, so an assessment stays with what it assessed. The
  *  items with their statuses are part of the signed content (content.c).
+ *
+ *  Once signed, the round followed up is the one the signed content names
+ *  ("followup":{"of":ID}), whatever is imported or re-dated later; an
+ *  evaluation signed before Kompass had follow-ups (no "followup" in its
+ *  signed content) has none until it is reopened, so that its content and
+ *  report stay what was signed.
  */
 #ifndef KP_FOLLOWUP_H
 #define KP_FOLLOWUP_H

@@ -20,10 +20,17 @@
 #define MAX_NOTE 2000
 
 const kp_stmt kp_followup_stmts[] = {
-    {"followup_previous", "SELECT p.id, m.name || ' ' || p.label FROM evaluations e"
-                          " JOIN evaluations p ON p.id = evaluation_previous(e.id)"
-                          " JOIN municipalities m ON m.id = p.municipality_id"
-                          " WHERE e.id = $1 AND e.source IS NULL AND NOT e.practice"},
+    /* the round evaluation $1 follows up: the previous one, but for a
+     * signed evaluation the one its signed content names (none when that
+     * content has no follow-up: signed before Kompass had follow-ups) */
+    {"followup_previous",
+     "SELECT p.id, m.name || ' ' || p.label FROM evaluations e"
+     " LEFT JOIN evaluation_revisions v ON e.status = 'signed' AND v.evaluation_id = e.id"
+     "  AND v.revision = e.revision AND v.reopened_at IS NULL AND v.content LIKE '{%'"
+     " JOIN evaluations p ON p.id = CASE WHEN v.evaluation_id IS NULL"
+     "  THEN evaluation_previous(e.id) ELSE (v.content::jsonb #>> '{followup,of}')::bigint END"
+     " JOIN municipalities m ON m.id = p.municipality_id"
+     " WHERE e.id = $1 AND e.source IS NULL AND NOT e.practice"},
     /* evaluation $1's items from its previous round $2 */
     {"followup_items",
      "SELECT t.area_number, a.title, x.pos, x.txt, coalesce(s.status, ''), coalesce(s.note, ''),"

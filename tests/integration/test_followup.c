@@ -115,6 +115,34 @@ static json_t *s_item(json_t *list, const char *item)
     return NULL;
 }
 
+/* Imports a copy of the published file from as municipality m, label and
+ * conducted changed (no stated ordinal); area 1's improvements replaced by
+ * improvement when not NULL. */
+static void s_import_with(const char *from, const char *m, const char *label, const char *conducted,
+                          const char *improvement)
+{
+    json_error_t jerr;
+    json_t *doc = json_load_file(from, 0, &jerr);
+    cr_assert_not_null(doc, "%s", jerr.text);
+    json_object_set_new(doc, "municipality", json_string(m));
+    json_object_set_new(doc, "label", json_string(label));
+    json_object_set_new(doc, "conducted", json_string(conducted));
+    json_object_del(doc, "ordinal");
+    if (improvement)
+        json_object_set_new(json_array_get(json_object_get(doc, "areas"), 0), "improvements",
+                            json_pack("[s]", improvement));
+    char path[1100];
+    snprintf(path, sizeof path, "%s/copy-%s-%s.json", s->dir, m, label);
+    cr_assert_eq(json_dump_file(doc, path, 0), 0);
+    json_decref(doc);
+    free(s_out(admin, "import", path, NULL));
+}
+
+static void s_import_as(const char *from, const char *m, const char *label, const char *conducted)
+{
+    s_import_with(from, m, label, conducted, NULL);
+}
+
 /* ------------------------------------------------------------ to review */
 
 /* Every question of KK2015 scored at half its max by both, merged, a
@@ -300,6 +328,13 @@ Test(followup, vasteras_2017_follows_up_2014_into_the_signed_content_and_the_rep
     free(content);
     out = s_out(admin, "eval", "verify", ids, NULL);
     free(out);
+    /* an earlier round imported later does not move a signed follow-up */
+    s_import_with(V2014, "Västerås stad", "2016", "2016-05", "Ett nytt förbättringsområde.");
+    l = tt_json(s, lead, 0, "followup", ids, NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(l, "previous_label")), "Västerås stad 2014");
+    cr_assert_eq(json_array_size(json_object_get(l, "items")), 4);
+    json_decref(l);
+    free(s_out(admin, "eval", "verify", ids, NULL));
     /* ... and cannot change any more */
     s_expect(lead, 1, "is signed and cannot change", "followup", "set", ids, "1.2", "--status",
              "done", NULL);
@@ -378,24 +413,6 @@ static json_t *s_area(json_t *report, int number)
     json_t *a = json_array_get(json_object_get(report, "areas"), (size_t)number - 1);
     cr_assert_eq(json_integer_value(json_object_get(a, "number")), number);
     return a;
-}
-
-/* Imports a copy of the published file from as municipality m, label and
- * conducted changed (no stated ordinal). */
-static void s_import_as(const char *from, const char *m, const char *label, const char *conducted)
-{
-    json_error_t jerr;
-    json_t *doc = json_load_file(from, 0, &jerr);
-    cr_assert_not_null(doc, "%s", jerr.text);
-    json_object_set_new(doc, "municipality", json_string(m));
-    json_object_set_new(doc, "label", json_string(label));
-    json_object_set_new(doc, "conducted", json_string(conducted));
-    json_object_del(doc, "ordinal");
-    char path[1100];
-    snprintf(path, sizeof path, "%s/copy-%s-%s.json", s->dir, m, label);
-    cr_assert_eq(json_dump_file(doc, path, 0), 0);
-    json_decref(doc);
-    free(s_out(admin, "import", path, NULL));
 }
 
 Test(followup, the_average_of_a_kommungrupp_matches_hand_sums_and_too_few_are_said)
