@@ -835,15 +835,16 @@ static void b_eval_set(cell *c, kp_request *req)
     req->eval_set = in;
 }
 
-/* the follow-up: the evaluation moved to a municipality of its own, whose
- * signed earlier round ('a' < 'm') named one improvement opportunity in
- * area 1 */
+/* the follow-up: an evaluation of a municipality of its own, whose signed
+ * earlier round ('a' < 'm') named one improvement opportunity in area 1 */
 static void r_followup(cell *c, kp_request *req, kp_relation rel)
 {
-    long long id = s_eval_for(c, req, rel, NEEDS_SCORING);
     long long mid = s_num(
         s_sqlf(c, "INSERT INTO municipalities (name) VALUES ('Följby %d') RETURNING id", c->n));
-    free(s_sqlf(c, "UPDATE evaluations SET municipality_id = %lld WHERE id = %lld", mid, id));
+    long long shared = c->mid;
+    c->mid = mid;
+    s_eval_for(c, req, rel, NEEDS_SCORING);
+    c->mid = shared;
     long long prev =
         s_num(s_sqlf(c,
                      "INSERT INTO evaluations (municipality_id, framework_id, label, "
