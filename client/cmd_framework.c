@@ -22,10 +22,25 @@ const kp_command kp_framework_command = {
     "written unless it is valid. A framework in use by an evaluation is immutable.\n"};
 
 const kp_command kp_municipality_command = {
-    "municipality", kp_cmd_municipality, "municipalities: add, list",
+    "municipality", kp_cmd_municipality, "municipalities: add, list, edit",
     "usage: kompass municipality list\n"
     "       kompass municipality add NAME [--kind kommun|stad|region] [--county C]\n"
-    "                                     [--org-number NNNNNN-NNNN]     (admin)\n"};
+    "                                     [--org-number NNNNNN-NNNN] [--group G]   (admin)\n"
+    "       kompass municipality edit NAME [--name N] [--kind kommun|stad|region]\n"
+    "                                      [--county C] [--group G]              (admin)\n"
+    "\n"
+    "The group is SKR's kommungruppsindelning (2017): A1 storstäder, A2\n"
+    "pendlingskommun nära storstad, B3 större stad, B4 pendlingskommun nära större\n"
+    "stad, B5 lågpendlingskommun nära större stad, C6 mindre stad/tätort, C7\n"
+    "pendlingskommun nära mindre stad/tätort, C8 landsbygdskommun, C9\n"
+    "landsbygdskommun med besöksnäring. `kompass report ID --average group:B3`\n"
+    "compares with the other municipalities of a group.\n"
+    "\n"
+    "edit corrects the register (audited, municipality.edit); NAME may be the\n"
+    "municipality's id. --county '' and --group '' clear them. Evaluations not yet\n"
+    "signed show a new name at once; a signed evaluation keeps the name it was\n"
+    "signed with until it is reopened. A rename waits while an evaluation of the\n"
+    "municipality is being signed.\n"};
 
 static void s_summary_json(json_t *o, const Kompass__V1__FrameworkSummary *f)
 {
@@ -184,9 +199,60 @@ int kp_cmd_framework(kp_cli *cli, int argc, char **argv)
 
 static json_t *s_municipality_json(const Kompass__V1__Municipality *m)
 {
-    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:i}", "id", (json_int_t)m->id, "name", m->name, "kind",
-                     m->kind, "county", m->county, "org_number", m->org_number, "evaluations",
-                     m->evaluations);
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:i,s:o}", "id", (json_int_t)m->id, "name", m->name,
+                     "kind", m->kind, "county", m->county, "org_number", m->org_number,
+                     "evaluations", m->evaluations, "group",
+                     *m->group ? json_string(m->group) : json_null());
+}
+
+/* kompass municipality edit NAME [--name N] [--kind K] [--county C] [--group G] */
+static int s_municipality_edit(kp_cli *cli, kp_request *req, int argc, char **argv)
+{
+    kp_opt opts[] = {
+        {"name", 1, NULL}, {"kind", 1, NULL}, {"county", 1, NULL}, {"group", 1, NULL}, {0}};
+    const char *pos[1];
+    int n;
+    int rc = kp_args_parse(cli, &kp_municipality_command, argc, argv, 2, opts, pos, 1, 1, &n);
+    if (rc) return rc;
+    const char *name = kp_args_get(opts, "name"), *kind = kp_args_get(opts, "kind"),
+               *county = kp_args_get(opts, "county"), *group = kp_args_get(opts, "group");
+    if (!name && !kind && !county && !group)
+        return kp_cli_usage(cli, &kp_municipality_command,
+                            "municipality edit needs --name, --kind, --county or --group");
+    if (name && !*name)
+        return kp_cli_usage(cli, &kp_municipality_command, "--name cannot be empty");
+    if (kind && !*kind)
+        return kp_cli_usage(cli, &kp_municipality_command,
+                            "--kind must be kommun, stad or region, not empty");
+    Kompass__V1__MunicipalityEditRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
+    kompass__v1__municipality_edit_request__init(b);
+    b->municipality = (char *)pos[0];
+    if (name) b->name = (char *)name;
+    if (kind) b->kind = (char *)kind;
+    if (county) {
+        b->county = (char *)county;
+        b->clear_county = !*county;
+    }
+    if (group) {
+        b->group = (char *)group;
+        b->clear_group = !*group;
+    }
+    req->body_case = KOMPASS__V1__REQUEST__BODY_MUNICIPALITY_EDIT;
+    req->municipality_edit = b;
+    kp_response *resp;
+    rc = kp_cli_call(cli, req, &resp);
+    if (rc) return rc;
+    const Kompass__V1__MunicipalityEditResponse *o = resp->municipality_edit;
+    const Kompass__V1__Municipality *m = o->municipality;
+    if (cli->settings.json) {
+        json_t *j = s_municipality_json(m);
+        json_object_set_new(j, "changed", json_boolean(o->changed));
+        kp_cli_json(cli, j);
+        return 0;
+    }
+    printf("%s municipality %s: %s%s%s, kommungrupp %s\n", o->changed ? "corrected" : "unchanged",
+           m->name, m->kind, *m->county ? ", " : "", m->county, *m->group ? m->group : "none");
+    return 0;
 }
 
 int kp_cmd_municipality(kp_cli *cli, int argc, char **argv)
@@ -198,7 +264,11 @@ int kp_cmd_municipality(kp_cli *cli, int argc, char **argv)
     const char *pos[1];
     int n, rc;
     if (strcmp(argv[1], "add") == 0) {
-        kp_opt opts[] = {{"kind", 1, NULL}, {"county", 1, NULL}, {"org-number", 1, NULL}, {0}};
+        kp_opt opts[] = {{"kind", 1, NULL},
+                         {"county", 1, NULL},
+                         {"org-number", 1, NULL},
+                         {"group", 1, NULL},
+                         {0}};
         rc = kp_args_parse(cli, &kp_municipality_command, argc, argv, 2, opts, pos, 1, 1, &n);
         if (rc) return rc;
         Kompass__V1__MunicipalityAddRequest *b = kp_arena_alloc(cli->arena, sizeof *b);
@@ -208,6 +278,7 @@ int kp_cmd_municipality(kp_cli *cli, int argc, char **argv)
         if (kp_args_get(opts, "county")) b->county = (char *)kp_args_get(opts, "county");
         if (kp_args_get(opts, "org-number"))
             b->org_number = (char *)kp_args_get(opts, "org-number");
+        if (kp_args_get(opts, "group")) b->group = (char *)kp_args_get(opts, "group");
         req->body_case = KOMPASS__V1__REQUEST__BODY_MUNICIPALITY_ADD;
         req->municipality_add = b;
         rc = kp_cli_call(cli, req, &resp);
@@ -216,10 +287,11 @@ int kp_cmd_municipality(kp_cli *cli, int argc, char **argv)
         if (cli->settings.json)
             kp_cli_json(cli, s_municipality_json(m));
         else
-            printf("added municipality %s (%s%s%s)\n", m->name, m->kind, *m->county ? ", " : "",
-                   m->county);
+            printf("added municipality %s (%s%s%s%s%s)\n", m->name, m->kind, *m->county ? ", " : "",
+                   m->county, *m->group ? ", kommungrupp " : "", m->group);
         return 0;
     }
+    if (strcmp(argv[1], "edit") == 0) return s_municipality_edit(cli, req, argc, argv);
     if (strcmp(argv[1], "list") == 0) {
         rc = kp_args_parse(cli, &kp_municipality_command, argc, argv, 2, NULL, pos, 0, 0, &n);
         if (rc) return rc;
@@ -237,13 +309,14 @@ int kp_cmd_municipality(kp_cli *cli, int argc, char **argv)
             kp_cli_json(cli, json_pack("{s:o}", "municipalities", arr));
             return 0;
         }
-        printf("NAME                     KIND    COUNTY                   ORG NUMBER   "
+        printf("NAME                     KIND    COUNTY                   GROUP  ORG NUMBER   "
                "EVALUATIONS\n");
         for (size_t i = 0; i < l->n_municipalities; i++) {
             const Kompass__V1__Municipality *m = l->municipalities[i];
             kp_cli_cell(m->name, 25);
             kp_cli_cell(m->kind, 8);
             kp_cli_cell(m->county, 25);
+            kp_cli_cell(*m->group ? m->group : "-", 7);
             kp_cli_cell(m->org_number, 13);
             printf("%d\n", m->evaluations);
         }

@@ -121,6 +121,28 @@ int kp_report_check(const kp_report *r, char *err, size_t errlen)
         snprintf(err, errlen, "average_count %d is negative", r->average_count);
         return KP_BAD_REQUEST;
     }
+    if (r->interviewed < 0 || r->documents < 0 || r->web_checks < 0) {
+        snprintf(err, errlen, "the evidence counts are negative");
+        return KP_BAD_REQUEST;
+    }
+    if (r->n_followup && (!r->followup || s_blank(r->followup_of))) {
+        snprintf(err, errlen, "a follow-up needs its items and the round they are from");
+        return KP_BAD_REQUEST;
+    }
+    for (size_t i = 0; i < r->n_followup; i++) {
+        const kp_report_followup *f = &r->followup[i];
+        if (s_blank(f->item) || s_blank(f->text) || f->status < KP_FOLLOWUP_NOT_ASSESSED ||
+            f->status > KP_FOLLOWUP_REMAINS) {
+            snprintf(err, errlen, "follow-up item %zu has no id, no text or no known status",
+                     i + 1);
+            return KP_BAD_REQUEST;
+        }
+    }
+    for (size_t i = 0; i < r->n_interview_categories; i++)
+        if (s_blank(r->interview_categories[i])) {
+            snprintf(err, errlen, "interview category %zu is empty", i + 1);
+            return KP_BAD_REQUEST;
+        }
     for (size_t i = 0; i < r->n_evaluators; i++)
         if (s_blank(r->evaluators[i].name)) {
             snprintf(err, errlen, "evaluator %zu has no name", i + 1);
@@ -260,4 +282,27 @@ const char *kp_report_meaning_name(kp_signature_meaning m)
         return "approved";
     }
     return "unknown";
+}
+
+const char *kp_report_followup_status_name(kp_followup_status s)
+{
+    switch (s) {
+    case KP_FOLLOWUP_DONE:
+        return "done";
+    case KP_FOLLOWUP_STARTED:
+        return "started";
+    case KP_FOLLOWUP_REMAINS:
+        return "remains";
+    case KP_FOLLOWUP_NOT_ASSESSED:
+        break;
+    }
+    return NULL;
+}
+
+size_t kp_report_followup_open(const kp_report *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_followup; i++)
+        n += r->followup[i].status == KP_FOLLOWUP_NOT_ASSESSED;
+    return n;
 }

@@ -84,6 +84,24 @@ typedef struct {
     kp_signature_meaning meaning; /* */
 } kp_report_signature;
 
+/* How the team has followed up an improvement opportunity of the previous
+ * round. */
+typedef enum {
+    KP_FOLLOWUP_NOT_ASSESSED = 0, /* "ej bedömd" */
+    KP_FOLLOWUP_DONE = 1,         /* "genomfört" */
+    KP_FOLLOWUP_STARTED = 2,      /* "påbörjat" */
+    KP_FOLLOWUP_REMAINS = 3,      /* "kvarstår" */
+} kp_followup_status;
+
+/* An improvement opportunity of the previous round, followed up. */
+typedef struct {
+    const char *item;          /* "3.2": area 3's 2nd */
+    int area;                  /* its area's number */
+    const char *text;          /* as the previous round wrote it */
+    kp_followup_status status; /* */
+    const char *note;          /* the team's note; may be NULL or empty */
+} kp_report_followup;
+
 /* The report of one evaluation. */
 typedef struct kp_report {
     const char *municipality;   /* "Västerås stad" */
@@ -103,8 +121,16 @@ typedef struct kp_report {
     int average_from, average_to; /* the set's years (0: no bound) */
     const char *previous_label;   /* non-NULL: areas[].previous is from this evaluation
                                      ("Västerås 2014") */
-    const kp_report_signature *signatures; /* n_signatures */
-    size_t n_signatures;                   /* */
+    const char *average_group;    /* the set is of kommungrupp "B3"; NULL: any */
+    const kp_report_followup *followup;      /* n_followup: the previous round's improvement */
+    size_t n_followup;                       /* opportunities followed up (0: no section) */
+    const char *followup_of;                 /* the round they are from ("Västerås stad 2014") */
+    int interviewed;                         /* people interviewed (the evidence log); 0: none */
+    const char *const *interview_categories; /* "politician", "official", "union", "other" */
+    size_t n_interview_categories;           /* */
+    int documents, web_checks;               /* documents studied, web checks made */
+    const kp_report_signature *signatures;   /* n_signatures */
+    size_t n_signatures;                     /* */
     /* The municipality's factual review ("faktagranskning") of this
      * revision: from the day it was opened to the day it was closed (while
      * open: to its window's last day); NULL when there was none. */
@@ -172,6 +198,13 @@ char *kp_report_points_format(int64_t centi, char out[KP_REPORT_POINTS_BUF]);
 
 /* The same with a decimal comma, as Swedish text writes it: "8,2". */
 char *kp_report_points_format_sv(int64_t centi, char out[KP_REPORT_POINTS_BUF]);
+
+/* A follow-up status's name in the data formats: "done", "started",
+ * "remains"; NULL when not assessed. */
+const char *kp_report_followup_status_name(kp_followup_status s);
+
+/* How many of the follow-up's items are not assessed yet. */
+size_t kp_report_followup_open(const kp_report *r);
 
 /* The meaning's name in the data formats: "authored", "reviewed", "approved". */
 const char *kp_report_meaning_name(kp_signature_meaning m);

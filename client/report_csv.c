@@ -14,12 +14,20 @@
  *             the areas)
  *    max      maximum points
  *    percent  whole percent as the report shows it
- *  An unscored question has empty points, shown and percent.
+ *    status   follow-up rows: done, started, remains or not_assessed
+ *    note     follow-up rows: the team's note
+ *  An unscored question has empty points, shown and percent; status and
+ *  note are empty on every row but the follow-up's.
  *  When the report compares, after the total: one `previous` row per area
  *  and one for the total (text: the previous evaluation, "Västerås stad
  *  2014"), then the same `average` rows (text: what the average is of);
  *  their points are the comparison's (centipoints exact, an average has
  *  decimals), shown rounded half up.
+ *  Then, when the evidence log has interviews, documents or web checks, one
+ *  `interviews` row (text: the report's sentence; points and shown: the
+ *  people interviewed), and one `followup` row per improvement opportunity
+ *  of the previous round followed up (area; code: the item, "3.2"; text:
+ *  the opportunity; status; note).
  *  When the municipality reviewed the draft, a last `factcheck` row: text
  *  the report's sentence ("Kommunen har faktagranskat rapporten
  *  2017-09-12–2017-09-22."), code the dates ("2017-09-12/2017-09-22"), the
@@ -58,10 +66,10 @@ static void s_row(FILE *out, const char *kind, int area, const char *code, const
     fputc(',', out);
     s_field(out, text);
     if (scored)
-        fprintf(out, ",%s,%lld,%s,%lld\r\n", kp_report_points_format(points, p), (long long)shown,
+        fprintf(out, ",%s,%lld,%s,%lld,,\r\n", kp_report_points_format(points, p), (long long)shown,
                 kp_report_points_format(max, m), (long long)percent);
     else
-        fprintf(out, ",,,%s,\r\n", kp_report_points_format(max, m));
+        fprintf(out, ",,,%s,,,\r\n", kp_report_points_format(max, m));
 }
 
 /* A comparison series: per area and in total (average: areas[].average). */
@@ -79,12 +87,34 @@ static void s_series(FILE *out, const kp_report *r, const char *kind, const char
           kp_report_total_max(r), kp_report_comparison_percent(sum, kp_report_total_max(r)));
 }
 
+/* The evidence log's row and the follow-up's rows. */
+static void s_evidence_followup(FILE *out, kp_arena *arena, const kp_report *r)
+{
+    const char *evidence = kp_report_sv_evidence(arena, r);
+    if (evidence) {
+        fputs("interviews,,,", out);
+        s_field(out, evidence);
+        fprintf(out, ",%d,%d,,,,\r\n", r->interviewed, r->interviewed);
+    }
+    for (size_t i = 0; i < r->n_followup; i++) {
+        const kp_report_followup *f = &r->followup[i];
+        const char *name = kp_report_followup_status_name(f->status);
+        fprintf(out, "followup,%d,", f->area);
+        s_field(out, f->item);
+        fputc(',', out);
+        s_field(out, f->text);
+        fprintf(out, ",,,,,%s,", name ? name : "not_assessed");
+        s_field(out, f->note);
+        fputs("\r\n", out);
+    }
+}
+
 int kp_report_render_csv(const kp_report *r, FILE *out)
 {
     char err[256];
     if (kp_report_check(r, err, sizeof err) != KP_OK) return KP_BAD_REQUEST;
 
-    fputs("row,area,code,text,points,shown,max,percent\r\n", out);
+    fputs("row,area,code,text,points,shown,max,percent,status,note\r\n", out);
     for (size_t i = 0; i < r->n_areas; i++) {
         const kp_report_area *a = &r->areas[i];
         for (size_t k = 0; k < a->n_questions; k++) {
@@ -98,22 +128,18 @@ int kp_report_render_csv(const kp_report *r, FILE *out)
     s_row(out, "total", -1, NULL, "Totalt", true, kp_report_total_exact(r), kp_report_total(r),
           kp_report_total_max(r), kp_report_total_percent(r));
     if (r->previous_label) s_series(out, r, "previous", r->previous_label, 0);
-    if (kp_report_has_average(r)) {
-        kp_arena *arena = kp_arena_new();
-        if (!arena) return KP_INTERNAL;
-        s_series(out, r, "average", kp_report_sv_average(arena, r), 1);
-        kp_arena_destroy(&arena);
-    }
+    kp_arena *arena = kp_arena_new();
+    if (!arena) return KP_INTERNAL;
+    if (kp_report_has_average(r)) s_series(out, r, "average", kp_report_sv_average(arena, r), 1);
+    s_evidence_followup(out, arena, r);
     if (r->factcheck_from) {
-        kp_arena *arena = kp_arena_new();
-        if (!arena) return KP_INTERNAL;
         fputs("factcheck,,", out);
         s_field(out, kp_arena_printf(arena, "%s/%s", r->factcheck_from,
                                      r->factcheck_to ? r->factcheck_to : r->factcheck_from));
         fputc(',', out);
         s_field(out, kp_report_sv_factcheck(arena, r));
         fputs(",,,,\r\n", out);
-        kp_arena_destroy(&arena);
     }
+    kp_arena_destroy(&arena);
     return fflush(out) == 0 && !ferror(out) ? KP_OK : KP_INTERNAL;
 }

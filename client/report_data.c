@@ -37,6 +37,14 @@ static kp_signature_meaning s_meaning(const char *m)
     return KP_SIGNATURE_AUTHORED;
 }
 
+static kp_followup_status s_followup_status(const char *s)
+{
+    if (strcmp(s, "done") == 0) return KP_FOLLOWUP_DONE;
+    if (strcmp(s, "started") == 0) return KP_FOLLOWUP_STARTED;
+    if (strcmp(s, "remains") == 0) return KP_FOLLOWUP_REMAINS;
+    return KP_FOLLOWUP_NOT_ASSESSED;
+}
+
 static kp_report_list s_list(char **items, size_t n)
 {
     kp_report_list l = {(const char *const *)items, n};
@@ -94,6 +102,21 @@ kp_report *kp_report_from_data(kp_arena *a, const Kompass__V1__ReportDataRespons
     r->average_from = d->average_from;
     r->average_to = d->average_to;
     r->previous_label = s_or_null(d->previous_label);
+    r->average_group = s_or_null(d->average_group);
+    kp_report_followup *fu = kp_arena_zalloc(a, sizeof *fu * (d->n_followup + 1));
+    for (size_t i = 0; i < d->n_followup; i++) {
+        const Kompass__V1__FollowupItem *it = d->followup[i];
+        fu[i] = (kp_report_followup){it->item, it->area, it->text, s_followup_status(it->status),
+                                     s_or_null(it->note)};
+    }
+    r->followup = fu;
+    r->n_followup = d->n_followup;
+    r->followup_of = s_or_null(d->followup_of);
+    r->interviewed = d->interviewed;
+    r->interview_categories = (const char *const *)d->interview_categories;
+    r->n_interview_categories = d->n_interview_categories;
+    r->documents = d->documents;
+    r->web_checks = d->web_checks;
 
     kp_report_signature *sig = kp_arena_zalloc(a, sizeof *sig * (d->n_signatures + 1));
     for (size_t i = 0; i < d->n_signatures; i++)

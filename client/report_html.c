@@ -140,6 +140,11 @@ static const char s_css[] =
     ".empty{color:var(--muted);font-style:italic}\n"
     ".area-compare{font-size:9.5pt;color:var(--muted);margin-top:4mm}\n"
     ".unscored{color:#b3261e}\n"
+    "table.followup{break-inside:auto}\n"
+    ".followup-status{white-space:nowrap;font-weight:600}\n"
+    ".followup-status.done{color:var(--green)}\n"
+    ".followup-status.remains{color:#b35c12}\n"
+    ".followup-status.not-assessed{color:#b3261e;font-style:italic}\n"
     "@page{size:A4;margin:16mm 0 16mm}\n"
     "@media print{body{background:#fff}main{box-shadow:none;margin:0;max-width:none}"
     "section{padding-top:2mm;padding-bottom:0}section+section{border-top:0}"
@@ -319,6 +324,8 @@ static void s_summary(FILE *out, kp_arena *a, const kp_report *r)
          " i förhållande till Kommunkompassen: en sammanfattning</h2>\n");
     fputs("<h4>Utvärderingen</h4>\n", out);
     s_el(out, "<p>", kp_report_sv_evaluation(a, r), "</p>\n");
+    const char *evidence = kp_report_sv_evidence(a, r);
+    if (evidence) s_el(out, "<p class=\"evidence\">", evidence, "</p>\n");
     fputs("<h4>Sammanfattning av resultat</h4>\n", out);
     s_el(out, "<p>Nedan visas totalpoängen för ", r->municipality,
          " och poängfördelningen per område.</p>\n");
@@ -432,6 +439,35 @@ static void s_area(FILE *out, const kp_report *r, size_t index)
     fputs("</section>\n", out);
 }
 
+/* The follow-up of the previous round's improvement opportunities: a page
+ * of its own after the areas, every item with its status (an item not
+ * assessed says so, marked) and note. */
+static void s_followup(FILE *out, kp_arena *a, const kp_report *r)
+{
+    if (r->n_followup == 0) return;
+    fputs("<section class=\"page\" id=\"uppfoljning\">\n<h2>" KP_REPORT_SV_FOLLOWUP "</h2>\n", out);
+    s_el(out, "<p>", kp_report_sv_followup_intro(a, r), "</p>\n");
+    fputs("<table class=\"followup\"><thead><tr><th>Område</th><th>Nr</th>"
+          "<th>Förbättringsmöjlighet</th><th>Status</th><th>Kommentar</th></tr></thead>"
+          "<tbody>\n",
+          out);
+    for (size_t i = 0; i < r->n_followup; i++) {
+        const kp_report_followup *f = &r->followup[i];
+        const char *title = kp_arena_printf(a, "%d", f->area);
+        for (size_t k = 0; k < r->n_areas; k++)
+            if (r->areas[k].number == f->area) title = kp_report_sv_area_name(a, &r->areas[k]);
+        s_el(out, "<tr><td>", title, "</td>");
+        s_el(out, "<td class=\"code\">", f->item, "</td>");
+        s_el(out, "<td>", f->text, "</td>");
+        const char *name = kp_report_followup_status_name(f->status);
+        s_el(out,
+             kp_arena_printf(a, "<td class=\"followup-status %s\">", name ? name : "not-assessed"),
+             kp_report_sv_followup_status(f->status), "</td>");
+        s_el(out, "<td>", f->note, "</td></tr>\n");
+    }
+    fputs("</tbody></table>\n</section>\n", out);
+}
+
 static void s_overview(FILE *out, kp_arena *a, const kp_report *r)
 {
     char v[KP_REPORT_POINTS_BUF];
@@ -530,6 +566,7 @@ int kp_report_render_html(const kp_report *r, FILE *out)
     s_summary(out, a, r);
     for (size_t i = 0; i < r->n_areas; i++)
         s_area(out, r, i);
+    s_followup(out, a, r);
     s_overview(out, a, r);
     s_signatures(out, a, r, "5 Signaturer");
     kp_report_html_end(out);

@@ -79,6 +79,37 @@ static json_t *s_area(const kp_report *r, const kp_report_area *a, bool *bad)
     return j;
 }
 
+/* What the evidence log says the team did, and the report's sentence. */
+static json_t *s_evidence(kp_arena *arena, const kp_report *r, bool *bad)
+{
+    json_t *cats = json_array();
+    for (size_t i = 0; i < r->n_interview_categories; i++)
+        json_array_append_new(cats, s_str(r->interview_categories[i], bad));
+    return json_pack("{s:i,s:o,s:i,s:i,s:o}", "interviewed", r->interviewed, "interview_categories",
+                     cats, "documents", r->documents, "web_checks", r->web_checks, "sentence",
+                     s_str(kp_report_sv_evidence(arena, r), bad));
+}
+
+/* The follow-up of the previous round (null: none): every item, status
+ * null when not assessed, with the Swedish word the report prints. */
+static json_t *s_followup(const kp_report *r, bool *bad)
+{
+    if (r->n_followup == 0) return json_null();
+    json_t *items = json_array();
+    for (size_t i = 0; i < r->n_followup; i++) {
+        const kp_report_followup *f = &r->followup[i];
+        const char *name = kp_report_followup_status_name(f->status);
+        json_array_append_new(items,
+                              json_pack("{s:o,s:i,s:o,s:o,s:s,s:o}", "item", s_str(f->item, bad),
+                                        "area", f->area, "text", s_str(f->text, bad), "status",
+                                        name ? json_string(name) : json_null(), "status_sv",
+                                        kp_report_sv_followup_status(f->status), "note",
+                                        s_str(f->note ? f->note : "", bad)));
+    }
+    return json_pack("{s:o,s:I,s:o}", "of", s_str(r->followup_of, bad), "not_assessed",
+                     (json_int_t)kp_report_followup_open(r), "items", items);
+}
+
 static json_t *s_document(kp_arena *arena, const kp_report *r, bool *bad)
 {
     json_t *doc = json_object();
@@ -110,6 +141,8 @@ static json_t *s_document(kp_arena *arena, const kp_report *r, bool *bad)
                   r->average_from ? json_integer(r->average_from) : json_null(), "average_to",
                   r->average_to ? json_integer(r->average_to) : json_null(), "previous_label",
                   s_str(r->previous_label, bad)));
+    json_object_set_new(json_object_get(doc, "comparison"), "average_group",
+                        s_str(r->average_group, bad));
 
     json_object_set_new(doc, "total",
                         json_pack("{s:I,s:o,s:I,s:o,s:I}", "points", (json_int_t)kp_report_total(r),
@@ -122,6 +155,9 @@ static json_t *s_document(kp_arena *arena, const kp_report *r, bool *bad)
     for (size_t i = 0; i < r->n_areas; i++)
         json_array_append_new(areas, s_area(r, &r->areas[i], bad));
     json_object_set_new(doc, "areas", areas);
+
+    json_object_set_new(doc, "evidence", s_evidence(arena, r, bad));
+    json_object_set_new(doc, "followup", s_followup(r, bad));
 
     json_t *sigs = json_array();
     for (size_t i = 0; i < r->n_signatures; i++) {

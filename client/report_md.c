@@ -172,6 +172,11 @@ static void s_summary(FILE *out, kp_arena *a, const kp_report *r)
     fputs(" i förhållande till Kommunkompassen: en sammanfattning\n\n", out);
     s_block(out, kp_report_sv_evaluation(a, r));
     fputs("\n\n", out);
+    const char *evidence = kp_report_sv_evidence(a, r);
+    if (evidence) {
+        s_block(out, evidence);
+        fputs("\n\n", out);
+    }
     fprintf(out, "**%s (%lld%%)**\n\n", kp_report_sv_total(a, r),
             (long long)kp_report_total_percent(r));
     size_t unscored = kp_report_unscored(r);
@@ -255,6 +260,42 @@ static void s_area(FILE *out, const kp_report *r, const kp_report_area *area)
     }
 }
 
+/* The follow-up of the previous round's improvement opportunities: a table,
+ * area by area, every item with its status (or "ej bedömd") and note. */
+static void s_followup(FILE *out, kp_arena *a, const kp_report *r)
+{
+    if (r->n_followup == 0) return;
+    fputs("## " KP_REPORT_SV_FOLLOWUP "\n\n", out);
+    s_block(out, kp_report_sv_followup_intro(a, r));
+    fputs("\n\n| Område | Nr | Förbättringsmöjlighet | Status | Kommentar |\n"
+          "|---|---|---|---|---|\n",
+          out);
+    for (size_t i = 0; i < r->n_followup; i++) {
+        const kp_report_followup *f = &r->followup[i];
+        const char *title = NULL;
+        for (size_t k = 0; k < r->n_areas; k++)
+            if (r->areas[k].number == f->area) title = kp_report_sv_area_name(a, &r->areas[k]);
+        fputs("| ", out);
+        if (title)
+            s_puts(out, title);
+        else
+            fprintf(out, "%d", f->area);
+        fputs(" | ", out);
+        s_puts(out, f->item);
+        fputs(" | ", out);
+        s_puts(out, f->text);
+        fputs(" | ", out);
+        if (f->status == KP_FOLLOWUP_NOT_ASSESSED)
+            fprintf(out, "*%s*", kp_report_sv_followup_status(f->status));
+        else
+            fputs(kp_report_sv_followup_status(f->status), out);
+        fputs(" | ", out);
+        s_puts(out, f->note);
+        fputs(" |\n", out);
+    }
+    fputc('\n', out);
+}
+
 static void s_overview(FILE *out, kp_arena *a, const kp_report *r)
 {
     char v[KP_REPORT_POINTS_BUF];
@@ -330,6 +371,7 @@ int kp_report_render_markdown(const kp_report *r, FILE *out)
     fputs("## 3 Detaljerad genomgång område för område\n\n", out);
     for (size_t i = 0; i < r->n_areas; i++)
         s_area(out, r, &r->areas[i]);
+    s_followup(out, a, r);
     s_overview(out, a, r);
     s_signatures(out, a, r, "## 5 Signaturer");
 

@@ -96,6 +96,7 @@ const char *kp_report_sv_current(kp_arena *a, const kp_report *r)
 const char *kp_report_sv_average_set(kp_arena *a, const kp_report *r)
 {
     const char *who = r->average_count == 1 ? "annan kommun" : "andra kommuner";
+    if (r->average_group) who = kp_arena_printf(a, "%s i kommungrupp %s", who, r->average_group);
     if (r->average_from && r->average_from == r->average_to)
         return kp_arena_printf(a, "%d %s, %d", r->average_count, who, r->average_to);
     if (r->average_from || r->average_to)
@@ -287,4 +288,78 @@ void kp_report_html_escape(FILE *out, const char *s, size_t n)
 void kp_report_html_puts(FILE *out, const char *s)
 {
     if (s) kp_report_html_escape(out, s, strlen(s));
+}
+
+/* "a", "a och b", "a, b och c". */
+static const char *s_join(kp_arena *a, const char *const *parts, size_t n)
+{
+    const char *s = n ? parts[0] : "";
+    for (size_t i = 1; i < n; i++)
+        s = kp_arena_printf(a, "%s%s%s", s, i + 1 == n ? " och " : ", ", parts[i]);
+    return s;
+}
+
+const char *kp_report_sv_evidence(kp_arena *a, const kp_report *r)
+{
+    const char *did[3];
+    size_t n = 0;
+    if (r->documents > 0) did[n++] = "studerat dokument";
+    if (r->web_checks > 0) did[n++] = "granskat kommunens webbplats";
+    if (r->interviewed == 1)
+        did[n++] = "genomfört en intervju med en person i organisationen";
+    else if (r->interviewed > 1)
+        did[n++] = kp_arena_printf(a, "genomfört intervjuer med %d personer i organisationen",
+                                   r->interviewed);
+    if (n == 0) return NULL;
+    const char *s = kp_arena_printf(a, "Utvärderingsgruppen har %s.", s_join(a, did, n));
+    if (r->interviewed <= 0) return s;
+    const char *who[4];
+    size_t k = 0;
+    bool others = false;
+    for (size_t i = 0; i < r->n_interview_categories && k < 4; i++) {
+        const char *c = r->interview_categories[i];
+        if (strcmp(c, "politician") == 0)
+            who[k++] = "politiker";
+        else if (strcmp(c, "official") == 0)
+            who[k++] = "tjänstemän";
+        else if (strcmp(c, "union") == 0)
+            who[k++] = "fackliga representanter";
+        else
+            others = true;
+    }
+    if (k == 0) return s;
+    if (others) who[k++] = "andra";
+    return kp_arena_printf(a, "%s Bland de intervjuade fanns %s.", s, s_join(a, who, k));
+}
+
+const char *kp_report_sv_followup_intro(kp_arena *a, const kp_report *r)
+{
+    size_t n = r->n_followup, open = kp_report_followup_open(r);
+    const char *s = kp_arena_printf(
+        a,
+        "Vid förra utvärderingen, %s, lyftes %zu %s fram. Här redovisar utvärderingsgruppen hur "
+        "%s har följts upp.",
+        r->followup_of, n, n == 1 ? "förbättringsmöjlighet" : "förbättringsmöjligheter",
+        n == 1 ? "den" : "de");
+    if (open == n && n > 1) return kp_arena_printf(a, "%s Ingen av dem är bedömd ännu.", s);
+    if (open == n) return kp_arena_printf(a, "%s Den är inte bedömd ännu.", s);
+    if (open)
+        return kp_arena_printf(a, "%s %zu av dem är ännu inte %s.", s, open,
+                               open == 1 ? "bedömd" : "bedömda");
+    return s;
+}
+
+const char *kp_report_sv_followup_status(kp_followup_status s)
+{
+    switch (s) {
+    case KP_FOLLOWUP_DONE:
+        return "genomfört";
+    case KP_FOLLOWUP_STARTED:
+        return "påbörjat";
+    case KP_FOLLOWUP_REMAINS:
+        return "kvarstår";
+    case KP_FOLLOWUP_NOT_ASSESSED:
+        break;
+    }
+    return "ej bedömd";
 }

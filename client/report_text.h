@@ -56,6 +56,22 @@ const char *kp_report_sv_no_average(kp_arena *a, const kp_report *r);
  * faktagranskar utkastet 2017-09-12–2017-09-22." while open; NULL when the
  * report has no factual review. */
 const char *kp_report_sv_factcheck(kp_arena *a, const kp_report *r);
+/* What the evidence log says the team did, or NULL when it has nothing:
+ * "Utvärderingsgruppen har studerat dokument, granskat kommunens webbplats
+ * och genomfört intervjuer med 31 personer i organisationen. Bland de
+ * intervjuade fanns politiker, tjänstemän och fackliga representanter." */
+const char *kp_report_sv_evidence(kp_arena *a, const kp_report *r);
+
+/* The follow-up section's title. */
+#define KP_REPORT_SV_FOLLOWUP "Uppföljning av förbättringsmöjligheter från förra utvärderingen"
+
+/* "Vid förra utvärderingen, Västerås stad 2014, lyftes 4
+ * förbättringsmöjligheter fram. ..." and, when some are not assessed, how
+ * many. */
+const char *kp_report_sv_followup_intro(kp_arena *a, const kp_report *r);
+
+/* "genomfört", "påbörjat", "kvarstår", "ej bedömd". */
+const char *kp_report_sv_followup_status(kp_followup_status s);
 
 /* "1. Offentlighet och demokrati". */
 const char *kp_report_sv_area_name(kp_arena *a, const kp_report_area *area);

@@ -143,6 +143,13 @@ static const kp_authz_rule s_rules[] = {
     {RQ(FACTCHECK_ANSWER),    "factcheck_answer",    1, STAFF, SCORERS,         WRITES},
     {RQ(FACTCHECK_SHOW),      "factcheck_show",      1, ALL,   TEAM_CONTACT,    READS},
     {RQ(FACTCHECK_CLOSE),     "factcheck_close",     1, STAFF, LEAD,            WRITES},
+    /* an admin corrects the municipality register (signed content keeps
+     * the name it was signed with) */
+    {RQ(MUNICIPALITY_EDIT),   "municipality_edit",   1, ADMIN, NOT_EVAL,        WRITES},
+    /* the follow-up of the previous round: the team reads it, the lead and
+     * peers (and admins) assess it */
+    {RQ(FOLLOWUP_LIST),       "followup_list",       1, ALL,   TEAM,            READS},
+    {RQ(FOLLOWUP_SET),        "followup_set",        1, STAFF, SCORERS,         WRITES},
 };
 // clang-format on
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])

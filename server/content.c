@@ -6,13 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "followup.h"
 #include "util.h"
 
 const kp_stmt kp_content_stmts[] = {
-    {"content_head", "SELECT e.id, e.revision, m.name, e.label, e.period, coalesce(e.source, ''),"
-                     " f.code, f.name, (f.total_max * 100)::bigint, f.id"
-                     " FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
-                     " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1"},
+    /* a signed evaluation keeps the municipality's name it was signed with
+     * (kompass municipality edit does not rewrite signed content) */
+    {"content_head",
+     "SELECT e.id, e.revision,"
+     " CASE WHEN e.status = 'signed' THEN coalesce((SELECT v.content::jsonb"
+     "  #>> '{evaluation,municipality}' FROM evaluation_revisions v"
+     "  WHERE v.evaluation_id = e.id AND v.revision = e.revision AND v.reopened_at IS NULL"
+     "  AND v.content LIKE '{%'), m.name) ELSE m.name END,"
+     " e.label, e.period, coalesce(e.source, ''),"
+     " f.code, f.name, (f.total_max * 100)::bigint, f.id"
+     " FROM evaluations e JOIN municipalities m ON m.id = e.municipality_id"
+     " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1"},
     {"content_scores", "SELECT q.code, (q.max * 100)::bigint, (c.points * 100)::bigint,"
                        " coalesce(c.version, 0)"
                        " FROM framework_questions q JOIN framework_areas a ON a.id = q.area_id"
@@ -29,6 +38,30 @@ void kp_content_hash(const char *text, char hash_hex[65])
     unsigned char h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(h, (const unsigned char *)text, strlen(text));
     kp_hex(h, sizeof h, hash_hex);
+}
+
+/* The follow-up of the previous round (followup.h), when it has items:
+ * "followup":{"of":P,"items":[{"area","item","note","status","text",
+ * "version"},...]} (status null: not assessed). An evaluation without items
+ * has no "followup" key, so its content is what it was before follow-ups. */
+static int s_followup(kp_req *r, int64_t eval_id, json_t *doc, int64_t *last)
+{
+    kp_followup f;
+    int rc = kp_followup_read(r, eval_id, &f);
+    if (rc != KP_OK || f.n_items == 0) return rc;
+    json_t *items = json_array();
+    for (size_t i = 0; i < f.n_items; i++) {
+        const Kompass__V1__FollowupItem *it = f.items[i];
+        json_array_append_new(items,
+                              json_pack("{s:i,s:s,s:s,s:o,s:s,s:I}", "area", (int)it->area, "item",
+                                        it->item, "note", it->note, "status",
+                                        *it->status ? json_string(it->status) : json_null(), "text",
+                                        it->text, "version", (json_int_t)it->version));
+        if (it->version > *last) *last = it->version;
+    }
+    json_object_set_new(doc, "followup",
+                        json_pack("{s:I,s:o}", "of", (json_int_t)f.previous_id, "items", items));
+    return KP_OK;
 }
 
 int kp_content_build(kp_req *r, int64_t eval_id, const char **content, char hash_hex[65])
@@ -87,6 +120,11 @@ int kp_content_build(kp_req *r, int64_t eval_id, const char **content, char hash
         if (kp_db_i64(res, i, 3) > last) last = kp_db_i64(res, i, 3);
     }
     PQclear(res);
+    rc = s_followup(r, eval_id, doc, &last);
+    if (rc != KP_OK) {
+        json_decref(doc);
+        return rc;
+    }
     json_object_set_new(doc, "content_version", json_integer((json_int_t)last));
 
     char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);

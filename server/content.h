@@ -10,7 +10,17 @@
  *       "framework":{"code","name","total_max_centi"},
  *       "scores":{"1.1":{"max_centi":1500,"points_centi":1400},...},   every question;
  *                                                   points_centi null when unset
- *       "texts":{"1":{"improvements":[..],"strengths":[..],"summary":".."},...}}
+ *       "texts":{"1":{"improvements":[..],"strengths":[..],"summary":".."},...},
+ *       "followup":{"of":P,"items":[{"area":1,"item":"1.1","note":"..",
+ *                   "status":"remains","text":"..","version":V},...]}}
+ *                                                   only when the evaluation
+ *                                                   follows up items
+ *                                                   (followup.h); status null
+ *                                                   when not assessed
+ *
+ *  "municipality" is the register's name, except for a signed evaluation:
+ *  the name in its signed revision's content (a later correction of the
+ *  name, kompass municipality edit, does not rewrite what was signed).
  *
  *  docs/signoff.md describes it for auditors, with a way to recompute it.
  */

@@ -34,7 +34,7 @@ const kp_stmt *const kp_statement_sets[] = {
     kp_watch_stmts,        kp_publisher_stmts, kp_content_stmts,    kp_consensus_stmts,
     kp_signoff_stmts,      kp_report_stmts,    kp_search_stmts,     kp_comment_stmts,
     kp_calibration_stmts,  kp_municipality_stmts, kp_subscriptions_stmts,
-    kp_factcheck_stmts, NULL};
+    kp_factcheck_stmts, kp_rpc_municipality_stmts, kp_followup_stmts, NULL};
 // clang-format on
 
 PGconn *kp_db_connect(const char *conninfo)

@@ -100,6 +100,10 @@ static const kp_rpc s_rpcs[] = {
     {RQ(FACTCHECK_ANSWER), "factcheck_answer", kp_rpc_factcheck_answer},
     {RQ(FACTCHECK_SHOW), "factcheck_show", kp_rpc_factcheck_show},
     {RQ(FACTCHECK_CLOSE), "factcheck_close", kp_rpc_factcheck_close},
+    {RQ(MUNICIPALITY_EDIT), "municipality_edit", kp_rpc_municipality_edit},
+    /* rpc_followup.c: the follow-up of the previous round */
+    {RQ(FOLLOWUP_LIST), "followup_list", kp_rpc_followup_list},
+    {RQ(FOLLOWUP_SET), "followup_set", kp_rpc_followup_set},
 };
 #define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
 

@@ -50,3 +50,11 @@ int kp_municipality_lock(kp_req *r)
     if (rc == KP_OK) PQclear(res);
     return rc;
 }
+
+int kp_municipality_group_ok(const char *code)
+{
+    static const char *const groups[] = {"A1", "A2", "B3", "B4", "B5", "C6", "C7", "C8", "C9"};
+    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+        if (strcmp(code, groups[i]) == 0) return 1;
+    return 0;
+}

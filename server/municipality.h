@@ -26,6 +26,13 @@ int kp_municipality_find(kp_req *r, const char *name, int by_id, int64_t *id, co
  * transaction-level advisory lock). KP_OK or the database's status. */
 int kp_municipality_lock(kp_req *r);
 
+/* SKR's kommungruppsindelning of 2017 (sql/015_followup.sql): the codes a
+ * municipality's group may have, as a sentence lists them. */
+#define KP_MUNICIPALITY_GROUPS "A1, A2, B3, B4, B5, C6, C7, C8 or C9"
+
+/* Whether code is one of them (exactly, upper case). */
+int kp_municipality_group_ok(const char *code);
+
 extern const kp_stmt kp_municipality_stmts[];
 
 #endif

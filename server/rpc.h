@@ -17,6 +17,13 @@ int kp_rpc_framework_show(kp_req *r);
 int kp_rpc_municipality_add(kp_req *r);
 int kp_rpc_municipality_list(kp_req *r);
 
+/* rpc_municipality.c */
+int kp_rpc_municipality_edit(kp_req *r);
+
+/* rpc_followup.c */
+int kp_rpc_followup_list(kp_req *r);
+int kp_rpc_followup_set(kp_req *r);
+
 /* rpc_eval.c */
 int kp_rpc_eval_create(kp_req *r);
 int kp_rpc_eval_list(kp_req *r);

@@ -33,11 +33,12 @@ const kp_stmt kp_framework_stmts[] = {
                        " JOIN framework_questions q ON q.area_id = a.id"
                        " WHERE f.code = $1 ORDER BY a.number, q.position"},
     {"municipality_add",
-     "INSERT INTO municipalities (name, kind, county, org_number) VALUES ($1, $2, $3, $4)"
-     " RETURNING id"},
+     "INSERT INTO municipalities (name, kind, county, org_number, municipality_group)"
+     " VALUES ($1, $2, $3, $4, nullif($5, '')) RETURNING id"},
     {"municipality_list",
      "SELECT m.id, m.name, m.kind, m.county, m.org_number,"
-     " (SELECT count(*) FROM evaluations e WHERE e.municipality_id = m.id AND NOT e.practice)"
+     " (SELECT count(*) FROM evaluations e WHERE e.municipality_id = m.id AND NOT e.practice),"
+     " coalesce(m.municipality_group, '')"
      " FROM municipalities m WHERE $1::bigint IS NULL OR m.id = $1 ORDER BY lower(m.name)"},
     {NULL, NULL},
 };
@@ -206,6 +207,7 @@ static Kompass__V1__Municipality *s_municipality(kp_req *r, PGresult *res, int r
     m->county = kp_db_str(r->arena, res, row, 3);
     m->org_number = kp_db_str(r->arena, res, row, 4);
     m->evaluations = (int32_t)kp_db_i64(res, row, 5);
+    m->group = kp_db_str(r->arena, res, row, 6);
     return m;
 }
 
@@ -221,6 +223,10 @@ int kp_rpc_municipality_add(kp_req *r)
                            kind);
     if (strlen(in->county) > 100)
         return kp_req_fail(r, KP_BAD_REQUEST, "county is longer than 100 characters");
+    if (*in->group && !kp_municipality_group_ok(in->group))
+        return kp_req_fail(r, KP_BAD_REQUEST,
+                           "group must be one of SKR's kommungrupper (2017): %s; not '%s'",
+                           KP_MUNICIPALITY_GROUPS, in->group);
     if (*in->org_number) {
         regex_t re;
         regcomp(&re, "^[0-9]{6}-[0-9]{4}$", REG_EXTENDED | REG_NOSUB);
@@ -248,8 +254,8 @@ int kp_rpc_municipality_add(kp_req *r)
                            in->name, same_name);
     }
     if (rc == KP_OK) {
-        const char *p[4] = {in->name, kind, in->county, in->org_number};
-        rc = kp_db_call(r->db, "municipality_add", 4, p, &res);
+        const char *p[5] = {in->name, kind, in->county, in->org_number, in->group};
+        rc = kp_db_call(r->db, "municipality_add", 5, p, &res);
         if (rc == KP_CONFLICT) {
             kp_db_rollback(r->db);
             return kp_req_fail(r, KP_CONFLICT, "municipality %s already exists", in->name);
@@ -261,6 +267,7 @@ int kp_rpc_municipality_add(kp_req *r)
         PQclear(res);
         json_t *after = json_pack("{s:s,s:s,s:s,s:s}", "name", in->name, "kind", kind, "county",
                                   in->county, "org_number", in->org_number);
+        if (*in->group) json_object_set_new(after, "group", json_string(in->group));
         char *a = json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(after);
         kp_audit_event ev = {.action = "municipality.add",

@@ -31,6 +31,7 @@
 #include "content.h"
 #include "evaluation.h"
 #include "factcheck.h"
+#include "followup.h"
 #include "import.h"
 #include "municipality.h"
 #include "rpc.h"
@@ -44,9 +45,19 @@
     "  (SELECT 1 FROM factchecks fc WHERE fc.evaluation_id = e.id"                                 \
     "   AND fc.revision = e.revision))))"
 
+/* The municipality's name as evaluation e shows it: the register's, or for
+ * a signed evaluation the name it was signed with (its revision's content;
+ * server/content.c does the same). */
+#define SIGNED_NAME                                                                                \
+    "CASE WHEN e.status = 'signed' THEN coalesce((SELECT v.content::jsonb"                         \
+    " #>> '{evaluation,municipality}' FROM evaluation_revisions v"                                 \
+    " WHERE v.evaluation_id = e.id AND v.revision = e.revision AND v.reopened_at IS NULL"          \
+    " AND v.content LIKE '{%'), m.name) ELSE m.name END"
+
 const kp_stmt kp_report_stmts[] = {
     {"report_head",
-     "SELECT e.id, m.name, f.code, f.name, e.label, e.period, coalesce(e.report_date::text, ''),"
+     "SELECT e.id, " SIGNED_NAME ", f.code, f.name, e.label, e.period,"
+     " coalesce(e.report_date::text, ''),"
      " e.ordinal, e.status, e.revision, coalesce(e.source, ''), e.version, e.framework_id,"
      " e.municipality_id, e.practice,"
      " substring(evaluation_order_key(e.period, e.label) FROM '^[0-9]{4}')::int"
@@ -81,7 +92,8 @@ const kp_stmt kp_report_stmts[] = {
     /* The average's set (docs/reports.md, "The average"): the signed
      * evaluations on framework $1 of the municipalities other than
      * evaluation $2's, not practice, conducted in the years $3 to $4 (by
-     * period, else label; NULL: no bound). Per area: how many, and the
+     * period, else label; NULL: no bound), of municipalities in kommungrupp
+     * $5 (NULL: any). Per area: how many, and the
      * mean of their achieved points in centipoints. */
     {"report_average",
      "WITH ev AS (SELECT e.id FROM evaluations e, evaluations t"
@@ -90,7 +102,9 @@ const kp_stmt kp_report_stmts[] = {
      "  AND ($3::int IS NULL OR substring(evaluation_order_key(e.period, e.label)"
      "       FROM '^[0-9]{4}')::int >= $3::int)"
      "  AND ($4::int IS NULL OR substring(evaluation_order_key(e.period, e.label)"
-     "       FROM '^[0-9]{4}')::int <= $4::int)),"
+     "       FROM '^[0-9]{4}')::int <= $4::int)"
+     "  AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM municipalities g"
+     "       WHERE g.id = e.municipality_id AND g.municipality_group = $5))),"
      " per AS (SELECT a.number, sum(round(c.points)) AS achieved"
      "  FROM consensus_scores c JOIN framework_questions q ON q.id = c.question_id"
      "  JOIN framework_areas a ON a.id = q.area_id"
@@ -100,15 +114,23 @@ const kp_stmt kp_report_stmts[] = {
      " FROM framework_areas a LEFT JOIN per ON per.number = a.number"
      " WHERE a.framework_id = $1 ORDER BY a.number"},
     /* the latest signed evaluation of municipality $1 on framework $2
-     * conducted before evaluation $3 (sql/014_cycle.sql: by period, then id) */
+     * conducted before evaluation $3 (sql/016_followup.sql's
+     * evaluation_previous: by period, then id) */
     {"report_previous",
      "SELECT e.id, m.name || ' ' || e.label FROM evaluations e"
-     " JOIN municipalities m ON m.id = e.municipality_id, evaluations t"
-     " WHERE t.id = $3 AND e.municipality_id = $1 AND e.framework_id = $2"
-     "  AND e.status = 'signed' AND NOT e.practice AND e.id <> $3"
-     "  AND (evaluation_order_key(e.period, e.label), e.id)"
-     "   < (evaluation_order_key(t.period, t.label), t.id)"
-     " ORDER BY evaluation_order_key(e.period, e.label) DESC, e.id DESC LIMIT 1"},
+     " JOIN municipalities m ON m.id = e.municipality_id"
+     " WHERE e.id = evaluation_previous($3) AND e.municipality_id = $1 AND e.framework_id = $2"},
+    /* the evidence log of evaluation $1: people interviewed, the
+     * interviewees' categories in a fixed order, documents, web checks */
+    {"report_evidence",
+     "SELECT coalesce(sum(people) FILTER (WHERE kind = 'interview'), 0)::int,"
+     " coalesce(array_to_json(array_remove(ARRAY["
+     "  CASE WHEN bool_or(category = 'politician') THEN 'politician' END,"
+     "  CASE WHEN bool_or(category = 'official') THEN 'official' END,"
+     "  CASE WHEN bool_or(category = 'union') THEN 'union' END,"
+     "  CASE WHEN bool_or(category = 'other') THEN 'other' END], NULL))::text, '[]'),"
+     " count(*) FILTER (WHERE kind = 'document')::int, count(*) FILTER (WHERE kind = 'web')::int"
+     " FROM evidence WHERE evaluation_id = $1"},
     /* evaluation $1's achieved points per area of framework $2 */
     {"report_area_totals",
      "SELECT a.number, coalesce(sum(round(c.points)), 0)::bigint, (a.max * 100)::bigint,"
@@ -297,7 +319,8 @@ static int s_report_people(kp_req *r, Kompass__V1__ReportDataResponse *out)
 
 /* The years the average is over, from ReportDataRequest.average: "" the
  * evaluation's year (0: its period and label name none, then no bound) and
- * the two before it, "all", or "period:FROM-TO". */
+ * the two before it, "all", "period:FROM-TO", or "group:G" (the default
+ * years, of the municipalities in kommungrupp G: out->average_group). */
 static int s_average_years(kp_req *r, int year, Kompass__V1__ReportDataResponse *out)
 {
     const char *spec = r->msg->report_data->average ? r->msg->report_data->average : "";
@@ -315,12 +338,19 @@ static int s_average_years(kp_req *r, int year, Kompass__V1__ReportDataResponse 
         out->average_to = to;
         return KP_OK;
     }
-    if (*spec)
+    if (strncmp(spec, "group:", 6) == 0) {
+        if (!kp_municipality_group_ok(spec + 6))
+            return kp_req_fail(r, KP_BAD_REQUEST,
+                               "average '%s': a group is one of SKR's kommungrupper (2017): %s",
+                               spec, KP_MUNICIPALITY_GROUPS);
+        out->average_group = kp_arena_strdup(r->arena, spec + 6);
+    } else if (*spec) {
         return kp_req_fail(r, KP_BAD_REQUEST,
                            "average '%s' is not one Kompass knows: '' (this year and the two "
-                           "before), 'all' or 'period:FROM-TO' (municipality groups are not in "
-                           "Kompass yet)",
+                           "before), 'all', 'period:FROM-TO' or 'group:G' (a kommungrupp, "
+                           "like group:B3)",
                            spec);
+    }
     if (year) {
         out->average_to = year;
         out->average_from = year - 2;
@@ -332,11 +362,12 @@ static int s_report_comparisons(kp_req *r, Kompass__V1__ReportDataResponse *out,
                                 int64_t mid)
 {
     PGresult *res;
-    const char *pf[4] = {kp_db_param_i64(r->arena, fid),
+    const char *pf[5] = {kp_db_param_i64(r->arena, fid),
                          kp_db_param_i64(r->arena, out->evaluation_id),
                          out->average_from ? kp_db_param_i64(r->arena, out->average_from) : NULL,
-                         out->average_to ? kp_db_param_i64(r->arena, out->average_to) : NULL};
-    int rc = kp_db_call(r->db, "report_average", 4, pf, &res);
+                         out->average_to ? kp_db_param_i64(r->arena, out->average_to) : NULL,
+                         *out->average_group ? out->average_group : NULL};
+    int rc = kp_db_call(r->db, "report_average", 5, pf, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "averaging the signed evaluations");
     for (int i = 0; i < PQntuples(res); i++) {
         out->average_count = (int32_t)kp_db_i64(res, i, 1);
@@ -368,6 +399,37 @@ static int s_report_comparisons(kp_req *r, Kompass__V1__ReportDataResponse *out,
         for (size_t k = 0; k < out->n_areas; k++)
             if (out->areas[k]->number == totals[i]->number)
                 out->areas[k]->previous_centi = totals[i]->achieved * 100;
+    return KP_OK;
+}
+
+/* The follow-up of the previous round's improvement opportunities
+ * (followup.h), as the signed content has it. */
+static int s_report_followup(kp_req *r, Kompass__V1__ReportDataResponse *out)
+{
+    kp_followup f;
+    int rc = kp_followup_read(r, out->evaluation_id, &f);
+    if (rc != KP_OK || f.n_items == 0) return rc;
+    out->followup = f.items;
+    out->n_followup = f.n_items;
+    out->followup_of = (char *)f.previous_label;
+    return KP_OK;
+}
+
+/* What the evidence log says the team did: the people interviewed and who
+ * they were, the documents studied and the web checks. */
+static int s_report_evidence(kp_req *r, Kompass__V1__ReportDataResponse *out)
+{
+    PGresult *res;
+    const char *p[1] = {kp_db_param_i64(r->arena, out->evaluation_id)};
+    int rc = kp_db_call(r->db, "report_evidence", 1, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evidence log");
+    out->interviewed = (int32_t)kp_db_i64(res, 0, 0);
+    json_t *cats = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+    out->interview_categories = s_strings(r, cats, &out->n_interview_categories);
+    json_decref(cats);
+    out->documents = (int32_t)kp_db_i64(res, 0, 2);
+    out->web_checks = (int32_t)kp_db_i64(res, 0, 3);
+    PQclear(res);
     return KP_OK;
 }
 
@@ -425,6 +487,8 @@ int kp_rpc_report_data(kp_req *r)
     if (rc == KP_OK) rc = s_report_comparisons(r, out, fid, mid);
     /* the municipality's factual review of the revision reported */
     if (rc == KP_OK) rc = kp_factcheck_read(r, out->evaluation_id, out->revision, &out->factcheck);
+    if (rc == KP_OK) rc = s_report_followup(r, out);
+    if (rc == KP_OK) rc = s_report_evidence(r, out);
     kp_db_rollback(r->db); /* read only */
     if (rc != KP_OK) return rc;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_REPORT_DATA;

@@ -41,7 +41,9 @@ extern const kp_stmt kp_search_stmts[];    /* rpc_search.c */
 extern const kp_stmt kp_comment_stmts[];     /* rpc_comment.c */
 extern const kp_stmt kp_calibration_stmts[]; /* rpc_calibration.c */
 
-extern const kp_stmt kp_municipality_stmts[]; /* municipality.c */
+extern const kp_stmt kp_municipality_stmts[];     /* municipality.c */
+extern const kp_stmt kp_rpc_municipality_stmts[]; /* rpc_municipality.c */
+extern const kp_stmt kp_followup_stmts[];         /* rpc_followup.c */
 
 extern const kp_stmt kp_factcheck_stmts[]; /* rpc_factcheck.c */
 

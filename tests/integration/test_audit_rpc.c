@@ -1073,6 +1073,71 @@ static void k_factcheck_close(ctx *cx, const row *e)
     cr_assert_str_eq(e->before, s_fc_json(cx, 0, 0, 0));
     cr_assert_str_eq(e->after, s_fc_json(cx, 1, 0, 0));
 }
+/* municipality.edit: a county and a group given, before and after */
+static void p_municipality(ctx *cx)
+{
+    p_admin(cx);
+    free(s_sqlf(cx, "INSERT INTO municipalities (name, kind) VALUES ('Rättby %d', 'stad')", cx->n));
+}
+static void b_municipality_edit(ctx *cx, kp_request *req)
+{
+    BODY(MUNICIPALITY_EDIT, municipality_edit, Kompass__V1__MunicipalityEditRequest,
+         kompass__v1__municipality_edit_request__init);
+    in->municipality = kp_arena_printf(cx->a, "rättby %d", cx->n);
+    in->county = "Västmanlands län";
+    in->group = "B3";
+}
+static void k_municipality_edit(ctx *cx, const row *e)
+{
+    cr_assert_str_eq(e->action, "municipality.edit");
+    cr_assert_str_eq(e->target, kp_arena_printf(cx->a, "municipality Rättby %d", cx->n));
+    cr_assert_str_eq(e->before,
+                     kp_arena_printf(cx->a,
+                                     "{\"county\":\"\",\"group\":\"\",\"kind\":\"stad\",\"name\":"
+                                     "\"Rättby %d\"}",
+                                     cx->n));
+    cr_assert_str_eq(e->after, kp_arena_printf(cx->a,
+                                               "{\"county\":\"Västmanlands län\",\"group\":"
+                                               "\"B3\",\"kind\":\"stad\",\"name\":\"Rättby %d\"}",
+                                               cx->n));
+}
+/* followup.set: a scoring evaluation whose municipality's signed earlier
+ * round named one improvement opportunity in area 2 */
+static void p_followup(ctx *cx)
+{
+    s_eval(cx, E_SCORING);
+    char *prev = s_sqlf(cx,
+                        "INSERT INTO evaluations (municipality_id, framework_id, label, ordinal,"
+                        " status) SELECT m.id, f.id, '0-%d', 1, 'review' FROM municipalities m,"
+                        " frameworks f WHERE m.name = 'Auditby %d' AND f.code = 'KK2015'"
+                        " RETURNING id",
+                        cx->n, cx->n);
+    free(s_sqlf(cx,
+                "INSERT INTO area_texts (evaluation_id, area_number, section, content, version,"
+                " written_by) SELECT %s, 2, 'improvements', '[\"Tydligare mål.\"]', 1, id"
+                " FROM users WHERE login = 'admin'",
+                prev));
+    free(s_sqlf(cx, "UPDATE evaluations SET status = 'signed' WHERE id = %s", prev));
+    free(prev);
+}
+static void b_followup_set(ctx *cx, kp_request *req)
+{
+    BODY(FOLLOWUP_SET, followup_set, Kompass__V1__FollowupSetRequest,
+         kompass__v1__followup_set_request__init);
+    in->evaluation_id = cx->eval_id;
+    in->item = "2.1";
+    in->status = "started";
+    in->note = "Målen är omarbetade.";
+}
+static void k_followup_set(ctx *cx, const row *e)
+{
+    cr_assert_str_eq(e->action, "followup.set");
+    cr_assert_str_eq(e->target,
+                     kp_arena_printf(cx->a, "follow-up item 2.1 of Auditby %d 0-%d", cx->n, cx->n));
+    cr_assert_str_eq(e->before, "");
+    cr_assert_str_eq(e->after, "{\"note\":\"Målen är omarbetade.\",\"status\":\"started\","
+                               "\"text\":\"Tydligare mål.\"}");
+}
 
 static const expectation s_expectations[] = {
     {RQ(LOGIN), "login", p_login, b_login, NULL},
@@ -1117,6 +1182,8 @@ static const expectation s_expectations[] = {
     {RQ(FACTCHECK_REMARK), "audit", p_fc_contact, b_factcheck_remark, k_factcheck_remark},
     {RQ(FACTCHECK_ANSWER), "audit", p_fc_remark, b_factcheck_answer, k_factcheck_answer},
     {RQ(FACTCHECK_CLOSE), "audit", p_fc_open, b_factcheck_close, k_factcheck_close},
+    {RQ(MUNICIPALITY_EDIT), "audit", p_municipality, b_municipality_edit, k_municipality_edit},
+    {RQ(FOLLOWUP_SET), "audit", p_followup, b_followup_set, k_followup_set},
 };
 #define N_EXPECTATIONS (sizeof s_expectations / sizeof s_expectations[0])
 

@@ -917,6 +917,54 @@ static void b_eval_set(cell *c, kp_request *req)
     req->eval_set = in;
 }
 
+/* the follow-up: an evaluation of a municipality of its own, whose signed
+ * earlier round ('a' < 'm') named one improvement opportunity in area 1 */
+static void r_followup(cell *c, kp_request *req, kp_relation rel)
+{
+    long long mid = s_num(
+        s_sqlf(c, "INSERT INTO municipalities (name) VALUES ('Följby %d') RETURNING id", c->n));
+    long long shared = c->mid;
+    c->mid = mid;
+    s_eval_for(c, req, rel, NEEDS_SCORING);
+    c->mid = shared;
+    long long prev =
+        s_num(s_sqlf(c,
+                     "INSERT INTO evaluations (municipality_id, framework_id, label, "
+                     "ordinal, status, blind) VALUES (%lld, %lld, 'a%d', 1, 'review', false) "
+                     "RETURNING id",
+                     mid, c->fid, c->n));
+    free(s_sqlf(c,
+                "INSERT INTO area_texts (evaluation_id, area_number, section, content, version,"
+                " written_by) VALUES (%lld, 1, 'improvements', '[\"Dialog med invånarna.\"]', 1,"
+                " %lld)",
+                prev, c->helpers[0]));
+    free(s_sqlf(c, "UPDATE evaluations SET status = 'signed' WHERE id = %lld", prev));
+}
+static void b_followup_list(cell *c, kp_request *req)
+{
+    BODY(FOLLOWUP_LIST, Kompass__V1__FollowupListRequest, kompass__v1__followup_list_request__init);
+    req->followup_list = in;
+}
+static void b_followup_set(cell *c, kp_request *req)
+{
+    BODY(FOLLOWUP_SET, Kompass__V1__FollowupSetRequest, kompass__v1__followup_set_request__init);
+    in->item = "1.1";
+    in->status = "remains";
+    in->note = "Kvarstår.";
+    req->followup_set = in;
+}
+static void b_municipality_edit(cell *c, kp_request *req)
+{
+    BODY(MUNICIPALITY_EDIT, Kompass__V1__MunicipalityEditRequest,
+         kompass__v1__municipality_edit_request__init);
+    char *name =
+        s_sqlf(c, "INSERT INTO municipalities (name) VALUES ('Rättby %d') RETURNING name", c->n);
+    in->municipality = kp_arena_strdup(c->a, name);
+    free(name);
+    in->group = "C8";
+    req->municipality_edit = in;
+}
+
 /* Every RPC of the table needs one. RPCs about an evaluation also need
  * `relate`, which puts the caller in each relation to a fresh evaluation. */
 static const sample s_samples[] = {
@@ -994,6 +1042,10 @@ static const sample s_samples[] = {
     {RQ(FACTCHECK_ANSWER), b_factcheck_answer, r_fc_remark},
     {RQ(FACTCHECK_SHOW), b_factcheck_show, r_fc_open},
     {RQ(FACTCHECK_CLOSE), b_factcheck_close, r_fc_open},
+    {RQ(MUNICIPALITY_EDIT), b_municipality_edit, NULL},
+    /* the follow-up of the previous round */
+    {RQ(FOLLOWUP_LIST), b_followup_list, r_followup},
+    {RQ(FOLLOWUP_SET), b_followup_set, r_followup},
 };
 #define N_SAMPLES (sizeof s_samples / sizeof s_samples[0])
 

@@ -6,6 +6,7 @@
 
 #include "report_fixture.h"
 #include "report_render.h"
+#include "report_text.h"
 #include "status.h"
 
 static kp_arena *a;
@@ -332,9 +333,10 @@ Test(report_csv, one_row_per_question_area_and_total)
     size_t n = s_csv_parse(csv, &rows, widths);
     cr_assert_eq(n, 1 + 45 + 8 + 1);
     for (size_t i = 0; i < n; i++)
-        cr_assert_eq(widths[i], 8, "row %zu has %zu fields", i, widths[i]);
-    const char *header[] = {"row", "area", "code", "text", "points", "shown", "max", "percent"};
-    for (size_t k = 0; k < 8; k++)
+        cr_assert_eq(widths[i], 10, "row %zu has %zu fields", i, widths[i]);
+    const char *header[] = {"row",   "area", "code",    "text",   "points",
+                            "shown", "max",  "percent", "status", "note"};
+    for (size_t k = 0; k < 10; k++)
         cr_assert_str_eq(rows[0][k], header[k]);
     /* 4.2: 8.2 exact, 8 shown, of 10, 82% */
     char **q = s_csv_row(rows, n, "question", "4.2");
@@ -397,10 +399,10 @@ Test(report_csv, quotes_commas_quotes_and_newlines)
     qs[1].points = KP_REPORT_UNSCORED;
     rf_areas(r)[1].title = "Titel, med komma";
     const char *csv = s_render(kp_report_render_csv, r);
-    cr_assert(strstr(csv, "question,1,1.1,\"Hur, \"\"om\"\" och\nnär?\",5,5,10,50\r\n"));
-    cr_assert(strstr(csv, "question,1,1.2,\"Utan\r\nvagnretur\",,,20,\r\n"), "unscored: empty");
-    cr_assert(strstr(csv, "area,1,,Område nummer 1,5,5,30,17\r\n"));
-    cr_assert(strstr(csv, "area,2,,\"Titel, med komma\",17.5,18,30,60\r\n"));
+    cr_assert(strstr(csv, "question,1,1.1,\"Hur, \"\"om\"\" och\nnär?\",5,5,10,50,,\r\n"));
+    cr_assert(strstr(csv, "question,1,1.2,\"Utan\r\nvagnretur\",,,20,,,\r\n"), "unscored: empty");
+    cr_assert(strstr(csv, "area,1,,Område nummer 1,5,5,30,17,,\r\n"));
+    cr_assert(strstr(csv, "area,2,,\"Titel, med komma\",17.5,18,30,60,,\r\n"));
     char ***rows;
     size_t widths[256];
     size_t n = s_csv_parse(csv, &rows, widths);
@@ -493,4 +495,79 @@ Test(report_render, every_format_refuses_an_invalid_model_and_a_failed_write)
         cr_assert_eq(fns[i](r, f), KP_INTERNAL, "format %zu", i);
         fclose(f);
     }
+}
+
+/* ---------------------------------------------------------------- follow-up, evidence */
+
+Test(report_render, the_evidence_sentence_says_what_the_log_holds)
+{
+    kp_report *r = rf_vasteras(a, (rf_options){0});
+    cr_assert_null(kp_report_sv_evidence(a, r), "an empty log: no sentence");
+    r->interviewed = 1;
+    cr_assert_str_eq(kp_report_sv_evidence(a, r),
+                     "Utvärderingsgruppen har genomfört en intervju med en person i "
+                     "organisationen.");
+    static const char *const cats[] = {"politician", "union", "other"};
+    r->interview_categories = cats;
+    r->n_interview_categories = 3;
+    r->interviewed = 31;
+    r->documents = 4;
+    r->web_checks = 2;
+    cr_assert_str_eq(kp_report_sv_evidence(a, r),
+                     "Utvärderingsgruppen har studerat dokument, granskat kommunens webbplats och "
+                     "genomfört intervjuer med 31 personer i organisationen. Bland de "
+                     "intervjuade fanns politiker, fackliga representanter och andra.");
+    r->interviewed = 0;
+    cr_assert_str_eq(kp_report_sv_evidence(a, r), "Utvärderingsgruppen har studerat dokument och "
+                                                  "granskat kommunens webbplats.");
+}
+
+Test(report_render, the_followup_is_in_every_format_with_the_unassessed_marked)
+{
+    kp_report *r = rf_vasteras(a, (rf_options){0});
+    static const kp_report_followup fu[] = {
+        {"1.1", 1, "Dialog med invånarna | om resultat", KP_FOLLOWUP_REMAINS, "Kvarstår, <se> 2.3"},
+        {"3.1", 3, "Tydligare mål", KP_FOLLOWUP_NOT_ASSESSED, NULL},
+    };
+    r->followup = fu;
+    r->n_followup = 2;
+    r->followup_of = "Västerås stad 2014";
+    cr_assert_str_eq(kp_report_sv_followup_intro(a, r),
+                     "Vid förra utvärderingen, Västerås stad 2014, lyftes 2 "
+                     "förbättringsmöjligheter fram. Här redovisar utvärderingsgruppen hur de har "
+                     "följts upp. 1 av dem är ännu inte bedömd.");
+    const char *md = s_render(kp_report_render_markdown, r);
+    cr_assert(strstr(md, "## " KP_REPORT_SV_FOLLOWUP "\n"), "%s", md);
+    cr_assert(strstr(md, "| 1. Offentlighet och demokrati | 1.1 | Dialog med invånarna \\| om "
+                         "resultat | kvarstår | Kvarstår, \\<se\\> 2.3 |\n"),
+              "%s", md);
+    cr_assert(strstr(md, "| Tydligare mål | *ej bedömd* |  |\n"), "%s", md);
+    const char *html = s_render(kp_report_render_html, r);
+    cr_assert(strstr(html, "<section class=\"page\" id=\"uppfoljning\">"));
+    cr_assert(strstr(html, "<td class=\"followup-status remains\">kvarstår</td><td>Kvarstår, "
+                           "&lt;se&gt; 2.3</td>"),
+              "%s", html);
+    cr_assert(strstr(html, "<td class=\"followup-status not-assessed\">ej bedömd</td>"));
+    const char *csv = s_render(kp_report_render_csv, r);
+    cr_assert(strstr(csv, "followup,3,3.1,Tydligare mål,,,,,not_assessed,\r\n"), "%s", csv);
+    json_t *j = json_loads(s_render(kp_report_render_json, r), 0, NULL);
+    json_t *f = json_object_get(j, "followup");
+    cr_assert_eq(json_integer_value(json_object_get(f, "not_assessed")), 1);
+    json_t *it = json_array_get(json_object_get(f, "items"), 1);
+    cr_assert(json_is_null(json_object_get(it, "status")));
+    cr_assert_str_eq(json_string_value(json_object_get(it, "status_sv")), "ej bedömd");
+    json_decref(j);
+    /* without items: no section, JSON null */
+    r->n_followup = 0;
+    cr_assert_null(strstr(s_render(kp_report_render_markdown, r), KP_REPORT_SV_FOLLOWUP));
+    j = json_loads(s_render(kp_report_render_json, r), 0, NULL);
+    cr_assert(json_is_null(json_object_get(j, "followup")));
+    json_decref(j);
+    /* an item without text is refused */
+    static const kp_report_followup bad[] = {{"1.1", 1, "", KP_FOLLOWUP_DONE, NULL}};
+    r->followup = bad;
+    r->n_followup = 1;
+    char err[256];
+    cr_assert_eq(kp_report_check(r, err, sizeof err), KP_BAD_REQUEST);
+    cr_assert(strstr(err, "follow-up item 1 has no id, no text"), "%s", err);
 }
