@@ -28,6 +28,8 @@ static const struct {
 } s_fields[] = {
     {"MunicipalityAddRequest", "name", KP_STR_NAME},
     {"MunicipalityAddRequest", "county", KP_STR_NAME},
+    {"MunicipalityEditRequest", "name", KP_STR_NAME},
+    {"MunicipalityEditRequest", "county", KP_STR_NAME},
 };
 
 static int s_in(const char *const *list, const char *name)

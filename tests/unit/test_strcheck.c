@@ -319,6 +319,10 @@ Test(strcheck, every_request_string_has_the_kind_meant_for_it)
         "UserResetPasswordRequest.login=name",
         "AuditListRequest.actor=name",
         "SearchRequest.municipality=name",
+        "MunicipalityEditRequest.municipality=name",
+        "MunicipalityEditRequest.name=name",
+        "MunicipalityEditRequest.county=name",
+        "FollowupSetRequest.note=text",
     };
     size_t total = 0;
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
