@@ -323,6 +323,8 @@ Test(strcheck, every_request_string_has_the_kind_meant_for_it)
         "MunicipalityEditRequest.name=name",
         "MunicipalityEditRequest.county=name",
         "FollowupSetRequest.note=text",
+        "FactcheckRemarkRequest.text=text",
+        "FactcheckAnswerRequest.text=text",
     };
     size_t total = 0;
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
