@@ -131,6 +131,14 @@ static const kp_authz_rule s_rules[] = {
 // clang-format on
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])
 
+/* The caller's relation to one evaluation (kp_authz_relation): '' when not
+ * on its team, no row when there is no such evaluation. */
+const kp_stmt kp_authz_stmts[] = {
+    {"eval_relation", "SELECT coalesce((SELECT x.role FROM evaluation_members x"
+                      "                 WHERE x.evaluation_id = e.id AND x.user_id = $2), '')"
+                      " FROM evaluations e WHERE e.id = $1::bigint"},
+    {NULL, NULL}};
+
 const char *const kp_relation_names[KP_REL_COUNT] = {"none", "lead", "peer", "observer"};
 
 const kp_authz_rule *kp_authz_table(size_t *n)

@@ -37,6 +37,12 @@ int kp_eval_begin_change(kp_req *r, int64_t id, int allow_signed, kp_eval *ev);
 /* Reads an evaluation without locking it; NOT_FOUND if there is none. */
 int kp_eval_get(kp_req *r, int64_t id, kp_eval *ev);
 
+/* Sets evaluation id's status (draft, scoring, consensus, review, signed,
+ * reopened), in the caller's transaction after kp_eval_begin_change: KP_OK
+ * or a database status; r is not failed (the caller names what it was
+ * doing). */
+int kp_eval_set_status(kp_req *r, int64_t id, const char *status);
+
 /* Bumps the evaluation's version; ev->version becomes the new one. */
 int kp_eval_bump(kp_req *r, kp_eval *ev);
 

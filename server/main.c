@@ -34,6 +34,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "pgcluster.h"
+#include "statements.h"
 #include "stats.h"
 #include "util.h"
 #include "worker.h"
@@ -133,6 +134,7 @@ int main(int argc, char **argv)
     kp_config cfg;
     char err[1200];
     int checking = 0;
+    kp_db_use_statements(kp_statement_sets); /* every module's SQL, on every connection */
     for (int i = 1; i < argc; i++)
         checking |= strcmp(argv[i], "--check-config") == 0;
     if (kp_config_load(&cfg, argc, argv, err, sizeof err) != 0) {

@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "calibration.h"
 #include "comment.h"
+#include "identity.h"
 #include "points.h"
 #include "rpc.h"
 #include "signoff.h"
@@ -314,8 +315,7 @@ static int s_counts_read(kp_req *r, const kp_eval *ev, s_counts *c)
 
 static int s_set_status(kp_req *r, kp_eval *ev, const char *status)
 {
-    const char *p[2] = {kp_db_param_i64(r->arena, ev->id), status};
-    int rc = kp_db_call(r->db, "eval_set_status", 2, p, NULL);
+    int rc = kp_eval_set_status(r, ev->id, status);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "changing the evaluation's status");
     ev->status = status;
     return KP_OK;
@@ -414,18 +414,15 @@ int kp_rpc_submit(kp_req *r)
         if (!kp_is_admin(r)) {
             rc = kp_req_fail(r, KP_DENIED, "only an admin may submit for another evaluator");
         } else {
-            const char *p[1] = {in->on_behalf_of};
-            rc = kp_db_call(r->db, "user_find", 1, p, &res);
-            if (rc != KP_OK) {
+            kp_user_row u;
+            rc = kp_identity_user_find(r, in->on_behalf_of, &u);
+            if (rc == KP_NOT_FOUND)
+                rc = kp_req_fail(r, KP_NOT_FOUND, "no user %s", in->on_behalf_of);
+            else if (rc != KP_OK)
                 rc = kp_req_db_fail(r, rc, "reading a user");
-            } else {
-                if (PQntuples(res) == 0)
-                    rc = kp_req_fail(r, KP_NOT_FOUND, "no user %s", in->on_behalf_of);
-                else
-                    evaluator_id = kp_db_i64(res, 0, 0);
-                PQclear(res);
-                evaluator = in->on_behalf_of;
-            }
+            else
+                evaluator_id = u.id;
+            if (rc == KP_OK || rc == KP_NOT_FOUND) evaluator = in->on_behalf_of;
         }
     }
     const char *role = rc == KP_OK ? kp_eval_member_role(r, ev.id, evaluator) : "";

@@ -15,6 +15,7 @@
 
 #include "audit.h"
 #include "evaluation.h"
+#include "identity.h"
 #include "import.h"
 #include "municipality.h"
 #include "namekey.h"
@@ -52,8 +53,6 @@ const kp_stmt kp_eval_stmts[] = {
      "SELECT u.login, u.full_name, u.organisation, x.role, coalesce(x.coi_override, '')"
      " FROM evaluation_members x JOIN users u ON u.id = x.user_id WHERE x.evaluation_id = $1"
      " ORDER BY array_position(ARRAY['lead', 'peer', 'observer'], x.role), u.login"},
-    {"user_find",
-     "SELECT id, login, full_name, organisation, role, active FROM users WHERE login = $1"},
     {"member_get", "SELECT role, coalesce(coi_override, '') FROM evaluation_members"
                    " WHERE evaluation_id = $1 AND user_id = $2"},
     {"member_other_lead",
@@ -404,21 +403,17 @@ typedef struct {
 
 static int s_user(kp_req *r, const char *login, user_row *u)
 {
-    PGresult *res;
-    const char *p[1] = {login};
-    int rc = kp_db_call(r->db, "user_find", 1, p, &res);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading a user");
-    if (PQntuples(res) == 0) {
-        PQclear(res);
+    kp_user_row row;
+    int rc = kp_identity_user_find(r, login, &row);
+    if (rc == KP_NOT_FOUND)
         return kp_req_fail(r, KP_NOT_FOUND, "no user '%s' (see kompass user list)", login);
-    }
-    u->id = kp_db_i64(res, 0, 0);
-    u->login = kp_db_str(r->arena, res, 0, 1);
-    u->full_name = kp_db_str(r->arena, res, 0, 2);
-    u->organisation = kp_db_str(r->arena, res, 0, 3);
-    u->role = kp_db_str(r->arena, res, 0, 4);
-    u->active = kp_db_bool(res, 0, 5);
-    PQclear(res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading a user");
+    u->id = row.id;
+    u->login = row.login;
+    u->full_name = row.full_name;
+    u->organisation = row.organisation;
+    u->role = row.role;
+    u->active = row.active;
     return KP_OK;
 }
 

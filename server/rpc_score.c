@@ -17,6 +17,7 @@
 
 #include "audit.h"
 #include "evaluation.h"
+#include "identity.h"
 #include "points.h"
 #include "rpc.h"
 #include "util.h"
@@ -52,7 +53,6 @@ const kp_stmt kp_score_stmts[] = {
      " WHERE x.evaluation_id = $1 AND x.role IN ('lead', 'peer') ORDER BY u.login"},
     {"eval_blind",
      "SELECT e.blind AND e.status IN ('draft', 'scoring') FROM evaluations e WHERE e.id = $1"},
-    {"eval_set_status", "UPDATE evaluations SET status = $2 WHERE id = $1"},
     {NULL, NULL},
 };
 
@@ -159,14 +159,14 @@ int kp_rpc_score_set(kp_req *r)
                          strcmp(ev.status, "draft") == 0 ? " (start it: kompass eval start)" : "");
     PGresult *res;
     if (rc == KP_OK && evaluator != r->login) {
-        const char *p[1] = {evaluator};
-        rc = kp_db_call(r->db, "user_find", 1, p, &res);
-        if (rc == KP_OK) {
-            evaluator_id = kp_db_i64(res, 0, 0);
-            PQclear(res);
-        } else {
+        kp_user_row u;
+        rc = kp_identity_user_find(r, evaluator, &u);
+        if (rc == KP_OK)
+            evaluator_id = u.id;
+        else if (rc == KP_NOT_FOUND) /* unreachable: not on the team (checked above) */
+            evaluator_id = 0, rc = KP_OK;
+        else
             rc = kp_req_db_fail(r, rc, "reading a user");
-        }
     }
     if (rc == KP_OK) {
         const char *p[2] = {kp_db_param_i64(r->arena, ev.id),
@@ -422,8 +422,7 @@ int kp_rpc_eval_start(kp_req *r)
                          (long long)id, leads, leads == 1 ? "" : "s", evaluators - leads,
                          evaluators - leads == 1 ? "" : "s");
     if (rc == KP_OK) {
-        const char *p[2] = {kp_db_param_i64(r->arena, ev.id), "scoring"};
-        rc = kp_db_call(r->db, "eval_set_status", 2, p, NULL);
+        rc = kp_eval_set_status(r, ev.id, "scoring");
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "starting scoring");
     }
     if (rc == KP_OK) rc = kp_eval_bump(r, &ev);

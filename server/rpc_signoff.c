@@ -274,8 +274,7 @@ int kp_rpc_sign(kp_req *r)
                             content, hash, kp_db_param_i64(r->arena, ev.version)};
         rc = kp_db_call(r->db, "so_revision_put", 5, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "recording the signed revision");
-        const char *q[2] = {p[0], "signed"};
-        if (rc == KP_OK && (rc = kp_db_call(r->db, "eval_set_status", 2, q, NULL)) != KP_OK)
+        if (rc == KP_OK && (rc = kp_eval_set_status(r, ev.id, "signed")) != KP_OK)
             rc = kp_req_db_fail(r, rc, "signing the evaluation");
         if (rc == KP_OK) {
             ev.status = "signed";

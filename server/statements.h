@@ -1,7 +1,11 @@
 /*  statements: every named prepared statement, by module.
  *
- *  Each RPC module owns its SQL as a kp_stmt array next to its handlers;
- *  this list gathers them so that db.c prepares all of them on connect.
+ *  Each module owns its SQL as a kp_stmt array next to the code that reads
+ *  it; kp_statement_sets (statements.c) gathers them, and kompassd's main
+ *  registers that list with kp_db_use_statements, so that every connection
+ *  prepares all of them. A new module's array goes here and into that list;
+ *  tests/tools/stmtcheck fails when one is missing, or when a kp_db_call
+ *  names a statement that no array defines.
  */
 #ifndef KP_STATEMENTS_H
 #define KP_STATEMENTS_H
@@ -42,8 +46,10 @@ extern const kp_stmt kp_comment_stmts[];     /* rpc_comment.c */
 extern const kp_stmt kp_calibration_stmts[]; /* rpc_calibration.c */
 
 extern const kp_stmt kp_municipality_stmts[]; /* municipality.c */
+extern const kp_stmt kp_authz_stmts[];        /* authz.c */
+extern const kp_stmt kp_identity_stmts[];     /* identity.c */
 
-/* NULL-terminated list of the modules' arrays. */
+/* NULL-terminated list of the modules' arrays (statements.c). */
 extern const kp_stmt *const kp_statement_sets[];
 
 #endif
