@@ -26,6 +26,7 @@
 #include "broker.h"
 #include "check.h"
 #include "publisher.h"
+#include "rpcs.h"
 #include "config.h"
 #include "db.h"
 #include "dispatch.h"
@@ -308,9 +309,7 @@ int main(int argc, char **argv)
     }
 
     /* Shards: one per worker, then the broker's. */
-    size_t n_rpcs;
-    kp_dispatch_table(&n_rpcs);
-    stats = kp_stats_new(cfg.workers + 1, (int)n_rpcs + 1);
+    stats = kp_stats_new(cfg.workers + 1, (int)kp_rpc_count() + 1);
     if (!stats || kp_broker_set_stats(broker, zctx, stats, cfg.workers, err, sizeof err) != 0) {
         kp_error("kompassd", "%s", stats ? err : "out of memory");
         goto out;
