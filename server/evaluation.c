@@ -29,6 +29,9 @@ const kp_stmt kp_evaluation_stmts[] = {
      "  WHERE municipality_id = $1 AND NOT practice"
      "  WINDOW w AS (ORDER BY evaluation_order_key(period, label), id)) o"
      " WHERE ordinal <= prev_ordinal ORDER BY id = $2::bigint DESC LIMIT 1"},
+    {"score_evaluators",
+     "SELECT u.id, u.login FROM evaluation_members x JOIN users u ON u.id = x.user_id"
+     " WHERE x.evaluation_id = $1 AND x.role IN ('lead', 'peer') ORDER BY u.login"},
     {NULL, NULL},
 };
 
@@ -36,6 +39,12 @@ int kp_eval_set_status(kp_req *r, int64_t id, const char *status)
 {
     const char *p[2] = {kp_db_param_i64(r->arena, id), status};
     return kp_db_call(r->db, "eval_set_status", 2, p, NULL);
+}
+
+int kp_eval_evaluators(kp_req *r, int64_t eval_id, PGresult **res)
+{
+    const char *p[1] = {kp_db_param_i64(r->arena, eval_id)};
+    return kp_db_call(r->db, "score_evaluators", 1, p, res);
 }
 
 int kp_is_admin(const kp_req *r)

@@ -50,6 +50,11 @@ int kp_eval_bump(kp_req *r, kp_eval *ev);
  * "" when none (or when the database cannot say). */
 const char *kp_eval_member_role(kp_req *r, int64_t eval_id, const char *login);
 
+/* The evaluators (lead and peers) of evaluation eval_id, by login: KP_OK
+ * with *res (columns: user id, login; the caller's to PQclear), or a
+ * database status (r is not failed). */
+int kp_eval_evaluators(kp_req *r, int64_t eval_id, PGresult **res);
+
 /* Counts the ordinals of municipality_id's evaluations afresh (the order
  * conducted and the stated ones, sql/014_cycle.sql) and checks that they
  * grow in that order (CONFLICT, naming the pair, when not). changes, when

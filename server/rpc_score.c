@@ -48,9 +48,6 @@ const kp_stmt kp_score_stmts[] = {
      " LEFT JOIN users u ON u.id = s.evaluator_id LEFT JOIN users w ON w.id = s.written_by"
      " WHERE q.framework_id = $3 AND ($4::int = 0 OR a.number = $4)"
      " ORDER BY a.number, q.position, u.login"},
-    {"score_evaluators",
-     "SELECT u.id, u.login FROM evaluation_members x JOIN users u ON u.id = x.user_id"
-     " WHERE x.evaluation_id = $1 AND x.role IN ('lead', 'peer') ORDER BY u.login"},
     {"eval_blind",
      "SELECT e.blind AND e.status IN ('draft', 'scoring') FROM evaluations e WHERE e.id = $1"},
     {NULL, NULL},
@@ -378,8 +375,7 @@ int kp_rpc_score_list(kp_req *r)
         q->scores[q->n_scores++] = s;
     }
     PQclear(res);
-    const char *pe[1] = {kp_db_param_i64(r->arena, ev.id)};
-    rc = kp_db_call(r->db, "score_evaluators", 1, pe, &res);
+    rc = kp_eval_evaluators(r, ev.id, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the team");
     out->n_evaluators = (size_t)PQntuples(res);
     out->evaluators = kp_arena_alloc(r->arena, sizeof(char *) * (out->n_evaluators + 1));
@@ -388,60 +384,5 @@ int kp_rpc_score_list(kp_req *r)
     PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_SCORE_LIST;
     r->resp->score_list = out;
-    return KP_OK;
-}
-
-int kp_rpc_eval_start(kp_req *r)
-{
-    int64_t id = r->msg->eval_start->evaluation_id;
-    int rc = kp_db_begin(r->db);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "starting scoring");
-    kp_eval ev;
-    PGresult *res;
-    rc = kp_eval_begin_change(r, id, 0, &ev);
-    if (rc == KP_OK && strcmp(ev.status, "draft") != 0)
-        rc = kp_req_fail(r, KP_INVALID_STATE, "evaluation %lld is in %s; scoring starts from draft",
-                         (long long)id, ev.status);
-    int evaluators = 0, leads = 0;
-    if (rc == KP_OK) {
-        const char *p[1] = {kp_db_param_i64(r->arena, ev.id)};
-        rc = kp_db_call(r->db, "score_evaluators", 1, p, &res);
-        if (rc == KP_OK) {
-            evaluators = PQntuples(res);
-            for (int i = 0; i < evaluators; i++)
-                leads += strcmp(kp_eval_member_role(r, ev.id, PQgetvalue(res, i, 1)), "lead") == 0;
-            PQclear(res);
-        } else {
-            rc = kp_req_db_fail(r, rc, "reading the team");
-        }
-    }
-    if (rc == KP_OK && (leads != 1 || evaluators < 2))
-        rc = kp_req_fail(r, KP_INVALID_STATE,
-                         "scoring needs a team of a lead and at least one peer; evaluation %lld "
-                         "has %d lead%s and %d peer%s (kompass eval assign)",
-                         (long long)id, leads, leads == 1 ? "" : "s", evaluators - leads,
-                         evaluators - leads == 1 ? "" : "s");
-    if (rc == KP_OK) {
-        rc = kp_eval_set_status(r, ev.id, "scoring");
-        if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "starting scoring");
-    }
-    if (rc == KP_OK) rc = kp_eval_bump(r, &ev);
-    if (rc == KP_OK) {
-        kp_audit_event a = {.evaluation_id = ev.id,
-                            .eval_version = ev.version,
-                            .action = "eval.start",
-                            .target = kp_arena_printf(r->arena, "evaluation %lld", (long long)id),
-                            .before = kp_audit_json(r, json_pack("{s:s}", "status", "draft")),
-                            .after = kp_audit_json(r, json_pack("{s:s}", "status", "scoring"))};
-        rc = kp_audit_append(r, &a);
-    }
-    rc = kp_req_end_tx(r, rc, "starting scoring");
-    if (rc != KP_OK) return rc;
-    Kompass__V1__EvalStartResponse *out = kp_arena_alloc(r->arena, sizeof *out);
-    kompass__v1__eval_start_response__init(out);
-    out->version = ev.version;
-    out->status = "scoring";
-    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_START;
-    r->resp->eval_start = out;
     return KP_OK;
 }

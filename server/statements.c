@@ -13,8 +13,8 @@ const kp_stmt *const kp_statement_sets[] = {
     kp_audit_verify_stmts, kp_rpc_audit_stmts, kp_rpc_ops_stmts,    kp_replay_stmts,
     kp_rpc_backup_stmts,   kp_framework_stmts, kp_evaluation_stmts, kp_eval_stmts,
     kp_evidence_stmts,     kp_score_stmts,     kp_agreement_stmts,  kp_text_stmts,
-    kp_watch_stmts,        kp_publisher_stmts, kp_content_stmts,    kp_consensus_stmts,
+            kp_publisher_stmts, kp_content_stmts,    kp_consensus_stmts,
     kp_signoff_stmts,      kp_report_stmts,    kp_search_stmts,     kp_comment_stmts,
     kp_calibration_stmts,  kp_municipality_stmts, kp_subscriptions_stmts,
-    kp_authz_stmts,        kp_identity_stmts,  NULL};
+    kp_authz_stmts,        kp_identity_stmts,  kp_rpc_municipality_stmts, kp_eval_import_stmts, kp_eval_signoff_stmts, kp_eval_watch_stmts, NULL};
 // clang-format on

@@ -32,7 +32,6 @@ extern const kp_stmt kp_evidence_stmts[];
 extern const kp_stmt kp_score_stmts[];
 extern const kp_stmt kp_agreement_stmts[]; /* rpc_agreement.c */
 extern const kp_stmt kp_text_stmts[];
-extern const kp_stmt kp_watch_stmts[];
 extern const kp_stmt kp_publisher_stmts[];
 extern const kp_stmt kp_subscriptions_stmts[];
 extern const kp_stmt kp_content_stmts[];   /* content.c */
@@ -45,9 +44,13 @@ extern const kp_stmt kp_search_stmts[];    /* rpc_search.c */
 extern const kp_stmt kp_comment_stmts[];     /* rpc_comment.c */
 extern const kp_stmt kp_calibration_stmts[]; /* rpc_calibration.c */
 
-extern const kp_stmt kp_municipality_stmts[]; /* municipality.c */
-extern const kp_stmt kp_authz_stmts[];        /* authz.c */
-extern const kp_stmt kp_identity_stmts[];     /* identity.c */
+extern const kp_stmt kp_municipality_stmts[];     /* municipality.c */
+extern const kp_stmt kp_authz_stmts[];            /* authz.c */
+extern const kp_stmt kp_identity_stmts[];         /* identity.c */
+extern const kp_stmt kp_rpc_municipality_stmts[]; /* rpc_municipality.c */
+extern const kp_stmt kp_eval_import_stmts[];      /* rpc_eval_import.c */
+extern const kp_stmt kp_eval_signoff_stmts[];     /* rpc_eval_signoff.c */
+extern const kp_stmt kp_eval_watch_stmts[];       /* rpc_eval_watch.c */
 
 /* NULL-terminated list of the modules' arrays (statements.c). */
 extern const kp_stmt *const kp_statement_sets[];
