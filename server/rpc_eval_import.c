@@ -103,6 +103,37 @@ static const char *s_opt(json_t *doc, const char *key)
     return s && *s ? s : NULL;
 }
 
+/* Writes evaluation id's scores, texts and printed evaluators from plan,
+ * then revision 1 (what `kompass eval verify` checks) with its content
+ * hash (into hash, 65 bytes), signed-as-published. KP_OK, or the status of
+ * what failed. */
+static int s_import_write(kp_req *r, int64_t id, const kp_import_plan *plan, int64_t fid,
+                          const char *uid, char *hash)
+{
+    const char *eid = kp_db_param_i64(r->arena, id);
+    const char *ps[3] = {eid, s_jtext(r, plan->scores), kp_db_param_i64(r->arena, fid)};
+    int rc = kp_db_call(r->db, "import_scores", 3, ps, NULL);
+    if (rc == KP_OK) {
+        const char *pt[3] = {eid, s_jtext(r, plan->texts), uid};
+        rc = kp_db_call(r->db, "import_texts", 3, pt, NULL);
+    }
+    if (rc == KP_OK) {
+        const char *pv[2] = {eid, s_jtext(r, plan->evaluators)};
+        rc = kp_db_call(r->db, "import_evaluators", 2, pv, NULL);
+    }
+    const char *content = NULL;
+    if (rc == KP_OK) rc = kp_content_build(r, id, &content, hash);
+    if (rc == KP_OK) {
+        const char *pr[3] = {eid, content, hash};
+        rc = kp_db_call(r->db, "import_revision", 3, pr, NULL);
+    }
+    if (rc == KP_OK) {
+        const char *pg[1] = {eid};
+        rc = kp_db_call(r->db, "import_sign", 1, pg, NULL);
+    }
+    return rc;
+}
+
 int kp_rpc_eval_import(kp_req *r)
 {
     const Kompass__V1__EvalImportRequest *in = r->msg->eval_import;
@@ -207,31 +238,8 @@ int kp_rpc_eval_import(kp_req *r)
     /* without a stated ordinal it is counted: the one before it by period + 1 */
     json_t *moved = NULL;
     if (rc == KP_OK) rc = kp_eval_renumber(r, mid, id, &moved);
-    const char *eid = kp_db_param_i64(r->arena, id);
-    if (rc == KP_OK) {
-        const char *ps[3] = {eid, s_jtext(r, plan.scores), kp_db_param_i64(r->arena, fid)};
-        rc = kp_db_call(r->db, "import_scores", 3, ps, NULL);
-    }
-    if (rc == KP_OK) {
-        const char *pt[3] = {eid, s_jtext(r, plan.texts), uid};
-        rc = kp_db_call(r->db, "import_texts", 3, pt, NULL);
-    }
-    if (rc == KP_OK) {
-        const char *pv[2] = {eid, s_jtext(r, plan.evaluators)};
-        rc = kp_db_call(r->db, "import_evaluators", 2, pv, NULL);
-    }
-    /* revision 1, what `kompass eval verify` checks, as signed-as-published */
-    const char *content = NULL;
     char hash[65] = "";
-    if (rc == KP_OK) rc = kp_content_build(r, id, &content, hash);
-    if (rc == KP_OK) {
-        const char *pr[3] = {eid, content, hash};
-        rc = kp_db_call(r->db, "import_revision", 3, pr, NULL);
-    }
-    if (rc == KP_OK) {
-        const char *pg[1] = {eid};
-        rc = kp_db_call(r->db, "import_sign", 1, pg, NULL);
-    }
+    if (rc == KP_OK) rc = s_import_write(r, id, &plan, fid, uid, hash);
     if (rc == KP_OK) {
         out->content_hash = kp_arena_strdup(r->arena, hash);
         json_t *after = json_pack(

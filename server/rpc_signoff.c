@@ -121,6 +121,51 @@ int kp_signoff_state(kp_req *r, const kp_eval *ev, int32_t *revision,
 
 /* ---------------------------------------------------------------- Sign */
 
+/* Whether r's user may sign revision of ev: a lead or peer of its team, or
+ * an admin when no other admin has signed it; not twice. KP_OK with the
+ * signer's printed name, organisation and capacity (lead, peer, admin), or
+ * r is failed. */
+static int s_sign_may(kp_req *r, const kp_eval *ev, int revision, const char **name,
+                      const char **org, const char **capacity)
+{
+    PGresult *res;
+    const char *p[2] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, r->user_id)};
+    int rc = kp_db_call(r->db, "so_signer", 2, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading your name");
+    *name = kp_db_str(r->arena, res, 0, 0);
+    *org = kp_db_str(r->arena, res, 0, 1);
+    const char *role = PQgetvalue(res, 0, 2);
+    if (!strcmp(role, "lead") || !strcmp(role, "peer"))
+        *capacity = kp_db_str(r->arena, res, 0, 2);
+    else if (kp_is_admin(r))
+        *capacity = "admin";
+    PQclear(res);
+    if (!**capacity)
+        return kp_req_fail(r, KP_DENIED,
+                           "evaluation %lld is signed by its lead and peers and one SKL "
+                           "admin; %s is none of them",
+                           (long long)ev->id, r->login);
+    const char *q[3] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, revision),
+                        kp_db_param_i64(r->arena, r->user_id)};
+    rc = kp_db_call(r->db, "so_mine", 3, q, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading signatures");
+    if (PQntuples(res))
+        rc = kp_req_fail(r, KP_CONFLICT, "you have already signed revision %d (%s)", revision,
+                         PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (rc != KP_OK || strcmp(*capacity, "admin") != 0) return rc;
+    /* One SKL admin signs a revision, not two (issue 16 point 8). */
+    rc = kp_db_call(r->db, "so_admin_signer", 3, q, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading signatures");
+    if (PQntuples(res))
+        rc = kp_req_fail(r, KP_CONFLICT,
+                         "revision %d of evaluation %lld is already signed as admin by %s "
+                         "(%s); it takes one admin's signature",
+                         revision, (long long)ev->id, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+    PQclear(res);
+    return rc;
+}
+
 int kp_rpc_sign(kp_req *r)
 {
     Kompass__V1__SignRequest *in = r->msg->sign;
@@ -152,58 +197,7 @@ int kp_rpc_sign(kp_req *r)
                          (long long)ev.id, ev.status, (long long)ev.id);
     int revision = rc == KP_OK ? ev.revision : 1;
     const char *name = "", *org = "", *capacity = "";
-    if (rc == KP_OK) {
-        const char *p[2] = {kp_db_param_i64(r->arena, ev.id),
-                            kp_db_param_i64(r->arena, r->user_id)};
-        rc = kp_db_call(r->db, "so_signer", 2, p, &res);
-        if (rc != KP_OK) {
-            rc = kp_req_db_fail(r, rc, "reading your name");
-        } else {
-            name = kp_db_str(r->arena, res, 0, 0);
-            org = kp_db_str(r->arena, res, 0, 1);
-            const char *role = PQgetvalue(res, 0, 2);
-            if (!strcmp(role, "lead") || !strcmp(role, "peer"))
-                capacity = kp_db_str(r->arena, res, 0, 2);
-            else if (kp_is_admin(r))
-                capacity = "admin";
-            PQclear(res);
-            if (!*capacity)
-                rc = kp_req_fail(r, KP_DENIED,
-                                 "evaluation %lld is signed by its lead and peers and one SKL "
-                                 "admin; %s is none of them",
-                                 (long long)ev.id, r->login);
-        }
-    }
-    if (rc == KP_OK) {
-        const char *p[3] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, revision),
-                            kp_db_param_i64(r->arena, r->user_id)};
-        rc = kp_db_call(r->db, "so_mine", 3, p, &res);
-        if (rc != KP_OK) {
-            rc = kp_req_db_fail(r, rc, "reading signatures");
-        } else {
-            if (PQntuples(res))
-                rc = kp_req_fail(r, KP_CONFLICT, "you have already signed revision %d (%s)",
-                                 revision, PQgetvalue(res, 0, 0));
-            PQclear(res);
-        }
-    }
-    /* One SKL admin signs a revision, not two (issue 16 point 8). */
-    if (rc == KP_OK && strcmp(capacity, "admin") == 0) {
-        const char *p[3] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, revision),
-                            kp_db_param_i64(r->arena, r->user_id)};
-        rc = kp_db_call(r->db, "so_admin_signer", 3, p, &res);
-        if (rc != KP_OK) {
-            rc = kp_req_db_fail(r, rc, "reading signatures");
-        } else {
-            if (PQntuples(res))
-                rc = kp_req_fail(r, KP_CONFLICT,
-                                 "revision %d of evaluation %lld is already signed as admin by %s "
-                                 "(%s); it takes one admin's signature",
-                                 revision, (long long)ev.id, PQgetvalue(res, 0, 0),
-                                 PQgetvalue(res, 0, 1));
-            PQclear(res);
-        }
-    }
+    if (rc == KP_OK) rc = s_sign_may(r, &ev, revision, &name, &org, &capacity);
     const char *content = NULL;
     char hash[65] = "";
     if (rc == KP_OK) rc = kp_content_build(r, ev.id, &content, hash);
