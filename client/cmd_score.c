@@ -589,6 +589,192 @@ static const char *s_conflict(kp_cli *cli, kp_sheet *base, const Kompass__V1__Sc
     return NULL;
 }
 
+/* One `kompass score edit`: what its steps share. */
+typedef struct {
+    kp_cli *cli;
+    int64_t id, area;
+    const char *who, *what, *login, *resume_cmd, *discard_cmd;
+    kp_draft *d;
+    json_t *rec; /* the draft's record */
+    kp_sheet base;
+    const Kompass__V1__ScoreListResponse *l;
+    char *text; /* the sheet as it goes into the editor */
+} s_edit_state;
+
+#define S_EDIT_AGAIN (-1) /* a step's answer: back into the editor */
+
+/* The sheet to edit: the kept one (resumed, or dropped: asked on a
+ * terminal), or a new one from the server's scores. 0 to go on, else the
+ * exit code. */
+static int s_edit_start(s_edit_state *e, int resume, int discard)
+{
+    kp_cli *cli = e->cli;
+    kp_draft *d = e->d;
+    json_t *rec = e->rec;
+    char err[1200];
+    int rc;
+    int kept = kp_draft_exists(d);
+    if (resume && !kept)
+        return kp_cli_error(cli, KP_NOT_FOUND, "NOT_FOUND: there is no kept %s to resume", e->what);
+    if (kept && !resume && !discard) {
+        int offer = s_offer(cli, d, e->what, e->resume_cmd, e->discard_cmd);
+        if (offer < 0) return -offer;
+        resume = offer;
+        discard = !offer;
+    }
+    if (kept && discard && !resume) {
+        if (kp_draft_remove(d, err, sizeof err) != 0)
+            return kp_cli_error(cli, KP_INTERNAL, "%s", err);
+        fprintf(stderr, "kompass: dropped your kept %s\n", e->what);
+    }
+    if (resume) {
+        char *t = kp_draft_read(d);
+        if (!t || kp_sheet_from_json(cli->arena, json_object_get(rec, "base"), &e->base) != 0) {
+            rc = kp_cli_error(cli, KP_INTERNAL,
+                              "your kept sheet %s cannot be read back (%s); it stays as it is: "
+                              "copy what you need from it, then %s",
+                              kp_draft_path(d), t ? "its record is damaged" : strerror(errno),
+                              e->discard_cmd);
+            free(t);
+            return rc;
+        }
+        e->text = kp_arena_strdup(cli->arena, t);
+        free(t);
+        return 0;
+    }
+    if ((rc = s_fetch_seen(cli, e->id, (int)e->area, 0, &e->l))) return rc;
+    if ((rc = s_sheet(cli, e->id, (int)e->area, e->who, e->l, &e->base))) return rc;
+    e->text = kp_sheet_format(cli->arena, &e->base);
+    json_object_clear(rec);
+    json_object_set_new(rec, "kind", json_string("scores"));
+    json_object_set_new(rec, "server", json_string(cli->settings.server));
+    json_object_set_new(rec, "login", json_string(e->login));
+    json_object_set_new(rec, "evaluation", json_integer(e->id));
+    json_object_set_new(rec, "area", json_integer(e->area));
+    json_object_set_new(rec, "evaluator", json_string(e->who));
+    json_object_set_new(rec, "created_at_us", json_integer(kp_now_us()));
+    json_object_set_new(rec, "state", json_string("editing"));
+    json_object_set_new(rec, "base", kp_sheet_json(&e->base));
+    if (kp_draft_write(d, e->text, err, sizeof err) != 0)
+        return kp_cli_error(cli, KP_INTERNAL, "%s", err);
+    return 0;
+}
+
+/* The edited sheet (now) has problems: on a terminal they are marked in it
+ * and the editor opens again (S_EDIT_AGAIN); a script, or a user who quit
+ * without fixing them, gets the list and the kept sheet (the exit code). */
+static int s_edit_problems(s_edit_state *e, const char *now, int unchanged, int *shown_problems,
+                           const kp_sheet_problem *pr, size_t npr)
+{
+    kp_cli *cli = e->cli;
+    kp_draft *d = e->d;
+    json_t *rec = e->rec;
+    char err[1200];
+    /* Reopened on a terminal; a script (or a user who quits
+     * without fixing anything) gets the list and the kept sheet. */
+    int ask = kp_editor_can_ask() && !cli->settings.json;
+    if ((unchanged && *shown_problems) || !ask) {
+        if (!unchanged || !*shown_problems) {
+            e->text = kp_sheet_annotate(cli->arena, now, pr, npr,
+                                        "Problems, marked below with #!: nothing was saved. "
+                                        "Fix them, then save and quit.");
+            if (kp_draft_write(d, e->text, err, sizeof err) != 0)
+                fprintf(stderr, "kompass: warning: %s\n", err);
+        }
+        json_object_set_new(rec, "state", json_string("kept"));
+        json_object_set_new(rec, "reason", json_string("it has problems to fix"));
+        kp_draft_save_record(d, err, sizeof err);
+        return s_problems(cli, NULL, pr, npr,
+                          kp_arena_printf(cli->arena,
+                                          "; nothing was saved\n  your sheet is kept in "
+                                          "%s\n  to go on: %s",
+                                          kp_draft_path(d), e->resume_cmd));
+    }
+    const char *head = kp_arena_printf(
+        cli->arena,
+        "%zu problem%s, marked below with #!: nothing was saved. Fix them, then save "
+        "and quit;\nquit without a change to stop (the sheet is kept: %s).",
+        npr, npr == 1 ? "" : "s", e->resume_cmd);
+    for (size_t i = 0; i < npr; i++)
+        fprintf(stderr, "kompass: %s\n", kp_sheet_problem_text(cli->arena, &pr[i]));
+    e->text = kp_sheet_annotate(cli->arena, now, pr, npr, head);
+    if (kp_draft_write(d, e->text, err, sizeof err) != 0)
+        return kp_cli_error(cli, KP_INTERNAL, "%s", err);
+    *shown_problems = 1;
+    return S_EDIT_AGAIN;
+}
+
+/* The save met scores changed meanwhile (o): each stale score is marked in
+ * the sheet where it differs from ours and the editor opens again
+ * (S_EDIT_AGAIN; at once, *skip_editor, when they all equal ours: a save
+ * that went through unheard); without a terminal, the kept sheet and
+ * CONFLICT (the exit code). */
+static int s_edit_conflict(s_edit_state *e, const char *now, kp_sheet_change *ch, size_t nch,
+                           const Kompass__V1__ScoreSetResponse *o, int *skip_editor,
+                           int *saved_unheard)
+{
+    kp_cli *cli = e->cli;
+    kp_draft *d = e->d;
+    json_t *rec = e->rec;
+    char err[1200];
+    /* Each stale score as it is now; marked where it differs from ours. */
+    kp_sheet_problem *marks = kp_arena_zalloc(cli->arena, sizeof *marks * (o->n_scores + 1));
+    size_t nm = 0;
+    for (size_t i = 0; i < o->n_scores; i++) {
+        const char *m = s_conflict(cli, &e->base, o->scores[i], ch, nch);
+        if (!m) continue;
+        marks[nm].line = kp_sheet_line_of(now, o->scores[i]->question);
+        marks[nm].question = o->scores[i]->question;
+        marks[nm++].message = m;
+        fprintf(stderr, "kompass: %s\n", m);
+    }
+    json_object_set_new(rec, "base", kp_sheet_json(&e->base));
+    json_object_set_new(rec, "state", json_string("kept"));
+    json_object_set_new(rec, "reason", json_string("scores changed meanwhile"));
+    if (nm == 0) {
+        /* the same values as ours (a save that went through unheard) */
+        kp_draft_save_record(d, err, sizeof err);
+        *skip_editor = *saved_unheard = 1;
+        return S_EDIT_AGAIN;
+    }
+    e->text = kp_sheet_annotate(
+        cli->arena, now, marks, nm,
+        kp_arena_printf(cli->arena,
+                        "%zu score%s changed since you opened the sheet, marked below "
+                        "with #! CONFLICT: nothing was saved.\nSave and quit to write "
+                        "your values over theirs, or change them first.",
+                        nm, nm == 1 ? "" : "s"));
+    if (kp_draft_write(d, e->text, err, sizeof err) != 0)
+        return kp_cli_error(cli, KP_INTERNAL, "%s", err);
+    if (!kp_editor_can_ask() || cli->settings.json) {
+        kp_draft_save_record(d, err, sizeof err);
+        return kp_cli_error(cli, KP_CONFLICT,
+                            "CONFLICT: %zu score%s changed since the sheet was read; nothing "
+                            "was saved\n  your sheet is kept in %s, with theirs marked\n"
+                            "  to go on: %s (saving it then writes your values over theirs)",
+                            nm, nm == 1 ? "" : "s", kp_draft_path(d), e->resume_cmd);
+    }
+    return S_EDIT_AGAIN;
+}
+
+/* The user's editor on the kept sheet; 0 when it ended well, else the
+ * exit code (the sheet is kept, and the command to go on said). */
+static int s_edit_run_editor(s_edit_state *e)
+{
+    char err[1200], serr[512];
+    const char *editor;
+    int ed = kp_editor_run(kp_draft_path(e->d), NULL, NULL, &editor, err, sizeof err);
+    if (kp_draft_sync(e->d, serr, sizeof serr) != 0)
+        fprintf(stderr, "kompass: warning: %s\n", serr);
+    if (ed == 0) return 0;
+    json_object_set_new(e->rec, "state", json_string("kept"));
+    json_object_set_new(e->rec, "reason", json_string(err));
+    kp_draft_save_record(e->d, serr, sizeof serr);
+    return kp_cli_error(e->cli, KP_BAD_REQUEST,
+                        "%s; nothing was saved\n  your sheet is kept in %s\n  to go on: %s", err,
+                        kp_draft_path(e->d), e->resume_cmd);
+}
+
 static int s_edit(kp_cli *cli, int argc, char **argv)
 {
     const kp_command *cmd = &kp_score_command;
@@ -631,63 +817,19 @@ static int s_edit(kp_cli *cli, int argc, char **argv)
     if (kp_draft_open(&cli->settings, login, name, &d, &busy, err, sizeof err) != 0)
         return kp_cli_error(cli, busy ? KP_LOCKED : KP_INTERNAL, "%s%s: %s",
                             busy ? "LOCKED: your " : "cannot keep a draft of the ", what, err);
-    int kept = kp_draft_exists(d);
-    json_t *rec = kp_draft_record(d);
-    kp_sheet base;
-    const Kompass__V1__ScoreListResponse *l = NULL;
-    char *text = NULL; /* the sheet as it goes into the editor */
-    if (resume && !kept) {
-        rc = kp_cli_error(cli, KP_NOT_FOUND, "NOT_FOUND: there is no kept %s to resume", what);
-        goto out;
-    }
-    if (kept && !resume && !discard) {
-        int offer = s_offer(cli, d, what, resume_cmd, discard_cmd);
-        if (offer < 0) {
-            rc = -offer;
-            goto out;
-        }
-        resume = offer;
-        discard = !offer;
-    }
-    if (kept && discard && !resume) {
-        if (kp_draft_remove(d, err, sizeof err) != 0) {
-            rc = kp_cli_error(cli, KP_INTERNAL, "%s", err);
-            goto out;
-        }
-        fprintf(stderr, "kompass: dropped your kept %s\n", what);
-    }
-    if (resume) {
-        char *t = kp_draft_read(d);
-        if (!t || kp_sheet_from_json(cli->arena, json_object_get(rec, "base"), &base) != 0) {
-            rc = kp_cli_error(cli, KP_INTERNAL,
-                              "your kept sheet %s cannot be read back (%s); it stays as it is: "
-                              "copy what you need from it, then %s",
-                              kp_draft_path(d), t ? "its record is damaged" : strerror(errno),
-                              discard_cmd);
-            free(t);
-            goto out;
-        }
-        text = kp_arena_strdup(cli->arena, t);
-        free(t);
-    } else {
-        if ((rc = s_fetch_seen(cli, id, (int)area, 0, &l))) goto out;
-        if ((rc = s_sheet(cli, id, (int)area, who, l, &base))) goto out;
-        text = kp_sheet_format(cli->arena, &base);
-        json_object_clear(rec);
-        json_object_set_new(rec, "kind", json_string("scores"));
-        json_object_set_new(rec, "server", json_string(cli->settings.server));
-        json_object_set_new(rec, "login", json_string(login));
-        json_object_set_new(rec, "evaluation", json_integer(id));
-        json_object_set_new(rec, "area", json_integer(area));
-        json_object_set_new(rec, "evaluator", json_string(who));
-        json_object_set_new(rec, "created_at_us", json_integer(kp_now_us()));
-        json_object_set_new(rec, "state", json_string("editing"));
-        json_object_set_new(rec, "base", kp_sheet_json(&base));
-        if (kp_draft_write(d, text, err, sizeof err) != 0) {
-            rc = kp_cli_error(cli, KP_INTERNAL, "%s", err);
-            goto out;
-        }
-    }
+    s_edit_state e = {.cli = cli,
+                      .id = id,
+                      .area = area,
+                      .who = who,
+                      .what = what,
+                      .login = login,
+                      .resume_cmd = resume_cmd,
+                      .discard_cmd = discard_cmd,
+                      .d = d,
+                      .rec = kp_draft_record(d)};
+    json_t *rec = e.rec;
+    kp_sheet *base = &e.base;
+    if ((rc = s_edit_start(&e, resume, discard))) goto out;
 
     /* Edit until it is saved, or the user gives up (quits without fixing
      * the problems shown). */
@@ -695,23 +837,7 @@ static int s_edit(kp_cli *cli, int argc, char **argv)
     int skip_editor = 0;
     int saved_unheard = 0; /* a conflict with our own values: saved before */
     for (;;) {
-        const char *editor;
-        if (!skip_editor) {
-            int ed = kp_editor_run(kp_draft_path(d), NULL, NULL, &editor, err, sizeof err);
-            char serr[512];
-            if (kp_draft_sync(d, serr, sizeof serr) != 0)
-                fprintf(stderr, "kompass: warning: %s\n", serr);
-            if (ed != 0) {
-                json_object_set_new(rec, "state", json_string("kept"));
-                json_object_set_new(rec, "reason", json_string(err));
-                kp_draft_save_record(d, serr, sizeof serr);
-                rc = kp_cli_error(cli, KP_BAD_REQUEST,
-                                  "%s; nothing was saved\n  your sheet is kept in %s\n  to go on: "
-                                  "%s",
-                                  err, kp_draft_path(d), resume_cmd);
-                goto out;
-            }
-        }
+        if (!skip_editor && (rc = s_edit_run_editor(&e))) goto out;
         skip_editor = 0;
         char *t = kp_draft_read(d);
         if (!t) {
@@ -721,47 +847,15 @@ static int s_edit(kp_cli *cli, int argc, char **argv)
         }
         char *now = kp_arena_strdup(cli->arena, t);
         free(t);
-        int unchanged = strcmp(now, text) == 0;
+        int unchanged = strcmp(now, e.text) == 0;
         kp_sheet_change *ch;
         kp_sheet_problem *pr;
         size_t nch, npr;
-        kp_sheet_parse(cli->arena, &base, now, &ch, &nch, &pr, &npr);
+        kp_sheet_parse(cli->arena, base, now, &ch, &nch, &pr, &npr);
         if (npr) {
-            /* Reopened on a terminal; a script (or a user who quits
-             * without fixing anything) gets the list and the kept sheet. */
-            int ask = kp_editor_can_ask() && !cli->settings.json;
-            if ((unchanged && shown_problems) || !ask) {
-                if (!unchanged || !shown_problems) {
-                    text = kp_sheet_annotate(cli->arena, now, pr, npr,
-                                             "Problems, marked below with #!: nothing was saved. "
-                                             "Fix them, then save and quit.");
-                    if (kp_draft_write(d, text, err, sizeof err) != 0)
-                        fprintf(stderr, "kompass: warning: %s\n", err);
-                }
-                json_object_set_new(rec, "state", json_string("kept"));
-                json_object_set_new(rec, "reason", json_string("it has problems to fix"));
-                kp_draft_save_record(d, err, sizeof err);
-                rc = s_problems(cli, NULL, pr, npr,
-                                kp_arena_printf(cli->arena,
-                                                "; nothing was saved\n  your sheet is kept in "
-                                                "%s\n  to go on: %s",
-                                                kp_draft_path(d), resume_cmd));
-                goto out;
-            }
-            const char *head = kp_arena_printf(
-                cli->arena,
-                "%zu problem%s, marked below with #!: nothing was saved. Fix them, then save "
-                "and quit;\nquit without a change to stop (the sheet is kept: %s).",
-                npr, npr == 1 ? "" : "s", resume_cmd);
-            for (size_t i = 0; i < npr; i++)
-                fprintf(stderr, "kompass: %s\n", kp_sheet_problem_text(cli->arena, &pr[i]));
-            text = kp_sheet_annotate(cli->arena, now, pr, npr, head);
-            if (kp_draft_write(d, text, err, sizeof err) != 0) {
-                rc = kp_cli_error(cli, KP_INTERNAL, "%s", err);
-                goto out;
-            }
-            shown_problems = 1;
-            continue;
+            rc = s_edit_problems(&e, now, unchanged, &shown_problems, pr, npr);
+            if (rc == S_EDIT_AGAIN) continue;
+            goto out;
         }
         if (nch == 0) {
             kp_draft_remove(d, err, sizeof err);
@@ -777,13 +871,13 @@ static int s_edit(kp_cli *cli, int argc, char **argv)
         json_object_set_new(rec, "state", json_string("saving"));
         json_object_set_new(rec, "reason",
                             json_string("the save was sent, but its answer never came back"));
-        json_object_set_new(rec, "base", kp_sheet_json(&base));
+        json_object_set_new(rec, "base", kp_sheet_json(base));
         if (kp_draft_save_record(d, err, sizeof err) != 0)
             fprintf(stderr, "kompass: warning: %s\n", err);
         kp_response *resp;
         const char *error;
         int status =
-            s_score_set(cli, id, on_behalf, s_writes(cli, &base, ch, nch), nch, &resp, &error);
+            s_score_set(cli, id, on_behalf, s_writes(cli, base, ch, nch), nch, &resp, &error);
         if (status == KP_CLI_KEPT_OFFLINE) { /* the journal has it now (client/offline.h) */
             kp_draft_remove(d, err, sizeof err);
             rc = status;
@@ -791,55 +885,14 @@ static int s_edit(kp_cli *cli, int argc, char **argv)
         }
         if (status == KP_OK) {
             kp_draft_remove(d, err, sizeof err);
-            if (!l) s_fetch_seen(cli, id, (int)area, 0, &l);
-            rc = s_written(cli, id, resp->score_set, l, 0);
+            if (!e.l) s_fetch_seen(cli, id, (int)area, 0, &e.l);
+            rc = s_written(cli, id, resp->score_set, e.l, 0);
             goto out;
         }
         if (status == KP_CONFLICT && resp && resp->score_set) {
-            /* Each stale score as it is now; marked where it differs from ours. */
-            const Kompass__V1__ScoreSetResponse *o = resp->score_set;
-            kp_sheet_problem *marks =
-                kp_arena_zalloc(cli->arena, sizeof *marks * (o->n_scores + 1));
-            size_t nm = 0;
-            for (size_t i = 0; i < o->n_scores; i++) {
-                const char *m = s_conflict(cli, &base, o->scores[i], ch, nch);
-                if (!m) continue;
-                marks[nm].line = kp_sheet_line_of(now, o->scores[i]->question);
-                marks[nm].question = o->scores[i]->question;
-                marks[nm++].message = m;
-                fprintf(stderr, "kompass: %s\n", m);
-            }
-            json_object_set_new(rec, "base", kp_sheet_json(&base));
-            json_object_set_new(rec, "state", json_string("kept"));
-            json_object_set_new(rec, "reason", json_string("scores changed meanwhile"));
-            if (nm == 0) {
-                /* the same values as ours (a save that went through unheard) */
-                kp_draft_save_record(d, err, sizeof err);
-                skip_editor = saved_unheard = 1;
-                continue;
-            }
-            text = kp_sheet_annotate(
-                cli->arena, now, marks, nm,
-                kp_arena_printf(cli->arena,
-                                "%zu score%s changed since you opened the sheet, marked below "
-                                "with #! CONFLICT: nothing was saved.\nSave and quit to write "
-                                "your values over theirs, or change them first.",
-                                nm, nm == 1 ? "" : "s"));
-            if (kp_draft_write(d, text, err, sizeof err) != 0) {
-                rc = kp_cli_error(cli, KP_INTERNAL, "%s", err);
-                goto out;
-            }
-            if (!kp_editor_can_ask() || cli->settings.json) {
-                kp_draft_save_record(d, err, sizeof err);
-                rc = kp_cli_error(cli, KP_CONFLICT,
-                                  "CONFLICT: %zu score%s changed since the sheet was read; nothing "
-                                  "was saved\n  your sheet is kept in %s, with theirs marked\n"
-                                  "  to go on: %s (saving it then writes your values over theirs)",
-                                  nm, nm == 1 ? "" : "s", kp_draft_path(d), resume_cmd);
-                goto out;
-            }
-
-            continue;
+            rc = s_edit_conflict(&e, now, ch, nch, resp->score_set, &skip_editor, &saved_unheard);
+            if (rc == S_EDIT_AGAIN) continue;
+            goto out;
         }
         /* anything else: the sheet stays for later */
         json_object_set_new(rec, "state", json_string("kept"));

@@ -521,6 +521,147 @@ static int s_offer(edit *e)
                          about, e->resume_cmd, (long long)e->id, e->area, e->section);
 }
 
+/* A kept draft: resumed (--resume, or asked on a terminal) or dropped
+ * (--discard, or the answer); *kept is 0 once dropped. 0, or the exit
+ * code. */
+static int s_edit_choose(edit *e, int *resume, int discard, int *kept)
+{
+    char err[1200];
+    if (*resume && !*kept)
+        return kp_cli_error(e->cli, KP_NOT_FOUND,
+                            "NOT_FOUND: there is no kept draft of %s to resume", e->what);
+    if (*kept && !*resume && !discard) {
+        int offer = s_offer(e);
+        if (offer < 0) return -offer;
+        *resume = offer;
+        discard = !offer;
+    }
+    if (!*resume && *kept && discard) {
+        if (kp_draft_remove(e->draft, err, sizeof err) != 0)
+            return kp_cli_error(e->cli, KP_INTERNAL, "%s", err);
+        fprintf(stderr, "kompass: dropped your kept draft of %s\n", e->what);
+        *kept = 0;
+    }
+    return 0;
+}
+
+#define S_EDIT_GO_ON (-1) /* a step's answer: on to the editor */
+
+/* The file the editor gets (*opened, malloc'd) and the version it is based
+ * on: a new draft from the server's text (cur, now), or the kept one
+ * resumed, with theirs beside it when the server's changed meanwhile (or
+ * nothing to do when our draft is what the server has: saved before,
+ * unheard). S_EDIT_GO_ON, or the exit code (the lock still to release). */
+static int s_edit_open(edit *e, int resume, const Kompass__V1__AreaText *cur,
+                       const kp_areatext *now, const char *login, int64_t *base_version,
+                       char **opened)
+{
+    kp_cli *cli = e->cli;
+    json_t *rec = kp_draft_record(e->draft);
+    char err[1200];
+    *base_version = cur->version;
+    *opened = NULL;
+    if (resume) {
+        char *text = kp_draft_read(e->draft);
+        if (!text)
+            return kp_cli_error(cli, KP_INTERNAL, "cannot read your draft %s: %s",
+                                kp_draft_path(e->draft), strerror(errno));
+        kp_areatext mine;
+        kp_areatext_parse(cli->arena, e->section, text, &mine);
+        json_t *bv = json_object_get(rec, "base_version");
+        *base_version = json_is_integer(bv) ? json_integer_value(bv) : -1;
+        if (*base_version == cur->version) {
+            *opened = text;
+            return S_EDIT_GO_ON;
+        }
+        if (kp_areatext_equal(&mine, now)) {
+            /* The save went through; the CLI did not live to hear it. */
+            free(text);
+            s_done(e);
+            if (!cli->settings.json)
+                printf("your draft of %s was saved already (version %lld by %s); draft "
+                       "removed\n",
+                       e->what, (long long)cur->version, cur->written_by);
+            else
+                s_no_change(cli, e->area, e->section, cur->version);
+            return 0;
+        }
+        /* Changed meanwhile: show theirs beside ours; saving replaces it. */
+        char *t = s_draft_text(e, cur, &mine, cur);
+        free(text);
+        json_object_set_new(rec, "base_version", json_integer(cur->version));
+        json_object_set_new(rec, "base", kp_areatext_json(now));
+        json_object_set_new(rec, "conflict",
+                            json_pack("{s:I,s:s,s:I}", "version", (json_int_t)cur->version,
+                                      "written_by", cur->written_by, "written_at_us",
+                                      (json_int_t)cur->written_at_us));
+        if (!t || kp_draft_write(e->draft, t, err, sizeof err) != 0) {
+            free(t);
+            return kp_cli_error(cli, KP_INTERNAL, "%s", err);
+        }
+        fprintf(stderr,
+                "kompass: %s changed since your draft was begun: %s saved version %lld; "
+                "both are in the editor\n",
+                e->what, cur->written_by, (long long)cur->version);
+        *opened = t;
+        *base_version = cur->version;
+        return S_EDIT_GO_ON;
+    }
+    json_object_clear(rec);
+    json_object_set_new(rec, "kind", json_string("text"));
+    json_object_set_new(rec, "server", json_string(cli->settings.server));
+    json_object_set_new(rec, "login", json_string(login));
+    json_object_set_new(rec, "evaluation", json_integer(e->id));
+    json_object_set_new(rec, "area", json_integer(e->area));
+    json_object_set_new(rec, "section", json_string(e->section));
+    json_object_set_new(rec, "title", json_string(cur->title));
+    json_object_set_new(rec, "base_version", json_integer(cur->version));
+    json_object_set_new(rec, "base", kp_areatext_json(now));
+    json_object_set_new(rec, "created_at_us", json_integer(kp_now_us()));
+    json_object_set_new(rec, "state", json_string("editing"));
+    *opened = s_draft_text(e, cur, now, NULL);
+    if (!*opened || kp_draft_write(e->draft, *opened, err, sizeof err) != 0) {
+        free(*opened);
+        *opened = NULL;
+        return kp_cli_error(cli, KP_INTERNAL, "%s", err);
+    }
+    return S_EDIT_GO_ON;
+}
+
+/* After a save that failed with res: what the user can do about it (NULL:
+ * nothing to add); a CONFLICT's other text goes into the draft beside
+ * ours at once (a kill now loses neither, and --resume shows both). */
+static const char *s_edit_advice(edit *e, const Kompass__V1__AreaText *cur, const kp_areatext *mine,
+                                 const save_result *res)
+{
+    kp_cli *cli = e->cli;
+    json_t *rec = kp_draft_record(e->draft);
+    char err[1200] = "";
+    if (res->status == KP_CONFLICT && res->now) {
+        char *t = s_draft_text(e, cur, mine, res->now);
+        kp_areatext theirs;
+        kp_areatext_from(res->now, &theirs);
+        json_object_set_new(rec, "base_version", json_integer(res->now->version));
+        json_object_set_new(rec, "base", kp_areatext_json(&theirs));
+        json_object_set_new(rec, "conflict",
+                            json_pack("{s:I,s:s,s:I}", "version", (json_int_t)res->now->version,
+                                      "written_by", res->now->written_by, "written_at_us",
+                                      (json_int_t)res->now->written_at_us));
+        if (!t || kp_draft_write(e->draft, t, err, sizeof err) != 0)
+            fprintf(stderr, "kompass: warning: %s\n", err);
+        free(t);
+        return kp_arena_printf(cli->arena,
+                               "--resume opens your text with theirs beside it; saving then "
+                               "replaces their version %lld",
+                               (long long)res->now->version);
+    }
+    if (res->status == KP_LOCKED) return "--resume takes the lock again when it is free";
+    if (res->status == KP_UNAVAILABLE)
+        return "the save may or may not have reached the server; --resume finds out and "
+               "never saves twice";
+    return NULL;
+}
+
 static int s_edit(kp_cli *cli, int argc, char **argv)
 {
     const kp_command *cmd = &kp_text_command;
@@ -564,28 +705,7 @@ static int s_edit(kp_cli *cli, int argc, char **argv)
                             busy ? "LOCKED: your draft of " : "cannot keep a draft of ", e.what,
                             err);
     int kept = kp_draft_exists(e.draft);
-    if (resume && !kept) {
-        rc = kp_cli_error(cli, KP_NOT_FOUND, "NOT_FOUND: there is no kept draft of %s to resume",
-                          e.what);
-        goto out;
-    }
-    if (kept && !resume && !discard) {
-        int offer = s_offer(&e);
-        if (offer < 0) {
-            rc = -offer;
-            goto out;
-        }
-        resume = offer;
-        discard = !offer;
-    }
-    if (!resume && kept && discard) {
-        if (kp_draft_remove(e.draft, err, sizeof err) != 0) {
-            rc = kp_cli_error(cli, KP_INTERNAL, "%s", err);
-            goto out;
-        }
-        fprintf(stderr, "kompass: dropped your kept draft of %s\n", e.what);
-        kept = 0;
-    }
+    if ((rc = s_edit_choose(&e, &resume, discard, &kept))) goto out;
 
     /* The lock first: with it, nobody can save this section until we do. */
     if ((rc = s_lock(cli, id, e.area, e.section, 0, &e.token, 0))) {
@@ -600,76 +720,10 @@ static int s_edit(kp_cli *cli, int argc, char **argv)
     kp_areatext_from(cur, &now);
 
     json_t *rec = kp_draft_record(e.draft);
-    int64_t base_version = cur->version;
-    char *opened = NULL; /* the file as the editor gets it */
-    if (resume) {
-        char *text = kp_draft_read(e.draft);
-        if (!text) {
-            rc = kp_cli_error(cli, KP_INTERNAL, "cannot read your draft %s: %s",
-                              kp_draft_path(e.draft), strerror(errno));
-            goto release;
-        }
-        kp_areatext mine;
-        kp_areatext_parse(cli->arena, e.section, text, &mine);
-        json_t *bv = json_object_get(rec, "base_version");
-        base_version = json_is_integer(bv) ? json_integer_value(bv) : -1;
-        if (base_version != cur->version) {
-            if (kp_areatext_equal(&mine, &now)) {
-                /* The save went through; the CLI did not live to hear it. */
-                free(text);
-                s_done(&e);
-                if (!cli->settings.json)
-                    printf("your draft of %s was saved already (version %lld by %s); draft "
-                           "removed\n",
-                           e.what, (long long)cur->version, cur->written_by);
-                else
-                    s_no_change(cli, e.area, e.section, cur->version);
-                rc = 0;
-                goto release;
-            }
-            /* Changed meanwhile: show theirs beside ours; saving replaces it. */
-            char *t = s_draft_text(&e, cur, &mine, cur);
-            free(text);
-            json_object_set_new(rec, "base_version", json_integer(cur->version));
-            json_object_set_new(rec, "base", kp_areatext_json(&now));
-            json_object_set_new(rec, "conflict",
-                                json_pack("{s:I,s:s,s:I}", "version", (json_int_t)cur->version,
-                                          "written_by", cur->written_by, "written_at_us",
-                                          (json_int_t)cur->written_at_us));
-            if (!t || kp_draft_write(e.draft, t, err, sizeof err) != 0) {
-                free(t);
-                rc = kp_cli_error(cli, KP_INTERNAL, "%s", err);
-                goto release;
-            }
-            fprintf(stderr,
-                    "kompass: %s changed since your draft was begun: %s saved version %lld; "
-                    "both are in the editor\n",
-                    e.what, cur->written_by, (long long)cur->version);
-            opened = t;
-            base_version = cur->version;
-        } else {
-            opened = text;
-        }
-    } else {
-        json_object_clear(rec);
-        json_object_set_new(rec, "kind", json_string("text"));
-        json_object_set_new(rec, "server", json_string(cli->settings.server));
-        json_object_set_new(rec, "login", json_string(login));
-        json_object_set_new(rec, "evaluation", json_integer(id));
-        json_object_set_new(rec, "area", json_integer(e.area));
-        json_object_set_new(rec, "section", json_string(e.section));
-        json_object_set_new(rec, "title", json_string(cur->title));
-        json_object_set_new(rec, "base_version", json_integer(cur->version));
-        json_object_set_new(rec, "base", kp_areatext_json(&now));
-        json_object_set_new(rec, "created_at_us", json_integer(kp_now_us()));
-        json_object_set_new(rec, "state", json_string("editing"));
-        opened = s_draft_text(&e, cur, &now, NULL);
-        if (!opened || kp_draft_write(e.draft, opened, err, sizeof err) != 0) {
-            rc = kp_cli_error(cli, KP_INTERNAL, "%s", err);
-            free(opened);
-            goto release;
-        }
-    }
+    int64_t base_version;
+    char *opened; /* the file as the editor gets it */
+    if ((rc = s_edit_open(&e, resume, cur, &now, login, &base_version, &opened)) != S_EDIT_GO_ON)
+        goto release;
 
     e.next_renew = kp_mono_ms() + e.lease * 1000 / 3;
     const char *editor;
@@ -731,32 +785,7 @@ static int s_edit(kp_cli *cli, int argc, char **argv)
         goto out;
     }
     const char *why = kp_arena_printf(cli->arena, "%s: %s", kp_status_name(res.status), res.error);
-    const char *advice = NULL;
-    if (res.status == KP_CONFLICT && res.now) {
-        /* Theirs goes into the draft beside ours at once: a kill now loses
-         * neither, and --resume shows both. */
-        char *t = s_draft_text(&e, cur, &mine, res.now);
-        kp_areatext theirs;
-        kp_areatext_from(res.now, &theirs);
-        json_object_set_new(rec, "base_version", json_integer(res.now->version));
-        json_object_set_new(rec, "base", kp_areatext_json(&theirs));
-        json_object_set_new(rec, "conflict",
-                            json_pack("{s:I,s:s,s:I}", "version", (json_int_t)res.now->version,
-                                      "written_by", res.now->written_by, "written_at_us",
-                                      (json_int_t)res.now->written_at_us));
-        if (!t || kp_draft_write(e.draft, t, err, sizeof err) != 0)
-            fprintf(stderr, "kompass: warning: %s\n", err);
-        free(t);
-        advice = kp_arena_printf(cli->arena,
-                                 "--resume opens your text with theirs beside it; saving then "
-                                 "replaces their version %lld",
-                                 (long long)res.now->version);
-    } else if (res.status == KP_LOCKED) {
-        advice = "--resume takes the lock again when it is free";
-    } else if (res.status == KP_UNAVAILABLE) {
-        advice = "the save may or may not have reached the server; --resume finds out and "
-                 "never saves twice";
-    }
+    const char *advice = s_edit_advice(&e, cur, &mine, &res);
     rc = s_kept(&e, res.status, why, advice);
     if (res.status == KP_CONFLICT) s_show_now(cli, res.now);
     /* unreachable: the lease ends the lock without another wait */

@@ -6,153 +6,48 @@
 #include <string.h>
 
 #include "log.h"
+#include "rpcs.h"
 #include "seclog.h"
 #include "session.h"
 
-#define ANYONE    0, 0, 0, NULL /* no session: roles and relations unused */
-#define ALL       KP_ROLES_ALL
-#define ADMIN     KP_ROLE_ADMIN
-#define NOT_EVAL  0, NULL
-#define READS     0
-#define WRITES    1
-#define RQ(field) KOMPASS__V1__REQUEST__BODY_##field
-#define STAFF     (KP_ROLE_ADMIN | KP_ROLE_EVALUATOR)
-/* relations, with the body field that names the evaluation */
-#define TEAM                                                                                       \
-    (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER) | KP_RELBIT(KP_REL_OBSERVER)), "evaluation_"  \
-                                                                                    "id"
-/* the team and the municipality's contact person */
-#define TEAM_CONTACT                                                                               \
-    (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER) | KP_RELBIT(KP_REL_OBSERVER) |                \
-     KP_RELBIT(KP_REL_CONTACT)),                                                                   \
-        "evaluation_id"
-#define CONTACT   KP_RELBIT(KP_REL_CONTACT), "evaluation_id"
-#define NOT_ADMIN (KP_ROLE_EVALUATOR | KP_ROLE_OBSERVER)
-#define SCORERS   (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER)), "evaluation_id"
-#define LEAD      KP_RELBIT(KP_REL_LEAD), "evaluation_id"
-#define PEER      KP_RELBIT(KP_REL_PEER), "evaluation_id"
+/* rpcs.def's `who` and `relations` columns, as a row's fields. */
+#define KP_WHO_ANYONE    0, 0 /* no session: roles and relations unused */
+#define KP_WHO_ALL       1, KP_ROLES_ALL
+#define KP_WHO_STAFF     1, (KP_ROLE_ADMIN | KP_ROLE_EVALUATOR)
+#define KP_WHO_ADMIN     1, KP_ROLE_ADMIN
+#define KP_WHO_NOT_ADMIN 1, (KP_ROLE_EVALUATOR | KP_ROLE_OBSERVER)
+#define KP_RELS_NOT_EVAL 0
+#define KP_RELS_TEAM     (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER) | KP_RELBIT(KP_REL_OBSERVER))
+#define KP_RELS_TEAM_CONTACT (KP_RELS_TEAM | KP_RELBIT(KP_REL_CONTACT))
+#define KP_RELS_CONTACT  KP_RELBIT(KP_REL_CONTACT)
+#define KP_RELS_SCORERS  (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER))
+#define KP_RELS_LEAD     KP_RELBIT(KP_REL_LEAD)
+#define KP_RELS_PEER     KP_RELBIT(KP_REL_PEER)
+#define KP_WRITES_READS  0
+#define KP_WRITES_WRITES 1
 
-// clang-format off
-/* ------------------------------------------------------------------------
- *  THE TABLE. One row per RPC; an RPC without a row is refused.
- *
- *  body case               name                   session roles  relations  writes
- * ------------------------------------------------------------------------ */
+/* The rules, one per row of rpcs.def, in its order (slot - 1): deny by
+ * default, an RPC without a row is refused. */
 static const kp_authz_rule s_rules[] = {
-    {RQ(PING),                "ping",                ANYONE,                    READS},
-    /* identity: anyone may log in; every user manages their own session */
-    {RQ(LOGIN),               "login",               ANYONE,                    WRITES},
-    {RQ(LOGOUT),              "logout",              1, ALL,   NOT_EVAL,        WRITES},
-    {RQ(WHO_AM_I),            "who_am_i",            1, ALL,   NOT_EVAL,        READS},
-    {RQ(CHANGE_PASSWORD),     "change_password",     1, ALL,   NOT_EVAL,        WRITES},
-    {RQ(REAUTHENTICATE),      "reauthenticate",      1, ALL,   NOT_EVAL,        READS},
-    /* users: SKL administration only */
-    {RQ(USER_ADD),            "user_add",            1, ADMIN, NOT_EVAL,        WRITES},
-    {RQ(USER_LIST),           "user_list",           1, ADMIN, NOT_EVAL,        READS},
-    {RQ(USER_SET_ACTIVE),     "user_set_active",     1, ADMIN, NOT_EVAL,        WRITES},
-    {RQ(USER_EDIT),           "user_edit",           1, ADMIN, NOT_EVAL,        WRITES},
-    {RQ(USER_RESET_PASSWORD), "user_reset_password", 1, ADMIN, NOT_EVAL,        WRITES},
-    /* the audit trail: administrators read every chain; a team's lead and
-     * peers their evaluation's, once blind scoring has ended (docs/audit.md) */
-    {RQ(AUDIT_LIST),          "audit_list",          1, STAFF, SCORERS,         READS},
-    {RQ(AUDIT_VERIFY),        "audit_verify",        1, ADMIN, NOT_EVAL,        READS},
-    /* frameworks and municipalities: everyone reads, SKL administration writes */
-    {RQ(FRAMEWORK_IMPORT),    "framework_import",    1, ADMIN, NOT_EVAL,        WRITES},
-    {RQ(FRAMEWORK_LIST),      "framework_list",      1, ALL,   NOT_EVAL,        READS},
-    {RQ(FRAMEWORK_SHOW),      "framework_show",      1, ALL,   NOT_EVAL,        READS},
-    {RQ(MUNICIPALITY_ADD),    "municipality_add",    1, ADMIN, NOT_EVAL,        WRITES},
-    {RQ(MUNICIPALITY_LIST),   "municipality_list",   1, ALL,   NOT_EVAL,        READS},
-    /* evaluations: admins create; the list shows each caller what they may see */
-    {RQ(EVAL_CREATE),         "eval_create",         1, ADMIN, NOT_EVAL,        WRITES},
-    {RQ(EVAL_LIST),           "eval_list",           1, ALL,   NOT_EVAL,        READS},
-    {RQ(EVAL_SHOW),           "eval_show",           1, ALL,   TEAM_CONTACT,    READS},
-    {RQ(EVAL_ASSIGN),         "eval_assign",         1, STAFF, LEAD,            WRITES},
-    {RQ(EVAL_UNASSIGN),       "eval_unassign",       1, STAFF, LEAD,            WRITES},
-    {RQ(EVAL_START),          "eval_start",          1, STAFF, LEAD,            WRITES},
-    {RQ(EVIDENCE_ADD),        "evidence_add",        1, STAFF, SCORERS,         WRITES},
-    {RQ(EVIDENCE_LIST),       "evidence_list",       1, ALL,   TEAM,            READS},
-    /* scoring and texts: the evaluators write, the whole team reads */
-    {RQ(SCORE_SET),           "score_set",           1, STAFF, SCORERS,         WRITES},
-    {RQ(SCORE_LIST),          "score_list",          1, ALL,   TEAM,            READS},
-    {RQ(TEXT_SHOW),           "text_show",           1, ALL,   TEAM,            READS},
-    {RQ(TEXT_LOCK),           "text_lock",           1, STAFF, SCORERS,         WRITES},
-    {RQ(TEXT_SAVE),           "text_save",           1, STAFF, SCORERS,         WRITES},
-    {RQ(LOCK_LIST),           "lock_list",           1, ALL,   TEAM,            READS},
-    {RQ(LOCK_BREAK),          "lock_break",          1, STAFF, LEAD,            WRITES},
-    /* consensus and sign-off: evaluators submit and agree, a lead or peer who
-     * wrote none of an area's texts approves them (the handler checks who
-     * wrote what: four eyes), the team and one admin sign, only an admin
-     * reopens */
-    {RQ(SUBMIT),              "submit",              1, STAFF, SCORERS,         WRITES},
-    {RQ(CONSENSUS_SHOW),      "consensus_show",      1, ALL,   TEAM,            READS},
-    {RQ(CONSENSUS_SET),       "consensus_set",       1, STAFF, SCORERS,         WRITES},
-    {RQ(CONSENSUS_AUTO),      "consensus_auto",      1, STAFF, SCORERS,         WRITES},
-    {RQ(CONSENSUS_THRESHOLD), "consensus_threshold", 1, STAFF, LEAD,            WRITES},
-    {RQ(TEXT_APPROVE),        "text_approve",        1, STAFF, SCORERS,         WRITES},
-    {RQ(SIGN),                "sign",                1, STAFF, SCORERS,         WRITES},
-    {RQ(EVAL_REOPEN),         "eval_reopen",         1, ADMIN, NOT_EVAL,        WRITES},
-    {RQ(EVAL_VERIFY),         "eval_verify",         1, ALL,   TEAM,            READS},
-    {RQ(EVAL_STATUS),         "eval_status",         1, ALL,   TEAM_CONTACT,    READS},
-    {RQ(EVAL_REVISION),       "eval_revision",       1, ALL,   TEAM,            READS},
-    {RQ(EVAL_SNAPSHOT),       "eval_snapshot",       1, ALL,   TEAM,            READS},
-    {RQ(EVAL_CHANGES),        "eval_changes",        1, ALL,   TEAM,            READS},
-    /* reports and history: open to every role, and the handlers show each
-     * caller what they may see, as eval_list does: a signed evaluation
-     * (every imported one) is published and readable by all; any other only
-     * by admins and its team (to others: NOT_FOUND, as if it did not exist).
-     * Importing published evaluations is SKL administration's. */
-    {RQ(REPORT_DATA),         "report_data",         1, ALL,   NOT_EVAL,        READS},
-    {RQ(HISTORY),             "history",             1, ALL,   NOT_EVAL,        READS},
-    {RQ(EVAL_IMPORT),         "eval_import",         1, ADMIN, NOT_EVAL,        WRITES},
-    /* operations: SKL administration watches and keeps the server */
-    {RQ(HEALTH),              "health",              1, ADMIN, NOT_EVAL,        READS},
-    {RQ(STATS),               "stats",               1, ADMIN, NOT_EVAL,        READS},
-    /* agreement across every signed evaluation: SKL's view of its evaluators */
-    {RQ(STATS_AGREEMENT),     "stats_agreement",     1, ADMIN, NOT_EVAL,        READS},
-    /* a dump holds every password hash: administrators only */
-    {RQ(BACKUP),              "backup",              1, ADMIN, NOT_EVAL,        READS},
-    /* search: everyone; what each caller sees (signed, or their team's) is
-     * decided in the search's SQL (rpc_search.c) */
-    {RQ(SEARCH),              "search",              1, ALL,   NOT_EVAL,        READS},
-    /* the consensus meeting: the whole team reads a question's picture and
-     * its thread, its evaluators (and admins) write in it; SKL
-     * administration makes calibration exercises and follows the trainees,
-     * who see their own results (as the exercise's peer) */
-    {RQ(COMMENT_ADD),         "comment_add",         1, STAFF, SCORERS,         WRITES},
-    {RQ(COMMENT_LIST),        "comment_list",        1, ALL,   TEAM,            READS},
-    {RQ(COMMENT_RESOLVE),     "comment_resolve",     1, STAFF, SCORERS,         WRITES},
-    {RQ(COMMENT_REOPEN),      "comment_reopen",      1, STAFF, SCORERS,         WRITES},
-    {RQ(CONSENSUS_QUESTION),  "consensus_question",  1, ALL,   TEAM,            READS},
-    {RQ(CALIBRATION_CREATE),  "calibration_create",  1, ADMIN, NOT_EVAL,        WRITES},
-    {RQ(CALIBRATION_SHOW),    "calibration_show",    1, STAFF, SCORERS,         READS},
-    {RQ(CALIBRATION_STATS),   "calibration_stats",   1, ADMIN, NOT_EVAL,        READS},
-    /* live updates: any session, for the evaluations it may see (checked
-     * by the handler per id, and by the publisher at every update) */
-    {RQ(SUBSCRIBE),           "subscribe",           1, ALL,   NOT_EVAL,        READS},
-    /* offline work: an evaluator records a conflict settled for the server's side */
-    {RQ(OFFLINE_DISCARD),     "offline_discard",     1, STAFF, SCORERS,         WRITES},
-    /* the cycle across rounds: an admin or the lead corrects an evaluation's
-     * period, report date and ordinal */
-    {RQ(EVAL_SET),            "eval_set",            1, STAFF, LEAD,            WRITES},
-    /* the municipality's factual review: the lead (or an admin) opens and
-     * closes it, the municipality's contact person (never an admin: the
-     * remarks are the municipality's) remarks, the lead and peers (and
-     * admins) answer, the team and the contact read it */
-    {RQ(FACTCHECK_START),     "factcheck_start",     1, STAFF, LEAD,            WRITES},
-    {RQ(FACTCHECK_REMARK),    "factcheck_remark",    1, NOT_ADMIN, CONTACT,     WRITES},
-    {RQ(FACTCHECK_ANSWER),    "factcheck_answer",    1, STAFF, SCORERS,         WRITES},
-    {RQ(FACTCHECK_SHOW),      "factcheck_show",      1, ALL,   TEAM_CONTACT,    READS},
-    {RQ(FACTCHECK_CLOSE),     "factcheck_close",     1, STAFF, LEAD,            WRITES},
-    /* an admin corrects the municipality register (signed content keeps
-     * the name it was signed with) */
-    {RQ(MUNICIPALITY_EDIT),   "municipality_edit",   1, ADMIN, NOT_EVAL,        WRITES},
-    /* the follow-up of the previous round: the team reads it, the lead and
-     * peers (and admins) assess it */
-    {RQ(FOLLOWUP_LIST),       "followup_list",       1, ALL,   TEAM,            READS},
-    {RQ(FOLLOWUP_SET),        "followup_set",        1, STAFF, SCORERS,         WRITES},
+#define KP_RPC(c, name, handler, file, who, relations, evaluation, writes, batch)                  \
+    {KOMPASS__V1__REQUEST__BODY_##c,                                                               \
+     #name,                                                                                        \
+     KP_WHO_##who,                                                                                 \
+     KP_RELS_##relations,                                                                          \
+     evaluation,                                                                                   \
+     KP_WRITES_##writes},
+#include "rpcs.def"
+#undef KP_RPC
 };
-// clang-format on
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])
+
+/* The caller's relation to one evaluation (kp_authz_relation): '' when not
+ * on its team, no row when there is no such evaluation. */
+const kp_stmt kp_authz_stmts[] = {
+    {"eval_relation", "SELECT coalesce((SELECT x.role FROM evaluation_members x"
+                      "                 WHERE x.evaluation_id = e.id AND x.user_id = $2), '')"
+                      " FROM evaluations e WHERE e.id = $1::bigint"},
+    {NULL, NULL}};
 
 const char *const kp_relation_names[KP_REL_COUNT] = {"none", "lead", "peer", "observer", "contact"};
 
@@ -164,9 +59,8 @@ const kp_authz_rule *kp_authz_table(size_t *n)
 
 const kp_authz_rule *kp_authz_find(int body_case)
 {
-    for (size_t i = 0; i < N_RULES; i++)
-        if (s_rules[i].body_case == body_case) return &s_rules[i];
-    return NULL;
+    int slot = kp_rpc_slot(body_case);
+    return slot ? &s_rules[slot - 1] : NULL;
 }
 
 unsigned kp_authz_role_bit(const char *role)

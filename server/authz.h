@@ -4,7 +4,9 @@
  *  dispatcher calls it, server/dispatch.c); an RPC without a row in the
  *  table is refused, whatever its handler would do: deny by default.
  *
- *  A row says, for one RPC:
+ *  The rows are expanded from the one table of RPCs, server/rpcs.def, whose
+ *  columns `who`, `relations`, `evaluation` and `writes` they are. A row
+ *  says, for one RPC:
  *    - session:    whether it needs a live session (Ping and Login do not:
  *                  then anyone may call it and the other columns are unused);
  *    - roles:      which global roles may call it (admin, evaluator,

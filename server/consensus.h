@@ -38,6 +38,21 @@ int64_t kp_consensus_mean(const int64_t *pts, size_t n);
  * scoring, advances like any change (kp_consensus_advance). */
 int kp_consensus_withdraw_approval(kp_req *r, kp_eval *ev, int area, json_t *after);
 
+/* An evaluation's progress towards sign-off (EvalStatus, and what
+ * kp_consensus_advance decides on). */
+typedef struct {
+    int64_t evaluators, submitted, questions, resolved, areas, approved;
+    char **open; /* questions whose thread is open */
+    size_t n_open;
+} kp_consensus_counts;
+
+/* Reads ev's counts; KP_OK, or r is failed. */
+int kp_consensus_counts_read(kp_req *r, const kp_eval *ev, kp_consensus_counts *c);
+
+/* The logins of ev's evaluators who have not submitted their scores, in the
+ * arena; KP_OK, or r is failed. */
+int kp_consensus_waiting(kp_req *r, int64_t eval_id, char ***out, size_t *n);
+
 extern const kp_stmt kp_consensus_stmts[];
 
 #endif

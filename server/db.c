@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "statements.h"
 #include "status.h"
 #include "util.h"
 
@@ -23,19 +22,14 @@ struct kp_db {
     int batch_lost; /* the batch's connection broke: nothing of it may run */
 };
 
-/* (a line added, the rest kept as they were laid out) */
-// clang-format off
-const kp_stmt *const kp_statement_sets[] = {
-    kp_ping_stmts,         kp_session_stmts,   kp_seclog_stmts,     kp_throttle_stmts,
-    kp_rpc_session_stmts,  kp_rpc_user_stmts,  kp_bootstrap_stmts,  kp_audit_stmts,
-    kp_audit_verify_stmts, kp_rpc_audit_stmts, kp_rpc_ops_stmts,    kp_replay_stmts,
-    kp_rpc_backup_stmts,   kp_framework_stmts, kp_evaluation_stmts, kp_eval_stmts,
-    kp_evidence_stmts,     kp_score_stmts,     kp_agreement_stmts,  kp_text_stmts,
-    kp_watch_stmts,        kp_publisher_stmts, kp_content_stmts,    kp_consensus_stmts,
-    kp_signoff_stmts,      kp_report_stmts,    kp_search_stmts,     kp_comment_stmts,
-    kp_calibration_stmts,  kp_municipality_stmts, kp_subscriptions_stmts,
-    kp_factcheck_stmts, kp_rpc_municipality_stmts, kp_followup_stmts, NULL};
-// clang-format on
+/* The statement sets every new connection prepares (kp_db_use_statements):
+ * registered once, before the first connection, and only read after. */
+static const kp_stmt *const *s_sets;
+
+void kp_db_use_statements(const kp_stmt *const *sets)
+{
+    s_sets = sets;
+}
 
 PGconn *kp_db_connect(const char *conninfo)
 {
@@ -128,8 +122,8 @@ int kp_db_ensure(kp_db *self)
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok) kp_error("db", "cannot set up the session: %s", PQresultErrorMessage(r));
     PQclear(r);
-    for (int s = 0; ok && kp_statement_sets[s]; s++)
-        for (const kp_stmt *st = kp_statement_sets[s]; ok && st->name; st++) {
+    for (int s = 0; ok && s_sets && s_sets[s]; s++)
+        for (const kp_stmt *st = s_sets[s]; ok && st->name; st++) {
             r = PQprepare(conn, st->name, st->sql, 0, NULL);
             if (PQresultStatus(r) != PGRES_COMMAND_OK) {
                 kp_error("db", "cannot prepare statement %s: %s", st->name,

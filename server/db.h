@@ -1,11 +1,12 @@
 /*  db: one worker's PostgreSQL connection and its prepared statements.
  *
  *  A kp_db belongs to exactly one thread. It connects lazily, prepares every
- *  named statement of every module (statements.h) on each new
- *  connection, and reconnects by itself after the database went away: while
- *  it cannot, calls fail fast with KP_UNAVAILABLE (retryable) instead of
- *  blocking the worker. SQL text exists only in sql/ migrations and in those
- *  named statements; values always travel as parameters.
+ *  named statement of every module on each new connection (the sets that
+ *  kompassd's main registers with kp_db_use_statements: statements.c lists
+ *  them, so that this, the lowest layer, names no module above it), and reconnects by itself after
+ * the database went away: while it cannot, calls fail fast with KP_UNAVAILABLE (retryable) instead
+ * of blocking the worker. SQL text exists only in sql/ migrations and in those named statements;
+ * values always travel as parameters.
  */
 #ifndef KP_DB_H
 #define KP_DB_H
@@ -22,6 +23,12 @@ typedef struct {
     const char *name;
     const char *sql;
 } kp_stmt;
+
+/* The named statements every connection prepares from now on: a
+ * NULL-terminated list of kp_stmt arrays, each ended by {NULL, NULL}; kept,
+ * not copied. Call it once, before the first kp_db connects (kompassd's
+ * main and tests: kp_db_use_statements(kp_statement_sets), statements.h). */
+void kp_db_use_statements(const kp_stmt *const *sets);
 
 /* A plain connection to conninfo with kompassd's defaults, which the
  * conninfo may override: connect_timeout 5 s (per host of a list), TCP

@@ -1,7 +1,6 @@
 /*  dispatch: from a request's body to its handler. */
 #include "dispatch.h"
 
-#include <stdarg.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,114 +10,25 @@
 #include "log.h"
 #include "replay.h"
 #include "rpc.h"
+#include "rpcs.h"
 
-#define RQ(field) KOMPASS__V1__REQUEST__BODY_##field
-
+/* The handlers, one per row of rpcs.def, in its order (slot - 1). */
 static const kp_rpc s_rpcs[] = {
-    {RQ(PING), "ping", kp_rpc_ping},
-    /* rpc_session.c */
-    {RQ(LOGIN), "login", kp_rpc_login},
-    {RQ(LOGOUT), "logout", kp_rpc_logout},
-    {RQ(WHO_AM_I), "who_am_i", kp_rpc_who_am_i},
-    {RQ(CHANGE_PASSWORD), "change_password", kp_rpc_change_password},
-    {RQ(REAUTHENTICATE), "reauthenticate", kp_rpc_reauthenticate},
-    /* rpc_user.c */
-    {RQ(USER_ADD), "user_add", kp_rpc_user_add},
-    {RQ(USER_LIST), "user_list", kp_rpc_user_list},
-    {RQ(USER_SET_ACTIVE), "user_set_active", kp_rpc_user_set_active},
-    {RQ(USER_EDIT), "user_edit", kp_rpc_user_edit},
-    {RQ(USER_RESET_PASSWORD), "user_reset_password", kp_rpc_user_reset_password},
-    /* rpc_audit.c */
-    {RQ(AUDIT_LIST), "audit_list", kp_rpc_audit_list},
-    {RQ(AUDIT_VERIFY), "audit_verify", kp_rpc_audit_verify},
-    /* rpc_framework.c, rpc_eval.c, rpc_evidence.c, rpc_score.c, rpc_text.c, rpc_watch.c */
-    {KOMPASS__V1__REQUEST__BODY_FRAMEWORK_IMPORT, "framework_import", kp_rpc_framework_import},
-    {KOMPASS__V1__REQUEST__BODY_FRAMEWORK_LIST, "framework_list", kp_rpc_framework_list},
-    {KOMPASS__V1__REQUEST__BODY_FRAMEWORK_SHOW, "framework_show", kp_rpc_framework_show},
-    {KOMPASS__V1__REQUEST__BODY_MUNICIPALITY_ADD, "municipality_add", kp_rpc_municipality_add},
-    {KOMPASS__V1__REQUEST__BODY_MUNICIPALITY_LIST, "municipality_list", kp_rpc_municipality_list},
-    {KOMPASS__V1__REQUEST__BODY_EVAL_CREATE, "eval_create", kp_rpc_eval_create},
-    {KOMPASS__V1__REQUEST__BODY_EVAL_LIST, "eval_list", kp_rpc_eval_list},
-    {KOMPASS__V1__REQUEST__BODY_EVAL_SHOW, "eval_show", kp_rpc_eval_show},
-    {KOMPASS__V1__REQUEST__BODY_EVAL_ASSIGN, "eval_assign", kp_rpc_eval_assign},
-    {KOMPASS__V1__REQUEST__BODY_EVAL_UNASSIGN, "eval_unassign", kp_rpc_eval_unassign},
-    {KOMPASS__V1__REQUEST__BODY_EVIDENCE_ADD, "evidence_add", kp_rpc_evidence_add},
-    {KOMPASS__V1__REQUEST__BODY_EVIDENCE_LIST, "evidence_list", kp_rpc_evidence_list},
-    {KOMPASS__V1__REQUEST__BODY_SCORE_SET, "score_set", kp_rpc_score_set},
-    {KOMPASS__V1__REQUEST__BODY_SCORE_LIST, "score_list", kp_rpc_score_list},
-    {KOMPASS__V1__REQUEST__BODY_TEXT_SHOW, "text_show", kp_rpc_text_show},
-    {KOMPASS__V1__REQUEST__BODY_TEXT_LOCK, "text_lock", kp_rpc_text_lock},
-    {KOMPASS__V1__REQUEST__BODY_TEXT_SAVE, "text_save", kp_rpc_text_save},
-    {KOMPASS__V1__REQUEST__BODY_LOCK_LIST, "lock_list", kp_rpc_lock_list},
-    {KOMPASS__V1__REQUEST__BODY_LOCK_BREAK, "lock_break", kp_rpc_lock_break},
-    {KOMPASS__V1__REQUEST__BODY_EVAL_SNAPSHOT, "eval_snapshot", kp_rpc_eval_snapshot},
-    {KOMPASS__V1__REQUEST__BODY_EVAL_CHANGES, "eval_changes", kp_rpc_eval_changes},
-    {KOMPASS__V1__REQUEST__BODY_EVAL_START, "eval_start", kp_rpc_eval_start},
-    {KOMPASS__V1__REQUEST__BODY_SUBMIT, "submit", kp_rpc_submit},
-    {KOMPASS__V1__REQUEST__BODY_CONSENSUS_SHOW, "consensus_show", kp_rpc_consensus_show},
-    {KOMPASS__V1__REQUEST__BODY_CONSENSUS_SET, "consensus_set", kp_rpc_consensus_set},
-    {KOMPASS__V1__REQUEST__BODY_CONSENSUS_AUTO, "consensus_auto", kp_rpc_consensus_auto},
-    {KOMPASS__V1__REQUEST__BODY_CONSENSUS_THRESHOLD, "consensus_threshold",
-     kp_rpc_consensus_threshold},
-    {KOMPASS__V1__REQUEST__BODY_TEXT_APPROVE, "text_approve", kp_rpc_text_approve},
-    {KOMPASS__V1__REQUEST__BODY_SIGN, "sign", kp_rpc_sign},
-    {KOMPASS__V1__REQUEST__BODY_EVAL_REOPEN, "eval_reopen", kp_rpc_eval_reopen},
-    {KOMPASS__V1__REQUEST__BODY_EVAL_VERIFY, "eval_verify", kp_rpc_eval_verify},
-    {KOMPASS__V1__REQUEST__BODY_EVAL_STATUS, "eval_status", kp_rpc_eval_status},
-    {KOMPASS__V1__REQUEST__BODY_EVAL_REVISION, "eval_revision", kp_rpc_eval_revision},
-    /* rpc_agreement.c */
-    {RQ(STATS_AGREEMENT), "stats_agreement", kp_rpc_stats_agreement},
-    /* rpc_report.c */
-    {RQ(REPORT_DATA), "report_data", kp_rpc_report_data},
-    {RQ(EVAL_IMPORT), "eval_import", kp_rpc_eval_import},
-    {RQ(HISTORY), "history", kp_rpc_history},
-    /* rpc_ops.c */
-    {RQ(HEALTH), "health", kp_rpc_health},
-    {RQ(STATS), "stats", kp_rpc_stats},
-    /* rpc_backup.c */
-    {RQ(BACKUP), "backup", kp_rpc_backup},
-    /* rpc_search.c */
-    {RQ(SEARCH), "search", kp_rpc_search},
-    /* the consensus meeting: rpc_comment.c, rpc_consensus.c, rpc_calibration.c */
-    {RQ(COMMENT_ADD), "comment_add", kp_rpc_comment_add},
-    {RQ(COMMENT_LIST), "comment_list", kp_rpc_comment_list},
-    {RQ(COMMENT_RESOLVE), "comment_resolve", kp_rpc_comment_resolve},
-    {RQ(COMMENT_REOPEN), "comment_reopen", kp_rpc_comment_reopen},
-    {RQ(CONSENSUS_QUESTION), "consensus_question", kp_rpc_consensus_question},
-    {RQ(CALIBRATION_CREATE), "calibration_create", kp_rpc_calibration_create},
-    {RQ(CALIBRATION_SHOW), "calibration_show", kp_rpc_calibration_show},
-    {RQ(CALIBRATION_STATS), "calibration_stats", kp_rpc_calibration_stats},
-    /* rpc_watch.c: live updates on the request connection */
-    {RQ(SUBSCRIBE), "subscribe", kp_rpc_subscribe},
-    /* offline work: rpc_offline.c */
-    {RQ(OFFLINE_DISCARD), "offline_discard", kp_rpc_offline_discard},
-    /* the cycle across rounds */
-    {RQ(EVAL_SET), "eval_set", kp_rpc_eval_set},
-    /* the municipality's factual review */
-    {RQ(FACTCHECK_START), "factcheck_start", kp_rpc_factcheck_start},
-    {RQ(FACTCHECK_REMARK), "factcheck_remark", kp_rpc_factcheck_remark},
-    {RQ(FACTCHECK_ANSWER), "factcheck_answer", kp_rpc_factcheck_answer},
-    {RQ(FACTCHECK_SHOW), "factcheck_show", kp_rpc_factcheck_show},
-    {RQ(FACTCHECK_CLOSE), "factcheck_close", kp_rpc_factcheck_close},
-    {RQ(MUNICIPALITY_EDIT), "municipality_edit", kp_rpc_municipality_edit},
-    /* rpc_followup.c: the follow-up of the previous round */
-    {RQ(FOLLOWUP_LIST), "followup_list", kp_rpc_followup_list},
-    {RQ(FOLLOWUP_SET), "followup_set", kp_rpc_followup_set},
+#define KP_RPC(c, name, handler, ...) {KOMPASS__V1__REQUEST__BODY_##c, #name, handler},
+#include "rpcs.def"
+#undef KP_RPC
 };
 #define N_RPCS (sizeof s_rpcs / sizeof s_rpcs[0])
 
 const kp_rpc *kp_dispatch_find(int body_case)
 {
-    for (size_t i = 0; i < N_RPCS; i++)
-        if (s_rpcs[i].body_case == body_case) return &s_rpcs[i];
-    return NULL;
+    int slot = kp_rpc_slot(body_case);
+    return slot ? &s_rpcs[slot - 1] : NULL;
 }
 
 int kp_dispatch_slot(int body_case)
 {
-    for (size_t i = 0; i < N_RPCS; i++)
-        if (s_rpcs[i].body_case == body_case) return (int)i + 1;
-    return 0;
+    return kp_rpc_slot(body_case);
 }
 
 const kp_rpc *kp_dispatch_table(size_t *n)
@@ -129,22 +39,23 @@ const kp_rpc *kp_dispatch_table(size_t *n)
 
 int kp_dispatch_batchable(const kp_request *msg)
 {
-    switch (msg->body_case) {
-    case KOMPASS__V1__REQUEST__BODY_SCORE_SET:
-    case KOMPASS__V1__REQUEST__BODY_TEXT_SAVE:
-    case KOMPASS__V1__REQUEST__BODY_TEXT_LOCK:
-    case KOMPASS__V1__REQUEST__BODY_EVIDENCE_ADD:
-        return msg->request_id && *msg->request_id;
-    default:
-        return 0;
-    }
+    return kp_rpc_batchable((int)msg->body_case) && msg->request_id && *msg->request_id;
 }
 
 int kp_dispatch_verify(char *err, size_t errlen)
 {
     if (kp_authz_verify(err, errlen) != 0) return -1;
+    if (N_RPCS != kp_rpc_count()) {
+        snprintf(err, errlen, "%zu handlers for %zu rows of rpcs.def", N_RPCS, kp_rpc_count());
+        return -1;
+    }
     for (size_t i = 0; i < N_RPCS; i++) {
         const kp_authz_rule *rule = kp_authz_find(s_rpcs[i].body_case);
+        if (kp_rpc_slot(s_rpcs[i].body_case) != (int)i + 1 ||
+            strcmp(kp_rpc_name((int)i + 1), s_rpcs[i].name) != 0) {
+            snprintf(err, errlen, "rpc '%s' is not in its slot of rpcs.def", s_rpcs[i].name);
+            return -1;
+        }
         if (!rule || strcmp(rule->name, s_rpcs[i].name) != 0) {
             snprintf(err, errlen, "rpc '%s' has a handler but no authorisation row",
                      s_rpcs[i].name);
@@ -159,39 +70,6 @@ int kp_dispatch_verify(char *err, size_t errlen)
             return -1;
         }
     return 0;
-}
-
-int kp_req_fail(kp_req *r, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    r->resp->status = (Kompass__V1__Status)status;
-    r->resp->error = kp_arena_vprintf(r->arena, fmt, ap);
-    va_end(ap);
-    return status;
-}
-
-int kp_req_db_fail(kp_req *r, int status, const char *doing)
-{
-    if (status == KP_UNAVAILABLE)
-        return kp_req_fail(r, status, "database unavailable while %s; retry shortly", doing);
-    if (status == KP_INTERNAL) {
-        kp_error("dispatch", "database error while %s: %s [%s]", doing, kp_db_error(r->db),
-                 kp_db_sqlstate(r->db));
-        return kp_req_fail(r, status, "internal error while %s (logged on the server)", doing);
-    }
-    return kp_req_fail(r, status, "%s: %s", doing, kp_db_error(r->db));
-}
-
-int kp_req_end_tx(kp_req *r, int rc, const char *doing)
-{
-    if (rc == KP_OK) {
-        rc = kp_db_commit(r->db);
-        if (rc == KP_OK) return KP_OK;
-    }
-    kp_db_rollback(r->db);
-    if (r->resp->status != KOMPASS__V1__STATUS__OK) return (int)r->resp->status;
-    return kp_req_db_fail(r, rc, doing);
 }
 
 /* A write without a request id (nothing to record): the handler's commit,

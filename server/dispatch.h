@@ -1,8 +1,8 @@
 /*  dispatch: from a request's body to its handler.
  *
- *  The one table of every RPC the server answers: body case, name, handler.
- *  kp_dispatch() decodes nothing and sends nothing: it takes a decoded
- *  request and returns the filled response. Before any handler runs, the
+ *  The handlers of every RPC the server answers (body case, name, handler),
+ *  expanded from the one table, rpcs.def, in its order. kp_dispatch() decodes nothing and sends
+ * nothing: it takes a decoded request and returns the filled response. Before any handler runs, the
  *  request passes the authorisation table (server/authz.c): an RPC with a
  *  handler but no authorisation row is refused.
  */

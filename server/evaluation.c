@@ -16,9 +16,7 @@ const kp_stmt kp_evaluation_stmts[] = {
      " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1 FOR UPDATE OF e"},
     {"member_role", "SELECT x.role FROM evaluation_members x JOIN users u ON u.id = x.user_id"
                     " WHERE x.evaluation_id = $1 AND u.login = $2"},
-    {"eval_relation", "SELECT coalesce((SELECT x.role FROM evaluation_members x"
-                      "                 WHERE x.evaluation_id = e.id AND x.user_id = $2), '')"
-                      " FROM evaluations e WHERE e.id = $1::bigint"},
+    {"eval_set_status", "UPDATE evaluations SET status = $2 WHERE id = $1"},
     {"eval_bump", "UPDATE evaluations SET version = version + 1 WHERE id = $1 RETURNING version"},
     /* sql/014_cycle.sql: the counted ordinals follow the order conducted */
     {"eval_renumber", "SELECT evaluation_id, label, old_ordinal, new_ordinal"
@@ -31,8 +29,23 @@ const kp_stmt kp_evaluation_stmts[] = {
      "  WHERE municipality_id = $1 AND NOT practice"
      "  WINDOW w AS (ORDER BY evaluation_order_key(period, label), id)) o"
      " WHERE ordinal <= prev_ordinal ORDER BY id = $2::bigint DESC LIMIT 1"},
+    {"score_evaluators",
+     "SELECT u.id, u.login FROM evaluation_members x JOIN users u ON u.id = x.user_id"
+     " WHERE x.evaluation_id = $1 AND x.role IN ('lead', 'peer') ORDER BY u.login"},
     {NULL, NULL},
 };
+
+int kp_eval_set_status(kp_req *r, int64_t id, const char *status)
+{
+    const char *p[2] = {kp_db_param_i64(r->arena, id), status};
+    return kp_db_call(r->db, "eval_set_status", 2, p, NULL);
+}
+
+int kp_eval_evaluators(kp_req *r, int64_t eval_id, PGresult **res)
+{
+    const char *p[1] = {kp_db_param_i64(r->arena, eval_id)};
+    return kp_db_call(r->db, "score_evaluators", 1, p, res);
+}
 
 int kp_is_admin(const kp_req *r)
 {

@@ -37,12 +37,23 @@ int kp_eval_begin_change(kp_req *r, int64_t id, int allow_signed, kp_eval *ev);
 /* Reads an evaluation without locking it; NOT_FOUND if there is none. */
 int kp_eval_get(kp_req *r, int64_t id, kp_eval *ev);
 
+/* Sets evaluation id's status (draft, scoring, consensus, review, signed,
+ * reopened), in the caller's transaction after kp_eval_begin_change: KP_OK
+ * or a database status; r is not failed (the caller names what it was
+ * doing). */
+int kp_eval_set_status(kp_req *r, int64_t id, const char *status);
+
 /* Bumps the evaluation's version; ev->version becomes the new one. */
 int kp_eval_bump(kp_req *r, kp_eval *ev);
 
 /* The role of login in evaluation eval_id's team: lead, peer, observer, or
  * "" when none (or when the database cannot say). */
 const char *kp_eval_member_role(kp_req *r, int64_t eval_id, const char *login);
+
+/* The evaluators (lead and peers) of evaluation eval_id, by login: KP_OK
+ * with *res (columns: user id, login; the caller's to PQclear), or a
+ * database status (r is not failed). */
+int kp_eval_evaluators(kp_req *r, int64_t eval_id, PGresult **res);
 
 /* Counts the ordinals of municipality_id's evaluations afresh (the order
  * conducted and the stated ones, sql/014_cycle.sql) and checks that they

@@ -5,6 +5,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+const kp_stmt kp_identity_stmts[] = {
+    {"user_find",
+     "SELECT id, login, full_name, organisation, role, active FROM users WHERE login = $1"},
+    {NULL, NULL}};
+
+int kp_identity_user_find(kp_req *r, const char *login, kp_user_row *u)
+{
+    PGresult *res;
+    const char *p[1] = {login};
+    int rc = kp_db_call(r->db, "user_find", 1, p, &res);
+    if (rc != KP_OK) return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return KP_NOT_FOUND;
+    }
+    u->id = kp_db_i64(res, 0, 0);
+    u->login = kp_db_str(r->arena, res, 0, 1);
+    u->full_name = kp_db_str(r->arena, res, 0, 2);
+    u->organisation = kp_db_str(r->arena, res, 0, 3);
+    u->role = kp_db_str(r->arena, res, 0, 4);
+    u->active = kp_db_bool(res, 0, 5);
+    PQclear(res);
+    return KP_OK;
+}
+
 const char *kp_identity_login_problem(const char *login)
 {
     size_t n = strlen(login);

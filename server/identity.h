@@ -41,4 +41,18 @@ int kp_identity_role_value(const char *name);
  * KP_USER_COLUMNS. */
 Kompass__V1__User *kp_identity_user(kp_arena *arena, const PGresult *res, int row, int col);
 
+/* One users row, found by login (kp_identity_user_find). */
+typedef struct {
+    int64_t id;
+    const char *login, *full_name, *organisation, *role; /* in the arena */
+    int active;
+} kp_user_row;
+
+/* The user whose login is exactly login: KP_OK with *u, KP_NOT_FOUND when
+ * there is none, or a database status; r is not failed (the caller has its
+ * own sentence). */
+int kp_identity_user_find(kp_req *r, const char *login, kp_user_row *u);
+
+extern const kp_stmt kp_identity_stmts[];
+
 #endif

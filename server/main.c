@@ -26,6 +26,7 @@
 #include "broker.h"
 #include "check.h"
 #include "publisher.h"
+#include "rpcs.h"
 #include "config.h"
 #include "db.h"
 #include "dispatch.h"
@@ -34,6 +35,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "pgcluster.h"
+#include "statements.h"
 #include "stats.h"
 #include "util.h"
 #include "worker.h"
@@ -128,14 +130,20 @@ static int s_write_endpoints(const char *dir, const char *listen, const char *pu
     return kp_write_file(path, text, (size_t)n, 0644);
 }
 
-int main(int argc, char **argv)
+/* KOMPASS_ADMIN_PASSWORD, read once by s_start_up (and wiped after the
+ * bootstrap). */
+static char s_admin_password[1100];
+
+/* What comes before the data dir is touched: the options, the checks that
+ * need nothing else (--help, --version, the RPC tables, --check-config),
+ * KOMPASS_ADMIN_PASSWORD out of the environment, --print-public-key. -1 to
+ * go on and start, else main's exit code. */
+static int s_start_up(int argc, char **argv, kp_config *cfg, char *err, size_t errlen)
 {
-    kp_config cfg;
-    char err[1200];
     int checking = 0;
     for (int i = 1; i < argc; i++)
         checking |= strcmp(argv[i], "--check-config") == 0;
-    if (kp_config_load(&cfg, argc, argv, err, sizeof err) != 0) {
+    if (kp_config_load(cfg, argc, argv, err, errlen) != 0) {
         if (checking) {
             printf("kompassd %s: checking the configuration (nothing is started)\n"
                    "FAIL  settings  %s\nconfiguration NOT usable: 1 problem\n",
@@ -145,44 +153,43 @@ int main(int argc, char **argv)
         fprintf(stderr, "kompassd: %s\n", err);
         return 2;
     }
-    if (cfg.print_help) {
+    if (cfg->print_help) {
         fputs(kp_config_usage, stdout);
         return 0;
     }
-    if (cfg.print_version) {
+    if (cfg->print_version) {
         printf("kompassd %s (protocol %d)\n", KOMPASS_VERSION, KP_PROTOCOL_VERSION);
         return 0;
     }
-    kp_log_set_level(cfg.log_level);
+    kp_log_set_level(cfg->log_level);
     if (sodium_init() < 0) {
         kp_error("kompassd", "libsodium failed to initialise");
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
-    kp_server_keys keys = {{0}, {0}};
-    if (kp_dispatch_verify(err, sizeof err) != 0) {
+    if (kp_dispatch_verify(err, errlen) != 0) {
         kp_error("kompassd", "the RPC tables are inconsistent: %s", err);
         return 1;
     }
-    if (cfg.check_config) return kp_check_config(&cfg, stdout);
+    if (cfg->check_config) return kp_check_config(cfg, stdout);
     /* Read once and taken out of the environment, which the embedded
      * PostgreSQL would otherwise inherit. */
-    static char admin_password[1100];
     const char *ap = getenv("KOMPASS_ADMIN_PASSWORD");
-    if (ap && strlen(ap) >= sizeof admin_password) {
+    if (ap && strlen(ap) >= sizeof s_admin_password) {
         fprintf(stderr, "kompassd: KOMPASS_ADMIN_PASSWORD is longer than 1024 bytes\n");
         return 2;
     }
-    if (ap) kp_strlcpy(admin_password, ap, sizeof admin_password);
+    if (ap) kp_strlcpy(s_admin_password, ap, sizeof s_admin_password);
     unsetenv("KOMPASS_ADMIN_PASSWORD");
-    if (cfg.print_public_key) {
+    if (cfg->print_public_key) {
         /* Needs no database and no lock: the key files have their own. */
-        if (kp_mkdir_p(cfg.data_dir, 0755) != 0) {
-            fprintf(stderr, "kompassd: cannot create data dir %s: %s\n", cfg.data_dir,
+        kp_server_keys keys = {{0}, {0}};
+        if (kp_mkdir_p(cfg->data_dir, 0755) != 0) {
+            fprintf(stderr, "kompassd: cannot create data dir %s: %s\n", cfg->data_dir,
                     strerror(errno));
             return 1;
         }
-        if (kp_keys_load(cfg.data_dir, &keys, NULL, err, sizeof err) != 0) {
+        if (kp_keys_load(cfg->data_dir, &keys, NULL, err, errlen) != 0) {
             fprintf(stderr, "kompassd: %s\n", err);
             return 1;
         }
@@ -190,6 +197,89 @@ int main(int argc, char **argv)
         kp_keys_wipe(&keys);
         return 0;
     }
+    return -1;
+}
+
+/* Opens (creating it the first time) and starts the embedded cluster in
+ * DATA-DIR/pg, with kompassd's database in it; *started once it runs (to be
+ * stopped). 0, or -1 logged. */
+static int s_embedded_start(const kp_config *cfg, kp_pgcluster *pg, int *started, char *conninfo,
+                            size_t len)
+{
+    char pgdir[1100];
+    snprintf(pgdir, sizeof pgdir, "%s/pg", cfg->data_dir);
+    if (kp_pgcluster_open(pg, pgdir, cfg->pg_user) != 0) {
+        kp_error("kompassd", "embedded PostgreSQL: %s", pg->error);
+        return -1;
+    }
+    int created = kp_pgcluster_init(pg);
+    if (created < 0) {
+        kp_error("kompassd", "embedded PostgreSQL: %s", pg->error);
+        return -1;
+    }
+    if (created) kp_info("kompassd", "created the embedded PostgreSQL cluster in %s", pg->dir);
+    if (kp_pgcluster_start(pg) != 0) {
+        kp_error("kompassd", "embedded PostgreSQL: %s", pg->error);
+        return -1;
+    }
+    *started = 1;
+    kp_info("kompassd", "embedded PostgreSQL running in %s as user %s (unix socket only)", pg->dir,
+            pg->user);
+    if (s_ensure_database(pg) != 0) return -1;
+    kp_pgcluster_conninfo(pg, EMBEDDED_DB, conninfo, len);
+    return 0;
+}
+
+/* Applies the embedded migrations (as the connecting role). 0, or -1 logged. */
+static int s_migrate(const char *conninfo)
+{
+    char err[1200];
+    PGconn *conn = kp_db_connect(conninfo);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        kp_error("kompassd", "cannot connect to the database: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return -1;
+    }
+    int applied = kp_migrate(conn, kp_migrations, err, sizeof err);
+    PQfinish(conn);
+    if (applied < 0) {
+        kp_error("kompassd", "%s", err);
+        return -1;
+    }
+    kp_info("kompassd", "schema current at %s (%d applied now)", kp_migrate_latest(kp_migrations),
+            applied);
+    return 0;
+}
+
+/* Creates admin if no active administrator exists (server/bootstrap.c),
+ * then wipes the admin password. 0, or -1 logged. */
+static int s_bootstrap(const char *conninfo, const char *data_dir)
+{
+    char err[1200];
+    kp_db *db = kp_db_new(conninfo);
+    int rc = kp_db_ensure(db);
+    if (rc == KP_OK)
+        rc = kp_bootstrap_admin(db, data_dir, s_admin_password, err, sizeof err) == 0 ? KP_OK
+                                                                                      : KP_INTERNAL;
+    else
+        snprintf(err, sizeof err, "cannot connect to the database: %s", kp_db_error(db));
+    kp_db_destroy(&db);
+    sodium_memzero(s_admin_password, sizeof s_admin_password);
+    if (rc != KP_OK) {
+        kp_error("kompassd", "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    kp_config cfg;
+    char err[1200];
+    kp_db_use_statements(kp_statement_sets); /* every module's SQL, on every connection */
+    int early = s_start_up(argc, argv, &cfg, err, sizeof err);
+    if (early >= 0) return early;
+    kp_server_keys keys = {{0}, {0}};
 
     int exit_code = 1, lock_fd = -1, pg_started = 0, n_threads = 0;
     kp_pgcluster pg;
@@ -224,63 +314,11 @@ int main(int argc, char **argv)
     }
 
     /* ---------------------------------------------------------- database */
-    if (cfg.db[0]) {
+    if (cfg.db[0])
         kp_strlcpy(conninfo, cfg.db, sizeof conninfo);
-    } else {
-        char pgdir[1100];
-        snprintf(pgdir, sizeof pgdir, "%s/pg", cfg.data_dir);
-        if (kp_pgcluster_open(&pg, pgdir, cfg.pg_user) != 0) {
-            kp_error("kompassd", "embedded PostgreSQL: %s", pg.error);
-            goto out;
-        }
-        int created = kp_pgcluster_init(&pg);
-        if (created < 0) {
-            kp_error("kompassd", "embedded PostgreSQL: %s", pg.error);
-            goto out;
-        }
-        if (created) kp_info("kompassd", "created the embedded PostgreSQL cluster in %s", pg.dir);
-        if (kp_pgcluster_start(&pg) != 0) {
-            kp_error("kompassd", "embedded PostgreSQL: %s", pg.error);
-            goto out;
-        }
-        pg_started = 1;
-        kp_info("kompassd", "embedded PostgreSQL running in %s as user %s (unix socket only)",
-                pg.dir, pg.user);
-        if (s_ensure_database(&pg) != 0) goto out;
-        kp_pgcluster_conninfo(&pg, EMBEDDED_DB, conninfo, sizeof conninfo);
-    }
-    {
-        PGconn *conn = kp_db_connect(conninfo);
-        if (PQstatus(conn) != CONNECTION_OK) {
-            kp_error("kompassd", "cannot connect to the database: %s", PQerrorMessage(conn));
-            PQfinish(conn);
-            goto out;
-        }
-        int applied = kp_migrate(conn, kp_migrations, err, sizeof err);
-        PQfinish(conn);
-        if (applied < 0) {
-            kp_error("kompassd", "%s", err);
-            goto out;
-        }
-        kp_info("kompassd", "schema current at %s (%d applied now)",
-                kp_migrate_latest(kp_migrations), applied);
-    }
-    {
-        kp_db *db = kp_db_new(conninfo);
-        int rc = kp_db_ensure(db);
-        if (rc == KP_OK)
-            rc = kp_bootstrap_admin(db, cfg.data_dir, admin_password, err, sizeof err) == 0
-                     ? KP_OK
-                     : KP_INTERNAL;
-        else
-            snprintf(err, sizeof err, "cannot connect to the database: %s", kp_db_error(db));
-        kp_db_destroy(&db);
-        sodium_memzero(admin_password, sizeof admin_password);
-        if (rc != KP_OK) {
-            kp_error("kompassd", "%s", err);
-            goto out;
-        }
-    }
+    else if (s_embedded_start(&cfg, &pg, &pg_started, conninfo, sizeof conninfo) != 0)
+        goto out;
+    if (s_migrate(conninfo) != 0 || s_bootstrap(conninfo, cfg.data_dir) != 0) goto out;
 
     /* ---------------------------------------------------------- sockets */
     sigset_t sigs;
@@ -306,9 +344,7 @@ int main(int argc, char **argv)
     }
 
     /* Shards: one per worker, then the broker's. */
-    size_t n_rpcs;
-    kp_dispatch_table(&n_rpcs);
-    stats = kp_stats_new(cfg.workers + 1, (int)n_rpcs + 1);
+    stats = kp_stats_new(cfg.workers + 1, (int)kp_rpc_count() + 1);
     if (!stats || kp_broker_set_stats(broker, zctx, stats, cfg.workers, err, sizeof err) != 0) {
         kp_error("kompassd", "%s", stats ? err : "out of memory");
         goto out;

@@ -206,6 +206,105 @@ int kp_calibration_result(kp_req *r, int64_t practice_id, int with_questions,
 
 /* ---------------------------------------------------------------- create */
 
+/* What an exercise copies of its source evaluation (cal_source). */
+typedef struct {
+    const char *status, *source, *name, *label, *period, *ordinal, *mid, *fid;
+    int revision;
+} cal_source;
+
+/* The source: signed, made in Kompass, not itself an exercise, with its
+ * signed revision recorded. KP_OK with *src, or r is failed. */
+static int s_cal_source(kp_req *r, const Kompass__V1__CalibrationCreateRequest *in, const char *sid,
+                        cal_source *src)
+{
+    PGresult *res = NULL;
+    const char *p1[1] = {sid};
+    int rc = kp_db_call(r->db, "cal_source", 1, p1, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evaluation");
+    if (PQntuples(res) == 0) {
+        rc = kp_req_fail(r, KP_NOT_FOUND, "no evaluation '%lld'", (long long)in->evaluation_id);
+    } else {
+        src->status = kp_db_str(r->arena, res, 0, 0);
+        src->source = kp_db_str(r->arena, res, 0, 1);
+        int practice = kp_db_bool(res, 0, 2);
+        src->revision = (int)kp_db_i64(res, 0, 3);
+        src->name = kp_db_str(r->arena, res, 0, 4);
+        src->label = kp_db_str(r->arena, res, 0, 5);
+        src->period = kp_db_str(r->arena, res, 0, 6);
+        src->ordinal = kp_db_str(r->arena, res, 0, 7);
+        src->mid = kp_db_str(r->arena, res, 0, 8);
+        src->fid = kp_db_str(r->arena, res, 0, 9);
+        int recorded = kp_db_bool(res, 0, 10);
+        if (practice)
+            rc = kp_req_fail(r, KP_INVALID_STATE,
+                             "evaluation %lld is itself a calibration exercise (övning); "
+                             "calibrate against the signed evaluation it was copied from",
+                             (long long)in->evaluation_id);
+        else if (*src->source)
+            rc = kp_req_fail(r, KP_INVALID_STATE,
+                             "evaluation %lld (%s) was imported from a published report: it "
+                             "has no evidence log and no individual scores to practise on",
+                             (long long)in->evaluation_id, src->name);
+        else if (strcmp(src->status, "signed") != 0)
+            rc = kp_req_fail(r, KP_INVALID_STATE,
+                             "evaluation %lld (%s) is in %s: a trainee is calibrated "
+                             "against a signed consensus",
+                             (long long)in->evaluation_id, src->name, src->status);
+        else if (!recorded)
+            rc = kp_req_fail(r, KP_INVALID_STATE,
+                             "evaluation %lld has no record of its signed revision %d",
+                             (long long)in->evaluation_id, src->revision);
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* The trainee: an active evaluator who has not seen this consensus (not on
+ * the source's team, no exercise on it yet). KP_OK with *tid and *tlogin,
+ * or r is failed. */
+static int s_cal_trainee(kp_req *r, const Kompass__V1__CalibrationCreateRequest *in,
+                         const char *sid, int64_t *tid, const char **tlogin)
+{
+    PGresult *res = NULL;
+    const char *p[1] = {in->trainee};
+    int rc = kp_db_call(r->db, "cal_trainee", 1, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the trainee");
+    if (PQntuples(res) == 0)
+        rc = kp_req_fail(r, KP_NOT_FOUND, "no user '%.40s' (see kompass user list)", in->trainee);
+    else if (strcmp(PQgetvalue(res, 0, 3), "evaluator") != 0)
+        rc = kp_req_fail(r, KP_BAD_REQUEST, "%s is an %s: calibration exercises are for evaluators",
+                         PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 3));
+    else if (!kp_db_bool(res, 0, 4))
+        rc = kp_req_fail(r, KP_INVALID_STATE, "user %s is disabled", PQgetvalue(res, 0, 1));
+    else {
+        *tid = kp_db_i64(res, 0, 0);
+        *tlogin = kp_db_str(r->arena, res, 0, 1);
+    }
+    PQclear(res);
+    if (rc != KP_OK) return rc;
+
+    const char *pm[2] = {sid, kp_db_param_i64(r->arena, *tid)};
+    rc = kp_db_call(r->db, "cal_member", 2, pm, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the team");
+    if (PQntuples(res))
+        rc = kp_req_fail(r, KP_CONFLICT,
+                         "%s was %s of evaluation %lld and knows its scores: calibrate "
+                         "against an evaluation they have not worked on",
+                         *tlogin, PQgetvalue(res, 0, 0), (long long)in->evaluation_id);
+    PQclear(res);
+    if (rc != KP_OK) return rc;
+
+    rc = kp_db_call(r->db, "cal_taken", 2, pm, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the calibration exercises");
+    if (PQntuples(res))
+        rc = kp_req_fail(r, KP_CONFLICT,
+                         "%s has practised on evaluation %lld already (exercise: "
+                         "evaluation %s): once seen, its consensus trains no more",
+                         *tlogin, (long long)in->evaluation_id, PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return rc;
+}
+
 int kp_rpc_calibration_create(kp_req *r)
 {
     const Kompass__V1__CalibrationCreateRequest *in = r->msg->calibration_create;
@@ -217,104 +316,14 @@ int kp_rpc_calibration_create(kp_req *r)
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "making a calibration exercise");
     PGresult *res = NULL;
     const char *sid = kp_db_param_i64(r->arena, in->evaluation_id);
-    const char *status = "", *source = "", *name = "", *label = "", *period = "", *ordinal = "",
-               *mid = "", *fid = "";
-    int revision = 0;
-    /* the source: signed, made in Kompass, not itself an exercise */
-    const char *p1[1] = {sid};
-    rc = kp_db_call(r->db, "cal_source", 1, p1, &res);
-    if (rc != KP_OK) {
-        rc = kp_req_db_fail(r, rc, "reading the evaluation");
-    } else {
-        if (PQntuples(res) == 0) {
-            rc = kp_req_fail(r, KP_NOT_FOUND, "no evaluation '%lld'", (long long)in->evaluation_id);
-        } else {
-            status = kp_db_str(r->arena, res, 0, 0);
-            source = kp_db_str(r->arena, res, 0, 1);
-            int practice = kp_db_bool(res, 0, 2);
-            revision = (int)kp_db_i64(res, 0, 3);
-            name = kp_db_str(r->arena, res, 0, 4);
-            label = kp_db_str(r->arena, res, 0, 5);
-            period = kp_db_str(r->arena, res, 0, 6);
-            ordinal = kp_db_str(r->arena, res, 0, 7);
-            mid = kp_db_str(r->arena, res, 0, 8);
-            fid = kp_db_str(r->arena, res, 0, 9);
-            int recorded = kp_db_bool(res, 0, 10);
-            if (practice)
-                rc = kp_req_fail(r, KP_INVALID_STATE,
-                                 "evaluation %lld is itself a calibration exercise (övning); "
-                                 "calibrate against the signed evaluation it was copied from",
-                                 (long long)in->evaluation_id);
-            else if (*source)
-                rc = kp_req_fail(r, KP_INVALID_STATE,
-                                 "evaluation %lld (%s) was imported from a published report: it "
-                                 "has no evidence log and no individual scores to practise on",
-                                 (long long)in->evaluation_id, name);
-            else if (strcmp(status, "signed") != 0)
-                rc = kp_req_fail(r, KP_INVALID_STATE,
-                                 "evaluation %lld (%s) is in %s: a trainee is calibrated "
-                                 "against a signed consensus",
-                                 (long long)in->evaluation_id, name, status);
-            else if (!recorded)
-                rc = kp_req_fail(r, KP_INVALID_STATE,
-                                 "evaluation %lld has no record of its signed revision %d",
-                                 (long long)in->evaluation_id, revision);
-        }
-        PQclear(res);
-    }
-    /* the trainee: an active evaluator who has not seen this consensus */
+    cal_source src = {"", "", "", "", "", "", "", "", 0};
+    rc = s_cal_source(r, in, sid, &src);
+    const char *name = src.name, *label = src.label, *period = src.period, *ordinal = src.ordinal,
+               *mid = src.mid, *fid = src.fid;
+    int revision = src.revision;
     int64_t tid = 0;
     const char *tlogin = in->trainee;
-    if (rc == KP_OK) {
-        const char *p[1] = {in->trainee};
-        rc = kp_db_call(r->db, "cal_trainee", 1, p, &res);
-        if (rc != KP_OK) {
-            rc = kp_req_db_fail(r, rc, "reading the trainee");
-        } else {
-            if (PQntuples(res) == 0)
-                rc = kp_req_fail(r, KP_NOT_FOUND, "no user '%.40s' (see kompass user list)",
-                                 in->trainee);
-            else if (strcmp(PQgetvalue(res, 0, 3), "evaluator") != 0)
-                rc = kp_req_fail(r, KP_BAD_REQUEST,
-                                 "%s is an %s: calibration exercises are for evaluators",
-                                 PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 3));
-            else if (!kp_db_bool(res, 0, 4))
-                rc = kp_req_fail(r, KP_INVALID_STATE, "user %s is disabled", PQgetvalue(res, 0, 1));
-            else {
-                tid = kp_db_i64(res, 0, 0);
-                tlogin = kp_db_str(r->arena, res, 0, 1);
-            }
-            PQclear(res);
-        }
-    }
-    if (rc == KP_OK) {
-        const char *p[2] = {sid, kp_db_param_i64(r->arena, tid)};
-        rc = kp_db_call(r->db, "cal_member", 2, p, &res);
-        if (rc != KP_OK) {
-            rc = kp_req_db_fail(r, rc, "reading the team");
-        } else {
-            if (PQntuples(res))
-                rc = kp_req_fail(r, KP_CONFLICT,
-                                 "%s was %s of evaluation %lld and knows its scores: calibrate "
-                                 "against an evaluation they have not worked on",
-                                 tlogin, PQgetvalue(res, 0, 0), (long long)in->evaluation_id);
-            PQclear(res);
-        }
-    }
-    if (rc == KP_OK) {
-        const char *p[2] = {sid, kp_db_param_i64(r->arena, tid)};
-        rc = kp_db_call(r->db, "cal_taken", 2, p, &res);
-        if (rc != KP_OK) {
-            rc = kp_req_db_fail(r, rc, "reading the calibration exercises");
-        } else {
-            if (PQntuples(res))
-                rc = kp_req_fail(r, KP_CONFLICT,
-                                 "%s has practised on evaluation %lld already (exercise: "
-                                 "evaluation %s): once seen, its consensus trains no more",
-                                 tlogin, (long long)in->evaluation_id, PQgetvalue(res, 0, 0));
-            PQclear(res);
-        }
-    }
+    if (rc == KP_OK) rc = s_cal_trainee(r, in, sid, &tid, &tlogin);
     /* the practice copy: same municipality, framework and period, the
      * source's ordinal (it is not a round of its own), in scoring */
     int64_t cid = 0, pid = 0;

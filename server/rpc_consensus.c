@@ -15,7 +15,7 @@
 #include "audit.h"
 #include "calibration.h"
 #include "comment.h"
-#include "factcheck.h"
+#include "identity.h"
 #include "points.h"
 #include "rpc.h"
 #include "signoff.h"
@@ -290,13 +290,9 @@ static int s_threads_into(kp_req *r, const kp_eval *ev, s_table *t)
 
 /* ---------------------------------------------------------------- status */
 
-typedef struct {
-    int64_t evaluators, submitted, questions, resolved, areas, approved;
-    char **open; /* questions whose thread is open */
-    size_t n_open;
-} s_counts;
+typedef kp_consensus_counts s_counts;
 
-static int s_counts_read(kp_req *r, const kp_eval *ev, s_counts *c)
+int kp_consensus_counts_read(kp_req *r, const kp_eval *ev, kp_consensus_counts *c)
 {
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, ev->id),
@@ -315,8 +311,7 @@ static int s_counts_read(kp_req *r, const kp_eval *ev, s_counts *c)
 
 static int s_set_status(kp_req *r, kp_eval *ev, const char *status)
 {
-    const char *p[2] = {kp_db_param_i64(r->arena, ev->id), status};
-    int rc = kp_db_call(r->db, "eval_set_status", 2, p, NULL);
+    int rc = kp_eval_set_status(r, ev->id, status);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "changing the evaluation's status");
     ev->status = status;
     return KP_OK;
@@ -334,7 +329,7 @@ static int s_advance(kp_req *r, kp_eval *ev, json_t *after, s_counts *c)
     PQclear(res);
     if (cancelled) json_object_set_new(after, "signatures_cancelled", json_integer(cancelled));
 
-    rc = s_counts_read(r, ev, c);
+    rc = kp_consensus_counts_read(r, ev, c);
     if (rc != KP_OK) return rc;
     /* The one rule for leaving consensus: every question agreed, every
      * area's texts approved, and nothing left open in the meeting. */
@@ -367,6 +362,11 @@ static int s_logins(kp_req *r, const char *stmt, int64_t eval_id, char ***out, s
         (*out)[i] = kp_db_str(r->arena, res, (int)i, 0);
     PQclear(res);
     return KP_OK;
+}
+
+int kp_consensus_waiting(kp_req *r, int64_t eval_id, char ***out, size_t *n)
+{
+    return s_logins(r, "sub_waiting", eval_id, out, n);
 }
 
 /* ---------------------------------------------------------------- Submit */
@@ -415,18 +415,15 @@ int kp_rpc_submit(kp_req *r)
         if (!kp_is_admin(r)) {
             rc = kp_req_fail(r, KP_DENIED, "only an admin may submit for another evaluator");
         } else {
-            const char *p[1] = {in->on_behalf_of};
-            rc = kp_db_call(r->db, "user_find", 1, p, &res);
-            if (rc != KP_OK) {
+            kp_user_row u;
+            rc = kp_identity_user_find(r, in->on_behalf_of, &u);
+            if (rc == KP_NOT_FOUND)
+                rc = kp_req_fail(r, KP_NOT_FOUND, "no user %s", in->on_behalf_of);
+            else if (rc != KP_OK)
                 rc = kp_req_db_fail(r, rc, "reading a user");
-            } else {
-                if (PQntuples(res) == 0)
-                    rc = kp_req_fail(r, KP_NOT_FOUND, "no user %s", in->on_behalf_of);
-                else
-                    evaluator_id = kp_db_i64(res, 0, 0);
-                PQclear(res);
-                evaluator = in->on_behalf_of;
-            }
+            else
+                evaluator_id = u.id;
+            if (rc == KP_OK || rc == KP_NOT_FOUND) evaluator = in->on_behalf_of;
         }
     }
     const char *role = rc == KP_OK ? kp_eval_member_role(r, ev.id, evaluator) : "";
@@ -1030,98 +1027,4 @@ int kp_consensus_withdraw_approval(kp_req *r, kp_eval *ev, int area, json_t *aft
     PQclear(res);
     if (!strcmp(ev->status, "draft") || !strcmp(ev->status, "scoring")) return KP_OK;
     return kp_consensus_advance(r, ev, after);
-}
-
-/* ---------------------------------------------------------------- EvalStatus */
-
-int kp_rpc_eval_status(kp_req *r)
-{
-    kp_eval ev;
-    int rc = kp_eval_get(r, r->msg->eval_status->evaluation_id, &ev);
-    if (rc != KP_OK) return rc;
-    s_counts c;
-    rc = s_counts_read(r, &ev, &c);
-    if (rc != KP_OK) return rc;
-    Kompass__V1__EvalStatusResponse *out = kp_arena_alloc(r->arena, sizeof *out);
-    kompass__v1__eval_status_response__init(out);
-    out->status = (char *)ev.status;
-    out->version = ev.version;
-    out->evaluators = (int32_t)c.evaluators;
-    out->submitted = (int32_t)c.submitted;
-    out->questions = (int32_t)c.questions;
-    out->resolved = (int32_t)c.resolved;
-    out->areas = (int32_t)c.areas;
-    out->approved_areas = (int32_t)c.approved;
-    out->open_threads = c.open;
-    out->n_open_threads = c.n_open;
-    out->practice = ev.practice;
-    rc = kp_signoff_state(r, &ev, &out->revision, &out->signatures, &out->n_signatures,
-                          &out->waiting_for, &out->n_waiting_for);
-    if (rc != KP_OK) return rc;
-
-    out->blocking = kp_arena_alloc(r->arena, sizeof(char *) * 8);
-#define BLOCK(...) out->blocking[out->n_blocking++] = kp_arena_printf(r->arena, __VA_ARGS__)
-    const char *s = ev.status;
-    if (ev.practice) {
-        /* a calibration exercise ends at its trainee's submission */
-        out->next = "";
-        if (!strcmp(s, "scoring"))
-            BLOCK("a calibration exercise (övning): its trainee scores every question and "
-                  "submits (kompass submit %lld); the scores are then compared with the signed "
-                  "consensus",
-                  (long long)ev.id);
-        else
-            BLOCK("a calibration exercise (övning), submitted: kompass calibrate result %lld",
-                  (long long)ev.id);
-    } else if (!strcmp(s, "draft")) {
-        out->next = "scoring";
-        if (c.evaluators < 2)
-            BLOCK("the team has %lld evaluator%s: assign a lead and at least one peer "
-                  "(kompass eval assign)",
-                  (long long)c.evaluators, c.evaluators == 1 ? "" : "s");
-        else
-            BLOCK("the lead (or an admin) opens scoring: kompass eval start %lld",
-                  (long long)ev.id);
-    } else if (!strcmp(s, "scoring")) {
-        out->next = "consensus";
-        char **waiting;
-        size_t n;
-        rc = s_logins(r, "sub_waiting", ev.id, &waiting, &n);
-        if (rc != KP_OK) return rc;
-        if (n)
-            BLOCK("%zu of %lld evaluators have not submitted their scores: %s (kompass submit)", n,
-                  (long long)c.evaluators, kp_arena_join(r->arena, waiting, n, ", ", 20));
-    } else if (!strcmp(s, "consensus") || !strcmp(s, "reopened")) {
-        out->next = "review";
-        if (c.resolved < c.questions)
-            BLOCK("%lld of %lld questions have no consensus score (kompass consensus %lld "
-                  "--unresolved)",
-                  (long long)(c.questions - c.resolved), (long long)c.questions, (long long)ev.id);
-        if (c.approved < c.areas)
-            BLOCK("%lld of %lld areas' texts are not approved by someone who wrote none of them "
-                  "(kompass text approve)",
-                  (long long)(c.areas - c.approved), (long long)c.areas);
-        if (c.n_open)
-            BLOCK("%zu open thread%s: %s (resolve with kompass comment resolve %lld CODE; kompass "
-                  "comment list %lld --open)",
-                  c.n_open, c.n_open == 1 ? "" : "s",
-                  kp_arena_join(r->arena, c.open, c.n_open, ", ", 20), (long long)ev.id,
-                  (long long)ev.id);
-        if (!out->n_blocking) BLOCK("any change completes the move to review");
-    } else if (!strcmp(s, "review")) {
-        out->next = "signed";
-        const char *factcheck;
-        rc = kp_factcheck_blocking(r, &ev, &factcheck);
-        if (rc != KP_OK) return rc;
-        if (factcheck) BLOCK("%s", factcheck);
-        if (out->n_waiting_for)
-            BLOCK("waiting for signatures: %s (kompass sign)",
-                  kp_arena_join(r->arena, out->waiting_for, out->n_waiting_for, ", ", 20));
-    } else {
-        out->next = "";
-    }
-#undef BLOCK
-    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_STATUS;
-    r->resp->eval_status = out;
-    return KP_OK;
 }

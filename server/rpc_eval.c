@@ -15,7 +15,10 @@
 #include <string.h>
 
 #include "audit.h"
+#include "consensus.h"
 #include "evaluation.h"
+#include "factcheck.h"
+#include "identity.h"
 #include "import.h"
 #include "municipality.h"
 #include "namekey.h"
@@ -53,8 +56,6 @@ const kp_stmt kp_eval_stmts[] = {
      "SELECT u.login, u.full_name, u.organisation, x.role, coalesce(x.coi_override, '')"
      " FROM evaluation_members x JOIN users u ON u.id = x.user_id WHERE x.evaluation_id = $1"
      " ORDER BY array_position(ARRAY['lead', 'peer', 'observer', 'contact'], x.role), u.login"},
-    {"user_find",
-     "SELECT id, login, full_name, organisation, role, active FROM users WHERE login = $1"},
     {"member_get", "SELECT role, coalesce(coi_override, '') FROM evaluation_members"
                    " WHERE evaluation_id = $1 AND user_id = $2"},
     {"member_other_lead",
@@ -405,21 +406,17 @@ typedef struct {
 
 static int s_user(kp_req *r, const char *login, user_row *u)
 {
-    PGresult *res;
-    const char *p[1] = {login};
-    int rc = kp_db_call(r->db, "user_find", 1, p, &res);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading a user");
-    if (PQntuples(res) == 0) {
-        PQclear(res);
+    kp_user_row row;
+    int rc = kp_identity_user_find(r, login, &row);
+    if (rc == KP_NOT_FOUND)
         return kp_req_fail(r, KP_NOT_FOUND, "no user '%s' (see kompass user list)", login);
-    }
-    u->id = kp_db_i64(res, 0, 0);
-    u->login = kp_db_str(r->arena, res, 0, 1);
-    u->full_name = kp_db_str(r->arena, res, 0, 2);
-    u->organisation = kp_db_str(r->arena, res, 0, 3);
-    u->role = kp_db_str(r->arena, res, 0, 4);
-    u->active = kp_db_bool(res, 0, 5);
-    PQclear(res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading a user");
+    u->id = row.id;
+    u->login = row.login;
+    u->full_name = row.full_name;
+    u->organisation = row.organisation;
+    u->role = row.role;
+    u->active = row.active;
     return KP_OK;
 }
 
@@ -774,5 +771,156 @@ int kp_rpc_eval_set(kp_req *r)
     PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_SET;
     r->resp->eval_set = out;
+    return KP_OK;
+}
+
+/* ---------------------------------------------------------------- start: draft -> scoring */
+
+int kp_rpc_eval_start(kp_req *r)
+{
+    int64_t id = r->msg->eval_start->evaluation_id;
+    int rc = kp_db_begin(r->db);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "starting scoring");
+    kp_eval ev;
+    PGresult *res;
+    rc = kp_eval_begin_change(r, id, 0, &ev);
+    if (rc == KP_OK && strcmp(ev.status, "draft") != 0)
+        rc = kp_req_fail(r, KP_INVALID_STATE, "evaluation %lld is in %s; scoring starts from draft",
+                         (long long)id, ev.status);
+    int evaluators = 0, leads = 0;
+    if (rc == KP_OK) {
+        rc = kp_eval_evaluators(r, ev.id, &res);
+        if (rc == KP_OK) {
+            evaluators = PQntuples(res);
+            for (int i = 0; i < evaluators; i++)
+                leads += strcmp(kp_eval_member_role(r, ev.id, PQgetvalue(res, i, 1)), "lead") == 0;
+            PQclear(res);
+        } else {
+            rc = kp_req_db_fail(r, rc, "reading the team");
+        }
+    }
+    if (rc == KP_OK && (leads != 1 || evaluators < 2))
+        rc = kp_req_fail(r, KP_INVALID_STATE,
+                         "scoring needs a team of a lead and at least one peer; evaluation %lld "
+                         "has %d lead%s and %d peer%s (kompass eval assign)",
+                         (long long)id, leads, leads == 1 ? "" : "s", evaluators - leads,
+                         evaluators - leads == 1 ? "" : "s");
+    if (rc == KP_OK) {
+        rc = kp_eval_set_status(r, ev.id, "scoring");
+        if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "starting scoring");
+    }
+    if (rc == KP_OK) rc = kp_eval_bump(r, &ev);
+    if (rc == KP_OK) {
+        kp_audit_event a = {.evaluation_id = ev.id,
+                            .eval_version = ev.version,
+                            .action = "eval.start",
+                            .target = kp_arena_printf(r->arena, "evaluation %lld", (long long)id),
+                            .before = kp_audit_json(r, json_pack("{s:s}", "status", "draft")),
+                            .after = kp_audit_json(r, json_pack("{s:s}", "status", "scoring"))};
+        rc = kp_audit_append(r, &a);
+    }
+    rc = kp_req_end_tx(r, rc, "starting scoring");
+    if (rc != KP_OK) return rc;
+    Kompass__V1__EvalStartResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__eval_start_response__init(out);
+    out->version = ev.version;
+    out->status = "scoring";
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_START;
+    r->resp->eval_start = out;
+    return KP_OK;
+}
+
+/* ---------------------------------------------------------------- status: where it stands, what it
+ * waits for */
+
+int kp_rpc_eval_status(kp_req *r)
+{
+    kp_eval ev;
+    int rc = kp_eval_get(r, r->msg->eval_status->evaluation_id, &ev);
+    if (rc != KP_OK) return rc;
+    kp_consensus_counts c;
+    rc = kp_consensus_counts_read(r, &ev, &c);
+    if (rc != KP_OK) return rc;
+    Kompass__V1__EvalStatusResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__eval_status_response__init(out);
+    out->status = (char *)ev.status;
+    out->version = ev.version;
+    out->evaluators = (int32_t)c.evaluators;
+    out->submitted = (int32_t)c.submitted;
+    out->questions = (int32_t)c.questions;
+    out->resolved = (int32_t)c.resolved;
+    out->areas = (int32_t)c.areas;
+    out->approved_areas = (int32_t)c.approved;
+    out->open_threads = c.open;
+    out->n_open_threads = c.n_open;
+    out->practice = ev.practice;
+    rc = kp_signoff_state(r, &ev, &out->revision, &out->signatures, &out->n_signatures,
+                          &out->waiting_for, &out->n_waiting_for);
+    if (rc != KP_OK) return rc;
+
+    out->blocking = kp_arena_alloc(r->arena, sizeof(char *) * 8);
+#define BLOCK(...) out->blocking[out->n_blocking++] = kp_arena_printf(r->arena, __VA_ARGS__)
+    const char *s = ev.status;
+    if (ev.practice) {
+        /* a calibration exercise ends at its trainee's submission */
+        out->next = "";
+        if (!strcmp(s, "scoring"))
+            BLOCK("a calibration exercise (övning): its trainee scores every question and "
+                  "submits (kompass submit %lld); the scores are then compared with the signed "
+                  "consensus",
+                  (long long)ev.id);
+        else
+            BLOCK("a calibration exercise (övning), submitted: kompass calibrate result %lld",
+                  (long long)ev.id);
+    } else if (!strcmp(s, "draft")) {
+        out->next = "scoring";
+        if (c.evaluators < 2)
+            BLOCK("the team has %lld evaluator%s: assign a lead and at least one peer "
+                  "(kompass eval assign)",
+                  (long long)c.evaluators, c.evaluators == 1 ? "" : "s");
+        else
+            BLOCK("the lead (or an admin) opens scoring: kompass eval start %lld",
+                  (long long)ev.id);
+    } else if (!strcmp(s, "scoring")) {
+        out->next = "consensus";
+        char **waiting;
+        size_t n;
+        rc = kp_consensus_waiting(r, ev.id, &waiting, &n);
+        if (rc != KP_OK) return rc;
+        if (n)
+            BLOCK("%zu of %lld evaluators have not submitted their scores: %s (kompass submit)", n,
+                  (long long)c.evaluators, kp_arena_join(r->arena, waiting, n, ", ", 20));
+    } else if (!strcmp(s, "consensus") || !strcmp(s, "reopened")) {
+        out->next = "review";
+        if (c.resolved < c.questions)
+            BLOCK("%lld of %lld questions have no consensus score (kompass consensus %lld "
+                  "--unresolved)",
+                  (long long)(c.questions - c.resolved), (long long)c.questions, (long long)ev.id);
+        if (c.approved < c.areas)
+            BLOCK("%lld of %lld areas' texts are not approved by someone who wrote none of them "
+                  "(kompass text approve)",
+                  (long long)(c.areas - c.approved), (long long)c.areas);
+        if (c.n_open)
+            BLOCK("%zu open thread%s: %s (resolve with kompass comment resolve %lld CODE; kompass "
+                  "comment list %lld --open)",
+                  c.n_open, c.n_open == 1 ? "" : "s",
+                  kp_arena_join(r->arena, c.open, c.n_open, ", ", 20), (long long)ev.id,
+                  (long long)ev.id);
+        if (!out->n_blocking) BLOCK("any change completes the move to review");
+    } else if (!strcmp(s, "review")) {
+        out->next = "signed";
+        const char *factcheck;
+        rc = kp_factcheck_blocking(r, &ev, &factcheck);
+        if (rc != KP_OK) return rc;
+        if (factcheck) BLOCK("%s", factcheck);
+        if (out->n_waiting_for)
+            BLOCK("waiting for signatures: %s (kompass sign)",
+                  kp_arena_join(r->arena, out->waiting_for, out->n_waiting_for, ", ", 20));
+    } else {
+        out->next = "";
+    }
+#undef BLOCK
+    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_STATUS;
+    r->resp->eval_status = out;
     return KP_OK;
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dispatch.h"
+#include "rpcs.h"
 #include "lograte.h"
 #include "migrate.h"
 #include "rpc.h"
@@ -155,8 +155,6 @@ int kp_rpc_stats(kp_req *r)
     out->log_lines_suppressed =
         kp_lograte_suppressed(KP_LOGRATE_MALFORMED) + kp_lograte_suppressed(KP_LOGRATE_REFUSED);
 
-    size_t n_rpcs;
-    const kp_rpc *rpcs = kp_dispatch_table(&n_rpcs);
     int slots = kp_stats_slots(st);
     out->rpcs = kp_arena_alloc(r->arena, sizeof *out->rpcs * (size_t)(slots + 1));
     for (int slot = 0; slot < slots; slot++) {
@@ -165,8 +163,8 @@ int kp_rpc_stats(kp_req *r)
         if (c.requests == 0) continue;
         Kompass__V1__RpcStats *rs = kp_arena_zalloc(r->arena, sizeof *rs);
         kompass__v1__rpc_stats__init(rs);
-        rs->rpc =
-            slot == 0 || (size_t)slot > n_rpcs ? "(not dispatched)" : (char *)rpcs[slot - 1].name;
+        const char *name = kp_rpc_name(slot); /* NULL for slot 0 */
+        rs->rpc = name ? (char *)name : "(not dispatched)";
         rs->requests = c.requests;
         rs->total_us = c.total_us;
         rs->p50_us = kp_stats_quantile_us(c.latency, 0.50);

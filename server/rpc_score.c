@@ -17,6 +17,7 @@
 
 #include "audit.h"
 #include "evaluation.h"
+#include "identity.h"
 #include "points.h"
 #include "rpc.h"
 #include "util.h"
@@ -47,12 +48,8 @@ const kp_stmt kp_score_stmts[] = {
      " LEFT JOIN users u ON u.id = s.evaluator_id LEFT JOIN users w ON w.id = s.written_by"
      " WHERE q.framework_id = $3 AND ($4::int = 0 OR a.number = $4)"
      " ORDER BY a.number, q.position, u.login"},
-    {"score_evaluators",
-     "SELECT u.id, u.login FROM evaluation_members x JOIN users u ON u.id = x.user_id"
-     " WHERE x.evaluation_id = $1 AND x.role IN ('lead', 'peer') ORDER BY u.login"},
     {"eval_blind",
      "SELECT e.blind AND e.status IN ('draft', 'scoring') FROM evaluations e WHERE e.id = $1"},
-    {"eval_set_status", "UPDATE evaluations SET status = $2 WHERE id = $1"},
     {NULL, NULL},
 };
 
@@ -126,102 +123,87 @@ const char *kp_score_set_problem(kp_arena *arena, const Kompass__V1__ScoreSetReq
     return NULL;
 }
 
-int kp_rpc_score_set(kp_req *r)
+/* Whose scores a ScoreSet writes: the caller's, or (admins) the evaluator
+ * named; an evaluator (lead or peer) of ev, in scoring, who has not
+ * submitted. KP_OK with *evaluator, *evaluator_id, or r is failed. */
+static int s_score_set_whose(kp_req *r, const Kompass__V1__ScoreSetRequest *in, const kp_eval *ev,
+                             const char **evaluator, int64_t *evaluator_id)
 {
-    const Kompass__V1__ScoreSetRequest *in = r->msg->score_set;
-    size_t n = in->n_writes;
-    const char *problem = kp_score_set_problem(r->arena, in);
-    if (problem) return kp_req_fail(r, KP_BAD_REQUEST, "%s", problem);
-
-    int rc = kp_db_begin(r->db);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "writing scores");
-    kp_eval ev;
-    rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
-
-    /* Whose scores: the caller's, or (admins) the evaluator named. */
-    const char *evaluator = r->login;
-    int64_t evaluator_id = r->user_id;
-    if (rc == KP_OK && *in->on_behalf_of) {
+    int rc = KP_OK;
+    if (*in->on_behalf_of) {
         if (!kp_is_admin(r))
-            rc = kp_req_fail(r, KP_DENIED, "only an admin may write scores for another evaluator");
-        else
-            evaluator = in->on_behalf_of;
+            return kp_req_fail(r, KP_DENIED,
+                               "only an admin may write scores for another evaluator");
+        *evaluator = in->on_behalf_of;
     }
-    if (rc == KP_OK && !s_is_evaluator_role(kp_eval_member_role(r, ev.id, evaluator)))
-        rc = kp_req_fail(r, KP_DENIED, "%s is not an evaluator (lead or peer) of evaluation %lld%s",
-                         evaluator, (long long)ev.id,
-                         kp_is_admin(r) && !*in->on_behalf_of ? "; use --for LOGIN" : "");
-    if (rc == KP_OK && strcmp(ev.status, "scoring") != 0)
-        rc = kp_req_fail(r, KP_INVALID_STATE,
-                         "individual scores are entered while the evaluation is in scoring; "
-                         "evaluation %lld is in %s%s",
-                         (long long)ev.id, ev.status,
-                         strcmp(ev.status, "draft") == 0 ? " (start it: kompass eval start)" : "");
+    if (!s_is_evaluator_role(kp_eval_member_role(r, ev->id, *evaluator)))
+        return kp_req_fail(
+            r, KP_DENIED, "%s is not an evaluator (lead or peer) of evaluation %lld%s", *evaluator,
+            (long long)ev->id, kp_is_admin(r) && !*in->on_behalf_of ? "; use --for LOGIN" : "");
+    if (strcmp(ev->status, "scoring") != 0)
+        return kp_req_fail(r, KP_INVALID_STATE,
+                           "individual scores are entered while the evaluation is in scoring; "
+                           "evaluation %lld is in %s%s",
+                           (long long)ev->id, ev->status,
+                           strcmp(ev->status, "draft") == 0 ? " (start it: kompass eval start)"
+                                                            : "");
     PGresult *res;
-    if (rc == KP_OK && evaluator != r->login) {
-        const char *p[1] = {evaluator};
-        rc = kp_db_call(r->db, "user_find", 1, p, &res);
-        if (rc == KP_OK) {
-            evaluator_id = kp_db_i64(res, 0, 0);
-            PQclear(res);
-        } else {
-            rc = kp_req_db_fail(r, rc, "reading a user");
-        }
+    if (*evaluator != r->login) {
+        kp_user_row u;
+        rc = kp_identity_user_find(r, *evaluator, &u);
+        if (rc == KP_OK)
+            *evaluator_id = u.id;
+        else if (rc == KP_NOT_FOUND) /* unreachable: not on the team (checked above) */
+            *evaluator_id = 0, rc = KP_OK;
+        else
+            return kp_req_db_fail(r, rc, "reading a user");
     }
-    if (rc == KP_OK) {
-        const char *p[2] = {kp_db_param_i64(r->arena, ev.id),
-                            kp_db_param_i64(r->arena, evaluator_id)};
-        rc = kp_db_call(r->db, "score_submitted", 2, p, &res);
-        if (rc == KP_OK) {
-            if (PQntuples(res) > 0)
-                rc = kp_req_fail(r, KP_INVALID_STATE,
-                                 "%s has submitted their scores for evaluation %lld; they can no "
-                                 "longer change",
-                                 evaluator, (long long)ev.id);
-            PQclear(res);
-        } else {
-            rc = kp_req_db_fail(r, rc, "reading submissions");
-        }
-    }
+    const char *p[2] = {kp_db_param_i64(r->arena, ev->id),
+                        kp_db_param_i64(r->arena, *evaluator_id)};
+    rc = kp_db_call(r->db, "score_submitted", 2, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading submissions");
+    if (PQntuples(res) > 0)
+        rc = kp_req_fail(r, KP_INVALID_STATE,
+                         "%s has submitted their scores for evaluation %lld; they can no "
+                         "longer change",
+                         *evaluator, (long long)ev->id);
+    PQclear(res);
+    return rc;
+}
 
-    /* Read every score's current state; refuse the whole set if any is stale. */
-    current *cur = kp_arena_zalloc(r->arena, sizeof *cur * n);
-    Kompass__V1__ScoreSetResponse *out = kp_arena_alloc(r->arena, sizeof *out);
-    kompass__v1__score_set_response__init(out);
-    out->scores = kp_arena_alloc(r->arena, sizeof(void *) * n);
-    const char *stale = NULL;
-    for (size_t i = 0; rc == KP_OK && i < n; i++) {
+/* Reads every written score's question and current state into cur; a
+ * score whose version is not the one its writer saw goes into out, the
+ * first of them as *stale's sentence. KP_OK (stale or not), or r is
+ * failed. */
+static int s_score_set_read(kp_req *r, const Kompass__V1__ScoreSetRequest *in, const kp_eval *ev,
+                            const char *evaluator, int64_t evaluator_id, current *cur,
+                            Kompass__V1__ScoreSetResponse *out, const char **stale)
+{
+    PGresult *res;
+    for (size_t i = 0; i < in->n_writes; i++) {
         const Kompass__V1__ScoreWrite *w = in->writes[i];
-        const char *p[2] = {kp_db_param_i64(r->arena, ev.framework_id), w->question};
-        rc = kp_db_call(r->db, "score_question", 2, p, &res);
-        if (rc != KP_OK) {
-            rc = kp_req_db_fail(r, rc, "reading a question");
-            break;
-        }
+        const char *p[2] = {kp_db_param_i64(r->arena, ev->framework_id), w->question};
+        int rc = kp_db_call(r->db, "score_question", 2, p, &res);
+        if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading a question");
         if (PQntuples(res) == 0) {
             PQclear(res);
-            rc = kp_req_fail(r, KP_BAD_REQUEST, "question '%s' is not in framework %s", w->question,
-                             ev.framework);
-            break;
+            return kp_req_fail(r, KP_BAD_REQUEST, "question '%s' is not in framework %s",
+                               w->question, ev->framework);
         }
         cur[i].question_id = kp_db_i64(res, 0, 0);
         cur[i].max_centi = kp_db_i64(res, 0, 1);
         PQclear(res);
         if (w->points_centi > cur[i].max_centi) {
             char a[24], b[24];
-            rc = kp_req_fail(r, KP_BAD_REQUEST, "%s points exceed question %s's max of %s",
-                             kp_points_format(w->points_centi, a), w->question,
-                             kp_points_format(cur[i].max_centi, b));
-            break;
+            return kp_req_fail(r, KP_BAD_REQUEST, "%s points exceed question %s's max of %s",
+                               kp_points_format(w->points_centi, a), w->question,
+                               kp_points_format(cur[i].max_centi, b));
         }
-        const char *p2[3] = {kp_db_param_i64(r->arena, ev.id),
+        const char *p2[3] = {kp_db_param_i64(r->arena, ev->id),
                              kp_db_param_i64(r->arena, cur[i].question_id),
                              kp_db_param_i64(r->arena, evaluator_id)};
         rc = kp_db_call(r->db, "score_current", 3, p2, &res);
-        if (rc != KP_OK) {
-            rc = kp_req_db_fail(r, rc, "reading a score");
-            break;
-        }
+        if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading a score");
         if (PQntuples(res) > 0) {
             cur[i].exists = 1;
             cur[i].points = kp_db_i64(res, 0, 0);
@@ -237,9 +219,9 @@ int kp_rpc_score_set(kp_req *r)
             out->scores[out->n_scores++] =
                 s_score(r, w->question, evaluator, cur[i].points, cur[i].rationale, cur[i].version,
                         cur[i].written_by, cur[i].written_at);
-            if (!stale) {
+            if (!*stale) {
                 char a[24];
-                stale =
+                *stale =
                     cur[i].exists
                         ? kp_arena_printf(r->arena,
                                           "score %s of %s changed since you read it (now %s, "
@@ -254,6 +236,65 @@ int kp_rpc_score_set(kp_req *r)
             }
         }
     }
+    return KP_OK;
+}
+
+/* Writes every score at ev's (new) version, each into out and into the
+ * audit event's before (what it replaced) and after. KP_OK, or r is
+ * failed. */
+static int s_score_set_write(kp_req *r, const Kompass__V1__ScoreSetRequest *in, const kp_eval *ev,
+                             const char *evaluator, int64_t evaluator_id, const current *cur,
+                             Kompass__V1__ScoreSetResponse *out, json_t *before, json_t *after)
+{
+    for (size_t i = 0; i < in->n_writes; i++) {
+        const Kompass__V1__ScoreWrite *w = in->writes[i];
+        char a[24];
+        const char *p[7] = {kp_db_param_i64(r->arena, ev->id),
+                            kp_db_param_i64(r->arena, cur[i].question_id),
+                            kp_db_param_i64(r->arena, evaluator_id),
+                            kp_db_param_i64(r->arena, w->points_centi),
+                            w->rationale,
+                            kp_db_param_i64(r->arena, ev->version),
+                            kp_db_param_i64(r->arena, r->user_id)};
+        int rc = kp_db_call(r->db, "score_put", 7, p, NULL);
+        if (rc != KP_OK) return kp_req_db_fail(r, rc, "writing a score");
+        if (cur[i].exists)
+            json_object_set_new(before, w->question,
+                                json_pack("{s:s,s:s}", "points", kp_points_format(cur[i].points, a),
+                                          "rationale", cur[i].rationale));
+        json_object_set_new(after, w->question,
+                            json_pack("{s:s,s:s}", "points", kp_points_format(w->points_centi, a),
+                                      "rationale", w->rationale));
+        out->scores[out->n_scores++] = s_score(r, w->question, evaluator, w->points_centi,
+                                               w->rationale, ev->version, r->login, kp_now_us());
+    }
+    return KP_OK;
+}
+
+int kp_rpc_score_set(kp_req *r)
+{
+    const Kompass__V1__ScoreSetRequest *in = r->msg->score_set;
+    size_t n = in->n_writes;
+    const char *problem = kp_score_set_problem(r->arena, in);
+    if (problem) return kp_req_fail(r, KP_BAD_REQUEST, "%s", problem);
+
+    int rc = kp_db_begin(r->db);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "writing scores");
+    kp_eval ev;
+    rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
+
+    /* Whose scores: the caller's, or (admins) the evaluator named. */
+    const char *evaluator = r->login;
+    int64_t evaluator_id = r->user_id;
+    if (rc == KP_OK) rc = s_score_set_whose(r, in, &ev, &evaluator, &evaluator_id);
+
+    /* Read every score's current state; refuse the whole set if any is stale. */
+    current *cur = kp_arena_zalloc(r->arena, sizeof *cur * n);
+    Kompass__V1__ScoreSetResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    kompass__v1__score_set_response__init(out);
+    out->scores = kp_arena_alloc(r->arena, sizeof(void *) * n);
+    const char *stale = NULL;
+    if (rc == KP_OK) rc = s_score_set_read(r, in, &ev, evaluator, evaluator_id, cur, out, &stale);
     if (rc == KP_OK && stale) {
         kp_db_rollback(r->db);
         out->version = ev.version;
@@ -265,31 +306,8 @@ int kp_rpc_score_set(kp_req *r)
 
     if (rc == KP_OK) rc = kp_eval_bump(r, &ev);
     json_t *before = json_object(), *after = json_object();
-    for (size_t i = 0; rc == KP_OK && i < n; i++) {
-        const Kompass__V1__ScoreWrite *w = in->writes[i];
-        char a[24];
-        const char *p[7] = {kp_db_param_i64(r->arena, ev.id),
-                            kp_db_param_i64(r->arena, cur[i].question_id),
-                            kp_db_param_i64(r->arena, evaluator_id),
-                            kp_db_param_i64(r->arena, w->points_centi),
-                            w->rationale,
-                            kp_db_param_i64(r->arena, ev.version),
-                            kp_db_param_i64(r->arena, r->user_id)};
-        rc = kp_db_call(r->db, "score_put", 7, p, NULL);
-        if (rc != KP_OK) {
-            rc = kp_req_db_fail(r, rc, "writing a score");
-            break;
-        }
-        if (cur[i].exists)
-            json_object_set_new(before, w->question,
-                                json_pack("{s:s,s:s}", "points", kp_points_format(cur[i].points, a),
-                                          "rationale", cur[i].rationale));
-        json_object_set_new(after, w->question,
-                            json_pack("{s:s,s:s}", "points", kp_points_format(w->points_centi, a),
-                                      "rationale", w->rationale));
-        out->scores[out->n_scores++] = s_score(r, w->question, evaluator, w->points_centi,
-                                               w->rationale, ev.version, r->login, kp_now_us());
-    }
+    if (rc == KP_OK)
+        rc = s_score_set_write(r, in, &ev, evaluator, evaluator_id, cur, out, before, after);
     if (rc == KP_OK) {
         const char *target =
             n == 1 ? kp_arena_printf(r->arena, "score %s of evaluator %s", in->writes[0]->question,
@@ -378,8 +396,7 @@ int kp_rpc_score_list(kp_req *r)
         q->scores[q->n_scores++] = s;
     }
     PQclear(res);
-    const char *pe[1] = {kp_db_param_i64(r->arena, ev.id)};
-    rc = kp_db_call(r->db, "score_evaluators", 1, pe, &res);
+    rc = kp_eval_evaluators(r, ev.id, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the team");
     out->n_evaluators = (size_t)PQntuples(res);
     out->evaluators = kp_arena_alloc(r->arena, sizeof(char *) * (out->n_evaluators + 1));
@@ -388,61 +405,5 @@ int kp_rpc_score_list(kp_req *r)
     PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_SCORE_LIST;
     r->resp->score_list = out;
-    return KP_OK;
-}
-
-int kp_rpc_eval_start(kp_req *r)
-{
-    int64_t id = r->msg->eval_start->evaluation_id;
-    int rc = kp_db_begin(r->db);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "starting scoring");
-    kp_eval ev;
-    PGresult *res;
-    rc = kp_eval_begin_change(r, id, 0, &ev);
-    if (rc == KP_OK && strcmp(ev.status, "draft") != 0)
-        rc = kp_req_fail(r, KP_INVALID_STATE, "evaluation %lld is in %s; scoring starts from draft",
-                         (long long)id, ev.status);
-    int evaluators = 0, leads = 0;
-    if (rc == KP_OK) {
-        const char *p[1] = {kp_db_param_i64(r->arena, ev.id)};
-        rc = kp_db_call(r->db, "score_evaluators", 1, p, &res);
-        if (rc == KP_OK) {
-            evaluators = PQntuples(res);
-            for (int i = 0; i < evaluators; i++)
-                leads += strcmp(kp_eval_member_role(r, ev.id, PQgetvalue(res, i, 1)), "lead") == 0;
-            PQclear(res);
-        } else {
-            rc = kp_req_db_fail(r, rc, "reading the team");
-        }
-    }
-    if (rc == KP_OK && (leads != 1 || evaluators < 2))
-        rc = kp_req_fail(r, KP_INVALID_STATE,
-                         "scoring needs a team of a lead and at least one peer; evaluation %lld "
-                         "has %d lead%s and %d peer%s (kompass eval assign)",
-                         (long long)id, leads, leads == 1 ? "" : "s", evaluators - leads,
-                         evaluators - leads == 1 ? "" : "s");
-    if (rc == KP_OK) {
-        const char *p[2] = {kp_db_param_i64(r->arena, ev.id), "scoring"};
-        rc = kp_db_call(r->db, "eval_set_status", 2, p, NULL);
-        if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "starting scoring");
-    }
-    if (rc == KP_OK) rc = kp_eval_bump(r, &ev);
-    if (rc == KP_OK) {
-        kp_audit_event a = {.evaluation_id = ev.id,
-                            .eval_version = ev.version,
-                            .action = "eval.start",
-                            .target = kp_arena_printf(r->arena, "evaluation %lld", (long long)id),
-                            .before = kp_audit_json(r, json_pack("{s:s}", "status", "draft")),
-                            .after = kp_audit_json(r, json_pack("{s:s}", "status", "scoring"))};
-        rc = kp_audit_append(r, &a);
-    }
-    rc = kp_req_end_tx(r, rc, "starting scoring");
-    if (rc != KP_OK) return rc;
-    Kompass__V1__EvalStartResponse *out = kp_arena_alloc(r->arena, sizeof *out);
-    kompass__v1__eval_start_response__init(out);
-    out->version = ev.version;
-    out->status = "scoring";
-    r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_START;
-    r->resp->eval_start = out;
     return KP_OK;
 }

@@ -1,4 +1,6 @@
-/*  rpc_text: the areas' texts and the section locks that guard them.
+/*  rpc_text: the areas' texts and the section locks that guard them:
+ *  TextShow, TextLock, TextSave, and LockList and LockBreak (the locks share
+ *  their statements and checks with the texts they guard).
  *
  *  Per area: a summary, a list of strengths, a list of improvement
  *  opportunities. Editing a section takes its lock, a lease (default 5 min)

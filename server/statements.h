@@ -1,7 +1,11 @@
 /*  statements: every named prepared statement, by module.
  *
- *  Each RPC module owns its SQL as a kp_stmt array next to its handlers;
- *  this list gathers them so that db.c prepares all of them on connect.
+ *  Each module owns its SQL as a kp_stmt array next to the code that reads
+ *  it; kp_statement_sets (statements.c) gathers them, and kompassd's main
+ *  registers that list with kp_db_use_statements, so that every connection
+ *  prepares all of them. A new module's array goes here and into that list;
+ *  tests/tools/stmtcheck fails when one is missing, or when a kp_db_call
+ *  names a statement that no array defines.
  */
 #ifndef KP_STATEMENTS_H
 #define KP_STATEMENTS_H
@@ -28,7 +32,6 @@ extern const kp_stmt kp_evidence_stmts[];
 extern const kp_stmt kp_score_stmts[];
 extern const kp_stmt kp_agreement_stmts[]; /* rpc_agreement.c */
 extern const kp_stmt kp_text_stmts[];
-extern const kp_stmt kp_watch_stmts[];
 extern const kp_stmt kp_publisher_stmts[];
 extern const kp_stmt kp_subscriptions_stmts[];
 extern const kp_stmt kp_content_stmts[];   /* content.c */
@@ -42,12 +45,16 @@ extern const kp_stmt kp_comment_stmts[];     /* rpc_comment.c */
 extern const kp_stmt kp_calibration_stmts[]; /* rpc_calibration.c */
 
 extern const kp_stmt kp_municipality_stmts[];     /* municipality.c */
+extern const kp_stmt kp_authz_stmts[];            /* authz.c */
+extern const kp_stmt kp_identity_stmts[];         /* identity.c */
 extern const kp_stmt kp_rpc_municipality_stmts[]; /* rpc_municipality.c */
+extern const kp_stmt kp_eval_import_stmts[];      /* rpc_eval_import.c */
+extern const kp_stmt kp_eval_signoff_stmts[];     /* rpc_eval_signoff.c */
+extern const kp_stmt kp_eval_watch_stmts[];       /* rpc_eval_watch.c */
+extern const kp_stmt kp_factcheck_stmts[];        /* rpc_factcheck.c */
 extern const kp_stmt kp_followup_stmts[];         /* rpc_followup.c */
 
-extern const kp_stmt kp_factcheck_stmts[]; /* rpc_factcheck.c */
-
-/* NULL-terminated list of the modules' arrays. */
+/* NULL-terminated list of the modules' arrays (statements.c). */
 extern const kp_stmt *const kp_statement_sets[];
 
 #endif

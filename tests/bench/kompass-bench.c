@@ -65,6 +65,7 @@
 #include "curve.h"
 #include "db.h"
 #include "settings.h"
+#include "statements.h"
 #include "status.h"
 #include "util.h"
 #include "wire.h"
@@ -1877,6 +1878,7 @@ static int s_int_arg(const char *name, const char *v, int min, int max, int *out
 int main(int argc, char **argv)
 {
     bench b = {0};
+    kp_db_use_statements(kp_statement_sets); /* the baseline's own connections */
     b.clients = -1;
     b.evaluations = -1;
     b.duration = 10;

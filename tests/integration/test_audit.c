@@ -19,6 +19,7 @@
 #include "audit.h"
 #include "audit_verify.h"
 #include "harness.h"
+#include "statements.h"
 #include "migrate.h"
 #include "util.h"
 
@@ -38,6 +39,7 @@ static void setup(void)
     char err[1024];
     cr_assert(kp_migrate(c, kp_migrations, err, sizeof err) >= 0, "%s", err);
     PQfinish(c);
+    kp_db_use_statements(kp_statement_sets);
     db = kp_db_new(db_owner.conninfo);
     cr_assert_eq(kp_db_ensure(db), KP_OK, "%s", kp_db_error(db));
     arena = kp_arena_new();

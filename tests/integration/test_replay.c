@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "harness.h"
+#include "statements.h"
 #include "replay.h"
 #include "util.h"
 
@@ -200,6 +201,7 @@ static const char *const s_user_params[6] = {
 Test(db, held_commits_commit_or_roll_back_as_one, .timeout = 120)
 {
     th_server *s = th_server_start(NULL);
+    kp_db_use_statements(kp_statement_sets);
     kp_db *db = kp_db_new(s->conninfo);
     cr_assert_eq(kp_db_ensure(db), KP_OK, "%s", kp_db_error(db));
 
@@ -242,6 +244,7 @@ Test(db, held_commits_commit_or_roll_back_as_one, .timeout = 120)
 Test(db, a_failure_after_the_commit_takes_the_write_back, .timeout = 120)
 {
     th_server *s = th_server_start(NULL);
+    kp_db_use_statements(kp_statement_sets);
     kp_db *db = kp_db_new(s->conninfo);
     cr_assert_eq(kp_db_ensure(db), KP_OK, "%s", kp_db_error(db));
     kp_arena *a = kp_arena_new();
