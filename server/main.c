@@ -272,6 +272,23 @@ static int s_bootstrap(const char *conninfo, const char *data_dir)
     return 0;
 }
 
+/* Says kompassd is ready (the endpoints file the tests and deploy/run wait
+ * for, and the log) once live updates flow too: a lock taken before the
+ * publisher LISTENs would never reach a subscriber (locks are not in the
+ * chain it catches up on). */
+static void s_announce_ready(const kp_config *cfg, kp_broker *broker, kp_publisher *publisher,
+                             const char *published)
+{
+    if (kp_publisher_wait_listening(publisher, 30000) != 0)
+        kp_warn("kompassd", "live updates are not flowing yet (the publisher cannot LISTEN on the "
+                            "database); they start once it can");
+    if (s_write_endpoints(cfg->data_dir, kp_broker_listen_endpoint(broker), published) != 0)
+        kp_warn("kompassd", "cannot write %s/kompassd.endpoints: %s", cfg->data_dir,
+                strerror(errno));
+    kp_info("kompassd", "kompassd %s ready: requests on %s, updates on %s, %d workers",
+            KOMPASS_VERSION, kp_broker_listen_endpoint(broker), published, cfg->workers);
+}
+
 int main(int argc, char **argv)
 {
     kp_config cfg;
@@ -385,11 +402,7 @@ int main(int argc, char **argv)
         }
         n_threads++;
     }
-    if (s_write_endpoints(cfg.data_dir, kp_broker_listen_endpoint(broker), published) != 0)
-        kp_warn("kompassd", "cannot write %s/kompassd.endpoints: %s", cfg.data_dir,
-                strerror(errno));
-    kp_info("kompassd", "kompassd %s ready: requests on %s, updates on %s, %d workers",
-            KOMPASS_VERSION, kp_broker_listen_endpoint(broker), published, cfg.workers);
+    s_announce_ready(&cfg, broker, publisher, published);
 
     kp_broker_run(broker, sfd);
     exit_code = 0;

@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "arena.h"
@@ -39,6 +41,7 @@ struct kp_publisher {
     seen *table; /* open addressing, by evaluation */
     size_t cap, count;
     int64_t published;
+    atomic_int listening; /* the thread LISTENs (kp_publisher_wait_listening) */
 };
 
 const kp_stmt kp_publisher_stmts[] = {
@@ -172,6 +175,7 @@ static void *s_run(void *arg)
         if (!listening && kp_db_ensure(db) == KP_OK) {
             if (s_listen(db) == 0) {
                 listening = 1;
+                atomic_store(&self->listening, 1);
                 /* Catch up on what happened while we were away. */
                 for (size_t i = 0; i < self->cap; i++)
                     if (self->table[i].eval_id)
@@ -214,6 +218,7 @@ static void *s_run(void *arg)
             if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK) {
                 kp_warn("publisher", "lost the database: %s", PQerrorMessage(conn));
                 listening = 0;
+                atomic_store(&self->listening, 0);
                 kp_db_destroy(&db);
                 db = kp_db_new(self->conninfo);
                 continue;
@@ -232,6 +237,7 @@ static void *s_run(void *arg)
             }
         } else if (listening && !kp_db_connected(db)) {
             listening = 0;
+            atomic_store(&self->listening, 0);
         }
     }
     kp_subs_destroy(&self->subs);
@@ -313,6 +319,17 @@ const char *kp_publisher_subscribe_endpoint(const kp_publisher *self)
 const char *kp_publisher_pushes_endpoint(const kp_publisher *self)
 {
     return self->pushes_ep;
+}
+
+int kp_publisher_wait_listening(kp_publisher *self, int timeout_ms)
+{
+    int64_t deadline = kp_mono_ms() + timeout_ms;
+    while (!atomic_load(&self->listening)) {
+        if (kp_mono_ms() >= deadline) return -1;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
 }
 
 void kp_publisher_stop(kp_publisher **self_p)

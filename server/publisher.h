@@ -46,6 +46,11 @@ const char *kp_publisher_subscribe_endpoint(const kp_publisher *self);
 /* The inproc PAIR the broker connects to: pushes to send (kp_subs_forward). */
 const char *kp_publisher_pushes_endpoint(const kp_publisher *self);
 
+/* Waits (at most timeout_ms) until the thread LISTENs for changes, so that
+ * none made after it returns goes unpublished; 0, or -1 on timeout (it goes
+ * on trying: updates start once the database answers). */
+int kp_publisher_wait_listening(kp_publisher *self, int timeout_ms);
+
 /* Stops the thread, closes the socket, frees; sets *self_p to NULL. */
 void kp_publisher_stop(kp_publisher **self_p);
 
