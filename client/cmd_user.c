@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "password.h"
+#include "roles.h"
 
 static const kp_command *s_user_cmd(void)
 {
@@ -66,14 +67,6 @@ static void s_padded(const char *text, int width)
         putchar(' ');
 }
 
-static int s_role(const char *name)
-{
-    if (strcmp(name, "admin") == 0) return KOMPASS__V1__ROLE__ROLE_ADMIN;
-    if (strcmp(name, "evaluator") == 0) return KOMPASS__V1__ROLE__ROLE_EVALUATOR;
-    if (strcmp(name, "observer") == 0) return KOMPASS__V1__ROLE__ROLE_OBSERVER;
-    return 0;
-}
-
 static int s_add(kp_cli *cli, int argc, char **argv)
 {
     user_args a;
@@ -81,7 +74,7 @@ static int s_add(kp_cli *cli, int argc, char **argv)
     if (rc != KP_EXIT_OK) return rc;
     if (!a.name || !a.org || !a.role)
         return kp_cli_usage(cli, s_user_cmd(), "user add: --name, --org and --role are needed");
-    int role = s_role(a.role);
+    int role = kp_role_value(a.role);
     if (!role)
         return kp_cli_usage(cli, s_user_cmd(),
                             "user add: --role must be admin, evaluator or observer, not '%s'",

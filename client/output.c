@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "offline.h"
+#include "roles.h"
 #include "session.h"
 #include "status.h"
 #include "util.h"
@@ -266,16 +267,8 @@ const char *kp_cli_words(kp_cli *cli, const char *text, int width)
 
 const char *kp_cli_role_name(int role)
 {
-    switch (role) {
-    case KOMPASS__V1__ROLE__ROLE_ADMIN:
-        return "admin";
-    case KOMPASS__V1__ROLE__ROLE_EVALUATOR:
-        return "evaluator";
-    case KOMPASS__V1__ROLE__ROLE_OBSERVER:
-        return "observer";
-    default:
-        return "?";
-    }
+    const char *name = kp_role_name(role);
+    return name ? name : "?";
 }
 
 json_t *kp_cli_user_json(kp_cli *cli, const Kompass__V1__User *u)

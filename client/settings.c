@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conffile.h"
 #include "util.h"
 
 static int s_set(kp_settings *s, const char *key, const char *value, const char *where, char *err,
@@ -47,6 +48,13 @@ static int s_set(kp_settings *s, const char *key, const char *value, const char 
     return -1;
 }
 
+/* A setting of the config file (kp_conffile_set). */
+static int s_set_file(void *arg, const char *key, const char *value, const char *where, char *err,
+                      size_t errlen)
+{
+    return s_set(arg, key, value, where, err, errlen);
+}
+
 int kp_settings_load(kp_settings *s, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
@@ -62,29 +70,7 @@ int kp_settings_load(kp_settings *s, char *err, size_t errlen)
 
     char path[1100];
     snprintf(path, sizeof path, "%s/config", s->config_dir);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        char line[2048];
-        int lineno = 0, rc = 0;
-        while (rc == 0 && fgets(line, sizeof line, f)) {
-            lineno++;
-            kp_strip_comment(line);
-            kp_trim(line);
-            if (!*line) continue;
-            char where[1200];
-            snprintf(where, sizeof where, "%s:%d", path, lineno);
-            char *eq = strchr(line, '=');
-            if (!eq) {
-                snprintf(err, errlen, "%s: expected 'name = value'", where);
-                rc = -1;
-                break;
-            }
-            *eq = '\0';
-            rc = s_set(s, kp_trim(line), kp_trim(eq + 1), where, err, errlen);
-        }
-        fclose(f);
-        if (rc != 0) return -1;
-    }
+    if (kp_conffile_read(path, s_set_file, s, err, errlen) != 0) return -1;
     const char *v = getenv("KOMPASS_SERVER");
     if (v && *v && s_set(s, "server", v, "KOMPASS_SERVER", err, errlen) != 0) return -1;
     v = getenv("KOMPASS_SERVER_KEY");

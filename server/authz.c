@@ -6,25 +6,26 @@
 #include <string.h>
 
 #include "log.h"
+#include "roles.h"
 #include "rpcs.h"
 #include "seclog.h"
 #include "session.h"
 
 /* rpcs.def's `who` and `relations` columns, as a row's fields. */
-#define KP_WHO_ANYONE    0, 0 /* no session: roles and relations unused */
-#define KP_WHO_ALL       1, KP_ROLES_ALL
-#define KP_WHO_STAFF     1, (KP_ROLE_ADMIN | KP_ROLE_EVALUATOR)
-#define KP_WHO_ADMIN     1, KP_ROLE_ADMIN
-#define KP_WHO_NOT_ADMIN 1, (KP_ROLE_EVALUATOR | KP_ROLE_OBSERVER)
-#define KP_RELS_NOT_EVAL 0
-#define KP_RELS_TEAM     (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER) | KP_RELBIT(KP_REL_OBSERVER))
+#define KP_WHO_ANYONE        0, 0 /* no session: roles and relations unused */
+#define KP_WHO_ALL           1, KP_ROLES_ALL
+#define KP_WHO_STAFF         1, (KP_ROLE_ADMIN | KP_ROLE_EVALUATOR)
+#define KP_WHO_ADMIN         1, KP_ROLE_ADMIN
+#define KP_WHO_NOT_ADMIN     1, (KP_ROLE_EVALUATOR | KP_ROLE_OBSERVER)
+#define KP_RELS_NOT_EVAL     0
+#define KP_RELS_TEAM         (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER) | KP_RELBIT(KP_REL_OBSERVER))
 #define KP_RELS_TEAM_CONTACT (KP_RELS_TEAM | KP_RELBIT(KP_REL_CONTACT))
-#define KP_RELS_CONTACT  KP_RELBIT(KP_REL_CONTACT)
-#define KP_RELS_SCORERS  (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER))
-#define KP_RELS_LEAD     KP_RELBIT(KP_REL_LEAD)
-#define KP_RELS_PEER     KP_RELBIT(KP_REL_PEER)
-#define KP_WRITES_READS  0
-#define KP_WRITES_WRITES 1
+#define KP_RELS_CONTACT      KP_RELBIT(KP_REL_CONTACT)
+#define KP_RELS_SCORERS      (KP_RELBIT(KP_REL_LEAD) | KP_RELBIT(KP_REL_PEER))
+#define KP_RELS_LEAD         KP_RELBIT(KP_REL_LEAD)
+#define KP_RELS_PEER         KP_RELBIT(KP_REL_PEER)
+#define KP_WRITES_READS      0
+#define KP_WRITES_WRITES     1
 
 /* The rules, one per row of rpcs.def, in its order (slot - 1): deny by
  * default, an RPC without a row is refused. */
@@ -63,22 +64,20 @@ const kp_authz_rule *kp_authz_find(int body_case)
     return slot ? &s_rules[slot - 1] : NULL;
 }
 
+/* KP_ROLE_* bits are 1 << (the protocol's role - 1): admin, evaluator,
+ * observer (authz.h, common/roles.h). */
 unsigned kp_authz_role_bit(const char *role)
 {
-    if (!role) return 0;
-    if (strcmp(role, "admin") == 0) return KP_ROLE_ADMIN;
-    if (strcmp(role, "evaluator") == 0) return KP_ROLE_EVALUATOR;
-    if (strcmp(role, "observer") == 0) return KP_ROLE_OBSERVER;
-    return 0;
+    int v = kp_role_value(role);
+    return v ? 1u << (v - 1) : 0;
 }
 
 const char *kp_authz_roles_text(kp_arena *arena, unsigned roles)
 {
-    static const char *names[] = {"admin", "evaluator", "observer"};
     const char *parts[3];
     int n = 0;
     for (int i = 0; i < 3; i++)
-        if (roles & (1u << i)) parts[n++] = names[i];
+        if (roles & (1u << i)) parts[n++] = kp_role_name(i + 1);
     if (n == 0) return "nobody";
     if (n == 1) return parts[0];
     if (n == 2) return kp_arena_printf(arena, "%s or %s", parts[0], parts[1]);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conffile.h"
 #include "curve.h"
 #include "util.h"
 
@@ -149,39 +150,24 @@ static int s_set(kp_config *cfg, const opt *o, const char *value, const char *wh
     return -1;
 }
 
+/* A setting of kompassd.conf (kp_conffile_set): any but data-dir, which
+ * says where the file is. */
+static int s_set_file(void *arg, const char *key, const char *value, const char *where, char *err,
+                      size_t errlen)
+{
+    const opt *o = s_find(key);
+    if (!o || strcmp(o->name, "data-dir") == 0) {
+        snprintf(err, errlen, "%s: unknown setting '%s'", where, key);
+        return -1;
+    }
+    return s_set(arg, o, value, where, err, errlen);
+}
+
 static int s_load_file(kp_config *cfg, char *err, size_t errlen)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/kompassd.conf", cfg->data_dir);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0; /* the file is optional */
-    char line[4096];
-    int lineno = 0, rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
-        lineno++;
-        kp_strip_comment(line);
-        kp_trim(line);
-        if (!*line) continue;
-        char where[1200];
-        snprintf(where, sizeof where, "%s:%d", path, lineno);
-        char *eq = strchr(line, '=');
-        if (!eq) {
-            snprintf(err, errlen, "%s: expected 'name = value'", where);
-            rc = -1;
-            break;
-        }
-        *eq = '\0';
-        char *key = kp_trim(line), *value = kp_trim(eq + 1);
-        const opt *o = s_find(key);
-        if (!o || strcmp(o->name, "data-dir") == 0) {
-            snprintf(err, errlen, "%s: unknown setting '%s'", where, key);
-            rc = -1;
-            break;
-        }
-        rc = s_set(cfg, o, value, where, err, errlen);
-    }
-    fclose(f);
-    return rc;
+    return kp_conffile_read(path, s_set_file, cfg, err, errlen); /* the file is optional */
 }
 
 /* Rules that concern several settings at once. */

@@ -1,5 +1,6 @@
 /*  identity: what users are made of (see identity.h). */
 #include "identity.h"
+#include "roles.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -67,27 +68,6 @@ char *kp_identity_login_fold(kp_arena *arena, const char *login)
     return s;
 }
 
-const char *kp_identity_role_name(int role)
-{
-    switch (role) {
-    case KOMPASS__V1__ROLE__ROLE_ADMIN:
-        return "admin";
-    case KOMPASS__V1__ROLE__ROLE_EVALUATOR:
-        return "evaluator";
-    case KOMPASS__V1__ROLE__ROLE_OBSERVER:
-        return "observer";
-    default:
-        return NULL;
-    }
-}
-
-int kp_identity_role_value(const char *name)
-{
-    for (int v = 1; v <= 3; v++)
-        if (strcmp(kp_identity_role_name(v), name) == 0) return v;
-    return KOMPASS__V1__ROLE__ROLE_UNSPECIFIED;
-}
-
 Kompass__V1__User *kp_identity_user(kp_arena *arena, const PGresult *res, int row, int col)
 {
     Kompass__V1__User *u = kp_arena_alloc(arena, sizeof *u);
@@ -95,7 +75,7 @@ Kompass__V1__User *kp_identity_user(kp_arena *arena, const PGresult *res, int ro
     u->login = kp_arena_strdup(arena, PQgetvalue(res, row, col));
     u->full_name = kp_arena_strdup(arena, PQgetvalue(res, row, col + 1));
     u->organisation = kp_arena_strdup(arena, PQgetvalue(res, row, col + 2));
-    u->role = (Kompass__V1__Role)kp_identity_role_value(PQgetvalue(res, row, col + 3));
+    u->role = (Kompass__V1__Role)kp_role_value(PQgetvalue(res, row, col + 3));
     u->active = strcmp(PQgetvalue(res, row, col + 4), "t") == 0;
     u->created_us = atoll(PQgetvalue(res, row, col + 5));
     u->last_login_us = atoll(PQgetvalue(res, row, col + 6));

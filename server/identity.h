@@ -24,12 +24,6 @@ const char *kp_identity_text_problem(const char *text, const char *what, kp_aren
 /* A copy of login in the arena, ASCII letters lower-cased ("Ewa" -> "ewa"). */
 char *kp_identity_login_fold(kp_arena *arena, const char *login);
 
-/* "admin", "evaluator", "observer" for a protocol role; NULL otherwise. */
-const char *kp_identity_role_name(int role);
-
-/* The protocol role of a role name (0, unspecified, if unknown). */
-int kp_identity_role_value(const char *name);
-
 /* The columns a User is made of, in this order, for SELECT lists. */
 #define KP_USER_COLUMNS                                                                            \
     "u.login, u.full_name, u.organisation, u.role, u.active, "                                     \

@@ -20,6 +20,7 @@
 #include "audit.h"
 #include "identity.h"
 #include "password.h"
+#include "roles.h"
 #include "rpc.h"
 #include "session.h"
 #include "util.h"
@@ -77,7 +78,7 @@ const char *kp_user_add_problem(kp_arena *arena, const Kompass__V1__UserAddReque
     const char *problem = kp_identity_login_problem(login);
     if (!problem) problem = kp_identity_text_problem(in->full_name, "full name", arena);
     if (!problem) problem = kp_identity_text_problem(in->organisation, "organisation", arena);
-    if (!problem && !kp_identity_role_name(in->role))
+    if (!problem && !kp_role_name(in->role))
         problem = "the role must be admin, evaluator or observer";
     if (!problem) problem = kp_password_problem(in->password ? in->password : "");
     return problem;
@@ -88,7 +89,7 @@ int kp_rpc_user_add(kp_req *r)
     Kompass__V1__UserAddRequest *in = r->msg->user_add;
     char *password = in->password ? in->password : "";
     const char *login = in->login ? in->login : "";
-    const char *role = kp_identity_role_name(in->role);
+    const char *role = kp_role_name(in->role);
     const char *problem = kp_user_add_problem(r->arena, in);
     int rc;
     if (problem) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "identity.h"
+#include "roles.h"
 #include "password.h"
 #include "throttle.h"
 
@@ -63,9 +64,14 @@ Test(identity, login_names)
 Test(identity, roles_by_name_and_value)
 {
     for (int v = 1; v <= 3; v++)
-        cr_assert_eq(kp_identity_role_value(kp_identity_role_name(v)), v);
-    cr_assert_null(kp_identity_role_name(0));
-    cr_assert_eq(kp_identity_role_value("superuser"), 0);
+        cr_assert_eq(kp_role_value(kp_role_name(v)), v);
+    cr_assert_null(kp_role_name(0));
+    cr_assert_eq(kp_role_value("superuser"), 0);
+    cr_assert_eq(kp_role_value(NULL), 0);
+    cr_assert_null(kp_role_name(4));
+    cr_assert_str_eq(kp_role_name(KOMPASS__V1__ROLE__ROLE_ADMIN), "admin");
+    cr_assert_str_eq(kp_role_name(KOMPASS__V1__ROLE__ROLE_EVALUATOR), "evaluator");
+    cr_assert_str_eq(kp_role_name(KOMPASS__V1__ROLE__ROLE_OBSERVER), "observer");
 }
 
 Test(throttle, slowed_more_and_more_but_never_locked_out)
