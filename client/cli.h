@@ -110,7 +110,18 @@ const kp_command *kp_cli_find_command(const char *name);
 /* Every command, NULL-terminated (main.c). */
 extern const kp_command *const kp_commands[];
 
-/* Commands defined with their modules. */
+/* The commands, each defined once as a kp_command in its module (but for
+ * help, main.c's own) and listed once in kp_commands; options are parsed
+ * by kp_args_parse (args.h). */
+extern const kp_command kp_version_command;
+extern const kp_command kp_ping_command;
+extern const kp_command kp_login_command;
+extern const kp_command kp_logout_command;
+extern const kp_command kp_whoami_command;
+extern const kp_command kp_passwd_command;
+extern const kp_command kp_user_command;
+extern const kp_command kp_admin_command;
+extern const kp_command kp_audit_command;
 extern const kp_command kp_framework_command;
 extern const kp_command kp_municipality_command;
 extern const kp_command kp_eval_command;

@@ -15,13 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cli.h"
 #include "util.h"
-
-static const kp_command *s_admin_cmd(void)
-{
-    return kp_cli_find_command("admin");
-}
 
 /* "3 d 4 h", "2 h 5 min", "4 min 10 s", "12 s" */
 static const char *s_duration(kp_cli *cli, int64_t us)
@@ -58,7 +54,7 @@ static json_t *s_strings(char **v, size_t n)
 static int s_no_args(kp_cli *cli, int argc, char **argv)
 {
     if (argc > 2)
-        return kp_cli_usage(cli, s_admin_cmd(), "admin %s: unexpected argument '%s'", argv[1],
+        return kp_cli_usage(cli, &kp_admin_command, "admin %s: unexpected argument '%s'", argv[1],
                             argv[2]);
     return KP_EXIT_OK;
 }
@@ -254,20 +250,14 @@ static int s_write_all(int fd, const void *data, size_t len)
 
 static int s_backup(kp_cli *cli, int argc, char **argv)
 {
-    const char *file = NULL;
-    int force = 0;
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--force") == 0)
-            force = 1;
-        else if (argv[i][0] == '-' && argv[i][1])
-            return kp_cli_usage(cli, s_admin_cmd(), "admin backup: unknown option '%s'", argv[i]);
-        else if (!file)
-            file = argv[i];
-        else
-            return kp_cli_usage(cli, s_admin_cmd(), "admin backup: unexpected argument '%s'",
-                                argv[i]);
-    }
-    if (!file) return kp_cli_usage(cli, s_admin_cmd(), "admin backup: into which FILE?");
+    kp_opt opts[] = {{"force", 0, NULL}, {NULL, 0, NULL}};
+    const char *pos[1];
+    int n_pos;
+    int rc = kp_args_parse(cli, &kp_admin_command, argc, argv, 2, opts, pos, 0, 1, &n_pos);
+    if (rc != 0) return rc;
+    const char *file = n_pos ? pos[0] : NULL;
+    int force = kp_args_get(opts, "force") != NULL;
+    if (!file) return kp_cli_usage(cli, &kp_admin_command, "admin backup: into which FILE?");
     if (!force && access(file, F_OK) == 0)
         return kp_cli_usage(cli, NULL,
                             "admin backup: %s exists; choose another name, or --force to "
@@ -290,7 +280,7 @@ static int s_backup(kp_cli *cli, int argc, char **argv)
     int64_t created_us = 0;
     crypto_hash_sha256_state hash;
     crypto_hash_sha256_init(&hash);
-    int rc = KP_EXIT_OK;
+    rc = KP_EXIT_OK;
     for (;;) {
         const Kompass__V1__BackupResponse *b;
         rc = s_backup_piece(cli, id, offset, &b);
@@ -369,10 +359,34 @@ static int s_backup(kp_cli *cli, int argc, char **argv)
 
 int kp_cmd_admin(kp_cli *cli, int argc, char **argv)
 {
-    if (argc < 2) return kp_cli_usage(cli, s_admin_cmd(), "admin: which sub-command?");
+    if (argc < 2) return kp_cli_usage(cli, &kp_admin_command, "admin: which sub-command?");
     const char *sub = argv[1];
     if (strcmp(sub, "health") == 0) return s_health(cli, argc, argv);
     if (strcmp(sub, "stats") == 0) return s_stats(cli, argc, argv);
     if (strcmp(sub, "backup") == 0) return s_backup(cli, argc, argv);
-    return kp_cli_usage(cli, s_admin_cmd(), "admin: unknown sub-command '%s'", sub);
+    return kp_cli_usage(cli, &kp_admin_command, "admin: unknown sub-command '%s'", sub);
 }
+
+/* ---------------------------------------------------------------- the command */
+
+const kp_command kp_admin_command = {
+    "admin", kp_cmd_admin, "operate the server: health, stats, backup (administrators)",
+    "usage: kompass admin health\n"
+    "       kompass admin stats\n"
+    "       kompass admin backup FILE [--force]\n\n"
+    "health: whether the kompassd that answers is fit to serve: its database\n"
+    "(reachable, writable, which node, standbys), whether its schema is current,\n"
+    "uptime, connections, workers, PostgreSQL locks held and awaited. Exit 0 when\n"
+    "healthy, 6 when the database is unreachable or not writable, 1 when the\n"
+    "schema is behind or ahead of this kompassd.\n\n"
+    "stats: requests per RPC since kompassd started, their outcomes by status,\n"
+    "latency quantiles (upper bounds of fixed buckets; --json gives the buckets),\n"
+    "connections on the request and update sockets.\n\n"
+    "backup FILE: kompassd makes a pg_dump of its database (custom format) and\n"
+    "sends it here in pieces; FILE is written only once all of it arrived and its\n"
+    "SHA-256 matched (FILE.part meanwhile). FILE must not exist, unless --force.\n"
+    "The dump holds every password hash: keep it as safe as the database. The\n"
+    "CLI waits up to 10 minutes (or --timeout, if longer) for the dump to be made.\n"
+    "Restore with pg_restore (docs/deploy.md, \"Backups\").\n\n"
+    "With several servers (--server a,b), each answer is about the one that\n"
+    "answered: ask each with --server.\n"};

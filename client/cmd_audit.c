@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "util.h"
 
@@ -208,41 +209,25 @@ static void s_print_change(kp_cli *cli, const char *before, const char *after)
 static int s_list(kp_cli *cli, int argc, char **argv)
 {
     s_filter f = {0};
-    int have_eval = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *opt = argv[i];
-        if (strcmp(opt, "--json") == 0) {
-            cli->settings.json = 1;
-        } else if (strcmp(opt, "--since") == 0 || strcmp(opt, "--actor") == 0 ||
-                   strcmp(opt, "--action") == 0) {
-            if (i + 1 >= argc) return kp_cli_usage(cli, NULL, "%s needs a value", opt);
-            const char *v = argv[++i];
-            if (strcmp(opt, "--since") == 0) {
-                if (kp_parse_utc(v, &f.since_us) != 0)
-                    return kp_cli_usage(cli, NULL,
-                                        "--since: '%s' is not a UTC time (2026-11-26 or "
-                                        "2026-11-26T17:48:24Z)",
-                                        v);
-            } else if (strcmp(opt, "--actor") == 0) {
-                f.actor = v;
-            } else {
-                f.action = v;
-            }
-        } else if (opt[0] == '-') {
-            return kp_cli_usage(cli, NULL, "audit: unknown option '%s' (see kompass audit --help)",
-                                opt);
-        } else if (!have_eval) {
-            if (s_parse_eval(opt, &f.chain) != 0)
-                return kp_cli_usage(cli, NULL,
-                                    "audit: '%s' is not an evaluation number or 'global'", opt);
-            have_eval = 1;
-        } else {
-            return kp_cli_usage(cli, NULL, "audit: unexpected argument '%s'", opt);
-        }
-    }
+    kp_opt opts[] = {{"since", 1, NULL}, {"actor", 1, NULL}, {"action", 1, NULL}, {NULL, 0, NULL}};
+    const char *pos[1];
+    int n_pos;
+    int rc = kp_args_parse(cli, &kp_audit_command, argc, argv, 1, opts, pos, 0, 1, &n_pos);
+    if (rc != 0) return rc;
+    const char *since = kp_args_get(opts, "since");
+    if (since && kp_parse_utc(since, &f.since_us) != 0)
+        return kp_cli_usage(cli, NULL,
+                            "--since: '%s' is not a UTC time (2026-11-26 or "
+                            "2026-11-26T17:48:24Z)",
+                            since);
+    f.actor = kp_args_get(opts, "actor");
+    f.action = kp_args_get(opts, "action");
+    if (n_pos && s_parse_eval(pos[0], &f.chain) != 0)
+        return kp_cli_usage(cli, NULL, "audit: '%s' is not an evaluation number or 'global'",
+                            pos[0]);
     Kompass__V1__AuditEvent **events;
     size_t n;
-    int rc = s_fetch(cli, &f, &events, &n);
+    rc = s_fetch(cli, &f, &events, &n);
     if (rc != KP_EXIT_OK) return rc;
 
     if (cli->settings.json) {
@@ -277,23 +262,20 @@ static int s_verify(kp_cli *cli, int argc, char **argv)
     Kompass__V1__AuditVerifyRequest *q = kp_arena_zalloc(cli->arena, sizeof *q);
     kompass__v1__audit_verify_request__init(q);
     q->all = 1;
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            cli->settings.json = 1;
-        } else if (argv[i][0] != '-' && q->all) {
-            if (s_parse_eval(argv[i], &q->evaluation_id) != 0)
-                return kp_cli_usage(cli, NULL,
-                                    "audit verify: '%s' is not an evaluation number or 'global'",
-                                    argv[i]);
-            q->all = 0;
-        } else {
-            return kp_cli_usage(cli, NULL, "audit verify: unexpected argument '%s'", argv[i]);
-        }
+    const char *pos[1];
+    int n_pos;
+    int rc = kp_args_parse(cli, &kp_audit_command, argc, argv, 2, NULL, pos, 0, 1, &n_pos);
+    if (rc != 0) return rc;
+    if (n_pos) {
+        if (s_parse_eval(pos[0], &q->evaluation_id) != 0)
+            return kp_cli_usage(
+                cli, NULL, "audit verify: '%s' is not an evaluation number or 'global'", pos[0]);
+        q->all = 0;
     }
     req->body_case = KOMPASS__V1__REQUEST__BODY_AUDIT_VERIFY;
     req->audit_verify = q;
     kp_response *resp;
-    int rc = kp_cli_call(cli, req, &resp);
+    rc = kp_cli_call(cli, req, &resp);
     if (rc != KP_EXIT_OK) return rc;
     const Kompass__V1__AuditVerifyResponse *v = resp->audit_verify;
     if (!v) return kp_cli_error(cli, KP_INTERNAL, "server answered without a verification");
@@ -350,29 +332,23 @@ static void s_csv_int(int64_t v)
 static int s_export(kp_cli *cli, int argc, char **argv)
 {
     s_filter f = {0};
-    const char *format = NULL;
-    int have_eval = 0;
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--format") == 0) {
-            if (i + 1 >= argc) return kp_cli_usage(cli, NULL, "--format needs csv or json");
-            format = argv[++i];
-        } else if (argv[i][0] != '-' && !have_eval) {
-            if (s_parse_eval(argv[i], &f.chain) != 0)
-                return kp_cli_usage(cli, NULL,
-                                    "audit export: '%s' is not an evaluation number or 'global'",
-                                    argv[i]);
-            have_eval = 1;
-        } else {
-            return kp_cli_usage(cli, NULL, "audit export: unexpected argument '%s'", argv[i]);
-        }
-    }
+    kp_opt opts[] = {{"format", 1, NULL}, {NULL, 0, NULL}};
+    const char *pos[1];
+    int n_pos;
+    int rc = kp_args_parse(cli, &kp_audit_command, argc, argv, 2, opts, pos, 0, 1, &n_pos);
+    if (rc != 0) return rc;
+    const char *format = kp_args_get(opts, "format");
+    int have_eval = n_pos == 1;
+    if (have_eval && s_parse_eval(pos[0], &f.chain) != 0)
+        return kp_cli_usage(cli, NULL, "audit export: '%s' is not an evaluation number or 'global'",
+                            pos[0]);
     if (!have_eval)
         return kp_cli_usage(cli, NULL, "audit export: which chain? an evaluation or 'global'");
     if (!format || (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0))
         return kp_cli_usage(cli, NULL, "audit export: --format csv or --format json");
     Kompass__V1__AuditEvent **events;
     size_t n;
-    int rc = s_fetch(cli, &f, &events, &n);
+    rc = s_fetch(cli, &f, &events, &n);
     if (rc != KP_EXIT_OK) return rc;
 
     if (strcmp(format, "json") == 0) {
@@ -420,3 +396,8 @@ int kp_cmd_audit(kp_cli *cli, int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "export") == 0) return s_export(cli, argc, argv);
     return s_list(cli, argc, argv);
 }
+
+/* ---------------------------------------------------------------- the command */
+
+const kp_command kp_audit_command = {"audit", kp_cmd_audit,
+                                     "the audit trail: history, verify, export", kp_audit_usage};

@@ -52,3 +52,15 @@ int kp_cmd_version(kp_cli *cli, int argc, char **argv)
         printf("kompass %s (protocol %d)\n", KOMPASS_VERSION, KP_PROTOCOL_VERSION);
     return KP_EXIT_OK;
 }
+
+/* ---------------------------------------------------------------- the commands */
+
+const kp_command kp_version_command = {
+    "version", kp_cmd_version, "print the client's version",
+    "usage: kompass version\n\nPrints the client's version and protocol version.\n"};
+const kp_command kp_ping_command = {
+    "ping", kp_cmd_ping, "check that the server and its database answer",
+    "usage: kompass ping\n\n"
+    "Asks the server for its version and time, and whether its database is\n"
+    "reachable. Exit 0 when both answer, 6 when the server or its database does\n"
+    "not (within --timeout).\n"};

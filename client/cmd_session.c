@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "password.h"
 #include "session.h"
@@ -19,19 +20,14 @@ static int s_args(kp_cli *cli, int argc, char **argv, int want_positional, const
                   int *from_stdin)
 {
     const kp_command *cmd = kp_cli_find_command(argv[0]);
-    *from_stdin = 0;
-    if (positional) *positional = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--password-stdin") == 0)
-            *from_stdin = 1;
-        else if (argv[i][0] == '-')
-            return kp_cli_usage(cli, cmd, "%s: unknown option '%s'", argv[0], argv[i]);
-        else if (want_positional && positional && !*positional)
-            *positional = argv[i];
-        else
-            return kp_cli_usage(cli, cmd, "%s: unexpected argument '%s'", argv[0], argv[i]);
-    }
-    if (want_positional && !*positional)
+    kp_opt opts[] = {{"password-stdin", 0, NULL}, {NULL, 0, NULL}};
+    const char *pos[1];
+    int n_pos;
+    int rc = kp_args_parse(cli, cmd, argc, argv, 1, opts, pos, 0, want_positional ? 1 : 0, &n_pos);
+    if (rc != 0) return rc;
+    *from_stdin = kp_args_get(opts, "password-stdin") != NULL;
+    if (positional) *positional = n_pos ? pos[0] : NULL;
+    if (want_positional && !n_pos)
         return kp_cli_usage(cli, cmd, "%s: which user? (kompass %s USER)", argv[0], argv[0]);
     return KP_EXIT_OK;
 }
@@ -120,8 +116,7 @@ int kp_cmd_login(kp_cli *cli, int argc, char **argv)
 int kp_cmd_logout(kp_cli *cli, int argc, char **argv)
 {
     (void)argv;
-    if (argc > 1)
-        return kp_cli_usage(cli, kp_cli_find_command("logout"), "logout takes no arguments");
+    if (argc > 1) return kp_cli_usage(cli, &kp_logout_command, "logout takes no arguments");
     kp_cli_session sess;
     char err[512];
     int have = kp_cli_session_load(&cli->settings, &sess, err, sizeof err);
@@ -228,3 +223,29 @@ int kp_cmd_passwd(kp_cli *cli, int argc, char **argv)
         printf("password changed; %u other session%s ended\n", ended, ended == 1 ? "" : "s");
     return KP_EXIT_OK;
 }
+
+/* ---------------------------------------------------------------- the commands */
+
+const kp_command kp_login_command = {
+    "login", kp_cmd_login, "log in (keeps the session in the config home)",
+    "usage: kompass login USER [--password-stdin]\n\n"
+    "Asks for USER's password (without echo; with --password-stdin, reads one\n"
+    "line of standard input) and opens a session, kept in\n"
+    "$XDG_CONFIG_HOME/kompass/session (mode 0600) for the commands that follow.\n"
+    "After repeated failures the server makes you wait (exit 6, RATE_LIMITED).\n"};
+const kp_command kp_logout_command = {
+    "logout", kp_cmd_logout, "end the session",
+    "usage: kompass logout\n\n"
+    "Ends the session on the server and removes the session file.\n"};
+const kp_command kp_whoami_command = {
+    "whoami", kp_cmd_whoami, "show who is logged in, and until when",
+    "usage: kompass whoami\n\n"
+    "Login, name, organisation, role, and when the session ends: after a time\n"
+    "without use (moved forward by each command), at the latest at a fixed time.\n"};
+const kp_command kp_passwd_command = {
+    "passwd", kp_cmd_passwd, "change your password",
+    "usage: kompass passwd [--password-stdin]\n\n"
+    "Asks for the current password and the new one (twice). With\n"
+    "--password-stdin: the current password on the first line of standard\n"
+    "input, the new one on the second. A password has at least 12 characters.\n"
+    "Your other sessions end; this one goes on.\n"};

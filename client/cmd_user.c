@@ -10,14 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "password.h"
 #include "roles.h"
-
-static const kp_command *s_user_cmd(void)
-{
-    return kp_cli_find_command("user");
-}
 
 /* The sub-command's options. */
 typedef struct {
@@ -30,29 +26,26 @@ typedef struct {
 static int s_parse(kp_cli *cli, int argc, char **argv, int allowed, int want_login, user_args *a)
 {
     memset(a, 0, sizeof *a);
-    const char *sub = argv[1];
-    for (int i = 2; i < argc; i++) {
-        const char *o = argv[i];
-        const char **slot = NULL;
-        if ((allowed & 1) && strcmp(o, "--name") == 0) slot = &a->name;
-        if ((allowed & 1) && strcmp(o, "--org") == 0) slot = &a->org;
-        if ((allowed & 1) && strcmp(o, "--role") == 0) slot = &a->role;
-        if (slot) {
-            if (i + 1 >= argc)
-                return kp_cli_usage(cli, s_user_cmd(), "user %s: %s needs a value", sub, o);
-            *slot = argv[++i];
-        } else if ((allowed & 2) && strcmp(o, "--password-stdin") == 0) {
-            a->from_stdin = 1;
-        } else if (o[0] == '-') {
-            return kp_cli_usage(cli, s_user_cmd(), "user %s: unknown option '%s'", sub, o);
-        } else if (want_login && !a->login) {
-            a->login = o;
-        } else {
-            return kp_cli_usage(cli, s_user_cmd(), "user %s: unexpected argument '%s'", sub, o);
-        }
+    kp_opt opts[5] = {{NULL, 0, NULL}};
+    int n = 0;
+    if (allowed & 1) {
+        opts[n++] = (kp_opt){"name", 1, NULL};
+        opts[n++] = (kp_opt){"org", 1, NULL};
+        opts[n++] = (kp_opt){"role", 1, NULL};
     }
+    if (allowed & 2) opts[n++] = (kp_opt){"password-stdin", 0, NULL};
+    const char *pos[1];
+    int n_pos;
+    int rc = kp_args_parse(cli, &kp_user_command, argc, argv, 2, opts, pos, 0, want_login ? 1 : 0,
+                           &n_pos);
+    if (rc != 0) return rc;
+    a->name = kp_args_get(opts, "name");
+    a->org = kp_args_get(opts, "org");
+    a->role = kp_args_get(opts, "role");
+    a->from_stdin = kp_args_get(opts, "password-stdin") != NULL;
+    a->login = n_pos ? pos[0] : NULL;
     if (want_login && !a->login)
-        return kp_cli_usage(cli, s_user_cmd(), "user %s: which user? (LOGIN)", sub);
+        return kp_cli_usage(cli, &kp_user_command, "user %s: which user? (LOGIN)", argv[1]);
     return KP_EXIT_OK;
 }
 
@@ -73,10 +66,10 @@ static int s_add(kp_cli *cli, int argc, char **argv)
     int rc = s_parse(cli, argc, argv, 3, 1, &a);
     if (rc != KP_EXIT_OK) return rc;
     if (!a.name || !a.org || !a.role)
-        return kp_cli_usage(cli, s_user_cmd(), "user add: --name, --org and --role are needed");
+        return kp_cli_usage(cli, &kp_user_command, "user add: --name, --org and --role are needed");
     int role = kp_role_value(a.role);
     if (!role)
-        return kp_cli_usage(cli, s_user_cmd(),
+        return kp_cli_usage(cli, &kp_user_command,
                             "user add: --role must be admin, evaluator or observer, not '%s'",
                             a.role);
     char password[KP_CLI_PASSWORD_MAX], err[512];
@@ -206,10 +199,10 @@ static int s_edit(kp_cli *cli, int argc, char **argv)
     int rc = s_parse(cli, argc, argv, 1, 1, &a);
     if (rc != KP_EXIT_OK) return rc;
     if (a.role)
-        return kp_cli_usage(cli, s_user_cmd(),
+        return kp_cli_usage(cli, &kp_user_command,
                             "user edit: a role is not changed by edit (--name, --org)");
     if (!a.name && !a.org)
-        return kp_cli_usage(cli, s_user_cmd(), "user edit: give --name, --org or both");
+        return kp_cli_usage(cli, &kp_user_command, "user edit: give --name, --org or both");
     kp_request *req = kp_cli_request(cli);
     Kompass__V1__UserEditRequest *in = kp_arena_zalloc(cli->arena, sizeof *in);
     kompass__v1__user_edit_request__init(in);
@@ -239,7 +232,7 @@ static int s_edit(kp_cli *cli, int argc, char **argv)
 
 int kp_cmd_user(kp_cli *cli, int argc, char **argv)
 {
-    if (argc < 2) return kp_cli_usage(cli, s_user_cmd(), "user: which sub-command?");
+    if (argc < 2) return kp_cli_usage(cli, &kp_user_command, "user: which sub-command?");
     const char *sub = argv[1];
     if (strcmp(sub, "add") == 0) return s_add(cli, argc, argv);
     if (strcmp(sub, "list") == 0) return s_list(cli, argc, argv);
@@ -247,5 +240,24 @@ int kp_cmd_user(kp_cli *cli, int argc, char **argv)
     if (strcmp(sub, "enable") == 0) return s_set_active(cli, argc, argv, 1);
     if (strcmp(sub, "reset-password") == 0) return s_reset_password(cli, argc, argv);
     if (strcmp(sub, "edit") == 0) return s_edit(cli, argc, argv);
-    return kp_cli_usage(cli, s_user_cmd(), "user: unknown sub-command '%s'", sub);
+    return kp_cli_usage(cli, &kp_user_command, "user: unknown sub-command '%s'", sub);
 }
+
+/* ---------------------------------------------------------------- the command */
+
+const kp_command kp_user_command = {
+    "user", kp_cmd_user, "manage users (administrators)",
+    "usage: kompass user add LOGIN --name NAME --org ORGANISATION --role ROLE\n"
+    "                        [--password-stdin]\n"
+    "       kompass user list\n"
+    "       kompass user disable LOGIN\n"
+    "       kompass user enable LOGIN\n"
+    "       kompass user edit LOGIN [--name NAME] [--org ORGANISATION]\n"
+    "       kompass user reset-password LOGIN [--password-stdin]\n\n"
+    "ROLE is admin (SKL administration: users, frameworks, every evaluation),\n"
+    "evaluator, or observer (read-only). LOGIN is 2-32 of a-z 0-9 . _ -,\n"
+    "starting with a letter. add and reset-password ask for the password twice\n"
+    "(or read one line of standard input with --password-stdin). Disabling a\n"
+    "user or resetting their password ends all their sessions. edit corrects a\n"
+    "name or an organisation (audited); signatures already given, and the\n"
+    "reports of signed evaluations, keep the names they were signed with.\n"};

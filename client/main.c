@@ -22,98 +22,43 @@ static const kp_command s_help_cmd = {
     "help", s_help, "show help for kompass or for a command",
     "usage: kompass help [COMMAND]\n"
     "       kompass help --man     (the manual page, as `man kompass` shows it)\n"};
-static const kp_command s_version_cmd = {
-    "version", kp_cmd_version, "print the client's version",
-    "usage: kompass version\n\nPrints the client's version and protocol version.\n"};
-static const kp_command s_ping_cmd = {
-    "ping", kp_cmd_ping, "check that the server and its database answer",
-    "usage: kompass ping\n\n"
-    "Asks the server for its version and time, and whether its database is\n"
-    "reachable. Exit 0 when both answer, 6 when the server or its database does\n"
-    "not (within --timeout).\n"};
-
-static const kp_command s_login_cmd = {
-    "login", kp_cmd_login, "log in (keeps the session in the config home)",
-    "usage: kompass login USER [--password-stdin]\n\n"
-    "Asks for USER's password (without echo; with --password-stdin, reads one\n"
-    "line of standard input) and opens a session, kept in\n"
-    "$XDG_CONFIG_HOME/kompass/session (mode 0600) for the commands that follow.\n"
-    "After repeated failures the server makes you wait (exit 6, RATE_LIMITED).\n"};
-static const kp_command s_logout_cmd = {
-    "logout", kp_cmd_logout, "end the session",
-    "usage: kompass logout\n\n"
-    "Ends the session on the server and removes the session file.\n"};
-static const kp_command s_whoami_cmd = {
-    "whoami", kp_cmd_whoami, "show who is logged in, and until when",
-    "usage: kompass whoami\n\n"
-    "Login, name, organisation, role, and when the session ends: after a time\n"
-    "without use (moved forward by each command), at the latest at a fixed time.\n"};
-static const kp_command s_passwd_cmd = {
-    "passwd", kp_cmd_passwd, "change your password",
-    "usage: kompass passwd [--password-stdin]\n\n"
-    "Asks for the current password and the new one (twice). With\n"
-    "--password-stdin: the current password on the first line of standard\n"
-    "input, the new one on the second. A password has at least 12 characters.\n"
-    "Your other sessions end; this one goes on.\n"};
-static const kp_command s_user_cmd = {
-    "user", kp_cmd_user, "manage users (administrators)",
-    "usage: kompass user add LOGIN --name NAME --org ORGANISATION --role ROLE\n"
-    "                        [--password-stdin]\n"
-    "       kompass user list\n"
-    "       kompass user disable LOGIN\n"
-    "       kompass user enable LOGIN\n"
-    "       kompass user edit LOGIN [--name NAME] [--org ORGANISATION]\n"
-    "       kompass user reset-password LOGIN [--password-stdin]\n\n"
-    "ROLE is admin (SKL administration: users, frameworks, every evaluation),\n"
-    "evaluator, or observer (read-only). LOGIN is 2-32 of a-z 0-9 . _ -,\n"
-    "starting with a letter. add and reset-password ask for the password twice\n"
-    "(or read one line of standard input with --password-stdin). Disabling a\n"
-    "user or resetting their password ends all their sessions. edit corrects a\n"
-    "name or an organisation (audited); signatures already given, and the\n"
-    "reports of signed evaluations, keep the names they were signed with.\n"};
-static const kp_command s_admin_cmd = {
-    "admin", kp_cmd_admin, "operate the server: health, stats, backup (administrators)",
-    "usage: kompass admin health\n"
-    "       kompass admin stats\n"
-    "       kompass admin backup FILE [--force]\n\n"
-    "health: whether the kompassd that answers is fit to serve: its database\n"
-    "(reachable, writable, which node, standbys), whether its schema is current,\n"
-    "uptime, connections, workers, PostgreSQL locks held and awaited. Exit 0 when\n"
-    "healthy, 6 when the database is unreachable or not writable, 1 when the\n"
-    "schema is behind or ahead of this kompassd.\n\n"
-    "stats: requests per RPC since kompassd started, their outcomes by status,\n"
-    "latency quantiles (upper bounds of fixed buckets; --json gives the buckets),\n"
-    "connections on the request and update sockets.\n\n"
-    "backup FILE: kompassd makes a pg_dump of its database (custom format) and\n"
-    "sends it here in pieces; FILE is written only once all of it arrived and its\n"
-    "SHA-256 matched (FILE.part meanwhile). FILE must not exist, unless --force.\n"
-    "The dump holds every password hash: keep it as safe as the database. The\n"
-    "CLI waits up to 10 minutes (or --timeout, if longer) for the dump to be made.\n"
-    "Restore with pg_restore (docs/deploy.md, \"Backups\").\n\n"
-    "With several servers (--server a,b), each answer is about the one that\n"
-    "answered: ask each with --server.\n"};
-static const kp_command s_audit_cmd = {"audit", kp_cmd_audit,
-                                       "the audit trail: history, verify, export", kp_audit_usage};
 
 const kp_command *const kp_commands[] = {
-    &s_help_cmd,           &s_version_cmd,
-    &s_ping_cmd,           &s_login_cmd,
-    &s_logout_cmd,         &s_whoami_cmd,
-    &s_passwd_cmd,         &s_user_cmd,
-    &kp_framework_command, &kp_municipality_command,
-    &kp_eval_command,      &kp_evidence_command,
-    &kp_score_command,     &kp_text_command,
-    &kp_locks_command,     &kp_lock_command,
-    &kp_watch_command,     &kp_submit_command,
-    &kp_consensus_command, &kp_factcheck_command,
-    &kp_sign_command,      &kp_report_command,
-    &kp_history_command,   &kp_followup_command,
+    &s_help_cmd,
+    &kp_version_command,
+    &kp_ping_command,
+    &kp_login_command,
+    &kp_logout_command,
+    &kp_whoami_command,
+    &kp_passwd_command,
+    &kp_user_command,
+    &kp_framework_command,
+    &kp_municipality_command,
+    &kp_eval_command,
+    &kp_evidence_command,
+    &kp_score_command,
+    &kp_text_command,
+    &kp_locks_command,
+    &kp_lock_command,
+    &kp_watch_command,
+    &kp_submit_command,
+    &kp_consensus_command,
+    &kp_factcheck_command,
+    &kp_sign_command,
+    &kp_report_command,
+    &kp_history_command,
+    &kp_followup_command,
     &kp_import_command,
-    &kp_search_command,    &s_audit_cmd,
-    &s_admin_cmd,          &kp_stats_command,
-    &kp_comment_command,   &kp_calibrate_command,
-    &kp_checkout_command,  &kp_status_command,
-    &kp_sync_command,      NULL,
+    &kp_search_command,
+    &kp_audit_command,
+    &kp_admin_command,
+    &kp_stats_command,
+    &kp_comment_command,
+    &kp_calibrate_command,
+    &kp_checkout_command,
+    &kp_status_command,
+    &kp_sync_command,
+    NULL,
 };
 
 static const char s_usage[] =
