@@ -463,7 +463,7 @@ int kp_rpc_eval_assign(kp_req *r)
     int rc = kp_db_begin(r->db);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "assigning a team member");
     kp_eval ev;
-    user_row u;
+    user_row u = {0};
     PGresult *res;
     const char *before = NULL, *old_override = "", *old_role = NULL;
     rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
@@ -581,7 +581,7 @@ int kp_rpc_eval_unassign(kp_req *r)
     int rc = kp_db_begin(r->db);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "removing a team member");
     kp_eval ev;
-    user_row u;
+    user_row u = {0};
     PGresult *res;
     const char *old_role = NULL;
     rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
