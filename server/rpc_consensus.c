@@ -47,19 +47,6 @@ const kp_stmt kp_consensus_stmts[] = {
      " method = EXCLUDED.method, reason = EXCLUDED.reason, version = EXCLUDED.version,"
      " written_by = EXCLUDED.written_by, written_at = now()"},
     {"cons_threshold", "UPDATE evaluations SET major_spread_pct = $2::numeric WHERE id = $1"},
-    {"cons_counts", "SELECT (SELECT count(*) FROM evaluation_members WHERE evaluation_id = $1"
-                    "         AND role IN ('lead', 'peer')),"
-                    " (SELECT count(*) FROM score_submissions s JOIN evaluation_members x"
-                    "   ON x.evaluation_id = s.evaluation_id AND x.user_id = s.evaluator_id"
-                    "   AND x.role IN ('lead', 'peer') WHERE s.evaluation_id = $1),"
-                    " (SELECT count(*) FROM framework_questions WHERE framework_id = $2),"
-                    " (SELECT count(*) FROM consensus_scores WHERE evaluation_id = $1),"
-                    " (SELECT count(*) FROM framework_areas WHERE framework_id = $2),"
-                    " (SELECT count(*) FROM area_approvals WHERE evaluation_id = $1)"},
-    {"cons_cancel_signatures",
-     "UPDATE signatures SET cancelled_at = now(), cancelled_by = $2, cancel_reason = $3"
-     " WHERE evaluation_id = $1 AND cancelled_at IS NULL"
-     " AND revision = (SELECT revision FROM evaluations WHERE id = $1)"},
     {"sub_missing", "SELECT q.code FROM framework_questions q"
                     " JOIN framework_areas a ON a.id = q.area_id WHERE q.framework_id = $2"
                     " AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.evaluation_id = $1"
@@ -288,67 +275,7 @@ static int s_threads_into(kp_req *r, const kp_eval *ev, s_table *t)
     return KP_OK;
 }
 
-/* ---------------------------------------------------------------- status */
-
-typedef kp_consensus_counts s_counts;
-
-int kp_consensus_counts_read(kp_req *r, const kp_eval *ev, kp_consensus_counts *c)
-{
-    PGresult *res;
-    const char *p[2] = {kp_db_param_i64(r->arena, ev->id),
-                        kp_db_param_i64(r->arena, ev->framework_id)};
-    int rc = kp_db_call(r->db, "cons_counts", 2, p, &res);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evaluation's progress");
-    c->evaluators = kp_db_i64(res, 0, 0);
-    c->submitted = kp_db_i64(res, 0, 1);
-    c->questions = kp_db_i64(res, 0, 2);
-    c->resolved = kp_db_i64(res, 0, 3);
-    c->areas = kp_db_i64(res, 0, 4);
-    c->approved = kp_db_i64(res, 0, 5);
-    PQclear(res);
-    return kp_comment_open(r, ev->id, &c->open, &c->n_open);
-}
-
-static int s_set_status(kp_req *r, kp_eval *ev, const char *status)
-{
-    int rc = kp_eval_set_status(r, ev->id, status);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "changing the evaluation's status");
-    ev->status = status;
-    return KP_OK;
-}
-
-/* kp_consensus_advance, leaving the progress it read in *c. */
-static int s_advance(kp_req *r, kp_eval *ev, json_t *after, s_counts *c)
-{
-    PGresult *res;
-    const char *p[3] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, r->user_id),
-                        "the signed content changed before the last signature"};
-    int rc = kp_db_call(r->db, "cons_cancel_signatures", 3, p, &res);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "cancelling signatures");
-    int cancelled = atoi(PQcmdTuples(res));
-    PQclear(res);
-    if (cancelled) json_object_set_new(after, "signatures_cancelled", json_integer(cancelled));
-
-    rc = kp_consensus_counts_read(r, ev, c);
-    if (rc != KP_OK) return rc;
-    /* The one rule for leaving consensus: every question agreed, every
-     * area's texts approved, and nothing left open in the meeting. */
-    int complete = c->resolved == c->questions && c->approved == c->areas && c->n_open == 0;
-    const char *to = NULL;
-    if (complete && (!strcmp(ev->status, "consensus") || !strcmp(ev->status, "reopened")))
-        to = "review";
-    else if (!complete && !strcmp(ev->status, "review"))
-        to = "consensus";
-    if (!to) return KP_OK;
-    json_object_set_new(after, "status", json_string(to));
-    return s_set_status(r, ev, to);
-}
-
-int kp_consensus_advance(kp_req *r, kp_eval *ev, json_t *after)
-{
-    s_counts c;
-    return s_advance(r, ev, after, &c);
-}
+/* ---------------------------------------------------------------- waiting */
 
 static int s_logins(kp_req *r, const char *stmt, int64_t eval_id, char ***out, size_t *n)
 {
@@ -431,11 +358,11 @@ int kp_rpc_submit(kp_req *r)
         rc = kp_req_fail(r, KP_DENIED, "%s is not an evaluator (lead or peer) of evaluation %lld%s",
                          evaluator, (long long)ev.id,
                          kp_is_admin(r) && !*in->on_behalf_of ? "; use --for LOGIN" : "");
-    if (rc == KP_OK && strcmp(ev.status, "scoring") != 0)
+    if (rc == KP_OK && ev.state != KP_EVAL_SCORING)
         rc = kp_req_fail(r, KP_INVALID_STATE,
                          "scores are submitted while the evaluation is in scoring; evaluation "
                          "%lld is in %s",
-                         (long long)ev.id, ev.status);
+                         (long long)ev.id, kp_eval_state_name(ev.state));
     if (rc == KP_OK) {
         const char *p[3] = {kp_db_param_i64(r->arena, ev.id),
                             kp_db_param_i64(r->arena, ev.framework_id),
@@ -477,8 +404,8 @@ int kp_rpc_submit(kp_req *r)
     if (rc == KP_OK) rc = kp_eval_bump(r, &ev);
     json_t *after = json_pack("{s:s}", "evaluator", evaluator);
     if (rc == KP_OK && nwaiting == 0) {
-        rc = s_set_status(r, &ev, "consensus");
-        json_object_set_new(after, "status", json_string("consensus"));
+        rc = kp_eval_transition(r, &ev, KP_EVAL_CONSENSUS, "changing the evaluation's status");
+        json_object_set_new(after, "status", json_string(kp_eval_state_name(KP_EVAL_CONSENSUS)));
         /* where the meeting starts: the major disagreements, in the reply
          * and (for watch) in the event */
         if (rc == KP_OK) rc = s_majors(r, &ev, &out->major, &out->n_major);
@@ -503,7 +430,7 @@ int kp_rpc_submit(kp_req *r)
     rc = kp_req_end_tx(r, rc, "submitting scores");
     if (rc != KP_OK) return rc;
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     out->waiting_for = waiting;
     out->n_waiting_for = nwaiting;
     /* a calibration exercise ends here: the trainee's results */
@@ -523,7 +450,7 @@ static int s_not_blind(kp_req *r, const kp_eval *ev)
         return kp_req_fail(r, KP_INVALID_STATE,
                            "evaluation %lld is in %s with blind scoring: the evaluators' scores "
                            "are compared once every evaluator has submitted (kompass submit)",
-                           (long long)ev->id, ev->status);
+                           (long long)ev->id, kp_eval_state_name(ev->state));
     return KP_OK;
 }
 
@@ -540,7 +467,7 @@ int kp_rpc_consensus_show(kp_req *r)
     Kompass__V1__ConsensusShowResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__consensus_show_response__init(out);
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     out->evaluators = (char **)t.team;
     out->n_evaluators = t.nteam;
     out->n_rows = t.nrows;
@@ -577,7 +504,7 @@ int kp_rpc_consensus_question(kp_req *r)
     Kompass__V1__ConsensusQuestionResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__consensus_question_response__init(out);
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     out->row = row->row;
     out->major_spread_pct = t.major_pct;
     out->evaluators = (char **)t.team;
@@ -635,13 +562,13 @@ static int s_in_consensus(kp_req *r, const kp_eval *ev, const char *what)
                            "consensus of its own; its trainee's scores are compared with the "
                            "signed one (kompass calibrate result %lld)",
                            (long long)ev->id, (long long)ev->id);
-    if (!strcmp(ev->status, "consensus") || !strcmp(ev->status, "review") ||
-        !strcmp(ev->status, "reopened"))
+    if (ev->state == KP_EVAL_CONSENSUS || ev->state == KP_EVAL_REVIEW ||
+        ev->state == KP_EVAL_REOPENED)
         return KP_OK;
     return kp_req_fail(r, KP_INVALID_STATE,
                        "%s once every evaluator has submitted (status consensus, review or "
                        "reopened); evaluation %lld is in %s",
-                       what, (long long)ev->id, ev->status);
+                       what, (long long)ev->id, kp_eval_state_name(ev->state));
 }
 
 static int s_put(kp_req *r, const kp_eval *ev, int64_t question_id, int64_t points,
@@ -725,7 +652,7 @@ int kp_rpc_consensus_set(kp_req *r)
     if (rc == KP_OK) {
         after = json_pack("{s:s,s:s}", "question", in->question, "points",
                           kp_points_format(in->points_centi, a));
-        rc = kp_consensus_advance(r, &ev, after);
+        rc = kp_eval_advance(r, &ev, after, NULL);
     }
     if (rc == KP_OK) {
         const char *before =
@@ -754,7 +681,7 @@ int kp_rpc_consensus_set(kp_req *r)
     row->row->written_by = (char *)r->login;
     out->row = row->row;
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     return KP_OK;
 }
 
@@ -838,7 +765,7 @@ int kp_rpc_consensus_auto(kp_req *r)
                          "nothing to merge: %zu question%s skipped, the others already have a "
                          "consensus score",
                          out->n_skipped, out->n_skipped == 1 ? "" : "s");
-    if (rc == KP_OK) rc = kp_consensus_advance(r, &ev, after);
+    if (rc == KP_OK) rc = kp_eval_advance(r, &ev, after, NULL);
     if (rc == KP_OK) {
         kp_audit_event e = {
             .evaluation_id = ev.id,
@@ -854,7 +781,7 @@ int kp_rpc_consensus_auto(kp_req *r)
     r->resp->consensus_auto = out;
     if (rc != KP_OK) return rc;
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     return KP_OK;
 }
 
@@ -993,8 +920,8 @@ int kp_rpc_text_approve(kp_req *r)
         }
     }
     json_t *after = json_pack("{s:i,s:s}", "area", in->area, "title", title);
-    s_counts c = {0};
-    if (rc == KP_OK) rc = s_advance(r, &ev, after, &c);
+    kp_eval_progress c = {0};
+    if (rc == KP_OK) rc = kp_eval_advance(r, &ev, after, &c);
     if (rc == KP_OK) {
         kp_audit_event e = {.evaluation_id = ev.id,
                             .eval_version = ev.version,
@@ -1009,7 +936,7 @@ int kp_rpc_text_approve(kp_req *r)
     Kompass__V1__TextApproveResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__text_approve_response__init(out);
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     out->approved_areas = (int32_t)c.approved;
     out->areas = (int32_t)c.areas;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_TEXT_APPROVE;
@@ -1025,6 +952,6 @@ int kp_consensus_withdraw_approval(kp_req *r, kp_eval *ev, int area, json_t *aft
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "withdrawing an approval");
     if (PQntuples(res)) json_object_set_new(after, "approval_withdrawn", json_true());
     PQclear(res);
-    if (!strcmp(ev->status, "draft") || !strcmp(ev->status, "scoring")) return KP_OK;
-    return kp_consensus_advance(r, ev, after);
+    if (ev->state == KP_EVAL_DRAFT || ev->state == KP_EVAL_SCORING) return KP_OK;
+    return kp_eval_advance(r, ev, after, NULL);
 }
