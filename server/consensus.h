@@ -2,7 +2,8 @@
  *  ones, and the status moves that follow from them.
  *
  *  The rows (rpc_consensus.c) put per question every evaluator's points next
- *  to the spread, a flag and a proposal; the writers (ConsensusSet,
+ *  to the spread, a flag and a proposal (their arithmetic:
+ *  common/consensus_math.h); the writers (ConsensusSet,
  *  ConsensusAuto, TextApprove, TextSave) end with kp_eval_advance()
  *  (lifecycle.h), which moves consensus <-> review as completeness comes
  *  and goes and cancels signatures given to content that has since changed.
@@ -15,16 +16,6 @@
 
 #include "evaluation.h"
 #include "req.h"
-
-/* The flag for a spread: "agree" (0), "major" (spread > pct % of max), else
- * "minor". */
-const char *kp_consensus_flag(int64_t spread_centi, int64_t max_centi, double major_pct);
-
-/* The median of n points, rounded half up to hundredths (sorts pts). */
-int64_t kp_consensus_median(int64_t *pts, size_t n);
-
-/* The mean of n points, rounded half up to hundredths. */
-int64_t kp_consensus_mean(const int64_t *pts, size_t n);
 
 /* An edit of area's texts withdraws its approval (noted in after) and, past
  * scoring, advances like any change (kp_eval_advance). */

@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "calibration.h"
 #include "comment.h"
+#include "consensus_math.h"
 #include "identity.h"
 #include "points.h"
 #include "rpc.h"
@@ -98,36 +99,6 @@ const kp_stmt kp_consensus_stmts[] = {
     {NULL, NULL},
 };
 
-/* ---------------------------------------------------------------- arithmetic */
-
-const char *kp_consensus_flag(int64_t spread_centi, int64_t max_centi, double major_pct)
-{
-    if (spread_centi == 0) return "agree";
-    if ((double)spread_centi * 100.0 > major_pct * (double)max_centi) return "major";
-    return "minor";
-}
-
-static int s_cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-int64_t kp_consensus_mean(const int64_t *pts, size_t n)
-{
-    int64_t sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += pts[i];
-    return (2 * sum + (int64_t)n) / (2 * (int64_t)n); /* half up, points >= 0 */
-}
-
-int64_t kp_consensus_median(int64_t *pts, size_t n)
-{
-    qsort(pts, n, sizeof *pts, s_cmp_i64);
-    if (n % 2) return pts[n / 2];
-    return (pts[n / 2 - 1] + pts[n / 2] + 1) / 2;
-}
-
 /* ---------------------------------------------------------------- the rows */
 
 typedef struct {
@@ -144,6 +115,14 @@ typedef struct {
     const char **team; /* logins, sorted */
     int resolved;
 } s_table;
+
+/* The evaluators' points of row into pts (room for the team); how many. */
+static size_t s_points(const Kompass__V1__ConsensusRow *row, int64_t *pts)
+{
+    for (size_t j = 0; j < row->n_points; j++)
+        pts[j] = row->points[j]->points_centi;
+    return row->n_points;
+}
 
 static int s_load(kp_req *r, const kp_eval *ev, s_table *t)
 {
@@ -219,15 +198,10 @@ static int s_load(kp_req *r, const kp_eval *ev, s_table *t)
     int64_t *pts = kp_arena_alloc(r->arena, sizeof(int64_t) * (t->nteam + 1));
     for (size_t i = 0; i < t->nrows; i++) {
         Kompass__V1__ConsensusRow *row = t->rows[i].row;
-        if (row->n_points == 0) continue;
-        int64_t lo = row->points[0]->points_centi, hi = lo;
-        for (size_t j = 0; j < row->n_points; j++) {
-            pts[j] = row->points[j]->points_centi;
-            if (pts[j] < lo) lo = pts[j];
-            if (pts[j] > hi) hi = pts[j];
-        }
-        row->spread_centi = hi - lo;
-        row->spread_share = row->max_centi ? (double)(hi - lo) / (double)row->max_centi : 0;
+        if (s_points(row, pts) == 0) continue;
+        int64_t lo, hi;
+        row->spread_centi = kp_consensus_range(pts, row->n_points, &lo, &hi);
+        row->spread_share = kp_consensus_share(row->spread_centi, row->max_centi);
         row->flag = row->n_points >= 2
                         ? (char *)kp_consensus_flag(row->spread_centi, row->max_centi, t->major_pct)
                         : "";
@@ -306,17 +280,13 @@ static int s_majors(kp_req *r, const kp_eval *ev, char ***out, size_t *n)
     int rc = s_load(r, ev, &t);
     if (rc != KP_OK) return rc;
     size_t *at = kp_arena_alloc(r->arena, sizeof(size_t) * (t.nrows + 1));
+    double *share = kp_arena_alloc(r->arena, sizeof(double) * (t.nrows + 1));
     *n = 0;
-    for (size_t i = 0; i < t.nrows; i++)
+    for (size_t i = 0; i < t.nrows; i++) {
+        share[i] = t.rows[i].row->spread_share;
         if (!strcmp(t.rows[i].row->flag, "major")) at[(*n)++] = i;
-    /* insertion sort (a few dozen rows), stable: framework order among equals */
-    for (size_t i = 1; i < *n; i++)
-        for (size_t j = i;
-             j > 0 && t.rows[at[j]].row->spread_share > t.rows[at[j - 1]].row->spread_share; j--) {
-            size_t x = at[j];
-            at[j] = at[j - 1];
-            at[j - 1] = x;
-        }
+    }
+    kp_consensus_order_by_share(at, *n, share); /* framework order among equals */
     *out = kp_arena_alloc(r->arena, sizeof(char *) * (*n + 1));
     for (size_t i = 0; i < *n; i++)
         (*out)[i] = t.rows[at[i]].row->question;
@@ -634,11 +604,9 @@ int kp_rpc_consensus_set(kp_req *r)
     }
     /* Outside the evaluators' range: say why. */
     int64_t lo = -1, hi = -1;
-    for (size_t j = 0; rc == KP_OK && j < row->row->n_points; j++) {
-        int64_t v = row->row->points[j]->points_centi;
-        if (lo < 0 || v < lo) lo = v;
-        if (v > hi) hi = v;
-    }
+    int64_t *pts = kp_arena_alloc(r->arena, sizeof(int64_t) * (t.nteam + 1));
+    if (rc == KP_OK && s_points(row->row, pts) > 0)
+        kp_consensus_range(pts, row->row->n_points, &lo, &hi);
     int outside = rc == KP_OK && lo >= 0 && (in->points_centi < lo || in->points_centi > hi);
     if (outside && !*in->reason)
         rc = kp_req_fail(r, KP_BAD_REQUEST,
@@ -685,12 +653,38 @@ int kp_rpc_consensus_set(kp_req *r)
     return KP_OK;
 }
 
+/* Why `consensus auto` leaves row as it is (NULL: it merges it). */
+static const char *s_auto_skip(kp_req *r, const s_table *t, const s_row *row, double limit,
+                               kp_consensus_strategy how)
+{
+    const Kompass__V1__ConsensusRow *c = row->row;
+    kp_consensus_question q = {.evaluators = t->nteam,
+                               .scored = c->n_points,
+                               .spread_centi = c->spread_centi,
+                               .max_centi = c->max_centi,
+                               .lead_centi = row->lead_points};
+    switch (kp_consensus_may_merge(&q, t->major_pct, limit, how)) {
+    case KP_MERGE_INCOMPLETE:
+        return kp_arena_printf(r->arena, "scored by %zu of %zu evaluators", c->n_points, t->nteam);
+    case KP_MERGE_MAJOR:
+        return "major disagreement: settle it by hand (kompass consensus set)";
+    case KP_MERGE_ABOVE_LIMIT:
+        return kp_arena_printf(r->arena, "spread %.0f %% of the max is above %.0f %%",
+                               c->spread_share * 100.0, limit);
+    case KP_MERGE_NO_LEAD:
+        return "the lead has not scored it";
+    case KP_MERGE_OK:
+        break;
+    }
+    return NULL;
+}
+
 int kp_rpc_consensus_auto(kp_req *r)
 {
     const Kompass__V1__ConsensusAutoRequest *in = r->msg->consensus_auto;
     const char *strategy = in->strategy;
-    if (strcmp(strategy, "mean") != 0 && strcmp(strategy, "median") != 0 &&
-        strcmp(strategy, "lead") != 0)
+    kp_consensus_strategy how;
+    if (kp_consensus_strategy_parse(strategy, &how) != 0)
         return kp_req_fail(r, KP_BAD_REQUEST, "strategy must be mean, median or lead (not '%.40s')",
                            strategy);
     if (!(in->max_spread_pct >= 0 && in->max_spread_pct <= 100))
@@ -711,8 +705,7 @@ int kp_rpc_consensus_auto(kp_req *r)
                          (long long)ev.id, (long long)ev.version, (long long)in->expected_version);
     if (rc == KP_OK) rc = s_load(r, &ev, &t);
     /* The threshold: the caller's, never beyond the evaluation's major one. */
-    double limit = rc == KP_OK ? t.major_pct : 0;
-    if (in->max_spread_pct > 0 && in->max_spread_pct < limit) limit = in->max_spread_pct;
+    double limit = kp_consensus_limit(rc == KP_OK ? t.major_pct : 0, in->max_spread_pct);
 
     Kompass__V1__ConsensusAutoResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__consensus_auto_response__init(out);
@@ -723,18 +716,8 @@ int kp_rpc_consensus_auto(kp_req *r)
     int64_t *pts = kp_arena_alloc(r->arena, sizeof(int64_t) * (t.nteam + 1));
     for (size_t i = 0; rc == KP_OK && i < t.nrows; i++) {
         Kompass__V1__ConsensusRow *row = t.rows[i].row;
-        const char *why = NULL;
         if (row->has_consensus) continue; /* never overwrites a value set */
-        if (row->n_points < t.nteam)
-            why = kp_arena_printf(r->arena, "scored by %zu of %zu evaluators", row->n_points,
-                                  t.nteam);
-        else if (!strcmp(row->flag, "major"))
-            why = "major disagreement: settle it by hand (kompass consensus set)";
-        else if ((double)row->spread_centi * 100.0 > limit * (double)row->max_centi)
-            why = kp_arena_printf(r->arena, "spread %.0f %% of the max is above %.0f %%",
-                                  row->spread_share * 100.0, limit);
-        else if (!strcmp(strategy, "lead") && t.rows[i].lead_points < 0)
-            why = "the lead has not scored it";
+        const char *why = s_auto_skip(r, &t, &t.rows[i], limit, how);
         if (why) {
             Kompass__V1__ConsensusSkip *s = kp_arena_alloc(r->arena, sizeof *s);
             kompass__v1__consensus_skip__init(s);
@@ -743,11 +726,7 @@ int kp_rpc_consensus_auto(kp_req *r)
             out->skipped[out->n_skipped++] = s;
             continue;
         }
-        for (size_t j = 0; j < row->n_points; j++)
-            pts[j] = row->points[j]->points_centi;
-        int64_t v = !strcmp(strategy, "mean")     ? kp_consensus_mean(pts, row->n_points)
-                    : !strcmp(strategy, "median") ? kp_consensus_median(pts, row->n_points)
-                                                  : t.rows[i].lead_points;
+        int64_t v = kp_consensus_merge(how, pts, s_points(row, pts), t.rows[i].lead_points);
         rc = s_put(r, &ev, t.rows[i].question_id, v, strategy, "");
         char a[24];
         json_object_set_new(set, row->question, json_string(kp_points_format(v, a)));
