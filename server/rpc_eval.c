@@ -215,9 +215,9 @@ int kp_rpc_eval_create(kp_req *r)
     json_t *moved = NULL;
     if (rc == KP_OK) rc = kp_eval_renumber(r, mid, id, &moved);
     if (rc == KP_OK) {
-        json_t *after =
-            json_pack("{s:s,s:s,s:s,s:s,s:s}", "municipality", mname, "framework", in->framework,
-                      "label", in->label, "period", in->period, "status", "draft");
+        json_t *after = json_pack("{s:s,s:s,s:s,s:s,s:s}", "municipality", mname, "framework",
+                                  in->framework, "label", in->label, "period", in->period, "status",
+                                  kp_eval_state_name(KP_EVAL_DRAFT));
         /* a stated ordinal, and the others it moved, are part of the change */
         if (in->ordinal) json_object_set_new(after, "ordinal", json_integer(in->ordinal));
         if (json_array_size(moved)) json_object_set(after, "renumbered", moved);
