@@ -1,5 +1,5 @@
 /*  consensus: from the evaluators' independent scores to the team's agreed
- *  ones, and the status moves that follow from them.
+ *  ones (the status moves that follow from them are the lifecycle's).
  *
  *  The rows (rpc_consensus.c) put per question every evaluator's points next
  *  to the spread, a flag and a proposal (their arithmetic:

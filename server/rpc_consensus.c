@@ -1,5 +1,6 @@
-/*  rpc_consensus: Submit, ConsensusShow/Set/Auto/Threshold, TextApprove,
- *  EvalStatus (see consensus.h and proto/kompass.proto).
+/*  rpc_consensus: Submit, ConsensusShow/Question/Set/Auto/Threshold,
+ *  TextApprove (see consensus.h and proto/kompass.proto); the arithmetic is
+ *  common/consensus_math.c's, the moves of status lifecycle.c's.
  *
  *  Blind scoring ends when the last evaluator submits: the evaluation moves
  *  to consensus and the team sees every score. Consensus values carry a
