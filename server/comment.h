@@ -1,12 +1,15 @@
 /*  comment: a thread per question of an evaluation (the consensus meeting).
  *
  *  The handlers (CommentAdd, CommentList, CommentResolve, CommentReopen)
- *  are in rpc_comment.c; this is what the consensus module shares:
+ *  and kp_comment_thread are in rpc_comment.c, kp_comment_open and
+ *  kp_comment_summaries in comment.c (below the handlers: the lifecycle
+ *  reads the open threads). What the other modules share:
  *
  *    - a thread is open from its first comment until someone resolves it; a
  *      comment on a resolved thread, or `comment reopen`, opens it again;
  *    - while any thread is open the evaluation does not leave consensus
- *      (kp_comment_open, read where that move is decided: rpc_consensus.c);
+ *      (kp_comment_open, read where that move is decided: kp_eval_advance,
+ *      lifecycle.c);
  *    - no thread is written while scoring is blind (a comment could carry a
  *      score), in a signed evaluation, or in a calibration exercise;
  *    - per user and thread, a read marker: the comments by others after it
@@ -46,6 +49,7 @@ int kp_comment_summaries(kp_req *r, int64_t eval_id, kp_comment_summary **out, s
 int kp_comment_thread(kp_req *r, const kp_eval *ev, int64_t question_id,
                       Kompass__V1__CommentThread **out);
 
-extern const kp_stmt kp_comment_stmts[];
+extern const kp_stmt kp_comment_stmts[];     /* comment.c */
+extern const kp_stmt kp_rpc_comment_stmts[]; /* rpc_comment.c */
 
 #endif

@@ -16,7 +16,6 @@ const kp_stmt kp_evaluation_stmts[] = {
      " JOIN frameworks f ON f.id = e.framework_id WHERE e.id = $1 FOR UPDATE OF e"},
     {"member_role", "SELECT x.role FROM evaluation_members x JOIN users u ON u.id = x.user_id"
                     " WHERE x.evaluation_id = $1 AND u.login = $2"},
-    {"eval_set_status", "UPDATE evaluations SET status = $2 WHERE id = $1"},
     {"eval_bump", "UPDATE evaluations SET version = version + 1 WHERE id = $1 RETURNING version"},
     /* sql/014_cycle.sql: the counted ordinals follow the order conducted */
     {"eval_renumber", "SELECT evaluation_id, label, old_ordinal, new_ordinal"
@@ -34,12 +33,6 @@ const kp_stmt kp_evaluation_stmts[] = {
      " WHERE x.evaluation_id = $1 AND x.role IN ('lead', 'peer') ORDER BY u.login"},
     {NULL, NULL},
 };
-
-int kp_eval_set_status(kp_req *r, int64_t id, const char *status)
-{
-    const char *p[2] = {kp_db_param_i64(r->arena, id), status};
-    return kp_db_call(r->db, "eval_set_status", 2, p, NULL);
-}
 
 int kp_eval_evaluators(kp_req *r, int64_t eval_id, PGresult **res)
 {
@@ -64,7 +57,7 @@ static int s_load(kp_req *r, const char *stmt, int64_t id, kp_eval *ev)
     }
     ev->id = kp_db_i64(res, 0, 0);
     ev->version = kp_db_i64(res, 0, 1);
-    ev->status = kp_db_str(r->arena, res, 0, 2);
+    int known = kp_eval_state_parse(PQgetvalue(res, 0, 2), &ev->state) == 0;
     ev->municipality = kp_db_str(r->arena, res, 0, 3);
     ev->framework = kp_db_str(r->arena, res, 0, 4);
     ev->framework_id = kp_db_i64(res, 0, 5);
@@ -72,8 +65,11 @@ static int s_load(kp_req *r, const char *stmt, int64_t id, kp_eval *ev)
     ev->revision = (int)kp_db_i64(res, 0, 7);
     ev->source = kp_db_str(r->arena, res, 0, 8);
     ev->practice = kp_db_bool(res, 0, 9);
+    if (!known) /* the schema's CHECK allows none */
+        kp_req_fail(r, KP_INTERNAL, "evaluation %lld has an unknown status '%.20s'", (long long)id,
+                    PQgetvalue(res, 0, 2));
     PQclear(res);
-    return KP_OK;
+    return known ? KP_OK : KP_INTERNAL;
 }
 
 const char *kp_eval_member_role(kp_req *r, int64_t eval_id, const char *login)
@@ -95,7 +91,7 @@ int kp_eval_begin_change(kp_req *r, int64_t id, int allow_signed, kp_eval *ev)
 {
     int rc = s_load(r, "eval_get_for_update", id, ev);
     if (rc != KP_OK) return rc;
-    if (!allow_signed && strcmp(ev->status, "signed") == 0)
+    if (!allow_signed && ev->state == KP_EVAL_SIGNED)
         return kp_req_fail(r, KP_INVALID_STATE,
                            "evaluation %lld (%s %s) is signed and cannot change; an admin may "
                            "reopen it (kompass eval reopen)",

@@ -3,7 +3,8 @@
  *  A handler that changes an evaluation, inside its transaction:
  *      kp_eval_begin_change(r, id, &ev)   locks the row (FOR UPDATE), refuses
  *                                          a signed evaluation (INVALID_STATE)
- *      ... the change ...
+ *      ... the change ...                 a change of status: kp_eval_transition
+ *                                          (lifecycle.h), never by hand
  *      kp_eval_bump(r, &ev)               version + 1, gap-free
  *      kp_audit_append(...)               with ev.version
  *  Locking the evaluation row serialises its changes, so versions and the
@@ -15,12 +16,13 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "lifecycle.h"
 #include "req.h"
 
-typedef struct {
+struct kp_eval {
     int64_t id;
     int64_t version;          /* after kp_eval_bump: the new version */
-    const char *status;       /* draft, scoring, consensus, review, signed, reopened */
+    kp_eval_state state;      /* moved by kp_eval_transition (lifecycle.h) only */
     const char *municipality; /* name */
     const char *framework;    /* code */
     int64_t framework_id;
@@ -28,7 +30,7 @@ typedef struct {
     int revision;       /* 1, or more after a reopen */
     const char *source; /* "" unless imported: where the published one came from */
     int practice;       /* a calibration exercise ("övning", rpc_calibration.c) */
-} kp_eval;
+};
 
 /* Locks evaluation id for a change. NOT_FOUND, or INVALID_STATE when it is
  * signed (unless allow_signed), with the sentence set on r. */
@@ -36,12 +38,6 @@ int kp_eval_begin_change(kp_req *r, int64_t id, int allow_signed, kp_eval *ev);
 
 /* Reads an evaluation without locking it; NOT_FOUND if there is none. */
 int kp_eval_get(kp_req *r, int64_t id, kp_eval *ev);
-
-/* Sets evaluation id's status (draft, scoring, consensus, review, signed,
- * reopened), in the caller's transaction after kp_eval_begin_change: KP_OK
- * or a database status; r is not failed (the caller names what it was
- * doing). */
-int kp_eval_set_status(kp_req *r, int64_t id, const char *status);
 
 /* Bumps the evaluation's version; ev->version becomes the new one. */
 int kp_eval_bump(kp_req *r, kp_eval *ev);

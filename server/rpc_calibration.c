@@ -208,7 +208,8 @@ int kp_calibration_result(kp_req *r, int64_t practice_id, int with_questions,
 
 /* What an exercise copies of its source evaluation (cal_source). */
 typedef struct {
-    const char *status, *source, *name, *label, *period, *ordinal, *mid, *fid;
+    kp_eval_state state;
+    const char *source, *name, *label, *period, *ordinal, *mid, *fid;
     int revision;
 } cal_source;
 
@@ -224,7 +225,7 @@ static int s_cal_source(kp_req *r, const Kompass__V1__CalibrationCreateRequest *
     if (PQntuples(res) == 0) {
         rc = kp_req_fail(r, KP_NOT_FOUND, "no evaluation '%lld'", (long long)in->evaluation_id);
     } else {
-        src->status = kp_db_str(r->arena, res, 0, 0);
+        int known = kp_eval_state_parse(PQgetvalue(res, 0, 0), &src->state) == 0;
         src->source = kp_db_str(r->arena, res, 0, 1);
         int practice = kp_db_bool(res, 0, 2);
         src->revision = (int)kp_db_i64(res, 0, 3);
@@ -245,11 +246,11 @@ static int s_cal_source(kp_req *r, const Kompass__V1__CalibrationCreateRequest *
                              "evaluation %lld (%s) was imported from a published report: it "
                              "has no evidence log and no individual scores to practise on",
                              (long long)in->evaluation_id, src->name);
-        else if (strcmp(src->status, "signed") != 0)
+        else if (!known || src->state != KP_EVAL_SIGNED)
             rc = kp_req_fail(r, KP_INVALID_STATE,
                              "evaluation %lld (%s) is in %s: a trainee is calibrated "
                              "against a signed consensus",
-                             (long long)in->evaluation_id, src->name, src->status);
+                             (long long)in->evaluation_id, src->name, PQgetvalue(res, 0, 0));
         else if (!recorded)
             rc = kp_req_fail(r, KP_INVALID_STATE,
                              "evaluation %lld has no record of its signed revision %d",
@@ -316,7 +317,7 @@ int kp_rpc_calibration_create(kp_req *r)
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "making a calibration exercise");
     PGresult *res = NULL;
     const char *sid = kp_db_param_i64(r->arena, in->evaluation_id);
-    cal_source src = {"", "", "", "", "", "", "", "", 0};
+    cal_source src = {KP_EVAL_DRAFT, "", "", "", "", "", "", "", 0};
     rc = s_cal_source(r, in, sid, &src);
     const char *name = src.name, *label = src.label, *period = src.period, *ordinal = src.ordinal,
                *mid = src.mid, *fid = src.fid;
@@ -391,8 +392,9 @@ int kp_rpc_calibration_create(kp_req *r)
             .after = kp_audit_json(r, json_pack("{s:I,s:s,s:I,s:i,s:s,s:s,s:i,s:s}", "calibration",
                                                 (json_int_t)cid, "label", plabel, "source",
                                                 (json_int_t)in->evaluation_id, "source_revision",
-                                                revision, "trainee", tlogin, "status", "scoring",
-                                                "evidence", copied, "practice", "övning"))};
+                                                revision, "trainee", tlogin, "status",
+                                                kp_eval_state_name(KP_EVAL_SCORING), "evidence",
+                                                copied, "practice", "övning"))};
         rc = kp_audit_append(r, &e);
     }
     rc = kp_req_end_tx(r, rc, "making a calibration exercise");

@@ -7,7 +7,7 @@
  *  evaluation is in review sends it back to consensus (the team has found
  *  something to settle: the signatures given so far are cancelled, as for
  *  any change in review); resolving the last one lets it move on to review
- *  when everything else is complete (kp_consensus_advance decides both).
+ *  when everything else is complete (kp_eval_advance, lifecycle.c, decides both).
  */
 #include "comment.h"
 
@@ -15,14 +15,13 @@
 #include <string.h>
 
 #include "audit.h"
-#include "consensus.h"
 #include "rpc.h"
 #include "util.h"
 
 #define MAX_COMMENT 10000
 #define MAX_REASON  2000
 
-const kp_stmt kp_comment_stmts[] = {
+const kp_stmt kp_rpc_comment_stmts[] = {
     {"cm_question", "SELECT q.id, q.code, q.text, a.number FROM framework_questions q"
                     " JOIN framework_areas a ON a.id = q.area_id"
                     " WHERE q.framework_id = $1 AND q.code = $2"},
@@ -44,10 +43,6 @@ const kp_stmt kp_comment_stmts[] = {
     {"cm_put", "INSERT INTO comments (evaluation_id, question_id, kind, body, author_id, version)"
                " VALUES ($1, $2, $3, $4, $5, $6)"
                " RETURNING id, (extract(epoch FROM created_at) * 1000000)::bigint"},
-    {"cm_open", "SELECT q.code FROM comment_threads t"
-                " JOIN framework_questions q ON q.id = t.question_id"
-                " JOIN framework_areas a ON a.id = q.area_id"
-                " WHERE t.evaluation_id = $1 AND t.status = 'open' ORDER BY a.number, q.position"},
     /* $2 the reader; $3 one question or NULL; $4 open threads only */
     {"cm_threads",
      "SELECT q.id, q.code, q.text, a.number, t.status, coalesce(u.login, ''),"
@@ -70,50 +65,10 @@ const kp_stmt kp_comment_stmts[] = {
      " VALUES ($1, $2, $3, $4) ON CONFLICT (evaluation_id, question_id, user_id) DO UPDATE SET"
      " last_read = greatest(comment_reads.last_read, EXCLUDED.last_read), read_at = now()"
      " WHERE comment_reads.last_read < EXCLUDED.last_read"},
-    {"cm_summaries",
-     "SELECT t.question_id, t.status, count(c.id) FILTER (WHERE c.kind = 'comment'),"
-     " count(c.id) FILTER (WHERE c.kind = 'comment' AND c.author_id <> $2"
-     "  AND c.id > coalesce(r.last_read, 0))"
-     " FROM comment_threads t LEFT JOIN comment_reads r ON r.evaluation_id = t.evaluation_id"
-     "  AND r.question_id = t.question_id AND r.user_id = $2"
-     " LEFT JOIN comments c ON c.evaluation_id = t.evaluation_id AND c.question_id = t.question_id"
-     " WHERE t.evaluation_id = $1 GROUP BY t.question_id, t.status, r.last_read"},
     {NULL, NULL},
 };
 
 /* ---------------------------------------------------------------- reading */
-
-int kp_comment_open(kp_req *r, int64_t eval_id, char ***codes, size_t *n)
-{
-    PGresult *res;
-    const char *p[1] = {kp_db_param_i64(r->arena, eval_id)};
-    int rc = kp_db_call(r->db, "cm_open", 1, p, &res);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the open threads");
-    *n = (size_t)PQntuples(res);
-    *codes = kp_arena_alloc(r->arena, sizeof(char *) * (*n + 1));
-    for (size_t i = 0; i < *n; i++)
-        (*codes)[i] = kp_db_str(r->arena, res, (int)i, 0);
-    PQclear(res);
-    return KP_OK;
-}
-
-int kp_comment_summaries(kp_req *r, int64_t eval_id, kp_comment_summary **out, size_t *n)
-{
-    PGresult *res;
-    const char *p[2] = {kp_db_param_i64(r->arena, eval_id), kp_db_param_i64(r->arena, r->user_id)};
-    int rc = kp_db_call(r->db, "cm_summaries", 2, p, &res);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the threads");
-    *n = (size_t)PQntuples(res);
-    *out = kp_arena_zalloc(r->arena, sizeof **out * (*n + 1));
-    for (size_t i = 0; i < *n; i++) {
-        (*out)[i].question_id = kp_db_i64(res, (int)i, 0);
-        (*out)[i].status = kp_db_str(r->arena, res, (int)i, 1);
-        (*out)[i].comments = (int)kp_db_i64(res, (int)i, 2);
-        (*out)[i].unread = (int)kp_db_i64(res, (int)i, 3);
-    }
-    PQclear(res);
-    return KP_OK;
-}
 
 typedef struct {
     Kompass__V1__CommentThread *thread;
@@ -269,7 +224,7 @@ static int s_writable(kp_req *r, const kp_eval *ev)
                            "evaluation %lld is in %s with blind scoring: a comment could carry "
                            "a score, so threads open once every evaluator has submitted "
                            "(kompass submit)",
-                           (long long)ev->id, ev->status);
+                           (long long)ev->id, kp_eval_state_name(ev->state));
     return KP_OK;
 }
 
@@ -315,13 +270,13 @@ static int s_entry(kp_req *r, const kp_eval *ev, int64_t question_id, const char
 }
 
 /* After a thread opened or closed: the move to or from review (which an
- * open thread blocks) is kp_consensus_advance's, past scoring. */
+ * open thread blocks) is kp_eval_advance's, past scoring. */
 static int s_advance(kp_req *r, kp_eval *ev, json_t *after)
 {
-    if (strcmp(ev->status, "consensus") && strcmp(ev->status, "review") &&
-        strcmp(ev->status, "reopened"))
+    if (ev->state != KP_EVAL_CONSENSUS && ev->state != KP_EVAL_REVIEW &&
+        ev->state != KP_EVAL_REOPENED)
         return KP_OK;
-    return kp_consensus_advance(r, ev, after);
+    return kp_eval_advance(r, ev, after, NULL);
 }
 
 static int s_open_count(kp_req *r, int64_t eval_id, int32_t *n, char ***codes, size_t *ncodes)
@@ -400,7 +355,7 @@ int kp_rpc_comment_add(kp_req *r)
     Kompass__V1__CommentAddResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__comment_add_response__init(out);
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     out->comment = c;
     out->reopened = strcmp(status, "resolved") == 0;
     rc = s_open_count(r, ev.id, &out->open_threads, NULL, NULL);
@@ -466,7 +421,7 @@ int kp_rpc_comment_resolve(kp_req *r)
     Kompass__V1__CommentResolveResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__comment_resolve_response__init(out);
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     rc = s_open_count(r, ev.id, &out->open_threads, &out->still_open, &out->n_still_open);
     if (rc != KP_OK) return rc;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_COMMENT_RESOLVE;
@@ -520,7 +475,7 @@ int kp_rpc_comment_reopen(kp_req *r)
     Kompass__V1__CommentReopenResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__comment_reopen_response__init(out);
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     rc = s_open_count(r, ev.id, &out->open_threads, NULL, NULL);
     if (rc != KP_OK) return rc;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_COMMENT_REOPEN;
@@ -543,7 +498,7 @@ int kp_rpc_comment_list(kp_req *r)
     Kompass__V1__CommentListResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__comment_list_response__init(out);
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     out->n_threads = n;
     out->threads = kp_arena_alloc(r->arena, sizeof(void *) * (n + 1));
     for (size_t i = 0; i < n; i++) {

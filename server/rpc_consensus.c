@@ -1,5 +1,6 @@
-/*  rpc_consensus: Submit, ConsensusShow/Set/Auto/Threshold, TextApprove,
- *  EvalStatus (see consensus.h and proto/kompass.proto).
+/*  rpc_consensus: Submit, ConsensusShow/Question/Set/Auto/Threshold,
+ *  TextApprove (see consensus.h and proto/kompass.proto); the arithmetic is
+ *  common/consensus_math.c's, the moves of status lifecycle.c's.
  *
  *  Blind scoring ends when the last evaluator submits: the evaluation moves
  *  to consensus and the team sees every score. Consensus values carry a
@@ -15,6 +16,7 @@
 #include "audit.h"
 #include "calibration.h"
 #include "comment.h"
+#include "consensus_math.h"
 #include "identity.h"
 #include "points.h"
 #include "rpc.h"
@@ -47,19 +49,6 @@ const kp_stmt kp_consensus_stmts[] = {
      " method = EXCLUDED.method, reason = EXCLUDED.reason, version = EXCLUDED.version,"
      " written_by = EXCLUDED.written_by, written_at = now()"},
     {"cons_threshold", "UPDATE evaluations SET major_spread_pct = $2::numeric WHERE id = $1"},
-    {"cons_counts", "SELECT (SELECT count(*) FROM evaluation_members WHERE evaluation_id = $1"
-                    "         AND role IN ('lead', 'peer')),"
-                    " (SELECT count(*) FROM score_submissions s JOIN evaluation_members x"
-                    "   ON x.evaluation_id = s.evaluation_id AND x.user_id = s.evaluator_id"
-                    "   AND x.role IN ('lead', 'peer') WHERE s.evaluation_id = $1),"
-                    " (SELECT count(*) FROM framework_questions WHERE framework_id = $2),"
-                    " (SELECT count(*) FROM consensus_scores WHERE evaluation_id = $1),"
-                    " (SELECT count(*) FROM framework_areas WHERE framework_id = $2),"
-                    " (SELECT count(*) FROM area_approvals WHERE evaluation_id = $1)"},
-    {"cons_cancel_signatures",
-     "UPDATE signatures SET cancelled_at = now(), cancelled_by = $2, cancel_reason = $3"
-     " WHERE evaluation_id = $1 AND cancelled_at IS NULL"
-     " AND revision = (SELECT revision FROM evaluations WHERE id = $1)"},
     {"sub_missing", "SELECT q.code FROM framework_questions q"
                     " JOIN framework_areas a ON a.id = q.area_id WHERE q.framework_id = $2"
                     " AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.evaluation_id = $1"
@@ -111,36 +100,6 @@ const kp_stmt kp_consensus_stmts[] = {
     {NULL, NULL},
 };
 
-/* ---------------------------------------------------------------- arithmetic */
-
-const char *kp_consensus_flag(int64_t spread_centi, int64_t max_centi, double major_pct)
-{
-    if (spread_centi == 0) return "agree";
-    if ((double)spread_centi * 100.0 > major_pct * (double)max_centi) return "major";
-    return "minor";
-}
-
-static int s_cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-int64_t kp_consensus_mean(const int64_t *pts, size_t n)
-{
-    int64_t sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += pts[i];
-    return (2 * sum + (int64_t)n) / (2 * (int64_t)n); /* half up, points >= 0 */
-}
-
-int64_t kp_consensus_median(int64_t *pts, size_t n)
-{
-    qsort(pts, n, sizeof *pts, s_cmp_i64);
-    if (n % 2) return pts[n / 2];
-    return (pts[n / 2 - 1] + pts[n / 2] + 1) / 2;
-}
-
 /* ---------------------------------------------------------------- the rows */
 
 typedef struct {
@@ -157,6 +116,14 @@ typedef struct {
     const char **team; /* logins, sorted */
     int resolved;
 } s_table;
+
+/* The evaluators' points of row into pts (room for the team); how many. */
+static size_t s_points(const Kompass__V1__ConsensusRow *row, int64_t *pts)
+{
+    for (size_t j = 0; j < row->n_points; j++)
+        pts[j] = row->points[j]->points_centi;
+    return row->n_points;
+}
 
 static int s_load(kp_req *r, const kp_eval *ev, s_table *t)
 {
@@ -232,15 +199,10 @@ static int s_load(kp_req *r, const kp_eval *ev, s_table *t)
     int64_t *pts = kp_arena_alloc(r->arena, sizeof(int64_t) * (t->nteam + 1));
     for (size_t i = 0; i < t->nrows; i++) {
         Kompass__V1__ConsensusRow *row = t->rows[i].row;
-        if (row->n_points == 0) continue;
-        int64_t lo = row->points[0]->points_centi, hi = lo;
-        for (size_t j = 0; j < row->n_points; j++) {
-            pts[j] = row->points[j]->points_centi;
-            if (pts[j] < lo) lo = pts[j];
-            if (pts[j] > hi) hi = pts[j];
-        }
-        row->spread_centi = hi - lo;
-        row->spread_share = row->max_centi ? (double)(hi - lo) / (double)row->max_centi : 0;
+        if (s_points(row, pts) == 0) continue;
+        int64_t lo, hi;
+        row->spread_centi = kp_consensus_range(pts, row->n_points, &lo, &hi);
+        row->spread_share = kp_consensus_share(row->spread_centi, row->max_centi);
         row->flag = row->n_points >= 2
                         ? (char *)kp_consensus_flag(row->spread_centi, row->max_centi, t->major_pct)
                         : "";
@@ -288,67 +250,7 @@ static int s_threads_into(kp_req *r, const kp_eval *ev, s_table *t)
     return KP_OK;
 }
 
-/* ---------------------------------------------------------------- status */
-
-typedef kp_consensus_counts s_counts;
-
-int kp_consensus_counts_read(kp_req *r, const kp_eval *ev, kp_consensus_counts *c)
-{
-    PGresult *res;
-    const char *p[2] = {kp_db_param_i64(r->arena, ev->id),
-                        kp_db_param_i64(r->arena, ev->framework_id)};
-    int rc = kp_db_call(r->db, "cons_counts", 2, p, &res);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evaluation's progress");
-    c->evaluators = kp_db_i64(res, 0, 0);
-    c->submitted = kp_db_i64(res, 0, 1);
-    c->questions = kp_db_i64(res, 0, 2);
-    c->resolved = kp_db_i64(res, 0, 3);
-    c->areas = kp_db_i64(res, 0, 4);
-    c->approved = kp_db_i64(res, 0, 5);
-    PQclear(res);
-    return kp_comment_open(r, ev->id, &c->open, &c->n_open);
-}
-
-static int s_set_status(kp_req *r, kp_eval *ev, const char *status)
-{
-    int rc = kp_eval_set_status(r, ev->id, status);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "changing the evaluation's status");
-    ev->status = status;
-    return KP_OK;
-}
-
-/* kp_consensus_advance, leaving the progress it read in *c. */
-static int s_advance(kp_req *r, kp_eval *ev, json_t *after, s_counts *c)
-{
-    PGresult *res;
-    const char *p[3] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, r->user_id),
-                        "the signed content changed before the last signature"};
-    int rc = kp_db_call(r->db, "cons_cancel_signatures", 3, p, &res);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "cancelling signatures");
-    int cancelled = atoi(PQcmdTuples(res));
-    PQclear(res);
-    if (cancelled) json_object_set_new(after, "signatures_cancelled", json_integer(cancelled));
-
-    rc = kp_consensus_counts_read(r, ev, c);
-    if (rc != KP_OK) return rc;
-    /* The one rule for leaving consensus: every question agreed, every
-     * area's texts approved, and nothing left open in the meeting. */
-    int complete = c->resolved == c->questions && c->approved == c->areas && c->n_open == 0;
-    const char *to = NULL;
-    if (complete && (!strcmp(ev->status, "consensus") || !strcmp(ev->status, "reopened")))
-        to = "review";
-    else if (!complete && !strcmp(ev->status, "review"))
-        to = "consensus";
-    if (!to) return KP_OK;
-    json_object_set_new(after, "status", json_string(to));
-    return s_set_status(r, ev, to);
-}
-
-int kp_consensus_advance(kp_req *r, kp_eval *ev, json_t *after)
-{
-    s_counts c;
-    return s_advance(r, ev, after, &c);
-}
+/* ---------------------------------------------------------------- waiting */
 
 static int s_logins(kp_req *r, const char *stmt, int64_t eval_id, char ***out, size_t *n)
 {
@@ -379,17 +281,13 @@ static int s_majors(kp_req *r, const kp_eval *ev, char ***out, size_t *n)
     int rc = s_load(r, ev, &t);
     if (rc != KP_OK) return rc;
     size_t *at = kp_arena_alloc(r->arena, sizeof(size_t) * (t.nrows + 1));
+    double *share = kp_arena_alloc(r->arena, sizeof(double) * (t.nrows + 1));
     *n = 0;
-    for (size_t i = 0; i < t.nrows; i++)
+    for (size_t i = 0; i < t.nrows; i++) {
+        share[i] = t.rows[i].row->spread_share;
         if (!strcmp(t.rows[i].row->flag, "major")) at[(*n)++] = i;
-    /* insertion sort (a few dozen rows), stable: framework order among equals */
-    for (size_t i = 1; i < *n; i++)
-        for (size_t j = i;
-             j > 0 && t.rows[at[j]].row->spread_share > t.rows[at[j - 1]].row->spread_share; j--) {
-            size_t x = at[j];
-            at[j] = at[j - 1];
-            at[j - 1] = x;
-        }
+    }
+    kp_consensus_order_by_share(at, *n, share); /* framework order among equals */
     *out = kp_arena_alloc(r->arena, sizeof(char *) * (*n + 1));
     for (size_t i = 0; i < *n; i++)
         (*out)[i] = t.rows[at[i]].row->question;
@@ -431,11 +329,11 @@ int kp_rpc_submit(kp_req *r)
         rc = kp_req_fail(r, KP_DENIED, "%s is not an evaluator (lead or peer) of evaluation %lld%s",
                          evaluator, (long long)ev.id,
                          kp_is_admin(r) && !*in->on_behalf_of ? "; use --for LOGIN" : "");
-    if (rc == KP_OK && strcmp(ev.status, "scoring") != 0)
+    if (rc == KP_OK && ev.state != KP_EVAL_SCORING)
         rc = kp_req_fail(r, KP_INVALID_STATE,
                          "scores are submitted while the evaluation is in scoring; evaluation "
                          "%lld is in %s",
-                         (long long)ev.id, ev.status);
+                         (long long)ev.id, kp_eval_state_name(ev.state));
     if (rc == KP_OK) {
         const char *p[3] = {kp_db_param_i64(r->arena, ev.id),
                             kp_db_param_i64(r->arena, ev.framework_id),
@@ -477,8 +375,8 @@ int kp_rpc_submit(kp_req *r)
     if (rc == KP_OK) rc = kp_eval_bump(r, &ev);
     json_t *after = json_pack("{s:s}", "evaluator", evaluator);
     if (rc == KP_OK && nwaiting == 0) {
-        rc = s_set_status(r, &ev, "consensus");
-        json_object_set_new(after, "status", json_string("consensus"));
+        rc = kp_eval_transition(r, &ev, KP_EVAL_CONSENSUS, "changing the evaluation's status");
+        json_object_set_new(after, "status", json_string(kp_eval_state_name(KP_EVAL_CONSENSUS)));
         /* where the meeting starts: the major disagreements, in the reply
          * and (for watch) in the event */
         if (rc == KP_OK) rc = s_majors(r, &ev, &out->major, &out->n_major);
@@ -503,7 +401,7 @@ int kp_rpc_submit(kp_req *r)
     rc = kp_req_end_tx(r, rc, "submitting scores");
     if (rc != KP_OK) return rc;
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     out->waiting_for = waiting;
     out->n_waiting_for = nwaiting;
     /* a calibration exercise ends here: the trainee's results */
@@ -523,7 +421,7 @@ static int s_not_blind(kp_req *r, const kp_eval *ev)
         return kp_req_fail(r, KP_INVALID_STATE,
                            "evaluation %lld is in %s with blind scoring: the evaluators' scores "
                            "are compared once every evaluator has submitted (kompass submit)",
-                           (long long)ev->id, ev->status);
+                           (long long)ev->id, kp_eval_state_name(ev->state));
     return KP_OK;
 }
 
@@ -540,7 +438,7 @@ int kp_rpc_consensus_show(kp_req *r)
     Kompass__V1__ConsensusShowResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__consensus_show_response__init(out);
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     out->evaluators = (char **)t.team;
     out->n_evaluators = t.nteam;
     out->n_rows = t.nrows;
@@ -577,7 +475,7 @@ int kp_rpc_consensus_question(kp_req *r)
     Kompass__V1__ConsensusQuestionResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__consensus_question_response__init(out);
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     out->row = row->row;
     out->major_spread_pct = t.major_pct;
     out->evaluators = (char **)t.team;
@@ -635,13 +533,13 @@ static int s_in_consensus(kp_req *r, const kp_eval *ev, const char *what)
                            "consensus of its own; its trainee's scores are compared with the "
                            "signed one (kompass calibrate result %lld)",
                            (long long)ev->id, (long long)ev->id);
-    if (!strcmp(ev->status, "consensus") || !strcmp(ev->status, "review") ||
-        !strcmp(ev->status, "reopened"))
+    if (ev->state == KP_EVAL_CONSENSUS || ev->state == KP_EVAL_REVIEW ||
+        ev->state == KP_EVAL_REOPENED)
         return KP_OK;
     return kp_req_fail(r, KP_INVALID_STATE,
                        "%s once every evaluator has submitted (status consensus, review or "
                        "reopened); evaluation %lld is in %s",
-                       what, (long long)ev->id, ev->status);
+                       what, (long long)ev->id, kp_eval_state_name(ev->state));
 }
 
 static int s_put(kp_req *r, const kp_eval *ev, int64_t question_id, int64_t points,
@@ -707,11 +605,9 @@ int kp_rpc_consensus_set(kp_req *r)
     }
     /* Outside the evaluators' range: say why. */
     int64_t lo = -1, hi = -1;
-    for (size_t j = 0; rc == KP_OK && j < row->row->n_points; j++) {
-        int64_t v = row->row->points[j]->points_centi;
-        if (lo < 0 || v < lo) lo = v;
-        if (v > hi) hi = v;
-    }
+    int64_t *pts = kp_arena_alloc(r->arena, sizeof(int64_t) * (t.nteam + 1));
+    if (rc == KP_OK && s_points(row->row, pts) > 0)
+        kp_consensus_range(pts, row->row->n_points, &lo, &hi);
     int outside = rc == KP_OK && lo >= 0 && (in->points_centi < lo || in->points_centi > hi);
     if (outside && !*in->reason)
         rc = kp_req_fail(r, KP_BAD_REQUEST,
@@ -725,7 +621,7 @@ int kp_rpc_consensus_set(kp_req *r)
     if (rc == KP_OK) {
         after = json_pack("{s:s,s:s}", "question", in->question, "points",
                           kp_points_format(in->points_centi, a));
-        rc = kp_consensus_advance(r, &ev, after);
+        rc = kp_eval_advance(r, &ev, after, NULL);
     }
     if (rc == KP_OK) {
         const char *before =
@@ -754,16 +650,42 @@ int kp_rpc_consensus_set(kp_req *r)
     row->row->written_by = (char *)r->login;
     out->row = row->row;
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     return KP_OK;
+}
+
+/* Why `consensus auto` leaves row as it is (NULL: it merges it). */
+static const char *s_auto_skip(kp_req *r, const s_table *t, const s_row *row, double limit,
+                               kp_consensus_strategy how)
+{
+    const Kompass__V1__ConsensusRow *c = row->row;
+    kp_consensus_question q = {.evaluators = t->nteam,
+                               .scored = c->n_points,
+                               .spread_centi = c->spread_centi,
+                               .max_centi = c->max_centi,
+                               .lead_centi = row->lead_points};
+    switch (kp_consensus_may_merge(&q, t->major_pct, limit, how)) {
+    case KP_MERGE_INCOMPLETE:
+        return kp_arena_printf(r->arena, "scored by %zu of %zu evaluators", c->n_points, t->nteam);
+    case KP_MERGE_MAJOR:
+        return "major disagreement: settle it by hand (kompass consensus set)";
+    case KP_MERGE_ABOVE_LIMIT:
+        return kp_arena_printf(r->arena, "spread %.0f %% of the max is above %.0f %%",
+                               c->spread_share * 100.0, limit);
+    case KP_MERGE_NO_LEAD:
+        return "the lead has not scored it";
+    case KP_MERGE_OK:
+        break;
+    }
+    return NULL;
 }
 
 int kp_rpc_consensus_auto(kp_req *r)
 {
     const Kompass__V1__ConsensusAutoRequest *in = r->msg->consensus_auto;
     const char *strategy = in->strategy;
-    if (strcmp(strategy, "mean") != 0 && strcmp(strategy, "median") != 0 &&
-        strcmp(strategy, "lead") != 0)
+    kp_consensus_strategy how;
+    if (kp_consensus_strategy_parse(strategy, &how) != 0)
         return kp_req_fail(r, KP_BAD_REQUEST, "strategy must be mean, median or lead (not '%.40s')",
                            strategy);
     if (!(in->max_spread_pct >= 0 && in->max_spread_pct <= 100))
@@ -784,8 +706,7 @@ int kp_rpc_consensus_auto(kp_req *r)
                          (long long)ev.id, (long long)ev.version, (long long)in->expected_version);
     if (rc == KP_OK) rc = s_load(r, &ev, &t);
     /* The threshold: the caller's, never beyond the evaluation's major one. */
-    double limit = rc == KP_OK ? t.major_pct : 0;
-    if (in->max_spread_pct > 0 && in->max_spread_pct < limit) limit = in->max_spread_pct;
+    double limit = kp_consensus_limit(rc == KP_OK ? t.major_pct : 0, in->max_spread_pct);
 
     Kompass__V1__ConsensusAutoResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__consensus_auto_response__init(out);
@@ -796,18 +717,8 @@ int kp_rpc_consensus_auto(kp_req *r)
     int64_t *pts = kp_arena_alloc(r->arena, sizeof(int64_t) * (t.nteam + 1));
     for (size_t i = 0; rc == KP_OK && i < t.nrows; i++) {
         Kompass__V1__ConsensusRow *row = t.rows[i].row;
-        const char *why = NULL;
         if (row->has_consensus) continue; /* never overwrites a value set */
-        if (row->n_points < t.nteam)
-            why = kp_arena_printf(r->arena, "scored by %zu of %zu evaluators", row->n_points,
-                                  t.nteam);
-        else if (!strcmp(row->flag, "major"))
-            why = "major disagreement: settle it by hand (kompass consensus set)";
-        else if ((double)row->spread_centi * 100.0 > limit * (double)row->max_centi)
-            why = kp_arena_printf(r->arena, "spread %.0f %% of the max is above %.0f %%",
-                                  row->spread_share * 100.0, limit);
-        else if (!strcmp(strategy, "lead") && t.rows[i].lead_points < 0)
-            why = "the lead has not scored it";
+        const char *why = s_auto_skip(r, &t, &t.rows[i], limit, how);
         if (why) {
             Kompass__V1__ConsensusSkip *s = kp_arena_alloc(r->arena, sizeof *s);
             kompass__v1__consensus_skip__init(s);
@@ -816,11 +727,7 @@ int kp_rpc_consensus_auto(kp_req *r)
             out->skipped[out->n_skipped++] = s;
             continue;
         }
-        for (size_t j = 0; j < row->n_points; j++)
-            pts[j] = row->points[j]->points_centi;
-        int64_t v = !strcmp(strategy, "mean")     ? kp_consensus_mean(pts, row->n_points)
-                    : !strcmp(strategy, "median") ? kp_consensus_median(pts, row->n_points)
-                                                  : t.rows[i].lead_points;
+        int64_t v = kp_consensus_merge(how, pts, s_points(row, pts), t.rows[i].lead_points);
         rc = s_put(r, &ev, t.rows[i].question_id, v, strategy, "");
         char a[24];
         json_object_set_new(set, row->question, json_string(kp_points_format(v, a)));
@@ -838,7 +745,7 @@ int kp_rpc_consensus_auto(kp_req *r)
                          "nothing to merge: %zu question%s skipped, the others already have a "
                          "consensus score",
                          out->n_skipped, out->n_skipped == 1 ? "" : "s");
-    if (rc == KP_OK) rc = kp_consensus_advance(r, &ev, after);
+    if (rc == KP_OK) rc = kp_eval_advance(r, &ev, after, NULL);
     if (rc == KP_OK) {
         kp_audit_event e = {
             .evaluation_id = ev.id,
@@ -854,7 +761,7 @@ int kp_rpc_consensus_auto(kp_req *r)
     r->resp->consensus_auto = out;
     if (rc != KP_OK) return rc;
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     return KP_OK;
 }
 
@@ -993,8 +900,8 @@ int kp_rpc_text_approve(kp_req *r)
         }
     }
     json_t *after = json_pack("{s:i,s:s}", "area", in->area, "title", title);
-    s_counts c = {0};
-    if (rc == KP_OK) rc = s_advance(r, &ev, after, &c);
+    kp_eval_progress c = {0};
+    if (rc == KP_OK) rc = kp_eval_advance(r, &ev, after, &c);
     if (rc == KP_OK) {
         kp_audit_event e = {.evaluation_id = ev.id,
                             .eval_version = ev.version,
@@ -1009,7 +916,7 @@ int kp_rpc_text_approve(kp_req *r)
     Kompass__V1__TextApproveResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__text_approve_response__init(out);
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     out->approved_areas = (int32_t)c.approved;
     out->areas = (int32_t)c.areas;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_TEXT_APPROVE;
@@ -1025,6 +932,6 @@ int kp_consensus_withdraw_approval(kp_req *r, kp_eval *ev, int area, json_t *aft
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "withdrawing an approval");
     if (PQntuples(res)) json_object_set_new(after, "approval_withdrawn", json_true());
     PQclear(res);
-    if (!strcmp(ev->status, "draft") || !strcmp(ev->status, "scoring")) return KP_OK;
-    return kp_consensus_advance(r, ev, after);
+    if (ev->state == KP_EVAL_DRAFT || ev->state == KP_EVAL_SCORING) return KP_OK;
+    return kp_eval_advance(r, ev, after, NULL);
 }

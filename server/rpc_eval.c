@@ -87,9 +87,6 @@ const kp_stmt kp_eval_stmts[] = {
     {NULL, NULL},
 };
 
-static const char *const s_statuses[] = {"draft",  "scoring", "consensus",
-                                         "review", "signed",  "reopened"};
-
 /* ---------------------------------------------------------------- summaries */
 
 static Kompass__V1__EvaluationSummary *s_summary(kp_req *r, PGresult *res, int i)
@@ -218,9 +215,9 @@ int kp_rpc_eval_create(kp_req *r)
     json_t *moved = NULL;
     if (rc == KP_OK) rc = kp_eval_renumber(r, mid, id, &moved);
     if (rc == KP_OK) {
-        json_t *after =
-            json_pack("{s:s,s:s,s:s,s:s,s:s}", "municipality", mname, "framework", in->framework,
-                      "label", in->label, "period", in->period, "status", "draft");
+        json_t *after = json_pack("{s:s,s:s,s:s,s:s,s:s}", "municipality", mname, "framework",
+                                  in->framework, "label", in->label, "period", in->period, "status",
+                                  kp_eval_state_name(KP_EVAL_DRAFT));
         /* a stated ordinal, and the others it moved, are part of the change */
         if (in->ordinal) json_object_set_new(after, "ordinal", json_integer(in->ordinal));
         if (json_array_size(moved)) json_object_set(after, "renumbered", moved);
@@ -252,10 +249,8 @@ int kp_rpc_eval_list(kp_req *r)
 {
     const Kompass__V1__EvalListRequest *in = r->msg->eval_list;
     if (*in->status) {
-        int ok = 0;
-        for (size_t i = 0; i < sizeof s_statuses / sizeof *s_statuses; i++)
-            ok |= strcmp(in->status, s_statuses[i]) == 0;
-        if (!ok)
+        kp_eval_state s;
+        if (kp_eval_state_parse(in->status, &s) != 0)
             return kp_req_fail(r, KP_BAD_REQUEST,
                                "status must be draft, scoring, consensus, review, signed or "
                                "reopened, not '%s'",
@@ -683,7 +678,7 @@ int kp_rpc_eval_set(kp_req *r)
         if (*in->period && strcmp(in->period, period)) {
             json_object_set_new(before, "period", json_string(period));
             json_object_set_new(after, "period", json_string(in->period));
-            if (strcmp(ev.status, "signed") == 0)
+            if (ev.state == KP_EVAL_SIGNED)
                 rc = kp_req_fail(r, KP_INVALID_STATE,
                                  "evaluation %lld is signed and its period is part of what was "
                                  "signed; an admin reopens it first (kompass eval reopen %lld "
@@ -784,9 +779,9 @@ int kp_rpc_eval_start(kp_req *r)
     kp_eval ev;
     PGresult *res;
     rc = kp_eval_begin_change(r, id, 0, &ev);
-    if (rc == KP_OK && strcmp(ev.status, "draft") != 0)
+    if (rc == KP_OK && ev.state != KP_EVAL_DRAFT)
         rc = kp_req_fail(r, KP_INVALID_STATE, "evaluation %lld is in %s; scoring starts from draft",
-                         (long long)id, ev.status);
+                         (long long)id, kp_eval_state_name(ev.state));
     int evaluators = 0, leads = 0;
     if (rc == KP_OK) {
         rc = kp_eval_evaluators(r, ev.id, &res);
@@ -805,18 +800,17 @@ int kp_rpc_eval_start(kp_req *r)
                          "has %d lead%s and %d peer%s (kompass eval assign)",
                          (long long)id, leads, leads == 1 ? "" : "s", evaluators - leads,
                          evaluators - leads == 1 ? "" : "s");
-    if (rc == KP_OK) {
-        rc = kp_eval_set_status(r, ev.id, "scoring");
-        if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "starting scoring");
-    }
+    if (rc == KP_OK) rc = kp_eval_transition(r, &ev, KP_EVAL_SCORING, "starting scoring");
     if (rc == KP_OK) rc = kp_eval_bump(r, &ev);
     if (rc == KP_OK) {
-        kp_audit_event a = {.evaluation_id = ev.id,
-                            .eval_version = ev.version,
-                            .action = "eval.start",
-                            .target = kp_arena_printf(r->arena, "evaluation %lld", (long long)id),
-                            .before = kp_audit_json(r, json_pack("{s:s}", "status", "draft")),
-                            .after = kp_audit_json(r, json_pack("{s:s}", "status", "scoring"))};
+        kp_audit_event a = {
+            .evaluation_id = ev.id,
+            .eval_version = ev.version,
+            .action = "eval.start",
+            .target = kp_arena_printf(r->arena, "evaluation %lld", (long long)id),
+            .before =
+                kp_audit_json(r, json_pack("{s:s}", "status", kp_eval_state_name(KP_EVAL_DRAFT))),
+            .after = kp_audit_json(r, json_pack("{s:s}", "status", kp_eval_state_name(ev.state)))};
         rc = kp_audit_append(r, &a);
     }
     rc = kp_req_end_tx(r, rc, "starting scoring");
@@ -824,7 +818,7 @@ int kp_rpc_eval_start(kp_req *r)
     Kompass__V1__EvalStartResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__eval_start_response__init(out);
     out->version = ev.version;
-    out->status = "scoring";
+    out->status = (char *)kp_eval_state_name(ev.state);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_START;
     r->resp->eval_start = out;
     return KP_OK;
@@ -838,12 +832,12 @@ int kp_rpc_eval_status(kp_req *r)
     kp_eval ev;
     int rc = kp_eval_get(r, r->msg->eval_status->evaluation_id, &ev);
     if (rc != KP_OK) return rc;
-    kp_consensus_counts c;
-    rc = kp_consensus_counts_read(r, &ev, &c);
+    kp_eval_progress c;
+    rc = kp_eval_progress_read(r, &ev, &c);
     if (rc != KP_OK) return rc;
     Kompass__V1__EvalStatusResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__eval_status_response__init(out);
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     out->version = ev.version;
     out->evaluators = (int32_t)c.evaluators;
     out->submitted = (int32_t)c.submitted;
@@ -860,11 +854,11 @@ int kp_rpc_eval_status(kp_req *r)
 
     out->blocking = kp_arena_alloc(r->arena, sizeof(char *) * 8);
 #define BLOCK(...) out->blocking[out->n_blocking++] = kp_arena_printf(r->arena, __VA_ARGS__)
-    const char *s = ev.status;
+    kp_eval_state s = ev.state;
     if (ev.practice) {
         /* a calibration exercise ends at its trainee's submission */
         out->next = "";
-        if (!strcmp(s, "scoring"))
+        if (s == KP_EVAL_SCORING)
             BLOCK("a calibration exercise (övning): its trainee scores every question and "
                   "submits (kompass submit %lld); the scores are then compared with the signed "
                   "consensus",
@@ -872,8 +866,8 @@ int kp_rpc_eval_status(kp_req *r)
         else
             BLOCK("a calibration exercise (övning), submitted: kompass calibrate result %lld",
                   (long long)ev.id);
-    } else if (!strcmp(s, "draft")) {
-        out->next = "scoring";
+    } else if (s == KP_EVAL_DRAFT) {
+        out->next = (char *)kp_eval_state_name(KP_EVAL_SCORING);
         if (c.evaluators < 2)
             BLOCK("the team has %lld evaluator%s: assign a lead and at least one peer "
                   "(kompass eval assign)",
@@ -881,8 +875,8 @@ int kp_rpc_eval_status(kp_req *r)
         else
             BLOCK("the lead (or an admin) opens scoring: kompass eval start %lld",
                   (long long)ev.id);
-    } else if (!strcmp(s, "scoring")) {
-        out->next = "consensus";
+    } else if (s == KP_EVAL_SCORING) {
+        out->next = (char *)kp_eval_state_name(KP_EVAL_CONSENSUS);
         char **waiting;
         size_t n;
         rc = kp_consensus_waiting(r, ev.id, &waiting, &n);
@@ -890,8 +884,8 @@ int kp_rpc_eval_status(kp_req *r)
         if (n)
             BLOCK("%zu of %lld evaluators have not submitted their scores: %s (kompass submit)", n,
                   (long long)c.evaluators, kp_arena_join(r->arena, waiting, n, ", ", 20));
-    } else if (!strcmp(s, "consensus") || !strcmp(s, "reopened")) {
-        out->next = "review";
+    } else if (s == KP_EVAL_CONSENSUS || s == KP_EVAL_REOPENED) {
+        out->next = (char *)kp_eval_state_name(KP_EVAL_REVIEW);
         if (c.resolved < c.questions)
             BLOCK("%lld of %lld questions have no consensus score (kompass consensus %lld "
                   "--unresolved)",
@@ -907,8 +901,8 @@ int kp_rpc_eval_status(kp_req *r)
                   kp_arena_join(r->arena, c.open, c.n_open, ", ", 20), (long long)ev.id,
                   (long long)ev.id);
         if (!out->n_blocking) BLOCK("any change completes the move to review");
-    } else if (!strcmp(s, "review")) {
-        out->next = "signed";
+    } else if (s == KP_EVAL_REVIEW) {
+        out->next = (char *)kp_eval_state_name(KP_EVAL_SIGNED);
         const char *factcheck;
         rc = kp_factcheck_blocking(r, &ev, &factcheck);
         if (rc != KP_OK) return rc;

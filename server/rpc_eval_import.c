@@ -50,7 +50,6 @@ const kp_stmt kp_eval_import_stmts[] = {
      " FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS o(x, n)"},
     {"import_revision", "INSERT INTO evaluation_revisions (evaluation_id, revision, content,"
                         " content_hash, eval_version) VALUES ($1, 1, $2, $3, 1)"},
-    {"import_sign", "UPDATE evaluations SET status = 'signed' WHERE id = $1"},
     {NULL, NULL},
 };
 
@@ -128,8 +127,9 @@ static int s_import_write(kp_req *r, int64_t id, const kp_import_plan *plan, int
         rc = kp_db_call(r->db, "import_revision", 3, pr, NULL);
     }
     if (rc == KP_OK) {
-        const char *pg[1] = {eid};
-        rc = kp_db_call(r->db, "import_sign", 1, pg, NULL);
+        /* inserted in review, signed as published (lifecycle.h) */
+        kp_eval ev = {.id = id, .state = KP_EVAL_REVIEW};
+        rc = kp_eval_transition(r, &ev, KP_EVAL_SIGNED, "importing an evaluation");
     }
     return rc;
 }
@@ -242,12 +242,13 @@ int kp_rpc_eval_import(kp_req *r)
     if (rc == KP_OK) rc = s_import_write(r, id, &plan, fid, uid, hash);
     if (rc == KP_OK) {
         out->content_hash = kp_arena_strdup(r->arena, hash);
-        json_t *after = json_pack(
-            "{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:b,s:i,s:i,s:s}", "municipality", out->municipality,
-            "framework", out->framework, "label", out->label, "status", "signed", "source", source,
-            "source_sha256", sha, "total", (json_int_t)plan.total, "municipality_created",
-            out->municipality_created, "scores", (int)json_array_size(plan.scores), "texts",
-            (int)json_array_size(plan.texts), "content_hash", hash);
+        json_t *after =
+            json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:b,s:i,s:i,s:s}", "municipality",
+                      out->municipality, "framework", out->framework, "label", out->label, "status",
+                      kp_eval_state_name(KP_EVAL_SIGNED), "source", source, "source_sha256", sha,
+                      "total", (json_int_t)plan.total, "municipality_created",
+                      out->municipality_created, "scores", (int)json_array_size(plan.scores),
+                      "texts", (int)json_array_size(plan.texts), "content_hash", hash);
         if (json_array_size(moved)) json_object_set(after, "renumbered", moved);
         kp_audit_event ev = {.action = "eval.import",
                              .evaluation_id = id,

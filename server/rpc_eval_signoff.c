@@ -30,8 +30,6 @@ const kp_stmt kp_eval_signoff_stmts[] = {
     {"so_reopen_cancel", "UPDATE signatures SET cancelled_at = now(), cancelled_by = $3,"
                          " cancel_reason = $4 WHERE evaluation_id = $1 AND revision = $2"
                          " AND cancelled_at IS NULL"},
-    {"so_reopen_eval", "UPDATE evaluations SET revision = revision + 1, status = 'reopened'"
-                       " WHERE id = $1 RETURNING revision"},
     {"so_revisions",
      "SELECT v.revision, v.content, v.content_hash, v.eval_version, " US(
          "v.signed_at") ","
@@ -62,10 +60,10 @@ int kp_rpc_eval_reopen(kp_req *r)
     rc = kp_eval_begin_change(r, in->evaluation_id, 1, &ev);
     int revision = rc == KP_OK ? ev.revision : 1;
     const char *source = rc == KP_OK ? ev.source : "";
-    if (rc == KP_OK && strcmp(ev.status, "signed") != 0)
+    if (rc == KP_OK && ev.state != KP_EVAL_SIGNED)
         rc = kp_req_fail(r, KP_INVALID_STATE,
                          "only a signed evaluation is reopened; evaluation %lld is in %s",
-                         (long long)ev.id, ev.status);
+                         (long long)ev.id, kp_eval_state_name(ev.state));
     if (rc == KP_OK && *source)
         rc = kp_req_fail(r, KP_INVALID_STATE,
                          "evaluation %lld is a published record imported from %s; it is kept as "
@@ -84,25 +82,23 @@ int kp_rpc_eval_reopen(kp_req *r)
             p[3] = in->reason;
             rc = kp_db_call(r->db, "so_reopen_revision", 4, p, NULL);
         }
-        if (rc == KP_OK) {
-            rc = kp_db_call(r->db, "so_reopen_eval", 1, p, &res);
-            if (rc == KP_OK) {
-                fresh = (int)kp_db_i64(res, 0, 0);
-                PQclear(res);
-            }
-        }
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "reopening");
     }
+    /* the next revision */
+    if (rc == KP_OK) rc = kp_eval_transition(r, &ev, KP_EVAL_REOPENED, "reopening");
+    if (rc == KP_OK) fresh = ev.revision;
     if (rc == KP_OK) {
         kp_audit_event e = {
             .evaluation_id = ev.id,
             .eval_version = ev.version,
             .action = "eval.reopen",
             .target = kp_arena_printf(r->arena, "evaluation %lld", (long long)ev.id),
-            .before =
-                kp_audit_json(r, json_pack("{s:s,s:i}", "status", "signed", "revision", revision)),
-            .after = kp_audit_json(r, json_pack("{s:s,s:i,s:i}", "status", "reopened", "revision",
-                                                fresh, "signatures_cancelled", cancelled)),
+            .before = kp_audit_json(r, json_pack("{s:s,s:i}", "status",
+                                                 kp_eval_state_name(KP_EVAL_SIGNED), "revision",
+                                                 revision)),
+            .after =
+                kp_audit_json(r, json_pack("{s:s,s:i,s:i}", "status", kp_eval_state_name(ev.state),
+                                           "revision", fresh, "signatures_cancelled", cancelled)),
             .reason = in->reason,
             .reason_required = 1};
         rc = kp_audit_append(r, &e);
@@ -232,7 +228,7 @@ int kp_rpc_eval_verify(kp_req *r)
         if (!c->audit_ok)
             c->problems[c->n_problems++] =
                 "the audit trail holds no completing signature of this revision with this hash";
-        if (c->revision == current && !strcmp(ev.status, "signed")) {
+        if (c->revision == current && ev.state == KP_EVAL_SIGNED) {
             const char *live;
             char lh[65];
             rc = kp_content_build(r, ev.id, &live, lh);
@@ -248,7 +244,7 @@ int kp_rpc_eval_verify(kp_req *r)
     for (int i = 0; i < nev; i++)
         json_decref(events[i]);
     if (rc != KP_OK) return rc;
-    if (!strcmp(ev.status, "signed") && out->n_revisions == 0) out->ok = 0;
+    if (ev.state == KP_EVAL_SIGNED && out->n_revisions == 0) out->ok = 0;
 
     kp_audit_chain_report chain;
     rc = kp_audit_verify_chain(r->db, r->arena, ev.id, &chain);

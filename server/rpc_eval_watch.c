@@ -81,7 +81,7 @@ int kp_rpc_eval_snapshot(kp_req *r)
     rc = kp_req_end_tx(r, rc, "reading a snapshot");
     if (rc != KP_OK) return rc;
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_SNAPSHOT;
     r->resp->eval_snapshot = out;
     return KP_OK;

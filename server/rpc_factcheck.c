@@ -291,11 +291,11 @@ int kp_rpc_factcheck_start(kp_req *r)
     Kompass__V1__Factcheck *f = NULL;
     rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
     if (rc == KP_OK) rc = s_not_practice(r, &ev);
-    if (rc == KP_OK && (!strcmp(ev.status, "draft") || !strcmp(ev.status, "scoring")))
+    if (rc == KP_OK && (ev.state == KP_EVAL_DRAFT || ev.state == KP_EVAL_SCORING))
         rc = kp_req_fail(r, KP_INVALID_STATE,
                          "the factual review reads the team's approved texts; evaluation %lld is "
                          "in %s: see kompass eval status %lld",
-                         (long long)ev.id, ev.status, (long long)ev.id);
+                         (long long)ev.id, kp_eval_state_name(ev.state), (long long)ev.id);
     if (rc == KP_OK) {
         rc = kp_factcheck_read(r, ev.id, ev.revision, &f);
         if (rc == KP_OK && f)

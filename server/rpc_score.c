@@ -140,13 +140,12 @@ static int s_score_set_whose(kp_req *r, const Kompass__V1__ScoreSetRequest *in, 
         return kp_req_fail(
             r, KP_DENIED, "%s is not an evaluator (lead or peer) of evaluation %lld%s", *evaluator,
             (long long)ev->id, kp_is_admin(r) && !*in->on_behalf_of ? "; use --for LOGIN" : "");
-    if (strcmp(ev->status, "scoring") != 0)
+    if (ev->state != KP_EVAL_SCORING)
         return kp_req_fail(r, KP_INVALID_STATE,
                            "individual scores are entered while the evaluation is in scoring; "
                            "evaluation %lld is in %s%s",
-                           (long long)ev->id, ev->status,
-                           strcmp(ev->status, "draft") == 0 ? " (start it: kompass eval start)"
-                                                            : "");
+                           (long long)ev->id, kp_eval_state_name(ev->state),
+                           ev->state == KP_EVAL_DRAFT ? " (start it: kompass eval start)" : "");
     PGresult *res;
     if (*evaluator != r->login) {
         kp_user_row u;
@@ -369,7 +368,7 @@ int kp_rpc_score_list(kp_req *r)
     Kompass__V1__ScoreListResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__score_list_response__init(out);
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     out->blind = blind;
     out->you = (char *)(r->login ? r->login : "");
     out->practice = ev.practice;

@@ -190,12 +190,12 @@ int kp_rpc_sign(kp_req *r)
     kp_eval ev;
     PGresult *res;
     rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
-    if (rc == KP_OK && strcmp(ev.status, "review") != 0)
+    if (rc == KP_OK && ev.state != KP_EVAL_REVIEW)
         rc = kp_req_fail(r, KP_INVALID_STATE,
                          "an evaluation is signed in review (every question has a consensus "
                          "score, every area's texts are approved); evaluation %lld is in %s: "
                          "see kompass eval status %lld",
-                         (long long)ev.id, ev.status, (long long)ev.id);
+                         (long long)ev.id, kp_eval_state_name(ev.state), (long long)ev.id);
     /* nobody signs while the municipality's factual review is open or a
      * remark of it is unanswered */
     if (rc == KP_OK) rc = kp_factcheck_sign_check(r, &ev);
@@ -250,12 +250,9 @@ int kp_rpc_sign(kp_req *r)
                             content, hash, kp_db_param_i64(r->arena, ev.version)};
         rc = kp_db_call(r->db, "so_revision_put", 5, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "recording the signed revision");
-        if (rc == KP_OK && (rc = kp_eval_set_status(r, ev.id, "signed")) != KP_OK)
-            rc = kp_req_db_fail(r, rc, "signing the evaluation");
-        if (rc == KP_OK) {
-            ev.status = "signed";
-            json_object_set_new(after, "status", json_string("signed"));
-        }
+        if (rc == KP_OK) rc = kp_eval_transition(r, &ev, KP_EVAL_SIGNED, "signing the evaluation");
+        if (rc == KP_OK)
+            json_object_set_new(after, "status", json_string(kp_eval_state_name(ev.state)));
     }
     if (rc == KP_OK) {
         kp_audit_event e = {.evaluation_id = ev.id,
@@ -270,7 +267,7 @@ int kp_rpc_sign(kp_req *r)
     rc = kp_req_end_tx(r, rc, "signing");
     if (rc != KP_OK) return rc;
     out->version = ev.version;
-    out->status = (char *)ev.status;
+    out->status = (char *)kp_eval_state_name(ev.state);
     out->signature = sig;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_SIGN;
     r->resp->sign = out;

@@ -229,7 +229,7 @@ int kp_rpc_text_lock(kp_req *r)
     kp_eval ev;
     lock_row l = {0};
     rc = kp_eval_get(r, in->evaluation_id, &ev);
-    if (rc == KP_OK && strcmp(ev.status, "signed") == 0)
+    if (rc == KP_OK && ev.state == KP_EVAL_SIGNED)
         rc = kp_req_fail(r, KP_INVALID_STATE, "evaluation %lld is signed; its texts cannot change",
                          (long long)ev.id);
     if (rc == KP_OK) rc = s_area_ok(r, &ev, in->area);

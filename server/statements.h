@@ -27,6 +27,7 @@ extern const kp_stmt kp_replay_stmts[];       /* replay.c */
 extern const kp_stmt kp_rpc_backup_stmts[];   /* rpc_backup.c */
 extern const kp_stmt kp_framework_stmts[];
 extern const kp_stmt kp_evaluation_stmts[];
+extern const kp_stmt kp_lifecycle_stmts[]; /* lifecycle.c */
 extern const kp_stmt kp_eval_stmts[];
 extern const kp_stmt kp_evidence_stmts[];
 extern const kp_stmt kp_score_stmts[];
@@ -41,7 +42,8 @@ extern const kp_stmt kp_report_stmts[];    /* rpc_report.c */
 extern const kp_stmt kp_search_stmts[];    /* rpc_search.c */
 
 /* the consensus meeting */
-extern const kp_stmt kp_comment_stmts[];     /* rpc_comment.c */
+extern const kp_stmt kp_comment_stmts[];     /* comment.c */
+extern const kp_stmt kp_rpc_comment_stmts[]; /* rpc_comment.c */
 extern const kp_stmt kp_calibration_stmts[]; /* rpc_calibration.c */
 
 extern const kp_stmt kp_municipality_stmts[];     /* municipality.c */
