@@ -43,10 +43,12 @@ static const kp_authz_rule s_rules[] = {
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])
 
 /* The caller's relation to one evaluation (kp_authz_relation): '' when not
- * on its team, no row when there is no such evaluation. */
+ * on its team, no row when there is no such evaluation; with what the
+ * snapshot cache checks its entries against (version, status, blind phase). */
 const kp_stmt kp_authz_stmts[] = {
     {"eval_relation", "SELECT coalesce((SELECT x.role FROM evaluation_members x"
-                      "                 WHERE x.evaluation_id = e.id AND x.user_id = $2), '')"
+                      "                 WHERE x.evaluation_id = e.id AND x.user_id = $2), ''),"
+                      " e.id, " KP_EVAL_STAMP_COLUMNS
                       " FROM evaluations e WHERE e.id = $1::bigint"},
     {NULL, NULL}};
 
@@ -107,6 +109,11 @@ int kp_authz_relation(kp_req *r, const char *evaluation_id, kp_relation *rel)
         return KP_NOT_FOUND;
     }
     const char *role = PQgetvalue(res, 0, 0);
+    r->eval_seen = kp_db_i64(res, 0, 1);
+    r->eval_version = kp_db_i64(res, 0, 2);
+    r->eval_status = kp_db_str(r->arena, res, 0, 3);
+    r->eval_blind = kp_db_bool(res, 0, 4);
+    r->eval_locks = kp_db_str(r->arena, res, 0, 5);
     if (strcmp(role, "lead") == 0)
         *rel = KP_REL_LEAD;
     else if (strcmp(role, "peer") == 0)

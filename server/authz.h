@@ -107,8 +107,20 @@ const char *kp_authz_evaluation_of(kp_arena *arena, const kp_request *msg,
 /* The caller's (r->user_id) relation to the evaluation with this id, from
  * its team (evaluation_members): KP_OK with *rel (KP_REL_NONE when not on
  * its team), KP_NOT_FOUND when there is no such evaluation, or a database
- * status. */
+ * status. Also sets r->eval_seen, _version, _status, _blind and _locks from
+ * the same row (KP_EVAL_STAMP_COLUMNS). */
 int kp_authz_relation(kp_req *r, const char *evaluation_id, kp_relation *rel);
+
+/* The columns of evaluation e (an alias in the query) that tell whether a
+ * kept snapshot of it is still true (snapcache.h): version, status, blind
+ * phase (blind scoring in draft or scoring), and a digest of its section
+ * locks (each lock's key, holder, token and times; '' when none). The
+ * relation query reads them with the relation, the snapshot with its data. */
+#define KP_EVAL_STAMP_COLUMNS                                                                      \
+    "e.version, e.status, e.blind AND e.status IN ('draft', 'scoring'),"                           \
+    " coalesce((SELECT md5(string_agg(concat_ws(',', l.area_number, l.section, l.holder_id,"      \
+    "   l.token, l.acquired_at, l.expires_at), ';' ORDER BY l.area_number, l.section))"            \
+    "   FROM section_locks l WHERE l.evaluation_id = e.id), '')"
 
 /* Checks the table against the protocol: each row's name is its body
  * field's, no body case twice, a row with a session lets some role call it,

@@ -23,6 +23,8 @@ const char kp_config_usage[] =
     "  --listen ENDPOINT  requests (default tcp://127.0.0.1:5555)\n"
     "  --publish ENDPOINT live updates (default tcp://127.0.0.1:5556)\n"
     "  --workers N        worker threads, each with one database connection (default 4)\n"
+    "  --snapshot-cache MB  memory for evaluation snapshots kept between reads\n"
+    "                     (default 64; 0: every snapshot read from the database)\n"
     "  --log-level L      debug, info, warn or error (default info)\n"
     "  --pg-user USER     when run as root: the OS user of the embedded cluster\n"
     "                     (default kompass, else postgres)\n"
@@ -60,6 +62,8 @@ static const opt s_opts[] = {
     {"listen", "KOMPASS_LISTEN", STR(listen)},
     {"publish", "KOMPASS_PUBLISH", STR(publish)},
     {"workers", "KOMPASS_WORKERS", T_INT, offsetof(kp_config, workers), sizeof(int)},
+    {"snapshot-cache", "KOMPASS_SNAPSHOT_CACHE", T_INT, offsetof(kp_config, snapshot_cache_mb),
+     sizeof(int)},
     {"log-level", "KOMPASS_LOG_LEVEL", T_LEVEL, offsetof(kp_config, log_level), 0},
     {"pg-user", "KOMPASS_PG_USER", STR(pg_user)},
     {"insecure", "KOMPASS_INSECURE", T_FLAG, offsetof(kp_config, insecure), sizeof(int)},
@@ -173,6 +177,11 @@ static int s_load_file(kp_config *cfg, char *err, size_t errlen)
 /* Rules that concern several settings at once. */
 static int s_check(const kp_config *cfg, char *err, size_t errlen)
 {
+    if (cfg->snapshot_cache_mb < 0 || cfg->snapshot_cache_mb > 65536) {
+        snprintf(err, errlen, "snapshot-cache must be 0 to 65536 (MB), not %d",
+                 cfg->snapshot_cache_mb);
+        return -1;
+    }
     if (cfg->insecure) {
         const char *eps[] = {cfg->listen, cfg->publish};
         for (int i = 0; i < 2; i++)
@@ -202,6 +211,7 @@ int kp_config_load(kp_config *cfg, int argc, char **argv, char *err, size_t errl
     kp_strlcpy(cfg->listen, "tcp://127.0.0.1:5555", sizeof cfg->listen);
     kp_strlcpy(cfg->publish, "tcp://127.0.0.1:5556", sizeof cfg->publish);
     cfg->workers = 4;
+    cfg->snapshot_cache_mb = 64;
     cfg->log_level = KP_LOG_INFO;
     cfg->session_idle = 12 * 3600;
     cfg->session_max = 7 * 86400;

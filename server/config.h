@@ -19,6 +19,8 @@ typedef struct {
     char listen[256];    /* --listen: ROUTER endpoint for requests */
     char publish[256];   /* --publish: PUB endpoint for live updates */
     int workers;         /* --workers: worker threads = database connections */
+
+    int snapshot_cache_mb; /* --snapshot-cache: MB for kept snapshots (0: none) */
     kp_log_level log_level;
     char pg_user[64]; /* --pg-user: OS user of the embedded cluster when root */
     int insecure;     /* --insecure: plain text, only on loopback TCP or ipc:// */

@@ -15,11 +15,12 @@ struct kp_db {
     int64_t last_attempt; /* kp_mono_ms() of the last failed connect */
     char error[512];
     char sqlstate[6];
-    int hold;       /* kp_db_hold_commits: COMMIT is held back */
-    int held;       /* a transaction the caller committed is held open */
-    int lost;       /* the held transaction's connection broke: it is gone */
-    int batch;      /* kp_db_batch_begin: requests share one transaction */
-    int batch_lost; /* the batch's connection broke: nothing of it may run */
+    int hold;          /* kp_db_hold_commits: COMMIT is held back */
+    int held;          /* a transaction the caller committed is held open */
+    int lost;          /* the held transaction's connection broke: it is gone */
+    int batch;         /* kp_db_batch_begin: requests share one transaction */
+    int batch_lost;    /* the batch's connection broke: nothing of it may run */
+    uint64_t connects; /* connections made so far (kp_db_connects) */
 };
 
 /* The statement sets every new connection prepares (kp_db_use_statements):
@@ -140,6 +141,7 @@ int kp_db_ensure(kp_db *self)
     }
     PQsetNoticeProcessor(conn, s_notice, NULL);
     self->conn = conn;
+    self->connects++;
     self->error[0] = '\0';
     return KP_OK;
 }
@@ -366,6 +368,11 @@ const char *kp_db_error(const kp_db *self)
 const char *kp_db_sqlstate(const kp_db *self)
 {
     return self->sqlstate;
+}
+
+uint64_t kp_db_connects(const kp_db *self)
+{
+    return self->connects;
 }
 
 int kp_db_connected(const kp_db *self)

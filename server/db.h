@@ -102,6 +102,10 @@ const char *kp_db_sqlstate(const kp_db *self);
 /* Whether the connection is up right now. */
 int kp_db_connected(const kp_db *self);
 
+/* How many connections self has made: a different number than before means
+ * a new connection (session state such as LISTEN is gone). */
+uint64_t kp_db_connects(const kp_db *self);
+
 /* Row access: a copy of a value in the arena ("" for NULL), or as a number
  * (0 for NULL). */
 char *kp_db_str(kp_arena *arena, const PGresult *res, int row, int col);

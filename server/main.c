@@ -26,6 +26,7 @@
 #include "broker.h"
 #include "check.h"
 #include "publisher.h"
+#include "snapcache.h"
 #include "rpcs.h"
 #include "config.h"
 #include "db.h"
@@ -197,6 +198,7 @@ static int s_start_up(int argc, char **argv, kp_config *cfg, char *err, size_t e
         kp_keys_wipe(&keys);
         return 0;
     }
+    kp_snapcache_init((size_t)cfg->snapshot_cache_mb << 20, KP_SNAPCACHE_TTL_MS);
     return -1;
 }
 
@@ -414,6 +416,7 @@ out:
     for (int i = 0; i < n_threads; i++)
         pthread_join(threads[i], NULL);
     kp_stats_watch_stop(stats);
+    kp_snapcache_shutdown();
     kp_broker_destroy(&broker);
     kp_stats_destroy(&stats);
     kp_zap_destroy(&zap);

@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "db.h"
 #include "log.h"
+#include "snapcache.h"
 #include "status.h"
 #include "subscriptions.h"
 #include "util.h"
@@ -153,6 +154,42 @@ static void s_publish_lock(kp_publisher *self, kp_db *db, kp_arena *arena, const
     kp_arena_reset(arena);
 }
 
+/* A notification's evaluation ("EVAL:SEQ" or "lock:EVAL:..."): its kept
+ * snapshot is no longer true. */
+static void s_invalidate(const char *note)
+{
+    long long eval_id = 0;
+    if (strncmp(note, "lock:", 5) == 0) note += 5;
+    if (sscanf(note, "%lld", &eval_id) == 1 && eval_id > 0) kp_snapcache_invalidate(eval_id);
+}
+
+/* Every notification libpq holds: first each one's kept snapshot dropped,
+ * then their updates published (which runs queries, during which more may
+ * arrive: taken in the next round). */
+static void s_on_notes(kp_publisher *self, kp_db *db, kp_arena *arena)
+{
+    PGconn *conn = kp_db_conn(db);
+    for (;;) {
+        PGnotify *notes[256];
+        int n_notes = 0;
+        while (n_notes < 256 && (notes[n_notes] = PQnotifies(conn)))
+            s_invalidate(notes[n_notes++]->extra);
+        if (n_notes == 0) return;
+        for (int k = 0; k < n_notes; k++) {
+            PGnotify *note = notes[k];
+            long long eval_id = 0, seq = 0;
+            if (strncmp(note->extra, "lock:", 5) == 0) {
+                s_publish_lock(self, db, arena, note->extra);
+            } else if (sscanf(note->extra, "%lld:%lld", &eval_id, &seq) == 2 && eval_id > 0) {
+                seen *s = s_slot(self, eval_id, 1);
+                if (s->last_seq == 0) s->last_seq = seq - 1; /* first sight */
+                s_publish_chain(self, db, arena, eval_id, seq);
+            }
+            PQfreemem(note);
+        }
+    }
+}
+
 static int s_listen(kp_db *db)
 {
     PGresult *r = PQexec(kp_db_conn(db), "LISTEN kompass_updates");
@@ -171,11 +208,20 @@ static void *s_run(void *arg)
     self->subs = kp_subs_new(self->pushes, self->instance);
     int listening = 0;
     int64_t next_check = kp_mono_ms() + 1000;
+    uint64_t listened_on = 0; /* the connection that LISTENs (kp_db_connects) */
     for (;;) {
+        if (listening && (!kp_db_connected(db) || kp_db_connects(db) != listened_on)) {
+            /* a query found it broken, or reconnected: not LISTENing now */
+            listening = 0;
+            atomic_store(&self->listening, 0);
+            kp_snapcache_listening(0);
+        }
         if (!listening && kp_db_ensure(db) == KP_OK) {
             if (s_listen(db) == 0) {
                 listening = 1;
                 atomic_store(&self->listening, 1);
+                listened_on = kp_db_connects(db);
+                kp_snapcache_listening(1); /* from now on no change goes unnoticed */
                 /* Catch up on what happened while we were away. */
                 for (size_t i = 0; i < self->cap; i++)
                     if (self->table[i].eval_id)
@@ -219,27 +265,17 @@ static void *s_run(void *arg)
                 kp_warn("publisher", "lost the database: %s", PQerrorMessage(conn));
                 listening = 0;
                 atomic_store(&self->listening, 0);
+                kp_snapcache_listening(0); /* changes may now go unnoticed */
                 kp_db_destroy(&db);
                 db = kp_db_new(self->conninfo);
                 continue;
             }
-            PGnotify *note;
-            while ((note = PQnotifies(conn))) {
-                long long eval_id = 0, seq = 0;
-                if (strncmp(note->extra, "lock:", 5) == 0) {
-                    s_publish_lock(self, db, arena, note->extra);
-                } else if (sscanf(note->extra, "%lld:%lld", &eval_id, &seq) == 2 && eval_id > 0) {
-                    seen *s = s_slot(self, eval_id, 1);
-                    if (s->last_seq == 0) s->last_seq = seq - 1; /* first sight */
-                    s_publish_chain(self, db, arena, eval_id, seq);
-                }
-                PQfreemem(note);
-            }
-        } else if (listening && !kp_db_connected(db)) {
-            listening = 0;
-            atomic_store(&self->listening, 0);
+            s_on_notes(self, db, arena);
+        } else if (n == 4 && kp_db_connected(db)) {
+            s_on_notes(self, db, arena); /* left in libpq's buffer by our own queries */
         }
     }
+    kp_snapcache_listening(0);
     kp_subs_destroy(&self->subs);
     kp_arena_destroy(&arena);
     kp_db_destroy(&db);

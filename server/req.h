@@ -50,6 +50,15 @@ typedef struct kp_req {
     const char *full_name; /* "Ewa Luvö", printed on signatures */
     const char *role;      /* global role: "admin", "evaluator", "observer" */
     int64_t session_id;    /* the caller's session (sessions.id) */
+
+    /* The evaluation the request is about, as the authorisation check read
+     * it with the caller's relation (eval_seen: its id; 0: not read): what
+     * tells whether a kept snapshot of it is still true (snapcache.h). */
+    int64_t eval_seen;
+    int64_t eval_version;
+    const char *eval_status;
+    int eval_blind;         /* blind scoring, in draft or scoring */
+    const char *eval_locks; /* a digest of its section locks (KP_EVAL_STAMP_COLUMNS) */
 } kp_req;
 
 /* Sets resp's status and error sentence; returns status, so a handler can

@@ -6,24 +6,36 @@
  *  evaluation's audit chain, with the values the caller may not see (other
  *  evaluators' scores during blind scoring) withheld. With Subscribe
  *  (rpc_watch.c) they make ZeroMQ's Clone pattern.
+ *
+ *  Snapshots are kept in memory (snapcache.h): read in full, every
+ *  evaluator's scores, and answered from there while the evaluation is
+ *  unchanged, with the caller's visibility applied to each answer.
  */
 #include <inttypes.h>
+#include <stdint.h>
 #include <jansson.h>
 #include <string.h>
 #include "authz.h"
 #include "evaluation.h"
 #include "rpc.h"
+#include "snapcache.h"
 #include "subscriptions.h"
 
 const kp_stmt kp_eval_watch_stmts[] = {
     {"snapshot_scores",
+     /* every evaluator's: the caller's visibility is applied when answering */
      "SELECT q.code, u.login, u.full_name, (s.points * 100)::bigint, s.rationale, s.version,"
-     " w.login, (extract(epoch FROM s.written_at) * 1000000)::bigint"
+     " w.login, (extract(epoch FROM s.written_at) * 1000000)::bigint, s.evaluator_id"
      " FROM scores s JOIN framework_questions q ON q.id = s.question_id"
      " JOIN framework_areas a ON a.id = q.area_id"
      " JOIN users u ON u.id = s.evaluator_id JOIN users w ON w.id = s.written_by"
-     " WHERE s.evaluation_id = $1 AND ($2::bigint IS NULL OR s.evaluator_id = $2)"
+     " WHERE s.evaluation_id = $1"
      " ORDER BY a.number, q.position, u.login"},
+    /* what the snapshot depends on (snapcache.h), and the transaction's
+     * now(), which lock_list compares the leases with */
+    {"snapshot_stamp",
+     "SELECT " KP_EVAL_STAMP_COLUMNS ", (extract(epoch FROM now()) * 1000000)::bigint"
+     " FROM evaluations e WHERE e.id = $1"},
     {"eval_changes",
      "SELECT eval_version, (extract(epoch FROM at) * 1000000)::bigint, actor, action, target,"
      " before, after, reason FROM audit_events"
@@ -39,27 +51,42 @@ const kp_stmt kp_eval_watch_stmts[] = {
     {NULL, NULL},
 };
 
-int kp_rpc_eval_snapshot(kp_req *r)
+/* The full snapshot of evaluation id (every evaluator's scores, whatever
+ * the caller may see) in one REPEATABLE READ transaction, into r's arena;
+ * *valid_ms: how long from now its locks stay as they are (the first
+ * lease's end as the database counts it; INT64_MAX: no lock). */
+static int s_read_full(kp_req *r, int64_t id, kp_snapshot *full, int64_t *valid_ms)
 {
-    int64_t id = r->msg->eval_snapshot->evaluation_id;
     int rc = kp_db_begin_read(r->db);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading a snapshot");
     kp_eval ev;
-    int blind = 0;
     PGresult *res = NULL;
     Kompass__V1__EvalSnapshotResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__eval_snapshot_response__init(out);
+    int64_t *evaluators = NULL;
+    int64_t now_us = 0;
+    const char *p[1] = {kp_db_param_i64(r->arena, id)};
     rc = kp_eval_get(r, id, &ev);
-    if (rc == KP_OK) rc = kp_score_blind_for(r, id, &blind);
     if (rc == KP_OK) {
-        const char *p[2] = {kp_db_param_i64(r->arena, id),
-                            blind ? kp_db_param_i64(r->arena, r->user_id) : NULL};
-        rc = kp_db_call(r->db, "snapshot_scores", 2, p, &res);
+        rc = kp_db_call(r->db, "snapshot_stamp", 1, p, &res);
+        if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "reading the evaluation");
+    }
+    if (rc == KP_OK && PQntuples(res) == 1) {
+        full->stamp.version = kp_db_i64(res, 0, 0);
+        full->stamp.status = kp_db_str(r->arena, res, 0, 1);
+        full->stamp.blind = kp_db_bool(res, 0, 2);
+        full->stamp.locks = kp_db_str(r->arena, res, 0, 3);
+        now_us = kp_db_i64(res, 0, 4);
+    }
+    PQclear(res);
+    if (rc == KP_OK) {
+        rc = kp_db_call(r->db, "snapshot_scores", 1, p, &res);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "reading scores");
     }
     if (rc == KP_OK) {
         out->n_scores = (size_t)PQntuples(res);
         out->scores = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_scores + 1));
+        evaluators = kp_arena_alloc(r->arena, sizeof(int64_t) * (out->n_scores + 1));
         for (size_t i = 0; i < out->n_scores; i++) {
             int row = (int)i;
             Kompass__V1__Score *s = kp_arena_alloc(r->arena, sizeof *s);
@@ -72,16 +99,61 @@ int kp_rpc_eval_snapshot(kp_req *r)
             s->version = kp_db_i64(res, row, 5);
             s->written_by = kp_db_str(r->arena, res, row, 6);
             s->written_at_us = kp_db_i64(res, row, 7);
+            evaluators[i] = kp_db_i64(res, row, 8);
             out->scores[i] = s;
         }
         PQclear(res);
         rc = kp_text_rows(r, id, ev.framework_id, 0, NULL, &out->texts, &out->n_texts);
     }
     if (rc == KP_OK) rc = kp_text_locks(r, id, &out->locks, &out->n_locks);
+    if (rc == KP_OK) {
+        *valid_ms = INT64_MAX;
+        for (size_t i = 0; i < out->n_locks; i++) {
+            int64_t left = (out->locks[i]->expires_at_us - now_us) / 1000;
+            if (left < *valid_ms) *valid_ms = left;
+        }
+    }
     rc = kp_req_end_tx(r, rc, "reading a snapshot");
     if (rc != KP_OK) return rc;
     out->version = ev.version;
     out->status = (char *)kp_eval_state_name(ev.state);
+    full->snap = out;
+    full->evaluators = evaluators;
+    return KP_OK;
+}
+
+/* full as only evaluator only may see it (0: everyone's scores). */
+static Kompass__V1__EvalSnapshotResponse *s_visible(kp_req *r, const kp_snapshot *full,
+                                                    int64_t only)
+{
+    Kompass__V1__EvalSnapshotResponse *out = kp_arena_alloc(r->arena, sizeof *out);
+    *out = *full->snap;
+    if (!only) return out;
+    out->scores = kp_arena_alloc(r->arena, sizeof(void *) * (full->snap->n_scores + 1));
+    out->n_scores = 0;
+    for (size_t i = 0; i < full->snap->n_scores; i++)
+        if (full->evaluators[i] == only) out->scores[out->n_scores++] = full->snap->scores[i];
+    return out;
+}
+
+int kp_rpc_eval_snapshot(kp_req *r)
+{
+    int64_t id = r->msg->eval_snapshot->evaluation_id;
+    int admin = kp_is_admin(r);
+    Kompass__V1__EvalSnapshotResponse *out = NULL;
+    /* From memory when the entry's stamp is the one the authorisation check
+     * has just read with the caller's relation (snapcache.h). */
+    kp_snap_stamp seen = {r->eval_version, r->eval_status, r->eval_blind, r->eval_locks};
+    if (r->eval_seen != id ||
+        !kp_snapcache_get(id, &seen, !admin && seen.blind ? r->user_id : 0, r->arena, &out)) {
+        kp_snap_ticket ticket = kp_snapcache_ticket(id);
+        kp_snapshot full = {0};
+        int64_t valid_ms = 0;
+        int rc = s_read_full(r, id, &full, &valid_ms);
+        if (rc != KP_OK) return rc;
+        kp_snapcache_put(id, &ticket, &full, valid_ms);
+        out = s_visible(r, &full, !admin && full.stamp.blind ? r->user_id : 0);
+    }
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_SNAPSHOT;
     r->resp->eval_snapshot = out;
     return KP_OK;
