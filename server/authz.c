@@ -46,10 +46,10 @@ static const kp_authz_rule s_rules[] = {
  * on its team, no row when there is no such evaluation; with what the
  * snapshot cache checks its entries against (version, status, blind phase). */
 const kp_stmt kp_authz_stmts[] = {
-    {"eval_relation", "SELECT coalesce((SELECT x.role FROM evaluation_members x"
-                      "                 WHERE x.evaluation_id = e.id AND x.user_id = $2), ''),"
-                      " e.id, " KP_EVAL_STAMP_COLUMNS
-                      " FROM evaluations e WHERE e.id = $1::bigint"},
+    {"eval_relation",
+     "SELECT coalesce((SELECT x.role FROM evaluation_members x"
+     "                 WHERE x.evaluation_id = e.id AND x.user_id = $2), ''),"
+     " e.id, " KP_EVAL_STAMP_COLUMNS " FROM evaluations e WHERE e.id = $1::bigint"},
     {NULL, NULL}};
 
 const char *const kp_relation_names[KP_REL_COUNT] = {"none", "lead", "peer", "observer", "contact"};

@@ -118,7 +118,7 @@ int kp_authz_relation(kp_req *r, const char *evaluation_id, kp_relation *rel);
  * relation query reads them with the relation, the snapshot with its data. */
 #define KP_EVAL_STAMP_COLUMNS                                                                      \
     "e.version, e.status, e.blind AND e.status IN ('draft', 'scoring'),"                           \
-    " coalesce((SELECT md5(string_agg(concat_ws(',', l.area_number, l.section, l.holder_id,"      \
+    " coalesce((SELECT md5(string_agg(concat_ws(',', l.area_number, l.section, l.holder_id,"       \
     "   l.token, l.acquired_at, l.expires_at), ';' ORDER BY l.area_number, l.section))"            \
     "   FROM section_locks l WHERE l.evaluation_id = e.id), '')"
 
