@@ -310,8 +310,10 @@ int kp_cmd_import(kp_cli *cli, int argc, char **argv)
             json_object_set_new(entry, "result", json_string("failed"));
             json_object_set_new(entry, "status", json_string(kp_status_name(status)));
             json_object_set_new(entry, "error", json_string(error));
-            if (!cli->settings.json)
+            if (!cli->settings.json) {
+                fflush(stdout); /* the files in order, also when stdout is a pipe */
                 fprintf(stderr, "%s: failed: %s: %s\n", file, kp_status_name(status), error);
+            }
             continue;
         }
         const Kompass__V1__EvalImportResponse *o = resp->eval_import;

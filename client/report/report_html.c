@@ -297,6 +297,8 @@ static void s_about(FILE *out, kp_arena *a, const kp_report *r)
                 r->areas[i].number);
         s_el(out, "", r->areas[i].title, "</a></li>");
     }
+    if (r->n_followup) /* its page sits between the areas and the overview */
+        fputs("<li><a href=\"#uppfoljning\">" KP_REPORT_SV_FOLLOWUP "</a></li>", out);
     fputs("<li><a href=\"#poangfordelning\">4 Översikt av poängfördelning</a></li>"
           "<li><a href=\"#signaturer\">5 Signaturer</a></li></ol>\n",
           out);

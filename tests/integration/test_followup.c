@@ -376,6 +376,10 @@ Test(followup, vasteras_2017_follows_up_2014_into_the_signed_content_and_the_rep
                           strstr(out, "kvarstår") && strstr(out, "ej bedömd"),
                       "%s", formats[i]);
             cr_assert(strstr(out, "Ett invånarpanelprojekt har startat."), "%s", formats[i]);
+            if (i == 1) /* the contents list names its page */
+                cr_assert(strstr(out, "<li><a href=\"#uppfoljning\">Uppföljning av "
+                                      "förbättringsmöjligheter från förra utvärderingen</a></li>"),
+                          "%s", out);
         } else {
             cr_assert(strstr(out, "followup,1,1.1,Dialog kring verksamhetsresultat med "
                                   "invånarna.,,,,,started,Ett invånarpanelprojekt har "

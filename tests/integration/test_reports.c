@@ -393,6 +393,28 @@ static void v_other_document(json_t *d)
     json_object_set_new(d, "total", json_integer(615));
 }
 
+/* One stream (a pipe, 2>&1) shows the files in the order given: a failure
+ * is not printed ahead of the successes before it. */
+Test(reports, import_reports_files_in_order_also_into_a_pipe)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "'%s' --server '%s' import '%s' /nonexistent/kompass-none.json '%s' 2>&1",
+             th_bin("kompass"), s->listen, V2014, B2016);
+    setenv("XDG_CONFIG_HOME", admin, 1);
+    setenv("KOMPASS_SERVER_KEY", s->server_key, 1);
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    char *out = NULL;
+    int rc = th_run(argv, NULL, &out, NULL, 60000);
+    cr_assert_eq(rc, 1, "%s", out);
+    const char *a = strstr(out, "vasteras-2014.json: imported as evaluation");
+    const char *b = strstr(out, "/nonexistent/kompass-none.json: failed: BAD_REQUEST");
+    const char *c = strstr(out, "boras-2016.json: imported as evaluation");
+    cr_assert(a && b && c && a < b && b < c, "not in the order given:\n%s", out);
+    cr_assert(strstr(c, "3 files: 2 imported, 0 already present, 1 failed"), "%s", out);
+    free(out);
+}
+
 Test(reports, hostile_and_invalid_imports_are_refused_whole)
 {
     static const struct {
