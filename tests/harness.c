@@ -602,3 +602,105 @@ kp_response *th_call(void *sock, kp_arena *arena, kp_request *req, int timeout_m
     void *frame = kp_wire_encode_request(arena, req, &len);
     return th_call_raw(sock, arena, frame, len, timeout_ms);
 }
+
+/* ---------------------------------------------------------------- teams */
+
+static void s_team_login(th_server *s, const char *home, const char *login, const char *password)
+{
+    const char *args[] = {"login", login, "--password-stdin", NULL};
+    char *err = NULL;
+    int rc = th_cli_full(s, home, password, NULL, &err, args);
+    cr_assert_eq(rc, 0, "login %s failed: %s", login, err);
+    free(err);
+}
+
+void th_login_new(th_server *s, const char *login, char *home, size_t len)
+{
+    snprintf(home, len, "%s/home-%s-%d", s->dir, login, (int)s->pid);
+    mkdir(home, 0700);
+    s_team_login(s, home, login, strcmp(login, "admin") == 0 ? TH_ADMIN_PASSWORD : TH_PASSWORD);
+}
+
+void th_admin_login(th_server *s, char *home, size_t len)
+{
+    th_home(s, "admin", home, len);
+    s_team_login(s, home, "admin", TH_ADMIN_PASSWORD);
+}
+
+void th_user(th_server *s, const char *admin_home, const char *login, const char *name,
+             const char *org, const char *role, char *home, size_t len)
+{
+    const char *args[] = {"user", "add",    login, "--name",           name, "--org",
+                          org,    "--role", role,  "--password-stdin", NULL};
+    char *err = NULL;
+    int rc = th_cli_full(s, admin_home, TH_PASSWORD, NULL, &err, args);
+    cr_assert_eq(rc, 0, "user add %s failed: %s", login, err);
+    free(err);
+    th_home(s, login, home, len);
+    s_team_login(s, home, login, TH_PASSWORD);
+}
+
+json_t *th_json(th_server *s, const char *home, int expect, const char *arg, ...)
+{
+    const char *args[60];
+    int n = 0;
+    args[n++] = "--json";
+    va_list ap;
+    va_start(ap, arg);
+    for (const char *a = arg; a && n < 59; a = va_arg(ap, const char *))
+        args[n++] = a;
+    va_end(ap);
+    args[n] = NULL;
+    char *out = NULL, *err = NULL;
+    int rc = th_cli_full(s, home, NULL, &out, &err, args);
+    cr_assert_eq(rc, expect, "kompass %s exited %d, not %d: %s %s", arg, rc, expect, out, err);
+    json_error_t e;
+    json_t *doc = json_loads(out, 0, &e);
+    cr_assert(doc, "kompass --json %s printed no JSON (%s): %s", arg, e.text, out);
+    free(out);
+    free(err);
+    return doc;
+}
+
+long long th_eval(th_server *s, const char *admin_home, const char *municipality, const char *label)
+{
+    th_cli_as(s, admin_home, NULL, NULL, NULL, "municipality", "add", municipality, NULL);
+    json_t *doc = th_json(s, admin_home, 0, "eval", "create", "--municipality", municipality,
+                          "--framework", "KK2015", "--label", label, NULL);
+    long long id = (long long)json_integer_value(json_object_get(doc, "id"));
+    json_decref(doc);
+    cr_assert_gt(id, 0);
+    return id;
+}
+
+long long th_scoring_eval(th_server *s, const char *admin_home, char *lead, char *peer)
+{
+    th_user(s, admin_home, "christine", "Christine Feuk", "SKL", "evaluator", lead, 300);
+    th_user(s, admin_home, "ewa", "Ewa Luvö", "Borås Stad", "evaluator", peer, 300);
+    long long id = th_eval(s, admin_home, "Västerås stad", "2017");
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", id);
+    cr_assert_eq(th_cli_as(s, admin_home, NULL, NULL, NULL, "eval", "assign", ids, "christine",
+                           "--as", "lead", NULL),
+                 0);
+    cr_assert_eq(th_cli_as(s, admin_home, NULL, NULL, NULL, "eval", "assign", ids, "ewa", "--as",
+                           "peer", NULL),
+                 0);
+    char *err = NULL;
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, &err, "eval", "start", ids, NULL), 0, "%s", err);
+    free(err);
+    return id;
+}
+
+int th_sql_try(th_server *s, const char *sql, char **err)
+{
+    PGconn *c = PQconnectdb(s->conninfo);
+    cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    int rc = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? 0 : -1;
+    if (rc != 0 && err) *err = strdup(PQresultErrorMessage(r));
+    PQclear(r);
+    PQfinish(c);
+    return rc;
+}

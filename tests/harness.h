@@ -20,6 +20,8 @@
 #ifndef KP_HARNESS_H
 #define KP_HARNESS_H
 
+#include <jansson.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "arena.h"
@@ -153,5 +155,43 @@ void *th_zctx(void);
 
 /* The path of a built program: "kompassd", "kompass". */
 const char *th_bin(const char *name);
+
+/* ---------------------------------------------------------------- teams
+ * People and evaluations made through the CLI, as they would make them:
+ * each user logged in in a config home of their own, so that a test drives
+ * several people at once (`th_cli_as(s, ewa, NULL, ...)` runs kompass as Ewa). */
+
+/* The password th_user gives the users it adds. */
+#define TH_PASSWORD "correct horse battery staple"
+
+/* Logs the first admin in (a new session each call) in DATA-DIR/home-admin;
+ * that path into home. */
+void th_admin_login(th_server *s, char *home, size_t len);
+
+/* Adds a user as admin_home's admin (password TH_PASSWORD) and logs them in;
+ * their config home into home. role: admin, evaluator, observer. */
+void th_user(th_server *s, const char *admin_home, const char *login, const char *name,
+             const char *org, const char *role, char *home, size_t len);
+
+/* Logs an existing user (password TH_PASSWORD, or the admin's) in to server s
+ * in a new config home (into home): a session belongs to one server. */
+void th_login_new(th_server *s, const char *login, char *home, size_t len);
+
+/* Runs `kompass --json ARGS` (NULL-terminated) as home's user, asserts exit
+ * code rc, returns the parsed document (caller's to json_decref). */
+json_t *th_json(th_server *s, const char *home, int rc, const char *arg, ...);
+
+/* The municipality (added if missing) and a new evaluation of it on KK2015,
+ * labelled label, created by admin_home's admin; its id. */
+long long th_eval(th_server *s, const char *admin_home, const char *municipality,
+                  const char *label);
+
+/* An evaluation with christine (SKL) as lead and ewa (Borås Stad) as peer,
+ * started (scoring). Their config homes into the buffers (300 bytes). */
+long long th_scoring_eval(th_server *s, const char *admin_home, char *lead, char *peer);
+
+/* Runs sql on the server's database as its owner; 0, or -1 with *err
+ * (malloc'd) when err is not NULL. */
+int th_sql_try(th_server *s, const char *sql, char **err);
 
 #endif

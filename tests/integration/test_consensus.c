@@ -9,8 +9,8 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "harness.h"
 #include "arena.h"
-#include "team.h"
 #include "util.h"
 
 static th_server *s;
@@ -25,8 +25,8 @@ static int s_nq;
 static void s_setup(void)
 {
     s = th_server_start(NULL);
-    tt_admin(s, admin, sizeof admin);
-    id = tt_scoring_eval(s, admin, lead, peer);
+    th_admin_login(s, admin, sizeof admin);
+    id = th_scoring_eval(s, admin, lead, peer);
     snprintf(ids, sizeof ids, "%lld", id);
     char *list = th_sql(s, "SELECT string_agg(q.code || ':' || q.max::int, ',' ORDER BY a.number,"
                            " q.position) FROM framework_questions q JOIN framework_areas a"
@@ -71,7 +71,8 @@ static void s_score_all(const char *home, int who, const char *skip)
     cr_assert_eq(kp_write_file(path, csv, len, 0644), 0);
     free(csv);
     char *err = NULL;
-    cr_assert_eq(tt_cli(s, home, NULL, &err, "score", "import", ids, path, NULL), 0, "%s", err);
+    cr_assert_eq(th_cli_as(s, home, NULL, NULL, &err, "score", "import", ids, path, NULL), 0, "%s",
+                 err);
     free(err);
 }
 
@@ -103,9 +104,9 @@ static void s_summaries(const char *home)
         cr_assert_eq(kp_write_file(path, text, (size_t)len, 0644), 0);
         snprintf(area, sizeof area, "%d", a);
         char *err = NULL;
-        cr_assert_eq(
-            tt_cli(s, home, NULL, &err, "text", "set", ids, area, "summary", "--file", path, NULL),
-            0, "%s", err);
+        cr_assert_eq(th_cli_as(s, home, NULL, NULL, &err, "text", "set", ids, area, "summary",
+                               "--file", path, NULL),
+                     0, "%s", err);
         free(err);
     }
 }
@@ -148,16 +149,18 @@ static void s_to_review(void)
 {
     s_score_all(lead, 0, NULL);
     s_score_all(peer, 1, NULL);
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "submit", ids, NULL), 0);
-    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "submit", ids, NULL), 0);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "consensus", "auto", ids, "--strategy", "median", NULL), 0);
-    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "consensus", "set", ids, "2.1", "10", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "submit", ids, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "submit", ids, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "consensus", "auto", ids, "--strategy",
+                           "median", NULL),
+                 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "consensus", "set", ids, "2.1", "10", NULL),
+                 0);
     s_summaries(lead);
     for (int a = 1; a <= 8; a++) {
         char area[8];
         snprintf(area, sizeof area, "%d", a);
-        cr_assert_eq(tt_cli(s, peer, NULL, NULL, "text", "approve", ids, area, NULL), 0);
+        cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "text", "approve", ids, area, NULL), 0);
     }
     cr_assert_str_eq(s_status(), "review");
 }
@@ -166,7 +169,7 @@ Test(consensus, blind_until_every_evaluator_has_submitted)
 {
     s_score_all(lead, 0, NULL);
     /* The peer sees only their own scores, and no comparison. */
-    json_t *doc = tt_json(s, peer, 0, "score", "show", ids, NULL);
+    json_t *doc = th_json(s, peer, 0, "score", "show", ids, NULL);
     char *dump = json_dumps(doc, 0);
     cr_assert_null(strstr(dump, "christine"), "the peer saw the lead's scores: %s", dump);
     free(dump);
@@ -179,7 +182,7 @@ Test(consensus, blind_until_every_evaluator_has_submitted)
     s_expect_fail(peer, 1, "has not scored 1 question yet: 4.2", "submit", ids, NULL);
     cr_assert_str_eq(s_status(), "scoring");
     s_score_all(peer, 1, NULL);
-    doc = tt_json(s, peer, 0, "submit", ids, NULL);
+    doc = th_json(s, peer, 0, "submit", ids, NULL);
     cr_assert_str_eq(json_string_value(json_object_get(doc, "status")), "scoring");
     cr_assert_str_eq(json_string_value(json_array_get(json_object_get(doc, "waiting_for"), 0)),
                      "christine");
@@ -190,10 +193,10 @@ Test(consensus, blind_until_every_evaluator_has_submitted)
     s_expect_fail(peer, 3, "already submitted", "submit", ids, NULL);
 
     /* The last submission ends blind scoring. */
-    doc = tt_json(s, lead, 0, "submit", ids, NULL);
+    doc = th_json(s, lead, 0, "submit", ids, NULL);
     cr_assert_str_eq(json_string_value(json_object_get(doc, "status")), "consensus");
     json_decref(doc);
-    doc = tt_json(s, peer, 0, "consensus", ids, NULL);
+    doc = th_json(s, peer, 0, "consensus", ids, NULL);
     json_t *r11 = s_row(doc, "1.1"), *r21 = s_row(doc, "2.1");
     cr_assert_eq(json_object_size(json_object_get(r11, "points")), 2);
     cr_assert_str_eq(json_string_value(json_object_get(r11, "flag")), "minor");
@@ -219,11 +222,11 @@ Test(consensus, auto_merge_never_settles_a_major_disagreement_and_a_reason_is_ne
 {
     s_score_all(lead, 0, NULL);
     s_score_all(peer, 1, NULL);
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "submit", ids, NULL), 0);
-    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "submit", ids, NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "submit", ids, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "submit", ids, NULL), 0);
 
     /* Even with the widest --max-spread, 2.1 (spread above 20 %) is left. */
-    json_t *doc = tt_json(s, lead, 0, "consensus", "auto", ids, "--strategy", "mean",
+    json_t *doc = th_json(s, lead, 0, "consensus", "auto", ids, "--strategy", "mean",
                           "--max-spread", "100", NULL);
     cr_assert_eq(json_array_size(json_object_get(doc, "set")), 44);
     json_t *skipped = json_object_get(doc, "skipped");
@@ -250,10 +253,10 @@ Test(consensus, auto_merge_never_settles_a_major_disagreement_and_a_reason_is_ne
     cr_assert_str_eq(before, after, "a refused consensus write changed the database");
     free(before);
     free(after);
-    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "consensus", "set", ids, "2.1", "1", "--reason",
-                        "Intervjuerna visade att målen saknas", NULL),
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "consensus", "set", ids, "2.1", "1",
+                           "--reason", "Intervjuerna visade att målen saknas", NULL),
                  0);
-    doc = tt_json(s, peer, 0, "consensus", ids, "--unresolved", NULL);
+    doc = th_json(s, peer, 0, "consensus", ids, "--unresolved", NULL);
     cr_assert_eq(json_array_size(json_object_get(doc, "rows")), 0);
     cr_assert_eq(json_integer_value(json_object_get(doc, "resolved")), 45);
     json_decref(doc);
@@ -267,8 +270,8 @@ Test(consensus, bad_input_is_refused_with_what_was_wrong)
     s_score_all(lead, 0, NULL);
     s_score_all(peer, 1, NULL);
     s_expect_fail(lead, 1, "evaluation 1 is in scoring", "consensus", "set", ids, "1.1", "3", NULL);
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "submit", ids, NULL), 0);
-    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "submit", ids, NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "submit", ids, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "submit", ids, NULL), 0);
     char *before = th_db_fingerprint(s);
     s_expect_fail(lead, 1, "question '9.9' is not in framework KK2015", "consensus", "set", ids,
                   "9.9", "3", NULL);
@@ -296,8 +299,9 @@ Test(consensus, bad_input_is_refused_with_what_was_wrong)
     free(before);
     free(after);
     /* A new threshold changes the flags. */
-    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "consensus", "threshold", ids, "100", NULL), 0);
-    json_t *doc = tt_json(s, peer, 0, "consensus", ids, "--sort", "disagreement", NULL);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "consensus", "threshold", ids, "100", NULL),
+                 0);
+    json_t *doc = th_json(s, peer, 0, "consensus", ids, "--sort", "disagreement", NULL);
     json_t *first = json_array_get(json_object_get(doc, "rows"), 0);
     cr_assert_str_eq(json_string_value(json_object_get(first, "question")), "2.1");
     cr_assert_str_eq(json_string_value(json_object_get(first, "flag")), "minor");
@@ -307,16 +311,17 @@ Test(consensus, bad_input_is_refused_with_what_was_wrong)
 Test(consensus, an_edit_withdraws_the_approval_and_cancels_signatures_given)
 {
     s_to_review();
-    cr_assert_eq(s_sign(lead, "authored", TT_PASSWORD), 0);
+    cr_assert_eq(s_sign(lead, "authored", TH_PASSWORD), 0);
     /* The lead edits area 3 after signing: back to consensus, her signature
      * is cancelled, the area must be approved again. */
     char path[400];
     snprintf(path, sizeof path, "%s/summary-3b.txt", s->dir);
     cr_assert_eq(kp_write_file(path, "Ny text.\n", 9, 0644), 0);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "3", "summary", "--file", path, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "3", "summary", "--file",
+                           path, NULL),
+                 0);
     cr_assert_str_eq(s_status(), "consensus");
-    json_t *doc = tt_json(s, lead, 0, "eval", "status", ids, NULL);
+    json_t *doc = th_json(s, lead, 0, "eval", "status", ids, NULL);
     cr_assert_eq(json_integer_value(json_object_get(json_object_get(doc, "approved"), "done")), 7);
     cr_assert_eq(json_array_size(json_object_get(doc, "signatures")), 0);
     json_decref(doc);
@@ -326,7 +331,7 @@ Test(consensus, an_edit_withdraws_the_approval_and_cancels_signatures_given)
     n = th_sql(s, "SELECT count(*) FROM audit_events WHERE action = 'text.approval_withdrawn'");
     cr_assert_str_eq(n, "1");
     free(n);
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "text", "approve", ids, "3", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "text", "approve", ids, "3", NULL), 0);
     cr_assert_str_eq(s_status(), "review");
 }
 
@@ -340,8 +345,9 @@ Test(consensus, a_page_of_changes_never_splits_a_version)
     char path[400];
     snprintf(path, sizeof path, "%s/summary-3c.txt", s->dir);
     cr_assert_eq(kp_write_file(path, "Ny text.\n", 9, 0644), 0);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "3", "summary", "--file", path, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "3", "summary", "--file",
+                           path, NULL),
+                 0);
     char *v = th_sql(s, "SELECT eval_version FROM audit_events WHERE action = "
                         "'text.approval_withdrawn'");
     long long version = atoll(v);
@@ -392,16 +398,16 @@ Test(consensus, a_page_of_changes_never_splits_a_version)
 Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation, .timeout = 400)
 {
     s_to_review();
-    json_t *doc = tt_json(s, lead, 0, "eval", "status", ids, NULL);
+    json_t *doc = th_json(s, lead, 0, "eval", "status", ids, NULL);
     cr_assert_str_eq(json_string_value(json_object_get(doc, "next")), "signed");
     cr_assert_eq(json_array_size(json_object_get(doc, "waiting_for")), 3); /* 2 + an admin */
     json_decref(doc);
 
     /* Signing asks for the password again. */
     cr_assert_eq(s_sign(lead, "authored", "not the password at all"), 4);
-    cr_assert_eq(s_sign(lead, "authored", TT_PASSWORD), 0);
-    cr_assert_eq(s_sign(lead, "authored", TT_PASSWORD), 3); /* once */
-    cr_assert_eq(s_sign(peer, "reviewed", TT_PASSWORD), 0);
+    cr_assert_eq(s_sign(lead, "authored", TH_PASSWORD), 0);
+    cr_assert_eq(s_sign(lead, "authored", TH_PASSWORD), 3); /* once */
+    cr_assert_eq(s_sign(peer, "reviewed", TH_PASSWORD), 0);
     cr_assert_str_eq(s_status(), "review");
     char *out = NULL;
     cr_assert_eq(th_cli_as(s, admin, TH_ADMIN_PASSWORD "\n", &out, NULL, "--json", "sign", ids,
@@ -416,11 +422,11 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
     cr_assert_str_eq(s_status(), "signed");
 
     /* The signatures are shown with the evaluation. */
-    cr_assert_eq(tt_cli(s, peer, &out, NULL, "eval", "show", ids, NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, NULL, "eval", "show", ids, NULL), 0);
     cr_assert(strstr(out, "Christine Feuk (christine, SKL), authored as lead"), "%s", out);
     cr_assert(strstr(out, "Ewa Luvö (ewa, Borås Stad), reviewed as peer"), "%s", out);
     free(out);
-    doc = tt_json(s, peer, 0, "eval", "show", ids, NULL);
+    doc = th_json(s, peer, 0, "eval", "show", ids, NULL);
     json_t *sigs = json_object_get(doc, "signatures");
     cr_assert_eq(json_array_size(sigs), 3);
     const char *hash = json_string_value(json_object_get(json_array_get(sigs, 0), "content_hash"));
@@ -435,7 +441,7 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
     json_decref(doc);
 
     /* The report is final: signed, with the three signatures, no UTKAST. */
-    doc = tt_json(s, peer, 0, "report", ids, "--format", "json", NULL);
+    doc = th_json(s, peer, 0, "report", ids, "--format", "json", NULL);
     cr_assert(json_is_true(json_object_get(doc, "signed")));
     json_t *rsigs = json_object_get(doc, "signatures");
     cr_assert_eq(json_array_size(rsigs), 3);
@@ -443,7 +449,7 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
                      "Christine Feuk");
     json_decref(doc);
     out = NULL;
-    cr_assert_eq(tt_cli(s, peer, &out, NULL, "report", ids, "--format", "md", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, NULL, "report", ids, "--format", "md", NULL), 0);
     cr_assert_null(strstr(out, "UTKAST"), "a signed report says UTKAST");
     free(out);
 
@@ -475,7 +481,7 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
                   refused[i][1], err);
         free(err);
     }
-    cr_assert_eq(s_sign(peer, "reviewed", TT_PASSWORD), 1); /* not in review */
+    cr_assert_eq(s_sign(peer, "reviewed", TH_PASSWORD), 1); /* not in review */
     char *after = th_db_fingerprint(s);
     cr_assert_str_eq(before, after, "a refused request changed a signed evaluation");
     free(before);
@@ -485,13 +491,13 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
      * report keeps the names it was signed with; what is signed verifies. */
     char *err = NULL;
     out = NULL;
-    cr_assert_eq(tt_cli(s, admin, &out, &err, "user", "edit", "christine", "--name",
-                        "Christine Feuk Berg", NULL),
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, &err, "user", "edit", "christine", "--name",
+                           "Christine Feuk Berg", NULL),
                  0, "%s", err);
     cr_assert(strstr(out, "christine is now Christine Feuk Berg, SKL"), "%s", out);
     free(out);
     free(err);
-    doc = tt_json(s, peer, 0, "report", ids, "--format", "json", NULL);
+    doc = th_json(s, peer, 0, "report", ids, "--format", "json", NULL);
     char *evs = json_dumps(json_object_get(doc, "evaluators"), 0);
     cr_assert(strstr(evs, "\"Christine Feuk\"") && !strstr(evs, "Berg"), "%s", evs);
     free(evs);
@@ -500,22 +506,23 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
     cr_assert(strstr(edited, "Christine Feuk Berg"), "%s", edited);
     free(edited);
     out = NULL;
-    cr_assert_eq(tt_cli(s, admin, &out, NULL, "user", "edit", "christine", "--org", "SKL", NULL),
-                 0);
+    cr_assert_eq(
+        th_cli_as(s, admin, NULL, &out, NULL, "user", "edit", "christine", "--org", "SKL", NULL),
+        0);
     cr_assert(strstr(out, "no change"), "%s", out);
     free(out);
-    cr_assert_eq(
-        tt_cli(s, admin, NULL, NULL, "user", "edit", "christine", "--name", "Christine Feuk", NULL),
-        0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "user", "edit", "christine", "--name",
+                           "Christine Feuk", NULL),
+                 0);
     out = NULL;
     err = NULL;
-    cr_assert_eq(tt_cli(s, lead, &out, &err, "user", "edit", "ewa", "--name", "X", NULL), 4,
-                 "an evaluator corrected a user: %s", out);
+    cr_assert_eq(th_cli_as(s, lead, NULL, &out, &err, "user", "edit", "ewa", "--name", "X", NULL),
+                 4, "an evaluator corrected a user: %s", out);
     free(out);
     free(err);
 
     /* An auditor verifies what was signed. */
-    doc = tt_json(s, admin, 0, "eval", "verify", ids, NULL);
+    doc = th_json(s, admin, 0, "eval", "verify", ids, NULL);
     cr_assert(json_is_true(json_object_get(doc, "ok")));
     json_t *rev = json_array_get(json_object_get(doc, "revisions"), 0);
     cr_assert_str_eq(json_string_value(json_object_get(rev, "content_hash")), saved);
@@ -524,13 +531,13 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
 
     /* Tampering behind Kompass's back (triggers bypassed, as a superuser
      * could) is caught. */
-    cr_assert_eq(tt_sql_try(s,
+    cr_assert_eq(th_sql_try(s,
                             "SET session_replication_role = replica;"
                             " UPDATE consensus_scores SET points = points + 1 WHERE question_id ="
                             " (SELECT id FROM framework_questions WHERE code = '3.2')",
                             NULL),
                  0);
-    doc = tt_json(s, admin, 1, "eval", "verify", ids, NULL);
+    doc = th_json(s, admin, 1, "eval", "verify", ids, NULL);
     cr_assert(json_is_false(json_object_get(doc, "ok")));
     rev = json_array_get(json_object_get(doc, "revisions"), 0);
     cr_assert(json_is_false(json_object_get(rev, "live_ok")));
@@ -538,52 +545,53 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
     cr_assert(strstr(problems, "scores 3.2 differs"), "%s", problems);
     free(problems);
     json_decref(doc);
-    cr_assert_eq(tt_sql_try(s,
+    cr_assert_eq(th_sql_try(s,
                             "SET session_replication_role = replica;"
                             " UPDATE consensus_scores SET points = points - 1 WHERE question_id ="
                             " (SELECT id FROM framework_questions WHERE code = '3.2')",
                             NULL),
                  0);
     /* ... and so is a signature rewritten to another hash. */
-    cr_assert_eq(tt_sql_try(s,
+    cr_assert_eq(th_sql_try(s,
                             "SET session_replication_role = replica;"
                             " UPDATE signatures SET content_hash = repeat('0', 64)"
                             " WHERE user_id = (SELECT id FROM users WHERE login = 'ewa')",
                             NULL),
                  0);
-    doc = tt_json(s, admin, 1, "eval", "verify", ids, NULL);
+    doc = th_json(s, admin, 1, "eval", "verify", ids, NULL);
     rev = json_array_get(json_object_get(doc, "revisions"), 0);
     cr_assert(json_is_false(json_object_get(rev, "signatures_ok")));
     json_decref(doc);
-    cr_assert_eq(tt_sql_try(s,
+    cr_assert_eq(th_sql_try(s,
                             "SET session_replication_role = replica;"
                             " UPDATE signatures SET content_hash = (SELECT content_hash FROM"
                             " evaluation_revisions LIMIT 1)",
                             NULL),
                  0);
-    doc = tt_json(s, admin, 0, "eval", "verify", ids, NULL);
+    doc = th_json(s, admin, 0, "eval", "verify", ids, NULL);
     json_decref(doc);
 
     /* Reopening: an admin, with a reason. */
     s_expect_fail(peer, 4, "DENIED", "eval", "reopen", ids, "--reason", "fel", NULL);
     s_expect_fail(admin, 2, "needs --reason", "eval", "reopen", ids, NULL);
-    doc = tt_json(s, admin, 0, "eval", "reopen", ids, "--reason", "Fel i område 3", NULL);
+    doc = th_json(s, admin, 0, "eval", "reopen", ids, "--reason", "Fel i område 3", NULL);
     cr_assert_eq(json_integer_value(json_object_get(doc, "revision")), 2);
     cr_assert_eq(json_integer_value(json_object_get(doc, "signatures_cancelled")), 3);
     json_decref(doc);
     cr_assert_str_eq(s_status(), "reopened");
     /* The signed revision stays readable, as signed. */
-    doc = tt_json(s, peer, 0, "eval", "show", ids, "--revision", "1", NULL);
+    doc = th_json(s, peer, 0, "eval", "show", ids, "--revision", "1", NULL);
     cr_assert_str_eq(json_string_value(json_object_get(doc, "content_hash")), saved);
     json_t *reopened = json_object_get(doc, "reopened");
     cr_assert_str_eq(json_string_value(json_object_get(reopened, "reason")), "Fel i område 3");
     cr_assert_eq(json_array_size(json_object_get(doc, "signatures")), 3);
     json_decref(doc);
     out = NULL;
-    cr_assert_eq(tt_cli(s, peer, &out, NULL, "eval", "show", ids, "--revision", "1", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, NULL, "eval", "show", ids, "--revision", "1", NULL),
+                 0);
     cr_assert(strstr(out, "Område 3: tydliga mål"), "%s", out);
     free(out);
-    doc = tt_json(s, admin, 0, "eval", "verify", ids, NULL);
+    doc = th_json(s, admin, 0, "eval", "verify", ids, NULL);
     cr_assert(json_is_true(json_object_get(doc, "ok")));
     json_decref(doc);
 
@@ -598,32 +606,32 @@ Test(consensus, the_whole_workflow_to_a_signed_verified_and_reopened_evaluation,
     char *reason = th_sql(s, "SELECT reason FROM audit_events WHERE action = 'eval.reopen'");
     cr_assert_str_eq(reason, "Fel i område 3");
     free(reason);
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "audit", "verify", NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "audit", "verify", NULL), 0);
 }
 
 Test(consensus, an_imported_published_evaluation_verifies_and_is_not_reopened)
 {
     json_t *doc =
-        tt_json(s, admin, 0, "import", KP_SOURCE_DIR "/tests/data/import/vasteras-2014.json", NULL);
+        th_json(s, admin, 0, "import", KP_SOURCE_DIR "/tests/data/import/vasteras-2014.json", NULL);
     json_decref(doc);
     char *v = th_sql(s, "SELECT id FROM evaluations WHERE source IS NOT NULL");
     char imported[32];
     kp_strlcpy(imported, v, sizeof imported);
     free(v);
-    doc = tt_json(s, admin, 0, "eval", "verify", imported, NULL);
+    doc = th_json(s, admin, 0, "eval", "verify", imported, NULL);
     cr_assert(json_is_true(json_object_get(doc, "ok")), "%s", json_dumps(doc, 0));
     json_decref(doc);
     s_expect_fail(admin, 1, "published record", "eval", "reopen", imported, "--reason", "x", NULL);
     /* a published figure changed behind Kompass's back is caught */
     cr_assert_eq(
-        tt_sql_try(s,
+        th_sql_try(s,
                    "SET session_replication_role = replica;"
                    " UPDATE consensus_scores SET points = points + 1 WHERE evaluation_id ="
                    " (SELECT id FROM evaluations WHERE source IS NOT NULL) AND"
                    " question_id = (SELECT id FROM framework_questions WHERE code = '5.1')",
                    NULL),
         0);
-    doc = tt_json(s, admin, 1, "eval", "verify", imported, NULL);
+    doc = th_json(s, admin, 1, "eval", "verify", imported, NULL);
     cr_assert(json_is_false(json_object_get(doc, "ok")));
     json_decref(doc);
 }

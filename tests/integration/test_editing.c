@@ -10,7 +10,6 @@
 #include <zmq.h>
 
 #include "harness.h"
-#include "team.h"
 #include "util.h"
 
 static th_server *s;
@@ -20,8 +19,8 @@ static long long eval_id;
 static void setup(void)
 {
     s = th_server_start(NULL);
-    tt_admin(s, admin, sizeof admin);
-    eval_id = tt_scoring_eval(s, admin, lead, peer);
+    th_admin_login(s, admin, sizeof admin);
+    eval_id = th_scoring_eval(s, admin, lead, peer);
     snprintf(ids, sizeof ids, "%lld", eval_id);
 }
 
@@ -43,16 +42,16 @@ static char *s_version(void)
 Test(editing, scores_are_set_and_shown_with_versions)
 {
     char *out = NULL, *err = NULL;
-    cr_assert_eq(
-        tt_cli(s, peer, &out, &err, "score", "set", ids, "1.4", "25", "--why", "Bred dialog", NULL),
-        0, "%s", err);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, &err, "score", "set", ids, "1.4", "25", "--why",
+                           "Bred dialog", NULL),
+                 0, "%s", err);
     cr_assert(
         strstr(out, "score 1.4 (Främjas invånardialog och deltagande?, max 30) of ewa set to 25"),
         "%s", out);
     free(out);
     free(err);
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "score", "set", ids, "1.4", "25,5", NULL), 0);
-    json_t *doc = tt_json(s, peer, 0, "score", "show", ids, "--area", "1", NULL);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "score", "set", ids, "1.4", "25,5", NULL), 0);
+    json_t *doc = th_json(s, peer, 0, "score", "show", ids, "--area", "1", NULL);
     json_t *q14 = json_array_get(json_object_get(doc, "questions"), 3);
     cr_assert_str_eq(json_string_value(json_object_get(q14, "question")), "1.4");
     json_t *mine = json_array_get(json_object_get(q14, "scores"), 0);
@@ -61,21 +60,22 @@ Test(editing, scores_are_set_and_shown_with_versions)
     json_decref(doc);
     /* eval show counts what each evaluator has scored, per area (no values) */
     char *show = NULL;
-    cr_assert_eq(tt_cli(s, lead, &show, NULL, "eval", "show", ids, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, &show, NULL, "eval", "show", ids, NULL), 0);
     cr_assert(strstr(show, "christine 0/5  ewa 1/5"), "%s", show);
     free(show);
     /* Out of range, unknown question, malformed points: named, nothing written. */
     char *v0 = s_version();
-    cr_assert_eq(tt_cli(s, peer, NULL, &err, "score", "set", ids, "1.4", "31", NULL), 1);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, &err, "score", "set", ids, "1.4", "31", NULL), 1);
     cr_assert(strstr(err, "31 points exceed question 1.4's max of 30"), "%s", err);
     free(err);
-    cr_assert_eq(tt_cli(s, peer, NULL, &err, "score", "set", ids, "9.9", "1", NULL), 1);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, &err, "score", "set", ids, "9.9", "1", NULL), 1);
     cr_assert(strstr(err, "question '9.9' is not in framework KK2015"), "%s", err);
     free(err);
-    cr_assert_eq(tt_cli(s, peer, NULL, &err, "score", "set", ids, "1.4", "12.345", NULL), 2);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, &err, "score", "set", ids, "1.4", "12.345", NULL),
+                 2);
     cr_assert(strstr(err, "at most two decimals"), "%s", err);
     free(err);
-    cr_assert_eq(tt_cli(s, peer, NULL, &err, "score", "set", ids, "1.4", "-1", NULL), 2);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, &err, "score", "set", ids, "1.4", "-1", NULL), 2);
     free(err);
     char *v1 = s_version();
     cr_assert_str_eq(v0, v1);
@@ -85,29 +85,29 @@ Test(editing, scores_are_set_and_shown_with_versions)
 
 Test(editing, blind_scoring_hides_the_others_scores_from_every_rpc)
 {
-    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "score", "set", ids, "3.2", "13", "--why",
-                        "secret-rationale-of-the-lead", NULL),
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "score", "set", ids, "3.2", "13", "--why",
+                           "secret-rationale-of-the-lead", NULL),
                  0);
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "score", "set", ids, "3.2", "15", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "score", "set", ids, "3.2", "15", NULL), 0);
     char *out = NULL;
     /* score show */
-    cr_assert_eq(tt_cli(s, peer, &out, NULL, "--json", "score", "show", ids, NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, NULL, "--json", "score", "show", ids, NULL), 0);
     cr_assert(!strstr(out, "christine") && !strstr(out, "secret-rationale"), "%s", out);
     cr_assert(strstr(out, "\"blind\": true"), "%s", out);
     free(out);
     /* snapshot */
-    cr_assert_eq(tt_cli(s, peer, &out, NULL, "watch", ids, "--snapshot", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, NULL, "watch", ids, "--snapshot", NULL), 0);
     cr_assert(!strstr(out, "christine") && strstr(out, "3.2/ewa"), "%s", out);
     free(out);
     /* the change feed */
-    cr_assert_eq(
-        tt_cli(s, peer, &out, NULL, "--json", "watch", ids, "--since", "0", "--count", "6", NULL),
-        0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, NULL, "--json", "watch", ids, "--since", "0",
+                           "--count", "6", NULL),
+                 0);
     cr_assert(!strstr(out, "\"13\"") && !strstr(out, "secret-rationale"), "%s", out);
     cr_assert(strstr(out, "\"hidden\":true"), "%s", out);
     free(out);
     /* The lead sees only their own too; an admin sees both. */
-    json_t *doc = tt_json(s, admin, 0, "score", "show", ids, "--area", "3", NULL);
+    json_t *doc = th_json(s, admin, 0, "score", "show", ids, "--area", "3", NULL);
     json_t *q32 = json_array_get(json_object_get(doc, "questions"), 1);
     cr_assert_eq(json_array_size(json_object_get(q32, "scores")), 2);
     json_decref(doc);
@@ -207,7 +207,7 @@ Test(editing, sixteen_writers_on_one_score_never_overwrite_silently)
     memset(w, 0, sizeof w);
     char *tokens[N];
     for (int i = 0; i < N; i++) {
-        tokens[i] = s_token("ewa", TT_PASSWORD);
+        tokens[i] = s_token("ewa", TH_PASSWORD);
         w[i].token = tokens[i];
         w[i].index = i;
     }
@@ -262,11 +262,11 @@ Test(editing, a_write_from_a_stale_view_is_refused_with_the_current_value)
     char phone[400];
     snprintf(phone, sizeof phone, "%s-phone", peer);
     const char *cp[] = {"/bin/cp", "-a", peer, phone, NULL};
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "score", "set", ids, "1.1", "10", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "score", "set", ids, "1.1", "10", NULL), 0);
     cr_assert_eq(th_run(cp, NULL, NULL, NULL, 10000), 0);
-    cr_assert_eq(tt_cli(s, phone, NULL, NULL, "score", "set", ids, "1.1", "12", NULL), 0);
+    cr_assert_eq(th_cli_as(s, phone, NULL, NULL, NULL, "score", "set", ids, "1.1", "12", NULL), 0);
     char *err = NULL;
-    cr_assert_eq(tt_cli(s, peer, NULL, &err, "score", "set", ids, "1.1", "11", NULL), 3);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, &err, "score", "set", ids, "1.1", "11", NULL), 3);
     cr_assert(strstr(err, "score 1.1 of ewa changed since you read it (now 12"), "%s", err);
     cr_assert(strstr(err, "nothing was written"), "%s", err);
     free(err);
@@ -364,26 +364,27 @@ Test(editing, lock_contention_and_lease_expiry_after_a_killed_client)
         usleep(50000);
     cr_assert(s_locked_by("ewa"), "the editor did not take the lock");
     char *err = NULL;
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, &err, "text", "set", ids, "3", "summary", "--file", file, NULL), 3);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, &err, "text", "set", ids, "3", "summary", "--file",
+                           file, NULL),
+                 3);
     cr_assert(strstr(err, "area 3 summary is being edited by Ewa Luvö (ewa)"), "%s", err);
     free(err);
     char *lout = NULL;
-    cr_assert_eq(tt_cli(s, lead, &lout, NULL, "locks", ids, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, &lout, NULL, "locks", ids, NULL), 0);
     cr_assert(strstr(lout, "3/summary") && strstr(lout, "ewa"), "%s", lout);
     free(lout);
-    cr_assert_eq(tt_cli(s, lead, &lout, NULL, "eval", "show", ids, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, &lout, NULL, "eval", "show", ids, NULL), 0);
     cr_assert(strstr(lout, "3/summary locked by ewa until"), "%s", lout);
     free(lout);
     /* The editor's client dies without releasing: the lock is free after its lease. */
     kill(-ed, SIGKILL);
     waitpid(ed, NULL, 0);
     sleep(6);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, &err, "text", "set", ids, "3", "summary", "--file", file, NULL), 0,
-        "%s", err);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, &err, "text", "set", ids, "3", "summary", "--file",
+                           file, NULL),
+                 0, "%s", err);
     free(err);
-    json_t *doc = tt_json(s, peer, 0, "text", "show", ids, "3", NULL);
+    json_t *doc = th_json(s, peer, 0, "text", "show", ids, "3", NULL);
     cr_assert_str_eq(json_string_value(
                          json_object_get(json_array_get(json_object_get(doc, "texts"), 0), "text")),
                      "Tydlig strategi.");
@@ -408,10 +409,11 @@ Test(editing, a_broken_lock_makes_the_holders_save_fail)
     cr_assert(s_locked_by("ewa"));
     char *err = NULL;
     /* A peer may not break it; the lead may, with a reason only. */
-    cr_assert_eq(tt_cli(s, lead, NULL, &err, "lock", "break", ids, "3/strengths", NULL), 2);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, &err, "lock", "break", ids, "3/strengths", NULL),
+                 2);
     free(err);
-    cr_assert_eq(tt_cli(s, lead, NULL, &err, "lock", "break", ids, "3/strengths", "--reason",
-                        "Ewa är bortrest", NULL),
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, &err, "lock", "break", ids, "3/strengths",
+                           "--reason", "Ewa är bortrest", NULL),
                  0, "%s", err);
     free(err);
     cr_assert_eq(kp_write_file(go, "", 0, 0644), 0);
@@ -438,7 +440,7 @@ Test(editing, two_servers_one_database_locks_and_updates_hold_across)
     th_server *s2 = th_server_start_opts(&o);
     /* A session belongs to the server it was opened with: log in to s2 too. */
     char lead2[400];
-    tt_login(s2, "christine", lead2, sizeof lead2);
+    th_login_new(s2, "christine", lead2, sizeof lead2);
     char file[400];
     snprintf(file, sizeof file, "%s/s.txt", s->dir);
     cr_assert_eq(kp_write_file(file, "x\n", 2, 0644), 0);
@@ -462,7 +464,8 @@ Test(editing, two_servers_one_database_locks_and_updates_hold_across)
         char pts[8];
         snprintf(pts, sizeof pts, "%d", 10 + i);
         const char *home = i % 2 ? peer : lead;
-        cr_assert_eq(tt_cli(s, home, NULL, NULL, "score", "set", ids, "1.2", pts, NULL), 0);
+        cr_assert_eq(th_cli_as(s, home, NULL, NULL, NULL, "score", "set", ids, "1.2", pts, NULL),
+                     0);
     }
     /* A lock taken through server 1 blocks through server 2. */
     char out[400];
@@ -471,15 +474,15 @@ Test(editing, two_servers_one_database_locks_and_updates_hold_across)
         usleep(50000);
     cr_assert(s_locked_by("ewa"));
     char *err = NULL;
-    cr_assert_eq(
-        tt_cli(s2, lead2, NULL, &err, "text", "set", ids, "3", "summary", "--file", file, NULL), 3,
-        "%s", err);
+    cr_assert_eq(th_cli_as(s2, lead2, NULL, NULL, &err, "text", "set", ids, "3", "summary",
+                           "--file", file, NULL),
+                 3, "%s", err);
     cr_assert(strstr(err, "is being edited by"), "%s", err);
     free(err);
     /* ... and a break through server 2 frees it for server 1. */
-    cr_assert_eq(
-        tt_cli(s2, lead2, NULL, NULL, "lock", "break", ids, "3/summary", "--reason", "test", NULL),
-        0);
+    cr_assert_eq(th_cli_as(s2, lead2, NULL, NULL, NULL, "lock", "break", ids, "3/summary",
+                           "--reason", "test", NULL),
+                 0);
     kill(-ed, SIGKILL);
     waitpid(ed, NULL, 0);
     int status = s_wait_child(w, 120000);
@@ -541,20 +544,20 @@ Test(editing, a_watcher_ends_identical_to_the_snapshot)
         _exit(127);
     }
     s_wait_for_text(snap, "watching evaluation", 60000);
-    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "score", "set", ids, "4.1", "12", NULL), 0);
-    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "score", "set", ids, "4.2", "8.5", NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "score", "set", ids, "4.1", "12", NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "score", "set", ids, "4.2", "8.5", NULL), 0);
     char file[400];
     snprintf(file, sizeof file, "%s/imp.txt", s->dir);
     cr_assert_eq(kp_write_file(file, "Ledarutveckling\nTydliga uppdrag\n", 32, 0644), 0);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "4", "improvements", "--file", file, NULL),
-        0);
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "score", "set", ids, "4.1", "11", NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "4", "improvements",
+                           "--file", file, NULL),
+                 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "score", "set", ids, "4.1", "11", NULL), 0);
     int status = s_wait_child(w, 120000);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "watch exited %d",
               WEXITSTATUS(status));
     char *out = NULL;
-    cr_assert_eq(tt_cli(s, lead, &out, NULL, "watch", ids, "--snapshot", NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, &out, NULL, "watch", ids, "--snapshot", NULL), 0);
     json_t *a = json_load_file(state, 0, NULL), *b = json_loads(out, 0, NULL);
     cr_assert(a && b);
     cr_assert(json_equal(a, b), "watcher state differs from the snapshot:\n%s\nvs\n%s",
@@ -580,7 +583,7 @@ Test(editing, text_edit_saves_through_the_editor_and_releases_the_lock)
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit %d: %s", WEXITSTATUS(status),
               log);
     free(log);
-    json_t *doc = tt_json(s, lead, 0, "text", "show", ids, "3", NULL);
+    json_t *doc = th_json(s, lead, 0, "text", "show", ids, "3", NULL);
     json_t *items = json_object_get(json_array_get(json_object_get(doc, "texts"), 1), "items");
     cr_assert_eq(json_array_size(items), 2);
     cr_assert_str_eq(json_string_value(json_array_get(items, 0)), "Tydlig strategi");
@@ -600,7 +603,8 @@ Test(editing, score_import_writes_a_whole_sheet_or_nothing)
         "bli bättre\"\n1.3,19.5,\n";
     cr_assert_eq(kp_write_file(csv, good, sizeof good - 1, 0644), 0);
     char *out = NULL, *err = NULL;
-    cr_assert_eq(tt_cli(s, peer, &out, &err, "score", "import", ids, csv, NULL), 0, "%s", err);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, &err, "score", "import", ids, csv, NULL), 0, "%s",
+                 err);
     cr_assert(strstr(out, "3 scores of ewa written"), "%s", out);
     free(out);
     free(err);
@@ -612,7 +616,7 @@ Test(editing, score_import_writes_a_whole_sheet_or_nothing)
     /* One bad row: nothing of the sheet is written. */
     const char bad[] = "question,points,rationale\n1.4,20,x\n1.5,11,over the max\n";
     cr_assert_eq(kp_write_file(csv, bad, sizeof bad - 1, 0644), 0);
-    cr_assert_eq(tt_cli(s, peer, NULL, &err, "score", "import", ids, csv, NULL), 1);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, &err, "score", "import", ids, csv, NULL), 1);
     cr_assert(strstr(err, "line 3, [1.5]: 11 exceeds the max of 10"), "%s", err);
     free(err);
     v = th_sql(s, "SELECT count(*) FROM scores");
@@ -620,23 +624,23 @@ Test(editing, score_import_writes_a_whole_sheet_or_nothing)
     free(v);
     const char garbled[] = "q,p\n1.1,x\n";
     cr_assert_eq(kp_write_file(csv, garbled, sizeof garbled - 1, 0644), 0);
-    cr_assert_eq(tt_cli(s, peer, NULL, &err, "score", "import", ids, csv, NULL), 1);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, &err, "score", "import", ids, csv, NULL), 1);
     cr_assert(strstr(err, "header question,points,rationale"), "%s", err);
     free(err);
 }
 
 Test(editing, the_team_reads_its_trail_once_scoring_is_not_blind)
 {
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "score", "set", ids, "2.1", "12", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "score", "set", ids, "2.1", "12", NULL), 0);
     char *out = NULL, *err = NULL;
     /* while blind: closed to the team, with the way to follow it meanwhile */
-    cr_assert_eq(tt_cli(s, lead, NULL, &err, "audit", ids, NULL), 1);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, &err, "audit", ids, NULL), 1);
     cr_assert(strstr(err, "opens to its team when blind scoring ends"), "%s", err);
     free(err);
     /* an admin writes for an evaluator: the evaluator acts, the admin is the real actor */
-    cr_assert_eq(
-        tt_cli(s, admin, NULL, &err, "score", "set", ids, "2.2", "20", "--for", "ewa", NULL), 0,
-        "%s", err);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, &err, "score", "set", ids, "2.2", "20", "--for",
+                           "ewa", NULL),
+                 0, "%s", err);
     free(err);
     char *v = th_sql(s, "SELECT actor || '/' || real_actor FROM audit_events WHERE target = "
                         "'score 2.2 of evaluator ewa'");
@@ -645,12 +649,12 @@ Test(editing, the_team_reads_its_trail_once_scoring_is_not_blind)
     char q[200];
     snprintf(q, sizeof q, "UPDATE evaluations SET blind = false WHERE id = %lld", eval_id);
     free(th_sql(s, q));
-    cr_assert_eq(tt_cli(s, lead, &out, &err, "audit", ids, NULL), 0, "%s", err);
+    cr_assert_eq(th_cli_as(s, lead, NULL, &out, &err, "audit", ids, NULL), 0, "%s", err);
     cr_assert(strstr(out, "score.set") && strstr(out, "eval.start"), "%s", out);
     free(out);
     free(err);
     /* the global chain stays the admins' */
-    cr_assert_eq(tt_cli(s, lead, NULL, &err, "audit", NULL), 4);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, &err, "audit", NULL), 4);
     cr_assert(strstr(err, "audit_list is for admin"), "%s", err);
     free(err);
 }

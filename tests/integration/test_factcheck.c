@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "team.h"
+#include "harness.h"
 #include "util.h"
 
 static th_server *s;
@@ -23,10 +23,10 @@ static long long id;
 static void s_setup(void)
 {
     s = th_server_start(NULL);
-    tt_admin(s, admin, sizeof admin);
-    id = tt_scoring_eval(s, admin, lead, peer);
+    th_admin_login(s, admin, sizeof admin);
+    id = th_scoring_eval(s, admin, lead, peer);
     snprintf(ids, sizeof ids, "%lld", id);
-    tt_user(s, admin, "karin", "Karin Kontakt", "Västerås stad", "observer", contact,
+    th_user(s, admin, "karin", "Karin Kontakt", "Västerås stad", "observer", contact,
             sizeof contact);
 }
 
@@ -124,7 +124,8 @@ static void s_import(const char *home)
     s_write("scores.csv", csv, path, sizeof path);
     free(csv);
     char *err = NULL;
-    cr_assert_eq(tt_cli(s, home, NULL, &err, "score", "import", ids, path, NULL), 0, "%s", err);
+    cr_assert_eq(th_cli_as(s, home, NULL, NULL, &err, "score", "import", ids, path, NULL), 0, "%s",
+                 err);
     free(err);
 }
 
@@ -134,10 +135,11 @@ static void s_to_consensus(int lead_scored)
 {
     if (!lead_scored) s_import(lead);
     s_import(peer);
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "submit", ids, NULL), 0);
-    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "submit", ids, NULL), 0);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "consensus", "auto", ids, "--strategy", "median", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "submit", ids, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "submit", ids, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "consensus", "auto", ids, "--strategy",
+                           "median", NULL),
+                 0);
     cr_assert_str_eq(s_status(), "consensus");
 }
 
@@ -153,23 +155,24 @@ static void s_texts_approved(void)
         s_write(name, text, path, sizeof path);
         snprintf(area, sizeof area, "%d", a);
         char *err = NULL;
-        cr_assert_eq(
-            tt_cli(s, lead, NULL, &err, "text", "set", ids, area, "summary", "--file", path, NULL),
-            0, "%s", err);
+        cr_assert_eq(th_cli_as(s, lead, NULL, NULL, &err, "text", "set", ids, area, "summary",
+                               "--file", path, NULL),
+                     0, "%s", err);
         free(err);
     }
     s_write("strengths-1.txt", "Medborgarpanel sedan 2016\nÖppna nämndmöten\n", path, sizeof path);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "1", "strengths", "--file", path, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "1", "strengths",
+                           "--file", path, NULL),
+                 0);
     s_write("improvements-1.txt", "Dialog om verksamhetsresultat med invånarna\n", path,
             sizeof path);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "1", "improvements", "--file", path, NULL),
-        0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "1", "improvements",
+                           "--file", path, NULL),
+                 0);
     for (int a = 1; a <= 8; a++) {
         char area[8];
         snprintf(area, sizeof area, "%d", a);
-        cr_assert_eq(tt_cli(s, peer, NULL, NULL, "text", "approve", ids, area, NULL), 0);
+        cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "text", "approve", ids, area, NULL), 0);
     }
     cr_assert_str_eq(s_status(), "review");
 }
@@ -184,8 +187,8 @@ static long long s_json_int(json_t *o, const char *key)
 Test(factcheck, the_contact_is_the_one_member_from_the_municipality)
 {
     char olle[300];
-    tt_user(s, admin, "olle", "Olle Annan", "Hylte kommun", "observer", olle, sizeof olle);
-    tt_user(s, admin, "vera", "Vera Västerås", "Västerås stad", "evaluator", olle, sizeof olle);
+    th_user(s, admin, "olle", "Olle Annan", "Hylte kommun", "observer", olle, sizeof olle);
+    th_user(s, admin, "vera", "Vera Västerås", "Västerås stad", "evaluator", olle, sizeof olle);
     /* From Västerås stad: not as peer, not as observer (jäv), but as contact. */
     s_expect(admin, 3,
              "conflict of interest: Vera Västerås (Västerås stad) works for Västerås stad", "eval",
@@ -212,7 +215,7 @@ Test(factcheck, the_contact_is_the_one_member_from_the_municipality)
                      id);
     cr_assert_str_eq(n, "2");
     free(n);
-    json_t *doc = tt_json(s, contact, 0, "eval", "show", ids, NULL);
+    json_t *doc = th_json(s, contact, 0, "eval", "show", ids, NULL);
     char *dump = json_dumps(doc, 0);
     cr_assert(strstr(dump, "\"contact\""), "%s", dump);
     free(dump);
@@ -262,7 +265,7 @@ Test(factcheck, the_contact_reads_only_and_never_sees_blind_scores)
     free(md);
     s_expect(contact, 4, NULL, "text", "approve", ids, "1", NULL);
     char *err = NULL;
-    cr_assert_eq(s_sign(contact, TT_PASSWORD, &err), 4, "%s", err);
+    cr_assert_eq(s_sign(contact, TH_PASSWORD, &err), 4, "%s", err);
     cr_assert(strstr(err, "sign is for admin or evaluator"), "%s", err);
     free(err);
 }
@@ -276,7 +279,7 @@ Test(factcheck, review_end_to_end_blocks_signing_until_answered_and_closed, .tim
     /* only the lead (or an admin) opens it; one a revision */
     s_expect(peer, 4, "not open to a team peer", "factcheck", "start", ids, NULL);
     s_expect(lead, 2, "--days", "factcheck", "start", ids, "--days", "0", NULL);
-    json_t *doc = tt_json(s, lead, 0, "factcheck", "start", ids, NULL);
+    json_t *doc = th_json(s, lead, 0, "factcheck", "start", ids, NULL);
     json_t *f = json_object_get(doc, "factcheck");
     cr_assert_eq(s_json_int(f, "days"), 10);
     char *today = th_sql(s, "SELECT current_date::text"),
@@ -294,11 +297,11 @@ Test(factcheck, review_end_to_end_blocks_signing_until_answered_and_closed, .tim
              "Själv.", NULL);
     s_expect(admin, 4, "factcheck_remark is for evaluator or observer", "factcheck", "remark", ids,
              "1", "--text", "Admin.", NULL);
-    doc = tt_json(s, contact, 0, "factcheck", "remark", ids, "1", "--text",
+    doc = th_json(s, contact, 0, "factcheck", "remark", ids, "1", "--text",
                   "Medborgarpanelen startade 2016, inte 2017.", NULL);
     long long r1 = s_json_int(json_object_get(doc, "remark"), "id");
     json_decref(doc);
-    doc = tt_json(s, contact, 0, "factcheck", "remark", ids, "5", "--text",
+    doc = th_json(s, contact, 0, "factcheck", "remark", ids, "5", "--text",
                   "Poängen på 5.4 bygger på en gammal e-tjänstelista.", NULL);
     long long r2 = s_json_int(json_object_get(doc, "remark"), "id");
     json_decref(doc);
@@ -312,11 +315,11 @@ Test(factcheck, review_end_to_end_blocks_signing_until_answered_and_closed, .tim
              "(remarks %lld and %lld)",
              r1, r2);
     char *err = NULL;
-    cr_assert_eq(s_sign(lead, TT_PASSWORD, &err), 1, "%s", err);
+    cr_assert_eq(s_sign(lead, TH_PASSWORD, &err), 1, "%s", err);
     cr_assert(strstr(err, need), "%s", err);
     free(err);
     cr_assert_str_eq(s_sqlf("SELECT count(*) FROM signatures WHERE evaluation_id = %lld", id), "0");
-    doc = tt_json(s, lead, 0, "eval", "status", ids, NULL);
+    doc = th_json(s, lead, 0, "eval", "status", ids, NULL);
     char *dump = json_dumps(json_object_get(doc, "blocking"), 0);
     cr_assert(strstr(dump, "2 remarks of the factual review without an answer"), "%s", dump);
     free(dump);
@@ -329,12 +332,13 @@ Test(factcheck, review_end_to_end_blocks_signing_until_answered_and_closed, .tim
      * approval is withdrawn, and approved again */
     char path[400];
     s_write("fix-1.txt", "Område 1: medborgarpanel sedan 2016.\n", path, sizeof path);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "1", "summary", "--file", path, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "1", "summary", "--file",
+                           path, NULL),
+                 0);
     cr_assert_str_eq(s_status(), "consensus");
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "text", "approve", ids, "1", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "text", "approve", ids, "1", NULL), 0);
     cr_assert_str_eq(s_status(), "review");
-    doc = tt_json(s, peer, 0, "factcheck", "answer", ids, r1s, "--text",
+    doc = th_json(s, peer, 0, "factcheck", "answer", ids, r1s, "--text",
                   "Rättat i sammanfattningen av område 1.", NULL);
     cr_assert_eq(s_json_int(doc, "unanswered"), 1);
     json_decref(doc);
@@ -351,12 +355,12 @@ Test(factcheck, review_end_to_end_blocks_signing_until_answered_and_closed, .tim
              "(remark %lld)",
              r2);
     err = NULL;
-    cr_assert_eq(s_sign(lead, TT_PASSWORD, &err), 1, "%s", err);
+    cr_assert_eq(s_sign(lead, TH_PASSWORD, &err), 1, "%s", err);
     cr_assert(strstr(err, need), "%s", err);
     free(err);
 
     /* the window passes (moved back behind the triggers, as time would) */
-    cr_assert_eq(tt_sql_try(s,
+    cr_assert_eq(th_sql_try(s,
                             "SET session_replication_role = replica;"
                             " UPDATE factchecks SET started_at = now() - interval '12 days',"
                             " ends_on = current_date - 2",
@@ -379,14 +383,14 @@ Test(factcheck, review_end_to_end_blocks_signing_until_answered_and_closed, .tim
              "(remark %lld)",
              r2);
     err = NULL;
-    cr_assert_eq(s_sign(peer, TT_PASSWORD, &err), 1);
+    cr_assert_eq(s_sign(peer, TH_PASSWORD, &err), 1);
     cr_assert(strstr(err, need), "%s", err);
     free(err);
     s_expect(peer, 0, NULL, "factcheck", "answer", ids, r2s, "--text",
              "Ingen ändring: listan gäller mätåret.", NULL);
 
     /* the list, for the team and the contact */
-    doc = tt_json(s, contact, 0, "factcheck", ids, NULL);
+    doc = th_json(s, contact, 0, "factcheck", ids, NULL);
     cr_assert(json_is_true(json_object_get(doc, "started")));
     f = json_object_get(doc, "factcheck");
     cr_assert(json_is_true(json_object_get(f, "closed")));
@@ -406,8 +410,8 @@ Test(factcheck, review_end_to_end_blocks_signing_until_answered_and_closed, .tim
     free(out);
 
     /* now it is signed */
-    cr_assert_eq(s_sign(lead, TT_PASSWORD, NULL), 0);
-    cr_assert_eq(s_sign(peer, TT_PASSWORD, NULL), 0);
+    cr_assert_eq(s_sign(lead, TH_PASSWORD, NULL), 0);
+    cr_assert_eq(s_sign(peer, TH_PASSWORD, NULL), 0);
     cr_assert_eq(s_sign(admin, TH_ADMIN_PASSWORD, NULL), 0);
     cr_assert_str_eq(s_status(), "signed");
 

@@ -42,7 +42,6 @@
 #include "harness.h"
 #include "pgcluster.h"
 #include "points.h"
-#include "team.h"
 #include "util.h"
 
 #define CALL_TIMEOUT 10000 /* ms: an answer later than this is a hang */
@@ -210,8 +209,8 @@ Test(faults, kompassd_killed_under_64_writers_keeps_every_acknowledged_write, .t
 {
     th_server *s = th_server_start(NULL);
     char admin[300], lead[300], peer[300];
-    tt_admin(s, admin, sizeof admin);
-    long long eval_id = tt_scoring_eval(s, admin, lead, peer);
+    th_admin_login(s, admin, sizeof admin);
+    long long eval_id = th_scoring_eval(s, admin, lead, peer);
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", eval_id);
 
@@ -237,8 +236,8 @@ Test(faults, kompassd_killed_under_64_writers_keeps_every_acknowledged_write, .t
 
     kp_arena *a = kp_arena_new();
     void *main_sock = th_dealer(s);
-    const char *tokens[2] = {th_token(main_sock, a, "christine", TT_PASSWORD),
-                             th_token(main_sock, a, "ewa", TT_PASSWORD)};
+    const char *tokens[2] = {th_token(main_sock, a, "christine", TH_PASSWORD),
+                             th_token(main_sock, a, "ewa", TH_PASSWORD)};
     const char *logins[2] = {"christine", "ewa"};
     for (int i = 0; i < WRITERS; i++) {
         kw_writer *w = &s_kw[i];
@@ -388,18 +387,19 @@ Test(faults, kompassd_killed_under_64_writers_keeps_every_acknowledged_write, .t
 
     /* The trail verifies; people carry on with the CLI. */
     char *out = NULL, *err = NULL;
-    cr_assert_eq(tt_cli(t, admin, &out, &err, "audit", "verify", NULL), 0, "%s%s", out, err);
+    cr_assert_eq(th_cli_as(t, admin, NULL, &out, &err, "audit", "verify", NULL), 0, "%s%s", out,
+                 err);
     cr_log_info("audit verify: %s", out);
     free(out);
     free(err);
-    cr_assert_eq(
-        tt_cli(t, lead, NULL, &err, "score", "set", ids, codes[0], "1", "--version", "0", NULL), 3,
-        "a stale CLI write was not refused: %s", err); /* the score exists */
+    cr_assert_eq(th_cli_as(t, lead, NULL, NULL, &err, "score", "set", ids, codes[0], "1",
+                           "--version", "0", NULL),
+                 3, "a stale CLI write was not refused: %s", err); /* the score exists */
     free(err);
-    json_t *doc = tt_json(t, lead, 0, "score", "show", ids, "--area", "1", NULL);
+    json_t *doc = th_json(t, lead, 0, "score", "show", ids, "--area", "1", NULL);
     json_decref(doc);
-    cr_assert_eq(tt_cli(t, lead, NULL, &err, "score", "set", ids, codes[0], "1", NULL), 0, "%s",
-                 err);
+    cr_assert_eq(th_cli_as(t, lead, NULL, NULL, &err, "score", "set", ids, codes[0], "1", NULL), 0,
+                 "%s", err);
     free(err);
 
     PQfinish(c);
@@ -657,8 +657,8 @@ Test(faults, killed_lock_holder_keeps_the_lock_until_its_lease_ends, .timeout = 
 {
     th_server *s = th_server_start(NULL);
     char admin[300], lead[300], peer[300], ids[32];
-    tt_admin(s, admin, sizeof admin);
-    snprintf(ids, sizeof ids, "%lld", tt_scoring_eval(s, admin, lead, peer));
+    th_admin_login(s, admin, sizeof admin);
+    snprintf(ids, sizeof ids, "%lld", th_scoring_eval(s, admin, lead, peer));
 
     /* Ewa's editor never finishes on its own; it ends with its kompass. */
     char sleeper[400], writer[400], out[400];
@@ -695,7 +695,7 @@ Test(faults, killed_lock_holder_keeps_the_lock_until_its_lease_ends, .timeout = 
     /* Christine, while the lease runs: LOCKED, by Ewa, nothing written. */
     char *err = NULL;
     setenv("EDITOR", writer, 1);
-    int rc = tt_cli(s, lead, NULL, &err, "text", "edit", ids, "3", "summary", NULL);
+    int rc = th_cli_as(s, lead, NULL, NULL, &err, "text", "edit", ids, "3", "summary", NULL);
     unsetenv("EDITOR");
     char *still = s_sql_text(s, "SELECT expires_at > now() FROM section_locks");
     cr_assert_str_eq(still, "t", "the lease ran out before the refusal: nothing tested");
@@ -718,11 +718,11 @@ Test(faults, killed_lock_holder_keeps_the_lock_until_its_lease_ends, .timeout = 
     cr_assert_str_eq(over, "t", "the lease did not run out");
     free(over);
     setenv("EDITOR", writer, 1);
-    rc = tt_cli(s, lead, NULL, &err, "text", "edit", ids, "3", "summary", NULL);
+    rc = th_cli_as(s, lead, NULL, NULL, &err, "text", "edit", ids, "3", "summary", NULL);
     unsetenv("EDITOR");
     cr_assert_eq(rc, 0, "%s", err);
     free(err);
-    json_t *doc = tt_json(s, peer, 0, "text", "show", ids, "3", NULL);
+    json_t *doc = th_json(s, peer, 0, "text", "show", ids, "3", NULL);
     json_t *t0 = json_array_get(json_object_get(doc, "texts"), 0);
     cr_assert_str_eq(json_string_value(json_object_get(t0, "text")), "Christines sammanfattning.");
     cr_assert_str_eq(json_string_value(json_object_get(t0, "written_by")), "christine");

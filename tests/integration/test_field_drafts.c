@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "team.h"
 #include "util.h"
 
 static th_server *s;
@@ -30,8 +29,8 @@ static long long eval_id;
 static void setup(void)
 {
     s = th_server_start(NULL);
-    tt_admin(s, admin, sizeof admin);
-    eval_id = tt_scoring_eval(s, admin, lead, peer);
+    th_admin_login(s, admin, sizeof admin);
+    eval_id = th_scoring_eval(s, admin, lead, peer);
     snprintf(ids, sizeof ids, "%lld", eval_id);
     /* a fresh database: the draft names below say evaluation 1 */
     cr_assert_eq(eval_id, 1);
@@ -248,7 +247,7 @@ Test(field_drafts, a_summary_keeps_its_paragraphs_through_edit_show_and_report)
 
     /* text show indents every line and keeps the blank ones */
     char *out = NULL;
-    cr_assert_eq(tt_cli(s, peer, &out, NULL, "text", "show", ids, "1", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, NULL, "text", "show", ids, "1", NULL), 0);
     cr_assert(strstr(out, "    Västerås har en tydlig demokratistrategi.\n    Den följs upp varje "
                           "år.\n\n    Medborgardialogen är bred.\n"),
               "%s", out);
@@ -258,20 +257,21 @@ Test(field_drafts, a_summary_keeps_its_paragraphs_through_edit_show_and_report)
     const char list[] = "# a comment\n- Tydlig strategi\n\n  Webbsändning av KF  \n- \n";
     s_path(data, "list.txt");
     cr_assert_eq(kp_write_file(data, list, strlen(list), 0644), 0);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "1", "strengths", "--file", data, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "1", "strengths",
+                           "--file", data, NULL),
+                 0);
     t = s_text(1, "strengths");
     cr_assert_str_eq(t, "Tydlig strategi|Webbsändning av KF");
     free(t);
 
     /* Markdown: paragraphs separated by blank lines, not run together */
-    cr_assert_eq(tt_cli(s, lead, &out, NULL, "report", ids, "--format", "md", NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, &out, NULL, "report", ids, "--format", "md", NULL), 0);
     cr_assert(strstr(out, "Den följs upp varje år.\n\nMedborgardialogen är bred.\n\nE-förslag "
                           "används flitigt."),
               "%s", out);
     free(out);
     /* HTML: three <p> in the summary */
-    cr_assert_eq(tt_cli(s, lead, &out, NULL, "report", ids, "--format", "html", NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, &out, NULL, "report", ids, "--format", "html", NULL), 0);
     cr_assert(strstr(out, "<p>Medborgardialogen är bred.</p>"), "%s", out);
     cr_assert(strstr(out, "<p>E-förslag används flitigt.</p>"), "%s", out);
     char html[400];
@@ -323,8 +323,9 @@ Test(field_drafts, an_unchanged_editor_saves_nothing_and_releases_the_lock)
     char data[400];
     s_path(data, "s.txt");
     cr_assert_eq(kp_write_file(data, "Tydlig strategi.\n", 17, 0644), 0);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "2", "summary", "--file", data, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "2", "summary", "--file",
+                           data, NULL),
+                 0);
     char *events = th_sql(s, "SELECT count(*) FROM audit_events");
     long long v = s_text_version(2, "summary");
     bg b;
@@ -345,8 +346,9 @@ Test(field_drafts, an_unchanged_editor_saves_nothing_and_releases_the_lock)
     cr_assert_eq(s_wait(&b, 60000), 0);
     cr_assert_eq(s_text_version(2, "summary"), v);
     /* text set of the same content: no change */
-    cr_assert_eq(
-        tt_cli(s, lead, &out, NULL, "text", "set", ids, "2", "summary", "--file", data, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, &out, NULL, "text", "set", ids, "2", "summary", "--file",
+                           data, NULL),
+                 0);
     cr_assert(strstr(out, "no change"), "%s", out);
     free(out);
     cr_assert_eq(s_text_version(2, "summary"), v);
@@ -359,8 +361,9 @@ Test(field_drafts, an_empty_text_is_saved_only_when_confirmed)
     char data[400];
     s_path(data, "s.txt");
     cr_assert_eq(kp_write_file(data, "Bra uppföljning\n", 16, 0644), 0);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "4", "strengths", "--file", data, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "4", "strengths",
+                           "--file", data, NULL),
+                 0);
     long long v = s_text_version(4, "strengths");
     const char *ed = s_editor("empty.sh", ": > \"$1\"\n");
     bg b;
@@ -383,16 +386,18 @@ Test(field_drafts, an_empty_text_is_saved_only_when_confirmed)
     cr_assert_str_eq(t, "");
     free(t);
     /* text set of an empty file: the same rule */
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "4", "summary", "--file", data, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "4", "summary", "--file",
+                           data, NULL),
+                 0);
     cr_assert_eq(kp_write_file(data, "# nothing\n", 10, 0644), 0);
     err = NULL;
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, &err, "text", "set", ids, "4", "summary", "--file", data, NULL), 1);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, &err, "text", "set", ids, "4", "summary", "--file",
+                           data, NULL),
+                 1);
     cr_assert(strstr(err, "--empty"), "%s", err);
     free(err);
-    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "text", "set", ids, "4", "summary", "--file", data,
-                        "--empty", NULL),
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "4", "summary", "--file",
+                           data, "--empty", NULL),
                  0);
 }
 
@@ -438,7 +443,8 @@ Test(field_drafts, the_server_stopped_while_the_editor_is_open_keeps_the_draft_a
     /* back: a plain edit says there is a draft and does nothing else */
     s_restart();
     err = NULL;
-    cr_assert_eq(tt_cli(s, peer, NULL, &err, "text", "edit", ids, "1", "summary", NULL), 1);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, &err, "text", "edit", ids, "1", "summary", NULL),
+                 1);
     cr_assert(strstr(err, "you have a kept draft of area 1 summary") && strstr(err, "--resume") &&
                   strstr(err, "--discard"),
               "%s", err);
@@ -472,14 +478,15 @@ Test(field_drafts, a_lock_broken_during_the_edit_keeps_the_draft_and_resume_show
     s_start(&b, peer, ed, args);
     s_wait_file(ready, 30000);
     /* Christine, the lead, breaks Ewa's lock and saves her own list */
-    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "lock", "break", ids, "3/strengths", "--reason",
-                        "Ewa är bortrest", NULL),
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "lock", "break", ids, "3/strengths",
+                           "--reason", "Ewa är bortrest", NULL),
                  0);
     char data[400];
     s_path(data, "theirs.txt");
     cr_assert_eq(kp_write_file(data, "Styrdokument finns\n", 19, 0644), 0);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "3", "strengths", "--file", data, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "3", "strengths",
+                           "--file", data, NULL),
+                 0);
     long long theirs = s_text_version(3, "strengths");
     s_touch(go);
     int rc = s_wait(&b, 60000);
@@ -517,8 +524,9 @@ Test(field_drafts, a_conflict_at_save_keeps_both_versions_in_the_draft)
     char data[400];
     s_path(data, "first.txt");
     cr_assert_eq(kp_write_file(data, "Första versionen.\n", 19, 0644), 0);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "5", "summary", "--file", data, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "5", "summary", "--file",
+                           data, NULL),
+                 0);
     char ready[400], go[400];
     s_path(ready, "ready");
     s_path(go, "go");
@@ -644,13 +652,14 @@ Test(field_drafts, drafts_are_offered_resumed_or_discarded_and_never_shared)
 {
     /* no draft to resume */
     char *err = NULL;
-    cr_assert_eq(tt_cli(s, peer, NULL, &err, "text", "edit", ids, "7", "summary", "--resume", NULL),
-                 5);
+    cr_assert_eq(
+        th_cli_as(s, peer, NULL, NULL, &err, "text", "edit", ids, "7", "summary", "--resume", NULL),
+        5);
     cr_assert(strstr(err, "no kept draft of area 7 summary"), "%s", err);
     free(err);
     cr_assert_eq(s_locks(), 0);
-    cr_assert_eq(tt_cli(s, peer, NULL, &err, "text", "edit", ids, "7", "summary", "--resume",
-                        "--discard", NULL),
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, &err, "text", "edit", ids, "7", "summary",
+                           "--resume", "--discard", NULL),
                  2);
     free(err);
 
@@ -678,14 +687,16 @@ Test(field_drafts, drafts_are_offered_resumed_or_discarded_and_never_shared)
     s_start(&b, peer, wait, resume);
     s_wait_file(ready, 30000);
     err = NULL;
-    cr_assert_eq(tt_cli(s, peer, NULL, &err, "text", "edit", ids, "7", "summary", "--resume", NULL),
-                 3);
+    cr_assert_eq(
+        th_cli_as(s, peer, NULL, NULL, &err, "text", "edit", ids, "7", "summary", "--resume", NULL),
+        3);
     cr_assert(strstr(err, "another kompass on this machine is working on it"), "%s", err);
     free(err);
     /* Christine's drafts are hers: she gets no offer of Ewa's */
     char *l = NULL;
-    cr_assert_eq(tt_cli(s, lead, NULL, &l, "text", "edit", ids, "7", "summary", "--resume", NULL),
-                 5);
+    cr_assert_eq(
+        th_cli_as(s, lead, NULL, NULL, &l, "text", "edit", ids, "7", "summary", "--resume", NULL),
+        5);
     free(l);
     char go[420];
     snprintf(go, sizeof go, "%s.go", ready);

@@ -16,7 +16,6 @@
 #include <zmq.h>
 
 #include "harness.h"
-#include "team.h"
 #include "util.h"
 
 static th_server *s;
@@ -25,8 +24,8 @@ static char admin[300], lead[300], peer[300], ids[32];
 static void setup(void)
 {
     s = th_server_start(NULL);
-    tt_admin(s, admin, sizeof admin);
-    long long id = tt_scoring_eval(s, admin, lead, peer);
+    th_admin_login(s, admin, sizeof admin);
+    long long id = th_scoring_eval(s, admin, lead, peer);
     snprintf(ids, sizeof ids, "%lld", id);
 }
 
@@ -96,7 +95,7 @@ static void s_write(const char *path, const char *text)
 static void s_checkout(const char *home)
 {
     char *out = NULL, *err = NULL;
-    cr_assert_eq(tt_cli(s, home, &out, &err, "checkout", ids, NULL), 0, "%s", err);
+    cr_assert_eq(th_cli_as(s, home, NULL, &out, &err, "checkout", ids, NULL), 0, "%s", err);
     cr_assert(strstr(out, "checked out evaluation"), "%s", out);
     free(out);
     free(err);
@@ -114,8 +113,8 @@ Test(field_offline, a_day_offline_keeps_scores_texts_and_evidence_and_sync_sends
     s_stop();
 
     char *out = NULL, *err = NULL;
-    int rc = tt_cli(s, peer, &out, &err, "--timeout", "1", "score", "set", ids, "1.4", "25",
-                    "--why", "Bred dialog", NULL);
+    int rc = th_cli_as(s, peer, NULL, &out, &err, "--timeout", "1", "score", "set", ids, "1.4",
+                       "25", "--why", "Bred dialog", NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     cr_assert(strstr(out, "kept offline (1 change waiting; `kompass sync` sends them)"), "%s", out);
     free(out);
@@ -124,43 +123,44 @@ Test(field_offline, a_day_offline_keeps_scores_texts_and_evidence_and_sync_sends
     char strengths[1100];
     snprintf(strengths, sizeof strengths, "%s/strengths.txt", s->dir);
     s_write(strengths, "- Webbsändning av KF\n- E-förslag\n");
-    rc = tt_cli(s, peer, &out, &err, "--timeout", "1", "text", "set", ids, "1", "strengths",
-                "--file", strengths, NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "--timeout", "1", "text", "set", ids, "1",
+                   "strengths", "--file", strengths, NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     cr_assert(strstr(out, "kept offline (2 changes waiting"), "%s", out);
     free(out);
     free(err);
-    rc = tt_cli(s, peer, &out, &err, "--timeout", "1", "evidence", "add", ids, "interview",
-                "--date", "2017-03-14", "--category", "politician", "--people", "3", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "--timeout", "1", "evidence", "add", ids, "interview",
+                   "--date", "2017-03-14", "--category", "politician", "--people", "3", NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     cr_assert(strstr(out, "kept offline (3 changes waiting"), "%s", out);
     free(out);
     free(err);
 
     /* the reads answer from the copy, marked, with her own changes in it */
-    rc = tt_cli(s, peer, &out, &err, "--timeout", "1", "score", "show", ids, "--area", "1", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "--timeout", "1", "score", "show", ids, "--area", "1",
+                   NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     cr_assert(strstr(out, "offline copy of version "), "%s", out);
     cr_assert(strstr(out, "25"), "%s", out);
     free(out);
     free(err);
-    rc = tt_cli(s, peer, &out, &err, "--timeout", "1", "text", "show", ids, "1", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "--timeout", "1", "text", "show", ids, "1", NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     cr_assert(strstr(out, "offline copy of version "), "%s", out);
     cr_assert(strstr(out, "E-förslag"), "%s", out);
     free(out);
     free(err);
-    rc = tt_cli(s, peer, &out, &err, "--timeout", "1", "eval", "show", ids, NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "--timeout", "1", "eval", "show", ids, NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     cr_assert(strstr(out, "offline copy of version "), "%s", out);
     free(out);
     free(err);
-    rc = tt_cli(s, peer, &out, &err, "--timeout", "1", "evidence", "list", ids, NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "--timeout", "1", "evidence", "list", ids, NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     cr_assert(strstr(out, "offline copy of version ") && strstr(out, "interview"), "%s", out);
     free(out);
     free(err);
-    rc = tt_cli(s, peer, &out, &err, "status", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "status", NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     cr_assert(strstr(out, "3 changes waiting") && strstr(out, "score 1.4 of ewa = 25") &&
                   strstr(out, "text of area 1 strengths"),
@@ -174,7 +174,7 @@ Test(field_offline, a_day_offline_keeps_scores_texts_and_evidence_and_sync_sends
     free(n);
 
     s_restart();
-    rc = tt_cli(s, peer, &out, &err, "sync", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "sync", NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     cr_assert(strstr(out, "in sync: 3 changes sent"), "%s", out);
     free(out);
@@ -195,12 +195,12 @@ Test(field_offline, a_day_offline_keeps_scores_texts_and_evidence_and_sync_sends
     cr_assert_str_eq(locks, "0");
     free(locks);
 
-    rc = tt_cli(s, peer, &out, &err, "status", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "status", NULL);
     cr_assert_eq(rc, 0);
     cr_assert(strstr(out, "0 changes waiting"), "%s", out);
     free(out);
     free(err);
-    rc = tt_cli(s, peer, &out, &err, "score", "show", ids, "--area", "1", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "score", "show", ids, "--area", "1", NULL);
     cr_assert(!strstr(out, "offline copy"), "%s", out);
     free(out);
     free(err);
@@ -210,12 +210,13 @@ Test(field_offline, an_evaluation_not_checked_out_gives_exit_6_as_before)
 {
     s_stop();
     char *out = NULL, *err = NULL;
-    int rc = tt_cli(s, peer, &out, &err, "--timeout", "1", "score", "set", ids, "1.4", "25", NULL);
+    int rc = th_cli_as(s, peer, NULL, &out, &err, "--timeout", "1", "score", "set", ids, "1.4",
+                       "25", NULL);
     cr_assert_eq(rc, 6, "%s%s", out, err);
     cr_assert(!strstr(out, "kept offline"), "%s", out);
     free(out);
     free(err);
-    rc = tt_cli(s, peer, &out, &err, "--timeout", "1", "score", "show", ids, NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "--timeout", "1", "score", "show", ids, NULL);
     cr_assert_eq(rc, 6, "%s%s", out, err);
     free(out);
     free(err);
@@ -228,25 +229,26 @@ Test(field_offline, a_conflict_at_sync_overwrites_nothing_and_both_keeps_are_aud
     s_checkout(peer);
     s_stop();
     char *out = NULL, *err = NULL;
-    cr_assert_eq(tt_cli(s, peer, &out, &err, "--timeout", "1", "score", "set", ids, "1.4", "25",
-                        "--why", "min", NULL),
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, &err, "--timeout", "1", "score", "set", ids, "1.4",
+                           "25", "--why", "min", NULL),
                  0, "%s%s", out, err);
     free(out);
     free(err);
-    cr_assert_eq(
-        tt_cli(s, peer, &out, &err, "--timeout", "1", "score", "set", ids, "1.5", "8", NULL), 0,
-        "%s%s", out, err);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, &err, "--timeout", "1", "score", "set", ids, "1.5",
+                           "8", NULL),
+                 0, "%s%s", out, err);
     free(out);
     free(err);
     s_restart();
     /* meanwhile an admin wrote both for ewa */
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "score", "set", ids, "1.4", "20", "--for", "ewa",
-                        "--why", "deras", NULL),
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "score", "set", ids, "1.4", "20", "--for",
+                           "ewa", "--why", "deras", NULL),
                  0);
-    cr_assert_eq(
-        tt_cli(s, admin, NULL, NULL, "score", "set", ids, "1.5", "5", "--for", "ewa", NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "score", "set", ids, "1.5", "5", "--for",
+                           "ewa", NULL),
+                 0);
 
-    int rc = tt_cli(s, peer, &out, &err, "sync", ids, NULL);
+    int rc = th_cli_as(s, peer, NULL, &out, &err, "sync", ids, NULL);
     cr_assert_eq(rc, 3, "%s%s", out, err);
     cr_assert(strstr(err, "CONFLICT: score 1.4 of ewa") && strstr(err, "yours (offline") &&
                   strstr(err, "25: min") && strstr(err, "written by admin") &&
@@ -260,7 +262,7 @@ Test(field_offline, a_conflict_at_sync_overwrites_nothing_and_both_keeps_are_aud
     cr_assert_str_eq(v, "20.00", "nothing overwritten at a conflict");
     free(v);
 
-    rc = tt_cli(s, peer, &out, &err, "sync", "--keep", "mine", ids, "1.4", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "sync", "--keep", "mine", ids, "1.4", NULL);
     cr_assert_eq(rc, 3, "1.5 still waits: %s%s", out, err);
     cr_assert(strstr(out, "sent #1 score 1.4"), "%s", out);
     free(out);
@@ -274,7 +276,7 @@ Test(field_offline, a_conflict_at_sync_overwrites_nothing_and_both_keeps_are_aud
     cr_assert(strstr(a, "\"kept\":\"mine\""), "%s", a);
     free(a);
 
-    rc = tt_cli(s, peer, &out, &err, "sync", "--keep", "theirs", ids, "1.5", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "sync", "--keep", "theirs", ids, "1.5", NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     cr_assert(strstr(out, "kept theirs for score 1.5"), "%s", out);
     free(out);
@@ -295,20 +297,21 @@ Test(field_offline, a_change_sent_twice_is_applied_once)
 {
     s_checkout(peer);
     s_stop();
-    cr_assert_eq(
-        tt_cli(s, peer, NULL, NULL, "--timeout", "1", "score", "set", ids, "2.1", "10", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "--timeout", "1", "score", "set", ids, "2.1",
+                           "10", NULL),
+                 0);
     char jpath[1000], cpath[1000];
     s_offline_file(peer, "journal", jpath, sizeof jpath);
     s_offline_file(peer, "json", cpath, sizeof cpath);
     char *journal = s_read(jpath);
     char *copy = s_read(cpath);
     s_restart();
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "sync", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "sync", NULL), 0);
     /* as if the CLI had died before it wrote down that the change went */
     s_write(jpath, journal);
     s_write(cpath, copy);
     char *out = NULL, *err = NULL;
-    int rc = tt_cli(s, peer, &out, &err, "sync", NULL);
+    int rc = th_cli_as(s, peer, NULL, &out, &err, "sync", NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     cr_assert(strstr(out, "sent #1 score 2.1"), "%s", out);
     free(out);
@@ -326,18 +329,20 @@ Test(field_offline, a_damaged_journal_line_is_named_and_loses_no_other_change)
 {
     s_checkout(peer);
     s_stop();
-    cr_assert_eq(
-        tt_cli(s, peer, NULL, NULL, "--timeout", "1", "score", "set", ids, "3.1", "5", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "--timeout", "1", "score", "set", ids, "3.1",
+                           "5", NULL),
+                 0);
     char jpath[1000];
     s_offline_file(peer, "journal", jpath, sizeof jpath);
     /* a line cut short by a crash: no end, half an object */
     FILE *f = fopen(jpath, "a");
     fputs("{\"change\":2,\"id\":\"abc\",\"rpc\":\"score_s", f);
     fclose(f);
-    cr_assert_eq(
-        tt_cli(s, peer, NULL, NULL, "--timeout", "1", "score", "set", ids, "3.2", "6", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "--timeout", "1", "score", "set", ids, "3.2",
+                           "6", NULL),
+                 0);
     char *out = NULL, *err = NULL;
-    int rc = tt_cli(s, peer, &out, &err, "status", NULL);
+    int rc = th_cli_as(s, peer, NULL, &out, &err, "status", NULL);
     cr_assert_eq(rc, 1, "%s%s", out, err);
     char want[1200];
     snprintf(want, sizeof want, "%s line 2 is damaged", jpath);
@@ -347,7 +352,7 @@ Test(field_offline, a_damaged_journal_line_is_named_and_loses_no_other_change)
     free(err);
 
     s_restart();
-    rc = tt_cli(s, peer, &out, &err, "sync", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "sync", NULL);
     cr_assert_eq(rc, 1, "%s%s", out, err);
     cr_assert(strstr(err, want), "%s", err);
     cr_assert(strstr(out, "sent #1 score 3.1") && strstr(out, "score 3.2"), "%s", out);
@@ -369,25 +374,27 @@ Test(field_offline, strengths_changed_on_both_sides_without_overlap_merge_by_the
     char file[1100];
     snprintf(file, sizeof file, "%s/s.txt", s->dir);
     s_write(file, "- Webbsändning av KF\n");
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "1", "strengths", "--file", file, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "1", "strengths",
+                           "--file", file, NULL),
+                 0);
     s_checkout(peer);
     s_stop();
     s_write(file, "- Webbsändning av KF\n- E-förslag\n");
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "--timeout", "1", "text", "set", ids, "1", "strengths",
-                        "--file", file, NULL),
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "--timeout", "1", "text", "set", ids, "1",
+                           "strengths", "--file", file, NULL),
                  0);
     s_restart();
     s_write(file, "- Webbsändning av KF\n- Medborgarpanel\n");
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "1", "strengths", "--file", file, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "1", "strengths",
+                           "--file", file, NULL),
+                 0);
     char *out = NULL, *err = NULL;
-    int rc = tt_cli(s, peer, &out, &err, "sync", NULL);
+    int rc = th_cli_as(s, peer, NULL, &out, &err, "sync", NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     cr_assert(strstr(out, "merged #1"), "%s", out);
     free(out);
     free(err);
-    rc = tt_cli(s, peer, &out, &err, "text", "show", ids, "1", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "text", "show", ids, "1", NULL);
     cr_assert(strstr(out, "Webbsändning av KF") && strstr(out, "Medborgarpanel") &&
                   strstr(out, "E-förslag"),
               "%s", out);
@@ -405,15 +412,16 @@ Test(field_offline, a_summary_changed_on_both_sides_keeps_both_texts)
     s_checkout(peer);
     s_stop();
     s_write(file, "Min sammanfattning.\n\nAndra stycket.\n");
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "--timeout", "1", "text", "set", ids, "1", "summary",
-                        "--file", file, NULL),
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "--timeout", "1", "text", "set", ids, "1",
+                           "summary", "--file", file, NULL),
                  0);
     s_restart();
     s_write(file, "Deras sammanfattning.\n");
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "1", "summary", "--file", file, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "1", "summary", "--file",
+                           file, NULL),
+                 0);
     char *out = NULL, *err = NULL;
-    int rc = tt_cli(s, peer, &out, &err, "sync", NULL);
+    int rc = th_cli_as(s, peer, NULL, &out, &err, "sync", NULL);
     cr_assert_eq(rc, 3, "%s%s", out, err);
     cr_assert(strstr(err, "CONFLICT: #1 text of area 1 summary") &&
                   strstr(err, "Min sammanfattning.") && strstr(err, "Deras sammanfattning.") &&
@@ -441,14 +449,15 @@ Test(field_offline, a_summary_changed_on_both_sides_keeps_both_texts)
      * offline change is then given up, on the record */
     setenv("EDITOR", "true", 1);
     unsetenv("VISUAL");
-    rc = tt_cli(s, peer, &out, &err, "text", "edit", ids, "1", "summary", "--resume", NULL);
+    rc =
+        th_cli_as(s, peer, NULL, &out, &err, "text", "edit", ids, "1", "summary", "--resume", NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     free(out);
     free(err);
     v = s_sql("SELECT content FROM area_texts WHERE section = 'summary'");
     cr_assert(strstr(v, "Min sammanfattning."), "%s", v);
     free(v);
-    rc = tt_cli(s, peer, &out, &err, "sync", "--keep", "theirs", ids, "1/summary", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "sync", "--keep", "theirs", ids, "1/summary", NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     free(out);
     free(err);
@@ -465,14 +474,14 @@ Test(field_offline, a_text_waits_at_sync_while_another_holds_the_lock)
     s_checkout(peer);
     s_stop();
     s_write(file, "- Tydliga mål\n");
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "--timeout", "1", "text", "set", ids, "2", "strengths",
-                        "--file", file, NULL),
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "--timeout", "1", "text", "set", ids, "2",
+                           "strengths", "--file", file, NULL),
                  0);
     s_restart();
     /* christine holds the lock, as while she edits */
     kp_arena *a = kp_arena_new();
     void *sock = th_dealer(s);
-    const char *token = th_token(sock, a, "christine", TT_PASSWORD);
+    const char *token = th_token(sock, a, "christine", TH_PASSWORD);
     kp_request *req = kp_arena_zalloc(a, sizeof *req);
     kompass__v1__request__init(req);
     Kompass__V1__TextLockRequest *l = kp_arena_zalloc(a, sizeof *l);
@@ -486,12 +495,12 @@ Test(field_offline, a_text_waits_at_sync_while_another_holds_the_lock)
     kp_response *r = th_call(sock, a, req, 20000);
     cr_assert(r && r->status == KOMPASS__V1__STATUS__OK);
     char *out = NULL, *err = NULL;
-    int rc = tt_cli(s, peer, &out, &err, "sync", NULL);
+    int rc = th_cli_as(s, peer, NULL, &out, &err, "sync", NULL);
     cr_assert_eq(rc, 3, "%s%s", out, err);
     cr_assert(strstr(err, "waits: Christine Feuk (christine) holds the section's lock"), "%s", err);
     free(out);
     free(err);
-    rc = tt_cli(s, peer, &out, &err, "status", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "status", NULL);
     cr_assert(strstr(out, "1 change waiting"), "%s", out);
     free(out);
     free(err);
@@ -510,7 +519,7 @@ Test(field_offline, a_text_waits_at_sync_while_another_holds_the_lock)
     rel->session_token = (char *)token;
     r = th_call(sock, a, rel, 20000);
     cr_assert(r && r->status == KOMPASS__V1__STATUS__OK);
-    rc = tt_cli(s, peer, &out, &err, "sync", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "sync", NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     free(out);
     free(err);
@@ -533,8 +542,8 @@ Test(field_offline, text_edit_score_import_and_score_edit_are_kept_offline_too)
     setenv("EDITOR", ed, 1);
     unsetenv("VISUAL");
     char *out = NULL, *err = NULL;
-    int rc = tt_cli(s, peer, &out, &err, "--timeout", "1", "text", "edit", ids, "3", "improvements",
-                    NULL);
+    int rc = th_cli_as(s, peer, NULL, &out, &err, "--timeout", "1", "text", "edit", ids, "3",
+                       "improvements", NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     cr_assert(strstr(out, "text of area 3 improvements: kept offline (1 change waiting"), "%s",
               out);
@@ -542,21 +551,22 @@ Test(field_offline, text_edit_score_import_and_score_edit_are_kept_offline_too)
     free(err);
     snprintf(csv, sizeof csv, "%s/s.csv", s->dir);
     s_write(csv, "question,points,rationale\n1.1,10,Plan finns\n1.2,12,\n");
-    json_t *doc = tt_json(s, peer, 0, "--timeout", "1", "score", "import", ids, csv, NULL);
+    json_t *doc = th_json(s, peer, 0, "--timeout", "1", "score", "import", ids, csv, NULL);
     json_t *o = json_object_get(doc, "offline");
     cr_assert(json_is_true(json_object_get(o, "kept")), "%s", json_dumps(doc, 0));
     cr_assert_eq(json_integer_value(json_object_get(o, "waiting")), 2);
     json_decref(doc);
     /* the area's sheet, offline: the copy's questions, the change journalled */
     s_write(ed, "#!/bin/sh\nsed -i '0,/^points = *$/s//points = 4/' \"$1\"\n");
-    rc = tt_cli(s, peer, &out, &err, "--timeout", "1", "score", "edit", ids, "--area", "2", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "--timeout", "1", "score", "edit", ids, "--area", "2",
+                   NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     cr_assert(strstr(out, "score 2.1 of ewa = 4: kept offline (3 changes waiting"), "%s%s", out,
               err);
     free(out);
     free(err);
     s_restart();
-    rc = tt_cli(s, peer, &out, &err, "sync", NULL);
+    rc = th_cli_as(s, peer, NULL, &out, &err, "sync", NULL);
     cr_assert_eq(rc, 0, "%s%s", out, err);
     free(out);
     free(err);

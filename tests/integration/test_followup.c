@@ -22,7 +22,6 @@
 #include <string.h>
 
 #include "harness.h"
-#include "team.h"
 #include "util.h"
 
 #define IMPORTS KP_SOURCE_DIR "/tests/data/import"
@@ -35,7 +34,7 @@ static char admin[300];
 static void setup(void)
 {
     s = th_server_start(NULL);
-    tt_admin(s, admin, sizeof admin);
+    th_admin_login(s, admin, sizeof admin);
 }
 
 static void teardown(void)
@@ -201,16 +200,16 @@ static const char *s_status(long long id)
 
 Test(followup, vasteras_2017_follows_up_2014_into_the_signed_content_and_the_report)
 {
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "import", V2014, NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "import", V2014, NULL), 0);
     char lead[300], peer[300], obs[300], olle[300];
-    long long id = tt_scoring_eval(s, admin, lead, peer);
+    long long id = th_scoring_eval(s, admin, lead, peer);
     const char *ids = s_id(id);
-    tt_user(s, admin, "anna", "Anna Observatör", "SKR", "evaluator", obs, sizeof obs);
-    tt_user(s, admin, "olle", "Olle Utanför", "SKR", "evaluator", olle, sizeof olle);
+    th_user(s, admin, "anna", "Anna Observatör", "SKR", "evaluator", obs, sizeof obs);
+    th_user(s, admin, "olle", "Olle Utanför", "SKR", "evaluator", olle, sizeof olle);
     free(s_out(admin, "eval", "assign", ids, "anna", "--as", "observer", NULL));
 
     /* 2014's four improvement opportunities, area by area, none assessed */
-    json_t *l = tt_json(s, lead, 0, "followup", ids, NULL);
+    json_t *l = th_json(s, lead, 0, "followup", ids, NULL);
     cr_assert_str_eq(json_string_value(json_object_get(l, "previous_label")), "Västerås stad 2014");
     cr_assert_eq(json_array_size(json_object_get(l, "items")), 4);
     static const char *const items[4][2] = {
@@ -239,7 +238,7 @@ Test(followup, vasteras_2017_follows_up_2014_into_the_signed_content_and_the_rep
                "Resultatdialogen med invånarna har inte kommit i gång.", NULL));
     s_expect(peer, 3, "follow-up item 1.1 changed since you read it", "followup", "set", ids, "1.1",
              "--status", "done", "--version", "0", NULL);
-    json_t *set = tt_json(s, peer, 0, "followup", "set", ids, "3.1", "--status", "done", NULL);
+    json_t *set = th_json(s, peer, 0, "followup", "set", ids, "3.1", "--status", "done", NULL);
     cr_assert_str_eq(json_string_value(json_object_get(set, "status")), "done");
     json_decref(set);
     free(s_out(obs, "followup", ids, NULL));
@@ -254,7 +253,7 @@ Test(followup, vasteras_2017_follows_up_2014_into_the_signed_content_and_the_rep
              "--status", "klart", NULL);
     s_expect(lead, 2, "needs --status", "followup", "set", ids, "1.2", NULL);
     /* the peer read 1.1 and sets it with what was read: accepted */
-    l = tt_json(s, peer, 0, "followup", ids, NULL);
+    l = th_json(s, peer, 0, "followup", ids, NULL);
     long long v11 = json_integer_value(json_object_get(s_item(l, "1.1"), "version"));
     cr_assert_gt(v11, 0);
     json_decref(l);
@@ -286,7 +285,7 @@ Test(followup, vasteras_2017_follows_up_2014_into_the_signed_content_and_the_rep
     /* review; a follow-up change then cancels the signatures given */
     s_to_review(id, lead, peer);
     cr_assert_str_eq(s_status(id), "review");
-    s_sign(id, lead, "authored", TT_PASSWORD);
+    s_sign(id, lead, "authored", TH_PASSWORD);
     free(s_out(peer, "followup", "set", ids, "7.1", "--status", "remains", NULL));
     char sql[300];
     snprintf(sql, sizeof sql,
@@ -297,8 +296,8 @@ Test(followup, vasteras_2017_follows_up_2014_into_the_signed_content_and_the_rep
     cr_assert_neq(strcmp(s_status(id), "review"), 0, "area 7's approval was withdrawn");
     free(s_out(peer, "text", "approve", ids, "7", NULL));
     cr_assert_str_eq(s_status(id), "review");
-    s_sign(id, lead, "authored", TT_PASSWORD);
-    s_sign(id, peer, "reviewed", TT_PASSWORD);
+    s_sign(id, lead, "authored", TH_PASSWORD);
+    s_sign(id, peer, "reviewed", TH_PASSWORD);
     char ain[64];
     snprintf(ain, sizeof ain, "%s\n", TH_ADMIN_PASSWORD);
     char *err = NULL;
@@ -330,7 +329,7 @@ Test(followup, vasteras_2017_follows_up_2014_into_the_signed_content_and_the_rep
     free(out);
     /* an earlier round imported later does not move a signed follow-up */
     s_import_with(V2014, "Västerås stad", "2016", "2016-05", "Ett nytt förbättringsområde.");
-    l = tt_json(s, lead, 0, "followup", ids, NULL);
+    l = th_json(s, lead, 0, "followup", ids, NULL);
     cr_assert_str_eq(json_string_value(json_object_get(l, "previous_label")), "Västerås stad 2014");
     cr_assert_eq(json_array_size(json_object_get(l, "items")), 4);
     json_decref(l);
@@ -340,7 +339,7 @@ Test(followup, vasteras_2017_follows_up_2014_into_the_signed_content_and_the_rep
              "done", NULL);
 
     /* the report, every format */
-    json_t *r = tt_json(s, admin, 0, "report", ids, "--format", "json", NULL);
+    json_t *r = th_json(s, admin, 0, "report", ids, "--format", "json", NULL);
     json_t *rf = json_object_get(r, "followup");
     cr_assert_str_eq(json_string_value(json_object_get(rf, "of")), "Västerås stad 2014");
     cr_assert_eq(json_integer_value(json_object_get(rf, "not_assessed")), 1);
@@ -394,7 +393,7 @@ Test(followup, vasteras_2017_follows_up_2014_into_the_signed_content_and_the_rep
     }
     /* the imported 2014 has no follow-up of its own */
     char *v14 = th_sql(s, "SELECT id FROM evaluations WHERE label = '2014'");
-    l = tt_json(s, admin, 0, "followup", v14, NULL);
+    l = th_json(s, admin, 0, "followup", v14, NULL);
     cr_assert(json_is_null(json_object_get(l, "previous_label")));
     cr_assert_eq(json_array_size(json_object_get(l, "items")), 0);
     json_decref(l);
@@ -423,7 +422,7 @@ Test(followup, the_average_of_a_kommungrupp_matches_hand_sums_and_too_few_are_sa
 {
     /* Västerås 2014 and 2017 (the evaluation compared), Borås 2016 */
     free(s_out(admin, "import", V2014, B2016, NULL));
-    long long v17 = tt_eval(s, admin, "Västerås stad", "2017");
+    long long v17 = th_eval(s, admin, "Västerås stad", "2017");
     /* B3: Borås 2016, Sala 2015 (as Västerås 2014 scored), Eskilstuna 2017
      * (as Borås 2016), Arboga 2013 (outside the years) and Västerås itself
      * (not another municipality); C7: Köping 2016 alone */
@@ -441,7 +440,7 @@ Test(followup, the_average_of_a_kommungrupp_matches_hand_sums_and_too_few_are_sa
      * 64 72 66 79 */
     static const long long b16[8] = {60, 65, 55, 70, 50, 62, 58, 66};
     static const long long v14[8] = {74, 80, 70, 69, 64, 72, 66, 79};
-    json_t *r = tt_json(s, admin, 0, "report", s_id(v17), "--format", "json", "--average",
+    json_t *r = th_json(s, admin, 0, "report", s_id(v17), "--format", "json", "--average",
                         "group:B3", NULL);
     json_t *cmp = json_object_get(r, "comparison");
     cr_assert_eq(json_integer_value(json_object_get(cmp, "average_count")), 3);
@@ -466,14 +465,14 @@ Test(followup, the_average_of_a_kommungrupp_matches_hand_sums_and_too_few_are_sa
     cr_assert(strstr(out, "Genomsnitt av 3 andra kommuner i kommungrupp B3, 2015–2017"), "%s", out);
     free(out);
     /* the default set is every group: Borås, Sala, Eskilstuna, Köping */
-    r = tt_json(s, admin, 0, "report", s_id(v17), "--format", "json", NULL);
+    r = th_json(s, admin, 0, "report", s_id(v17), "--format", "json", NULL);
     cmp = json_object_get(r, "comparison");
     cr_assert_eq(json_integer_value(json_object_get(cmp, "average_count")), 4);
     cr_assert(json_is_null(json_object_get(cmp, "average_group")));
     json_decref(r);
 
     /* C7 has Köping only: no average, and the report says why */
-    r = tt_json(s, admin, 0, "report", s_id(v17), "--format", "json", "--average", "group:C7",
+    r = th_json(s, admin, 0, "report", s_id(v17), "--format", "json", "--average", "group:C7",
                 NULL);
     cmp = json_object_get(r, "comparison");
     cr_assert(json_is_null(json_object_get(cmp, "average_count")));
@@ -500,12 +499,12 @@ Test(followup, the_average_of_a_kommungrupp_matches_hand_sums_and_too_few_are_sa
 Test(followup, municipality_edit_is_validated_audited_and_keeps_signed_names)
 {
     char eva[300];
-    tt_user(s, admin, "eva", "Eva Utvärderare", "SKR", "evaluator", eva, sizeof eva);
+    th_user(s, admin, "eva", "Eva Utvärderare", "SKR", "evaluator", eva, sizeof eva);
     s_expect(admin, 1,
              "group must be one of SKR's kommungrupper (2017): A1, A2, B3, B4, B5, C6, "
              "C7, C8 or C9; not 'B9'",
              "municipality", "add", "Köping", "--group", "B9", NULL);
-    json_t *m = tt_json(s, admin, 0, "municipality", "add", "Köping", "--group", "C7", NULL);
+    json_t *m = th_json(s, admin, 0, "municipality", "add", "Köping", "--group", "C7", NULL);
     cr_assert_str_eq(json_string_value(json_object_get(m, "group")), "C7");
     json_decref(m);
     char *ev = th_sql(s, "SELECT after FROM audit_events WHERE action = 'municipality.add'");
@@ -514,7 +513,7 @@ Test(followup, municipality_edit_is_validated_audited_and_keeps_signed_names)
     free(ev);
 
     /* a correction: county set, group cleared; audited with before and after */
-    m = tt_json(s, admin, 0, "municipality", "edit", "KÖPING", "--county", "Västmanlands län",
+    m = th_json(s, admin, 0, "municipality", "edit", "KÖPING", "--county", "Västmanlands län",
                 "--group", "", NULL);
     cr_assert(json_is_true(json_object_get(m, "changed")));
     cr_assert_str_eq(json_string_value(json_object_get(m, "county")), "Västmanlands län");
@@ -527,13 +526,13 @@ Test(followup, municipality_edit_is_validated_audited_and_keeps_signed_names)
                          "\"group\":\"\",\"kind\":\"kommun\",\"name\":\"Köping\"} by admin");
     free(ev);
     /* the same again changes nothing and records nothing */
-    m = tt_json(s, admin, 0, "municipality", "edit", "Köping", "--county", "Västmanlands län",
+    m = th_json(s, admin, 0, "municipality", "edit", "Köping", "--county", "Västmanlands län",
                 NULL);
     cr_assert(json_is_false(json_object_get(m, "changed")));
     json_decref(m);
     cr_assert_eq(s_count("SELECT count(*) FROM audit_events WHERE action = 'municipality.edit'"),
                  1);
-    json_t *l = tt_json(s, admin, 0, "municipality", "list", NULL);
+    json_t *l = th_json(s, admin, 0, "municipality", "list", NULL);
     json_t *k = json_array_get(json_object_get(l, "municipalities"), 0);
     cr_assert_str_eq(json_string_value(json_object_get(k, "county")), "Västmanlands län");
     json_decref(l);
@@ -561,15 +560,15 @@ Test(followup, municipality_edit_is_validated_audited_and_keeps_signed_names)
 
     /* a rename: the signed (imported) 2014 keeps the name it was signed
      * with and still verifies; an evaluation not signed shows the new one */
-    long long v17 = tt_eval(s, admin, "Västerås stad", "2017");
+    long long v17 = th_eval(s, admin, "Västerås stad", "2017");
     char *v14 = th_sql(s, "SELECT id FROM evaluations WHERE label = '2014'");
     free(s_out(admin, "municipality", "edit", "Västerås stad", "--name", "Västerås kommun",
                "--kind", "kommun", "--group", "B3", NULL));
     free(s_out(admin, "eval", "verify", v14, NULL));
-    json_t *r = tt_json(s, admin, 0, "report", v14, "--format", "json", NULL);
+    json_t *r = th_json(s, admin, 0, "report", v14, "--format", "json", NULL);
     cr_assert_str_eq(json_string_value(json_object_get(r, "municipality")), "Västerås stad");
     json_decref(r);
-    r = tt_json(s, admin, 0, "report", s_id(v17), "--format", "json", NULL);
+    r = th_json(s, admin, 0, "report", s_id(v17), "--format", "json", NULL);
     cr_assert_str_eq(json_string_value(json_object_get(r, "municipality")), "Västerås kommun");
     json_decref(r);
     free(v14);

@@ -8,7 +8,6 @@
 #include <zmq.h>
 
 #include "harness.h"
-#include "team.h"
 
 #define N 10
 
@@ -44,11 +43,11 @@ Test(group_commit, a_failing_request_fails_alone_and_the_others_commit, .timeout
     th_opts o = {.workers = 1, .extra_args = args};
     th_server *s = th_server_start_opts(&o);
     char admin[300], lead[300], peer[300];
-    tt_admin(s, admin, sizeof admin);
-    long long ev = tt_scoring_eval(s, admin, lead, peer);
+    th_admin_login(s, admin, sizeof admin);
+    long long ev = th_scoring_eval(s, admin, lead, peer);
     void *sock = th_dealer(s);
     kp_arena *a = kp_arena_new();
-    const char *token = th_token(sock, a, "ewa", TT_PASSWORD);
+    const char *token = th_token(sock, a, "ewa", TH_PASSWORD);
 
     /* Ten writes sent at once to one worker: the first runs alone, the
      * others wait and are committed as groups. #4 names no question of the
@@ -121,7 +120,7 @@ Test(group_commit, a_failing_request_fails_alone_and_the_others_commit, .timeout
     cr_assert_str_eq(count, "8");
     free(count);
     char *out = NULL;
-    cr_assert_eq(tt_cli(s, admin, &out, NULL, "audit", "verify", NULL), 0, "%s", out);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, NULL, "audit", "verify", NULL), 0, "%s", out);
     free(out);
 
     /* A retry of a grouped write gets its first answer (recorded with it). */

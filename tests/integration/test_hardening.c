@@ -10,7 +10,6 @@
 #include <zmq.h>
 
 #include "harness.h"
-#include "team.h"
 
 static th_server *s;
 static void *sock;
@@ -202,7 +201,7 @@ Test(hardening, cli_reports_an_invisible_character_in_a_name)
 /* `kompass --json search QUERY` as home's user: how many hits of kind. */
 static size_t s_hits_of_kind(const char *home, const char *query, const char *kind)
 {
-    json_t *doc = tt_json(s, home, 0, "search", query, "--limit", "200", NULL);
+    json_t *doc = th_json(s, home, 0, "search", query, "--limit", "200", NULL);
     size_t n = 0, i;
     json_t *h;
     json_array_foreach(json_object_get(doc, "hits"), i, h)
@@ -216,16 +215,16 @@ static size_t s_hits_of_kind(const char *home, const char *query, const char *ki
 Test(hardening, evidence_in_search_is_for_the_team_and_admins_only)
 {
     char admin[300], lead[300], peer[300], olle[300], obs[300];
-    tt_admin(s, admin, sizeof admin);
-    long long id = tt_scoring_eval(s, admin, lead, peer);
-    tt_user(s, admin, "olle", "Olle Berg", "SKL", "evaluator", olle, sizeof olle);
-    tt_user(s, admin, "obs", "Observatör", "Sundsvall", "observer", obs, sizeof obs);
+    th_admin_login(s, admin, sizeof admin);
+    long long id = th_scoring_eval(s, admin, lead, peer);
+    th_user(s, admin, "olle", "Olle Berg", "SKL", "evaluator", olle, sizeof olle);
+    th_user(s, admin, "obs", "Observatör", "Sundsvall", "observer", obs, sizeof obs);
     char ids[32], *err = NULL;
     snprintf(ids, sizeof ids, "%lld", id);
-    cr_assert_eq(tt_cli(s, peer, NULL, &err, "evidence", "add", ids, "document", "--title",
-                        "Intervjuanteckningar medborgardialog", "--note",
-                        "Kommundirektören Karin Ek om medborgardialogen", "--questions", "1.4",
-                        NULL),
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, &err, "evidence", "add", ids, "document", "--title",
+                           "Intervjuanteckningar medborgardialog", "--note",
+                           "Kommundirektören Karin Ek om medborgardialogen", "--questions", "1.4",
+                           NULL),
                  0, "%s", err);
     free(err);
     char path[600];
@@ -234,9 +233,9 @@ Test(hardening, evidence_in_search_is_for_the_team_and_admins_only)
     cr_assert(f);
     fputs("Bred medborgardialog med e-förslag\n", f);
     fclose(f);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, &err, "text", "set", ids, "1", "strengths", "--file", path, NULL), 0,
-        "%s", err);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, &err, "text", "set", ids, "1", "strengths",
+                           "--file", path, NULL),
+                 0, "%s", err);
     free(err);
     /* signed: its texts are everyone's good examples, its evidence is not */
     char sql[400];
@@ -245,7 +244,7 @@ Test(hardening, evidence_in_search_is_for_the_team_and_admins_only)
              "UPDATE evaluations SET status = 'review' WHERE id = %lld;"
              "UPDATE evaluations SET status = 'signed' WHERE id = %lld",
              id, id, id);
-    cr_assert_eq(tt_sql_try(s, sql, &err), 0, "%s", err);
+    cr_assert_eq(th_sql_try(s, sql, &err), 0, "%s", err);
 
     const char *outsiders[] = {olle, obs};
     for (size_t i = 0; i < 2; i++) {
@@ -254,7 +253,8 @@ Test(hardening, evidence_in_search_is_for_the_team_and_admins_only)
                      "an outsider found the evidence");
         cr_assert_eq(s_hits_of_kind(outsiders[i], "Karin", "evidence"), 0);
         /* the same rule as evidence list */
-        cr_assert_neq(tt_cli(s, outsiders[i], NULL, NULL, "evidence", "list", ids, NULL), 0);
+        cr_assert_neq(th_cli_as(s, outsiders[i], NULL, NULL, NULL, "evidence", "list", ids, NULL),
+                      0);
     }
     const char *insiders[] = {lead, peer, admin};
     for (size_t i = 0; i < 3; i++) {
@@ -268,8 +268,8 @@ Test(hardening, evidence_in_search_is_for_the_team_and_admins_only)
 Test(hardening, look_alike_organisations_are_a_conflict_of_interest)
 {
     char admin[300], home[300];
-    tt_admin(s, admin, sizeof admin);
-    long long id = tt_eval(s, admin, "Västerås stad", "2017");
+    th_admin_login(s, admin, sizeof admin);
+    long long id = th_eval(s, admin, "Västerås stad", "2017");
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", id);
     struct {
@@ -282,26 +282,27 @@ Test(hardening, look_alike_organisations_are_a_conflict_of_interest)
         {"zw", "SKL"}, /* given a zero-width space below, as stored before the check */
     };
     for (size_t i = 0; i < sizeof people / sizeof *people; i++)
-        tt_user(s, admin, people[i].login, "Test Person", people[i].org, "evaluator", home,
+        th_user(s, admin, people[i].login, "Test Person", people[i].org, "evaluator", home,
                 sizeof home);
     char *err = NULL;
-    cr_assert_eq(tt_sql_try(s,
+    cr_assert_eq(th_sql_try(s,
                             "UPDATE users SET organisation = 'Väs' || U&'\\200B' || 'terås  stad'"
                             " WHERE login = 'zw'",
                             &err),
                  0, "%s", err);
     for (size_t i = 0; i < sizeof people / sizeof *people; i++) {
         err = NULL;
-        int rc = tt_cli(s, admin, NULL, &err, "eval", "assign", ids, people[i].login, "--as",
-                        "peer", NULL);
+        int rc = th_cli_as(s, admin, NULL, NULL, &err, "eval", "assign", ids, people[i].login,
+                           "--as", "peer", NULL);
         cr_assert_eq(rc, 3, "%s (%s) was assigned: %s", people[i].login, people[i].org, err);
         cr_assert(strstr(err, "conflict of interest"), "%s", err);
         free(err);
     }
     /* someone from elsewhere is not */
-    tt_user(s, admin, "olle", "Olle Berg", "Västerviks kommun", "evaluator", home, sizeof home);
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "eval", "assign", ids, "olle", "--as", "peer", NULL),
-                 0);
+    th_user(s, admin, "olle", "Olle Berg", "Västerviks kommun", "evaluator", home, sizeof home);
+    cr_assert_eq(
+        th_cli_as(s, admin, NULL, NULL, NULL, "eval", "assign", ids, "olle", "--as", "peer", NULL),
+        0);
     /* and a look-alike letter of another script is refused at the door */
     char *out = NULL;
     err = NULL;
@@ -317,36 +318,37 @@ Test(hardening, look_alike_organisations_are_a_conflict_of_interest)
 Test(hardening, municipalities_are_found_by_their_names_as_read)
 {
     char admin[300];
-    tt_admin(s, admin, sizeof admin);
-    long long id = tt_eval(s, admin, "Västerås stad", "2017");
+    th_admin_login(s, admin, sizeof admin);
+    long long id = th_eval(s, admin, "Västerås stad", "2017");
     /* adding one that reads the same: the same municipality */
     char *err = NULL;
-    cr_assert_eq(tt_cli(s, admin, NULL, &err, "municipality", "add", "VÄSTERÅS\xc2\xa0 STAD", NULL),
-                 3);
+    cr_assert_eq(
+        th_cli_as(s, admin, NULL, NULL, &err, "municipality", "add", "VÄSTERÅS\xc2\xa0 STAD", NULL),
+        3);
     cr_assert(strstr(err, "already exists as 'Västerås stad'"), "%s", err);
     free(err);
     char *n = th_sql(s, "SELECT count(*) FROM municipalities");
     cr_assert_str_eq(n, "1");
     free(n);
     /* creating, listing, history and search find it written any such way */
-    json_t *doc = tt_json(s, admin, 0, "eval", "create", "--municipality",
+    json_t *doc = th_json(s, admin, 0, "eval", "create", "--municipality",
                           "\xef\xbc\xb6\xc3\xa4ster\xc3\xa5s  STAD", "--framework", "KK2015",
                           "--label", "2019", NULL);
     cr_assert_str_eq(json_string_value(json_object_get(doc, "municipality")), "Västerås stad");
     json_decref(doc);
-    doc = tt_json(s, admin, 0, "eval", "list", "--municipality", "västerås\xc2\xa0stad", NULL);
+    doc = th_json(s, admin, 0, "eval", "list", "--municipality", "västerås\xc2\xa0stad", NULL);
     cr_assert_eq(json_array_size(json_object_get(doc, "evaluations")), 2, "%s", json_dumps(doc, 0));
     json_decref(doc);
-    doc = tt_json(s, admin, 0, "history", "VÄSTERÅS STAD", NULL);
+    doc = th_json(s, admin, 0, "history", "VÄSTERÅS STAD", NULL);
     cr_assert_str_eq(json_string_value(json_object_get(doc, "municipality")), "Västerås stad");
     json_decref(doc);
     doc =
-        tt_json(s, admin, 0, "search", "medborgardialog", "--municipality", "VÄSTERÅS STAD", NULL);
+        th_json(s, admin, 0, "search", "medborgardialog", "--municipality", "VÄSTERÅS STAD", NULL);
     json_decref(doc);
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", id);
     /* by id as before */
-    doc = tt_json(s, admin, 0, "history", "1", NULL);
+    doc = th_json(s, admin, 0, "history", "1", NULL);
     cr_assert_str_eq(json_string_value(json_object_get(doc, "municipality")), "Västerås stad");
     json_decref(doc);
 }
@@ -483,7 +485,7 @@ static void s_to_review(long long id)
              "UPDATE evaluations SET status = 'consensus' WHERE id = %lld;"
              "UPDATE evaluations SET status = 'review' WHERE id = %lld",
              id, id);
-    cr_assert_eq(tt_sql_try(s, sql, &err), 0, "%s", err);
+    cr_assert_eq(th_sql_try(s, sql, &err), 0, "%s", err);
 }
 
 static kp_request *s_req_in(const char *token, const char *id)
@@ -526,10 +528,10 @@ static int s_whoami_status(const char *token)
 Test(hardening, a_wrong_password_inside_a_session_is_denied_and_the_session_goes_on, .timeout = 300)
 {
     char admin[300], lead[300], peer[300];
-    tt_admin(s, admin, sizeof admin);
-    long long id = tt_scoring_eval(s, admin, lead, peer);
+    th_admin_login(s, admin, sizeof admin);
+    long long id = th_scoring_eval(s, admin, lead, peer);
     s_to_review(id);
-    const char *token = kp_arena_strdup(arena, th_token(sock, arena, "christine", TT_PASSWORD));
+    const char *token = kp_arena_strdup(arena, th_token(sock, arena, "christine", TH_PASSWORD));
 
     /* sign: DENIED, with the same throttle as before (the third failure
      * says how long to wait, the next attempt is RATE_LIMITED) */
@@ -567,7 +569,7 @@ Test(hardening, a_wrong_password_inside_a_session_is_denied_and_the_session_goes
                                "attempt must wait 2 s"),
               "%s", r->error);
     cr_assert_eq(r->retry_after_ms, 2000);
-    r = s_sign_raw(token, id, TT_PASSWORD);
+    r = s_sign_raw(token, id, TH_PASSWORD);
     cr_assert_eq(r->status, KOMPASS__V1__STATUS__RATE_LIMITED, "%d %s", r->status, r->error);
     cr_assert(r->retry_after_ms > 0 && r->retry_after_ms <= 2000, "%u", r->retry_after_ms);
     cr_assert_eq(s_whoami_status(token), KOMPASS__V1__STATUS__OK, "the session ended");
@@ -592,7 +594,7 @@ Test(hardening, a_wrong_password_inside_a_session_is_denied_and_the_session_goes
     free(out);
     free(err);
     out = err = NULL;
-    rc = th_cli_as(s, peer, TT_PASSWORD "\n", &out, &err, "sign", ids, "--meaning", "reviewed",
+    rc = th_cli_as(s, peer, TH_PASSWORD "\n", &out, &err, "sign", ids, "--meaning", "reviewed",
                    "--password-stdin", NULL);
     cr_assert_eq(rc, 0, "the same session signs: %s", err);
     free(out);
@@ -621,9 +623,9 @@ static kp_response *s_lock_raw(const char *token, long long id, int op, const ch
 Test(hardening, an_unknown_lock_operation_is_a_bad_request_naming_it)
 {
     char admin[300], lead[300], peer[300];
-    tt_admin(s, admin, sizeof admin);
-    long long id = tt_scoring_eval(s, admin, lead, peer);
-    const char *token = kp_arena_strdup(arena, th_token(sock, arena, "christine", TT_PASSWORD));
+    th_admin_login(s, admin, sizeof admin);
+    long long id = th_scoring_eval(s, admin, lead, peer);
+    const char *token = kp_arena_strdup(arena, th_token(sock, arena, "christine", TH_PASSWORD));
     /* a lock held, with its token: an unknown operation used to renew it */
     kp_response *r = s_lock_raw(token, id, KOMPASS__V1__TEXT_LOCK_REQUEST__OP__ACQUIRE, "");
     cr_assert_eq(r->status, KOMPASS__V1__STATUS__OK, "%s", r->error);
@@ -674,16 +676,16 @@ static int s_sign_cli(const char *home, const char *ids, const char *meaning, co
 Test(hardening, one_admin_signs_a_revision_not_two, .timeout = 300)
 {
     char admin[300], lead[300], peer[300], admin2[300];
-    tt_admin(s, admin, sizeof admin);
-    long long id = tt_scoring_eval(s, admin, lead, peer);
-    tt_user(s, admin, "birgitta", "Birgitta Admin", "SKL", "admin", admin2, sizeof admin2);
+    th_admin_login(s, admin, sizeof admin);
+    long long id = th_scoring_eval(s, admin, lead, peer);
+    th_user(s, admin, "birgitta", "Birgitta Admin", "SKL", "admin", admin2, sizeof admin2);
     s_to_review(id);
     char ids[32], *err = NULL;
     snprintf(ids, sizeof ids, "%lld", id);
     cr_assert_eq(s_sign_cli(admin, ids, "approved", TH_ADMIN_PASSWORD, &err), 0, "%s", err);
     free(err);
     err = NULL;
-    cr_assert_eq(s_sign_cli(admin2, ids, "approved", TT_PASSWORD, &err), 3, "%s", err);
+    cr_assert_eq(s_sign_cli(admin2, ids, "approved", TH_PASSWORD, &err), 3, "%s", err);
     cr_assert(strstr(err, "CONFLICT: revision 1 of evaluation") &&
                   strstr(err, "is already signed as admin by admin ("),
               "%s", err);
@@ -693,10 +695,10 @@ Test(hardening, one_admin_signs_a_revision_not_two, .timeout = 300)
     free(n);
     /* the team still signs, and the evaluation is signed with one admin */
     err = NULL;
-    cr_assert_eq(s_sign_cli(lead, ids, "authored", TT_PASSWORD, &err), 0, "%s", err);
+    cr_assert_eq(s_sign_cli(lead, ids, "authored", TH_PASSWORD, &err), 0, "%s", err);
     free(err);
     err = NULL;
-    cr_assert_eq(s_sign_cli(peer, ids, "reviewed", TT_PASSWORD, &err), 0, "%s", err);
+    cr_assert_eq(s_sign_cli(peer, ids, "reviewed", TH_PASSWORD, &err), 0, "%s", err);
     free(err);
     char *st = th_sql(s, "SELECT status FROM evaluations ORDER BY id DESC LIMIT 1");
     cr_assert_str_eq(st, "signed");
@@ -706,8 +708,8 @@ Test(hardening, one_admin_signs_a_revision_not_two, .timeout = 300)
 Test(hardening, a_lead_cannot_leave_the_team_without_a_lead, .timeout = 300)
 {
     char admin[300], lead[300], peer[300];
-    tt_admin(s, admin, sizeof admin);
-    long long id = tt_scoring_eval(s, admin, lead, peer);
+    th_admin_login(s, admin, sizeof admin);
+    long long id = th_scoring_eval(s, admin, lead, peer);
     char ids[32], *err = NULL, want[160];
     snprintf(ids, sizeof ids, "%lld", id);
     snprintf(want, sizeof want,
@@ -717,15 +719,15 @@ Test(hardening, a_lead_cannot_leave_the_team_without_a_lead, .timeout = 300)
     const char *roles[] = {"peer", "observer"};
     for (size_t i = 0; i < 2; i++) {
         err = NULL;
-        cr_assert_eq(
-            tt_cli(s, lead, NULL, &err, "eval", "assign", ids, "christine", "--as", roles[i], NULL),
-            3, "demoted to %s: %s", roles[i], err);
+        cr_assert_eq(th_cli_as(s, lead, NULL, NULL, &err, "eval", "assign", ids, "christine",
+                               "--as", roles[i], NULL),
+                     3, "demoted to %s: %s", roles[i], err);
         cr_assert(strstr(err, want), "%s", err);
         free(err);
     }
     err = NULL;
-    cr_assert_eq(tt_cli(s, lead, NULL, &err, "eval", "unassign", ids, "christine", NULL), 3, "%s",
-                 err);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, &err, "eval", "unassign", ids, "christine", NULL),
+                 3, "%s", err);
     cr_assert(strstr(err, want), "%s", err);
     free(err);
     char sql[200];
@@ -738,21 +740,23 @@ Test(hardening, a_lead_cannot_leave_the_team_without_a_lead, .timeout = 300)
     free(team);
     /* the lead still manages the rest of the team ... */
     err = NULL;
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, &err, "eval", "assign", ids, "ewa", "--as", "observer", NULL), 0,
-        "%s", err);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, &err, "eval", "assign", ids, "ewa", "--as",
+                           "observer", NULL),
+                 0, "%s", err);
     free(err);
-    cr_assert_eq(tt_cli(s, lead, NULL, NULL, "eval", "assign", ids, "ewa", "--as", "peer", NULL),
-                 0);
+    cr_assert_eq(
+        th_cli_as(s, lead, NULL, NULL, NULL, "eval", "assign", ids, "ewa", "--as", "peer", NULL),
+        0);
     /* ... and an admin hands the lead over: the old lead --as peer, the new --as lead */
     err = NULL;
-    cr_assert_eq(
-        tt_cli(s, admin, NULL, &err, "eval", "assign", ids, "christine", "--as", "peer", NULL), 0,
-        "%s", err);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, &err, "eval", "assign", ids, "christine", "--as",
+                           "peer", NULL),
+                 0, "%s", err);
     free(err);
     err = NULL;
-    cr_assert_eq(tt_cli(s, admin, NULL, &err, "eval", "assign", ids, "ewa", "--as", "lead", NULL),
-                 0, "%s", err);
+    cr_assert_eq(
+        th_cli_as(s, admin, NULL, NULL, &err, "eval", "assign", ids, "ewa", "--as", "lead", NULL),
+        0, "%s", err);
     free(err);
     team = th_sql(s, sql);
     cr_assert_str_eq(team, "christine:peer,ewa:lead");

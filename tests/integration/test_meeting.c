@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "team.h"
+#include "harness.h"
 #include "util.h"
 
 static th_server *s;
@@ -29,15 +29,16 @@ static int s_nq;
 static void s_setup(void)
 {
     s = th_server_start(NULL);
-    tt_admin(s, admin, sizeof admin);
-    id = tt_scoring_eval(s, admin, lead, peer);
+    th_admin_login(s, admin, sizeof admin);
+    id = th_scoring_eval(s, admin, lead, peer);
     snprintf(ids, sizeof ids, "%lld", id);
-    tt_user(s, admin, "anna", "Anna Eklund", "SKL", "observer", obs, sizeof obs);
-    tt_user(s, admin, "olle", "Olle Utanför", "Eskilstuna kommun", "evaluator", outsider,
+    th_user(s, admin, "anna", "Anna Eklund", "SKL", "observer", obs, sizeof obs);
+    th_user(s, admin, "olle", "Olle Utanför", "Eskilstuna kommun", "evaluator", outsider,
             sizeof outsider);
-    tt_user(s, admin, "jonas", "Jonas Ny", "Tjörns kommun", "evaluator", trainee, sizeof trainee);
-    cr_assert_eq(
-        tt_cli(s, admin, NULL, NULL, "eval", "assign", ids, "anna", "--as", "observer", NULL), 0);
+    th_user(s, admin, "jonas", "Jonas Ny", "Tjörns kommun", "evaluator", trainee, sizeof trainee);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "eval", "assign", ids, "anna", "--as",
+                           "observer", NULL),
+                 0);
     char *list = th_sql(s, "SELECT string_agg(q.code || ':' || q.max::int, ',' ORDER BY a.number,"
                            " q.position) FROM framework_questions q JOIN framework_areas a"
                            " ON a.id = q.area_id JOIN frameworks f ON f.id = q.framework_id"
@@ -91,7 +92,8 @@ static void s_import(const char *home, const char *eval, const char *name, const
     snprintf(path, sizeof path, "%s/%s.csv", s->dir, name);
     cr_assert_eq(kp_write_file(path, csv, strlen(csv), 0644), 0);
     char *err = NULL;
-    cr_assert_eq(tt_cli(s, home, NULL, &err, "score", "import", eval, path, NULL), 0, "%s", err);
+    cr_assert_eq(th_cli_as(s, home, NULL, NULL, &err, "score", "import", eval, path, NULL), 0, "%s",
+                 err);
     free(err);
 }
 
@@ -185,8 +187,8 @@ static const char *s_str(json_t *o, const char *key)
 /* Both submit (the peer first); the lead's submission is returned. */
 static json_t *s_submit_both(void)
 {
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "submit", ids, NULL), 0);
-    return tt_json(s, lead, 0, "submit", ids, NULL);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "submit", ids, NULL), 0);
+    return th_json(s, lead, 0, "submit", ids, NULL);
 }
 
 /* A summary for every area, written by home. */
@@ -262,7 +264,7 @@ Test(meeting, rationales_beside_the_scores_and_the_json_spread)
     free(w);
 
     /* JSON: every rationale whole; the spread its own value, not the max */
-    json_t *doc = tt_json(s, peer, 0, "consensus", ids, NULL);
+    json_t *doc = th_json(s, peer, 0, "consensus", ids, NULL);
     json_t *r21 = s_row(doc, "2.1"), *r11 = s_row(doc, "1.1"), *r71 = s_row(doc, "7.1");
     cr_assert_str_eq(s_str(r21, "max"), "15");
     cr_assert_str_eq(s_str(r21, "spread"), "8");
@@ -297,7 +299,7 @@ Test(meeting, a_thread_per_question_who_sees_it_audit_watch_and_read_markers)
      * an admin's; reading shows nothing. */
     s_expect(lead, 1, "blind scoring", "comment", "add", ids, "7.1", "--text", "Jag gav 7", NULL);
     s_expect(admin, 1, "INVALID_STATE", "comment", "add", ids, "7.1", "--text", "x", NULL);
-    json_t *doc = tt_json(s, lead, 0, "comment", "list", ids, NULL);
+    json_t *doc = th_json(s, lead, 0, "comment", "list", ids, NULL);
     cr_assert_eq(json_array_size(json_object_get(doc, "threads")), 0);
     json_decref(doc);
     json_decref(s_submit_both());
@@ -318,7 +320,7 @@ Test(meeting, a_thread_per_question_who_sees_it_audit_watch_and_read_markers)
     s_expect(outsider, 5, "NOT_FOUND", "consensus", ids, "--question", "7.1", NULL);
     s_expect(obs, 4, "DENIED", "comment", "add", ids, "7.1", "--text", "Hej", NULL);
     s_expect(obs, 4, "DENIED", "comment", "resolve", ids, "7.1", NULL);
-    doc = tt_json(s, obs, 0, "comment", "list", ids, NULL);
+    doc = th_json(s, obs, 0, "comment", "list", ids, NULL);
     cr_assert_eq(json_array_size(json_object_get(doc, "threads")), 2);
     cr_assert_eq(json_integer_value(json_object_get(doc, "new")), 5, "all new to the observer");
     json_decref(doc);
@@ -341,7 +343,7 @@ Test(meeting, a_thread_per_question_who_sees_it_audit_watch_and_read_markers)
     cr_assert(strstr(t, "3 new on 7.1") && strstr(t, "1 new on 2.1"), "%s", t);
     cr_assert(strstr(t, "threads: open 2.1, 7.1"), "%s", t);
     free(t);
-    doc = tt_json(s, lead, 0, "consensus", ids, NULL);
+    doc = th_json(s, lead, 0, "consensus", ids, NULL);
     json_t *th = json_object_get(s_row(doc, "7.1"), "thread");
     cr_assert_str_eq(s_str(th, "status"), "open");
     cr_assert_eq(json_integer_value(json_object_get(th, "comments")), 4);
@@ -364,7 +366,7 @@ Test(meeting, a_thread_per_question_who_sees_it_audit_watch_and_read_markers)
     cr_assert(!strstr(t, "new on 7.1") && strstr(t, "1 new on 2.1"), "%s", t);
     free(t);
     /* The peer's own comments are never new to her; the lead's is. */
-    doc = tt_json(s, peer, 0, "comment", "list", ids, "--open", NULL);
+    doc = th_json(s, peer, 0, "comment", "list", ids, "--open", NULL);
     cr_assert_eq(json_integer_value(json_object_get(doc, "new")), 1);
     cr_assert_eq(json_integer_value(json_object_get(doc, "open_threads")), 2);
     json_t *first = json_array_get(json_object_get(doc, "threads"), 0);
@@ -386,7 +388,7 @@ Test(meeting, an_open_thread_keeps_the_evaluation_in_consensus_until_resolved)
     s_agree_and_approve();
     /* Everything agreed and approved, but two threads open: still consensus. */
     cr_assert_str_eq(s_status(id), "consensus");
-    json_t *doc = tt_json(s, lead, 0, "eval", "status", ids, NULL);
+    json_t *doc = th_json(s, lead, 0, "eval", "status", ids, NULL);
     json_t *open = json_object_get(doc, "open_threads");
     cr_assert_eq(json_array_size(open), 2);
     char *blocking = json_dumps(json_object_get(doc, "blocking"), 0);
@@ -397,14 +399,14 @@ Test(meeting, an_open_thread_keeps_the_evaluation_in_consensus_until_resolved)
     cr_assert(strstr(t, "blocked by  2 open threads: 2.1, 7.1"), "%s", t);
     free(t);
 
-    doc = tt_json(s, lead, 0, "comment", "resolve", ids, "2.1", NULL);
+    doc = th_json(s, lead, 0, "comment", "resolve", ids, "2.1", NULL);
     cr_assert_str_eq(s_str(doc, "status"), "consensus");
     cr_assert_str_eq(json_string_value(json_array_get(json_object_get(doc, "still_open"), 0)),
                      "7.1");
     json_decref(doc);
     s_expect(lead, 1, "already resolved (by christine", "comment", "resolve", ids, "2.1", NULL);
     /* The last one resolved: on to review, and the reason is kept. */
-    doc = tt_json(s, peer, 0, "comment", "resolve", ids, "7.1", "--reason",
+    doc = th_json(s, peer, 0, "comment", "resolve", ids, "7.1", "--reason",
                   "Vi enades om 9,5 efter intervjuerna", NULL);
     cr_assert_str_eq(s_str(doc, "status"), "review");
     json_decref(doc);
@@ -415,8 +417,8 @@ Test(meeting, an_open_thread_keeps_the_evaluation_in_consensus_until_resolved)
     free(reason);
     /* A signature, then a thread reopened in review: back to consensus, the
      * signature given so far cancelled (the meeting is not over). */
-    cr_assert_eq(s_sign(lead, "authored", TT_PASSWORD), 0);
-    doc = tt_json(s, peer, 0, "comment", "reopen", ids, "7.1", NULL);
+    cr_assert_eq(s_sign(lead, "authored", TH_PASSWORD), 0);
+    doc = th_json(s, peer, 0, "comment", "reopen", ids, "7.1", NULL);
     cr_assert_str_eq(s_str(doc, "status"), "consensus");
     json_decref(doc);
     char *n = th_sql(s, "SELECT count(*) FROM signatures WHERE cancelled_at IS NULL");
@@ -426,21 +428,21 @@ Test(meeting, an_open_thread_keeps_the_evaluation_in_consensus_until_resolved)
     /* A comment on a resolved thread opens it again, too. */
     free(s_run(lead, 0, "comment", "resolve", ids, "7.1", NULL));
     cr_assert_str_eq(s_status(id), "review");
-    doc = tt_json(s, peer, 0, "comment", "add", ids, "2.1", "--text", "En sak till", NULL);
+    doc = th_json(s, peer, 0, "comment", "add", ids, "2.1", "--text", "En sak till", NULL);
     cr_assert(json_is_true(json_object_get(doc, "reopened")));
     cr_assert_str_eq(s_str(doc, "status"), "consensus");
     json_decref(doc);
     free(s_run(peer, 0, "comment", "resolve", ids, "2.1", NULL));
     cr_assert_str_eq(s_status(id), "review");
     /* Signed: the threads are closed with it. */
-    cr_assert_eq(s_sign(lead, "authored", TT_PASSWORD), 0);
-    cr_assert_eq(s_sign(peer, "reviewed", TT_PASSWORD), 0);
+    cr_assert_eq(s_sign(lead, "authored", TH_PASSWORD), 0);
+    cr_assert_eq(s_sign(peer, "reviewed", TH_PASSWORD), 0);
     cr_assert_eq(s_sign(admin, "approved", TH_ADMIN_PASSWORD), 0);
     cr_assert_str_eq(s_status(id), "signed");
     s_expect(lead, 1, "signed", "comment", "add", ids, "7.1", "--text", "Efteråt", NULL);
     s_expect(lead, 1, "signed", "comment", "reopen", ids, "7.1", NULL);
     /* ... and stay readable, with the whole history of 7.1 */
-    doc = tt_json(s, obs, 0, "comment", "list", ids, "7.1", NULL);
+    doc = th_json(s, obs, 0, "comment", "list", ids, "7.1", NULL);
     json_t *th = json_array_get(json_object_get(doc, "threads"), 0);
     cr_assert_str_eq(s_str(th, "status"), "resolved");
     cr_assert_eq(json_array_size(json_object_get(th, "comments")),
@@ -575,7 +577,7 @@ Test(meeting, bad_input_to_threads_is_refused_and_nothing_is_written)
     /* What was typed is kept as typed: quotes, tabs, SQL-looking text. */
     const char *odd = "  '; DROP TABLE comments; --\t\"citat\" «ÅÄÖ» \n";
     free(s_run(peer, 0, "comment", "add", ids, "1.1", "--text", odd, NULL));
-    json_t *doc = tt_json(s, peer, 0, "comment", "list", ids, "1.1", NULL);
+    json_t *doc = th_json(s, peer, 0, "comment", "list", ids, "1.1", NULL);
     json_t *cs = json_object_get(json_array_get(json_object_get(doc, "threads"), 0), "comments");
     cr_assert_str_eq(s_str(json_array_get(cs, 1), "text"), odd);
     json_decref(doc);
@@ -594,8 +596,8 @@ static void s_signed_evaluation(void)
     s_score_all(peer, 1);
     json_decref(s_submit_both());
     s_agree_and_approve();
-    cr_assert_eq(s_sign(lead, "authored", TT_PASSWORD), 0);
-    cr_assert_eq(s_sign(peer, "reviewed", TT_PASSWORD), 0);
+    cr_assert_eq(s_sign(lead, "authored", TH_PASSWORD), 0);
+    cr_assert_eq(s_sign(peer, "reviewed", TH_PASSWORD), 0);
     cr_assert_eq(s_sign(admin, "approved", TH_ADMIN_PASSWORD), 0);
     cr_assert_str_eq(s_status(id), "signed");
 }
@@ -624,7 +626,7 @@ Test(meeting, a_calibration_from_a_signed_evaluation_end_to_end, .timeout = 500)
     s_expect(admin, 1, "anna is an observer", "calibrate", ids, "--for", "anna", NULL);
     s_expect(admin, 5, "no user 'nobody'", "calibrate", ids, "--for", "nobody", NULL);
     s_expect(admin, 2, "needs --for", "calibrate", ids, NULL);
-    json_t *doc = tt_json(s, admin, 0, "calibrate", ids, "--for", "jonas", NULL);
+    json_t *doc = th_json(s, admin, 0, "calibrate", ids, "--for", "jonas", NULL);
     long long pid = json_integer_value(json_object_get(doc, "evaluation"));
     cr_assert_eq(json_integer_value(json_object_get(doc, "evidence")), 2);
     cr_assert_eq(json_integer_value(json_object_get(doc, "questions")), 45);
@@ -643,7 +645,7 @@ Test(meeting, a_calibration_from_a_signed_evaluation_end_to_end, .timeout = 500)
     cr_assert(strstr(t, "övning    a calibration exercise (practice) copied from evaluation"), "%s",
               t);
     free(t);
-    doc = tt_json(s, trainee, 0, "evidence", "list", pids, NULL);
+    doc = th_json(s, trainee, 0, "evidence", "list", pids, NULL);
     cr_assert_eq(json_array_size(json_object_get(doc, "evidence")), 2);
     json_decref(doc);
     char sql[300];
@@ -657,7 +659,7 @@ Test(meeting, a_calibration_from_a_signed_evaluation_end_to_end, .timeout = 500)
     free(n);
     /* Blind: no comparison, no key, before the submission */
     s_expect(trainee, 1, "blind scoring", "consensus", pids, NULL);
-    doc = tt_json(s, trainee, 0, "calibrate", "result", pids, NULL);
+    doc = th_json(s, trainee, 0, "calibrate", "result", pids, NULL);
     cr_assert(json_is_false(json_object_get(doc, "submitted")));
     cr_assert(json_is_null(json_object_get(doc, "agreement")));
     cr_assert_null(json_object_get(doc, "questions"));
@@ -678,7 +680,7 @@ Test(meeting, a_calibration_from_a_signed_evaluation_end_to_end, .timeout = 500)
     t = s_run(trainee, 0, "score", "show", pids, "--area", "1", NULL);
     cr_assert(strstr(t, "övning"), "%s", t);
     free(t);
-    doc = tt_json(s, trainee, 0, "submit", pids, NULL);
+    doc = th_json(s, trainee, 0, "submit", pids, NULL);
     json_t *cal = json_object_get(doc, "calibration");
     cr_assert(json_is_true(json_object_get(cal, "submitted")), "%s", json_dumps(doc, 0));
     /* Agreement with the consensus, by hand (docs/agreement.md): 45
@@ -706,7 +708,7 @@ Test(meeting, a_calibration_from_a_signed_evaluation_end_to_end, .timeout = 500)
     cr_assert_str_eq(s_status(pid), "consensus");
 
     /* Shown again on request, with every question and the team's rationales */
-    doc = tt_json(s, trainee, 0, "calibrate", "result", pids, NULL);
+    doc = th_json(s, trainee, 0, "calibrate", "result", pids, NULL);
     json_t *q21 = NULL;
     size_t i;
     json_t *q;
@@ -742,29 +744,29 @@ Test(meeting, a_calibration_from_a_signed_evaluation_end_to_end, .timeout = 500)
 
     /* Never counted: history, search, averages, agreement statistics,
      * municipality counts, the next evaluation's ordinal */
-    doc = tt_json(s, admin, 0, "history", "Västerås stad", NULL);
+    doc = th_json(s, admin, 0, "history", "Västerås stad", NULL);
     char *dump = json_dumps(doc, 0);
     cr_assert_null(strstr(dump, "övning"), "history shows the exercise: %s", dump);
     free(dump);
     json_decref(doc);
-    doc = tt_json(s, trainee, 0, "history", "Västerås stad", NULL);
+    doc = th_json(s, trainee, 0, "history", "Västerås stad", NULL);
     dump = json_dumps(doc, 0);
     cr_assert_null(strstr(dump, "övning"), "history shows the exercise: %s", dump);
     free(dump);
     json_decref(doc);
-    doc = tt_json(s, admin, 0, "search", "medborgarpanel", NULL);
+    doc = th_json(s, admin, 0, "search", "medborgarpanel", NULL);
     cr_assert_eq(json_array_size(json_object_get(doc, "hits")), 1, "%s", json_dumps(doc, 0));
     json_decref(doc);
     /* the hit is the source's evidence: for its team and admins only, and
      * the exercise's copy of it is never searched */
-    doc = tt_json(s, trainee, 0, "search", "medborgarpanel", NULL);
+    doc = th_json(s, trainee, 0, "search", "medborgarpanel", NULL);
     cr_assert_eq(json_array_size(json_object_get(doc, "hits")), 0, "%s", json_dumps(doc, 0));
     json_decref(doc);
-    doc = tt_json(s, admin, 0, "stats", "agreement", NULL);
+    doc = th_json(s, admin, 0, "stats", "agreement", NULL);
     cr_assert_eq(json_integer_value(json_object_get(doc, "evaluations")), 1);
     cr_assert_eq(json_integer_value(json_object_get(doc, "evaluators")), 2, "the trainee counted");
     json_decref(doc);
-    doc = tt_json(s, lead, 0, "report", ids, "--format", "json", NULL);
+    doc = th_json(s, lead, 0, "report", ids, "--format", "json", NULL);
     /* the average is of other municipalities' evaluations: none here, the
      * exercise (practice) not among them */
     cr_assert_eq(json_integer_value(
@@ -776,7 +778,7 @@ Test(meeting, a_calibration_from_a_signed_evaluation_end_to_end, .timeout = 500)
     n = th_sql(s, "SELECT count(*) FROM evaluations WHERE practice");
     cr_assert_str_eq(n, "1");
     free(n);
-    doc = tt_json(s, admin, 0, "eval", "create", "--municipality", "Västerås stad", "--framework",
+    doc = th_json(s, admin, 0, "eval", "create", "--municipality", "Västerås stad", "--framework",
                   "KK2015", "--label", "2021", NULL);
     cr_assert_eq(json_integer_value(json_object_get(doc, "ordinal")), 2, "%s", json_dumps(doc, 0));
     long long next = json_integer_value(json_object_get(doc, "id"));
@@ -784,7 +786,7 @@ Test(meeting, a_calibration_from_a_signed_evaluation_end_to_end, .timeout = 500)
 
     /* SKL follows its trainees */
     s_expect(trainee, 4, "DENIED", "stats", "calibration", NULL);
-    doc = tt_json(s, admin, 0, "stats", "calibration", NULL);
+    doc = th_json(s, admin, 0, "stats", "calibration", NULL);
     json_t *one = json_array_get(json_object_get(doc, "calibrations"), 0);
     cr_assert_str_eq(s_str(one, "trainee"), "jonas");
     cr_assert_float_eq(
@@ -798,7 +800,7 @@ Test(meeting, a_calibration_from_a_signed_evaluation_end_to_end, .timeout = 500)
     /* The next round's picture of a question shows this round's consensus */
     char nexts[32];
     snprintf(nexts, sizeof nexts, "%lld", next);
-    doc = tt_json(s, admin, 0, "consensus", nexts, "--question", "1.4", NULL);
+    doc = th_json(s, admin, 0, "consensus", nexts, "--question", "1.4", NULL);
     json_t *prev = json_object_get(doc, "previous");
     cr_assert_eq(json_integer_value(json_object_get(prev, "evaluation")), id);
     cr_assert_str_eq(s_str(prev, "consensus"), "15");
@@ -820,7 +822,7 @@ Test(meeting, a_questions_whole_picture)
     free(s_run(lead, 0, "consensus", "set", ids, "2.1", "10", "--reason", "Dokumenten väger tyngst",
                NULL));
     free(s_run(lead, 0, "comment", "add", ids, "2.1", "--text", "Varför 15?", NULL));
-    json_t *doc = tt_json(s, peer, 0, "consensus", ids, "--question", "2.1", NULL);
+    json_t *doc = th_json(s, peer, 0, "consensus", ids, "--question", "2.1", NULL);
     cr_assert_str_eq(s_str(doc, "question"), "2.1");
     cr_assert_str_eq(s_str(json_object_get(doc, "rationales"), "christine"), LONG_WHY);
     cr_assert_str_eq(s_str(json_object_get(doc, "points"), "ewa"), "15");
@@ -838,7 +840,7 @@ Test(meeting, a_questions_whole_picture)
     cr_assert(json_is_null(json_object_get(doc, "previous")), "Västerås has no earlier round");
     json_decref(doc);
     /* having read it there, nothing on it is new any more */
-    doc = tt_json(s, peer, 0, "comment", "list", ids, NULL);
+    doc = th_json(s, peer, 0, "comment", "list", ids, NULL);
     cr_assert_eq(json_integer_value(json_object_get(doc, "new")), 0);
     json_decref(doc);
     char *t = s_run(obs, 0, "consensus", ids, "--question", "2.1", NULL);

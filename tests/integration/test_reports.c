@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "harness.h"
-#include "team.h"
 
 #define IMPORTS KP_SOURCE_DIR "/tests/data/import"
 #define V2017   IMPORTS "/vasteras-2017.json"
@@ -31,7 +30,7 @@ static char admin[300];
 static void setup(void)
 {
     s = th_server_start(NULL);
-    tt_admin(s, admin, sizeof admin);
+    th_admin_login(s, admin, sizeof admin);
 }
 
 static void teardown(void)
@@ -60,7 +59,7 @@ static json_t *s_report_json(const char *home, long long id)
 {
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", id);
-    return tt_json(s, home, 0, "report", ids, "--format", "json", NULL);
+    return th_json(s, home, 0, "report", ids, "--format", "json", NULL);
 }
 
 static json_t *s_area(json_t *report, int number)
@@ -76,7 +75,7 @@ static json_t *s_area(json_t *report, int number)
 Test(reports, vasteras_2017_imported_reproduces_every_published_figure)
 {
     char *out = NULL, *err = NULL;
-    cr_assert_eq(tt_cli(s, admin, &out, &err, "import", V2017, NULL), 0, "%s%s", out, err);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, &err, "import", V2017, NULL), 0, "%s%s", out, err);
     cr_assert(strstr(out, "imported as evaluation"), "%s", out);
     cr_assert(strstr(out, "Västerås stad 2017 on KK2015, 616 of 800 points"), "%s", out);
     cr_assert(strstr(out, "1 file: 1 imported, 0 already present, 0 failed"), "%s", out);
@@ -141,7 +140,7 @@ Test(reports, vasteras_2017_imported_reproduces_every_published_figure)
     /* the CSV carries the same figures */
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", id);
-    cr_assert_eq(tt_cli(s, admin, &out, NULL, "report", ids, "--format", "csv", NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, NULL, "report", ids, "--format", "csv", NULL), 0);
     cr_assert(strstr(out, "question,4,4.2,"), "%s", out);
     cr_assert(strstr(out, ",8.2,8,10,82,,\r\n"), "4.2: 8.2 points, 8 shown, of 10, 82 %%");
     cr_assert(strstr(out, ",12,12,15,80,,\r\n"), "8.7: 12 of 15, 80 %%");
@@ -157,7 +156,7 @@ Test(reports, vasteras_2017_imported_reproduces_every_published_figure)
         "count(*) FROM audit_events) || '/' || (SELECT count(*) FROM municipalities)";
     char *before = th_sql(s, count);
     cr_assert_str_eq(before, "1/45/24/2/1", "one evaluation, 45 scores, 8 x 3 texts: %s", before);
-    cr_assert_eq(tt_cli(s, admin, &out, NULL, "import", V2017, NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, NULL, "import", V2017, NULL), 0);
     cr_assert(strstr(out, "already present as evaluation"), "%s", out);
     cr_assert(strstr(out, "0 imported, 1 already present, 0 failed"), "%s", out);
     free(out);
@@ -178,8 +177,8 @@ Test(reports, vasteras_2017_imported_reproduces_every_published_figure)
 Test(reports, average_and_previous_over_imports_match_hand_sums)
 {
     char *out = NULL, *err = NULL;
-    cr_assert_eq(tt_cli(s, admin, &out, &err, "import", V2014, B2016, V2017, NULL), 0, "%s%s", out,
-                 err);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, &err, "import", V2014, B2016, V2017, NULL), 0,
+                 "%s%s", out, err);
     cr_assert(strstr(out, "3 files: 3 imported, 0 already present, 0 failed"), "%s", out);
     cr_assert(strstr(out, "new municipalities: Västerås stad, Borås Stad"), "%s", out);
     free(out);
@@ -208,8 +207,8 @@ Test(reports, average_and_previous_over_imports_match_hand_sums)
     json_decref(r);
     char ids17[32];
     snprintf(ids17, sizeof ids17, "%lld", v17);
-    cr_assert_eq(tt_cli(s, admin, &out, &err, "report", ids17, "--format", "md", NULL), 0, "%s",
-                 err);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, &err, "report", ids17, "--format", "md", NULL), 0,
+                 "%s", err);
     cr_assert(strstr(out, "Inget genomsnitt visas: jämförelsen omfattar 1 annan kommun, "
                           "2015–2017 (minst 3 behövs)."),
               "%s", out);
@@ -237,7 +236,8 @@ Test(reports, average_and_previous_over_imports_match_hand_sums)
         snprintf(path, sizeof path, "%s/copy-%zu.json", s->dir, i);
         cr_assert_eq(json_dump_file(doc, path, 0), 0);
         json_decref(doc);
-        cr_assert_eq(tt_cli(s, admin, &out, &err, "import", path, NULL), 0, "%s%s", out, err);
+        cr_assert_eq(th_cli_as(s, admin, NULL, &out, &err, "import", path, NULL), 0, "%s%s", out,
+                     err);
         free(out);
         free(err);
     }
@@ -251,27 +251,27 @@ Test(reports, average_and_previous_over_imports_match_hand_sums)
         cr_assert_eq(s_centi(json_object_get(s_area(r, i + 1), "average")), average[i], "area %d",
                      i + 1);
     json_decref(r);
-    cr_assert_eq(tt_cli(s, admin, &out, &err, "report", ids17, "--format", "md", NULL), 0, "%s",
-                 err);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, &err, "report", ids17, "--format", "md", NULL), 0,
+                 "%s", err);
     cr_assert(strstr(out, "Genomsnittet är beräknat på 3 andra kommuner, 2015–2017"), "%s", out);
     free(out);
     free(err);
-    cr_assert_eq(tt_cli(s, admin, &out, &err, "report", ids17, "--format", "csv", NULL), 0, "%s",
-                 err);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, &err, "report", ids17, "--format", "csv", NULL), 0,
+                 "%s", err);
     cr_assert(strstr(out, "Genomsnitt av 3 andra kommuner, 2015–2017"), "%s", out);
     free(out);
     free(err);
 
     /* --average all: Arboga 2013 too; (2 x 60 + 2 x 74) / 4 = 67 */
     json_t *doc =
-        tt_json(s, admin, 0, "report", ids17, "--format", "json", "--average", "all", NULL);
+        th_json(s, admin, 0, "report", ids17, "--format", "json", "--average", "all", NULL);
     cmp = json_object_get(doc, "comparison");
     cr_assert_eq(json_integer_value(json_object_get(cmp, "average_count")), 4);
     cr_assert(json_is_null(json_object_get(cmp, "average_from")));
     cr_assert_eq(s_centi(json_object_get(s_area(doc, 1), "average")), 6700);
     json_decref(doc);
     /* a period of one year: Borås and Köping, two: none drawn */
-    doc = tt_json(s, admin, 0, "report", ids17, "--format", "json", "--average", "period:2016-2016",
+    doc = th_json(s, admin, 0, "report", ids17, "--format", "json", "--average", "period:2016-2016",
                   NULL);
     cmp = json_object_get(doc, "comparison");
     cr_assert(json_is_null(json_object_get(cmp, "average_count")));
@@ -279,19 +279,20 @@ Test(reports, average_and_previous_over_imports_match_hand_sums)
     cr_assert(json_is_null(json_object_get(s_area(doc, 1), "average")));
     json_decref(doc);
     /* what Kompass does not know is said */
-    int rc = tt_cli(s, admin, &out, &err, "report", ids17, "--average", "group:A7", NULL);
+    int rc = th_cli_as(s, admin, NULL, &out, &err, "report", ids17, "--average", "group:A7", NULL);
     cr_assert_neq(rc, 0);
     cr_assert(strstr(err, "BAD_REQUEST: average 'group:A7': a group is one of SKR's "
                           "kommungrupper (2017): A1, A2, B3, B4, B5, C6, C7, C8 or C9"),
               "%s", err);
     free(out);
     free(err);
-    rc = tt_cli(s, admin, &out, &err, "report", ids17, "--average", "median", NULL);
+    rc = th_cli_as(s, admin, NULL, &out, &err, "report", ids17, "--average", "median", NULL);
     cr_assert_neq(rc, 0);
     cr_assert(strstr(err, "BAD_REQUEST: average 'median' is not one Kompass knows"), "%s", err);
     free(out);
     free(err);
-    rc = tt_cli(s, admin, &out, &err, "report", ids17, "--average", "period:2017-2015", NULL);
+    rc = th_cli_as(s, admin, NULL, &out, &err, "report", ids17, "--average", "period:2017-2015",
+                   NULL);
     cr_assert_neq(rc, 0);
     cr_assert(strstr(err, "period:FROM-TO in years"), "%s", err);
     free(out);
@@ -313,7 +314,7 @@ Test(reports, average_and_previous_over_imports_match_hand_sums)
     json_decref(r);
 
     /* history: by name, any case, or by id; oldest first */
-    json_t *h = tt_json(s, admin, 0, "history", "västerås STAD", NULL);
+    json_t *h = th_json(s, admin, 0, "history", "västerås STAD", NULL);
     json_t *evs = json_object_get(h, "evaluations");
     cr_assert_eq(json_array_size(evs), 2);
     json_t *e0 = json_array_get(evs, 0), *e1 = json_array_get(evs, 1);
@@ -325,11 +326,11 @@ Test(reports, average_and_previous_over_imports_match_hand_sums)
                  81);
     cr_assert_str_eq(json_string_value(json_object_get(e1, "status")), "signed");
     json_decref(h);
-    cr_assert_eq(tt_cli(s, admin, &out, NULL, "history", "Västerås stad", NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, NULL, "history", "Västerås stad", NULL), 0);
     cr_assert(strstr(out, "Västerås stad: 2 evaluations"), "%s", out);
     cr_assert(strstr(out, "  82  87  68  77  68  81  67  86  616 of 800"), "%s", out);
     free(out);
-    cr_assert_eq(tt_cli(s, admin, &out, &err, "history", "Ingenstans", NULL), 5);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, &err, "history", "Ingenstans", NULL), 5);
     cr_assert(strstr(err, "no municipality 'Ingenstans'"), "%s", err);
     free(out);
     free(err);
@@ -444,7 +445,8 @@ Test(reports, hostile_and_invalid_imports_are_refused_whole)
         s_file(cases[i].name, text, path, sizeof path);
         free(text);
         char *out = NULL, *err = NULL;
-        cr_assert_eq(tt_cli(s, admin, &out, &err, "import", path, NULL), 1, "%s", cases[i].name);
+        cr_assert_eq(th_cli_as(s, admin, NULL, &out, &err, "import", path, NULL), 1, "%s",
+                     cases[i].name);
         cr_assert(strstr(err, cases[i].says), "%s: %s", cases[i].name, err);
         cr_assert(strstr(err, "nothing was imported") || strstr(err, "not valid JSON"), "%s", err);
         cr_assert(strstr(out, "0 imported, 0 already present, 1 failed"), "%s", out);
@@ -459,7 +461,7 @@ Test(reports, hostile_and_invalid_imports_are_refused_whole)
     /* one good and one bad file: the good one is imported, the run fails */
     char bad[600], *out = NULL, *err = NULL;
     s_file("bad2.json", "nope", bad, sizeof bad);
-    cr_assert_eq(tt_cli(s, admin, &out, &err, "import", V2014, bad, NULL), 1);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, &err, "import", V2014, bad, NULL), 1);
     cr_assert(strstr(out, "2 files: 1 imported, 0 already present, 1 failed"), "%s", out);
     free(out);
     free(err);
@@ -469,8 +471,8 @@ Test(reports, hostile_and_invalid_imports_are_refused_whole)
     char *text = s_variant(v_other_document);
     s_file("other.json", text, other, sizeof other);
     free(text);
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "import", V2017, NULL), 0);
-    cr_assert_eq(tt_cli(s, admin, &out, &err, "import", other, NULL), 1);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "import", V2017, NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, &err, "import", other, NULL), 1);
     cr_assert(strstr(err, "CONFLICT: Västerås stad already has an evaluation labelled '2017'"),
               "%s", err);
     free(out);
@@ -478,8 +480,8 @@ Test(reports, hostile_and_invalid_imports_are_refused_whole)
 
     /* importing is for admins */
     char ewa[300];
-    tt_user(s, admin, "ewa", "Ewa Luvö", "Borås Stad", "evaluator", ewa, sizeof ewa);
-    cr_assert_eq(tt_cli(s, ewa, &out, &err, "import", B2016, NULL), 1);
+    th_user(s, admin, "ewa", "Ewa Luvö", "Borås Stad", "evaluator", ewa, sizeof ewa);
+    cr_assert_eq(th_cli_as(s, ewa, NULL, &out, &err, "import", B2016, NULL), 1);
     cr_assert(strstr(err, "DENIED: eval_import is for admin"), "%s", err);
     free(out);
     free(err);
@@ -489,10 +491,10 @@ Test(reports, hostile_and_invalid_imports_are_refused_whole)
 Test(reports, an_unsigned_report_says_draft_and_is_for_its_team)
 {
     char lead[300], peer[300], outsider[300], observer[300];
-    long long id = tt_scoring_eval(s, admin, lead, peer);
-    tt_user(s, admin, "olle", "Olle Utanför", "Uppsala kommun", "evaluator", outsider,
+    long long id = th_scoring_eval(s, admin, lead, peer);
+    th_user(s, admin, "olle", "Olle Utanför", "Uppsala kommun", "evaluator", outsider,
             sizeof outsider);
-    tt_user(s, admin, "kim", "Kim Observatör", "Västerås stad", "observer", observer,
+    th_user(s, admin, "kim", "Kim Observatör", "Västerås stad", "observer", observer,
             sizeof observer);
     /* one consensus score agreed so far (consensus is issue 7's; set directly) */
     char sql[400];
@@ -519,40 +521,41 @@ Test(reports, an_unsigned_report_says_draft_and_is_for_its_team)
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", id);
     char *out = NULL, *err = NULL;
-    cr_assert_eq(tt_cli(s, peer, &out, NULL, "report", ids, NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, NULL, "report", ids, NULL), 0);
     cr_assert(strstr(out, "UTKAST"), "the Markdown says DRAFT");
     free(out);
     char path[600];
     snprintf(path, sizeof path, "%s/draft.html", s->dir);
-    cr_assert_eq(tt_cli(s, admin, NULL, &err, "report", ids, "-o", path, NULL), 0, "%s", err);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, &err, "report", ids, "-o", path, NULL), 0, "%s",
+                 err);
     cr_assert(strstr(err, "wrote html report"), "format from the suffix: %s", err);
     free(err);
 
     /* outside the team it does not exist, for evaluators and observers */
-    cr_assert_eq(tt_cli(s, outsider, &out, &err, "report", ids, NULL), 5);
+    cr_assert_eq(th_cli_as(s, outsider, NULL, &out, &err, "report", ids, NULL), 5);
     cr_assert(strstr(err, "NOT_FOUND: no evaluation"), "%s", err);
     cr_assert_null(strstr(out, "UTKAST"));
     free(out);
     free(err);
-    cr_assert_eq(tt_cli(s, observer, NULL, NULL, "report", ids, NULL), 5);
-    json_t *h = tt_json(s, outsider, 0, "history", "Västerås stad", NULL);
+    cr_assert_eq(th_cli_as(s, observer, NULL, NULL, NULL, "report", ids, NULL), 5);
+    json_t *h = th_json(s, outsider, 0, "history", "Västerås stad", NULL);
     cr_assert_eq(json_array_size(json_object_get(h, "evaluations")), 0);
     json_decref(h);
 
     /* a signed (imported) one is everybody's */
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "import", V2014, NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "import", V2014, NULL), 0);
     long long v14 = atoll(th_sql(s, "SELECT id FROM evaluations WHERE label = '2014'"));
     r = s_report_json(observer, v14);
     cr_assert(json_is_true(json_object_get(r, "signed")));
     json_decref(r);
-    h = tt_json(s, outsider, 0, "history", "Västerås stad", NULL);
+    h = th_json(s, outsider, 0, "history", "Västerås stad", NULL);
     cr_assert_eq(json_array_size(json_object_get(h, "evaluations")), 1);
     json_decref(h);
 
     /* bad arguments */
-    cr_assert_eq(tt_cli(s, admin, NULL, &err, "report", ids, "--format", "pdf", NULL), 2);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, &err, "report", ids, "--format", "pdf", NULL), 2);
     cr_assert(strstr(err, "--format must be html, md, csv or json, not 'pdf'"), "%s", err);
     free(err);
-    cr_assert_eq(tt_cli(s, admin, NULL, &err, "report", "999999", NULL), 5);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, &err, "report", "999999", NULL), 5);
     free(err);
 }

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "team.h"
 #include "util.h"
 
 static th_server *s;
@@ -25,8 +24,8 @@ static long long eval_id;
 static void setup(void)
 {
     s = th_server_start(NULL);
-    tt_admin(s, admin, sizeof admin);
-    eval_id = tt_scoring_eval(s, admin, lead, peer);
+    th_admin_login(s, admin, sizeof admin);
+    eval_id = th_scoring_eval(s, admin, lead, peer);
     snprintf(ids, sizeof ids, "%lld", eval_id);
     cr_assert_eq(eval_id, 1); /* a fresh database: draft names say 1 */
     a = kp_arena_new();
@@ -144,16 +143,17 @@ static char *s_read(const char *path)
 Test(score_sheet, score_set_says_which_question_and_max_it_wrote)
 {
     char *out = NULL, *err = NULL;
-    cr_assert_eq(tt_cli(s, peer, &out, &err, "score", "set", ids, "1.4", "25", NULL), 0, "%s", err);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, &err, "score", "set", ids, "1.4", "25", NULL), 0,
+                 "%s", err);
     cr_assert(strstr(out, "score 1.4 (Främjas invånardialog och deltagande?, max 30) of ewa set "
                           "to 25 (evaluation version"),
               "%s", out);
     free(out);
     free(err);
     /* and it still carries the version last seen: a stale one is refused */
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "score", "set", ids, "1.4", "26", NULL), 0);
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "score", "set", ids, "1.4", "27", "--for", "ewa",
-                        "--version", "0", NULL),
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "score", "set", ids, "1.4", "26", NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "score", "set", ids, "1.4", "27", "--for",
+                           "ewa", "--version", "0", NULL),
                  3);
 }
 
@@ -161,9 +161,9 @@ Test(score_sheet, score_set_says_which_question_and_max_it_wrote)
 
 Test(score_sheet, the_sheet_writes_only_what_changed_in_one_go)
 {
-    cr_assert_eq(
-        tt_cli(s, peer, NULL, NULL, "score", "set", ids, "1.4", "20", "--why", "Bred dialog", NULL),
-        0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "score", "set", ids, "1.4", "20", "--why",
+                           "Bred dialog", NULL),
+                 0);
     long long v14 = s_count("SELECT version FROM scores");
     long long events = s_count("SELECT count(*) FROM audit_events");
     const char *seen = s_path("seen.txt");
@@ -284,8 +284,8 @@ Test(score_sheet, on_a_terminal_the_sheet_reopens_with_its_problems)
 
 Test(score_sheet, a_score_changed_meanwhile_is_marked_in_the_sheet_and_resume_replaces_it)
 {
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "score", "set", ids, "3.1", "5", NULL), 0);
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "score", "set", ids, "3.2", "6", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "score", "set", ids, "3.1", "5", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "score", "set", ids, "3.2", "6", NULL), 0);
     const char *ready = s_path("ready"), *go = s_path("go");
     const char *ed = s_editor(
         "slow.sh", kp_arena_printf(a, "%s%s%stouch %s\nwhile [ ! -e %s ]; do sleep 0.1; done\n",
@@ -311,14 +311,14 @@ Test(score_sheet, a_score_changed_meanwhile_is_marked_in_the_sheet_and_resume_re
     cr_assert_eq(access(ready, F_OK), 0, "the editor did not start");
     char *v = s_sql("SELECT s.version FROM scores s JOIN framework_questions q ON q.id = "
                     "s.question_id WHERE q.code = '3.1'");
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "score", "set", ids, "3.1", "7", "--for", "ewa",
-                        "--why", "från den andra datorn", "--version", v, NULL),
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "score", "set", ids, "3.1", "7", "--for",
+                           "ewa", "--why", "från den andra datorn", "--version", v, NULL),
                  0);
     free(v);
     v = s_sql("SELECT s.version FROM scores s JOIN framework_questions q ON q.id = s.question_id "
               "WHERE q.code = '3.2'");
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "score", "set", ids, "3.2", "9", "--for", "ewa",
-                        "--version", v, NULL),
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "score", "set", ids, "3.2", "9", "--for",
+                           "ewa", "--version", v, NULL),
                  0);
     free(v);
     cr_assert_eq(kp_write_file(go, "", 0, 0644), 0);
@@ -406,11 +406,12 @@ Test(score_sheet, a_kept_sheet_is_offered_and_the_server_away_loses_nothing)
 
 Test(score_sheet, export_then_import_round_trips_and_import_lists_every_problem)
 {
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "score", "set", ids, "1.2", "15", "--why",
-                        "Bra, men \"kan\" bli bättre\nsärskilt på webben", NULL),
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "score", "set", ids, "1.2", "15", "--why",
+                           "Bra, men \"kan\" bli bättre\nsärskilt på webben", NULL),
                  0);
     char *csv = NULL;
-    cr_assert_eq(tt_cli(s, peer, &csv, NULL, "score", "export", ids, "--area", "1", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &csv, NULL, "score", "export", ids, "--area", "1", NULL),
+                 0);
     cr_assert(strstr(csv, "question,points,rationale,text,max\r\n1.1,,,Finns en plan/strategi"),
               "%s", csv);
     cr_assert(strstr(csv, "1.2,15,\"Bra, men \"\"kan\"\" bli bättre\nsärskilt på "
@@ -420,7 +421,8 @@ Test(score_sheet, export_then_import_round_trips_and_import_lists_every_problem)
     cr_assert_eq(kp_write_file(file, csv, strlen(csv), 0644), 0);
     long long events = s_count("SELECT count(*) FROM audit_events");
     char *out = NULL, *err = NULL;
-    cr_assert_eq(tt_cli(s, peer, &out, &err, "score", "import", ids, file, NULL), 0, "%s", err);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, &err, "score", "import", ids, file, NULL), 0, "%s",
+                 err);
     cr_assert(strstr(out, "nothing to write"), "%s", out);
     free(out);
     free(err);
@@ -431,7 +433,8 @@ Test(score_sheet, export_then_import_round_trips_and_import_lists_every_problem)
     cr_assert(at);
     filled = kp_arena_printf(a, "%.*s1.1,14,Tydlig plan,%s", (int)(at - filled), filled, at + 6);
     cr_assert_eq(kp_write_file(file, filled, strlen(filled), 0644), 0);
-    cr_assert_eq(tt_cli(s, peer, &out, &err, "score", "import", ids, file, NULL), 0, "%s", err);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, &err, "score", "import", ids, file, NULL), 0, "%s",
+                 err);
     cr_assert(strstr(out, "score 1.1 (Finns en plan/strategi"), "%s", out);
     free(out);
     free(err);
@@ -451,7 +454,7 @@ Test(score_sheet, export_then_import_round_trips_and_import_lists_every_problem)
     cr_assert_eq(kp_write_file(file, bad, strlen(bad), 0644), 0);
     char *fp = th_db_fingerprint(s);
     err = NULL;
-    cr_assert_eq(tt_cli(s, peer, NULL, &err, "score", "import", ids, file, NULL), 1);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, &err, "score", "import", ids, file, NULL), 1);
     const char *want[] = {"line 2, [1.3]: 26 exceeds the max of 25",
                           "line 3, [1.4]: 'x' is not a number of points",
                           "line 4, [1.5]: 4 fields, but the header has 3",
@@ -467,28 +470,29 @@ Test(score_sheet, export_then_import_round_trips_and_import_lists_every_problem)
     free(now);
     free(fp);
     /* --json lists them too */
-    json_t *doc = tt_json(s, peer, 1, "score", "import", ids, file, NULL);
+    json_t *doc = th_json(s, peer, 1, "score", "import", ids, file, NULL);
     cr_assert_eq(json_array_size(json_object_get(json_object_get(doc, "error"), "problems")), 6);
     json_decref(doc);
 }
 
 Test(score_sheet, export_for_another_evaluator_follows_blind_scoring)
 {
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "score", "set", ids, "1.1", "3", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "score", "set", ids, "1.1", "3", NULL), 0);
     char *out = NULL, *err = NULL;
     /* the lead may not see Ewa's scores while scoring is blind */
-    cr_assert_eq(tt_cli(s, lead, &out, &err, "score", "export", ids, "--for", "ewa", NULL), 4);
+    cr_assert_eq(th_cli_as(s, lead, NULL, &out, &err, "score", "export", ids, "--for", "ewa", NULL),
+                 4);
     cr_assert(strstr(err, "scored blind"), "%s", err);
     free(out);
     free(err);
     /* an admin may, and edits for her with --for */
-    cr_assert_eq(
-        tt_cli(s, admin, &out, NULL, "score", "export", ids, "--area", "1", "--for", "ewa", NULL),
-        0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, NULL, "score", "export", ids, "--area", "1",
+                           "--for", "ewa", NULL),
+                 0);
     cr_assert(strstr(out, "\r\n1.1,3,,"), "%s", out);
     free(out);
     err = NULL;
-    cr_assert_eq(tt_cli(s, admin, NULL, &err, "score", "export", ids, NULL), 4);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, &err, "score", "export", ids, NULL), 4);
     cr_assert(strstr(err, "use --for LOGIN"), "%s", err);
     free(err);
     const char *ed = s_editor("fill.sh", s_set("1.2", "11", NULL));
@@ -507,10 +511,10 @@ Test(score_sheet, export_for_another_evaluator_follows_blind_scoring)
 
 Test(score_sheet, score_show_wraps_texts_at_words_and_json_goes_anywhere)
 {
-    cr_assert_eq(tt_cli(s, peer, NULL, NULL, "score", "set", ids, "2.5", "12.5", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, NULL, NULL, "score", "set", ids, "2.5", "12.5", NULL), 0);
     setenv("COLUMNS", "60", 1);
     char *out = NULL;
-    int rc = tt_cli(s, peer, &out, NULL, "score", "show", ids, "--area", "2", NULL);
+    int rc = th_cli_as(s, peer, NULL, &out, NULL, "score", "show", ids, "--area", "2", NULL);
     unsetenv("COLUMNS");
     cr_assert_eq(rc, 0);
     cr_assert(strstr(out, "ewa (me)  christine"), "%s", out);
@@ -530,26 +534,28 @@ Test(score_sheet, score_show_wraps_texts_at_words_and_json_goes_anywhere)
     cr_assert(strstr(out, "12.5    (blind)"), "%s", out);
     free(out);
     /* without a terminal or COLUMNS, whole lines (for grep) */
-    cr_assert_eq(tt_cli(s, peer, &out, NULL, "score", "show", ids, "--area", "2", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, NULL, "score", "show", ids, "--area", "2", NULL),
+                 0);
     cr_assert(strstr(out, "Hur arbetar kommunen med att förtydliga tjänsternas innehåll samt "
                           "synpunkts- och klagomålshantering för medborgare/brukare?"),
               "%s", out);
     free(out);
     /* --json after the command, or before it: the same document */
-    json_t *before = tt_json(s, peer, 0, "score", "show", ids, "--area", "2", NULL);
+    json_t *before = th_json(s, peer, 0, "score", "show", ids, "--area", "2", NULL);
     char *after_text = NULL;
-    cr_assert_eq(
-        tt_cli(s, peer, &after_text, NULL, "score", "show", ids, "--json", "--area", "2", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &after_text, NULL, "score", "show", ids, "--json",
+                           "--area", "2", NULL),
+                 0);
     json_t *after = json_loads(after_text, 0, NULL);
     cr_assert(json_equal(before, after), "%s", after_text);
     json_decref(before);
     json_decref(after);
     free(after_text);
-    cr_assert_eq(tt_cli(s, peer, &out, NULL, "whoami", "--json", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, NULL, "whoami", "--json", NULL), 0);
     cr_assert(strstr(out, "\"login\": \"ewa\""), "%s", out);
     free(out);
     /* and an error after it is JSON too */
-    cr_assert_eq(tt_cli(s, peer, &out, NULL, "score", "show", "x", "--json", NULL), 2);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &out, NULL, "score", "show", "x", "--json", NULL), 2);
     cr_assert(strstr(out, "\"status\": \"USAGE\""), "%s", out);
     free(out);
 }
@@ -583,15 +589,15 @@ Test(score_sheet, consensus_on_80_columns_keeps_every_word_whole)
         const char *file = s_path(h ? "lead.csv" : "peer.csv");
         cr_assert_eq(kp_write_file(file, csv, strlen(csv), 0644), 0);
         char *err = NULL;
-        cr_assert_eq(tt_cli(s, homes[h], NULL, &err, "score", "import", ids, file, NULL), 0, "%s",
-                     err);
+        cr_assert_eq(th_cli_as(s, homes[h], NULL, NULL, &err, "score", "import", ids, file, NULL),
+                     0, "%s", err);
         free(err);
-        cr_assert_eq(tt_cli(s, homes[h], NULL, NULL, "submit", ids, NULL), 0);
+        cr_assert_eq(th_cli_as(s, homes[h], NULL, NULL, NULL, "submit", ids, NULL), 0);
     }
     free(codes);
     setenv("COLUMNS", "80", 1);
     char *out = NULL;
-    int rc = tt_cli(s, lead, &out, NULL, "consensus", ids, NULL);
+    int rc = th_cli_as(s, lead, NULL, &out, NULL, "consensus", ids, NULL);
     unsetenv("COLUMNS");
     cr_assert_eq(rc, 0);
     /* the table (the agreement figures after it are a sentence) */
@@ -606,7 +612,7 @@ Test(score_sheet, consensus_on_80_columns_keeps_every_word_whole)
     free(out);
     /* wide enough: the text beside its figures */
     setenv("COLUMNS", "130", 1);
-    rc = tt_cli(s, lead, &out, NULL, "consensus", ids, NULL);
+    rc = th_cli_as(s, lead, NULL, &out, NULL, "consensus", ids, NULL);
     unsetenv("COLUMNS");
     cr_assert_eq(rc, 0);
     *strstr(out, "\n\nagreement over") = '\0';
@@ -655,7 +661,7 @@ Test(score_sheet, completion_and_the_man_page_come_from_the_help_texts)
     }
     /* the man page: every command with its usage, valid roff */
     char *man = NULL;
-    cr_assert_eq(tt_cli(s, peer, &man, NULL, "help", "--man", NULL), 0);
+    cr_assert_eq(th_cli_as(s, peer, NULL, &man, NULL, "help", "--man", NULL), 0);
     cr_assert(strncmp(man, ".TH KOMPASS 1", 13) == 0, "%.200s", man);
     const char *names[] = {"score", "text", "consensus", "watch", "report", "admin"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)

@@ -24,7 +24,6 @@
 
 #include "harness.h"
 #include "statements.h"
-#include "team.h"
 #include "util.h"
 
 static th_server *s;
@@ -48,8 +47,8 @@ static void s_text(const char *home, const char *id, const char *area, const cha
                    const char *text)
 {
     char *err = NULL;
-    int rc = tt_cli(s, home, NULL, &err, "text", "set", id, area, section, "--file",
-                    s_file("text.txt", text), NULL);
+    int rc = th_cli_as(s, home, NULL, NULL, &err, "text", "set", id, area, section, "--file",
+                       s_file("text.txt", text), NULL);
     cr_assert_eq(rc, 0, "text set %s %s %s: %s", id, area, section, err);
     free(err);
 }
@@ -58,8 +57,8 @@ static void s_evidence(const char *home, const char *id, const char *title, cons
                        const char *questions)
 {
     char *err = NULL;
-    int rc = tt_cli(s, home, NULL, &err, "evidence", "add", id, "document", "--title", title,
-                    "--note", note, "--questions", questions, NULL);
+    int rc = th_cli_as(s, home, NULL, NULL, &err, "evidence", "add", id, "document", "--title",
+                       title, "--note", note, "--questions", questions, NULL);
     cr_assert_eq(rc, 0, "evidence add %s: %s", id, err);
     free(err);
 }
@@ -77,7 +76,7 @@ static void s_consensus(long long id, const char *values)
              " WHERE q.framework_id = (SELECT framework_id FROM evaluations WHERE id = %lld)",
              id, values, id);
     char *err = NULL;
-    cr_assert_eq(tt_sql_try(s, sql, &err), 0, "%s: %s", sql, err);
+    cr_assert_eq(th_sql_try(s, sql, &err), 0, "%s: %s", sql, err);
 }
 
 /* Signs evaluation id the legal way round (stands in for sign-off). */
@@ -90,21 +89,24 @@ static void s_sign(long long id)
              "UPDATE evaluations SET status = 'signed' WHERE id = %lld",
              id, id, id);
     char *err = NULL;
-    cr_assert_eq(tt_sql_try(s, sql, &err), 0, "%s", err);
+    cr_assert_eq(th_sql_try(s, sql, &err), 0, "%s", err);
 }
 
 static long long s_team_eval(const char *municipality, const char *label, const char *lead,
                              const char *lead_home, const char *peer, char *ids, size_t len)
 {
-    long long id = tt_eval(s, admin, municipality, label);
+    long long id = th_eval(s, admin, municipality, label);
     snprintf(ids, len, "%lld", id);
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "eval", "assign", ids, lead, "--as", "lead", NULL),
-                 0);
+    cr_assert_eq(
+        th_cli_as(s, admin, NULL, NULL, NULL, "eval", "assign", ids, lead, "--as", "lead", NULL),
+        0);
     if (peer)
-        cr_assert_eq(
-            tt_cli(s, admin, NULL, NULL, "eval", "assign", ids, peer, "--as", "peer", NULL), 0);
+        cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "eval", "assign", ids, peer, "--as",
+                               "peer", NULL),
+                     0);
     char *err = NULL;
-    cr_assert_eq(tt_cli(s, lead_home, NULL, &err, "eval", "start", ids, NULL), 0, "%s", err);
+    cr_assert_eq(th_cli_as(s, lead_home, NULL, NULL, &err, "eval", "start", ids, NULL), 0, "%s",
+                 err);
     free(err);
     return id;
 }
@@ -112,13 +114,13 @@ static long long s_team_eval(const char *municipality, const char *label, const 
 static void setup(void)
 {
     s = th_server_start(NULL);
-    tt_admin(s, admin, sizeof admin);
-    tt_user(s, admin, "christine", "Christine Feuk", "SKL", "evaluator", christine,
+    th_admin_login(s, admin, sizeof admin);
+    th_user(s, admin, "christine", "Christine Feuk", "SKL", "evaluator", christine,
             sizeof christine);
-    tt_user(s, admin, "ewa", "Ewa Luvö", "Borås Stad", "evaluator", ewa, sizeof ewa);
-    tt_user(s, admin, "olle", "Olle Berg", "SKL", "evaluator", olle, sizeof olle);
-    tt_user(s, admin, "stina", "Stina Ek", "Luleå kommun", "evaluator", stina, sizeof stina);
-    tt_user(s, admin, "obs", "Observatör", "Sundsvall", "observer", obs, sizeof obs);
+    th_user(s, admin, "ewa", "Ewa Luvö", "Borås Stad", "evaluator", ewa, sizeof ewa);
+    th_user(s, admin, "olle", "Olle Berg", "SKL", "evaluator", olle, sizeof olle);
+    th_user(s, admin, "stina", "Stina Ek", "Luleå kommun", "evaluator", stina, sizeof stina);
+    th_user(s, admin, "obs", "Observatör", "Sundsvall", "observer", obs, sizeof obs);
 
     vasteras = s_team_eval("Västerås stad", "2017", "christine", christine, "ewa", vasteras_s,
                            sizeof vasteras_s);
@@ -236,8 +238,8 @@ Test(search, stemming_finds_the_base_form_with_highlight_and_the_areas_score)
 
     /* For a person (not a terminal here): «» around the match, the score. */
     char *out = NULL;
-    cr_assert_eq(tt_cli(s, ewa, &out, NULL, "search", "medborgardialogen", "--municipality",
-                        "Västerås stad", NULL),
+    cr_assert_eq(th_cli_as(s, ewa, NULL, &out, NULL, "search", "medborgardialogen",
+                           "--municipality", "Västerås stad", NULL),
                  0);
     cr_assert(strstr(out, "Västerås stad 2017"), "%s", out);
     cr_assert(strstr(out, "area 1 Offentlighet och demokrati  82/100"), "%s", out);
@@ -247,8 +249,9 @@ Test(search, stemming_finds_the_base_form_with_highlight_and_the_areas_score)
     free(out);
 
     /* An area agreed on only partly says so. */
-    cr_assert_eq(
-        tt_cli(s, ewa, &out, NULL, "search", "e-förslag", "--municipality", "borås stad", NULL), 0);
+    cr_assert_eq(th_cli_as(s, ewa, NULL, &out, NULL, "search", "e-förslag", "--municipality",
+                           "borås stad", NULL),
+                 0);
     cr_assert(strstr(out, "Borås stad 2019"), "%s", out);
     cr_assert(strstr(out, "45/100 so far (3 of 5 questions agreed)"), "%s", out);
     free(out);
@@ -350,15 +353,16 @@ Test(search, each_filter_narrows)
 
     /* Filters that name nothing say so. */
     char *err = NULL;
-    cr_assert_eq(tt_cli(s, ewa, NULL, &err, "search", "x", "--municipality", "Atlantis", NULL), 5);
+    cr_assert_eq(
+        th_cli_as(s, ewa, NULL, NULL, &err, "search", "x", "--municipality", "Atlantis", NULL), 5);
     cr_assert(strstr(err, "no municipality 'Atlantis'"), "%s", err);
     free(err);
-    cr_assert_eq(tt_cli(s, ewa, NULL, &err, "search", "x", "--question", "9.9", NULL), 5);
+    cr_assert_eq(th_cli_as(s, ewa, NULL, NULL, &err, "search", "x", "--question", "9.9", NULL), 5);
     cr_assert(strstr(err, "no framework has a question '9.9'"), "%s", err);
     free(err);
-    cr_assert_eq(tt_cli(s, ewa, NULL, &err, "search", "x", "--kind", "notes", NULL), 2);
+    cr_assert_eq(th_cli_as(s, ewa, NULL, NULL, &err, "search", "x", "--kind", "notes", NULL), 2);
     free(err);
-    cr_assert_eq(tt_cli(s, ewa, NULL, &err, "search", "x", "--limit", "201", NULL), 2);
+    cr_assert_eq(th_cli_as(s, ewa, NULL, NULL, &err, "search", "x", "--limit", "201", NULL), 2);
     free(err);
 }
 
@@ -391,7 +395,7 @@ Test(search, unsigned_evaluations_of_other_teams_never_appear)
         json_decref(doc);
     }
     char *out = NULL;
-    cr_assert_eq(tt_cli(s, olle, &out, NULL, "search", "hemlig", NULL), 0);
+    cr_assert_eq(th_cli_as(s, olle, NULL, &out, NULL, "search", "hemlig", NULL), 0);
     cr_assert(strstr(out, "Umeå kommun 2021 [scoring, not signed]"), "%s", out);
     cr_assert(strstr(out, "not scored yet"), "%s", out);
     free(out);
@@ -457,7 +461,7 @@ Test(search, hostile_queries_get_bad_request_or_an_empty_result_never_internal)
     };
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         char *out = NULL, *err = NULL;
-        int rc = tt_cli(s, ewa, &out, &err, "--json", "search", "--", queries[i], NULL);
+        int rc = th_cli_as(s, ewa, NULL, &out, &err, "--json", "search", "--", queries[i], NULL);
         cr_assert(rc == 0 || rc == 1, "query %zu '%.60s': exit %d: %s", i, queries[i], rc, out);
         cr_assert(!strstr(out, "INTERNAL"), "query %zu: %s", i, out);
         if (rc == 1) cr_assert(strstr(out, "BAD_REQUEST"), "query %zu: %s", i, out);
@@ -466,13 +470,13 @@ Test(search, hostile_queries_get_bad_request_or_an_empty_result_never_internal)
     }
     /* The limits are named. */
     char *err = NULL;
-    cr_assert_eq(tt_cli(s, ewa, NULL, &err, "search", huge, NULL), 1);
+    cr_assert_eq(th_cli_as(s, ewa, NULL, NULL, &err, "search", huge, NULL), 1);
     cr_assert(strstr(err, "10000 characters long; at most 500"), "%s", err);
     free(err);
-    cr_assert_eq(tt_cli(s, ewa, NULL, &err, "search", "och att det", NULL), 1);
+    cr_assert_eq(th_cli_as(s, ewa, NULL, NULL, &err, "search", "och att det", NULL), 1);
     cr_assert(strstr(err, "no words to search for"), "%s", err);
     free(err);
-    cr_assert_eq(tt_cli(s, ewa, NULL, &err, "search", "   ", NULL), 1);
+    cr_assert_eq(th_cli_as(s, ewa, NULL, NULL, &err, "search", "   ", NULL), 1);
     cr_assert(strstr(err, "empty"), "%s", err);
     free(err);
     /* 500 characters of two bytes each are fine: characters, not bytes. */
@@ -480,13 +484,13 @@ Test(search, hostile_queries_get_bad_request_or_an_empty_result_never_internal)
     for (int i = 0; i < 500; i++)
         memcpy(wide + 2 * i, "å", 2);
     wide[1000] = '\0';
-    cr_assert_eq(tt_cli(s, ewa, NULL, NULL, "search", wide, NULL), 0);
+    cr_assert_eq(th_cli_as(s, ewa, NULL, NULL, NULL, "search", wide, NULL), 0);
     free(wide);
 
     /* The raw protocol: limits the CLI checks first are checked again. */
     void *sock = th_dealer(s);
     kp_arena *a = kp_arena_new();
-    const char *token = th_token(sock, a, "ewa", TT_PASSWORD);
+    const char *token = th_token(sock, a, "ewa", TH_PASSWORD);
     cr_assert_eq(s_raw(sock, a, token, "medborgardialog", 201, 0),
                  KOMPASS__V1__STATUS__BAD_REQUEST);
     cr_assert_eq(s_raw(sock, a, token, "medborgardialog", -1, 0), KOMPASS__V1__STATUS__BAD_REQUEST);
@@ -502,7 +506,7 @@ Test(search, hostile_queries_get_bad_request_or_an_empty_result_never_internal)
     free(huge);
 
     /* The server is up, the index whole. */
-    cr_assert_eq(tt_cli(s, ewa, NULL, NULL, "ping", NULL), 0);
+    cr_assert_eq(th_cli_as(s, ewa, NULL, NULL, NULL, "ping", NULL), 0);
     json_t *doc = SEARCH(ewa, "medborgardialog");
     cr_assert_eq(s_count(doc), 5);
     json_decref(doc);
@@ -521,7 +525,7 @@ Test(search, the_index_is_kept_whole_and_searched_through_gin)
     free(same);
     /* The server's role may read the index but not write it. */
     char *err = NULL;
-    cr_assert_neq(tt_sql_try(s, "SET ROLE kompass_app; DELETE FROM search_items", &err), 0);
+    cr_assert_neq(th_sql_try(s, "SET ROLE kompass_app; DELETE FROM search_items", &err), 0);
     cr_assert(strstr(err, "permission denied"), "%s", err);
     free(err);
 
@@ -571,7 +575,7 @@ Test(search, an_imported_published_evaluation_is_found_with_its_published_score)
     cr_assert_eq(json_dump_file(pub, path, 0), 0);
     json_decref(pub);
     char *out = NULL, *err = NULL;
-    int rc = tt_cli(s, admin, &out, &err, "import", path, NULL);
+    int rc = th_cli_as(s, admin, NULL, &out, &err, "import", path, NULL);
     cr_assert_eq(rc, 0, "%s %s", out, err);
     free(out);
     free(err);

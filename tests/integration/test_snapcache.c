@@ -18,7 +18,6 @@
 
 #include "harness.h"
 #include "pgcluster.h"
-#include "team.h"
 #include "util.h"
 
 static th_server *a, *b;
@@ -36,12 +35,12 @@ typedef struct {
 static void s_start(th_server *first, const th_opts *second)
 {
     a = first;
-    tt_admin(a, admin, sizeof admin);
-    eval_id = tt_scoring_eval(a, admin, lead, peer);
+    th_admin_login(a, admin, sizeof admin);
+    eval_id = th_scoring_eval(a, admin, lead, peer);
     snprintf(ids, sizeof ids, "%lld", eval_id);
     b = th_server_start_opts(second);
-    tt_login(b, "christine", lead_b, sizeof lead_b);
-    tt_login(b, "ewa", peer_b, sizeof peer_b);
+    th_login_new(b, "christine", lead_b, sizeof lead_b);
+    th_login_new(b, "ewa", peer_b, sizeof peer_b);
     arena = kp_arena_new();
 }
 
@@ -69,7 +68,7 @@ static conn *s_conn(th_server *srv, const char *login)
     c->sock = th_dealer(srv);
     c->token = kp_arena_strdup(
         arena, th_token(c->sock, arena, login,
-                        strcmp(login, "admin") == 0 ? TH_ADMIN_PASSWORD : TT_PASSWORD));
+                        strcmp(login, "admin") == 0 ? TH_ADMIN_PASSWORD : TH_PASSWORD));
     return c;
 }
 
@@ -246,16 +245,16 @@ Test(snapcache, a_blind_or_status_change_behind_the_servers_back_is_seen_at_once
     }
     char q[200];
     snprintf(q, sizeof q, "UPDATE evaluations SET blind = false WHERE id = %lld", eval_id);
-    cr_assert_eq(tt_sql_try(a, q, NULL), 0);
+    cr_assert_eq(th_sql_try(a, q, NULL), 0);
     cr_assert_eq(s_points(s_snap(pb), "2.1", "christine"), 300, "blind ended, b");
     cr_assert_eq(s_points(s_snap(pa), "2.1", "christine"), 300, "blind ended, a");
     snprintf(q, sizeof q, "UPDATE evaluations SET blind = true WHERE id = %lld", eval_id);
-    cr_assert_eq(tt_sql_try(a, q, NULL), 0);
+    cr_assert_eq(th_sql_try(a, q, NULL), 0);
     cr_assert_eq(s_count(s_snap(pa), "christine"), 0, "blind again, a");
     cr_assert_eq(s_count(s_snap(pb), "christine"), 0, "blind again, b");
     /* a status moved by hand (scoring -> consensus): no longer blind */
     snprintf(q, sizeof q, "UPDATE evaluations SET status = 'consensus' WHERE id = %lld", eval_id);
-    cr_assert_eq(tt_sql_try(a, q, NULL), 0);
+    cr_assert_eq(th_sql_try(a, q, NULL), 0);
     const Kompass__V1__EvalSnapshotResponse *sn = s_snap(pb);
     cr_assert_str_eq(sn->status, "consensus");
     cr_assert_eq(s_points(sn, "2.1", "christine"), 300);
@@ -307,7 +306,7 @@ Test(snapcache, the_end_of_blind_scoring_is_seen_by_the_next_read_on_both)
 Test(snapcache, a_team_change_is_seen_by_the_next_read_on_both)
 {
     char olof[300];
-    tt_user(a, admin, "olof", "Olof Observatör", "SKL", "observer", olof, sizeof olof);
+    th_user(a, admin, "olof", "Olof Observatör", "SKL", "observer", olof, sizeof olof);
     conn *oa = s_conn(a, "olof"), *ob = s_conn(b, "olof"), *xa = s_conn(a, "admin");
     s_snap(xa);
     s_snap(xa);
@@ -317,7 +316,7 @@ Test(snapcache, a_team_change_is_seen_by_the_next_read_on_both)
     cr_assert_eq(s_snap_raw(ob)->status, KOMPASS__V1__STATUS__OK, "assigned through a, read b");
     cr_assert_eq(s_snap_raw(oa)->status, KOMPASS__V1__STATUS__OK);
     char admin_b[300];
-    tt_login(b, "admin", admin_b, sizeof admin_b);
+    th_login_new(b, "admin", admin_b, sizeof admin_b);
     s_cli(b, admin_b, "eval", "unassign", ids, "olof", NULL);
     cr_assert_eq(s_snap_raw(oa)->status, KOMPASS__V1__STATUS__NOT_FOUND, "unassigned through b");
     cr_assert_eq(s_snap_raw(ob)->status, KOMPASS__V1__STATUS__NOT_FOUND);
@@ -471,8 +470,8 @@ Test(snapcache_restart, after_a_postgresql_restart_no_snapshot_from_before_is_se
         th_server *w = i % 2 ? a : b;
         int64_t until = kp_mono_ms() + 60000;
         char *out = NULL, *err = NULL;
-        while (tt_cli(w, i % 2 ? lead : peer_b, &out, &err, "score", "set", ids, "1.2", pts,
-                      NULL) != 0) {
+        while (th_cli_as(w, i % 2 ? lead : peer_b, NULL, &out, &err, "score", "set", ids, "1.2",
+                         pts, NULL) != 0) {
             cr_assert(kp_mono_ms() < until, "no write through %s: %s", i % 2 ? "a" : "b", err);
             free(out);
             free(err);

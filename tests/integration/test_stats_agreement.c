@@ -27,7 +27,6 @@
 #include <string.h>
 
 #include "harness.h"
-#include "team.h"
 
 static th_server *s;
 static char admin[300], christine[300], ewa[300], jonas[300];
@@ -35,11 +34,11 @@ static char admin[300], christine[300], ewa[300], jonas[300];
 static void setup(void)
 {
     s = th_server_start(NULL);
-    tt_admin(s, admin, sizeof admin);
-    tt_user(s, admin, "christine", "Christine Feuk", "SKL", "evaluator", christine,
+    th_admin_login(s, admin, sizeof admin);
+    th_user(s, admin, "christine", "Christine Feuk", "SKL", "evaluator", christine,
             sizeof christine);
-    tt_user(s, admin, "ewa", "Ewa Luvö", "Borås Stad", "evaluator", ewa, sizeof ewa);
-    tt_user(s, admin, "jonas", "Jonas Berg", "Örebro kommun", "evaluator", jonas, sizeof jonas);
+    th_user(s, admin, "ewa", "Ewa Luvö", "Borås Stad", "evaluator", ewa, sizeof ewa);
+    th_user(s, admin, "jonas", "Jonas Berg", "Örebro kommun", "evaluator", jonas, sizeof jonas);
 }
 
 static void teardown(void)
@@ -54,25 +53,28 @@ TestSuite(stats_agreement, .init = setup, .fini = teardown, .timeout = 240);
 static void s_eval(const char *municipality, const char *lead, const char *lead_home,
                    const char *peer, char *ids)
 {
-    snprintf(ids, 32, "%lld", tt_eval(s, admin, municipality, "2017"));
+    snprintf(ids, 32, "%lld", th_eval(s, admin, municipality, "2017"));
     char *err = NULL;
-    cr_assert_eq(tt_cli(s, admin, NULL, &err, "eval", "assign", ids, lead, "--as", "lead", NULL), 0,
-                 "%s", err);
+    cr_assert_eq(
+        th_cli_as(s, admin, NULL, NULL, &err, "eval", "assign", ids, lead, "--as", "lead", NULL), 0,
+        "%s", err);
     free(err);
     err = NULL;
-    cr_assert_eq(tt_cli(s, admin, NULL, &err, "eval", "assign", ids, peer, "--as", "peer", NULL), 0,
-                 "%s", err);
+    cr_assert_eq(
+        th_cli_as(s, admin, NULL, NULL, &err, "eval", "assign", ids, peer, "--as", "peer", NULL), 0,
+        "%s", err);
     free(err);
     err = NULL;
-    cr_assert_eq(tt_cli(s, lead_home, NULL, &err, "eval", "start", ids, NULL), 0, "%s", err);
+    cr_assert_eq(th_cli_as(s, lead_home, NULL, NULL, &err, "eval", "start", ids, NULL), 0, "%s",
+                 err);
     free(err);
 }
 
 static void s_score(const char *home, const char *ids, const char *question, const char *points)
 {
     char *err = NULL;
-    cr_assert_eq(tt_cli(s, home, NULL, &err, "score", "set", ids, question, points, NULL), 0,
-                 "score set %s %s %s: %s", ids, question, points, err);
+    cr_assert_eq(th_cli_as(s, home, NULL, NULL, &err, "score", "set", ids, question, points, NULL),
+                 0, "score set %s %s %s: %s", ids, question, points, err);
     free(err);
 }
 
@@ -141,7 +143,7 @@ static void s_fixture(void)
 
 Test(stats_agreement, nothing_signed_yet_gives_no_figures)
 {
-    json_t *doc = tt_json(s, admin, 0, "stats", "agreement", NULL);
+    json_t *doc = th_json(s, admin, 0, "stats", "agreement", NULL);
     cr_assert_str_eq(json_string_value(json_object_get(doc, "framework")), "KK2015");
     cr_assert_eq(json_integer_value(json_object_get(doc, "evaluations")), 0);
     json_t *overall = json_object_get(doc, "overall");
@@ -152,7 +154,7 @@ Test(stats_agreement, nothing_signed_yet_gives_no_figures)
     cr_assert_eq(json_array_size(json_object_get(doc, "pairs")), 0);
     json_decref(doc);
     char *out = NULL;
-    cr_assert_eq(tt_cli(s, admin, &out, NULL, "stats", "agreement", NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, NULL, "stats", "agreement", NULL), 0);
     cr_assert(strstr(out, "no question of a signed evaluation was scored by two"), "%s", out);
     free(out);
 }
@@ -162,9 +164,9 @@ Test(stats_agreement, figures_over_signed_evaluations_match_hand_computation)
     s_fixture();
     /* --json after the command works as well as before it */
     char *out = NULL, *err = NULL;
-    cr_assert_eq(
-        tt_cli(s, admin, &out, &err, "stats", "agreement", "--framework", "KK2015", "--json", NULL),
-        0, "%s", err);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, &err, "stats", "agreement", "--framework",
+                           "KK2015", "--json", NULL),
+                 0, "%s", err);
     json_error_t je;
     json_t *doc = json_loads(out, 0, &je);
     cr_assert(doc, "%s", out);
@@ -243,7 +245,7 @@ Test(stats_agreement, figures_over_signed_evaluations_match_hand_computation)
 
     /* The table for people: least agreement first */
     out = NULL;
-    cr_assert_eq(tt_cli(s, admin, &out, NULL, "stats", "agreement", NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, &out, NULL, "stats", "agreement", NULL), 0);
     cr_assert(strstr(out, "Agreement on KK2015"), "%s", out);
     cr_assert(strstr(out, "2 signed evaluations with individual scores, 3 evaluators"), "%s", out);
     cr_assert(strstr(out, "exact 50%, mean difference 1.50, alpha 0.92, kappa -"), "%s", out);
@@ -256,22 +258,24 @@ Test(stats_agreement, figures_over_signed_evaluations_match_hand_computation)
 Test(stats_agreement, is_for_administrators_and_names_bad_input)
 {
     char *err = NULL;
-    cr_assert_eq(tt_cli(s, christine, NULL, &err, "stats", "agreement", NULL), 4);
+    cr_assert_eq(th_cli_as(s, christine, NULL, NULL, &err, "stats", "agreement", NULL), 4);
     cr_assert(strstr(err, "stats_agreement is for admin; you are evaluator"), "%s", err);
     free(err);
     err = NULL;
-    cr_assert_eq(tt_cli(s, admin, NULL, &err, "stats", "agreement", "--framework", "KK1999", NULL),
-                 5);
+    cr_assert_eq(
+        th_cli_as(s, admin, NULL, NULL, &err, "stats", "agreement", "--framework", "KK1999", NULL),
+        5);
     cr_assert(strstr(err, "no framework 'KK1999'"), "%s", err);
     free(err);
     err = NULL;
-    cr_assert_eq(tt_cli(s, admin, NULL, &err, "stats", NULL), 2);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, &err, "stats", NULL), 2);
     cr_assert(strstr(err, "stats needs a subcommand"), "%s", err);
     free(err);
     err = NULL;
-    cr_assert_eq(tt_cli(s, admin, NULL, &err, "stats", "agreement", "--frame", "x", NULL), 2);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, &err, "stats", "agreement", "--frame", "x", NULL),
+                 2);
     cr_assert(strstr(err, "unknown option '--frame'"), "%s", err);
     free(err);
     /* the server's own counters stay where they were */
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "admin", "stats", NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "admin", "stats", NULL), 0);
 }

@@ -14,7 +14,6 @@
 #include <zmq.h>
 
 #include "harness.h"
-#include "team.h"
 #include "util.h"
 
 static th_server *s;
@@ -25,8 +24,8 @@ static kp_arena *arena;
 static void setup(void)
 {
     s = th_server_start(NULL);
-    tt_admin(s, admin, sizeof admin);
-    eval_id = tt_scoring_eval(s, admin, lead, peer);
+    th_admin_login(s, admin, sizeof admin);
+    eval_id = th_scoring_eval(s, admin, lead, peer);
     snprintf(ids, sizeof ids, "%lld", eval_id);
     arena = kp_arena_new();
 }
@@ -171,8 +170,8 @@ static kp_response *s_subscribe(client *c, long long eval)
 static void s_score(const char *home, const char *question, const char *points)
 {
     char *err = NULL;
-    cr_assert_eq(tt_cli(s, home, NULL, &err, "score", "set", ids, question, points, NULL), 0, "%s",
-                 err);
+    cr_assert_eq(th_cli_as(s, home, NULL, NULL, &err, "score", "set", ids, question, points, NULL),
+                 0, "%s", err);
     free(err);
 }
 
@@ -189,7 +188,7 @@ Test(watch, an_anonymous_subscriber_receives_nothing)
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
     cr_assert_eq(zmq_connect(sub, s->publish), 0);
     /* A team member's subscription shows that updates do flow. */
-    client *mine = s_client("ewa", TT_PASSWORD);
+    client *mine = s_client("ewa", TH_PASSWORD);
     cr_assert_eq(s_subscribe(mine, eval_id)->status, KOMPASS__V1__STATUS__OK);
     usleep(300000); /* the SUB connection is up */
     s_score(lead, "1.1", "10");
@@ -207,8 +206,8 @@ Test(watch, an_anonymous_subscriber_receives_nothing)
 Test(watch, a_session_off_the_team_receives_nothing)
 {
     char olle[300];
-    tt_user(s, admin, "olle", "Olle Ek", "Lunds kommun", "evaluator", olle, sizeof olle);
-    client *o = s_client("olle", TT_PASSWORD);
+    th_user(s, admin, "olle", "Olle Ek", "Lunds kommun", "evaluator", olle, sizeof olle);
+    client *o = s_client("olle", TH_PASSWORD);
     /* Exactly that evaluation: as if it did not exist. */
     kp_response *r = s_subscribe(o, eval_id);
     cr_assert_eq(r->status, KOMPASS__V1__STATUS__NOT_FOUND, "%s", r->error);
@@ -230,17 +229,18 @@ Test(watch, a_session_off_the_team_receives_nothing)
 Test(watch, a_team_change_adds_and_removes_visibility)
 {
     char olle[300];
-    tt_user(s, admin, "olle", "Olle Ek", "Lunds kommun", "observer", olle, sizeof olle);
-    client *o = s_client("olle", TT_PASSWORD);
+    th_user(s, admin, "olle", "Olle Ek", "Lunds kommun", "observer", olle, sizeof olle);
+    client *o = s_client("olle", TH_PASSWORD);
     cr_assert_eq(s_subscribe(o, 0)->status, KOMPASS__V1__STATUS__OK);
     /* Added to the team: from its own assignment on. */
-    cr_assert_eq(
-        tt_cli(s, admin, NULL, NULL, "eval", "assign", ids, "olle", "--as", "observer", NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "eval", "assign", ids, "olle", "--as",
+                           "observer", NULL),
+                 0);
     s_await(o, eval_id, "eval.assign");
     s_score(lead, "2.1", "5");
     s_await(o, eval_id, "score.set");
     /* Removed: nothing more, not even of the removal. */
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "eval", "unassign", ids, "olle", NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "eval", "unassign", ids, "olle", NULL), 0);
     int before = o->n;
     s_score(lead, "2.2", "6");
     client *adm = s_client("admin", TH_ADMIN_PASSWORD);
@@ -253,12 +253,13 @@ Test(watch, a_team_change_adds_and_removes_visibility)
 
     /* Subscribed to exactly this evaluation, then taken off its team: the
      * subscription ends, saying why. */
-    cr_assert_eq(
-        tt_cli(s, admin, NULL, NULL, "eval", "assign", ids, "olle", "--as", "observer", NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "eval", "assign", ids, "olle", "--as",
+                           "observer", NULL),
+                 0);
     kp_response *r = s_subscribe(o, eval_id);
     cr_assert_eq(r->status, KOMPASS__V1__STATUS__OK, "%s", r->error);
     cr_assert(r->subscribe->was_subscribed, "the connection's subscription to all was replaced");
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "eval", "unassign", ids, "olle", NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "eval", "unassign", ids, "olle", NULL), 0);
     int end = s_await(o, eval_id, "subscription.end");
     cr_assert(o->got[end].ended);
     cr_assert(strstr(o->got[end].reason, "no longer on this evaluation's team"), "%s",
@@ -274,7 +275,7 @@ Test(watch, a_team_change_adds_and_removes_visibility)
 
 Test(watch, a_revoked_sessions_subscription_ends)
 {
-    client *e = s_client("ewa", TT_PASSWORD);
+    client *e = s_client("ewa", TH_PASSWORD);
     cr_assert_eq(s_subscribe(e, eval_id)->status, KOMPASS__V1__STATUS__OK);
     s_score(lead, "1.3", "4");
     s_await(e, eval_id, "score.set");
@@ -306,7 +307,7 @@ Test(watch, exact_match_evaluation_1_does_not_get_evaluation_10)
     for (int i = 2; i <= 10; i++) {
         char label[16];
         snprintf(label, sizeof label, "20%02d", i);
-        ten = tt_eval(s, admin, "Västerås stad", label);
+        ten = th_eval(s, admin, "Västerås stad", label);
     }
     cr_assert_eq(ten, 10);
     client *adm = s_client("admin", TH_ADMIN_PASSWORD);
@@ -314,8 +315,9 @@ Test(watch, exact_match_evaluation_1_does_not_get_evaluation_10)
     cr_assert_eq(r->status, KOMPASS__V1__STATUS__OK, "%s", r->error);
     cr_assert_eq(r->subscribe->n_evaluation_ids, 1);
     cr_assert(!r->subscribe->was_subscribed);
-    cr_assert_eq(
-        tt_cli(s, admin, NULL, NULL, "eval", "assign", "10", "christine", "--as", "lead", NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "eval", "assign", "10", "christine", "--as",
+                           "lead", NULL),
+                 0);
     s_score(lead, "1.1", "3"); /* evaluation 1, after the change of 10 */
     s_await(adm, 1, "score.set");
     s_listen(adm, 500);
@@ -344,9 +346,9 @@ static const char *s_lock(client *c, int op, const char *token)
 
 Test(watch, lock_taken_renewed_and_released_are_pushed)
 {
-    client *e = s_client("ewa", TT_PASSWORD);
+    client *e = s_client("ewa", TH_PASSWORD);
     cr_assert_eq(s_subscribe(e, eval_id)->status, KOMPASS__V1__STATUS__OK);
-    client *c = s_client("christine", TT_PASSWORD);
+    client *c = s_client("christine", TH_PASSWORD);
     const char *token = s_lock(c, KOMPASS__V1__TEXT_LOCK_REQUEST__OP__ACQUIRE, NULL);
     int i = s_await(e, eval_id, "lock.take");
     cr_assert_str_eq(e->got[i].holder, "christine");
@@ -366,7 +368,7 @@ Test(watch, a_req_socket_cannot_subscribe)
     char pub[64];
     th_curve_client(s, req_sock, pub);
     cr_assert_eq(zmq_connect(req_sock, s->listen), 0);
-    const char *token = th_token(req_sock, arena, "ewa", TT_PASSWORD);
+    const char *token = th_token(req_sock, arena, "ewa", TH_PASSWORD);
     kp_request *req = kp_arena_zalloc(arena, sizeof *req);
     kompass__v1__request__init(req);
     Kompass__V1__SubscribeRequest *b = kp_arena_zalloc(arena, sizeof *b);
@@ -482,7 +484,7 @@ Test(watch, watch_rides_out_a_server_restart_with_no_gap_and_no_repeat)
     o2.dbname = s->dbname;
     th_server *s2 = th_server_start_opts(&o2);
     char lead2[300];
-    tt_login(s2, "christine", lead2, sizeof lead2);
+    th_login_new(s2, "christine", lead2, sizeof lead2);
 
     char out[400], err[400];
     snprintf(out, sizeof out, "%s/watch.out", s->dir);
@@ -499,8 +501,9 @@ Test(watch, watch_rides_out_a_server_restart_with_no_gap_and_no_repeat)
     s_wait_for(err, "reconnecting", 1);
     for (int i = 0; i < 2; i++) {
         char *e = NULL;
-        cr_assert_eq(tt_cli(s2, lead2, NULL, &e, "score", "set", ids, i ? "1.4" : "1.3", "3", NULL),
-                     0, "%s", e);
+        cr_assert_eq(
+            th_cli_as(s2, lead2, NULL, NULL, &e, "score", "set", ids, i ? "1.4" : "1.3", "3", NULL),
+            0, "%s", e);
         free(e);
     }
     /* ... and it comes back, on the same endpoints. */
@@ -521,7 +524,8 @@ Test(watch, watch_rides_out_a_server_restart_with_no_gap_and_no_repeat)
     s_score(lead, "1.5", "4");
     s_score(peer, "1.1", "5");
     char *e = NULL;
-    cr_assert_eq(tt_cli(s2, lead2, NULL, &e, "score", "set", ids, "2.1", "6", NULL), 0, "%s", e);
+    cr_assert_eq(th_cli_as(s2, lead2, NULL, NULL, &e, "score", "set", ids, "2.1", "6", NULL), 0,
+                 "%s", e);
     free(e);
     int status = s_wait_child(w, 120000);
     char *text = kp_read_file(out, 1 << 20, NULL), *etext = kp_read_file(err, 1 << 20, NULL);
@@ -543,11 +547,11 @@ Test(watch, watch_ends_when_the_session_ends)
     snprintf(err, sizeof err, "%s/watch.err", s->dir);
     const char *args[] = {"watch", ids, NULL};
     char ewa2[300];
-    tt_login(s, "ewa", ewa2, sizeof ewa2);
+    th_login_new(s, "ewa", ewa2, sizeof ewa2);
     pid_t w = s_watch_bg(ewa2, s, out, err, args);
     s_wait_for(out, "watching evaluation", 1);
     /* The user is disabled: every session of hers ends. */
-    cr_assert_eq(tt_cli(s, admin, NULL, NULL, "user", "disable", "ewa", NULL), 0);
+    cr_assert_eq(th_cli_as(s, admin, NULL, NULL, NULL, "user", "disable", "ewa", NULL), 0);
     int status = s_wait_child(w, 30000);
     char *etext = kp_read_file(err, 1 << 20, NULL);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0, "watch went on");
@@ -563,16 +567,19 @@ Test(watch, a_text_save_shows_the_words_that_changed)
     const char first[] = "Kommunen har en tydlig vision och ett väl förankrat mål för "
                          "medborgardialogen i alla nämnder.\n";
     cr_assert_eq(kp_write_file(file, first, sizeof first - 1, 0644), 0);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "3", "summary", "--file", file, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "3", "summary", "--file",
+                           file, NULL),
+                 0);
     char *v = th_sql(s, "SELECT version FROM evaluations WHERE id = 1");
     const char second[] = "Kommunen har en tydlig vision och ett väl förankrat mål för "
                           "medborgardialogen i alla nämnder. Uppföljningen saknas dock helt.\n";
     cr_assert_eq(kp_write_file(file, second, sizeof second - 1, 0644), 0);
-    cr_assert_eq(
-        tt_cli(s, lead, NULL, NULL, "text", "set", ids, "3", "summary", "--file", file, NULL), 0);
+    cr_assert_eq(th_cli_as(s, lead, NULL, NULL, NULL, "text", "set", ids, "3", "summary", "--file",
+                           file, NULL),
+                 0);
     char *out = NULL;
-    cr_assert_eq(tt_cli(s, peer, &out, NULL, "watch", ids, "--since", v, "--count", "1", NULL), 0);
+    cr_assert_eq(
+        th_cli_as(s, peer, NULL, &out, NULL, "watch", ids, "--since", v, "--count", "1", NULL), 0);
     /* The appended sentence, with a little of what came before it. */
     cr_assert(strstr(out, "i alla nämnder. {+Uppföljningen saknas dock helt.+}"), "%s", out);
     cr_assert(!strstr(out, "Kommunen har"), "the unchanged start was repeated: %s", out);
@@ -601,10 +608,10 @@ Test(watch, watch_moves_to_another_endpoint_of_server_when_its_own_goes_away)
     const char *login[] = {"--server", list,  "--server-key",     s->server_key,
                            "login",    "ewa", "--password-stdin", NULL};
     char *e = NULL;
-    cr_assert_eq(th_cli_full(NULL, home, TT_PASSWORD, NULL, &e, login), 0, "%s", e);
+    cr_assert_eq(th_cli_full(NULL, home, TH_PASSWORD, NULL, &e, login), 0, "%s", e);
     free(e);
     char lead2[300];
-    tt_login(twin, "christine", lead2, sizeof lead2);
+    th_login_new(twin, "christine", lead2, sizeof lead2);
 
     char out[400], err[400];
     snprintf(out, sizeof out, "%s/watch.out", s->dir);
@@ -617,9 +624,9 @@ Test(watch, watch_moves_to_another_endpoint_of_server_when_its_own_goes_away)
     cr_assert_eq(th_server_stop(s), 0); /* the first endpoint goes away for good */
     for (int i = 0; i < 2; i++) {
         e = NULL;
-        cr_assert_eq(
-            tt_cli(twin, lead2, NULL, &e, "score", "set", ids, i ? "1.3" : "1.2", "2", NULL), 0,
-            "%s", e);
+        cr_assert_eq(th_cli_as(twin, lead2, NULL, NULL, &e, "score", "set", ids, i ? "1.3" : "1.2",
+                               "2", NULL),
+                     0, "%s", e);
         free(e);
     }
     int status = s_wait_child(w, 120000);
@@ -639,13 +646,13 @@ Test(watch, watch_moves_to_another_endpoint_of_server_when_its_own_goes_away)
 Test(watch, a_python_client_from_the_readme_sees_only_what_its_session_may)
 {
     char olle[300];
-    tt_user(s, admin, "olle", "Olle Ek", "Lunds kommun", "evaluator", olle, sizeof olle);
+    th_user(s, admin, "olle", "Olle Ek", "Lunds kommun", "evaluator", olle, sizeof olle);
     char script[600];
     snprintf(script, sizeof script, "%s/tests/python/subscriber.py", KP_SOURCE_DIR);
     const char *argv[] = {KP_PYTHON3, script,    "--outsider", "olle",        "--member", "ewa",
                           "--",       s->listen, s->publish,   s->server_key, ids,        NULL};
     char *out = NULL, *err = NULL;
-    int rc = th_run(argv, TT_PASSWORD "\n" TT_PASSWORD "\n", &out, &err, 90000);
+    int rc = th_run(argv, TH_PASSWORD "\n" TH_PASSWORD "\n", &out, &err, 90000);
     cr_assert_eq(rc, 0, "subscriber.py exited %d:\n%s\n%s", rc, out, err);
     cr_assert(strstr(out, "member pushed: lock.take, lock.release"), "%s", out);
     free(out);
