@@ -4,7 +4,10 @@
  *
  *  One file per request: for every body of kompass.v1.Request, one with each
  *  field set (from the descriptors, so a new RPC gets its seed without
- *  anyone writing it), and the requests the CLI sends most, as it sends them
+ *  anyone writing it); for every RPC, its valid sample request from the
+ *  table the integration tests share (tests/samples.c), with plausible ids:
+ *  valid requests reach further into validation than all-fields-set ones;
+ *  and the requests the CLI sends most, as it sends them
  *  (login, user_add, score_set, text_lock, text_save, framework_import with
  *  the shipped KK2015 file), plus the envelopes the server refuses (empty,
  *  wrong version, no body).
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "samples.h"
 #include "util.h"
 #include "wire.h"
 
@@ -144,6 +148,38 @@ int main(int argc, char **argv)
         *(void **)((char *)req + f->offset) = s_fill(a, f->descriptor, 1);
         *(uint32_t *)((char *)req + f->quantifier_offset) = f->id;
         s_write(a, f->name, req);
+    }
+
+    /* Every RPC's sample request, with ids a real evaluation might have. A
+     * sample of a body kompass.proto does not have is an error. */
+    size_t n_samples;
+    const th_sample *samples = th_samples(&n_samples);
+    const th_sample_ids ids = {
+        .n = 7,
+        .eval_id = 12,
+        .remark_id = 3,
+        .login = "ewa",
+        .password = "Ewa-Luvö-lösenord-1",
+        .municipality = "Västerås stad",
+        .framework = "KK2015",
+        .label = "2017",
+        .ordinal = 5,
+        .question = "1.4",
+        .lock_token = "a3f1",
+        .areas = "[{\"number\":1,\"questions\":[{\"code\":\"1.1\",\"points\":10},"
+                 "{\"code\":\"1.4\",\"points\":25.5}]}]",
+    };
+    for (size_t i = 0; i < n_samples; i++) {
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field(rd, (unsigned)samples[i].body_case);
+        if (!f || !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)) {
+            fprintf(stderr, "fuzz_corpus: sample %zu is for body %d, not a body of Request\n", i,
+                    samples[i].body_case);
+            return 1;
+        }
+        kp_request *req = s_request(a, kp_arena_printf(a, "sample-%zu", i));
+        samples[i].build(a, &ids, req);
+        s_write(a, kp_arena_printf(a, "%s-sample", f->name), req);
     }
 
     /* As the CLI sends them. */

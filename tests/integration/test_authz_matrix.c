@@ -11,9 +11,13 @@
  *  security_log, compared before and after), and, for RPCs that write, must
  *  leave a row in the security log.
  *
- *  Each RPC needs a sample: how to build a valid request for it (and, for
- *  RPCs about an evaluation, how to put the caller in a relation to it). An
- *  RPC in the table without a sample fails this test: add one to s_samples.
+ *  Each RPC needs a sample request: tests/samples.c's table, shared with
+ *  the audit test and the fuzz corpus, builds its body from the ids a cell
+ *  passes (s_ids). An RPC that names something that must exist first has a
+ *  `prepare` here, and an RPC about an evaluation a `relate` that puts the
+ *  caller in a relation to a fresh one (s_worlds). An RPC of the table
+ *  without a sample, or without a `relate` when it needs one, fails this
+ *  test, and so does a sample of an RPC that does not exist.
  */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -26,6 +30,7 @@
 
 #include "authz.h"
 #include "harness.h"
+#include "samples.h"
 
 #define RQ(field) KOMPASS__V1__REQUEST__BODY_##field
 
@@ -43,14 +48,15 @@ typedef struct {
     long long helpers[3];    /* user ids of a helper lead, peer and observer */
 } cell;
 
+/* What a cell's request needs on the server besides its body. */
 typedef struct {
     int body_case;
-    /* A valid request body for c (in c->a), set on req. */
-    void (*build)(cell *c, kp_request *req);
+    /* Makes what the request names and puts it in ids (NULL: nothing). */
+    void (*prepare)(cell *c, th_sample_ids *ids);
     /* For RPCs about an evaluation: puts c->caller in relation rel to the
      * evaluation that req names. */
     void (*relate)(cell *c, kp_request *req, kp_relation rel);
-} sample;
+} world;
 
 /* ------------------------------------------------------------ helpers */
 
@@ -88,106 +94,6 @@ static const char *s_user(cell *c, const char *what, int role, const char *passw
 }
 
 #define PW "Matrix-password-1234"
-
-/* ------------------------------------------------------------ samples */
-
-static void b_ping(cell *c, kp_request *req)
-{
-    req->body_case = RQ(PING);
-    req->ping = kp_arena_zalloc(c->a, sizeof *req->ping);
-    kompass__v1__ping_request__init(req->ping);
-}
-
-static void b_login(cell *c, kp_request *req)
-{
-    req->body_case = RQ(LOGIN);
-    req->login = kp_arena_zalloc(c->a, sizeof *req->login);
-    kompass__v1__login_request__init(req->login);
-    req->login->login = (char *)s_user(c, "target", KOMPASS__V1__ROLE__ROLE_EVALUATOR, PW);
-    req->login->password = PW;
-}
-
-static void b_logout(cell *c, kp_request *req)
-{
-    req->body_case = RQ(LOGOUT);
-    req->logout = kp_arena_zalloc(c->a, sizeof *req->logout);
-    kompass__v1__logout_request__init(req->logout);
-}
-
-static void b_who_am_i(cell *c, kp_request *req)
-{
-    req->body_case = RQ(WHO_AM_I);
-    req->who_am_i = kp_arena_zalloc(c->a, sizeof *req->who_am_i);
-    kompass__v1__who_am_irequest__init(req->who_am_i);
-}
-
-static void b_change_password(cell *c, kp_request *req)
-{
-    req->body_case = RQ(CHANGE_PASSWORD);
-    req->change_password = kp_arena_zalloc(c->a, sizeof *req->change_password);
-    kompass__v1__change_password_request__init(req->change_password);
-    req->change_password->current_password = (char *)(c->password ? c->password : PW);
-    req->change_password->new_password = "Matrix-changed-5678";
-}
-
-static void b_reauthenticate(cell *c, kp_request *req)
-{
-    req->body_case = RQ(REAUTHENTICATE);
-    req->reauthenticate = kp_arena_zalloc(c->a, sizeof *req->reauthenticate);
-    kompass__v1__reauthenticate_request__init(req->reauthenticate);
-    req->reauthenticate->password = (char *)(c->password ? c->password : PW);
-}
-
-static void b_user_add(cell *c, kp_request *req)
-{
-    req->body_case = RQ(USER_ADD);
-    Kompass__V1__UserAddRequest *in = kp_arena_zalloc(c->a, sizeof *in);
-    kompass__v1__user_add_request__init(in);
-    in->login = kp_arena_printf(c->a, "added%d", c->n);
-    in->full_name = "Anna Eklund";
-    in->organisation = "SKL";
-    in->role = KOMPASS__V1__ROLE__ROLE_EVALUATOR;
-    in->password = PW;
-    req->user_add = in;
-}
-
-static void b_user_list(cell *c, kp_request *req)
-{
-    req->body_case = RQ(USER_LIST);
-    req->user_list = kp_arena_zalloc(c->a, sizeof *req->user_list);
-    kompass__v1__user_list_request__init(req->user_list);
-}
-
-static void b_user_set_active(cell *c, kp_request *req)
-{
-    req->body_case = RQ(USER_SET_ACTIVE);
-    Kompass__V1__UserSetActiveRequest *in = kp_arena_zalloc(c->a, sizeof *in);
-    kompass__v1__user_set_active_request__init(in);
-    in->login = (char *)s_user(c, "victim", KOMPASS__V1__ROLE__ROLE_EVALUATOR, PW);
-    in->active = 0;
-    req->user_set_active = in;
-}
-
-static void b_user_edit(cell *c, kp_request *req)
-{
-    req->body_case = RQ(USER_EDIT);
-    Kompass__V1__UserEditRequest *in = kp_arena_zalloc(c->a, sizeof *in);
-    kompass__v1__user_edit_request__init(in);
-    in->login = (char *)s_user(c, "victim", KOMPASS__V1__ROLE__ROLE_EVALUATOR, PW);
-    in->organisation = "Västerås stad";
-    in->full_name = "";
-    req->user_edit = in;
-}
-
-static void b_user_reset_password(cell *c, kp_request *req)
-{
-    req->body_case = RQ(USER_RESET_PASSWORD);
-    Kompass__V1__UserResetPasswordRequest *in = kp_arena_zalloc(c->a, sizeof *in);
-    kompass__v1__user_reset_password_request__init(in);
-    in->login = (char *)s_user(c, "victim", KOMPASS__V1__ROLE__ROLE_EVALUATOR, PW);
-    in->new_password = "Matrix-reset-9012";
-    req->user_reset_password = in;
-}
 
 /* ------------------------------------------------------------ evaluations
  *
@@ -288,7 +194,8 @@ static long long s_eval_for(cell *c, kp_request *req, kp_relation rel, int needs
 static void r_scoring(cell *c, kp_request *req, kp_relation rel)
 {
     s_eval_for(c, req, rel, NEEDS_SCORING);
-    if (c->role == KP_ROLE_ADMIN && rel != KP_REL_LEAD && rel != KP_REL_PEER)
+    if (req->body_case == RQ(SCORE_SET) && c->role == KP_ROLE_ADMIN && rel != KP_REL_LEAD &&
+        rel != KP_REL_PEER)
         req->score_set->on_behalf_of = "helperpeer";
 }
 static void r_open(cell *c, kp_request *req, kp_relation rel)
@@ -360,331 +267,6 @@ static void r_other_lock(cell *c, kp_request *req, kp_relation rel)
     s_eval_for(c, req, rel, NEEDS_SCORING | OTHER_LOCK);
 }
 
-#define BODY(field, type, init)                                                                    \
-    req->body_case = RQ(field);                                                                    \
-    type *in = kp_arena_zalloc(c->a, sizeof *in);                                                  \
-    init(in)
-
-static void b_framework_import(cell *c, kp_request *req)
-{
-    BODY(FRAMEWORK_IMPORT, Kompass__V1__FrameworkImportRequest,
-         kompass__v1__framework_import_request__init);
-    in->json = kp_arena_printf(
-        c->a,
-        "{\"framework\":{\"code\":\"M%d\",\"name\":\"Matrix\",\"year\":2020},\"areas\":"
-        "[{\"number\":1,\"title\":\"A\",\"max\":10,\"questions\":[{\"code\":\"1.1\","
-        "\"text\":\"Q\",\"max\":10}]}]}",
-        c->n);
-    req->framework_import = in;
-}
-static void b_framework_list(cell *c, kp_request *req)
-{
-    BODY(FRAMEWORK_LIST, Kompass__V1__FrameworkListRequest,
-         kompass__v1__framework_list_request__init);
-    req->framework_list = in;
-}
-static void b_framework_show(cell *c, kp_request *req)
-{
-    BODY(FRAMEWORK_SHOW, Kompass__V1__FrameworkShowRequest,
-         kompass__v1__framework_show_request__init);
-    in->code = "KK2015";
-    req->framework_show = in;
-}
-static void b_municipality_add(cell *c, kp_request *req)
-{
-    BODY(MUNICIPALITY_ADD, Kompass__V1__MunicipalityAddRequest,
-         kompass__v1__municipality_add_request__init);
-    in->name = kp_arena_printf(c->a, "Matrixby %d", c->n);
-    req->municipality_add = in;
-}
-static void b_municipality_list(cell *c, kp_request *req)
-{
-    BODY(MUNICIPALITY_LIST, Kompass__V1__MunicipalityListRequest,
-         kompass__v1__municipality_list_request__init);
-    req->municipality_list = in;
-}
-static void b_eval_create(cell *c, kp_request *req)
-{
-    BODY(EVAL_CREATE, Kompass__V1__EvalCreateRequest, kompass__v1__eval_create_request__init);
-    in->municipality = "Matrixkommun";
-    in->framework = "KK2015";
-    in->label = kp_arena_printf(c->a, "c%d", c->n);
-    req->eval_create = in;
-}
-static void b_eval_list(cell *c, kp_request *req)
-{
-    BODY(EVAL_LIST, Kompass__V1__EvalListRequest, kompass__v1__eval_list_request__init);
-    req->eval_list = in;
-}
-static void b_eval_show(cell *c, kp_request *req)
-{
-    BODY(EVAL_SHOW, Kompass__V1__EvalShowRequest, kompass__v1__eval_show_request__init);
-    req->eval_show = in;
-}
-static void b_eval_assign(cell *c, kp_request *req)
-{
-    BODY(EVAL_ASSIGN, Kompass__V1__EvalAssignRequest, kompass__v1__eval_assign_request__init);
-    in->login = "helperobs";
-    in->role = "observer";
-    req->eval_assign = in;
-}
-static void b_eval_unassign(cell *c, kp_request *req)
-{
-    BODY(EVAL_UNASSIGN, Kompass__V1__EvalUnassignRequest, kompass__v1__eval_unassign_request__init);
-    in->login = "helperobs";
-    req->eval_unassign = in;
-}
-static void b_eval_start(cell *c, kp_request *req)
-{
-    BODY(EVAL_START, Kompass__V1__EvalStartRequest, kompass__v1__eval_start_request__init);
-    req->eval_start = in;
-}
-static void b_evidence_add(cell *c, kp_request *req)
-{
-    BODY(EVIDENCE_ADD, Kompass__V1__EvidenceAddRequest, kompass__v1__evidence_add_request__init);
-    Kompass__V1__Evidence *e = kp_arena_zalloc(c->a, sizeof *e);
-    kompass__v1__evidence__init(e);
-    e->kind = "web";
-    e->title = "Kommunens webbplats";
-    in->evidence = e;
-    req->evidence_add = in;
-}
-static void b_submit(cell *c, kp_request *req)
-{
-    BODY(SUBMIT, Kompass__V1__SubmitRequest, kompass__v1__submit_request__init);
-    req->submit = in;
-}
-static void b_consensus_show(cell *c, kp_request *req)
-{
-    BODY(CONSENSUS_SHOW, Kompass__V1__ConsensusShowRequest,
-         kompass__v1__consensus_show_request__init);
-    req->consensus_show = in;
-}
-static void b_consensus_set(cell *c, kp_request *req)
-{
-    BODY(CONSENSUS_SET, Kompass__V1__ConsensusSetRequest, kompass__v1__consensus_set_request__init);
-    in->question = "1.2";
-    in->points_centi = 500;
-    req->consensus_set = in;
-}
-static void b_consensus_auto(cell *c, kp_request *req)
-{
-    BODY(CONSENSUS_AUTO, Kompass__V1__ConsensusAutoRequest,
-         kompass__v1__consensus_auto_request__init);
-    in->strategy = "mean";
-    req->consensus_auto = in;
-}
-static void b_consensus_threshold(cell *c, kp_request *req)
-{
-    BODY(CONSENSUS_THRESHOLD, Kompass__V1__ConsensusThresholdRequest,
-         kompass__v1__consensus_threshold_request__init);
-    in->major_spread_pct = 30;
-    req->consensus_threshold = in;
-}
-static void b_text_approve(cell *c, kp_request *req)
-{
-    BODY(TEXT_APPROVE, Kompass__V1__TextApproveRequest, kompass__v1__text_approve_request__init);
-    in->area = 1;
-    req->text_approve = in;
-}
-static void b_sign(cell *c, kp_request *req)
-{
-    BODY(SIGN, Kompass__V1__SignRequest, kompass__v1__sign_request__init);
-    in->meaning = "reviewed";
-    in->password = kp_arena_strdup(c->a, c->password ? c->password : "no password at all");
-    req->sign = in;
-}
-/* Reopen is not about a team: the sample makes its own signed evaluation. */
-static void b_eval_reopen(cell *c, kp_request *req)
-{
-    BODY(EVAL_REOPEN, Kompass__V1__EvalReopenRequest, kompass__v1__eval_reopen_request__init);
-    long long id = s_num(s_sqlf(c,
-                                "INSERT INTO evaluations (municipality_id, framework_id, label, "
-                                "ordinal, status) VALUES (%lld, %lld, 'r%d', %d, 'review') "
-                                "RETURNING id",
-                                c->mid, c->fid, c->n, c->n));
-    free(s_sqlf(c, "UPDATE evaluations SET status = 'signed' WHERE id = %lld", id));
-    in->evaluation_id = id;
-    in->reason = "Matrix";
-    req->eval_reopen = in;
-}
-static void b_eval_verify(cell *c, kp_request *req)
-{
-    BODY(EVAL_VERIFY, Kompass__V1__EvalVerifyRequest, kompass__v1__eval_verify_request__init);
-    req->eval_verify = in;
-}
-static void b_eval_status(cell *c, kp_request *req)
-{
-    BODY(EVAL_STATUS, Kompass__V1__EvalStatusRequest, kompass__v1__eval_status_request__init);
-    req->eval_status = in;
-}
-static void b_eval_revision(cell *c, kp_request *req)
-{
-    BODY(EVAL_REVISION, Kompass__V1__EvalRevisionRequest, kompass__v1__eval_revision_request__init);
-    in->revision = 1;
-    req->eval_revision = in;
-}
-static void b_evidence_list(cell *c, kp_request *req)
-{
-    BODY(EVIDENCE_LIST, Kompass__V1__EvidenceListRequest, kompass__v1__evidence_list_request__init);
-    req->evidence_list = in;
-}
-static void b_score_set(cell *c, kp_request *req)
-{
-    BODY(SCORE_SET, Kompass__V1__ScoreSetRequest, kompass__v1__score_set_request__init);
-    Kompass__V1__ScoreWrite *w = kp_arena_zalloc(c->a, sizeof *w);
-    kompass__v1__score_write__init(w);
-    w->question = "1.1";
-    w->points_centi = 1200;
-    in->writes = kp_arena_alloc(c->a, sizeof(void *));
-    in->writes[0] = w;
-    in->n_writes = 1;
-    req->score_set = in;
-}
-static void b_offline_discard(cell *c, kp_request *req)
-{
-    BODY(OFFLINE_DISCARD, Kompass__V1__OfflineDiscardRequest,
-         kompass__v1__offline_discard_request__init);
-    in->item = "score 1.1";
-    in->mine = "{}";
-    req->offline_discard = in;
-}
-static void b_score_list(cell *c, kp_request *req)
-{
-    BODY(SCORE_LIST, Kompass__V1__ScoreListRequest, kompass__v1__score_list_request__init);
-    req->score_list = in;
-}
-static void b_text_show(cell *c, kp_request *req)
-{
-    BODY(TEXT_SHOW, Kompass__V1__TextShowRequest, kompass__v1__text_show_request__init);
-    req->text_show = in;
-}
-static void b_text_lock(cell *c, kp_request *req)
-{
-    BODY(TEXT_LOCK, Kompass__V1__TextLockRequest, kompass__v1__text_lock_request__init);
-    in->area = 2;
-    in->section = "strengths";
-    req->text_lock = in;
-}
-static void b_text_save(cell *c, kp_request *req)
-{
-    BODY(TEXT_SAVE, Kompass__V1__TextSaveRequest, kompass__v1__text_save_request__init);
-    in->area = 1;
-    in->section = "summary";
-    in->summary = "Tydlig strategi.";
-    in->lock_token = "cell-token";
-    req->text_save = in;
-}
-static void b_lock_list(cell *c, kp_request *req)
-{
-    BODY(LOCK_LIST, Kompass__V1__LockListRequest, kompass__v1__lock_list_request__init);
-    req->lock_list = in;
-}
-static void b_lock_break(cell *c, kp_request *req)
-{
-    BODY(LOCK_BREAK, Kompass__V1__LockBreakRequest, kompass__v1__lock_break_request__init);
-    in->area = 1;
-    in->section = "summary";
-    in->reason = "matrix";
-    req->lock_break = in;
-}
-static void b_eval_snapshot(cell *c, kp_request *req)
-{
-    BODY(EVAL_SNAPSHOT, Kompass__V1__EvalSnapshotRequest, kompass__v1__eval_snapshot_request__init);
-    req->eval_snapshot = in;
-}
-static void b_eval_changes(cell *c, kp_request *req)
-{
-    BODY(EVAL_CHANGES, Kompass__V1__EvalChangesRequest, kompass__v1__eval_changes_request__init);
-    req->eval_changes = in;
-}
-
-static void b_audit_list(cell *c, kp_request *req)
-{
-    req->body_case = RQ(AUDIT_LIST);
-    req->audit_list = kp_arena_zalloc(c->a, sizeof *req->audit_list);
-    kompass__v1__audit_list_request__init(req->audit_list);
-}
-
-static void b_audit_verify(cell *c, kp_request *req)
-{
-    req->body_case = RQ(AUDIT_VERIFY);
-    req->audit_verify = kp_arena_zalloc(c->a, sizeof *req->audit_verify);
-    kompass__v1__audit_verify_request__init(req->audit_verify);
-    req->audit_verify->all = 1;
-}
-
-static void b_health(cell *c, kp_request *req)
-{
-    req->body_case = RQ(HEALTH);
-    req->health = kp_arena_zalloc(c->a, sizeof *req->health);
-    kompass__v1__health_request__init(req->health);
-}
-
-static void b_stats_agreement(cell *c, kp_request *req)
-{
-    req->body_case = RQ(STATS_AGREEMENT);
-    req->stats_agreement = kp_arena_zalloc(c->a, sizeof *req->stats_agreement);
-    kompass__v1__stats_agreement_request__init(req->stats_agreement);
-}
-
-static void b_stats(cell *c, kp_request *req)
-{
-    req->body_case = RQ(STATS);
-    req->stats = kp_arena_zalloc(c->a, sizeof *req->stats);
-    kompass__v1__stats_request__init(req->stats);
-}
-
-static void b_search(cell *c, kp_request *req)
-{
-    req->body_case = RQ(SEARCH);
-    req->search = kp_arena_zalloc(c->a, sizeof *req->search);
-    kompass__v1__search_request__init(req->search);
-    req->search->query = "medborgardialog";
-}
-
-static void b_backup(cell *c, kp_request *req)
-{
-    req->body_case = RQ(BACKUP);
-    req->backup = kp_arena_zalloc(c->a, sizeof *req->backup);
-    kompass__v1__backup_request__init(req->backup);
-}
-
-/* reports: a signed evaluation (everybody's to read), a municipality's
- * history, and an import of KK2015 with every question at 0 points */
-static void b_report_data(cell *c, kp_request *req)
-{
-    BODY(REPORT_DATA, Kompass__V1__ReportDataRequest, kompass__v1__report_data_request__init);
-    in->evaluation_id = s_num(s_sqlf(c,
-                                     "INSERT INTO evaluations (municipality_id, framework_id, "
-                                     "label, ordinal, status) VALUES (%lld, %lld, 'r%d', %d, "
-                                     "'signed') RETURNING id",
-                                     c->mid, c->fid, c->n, c->n));
-    req->report_data = in;
-}
-static void b_history(cell *c, kp_request *req)
-{
-    BODY(HISTORY, Kompass__V1__HistoryRequest, kompass__v1__history_request__init);
-    in->municipality = "Matrixkommun";
-    req->history = in;
-}
-static void b_eval_import(cell *c, kp_request *req)
-{
-    BODY(EVAL_IMPORT, Kompass__V1__EvalImportRequest, kompass__v1__eval_import_request__init);
-    char *areas = th_sql(c->s, "SELECT json_agg(json_build_object('number', a.number, "
-                               "'questions', (SELECT json_agg(json_build_object('code', q.code, "
-                               "'points', 0) ORDER BY q.position) FROM framework_questions q "
-                               "WHERE q.area_id = a.id)) ORDER BY a.number) FROM framework_areas "
-                               "a JOIN frameworks f ON f.id = a.framework_id WHERE f.code = "
-                               "'KK2015'");
-    in->json = kp_arena_printf(c->a,
-                               "{\"municipality\":\"Importby %d\",\"framework\":\"KK2015\","
-                               "\"label\":\"i%d\",\"areas\":%s}",
-                               c->n, c->n, areas);
-    free(areas);
-    req->eval_import = in;
-}
-
 /* ------------------------------------------------------------ the consensus meeting */
 
 /* The evaluation id a relate put in req. */
@@ -698,7 +280,7 @@ static long long s_get_eval_id(kp_request *req)
     return (long long)*(int64_t *)((char *)body + ef->offset);
 }
 
-/* Consensus, with an open thread on 1.1 (opened by the helper lead) */
+/* Consensus, with an open thread on 1.4 (opened by the helper lead) */
 static void r_thread(cell *c, kp_request *req, kp_relation rel)
 {
     r_consensus(c, req, rel);
@@ -706,12 +288,12 @@ static void r_thread(cell *c, kp_request *req, kp_relation rel)
     free(s_sqlf(c,
                 "INSERT INTO comment_threads (evaluation_id, question_id, status, opened_by,"
                 " version) SELECT %lld, id, 'open', %lld, 1 FROM framework_questions"
-                " WHERE framework_id = %lld AND code = '1.1'",
+                " WHERE framework_id = %lld AND code = '1.4'",
                 id, c->helpers[0], c->fid));
     free(s_sqlf(c,
                 "INSERT INTO comments (evaluation_id, question_id, kind, body, author_id, version)"
                 " SELECT %lld, id, 'comment', 'Varför 1?', %lld, 1 FROM framework_questions"
-                " WHERE framework_id = %lld AND code = '1.1'",
+                " WHERE framework_id = %lld AND code = '1.4'",
                 id, c->helpers[0], c->fid));
 }
 /* ... and resolved */
@@ -758,76 +340,6 @@ static void r_practice(cell *c, kp_request *req, kp_relation rel)
                     id, c->helpers[1]));
     s_set_eval_id(req, id);
 }
-static void b_comment_add(cell *c, kp_request *req)
-{
-    BODY(COMMENT_ADD, Kompass__V1__CommentAddRequest, kompass__v1__comment_add_request__init);
-    in->question = "1.1";
-    in->text = "Intervjuerna talar för mer.";
-    req->comment_add = in;
-}
-static void b_comment_list(cell *c, kp_request *req)
-{
-    BODY(COMMENT_LIST, Kompass__V1__CommentListRequest, kompass__v1__comment_list_request__init);
-    req->comment_list = in;
-}
-static void b_comment_resolve(cell *c, kp_request *req)
-{
-    BODY(COMMENT_RESOLVE, Kompass__V1__CommentResolveRequest,
-         kompass__v1__comment_resolve_request__init);
-    in->question = "1.1";
-    in->reason = "Vi enades";
-    req->comment_resolve = in;
-}
-static void b_comment_reopen(cell *c, kp_request *req)
-{
-    BODY(COMMENT_REOPEN, Kompass__V1__CommentReopenRequest,
-         kompass__v1__comment_reopen_request__init);
-    in->question = "1.1";
-    req->comment_reopen = in;
-}
-static void b_consensus_question(cell *c, kp_request *req)
-{
-    BODY(CONSENSUS_QUESTION, Kompass__V1__ConsensusQuestionRequest,
-         kompass__v1__consensus_question_request__init);
-    in->question = "1.1";
-    req->consensus_question = in;
-}
-/* a signed evaluation made in Kompass, and a new evaluator to train on it */
-static void b_calibration_create(cell *c, kp_request *req)
-{
-    BODY(CALIBRATION_CREATE, Kompass__V1__CalibrationCreateRequest,
-         kompass__v1__calibration_create_request__init);
-    in->evaluation_id = s_num(s_sqlf(c,
-                                     "INSERT INTO evaluations (municipality_id, framework_id, "
-                                     "label, ordinal, status) VALUES (%lld, %lld, 'k%d', %d, "
-                                     "'signed') RETURNING id",
-                                     c->mid, c->fid, c->n, c->n));
-    free(s_sqlf(c,
-                "INSERT INTO evaluation_revisions (evaluation_id, revision, content, content_hash,"
-                " eval_version) VALUES (%lld, 1, '{\"scores\":{}}', repeat('c', 64), 1)",
-                (long long)in->evaluation_id));
-    in->trainee = (char *)s_user(c, "trainee", KOMPASS__V1__ROLE__ROLE_EVALUATOR, PW);
-    req->calibration_create = in;
-}
-static void b_calibration_show(cell *c, kp_request *req)
-{
-    BODY(CALIBRATION_SHOW, Kompass__V1__CalibrationShowRequest,
-         kompass__v1__calibration_show_request__init);
-    req->calibration_show = in;
-}
-static void b_calibration_stats(cell *c, kp_request *req)
-{
-    BODY(CALIBRATION_STATS, Kompass__V1__CalibrationStatsRequest,
-         kompass__v1__calibration_stats_request__init);
-    req->calibration_stats = in;
-}
-static void b_subscribe(cell *c, kp_request *req)
-{
-    BODY(SUBSCRIBE, Kompass__V1__SubscribeRequest, kompass__v1__subscribe_request__init);
-    in->all = 1; /* every evaluation the caller may see: any session */
-    req->subscribe = in;
-}
-
 /* the factual review: texts approved and a contact on the team (the helper
  * observer, put there directly: the database does not judge organisations) */
 static long long s_fc_ready(cell *c, kp_request *req, kp_relation rel)
@@ -875,48 +387,6 @@ static void r_fc_remark(cell *c, kp_request *req, kp_relation rel)
                                                     id, c->helpers[2]));
 }
 
-static void b_factcheck_start(cell *c, kp_request *req)
-{
-    BODY(FACTCHECK_START, Kompass__V1__FactcheckStartRequest,
-         kompass__v1__factcheck_start_request__init);
-    in->days = 10;
-    req->factcheck_start = in;
-}
-static void b_factcheck_remark(cell *c, kp_request *req)
-{
-    BODY(FACTCHECK_REMARK, Kompass__V1__FactcheckRemarkRequest,
-         kompass__v1__factcheck_remark_request__init);
-    in->area = 1;
-    in->text = "Medborgarpanelen startade 2016.";
-    req->factcheck_remark = in;
-}
-static void b_factcheck_answer(cell *c, kp_request *req)
-{
-    BODY(FACTCHECK_ANSWER, Kompass__V1__FactcheckAnswerRequest,
-         kompass__v1__factcheck_answer_request__init);
-    in->text = "Rättat.";
-    req->factcheck_answer = in;
-}
-static void b_factcheck_show(cell *c, kp_request *req)
-{
-    BODY(FACTCHECK_SHOW, Kompass__V1__FactcheckShowRequest,
-         kompass__v1__factcheck_show_request__init);
-    req->factcheck_show = in;
-}
-static void b_factcheck_close(cell *c, kp_request *req)
-{
-    BODY(FACTCHECK_CLOSE, Kompass__V1__FactcheckCloseRequest,
-         kompass__v1__factcheck_close_request__init);
-    req->factcheck_close = in;
-}
-
-static void b_eval_set(cell *c, kp_request *req)
-{
-    BODY(EVAL_SET, Kompass__V1__EvalSetRequest, kompass__v1__eval_set_request__init);
-    in->report_date = "2017-09-30";
-    req->eval_set = in;
-}
-
 /* the follow-up: an evaluation of a municipality of its own, whose signed
  * earlier round ('a' < 'm') named one improvement opportunity in area 1 */
 static void r_followup(cell *c, kp_request *req, kp_relation rel)
@@ -940,119 +410,167 @@ static void r_followup(cell *c, kp_request *req, kp_relation rel)
                 prev, c->helpers[0]));
     free(s_sqlf(c, "UPDATE evaluations SET status = 'signed' WHERE id = %lld", prev));
 }
-static void b_followup_list(cell *c, kp_request *req)
+
+/* ------------------------------------------------------------ what requests name
+ *
+ * The request bodies are tests/samples.c's. A cell passes its ids (s_ids);
+ * where a request names something that must exist first, its `prepare`
+ * makes it here and puts it in the ids. */
+
+static th_sample_ids s_ids(cell *c)
 {
-    BODY(FOLLOWUP_LIST, Kompass__V1__FollowupListRequest, kompass__v1__followup_list_request__init);
-    req->followup_list = in;
+    th_sample_ids ids = {0};
+    ids.n = c->n;
+    ids.password = c->password ? c->password : PW;
+    ids.municipality = "Matrixkommun";
+    ids.framework = "KK2015";
+    ids.label = kp_arena_printf(c->a, "c%d", c->n);
+    ids.login = "helperobs";       /* assigned and unassigned as an observer */
+    ids.question = "1.4";          /* r_thread's (max 30 points; 1.1's is 15) */
+    ids.item = "1.1";              /* r_followup's improvement opportunity */
+    ids.lock_token = "cell-token"; /* r_caller_lock's */
+    return ids;
 }
-static void b_followup_set(cell *c, kp_request *req)
+
+/* a user to log in as */
+static void p_login(cell *c, th_sample_ids *ids)
 {
-    BODY(FOLLOWUP_SET, Kompass__V1__FollowupSetRequest, kompass__v1__followup_set_request__init);
-    in->item = "1.1";
-    in->status = "remains";
-    in->note = "Kvarstår.";
-    req->followup_set = in;
+    ids->login = s_user(c, "target", KOMPASS__V1__ROLE__ROLE_EVALUATOR, PW);
+    ids->password = PW;
 }
-static void b_municipality_edit(cell *c, kp_request *req)
+/* a user to disable, edit, or give a new password */
+static void p_victim(cell *c, th_sample_ids *ids)
 {
-    BODY(MUNICIPALITY_EDIT, Kompass__V1__MunicipalityEditRequest,
-         kompass__v1__municipality_edit_request__init);
+    ids->login = s_user(c, "victim", KOMPASS__V1__ROLE__ROLE_EVALUATOR, PW);
+}
+/* a caller without a session signs with no password at all */
+static void p_sign(cell *c, th_sample_ids *ids)
+{
+    ids->password = c->password ? c->password : "no password at all";
+}
+/* Reopen is not about a team: it gets a signed evaluation of its own. */
+static void p_signed(cell *c, th_sample_ids *ids)
+{
+    long long id = s_num(s_sqlf(c,
+                                "INSERT INTO evaluations (municipality_id, framework_id, label, "
+                                "ordinal, status) VALUES (%lld, %lld, 'r%d', %d, 'review') "
+                                "RETURNING id",
+                                c->mid, c->fid, c->n, c->n));
+    free(s_sqlf(c, "UPDATE evaluations SET status = 'signed' WHERE id = %lld", id));
+    ids->eval_id = id;
+}
+/* reports: a signed evaluation (everybody's to read) */
+static void p_report(cell *c, th_sample_ids *ids)
+{
+    ids->eval_id = s_num(s_sqlf(c,
+                                "INSERT INTO evaluations (municipality_id, framework_id, "
+                                "label, ordinal, status) VALUES (%lld, %lld, 'r%d', %d, "
+                                "'signed') RETURNING id",
+                                c->mid, c->fid, c->n, c->n));
+}
+/* an import of KK2015 with every question at 0 points */
+static void p_import(cell *c, th_sample_ids *ids)
+{
+    char *areas = th_sql(c->s, "SELECT json_agg(json_build_object('number', a.number, "
+                               "'questions', (SELECT json_agg(json_build_object('code', q.code, "
+                               "'points', 0) ORDER BY q.position) FROM framework_questions q "
+                               "WHERE q.area_id = a.id)) ORDER BY a.number) FROM framework_areas "
+                               "a JOIN frameworks f ON f.id = a.framework_id WHERE f.code = "
+                               "'KK2015'");
+    ids->areas = kp_arena_strdup(c->a, areas);
+    free(areas);
+    ids->municipality = kp_arena_printf(c->a, "Importby %d", c->n);
+    ids->label = kp_arena_printf(c->a, "i%d", c->n);
+}
+/* a signed evaluation made in Kompass, and a new evaluator to train on it */
+static void p_calibration(cell *c, th_sample_ids *ids)
+{
+    ids->eval_id = s_num(s_sqlf(c,
+                                "INSERT INTO evaluations (municipality_id, framework_id, "
+                                "label, ordinal, status) VALUES (%lld, %lld, 'k%d', %d, "
+                                "'signed') RETURNING id",
+                                c->mid, c->fid, c->n, c->n));
+    free(s_sqlf(c,
+                "INSERT INTO evaluation_revisions (evaluation_id, revision, content, content_hash,"
+                " eval_version) VALUES (%lld, 1, '{\"scores\":{}}', repeat('c', 64), 1)",
+                ids->eval_id));
+    ids->login = s_user(c, "trainee", KOMPASS__V1__ROLE__ROLE_EVALUATOR, PW);
+}
+/* a municipality to correct */
+static void p_municipality(cell *c, th_sample_ids *ids)
+{
     char *name =
         s_sqlf(c, "INSERT INTO municipalities (name) VALUES ('Rättby %d') RETURNING name", c->n);
-    in->municipality = kp_arena_strdup(c->a, name);
+    ids->municipality = kp_arena_strdup(c->a, name);
     free(name);
-    in->group = "C8";
-    req->municipality_edit = in;
 }
 
-/* Every RPC of the table needs one. RPCs about an evaluation also need
- * `relate`, which puts the caller in each relation to a fresh evaluation. */
-static const sample s_samples[] = {
-    {RQ(PING), b_ping, NULL},
-    {RQ(LOGIN), b_login, NULL},
-    {RQ(LOGOUT), b_logout, NULL},
-    {RQ(WHO_AM_I), b_who_am_i, NULL},
-    {RQ(CHANGE_PASSWORD), b_change_password, NULL},
-    {RQ(REAUTHENTICATE), b_reauthenticate, NULL},
-    {RQ(USER_ADD), b_user_add, NULL},
-    {RQ(USER_LIST), b_user_list, NULL},
-    {RQ(USER_SET_ACTIVE), b_user_set_active, NULL},
-    {RQ(USER_EDIT), b_user_edit, NULL},
-    {RQ(USER_RESET_PASSWORD), b_user_reset_password, NULL},
-    {RQ(FRAMEWORK_IMPORT), b_framework_import, NULL},
-    {RQ(FRAMEWORK_LIST), b_framework_list, NULL},
-    {RQ(FRAMEWORK_SHOW), b_framework_show, NULL},
-    {RQ(MUNICIPALITY_ADD), b_municipality_add, NULL},
-    {RQ(MUNICIPALITY_LIST), b_municipality_list, NULL},
-    {RQ(EVAL_CREATE), b_eval_create, NULL},
-    {RQ(EVAL_LIST), b_eval_list, NULL},
-    {RQ(EVAL_SHOW), b_eval_show, r_draft},
-    {RQ(EVAL_ASSIGN), b_eval_assign, r_draft},
-    {RQ(EVAL_UNASSIGN), b_eval_unassign, r_with_observer},
-    {RQ(EVAL_START), b_eval_start, r_draft},
-    {RQ(EVIDENCE_ADD), b_evidence_add, r_draft},
-    {RQ(EVIDENCE_LIST), b_evidence_list, r_draft},
-    {RQ(SCORE_SET), b_score_set, r_scoring},
-    {RQ(SCORE_LIST), b_score_list, r_scoring_plain},
-    {RQ(TEXT_SHOW), b_text_show, r_draft},
-    {RQ(TEXT_LOCK), b_text_lock, r_scoring_plain},
-    {RQ(TEXT_SAVE), b_text_save, r_caller_lock},
-    {RQ(LOCK_LIST), b_lock_list, r_scoring_plain},
-    {RQ(LOCK_BREAK), b_lock_break, r_other_lock},
-    {RQ(SUBMIT), b_submit, r_scored},
-    {RQ(CONSENSUS_SHOW), b_consensus_show, r_open},
-    {RQ(CONSENSUS_SET), b_consensus_set, r_consensus},
-    {RQ(CONSENSUS_AUTO), b_consensus_auto, r_consensus},
-    {RQ(CONSENSUS_THRESHOLD), b_consensus_threshold, r_draft},
-    {RQ(TEXT_APPROVE), b_text_approve, r_consensus},
-    {RQ(SIGN), b_sign, r_review},
-    {RQ(EVAL_REOPEN), b_eval_reopen, NULL},
-    {RQ(EVAL_VERIFY), b_eval_verify, r_draft},
-    {RQ(EVAL_STATUS), b_eval_status, r_draft},
-    {RQ(EVAL_REVISION), b_eval_revision, r_revision},
-    {RQ(EVAL_SNAPSHOT), b_eval_snapshot, r_scoring_plain},
-    {RQ(EVAL_CHANGES), b_eval_changes, r_scoring_plain},
-    {RQ(AUDIT_LIST), b_audit_list, r_open},
-    {RQ(AUDIT_VERIFY), b_audit_verify, NULL},
-    {RQ(REPORT_DATA), b_report_data, NULL},
-    {RQ(HISTORY), b_history, NULL},
-    {RQ(EVAL_IMPORT), b_eval_import, NULL},
-    {RQ(HEALTH), b_health, NULL},
-    {RQ(STATS), b_stats, NULL},
-    {RQ(STATS_AGREEMENT), b_stats_agreement, NULL},
-    {RQ(BACKUP), b_backup, NULL},
-    {RQ(SEARCH), b_search, NULL},
+/* RPCs about an evaluation need `relate`, which puts the caller in each
+ * relation to a fresh evaluation; the others an entry only when they need
+ * a `prepare`. */
+static const world s_worlds[] = {
+    {RQ(LOGIN), p_login, NULL},
+    {RQ(USER_SET_ACTIVE), p_victim, NULL},
+    {RQ(USER_EDIT), p_victim, NULL},
+    {RQ(USER_RESET_PASSWORD), p_victim, NULL},
+    {RQ(EVAL_SHOW), NULL, r_draft},
+    {RQ(EVAL_ASSIGN), NULL, r_draft},
+    {RQ(EVAL_UNASSIGN), NULL, r_with_observer},
+    {RQ(EVAL_START), NULL, r_draft},
+    {RQ(EVIDENCE_ADD), NULL, r_draft},
+    {RQ(EVIDENCE_LIST), NULL, r_draft},
+    {RQ(SCORE_SET), NULL, r_scoring},
+    {RQ(SCORE_LIST), NULL, r_scoring_plain},
+    {RQ(TEXT_SHOW), NULL, r_draft},
+    {RQ(TEXT_LOCK), NULL, r_scoring_plain},
+    {RQ(TEXT_SAVE), NULL, r_caller_lock},
+    {RQ(LOCK_LIST), NULL, r_scoring_plain},
+    {RQ(LOCK_BREAK), NULL, r_other_lock},
+    {RQ(SUBMIT), NULL, r_scored},
+    {RQ(CONSENSUS_SHOW), NULL, r_open},
+    {RQ(CONSENSUS_SET), NULL, r_consensus},
+    {RQ(CONSENSUS_AUTO), NULL, r_consensus},
+    {RQ(CONSENSUS_THRESHOLD), NULL, r_draft},
+    {RQ(TEXT_APPROVE), NULL, r_consensus},
+    {RQ(SIGN), p_sign, r_review},
+    {RQ(EVAL_REOPEN), p_signed, NULL},
+    {RQ(EVAL_VERIFY), NULL, r_draft},
+    {RQ(EVAL_STATUS), NULL, r_draft},
+    {RQ(EVAL_REVISION), NULL, r_revision},
+    {RQ(EVAL_SNAPSHOT), NULL, r_scoring_plain},
+    {RQ(EVAL_CHANGES), NULL, r_scoring_plain},
+    {RQ(AUDIT_LIST), NULL, r_open},
+    {RQ(REPORT_DATA), p_report, NULL},
+    {RQ(EVAL_IMPORT), p_import, NULL},
     /* the consensus meeting */
-    {RQ(COMMENT_ADD), b_comment_add, r_consensus},
-    {RQ(COMMENT_LIST), b_comment_list, r_thread},
-    {RQ(COMMENT_RESOLVE), b_comment_resolve, r_thread},
-    {RQ(COMMENT_REOPEN), b_comment_reopen, r_resolved_thread},
-    {RQ(CONSENSUS_QUESTION), b_consensus_question, r_open},
-    {RQ(CALIBRATION_CREATE), b_calibration_create, NULL},
-    {RQ(CALIBRATION_SHOW), b_calibration_show, r_practice},
-    {RQ(CALIBRATION_STATS), b_calibration_stats, NULL},
-    {RQ(SUBSCRIBE), b_subscribe, NULL},
+    {RQ(COMMENT_ADD), NULL, r_consensus},
+    {RQ(COMMENT_LIST), NULL, r_thread},
+    {RQ(COMMENT_RESOLVE), NULL, r_thread},
+    {RQ(COMMENT_REOPEN), NULL, r_resolved_thread},
+    {RQ(CONSENSUS_QUESTION), NULL, r_open},
+    {RQ(CALIBRATION_CREATE), p_calibration, NULL},
+    {RQ(CALIBRATION_SHOW), NULL, r_practice},
     /* offline work */
-    {RQ(OFFLINE_DISCARD), b_offline_discard, r_scoring},
+    {RQ(OFFLINE_DISCARD), NULL, r_scoring},
     /* the cycle across rounds */
-    {RQ(EVAL_SET), b_eval_set, r_draft},
+    {RQ(EVAL_SET), NULL, r_draft},
     /* the municipality's factual review */
-    {RQ(FACTCHECK_START), b_factcheck_start, r_fc_ready},
-    {RQ(FACTCHECK_REMARK), b_factcheck_remark, r_fc_open},
-    {RQ(FACTCHECK_ANSWER), b_factcheck_answer, r_fc_remark},
-    {RQ(FACTCHECK_SHOW), b_factcheck_show, r_fc_open},
-    {RQ(FACTCHECK_CLOSE), b_factcheck_close, r_fc_open},
-    {RQ(MUNICIPALITY_EDIT), b_municipality_edit, NULL},
+    {RQ(FACTCHECK_START), NULL, r_fc_ready},
+    {RQ(FACTCHECK_REMARK), NULL, r_fc_open},
+    {RQ(FACTCHECK_ANSWER), NULL, r_fc_remark},
+    {RQ(FACTCHECK_SHOW), NULL, r_fc_open},
+    {RQ(FACTCHECK_CLOSE), NULL, r_fc_open},
+    {RQ(MUNICIPALITY_EDIT), p_municipality, NULL},
     /* the follow-up of the previous round */
-    {RQ(FOLLOWUP_LIST), b_followup_list, r_followup},
-    {RQ(FOLLOWUP_SET), b_followup_set, r_followup},
+    {RQ(FOLLOWUP_LIST), NULL, r_followup},
+    {RQ(FOLLOWUP_SET), NULL, r_followup},
 };
-#define N_SAMPLES (sizeof s_samples / sizeof s_samples[0])
+#define N_WORLDS (sizeof s_worlds / sizeof s_worlds[0])
 
-static const sample *s_sample(int body_case)
+static const world *s_world(int body_case)
 {
-    for (size_t i = 0; i < N_SAMPLES; i++)
-        if (s_samples[i].body_case == body_case) return &s_samples[i];
+    for (size_t i = 0; i < N_WORLDS; i++)
+        if (s_worlds[i].body_case == body_case) return &s_worlds[i];
     return NULL;
 }
 
@@ -1096,7 +614,7 @@ static int s_refusals_logged(th_server *s, const char *rpc)
 }
 
 /* Runs one cell: rule x caller x relation. */
-static void s_cell(cell *c, const kp_authz_rule *rule, const sample *sm, int who, kp_relation rel)
+static void s_cell(cell *c, const kp_authz_rule *rule, const world *w, int who, kp_relation rel)
 {
     const char *token = NULL;
     c->caller = NULL;
@@ -1107,9 +625,11 @@ static void s_cell(cell *c, const kp_authz_rule *rule, const sample *sm, int who
         c->caller = s_user(c, "caller", s_callers[who].proto_role, c->password);
         token = th_token(c->sock, c->a, c->caller, c->password);
     }
+    th_sample_ids ids = s_ids(c);
+    if (w && w->prepare) w->prepare(c, &ids);
     kp_request *req = s_req(c);
-    sm->build(c, req);
-    if (rule->relations) sm->relate(c, req, rel);
+    cr_assert_eq(th_sample_build(c->a, rule->body_case, &ids, req), 0);
+    if (rule->relations) w->relate(c, req, rel);
 
     int want = expect(rule, s_callers[who].bit, rel);
     char *before = th_db_fingerprint(c->s);
@@ -1170,20 +690,20 @@ ParameterizedTest(int *shard, authz_matrix, every_rpc_as_every_role_in_every_rel
     const kp_authz_rule *rules = kp_authz_table(&n);
     int cells = 0, mine = 0;
     for (size_t i = (size_t)*shard; i < n; i += N_SHARDS) {
-        const sample *sm = s_sample(rules[i].body_case);
-        cr_assert(sm,
-                  "rpc '%s' has no sample request in tests/integration/test_authz_matrix.c: "
-                  "add one to s_samples",
+        cr_assert(th_sample_find(rules[i].body_case),
+                  "rpc '%s' has no sample request in tests/samples.c: add one to s_samples",
                   rules[i].name);
-        cr_assert(!rules[i].relations || sm->relate,
-                  "rpc '%s' is about an evaluation: its sample needs a `relate` that puts the "
-                  "caller in each relation to it",
+        const world *w = s_world(rules[i].body_case);
+        cr_assert(!rules[i].relations || (w && w->relate),
+                  "rpc '%s' is about an evaluation: it needs a `relate` in s_worlds "
+                  "(tests/integration/test_authz_matrix.c) that puts the caller in each "
+                  "relation to it",
                   rules[i].name);
         int n_rel = rules[i].relations ? KP_REL_COUNT : 1;
         for (int who = 0; who < 4; who++)
             for (int rel = 0; rel < n_rel; rel++) {
                 c.n++;
-                s_cell(&c, &rules[i], sm, who, (kp_relation)rel);
+                s_cell(&c, &rules[i], w, who, (kp_relation)rel);
                 kp_arena_reset(c.a);
                 cells++;
             }
@@ -1197,11 +717,30 @@ ParameterizedTest(int *shard, authz_matrix, every_rpc_as_every_role_in_every_rel
     th_server_free(&s);
 }
 
+/* The shared table (tests/samples.c) has no sample of an RPC that does not
+ * exist, in kompass.proto or in the table, and none twice; nor has s_worlds. */
 Test(authz_matrix, every_sample_is_for_an_rpc_of_the_table)
 {
-    for (size_t i = 0; i < N_SAMPLES; i++)
-        cr_assert(kp_authz_find(s_samples[i].body_case),
-                  "sample %zu is for an rpc that is not in the table", i);
+    size_t n;
+    const th_sample *samples = th_samples(&n);
+    for (size_t i = 0; i < n; i++) {
+        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+            &kompass__v1__request__descriptor, (unsigned)samples[i].body_case);
+        cr_assert(f && (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF),
+                  "sample %zu of tests/samples.c is for body %d, which kompass.proto's Request "
+                  "does not have",
+                  i, samples[i].body_case);
+        cr_assert(kp_authz_find(samples[i].body_case),
+                  "sample %zu of tests/samples.c is for '%s', which is not an rpc of the table "
+                  "(server/core/rpcs.def)",
+                  i, f->name);
+        for (size_t j = 0; j < i; j++)
+            cr_assert_neq(samples[j].body_case, samples[i].body_case,
+                          "tests/samples.c has two samples for '%s'", f->name);
+    }
+    for (size_t i = 0; i < N_WORLDS; i++)
+        cr_assert(kp_authz_find(s_worlds[i].body_case),
+                  "s_worlds[%zu] is for an rpc that is not in the table", i);
 }
 
 /* An RPC the server decodes but that has no row is refused. The table is
