@@ -207,6 +207,19 @@ int kp_db_call(kp_db *self, const char *name, int nparams, const char *const *pa
     return KP_OK;
 }
 
+static void s_clear(void *res)
+{
+    PQclear(res);
+}
+
+int kp_db_call_in(kp_db *self, kp_arena *arena, const char *name, int nparams,
+                  const char *const *params, PGresult **out)
+{
+    int rc = kp_db_call(self, name, nparams, params, out);
+    if (out && *out) kp_arena_on_reset(arena, s_clear, *out);
+    return rc;
+}
+
 static int s_simple(kp_db *self, const char *sql)
 {
     if (s_check_lost(self) != KP_OK) return KP_UNAVAILABLE;

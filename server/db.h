@@ -55,6 +55,15 @@ int kp_db_ensure(kp_db *self);
 int kp_db_call(kp_db *self, const char *name, int nparams, const char *const *params,
                PGresult **out);
 
+/* kp_db_call whose result belongs to arena: PQclear'ed by its next reset
+ * (kp_arena_on_reset), never by the caller. What a request runs uses this,
+ * through kp_req_call (req.h); kp_db_call's caller-owned results remain for
+ * code that lives outside a request (main, bootstrap, migrate, publisher,
+ * subscriptions, audit verification) and for loops that run more
+ * statements than a request should keep. */
+int kp_db_call_in(kp_db *self, kp_arena *arena, const char *name, int nparams,
+                  const char *const *params, PGresult **out);
+
 /* BEGIN, COMMIT, ROLLBACK (rollback never fails visibly). A COMMIT that
  * PostgreSQL turns into a ROLLBACK (an earlier statement of the transaction
  * failed) is a failure, not KP_OK. */
