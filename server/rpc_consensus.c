@@ -728,8 +728,8 @@ int kp_rpc_consensus_auto(kp_req *r)
         row->written_by = (char *)r->login;
         out->set[out->n_set++] = row;
     }
-    json_t *after =
-        json_pack("{s:s,s:f,s:o}", "strategy", strategy, "max_spread_pct", limit, "set", set);
+    json_t *after = kp_req_json(
+        r, json_pack("{s:s,s:f,s:o}", "strategy", strategy, "max_spread_pct", limit, "set", set));
     if (rc == KP_OK && out->n_set == 0)
         rc = kp_req_fail(r, KP_INVALID_STATE,
                          "nothing to merge: %zu question%s skipped, the others already have a "
