@@ -80,18 +80,14 @@ int kp_rpc_framework_import(kp_req *r)
     const char *json = kp_arena_strdup(r->arena, canonical);
     free(canonical);
 
-    int rc = kp_db_begin(r->db);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "importing a framework");
     PGresult *res;
     const char *p1[1] = {code};
-    rc = kp_req_call(r, "framework_exists", 1, p1, &res);
+    int rc = kp_db_begin(r->db);
+    if (rc == KP_OK) rc = kp_req_call(r, "framework_exists", 1, p1, &res);
+    if (rc == KP_OK && PQntuples(res) > 0)
+        rc = kp_req_fail(r, KP_CONFLICT,
+                         "framework %s already exists; a new version needs a new code", code);
     if (rc == KP_OK) {
-        int exists = PQntuples(res) > 0;
-        if (exists) {
-            kp_db_rollback(r->db);
-            return kp_req_fail(r, KP_CONFLICT,
-                               "framework %s already exists; a new version needs a new code", code);
-        }
         const char *p2[2] = {json, r->user_id ? kp_db_param_i64(r->arena, r->user_id) : NULL};
         rc = kp_req_call(r, "framework_load", 2, p2, NULL);
     }

@@ -89,22 +89,18 @@ int kp_rpc_municipality_add(kp_req *r)
     const char *same_name = NULL;
     if (rc == KP_OK) rc = kp_municipality_lock(r);
     if (rc == KP_OK) rc = kp_municipality_find(r, in->name, 0, &same, &same_name);
-    if (rc == KP_OK && same) {
-        kp_db_rollback(r->db);
-        if (strcmp(same_name, in->name) == 0)
-            return kp_req_fail(r, KP_CONFLICT, "municipality %s already exists", in->name);
-        return kp_req_fail(r, KP_CONFLICT,
-                           "municipality '%s' already exists as '%s' (names that read the same "
-                           "are the same municipality)",
-                           in->name, same_name);
-    }
+    if (rc == KP_OK && same && strcmp(same_name, in->name) == 0)
+        rc = kp_req_fail(r, KP_CONFLICT, "municipality %s already exists", in->name);
+    else if (rc == KP_OK && same)
+        rc = kp_req_fail(r, KP_CONFLICT,
+                         "municipality '%s' already exists as '%s' (names that read the same "
+                         "are the same municipality)",
+                         in->name, same_name);
     if (rc == KP_OK) {
         const char *p[5] = {in->name, kind, in->county, in->org_number, in->group};
         rc = kp_req_call(r, "municipality_add", 5, p, &res);
-        if (rc == KP_CONFLICT) {
-            kp_db_rollback(r->db);
-            return kp_req_fail(r, KP_CONFLICT, "municipality %s already exists", in->name);
-        }
+        if (rc == KP_CONFLICT)
+            kp_req_fail(r, KP_CONFLICT, "municipality %s already exists", in->name);
     }
     int64_t id = 0;
     if (rc == KP_OK) {

@@ -187,15 +187,10 @@ int kp_rpc_user_set_active(kp_req *r)
     const char *what = "changing the user";
     int rc = kp_db_begin(r->db);
     if (rc == KP_OK && !in->active) rc = s_lock_admins(r, &still_admin);
-    if (rc == KP_OK && !still_admin) {
-        kp_db_rollback(r->db);
-        return kp_req_fail(r, KP_DENIED, "your account is no longer an active administrator");
-    }
+    if (rc == KP_OK && !still_admin)
+        rc = kp_req_fail(r, KP_DENIED, "your account is no longer an active administrator");
     if (rc == KP_OK) rc = s_lock_user(r, login, &id, &was_active, &set_us);
-    if (rc == KP_NOT_FOUND) {
-        kp_db_rollback(r->db);
-        return kp_req_fail(r, KP_NOT_FOUND, "no user '%s'", login);
-    }
+    if (rc == KP_NOT_FOUND) kp_req_fail(r, KP_NOT_FOUND, "no user '%s'", login);
     const char *params[2] = {s_id(r, id), in->active ? "true" : "false"};
     if (rc == KP_OK) rc = kp_req_call(r, "user_set_active", 2, params, &res);
     if (rc == KP_OK && !in->active) {
@@ -243,10 +238,7 @@ int kp_rpc_user_edit(kp_req *r)
     PGresult *res = NULL;
     int rc = kp_db_begin(r->db);
     if (rc == KP_OK) rc = s_lock_user(r, login, &id, &active, &set_us);
-    if (rc == KP_NOT_FOUND) {
-        kp_db_rollback(r->db);
-        return kp_req_fail(r, KP_NOT_FOUND, "no user '%s'", login);
-    }
+    if (rc == KP_NOT_FOUND) kp_req_fail(r, KP_NOT_FOUND, "no user '%s'", login);
     const char *was_name = "", *was_org = "";
     if (rc == KP_OK) {
         const char *p[1] = {s_id(r, id)};
