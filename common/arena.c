@@ -3,6 +3,7 @@
  *  A list of blocks; allocation bumps a pointer in the newest block, and a
  *  request larger than a block gets a block of its own. Reset frees every
  *  block but the first, so a worker's steady state allocates nothing.
+ *  Reset callbacks are a list in the arena's own memory, newest first.
  */
 #include "arena.h"
 
@@ -21,9 +22,16 @@ typedef struct block {
     _Alignas(ALIGN) unsigned char data[];
 } block;
 
+typedef struct cleanup {
+    struct cleanup *next; /* the one registered before */
+    void (*fn)(void *);
+    void *arg;
+} cleanup;
+
 struct kp_arena {
-    block *head;      /* the block allocations come from */
-    size_t footprint; /* bytes obtained from malloc */
+    block *head;       /* the block allocations come from */
+    size_t footprint;  /* bytes obtained from malloc */
+    cleanup *cleanups; /* kp_arena_on_reset, newest first */
 };
 
 static block *s_block_new(size_t size)
@@ -48,10 +56,32 @@ kp_arena *kp_arena_new(void)
     return self;
 }
 
+/* Runs the reset callbacks, newest first, until none is left: one that a
+ * callback registers goes on a fresh list, run in the next round. */
+static void s_run_cleanups(kp_arena *self)
+{
+    while (self->cleanups) {
+        cleanup *c = self->cleanups;
+        self->cleanups = NULL;
+        for (; c; c = c->next)
+            c->fn(c->arg);
+    }
+}
+
+void kp_arena_on_reset(kp_arena *self, void (*fn)(void *), void *arg)
+{
+    cleanup *c = kp_arena_alloc(self, sizeof *c);
+    c->fn = fn;
+    c->arg = arg;
+    c->next = self->cleanups;
+    self->cleanups = c;
+}
+
 void kp_arena_destroy(kp_arena **self_p)
 {
     if (!self_p || !*self_p) return;
     kp_arena *self = *self_p;
+    s_run_cleanups(self);
     block *b = self->head;
     while (b) {
         block *next = b->next;
@@ -64,6 +94,7 @@ void kp_arena_destroy(kp_arena **self_p)
 
 void kp_arena_reset(kp_arena *self)
 {
+    s_run_cleanups(self);
     block *b = self->head;
     while (b->next) {
         block *next = b->next;

@@ -3,8 +3,10 @@
  *  PostgreSQL's memory contexts, reduced to what a request needs: every
  *  allocation made while handling one request (decoded protobuf, strings,
  *  result rows copied out of libpq) comes from the request's arena, and
- *  kp_arena_reset() frees it all when the reply has been sent. Handlers cannot
- *  leak, and need no free() calls.
+ *  kp_arena_reset() frees it all when the reply has been sent. Memory that is
+ *  not the arena's (a libpq result, a jansson value) joins it through a reset
+ *  callback (kp_arena_on_reset), as PostgreSQL's memory context callbacks do:
+ *  handlers cannot leak, and need no free() calls.
  *
  *  Not thread-safe: an arena belongs to one worker thread.
  */
@@ -25,6 +27,12 @@ void kp_arena_destroy(kp_arena **self_p);
 
 /* Frees everything allocated from the arena, keeping its first block. */
 void kp_arena_reset(kp_arena *self);
+
+/* Calls fn(arg) at the next kp_arena_reset or kp_arena_destroy, before the
+ * arena's memory goes (fn may still read it): callbacks run newest first.
+ * One registered while callbacks run (by one of them) runs in the same
+ * reset, after those. The registration lives in the arena: no failure. */
+void kp_arena_on_reset(kp_arena *self, void (*fn)(void *), void *arg);
 
 /* size bytes, aligned for any type; aborts when out of memory. */
 void *kp_arena_alloc(kp_arena *self, size_t size);

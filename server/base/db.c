@@ -15,11 +15,12 @@ struct kp_db {
     int64_t last_attempt; /* kp_mono_ms() of the last failed connect */
     char error[512];
     char sqlstate[6];
-    int hold;          /* kp_db_hold_commits: COMMIT is held back */
-    int held;          /* a transaction the caller committed is held open */
-    int lost;          /* the held transaction's connection broke: it is gone */
-    int batch;         /* kp_db_batch_begin: requests share one transaction */
-    int batch_lost;    /* the batch's connection broke: nothing of it may run */
+    /* The transaction levels (db.h), outermost first: KP_TX_GROUP, then
+     * KP_TX_REQUEST; depth 0 is KP_TX_NONE. */
+    kp_tx_level levels[2];
+    int depth;
+    int held;          /* at KP_TX_REQUEST: the handler's commit came; still open */
+    int broken;        /* the connection broke under a group or a held transaction */
     uint64_t connects; /* connections made so far (kp_db_connects) */
 };
 
@@ -67,6 +68,27 @@ void kp_db_destroy(kp_db **self_p)
     *self_p = NULL;
 }
 
+kp_tx_level kp_db_level(const kp_db *self)
+{
+    return self->depth ? self->levels[self->depth - 1] : KP_TX_NONE;
+}
+
+/* Whether a group commit's transaction is open (at any depth). */
+static int s_in_group(const kp_db *self)
+{
+    return self->depth && self->levels[0] == KP_TX_GROUP;
+}
+
+static void s_push(kp_db *self, kp_tx_level level)
+{
+    self->levels[self->depth++] = level;
+}
+
+static void s_pop(kp_db *self, kp_tx_level level)
+{
+    if (kp_db_level(self) == level) self->depth--;
+}
+
 static void s_set_error(kp_db *self, const char *msg)
 {
     kp_strlcpy(self->error, msg ? msg : "", sizeof self->error);
@@ -83,10 +105,10 @@ static void s_drop(kp_db *self)
 {
     if (self->conn) PQfinish(self->conn);
     self->conn = NULL;
-    /* A held transaction died with its connection: nothing more may run
-     * as part of it (on a new connection it would commit on its own). */
-    if (self->held) self->lost = 1;
-    if (self->batch) self->batch_lost = 1;
+    /* A held transaction, or a group's, died with its connection: nothing
+     * more may run as part of it (on a new connection it would commit on
+     * its own). */
+    if (self->held || s_in_group(self)) self->broken = 1;
 }
 
 /* PostgreSQL's notices (e.g. a search query of only stop words) go to the
@@ -178,10 +200,10 @@ static int s_fail(kp_db *self, PGresult *r)
     return KP_INTERNAL;
 }
 
-/* KP_UNAVAILABLE when a held transaction was lost (see s_drop). */
+/* KP_UNAVAILABLE when a held or group transaction was lost (s_drop). */
 static int s_check_lost(kp_db *self)
 {
-    if (!self->lost && !self->batch_lost) return KP_OK;
+    if (!self->broken) return KP_OK;
     s_set_error(self, "the connection to the database broke during the transaction");
     return KP_UNAVAILABLE;
 }
@@ -205,6 +227,19 @@ int kp_db_call(kp_db *self, const char *name, int nparams, const char *const *pa
     else
         PQclear(r);
     return KP_OK;
+}
+
+static void s_clear(void *res)
+{
+    PQclear(res);
+}
+
+int kp_db_call_in(kp_db *self, kp_arena *arena, const char *name, int nparams,
+                  const char *const *params, PGresult **out)
+{
+    int rc = kp_db_call(self, name, nparams, params, out);
+    if (out && *out) kp_arena_on_reset(arena, s_clear, *out);
+    return rc;
 }
 
 static int s_simple(kp_db *self, const char *sql)
@@ -250,19 +285,44 @@ static void s_rollback(kp_db *self)
     PQclear(r);
 }
 
-/* In a batch, a handler's transaction is a savepoint of the batch's. */
+/* In a group, a handler's transaction is a savepoint of the group's. */
 #define TX_SAVEPOINT "SAVEPOINT kp_tx"
 #define TX_RELEASE   "RELEASE SAVEPOINT kp_tx"
 #define TX_ROLLBACK  "ROLLBACK TO SAVEPOINT kp_tx; RELEASE SAVEPOINT kp_tx"
+
+/* Back to the handler's savepoint; never fails visibly (a broken group
+ * fails at its COMMIT). */
+static void s_rollback_savepoint(kp_db *self)
+{
+    if (!self->conn || PQstatus(self->conn) != CONNECTION_OK) return;
+    PGresult *r = PQexec(self->conn, TX_ROLLBACK);
+    PQclear(r);
+}
+
+/* The end of a handler's transaction: COMMIT, or RELEASE of its savepoint
+ * in a group (whose COMMIT comes later, kp_db_batch_commit). */
+static int s_end_commit(kp_db *self)
+{
+    return s_in_group(self) ? s_simple(self, TX_RELEASE) : s_commit(self);
+}
+
+/* The end of a handler's transaction that undoes it. */
+static void s_end_rollback(kp_db *self)
+{
+    if (s_in_group(self))
+        s_rollback_savepoint(self);
+    else
+        s_rollback(self);
+}
 
 int kp_db_begin(kp_db *self)
 {
     if (self->held) {
         self->held = 0;
-        int rc = self->batch ? s_simple(self, TX_RELEASE) : s_commit(self);
+        int rc = s_end_commit(self);
         if (rc != KP_OK) return rc;
     }
-    return s_simple(self, self->batch ? TX_SAVEPOINT : "BEGIN");
+    return s_simple(self, s_in_group(self) ? TX_SAVEPOINT : "BEGIN");
 }
 
 int kp_db_begin_read(kp_db *self)
@@ -272,35 +332,25 @@ int kp_db_begin_read(kp_db *self)
 
 int kp_db_commit(kp_db *self)
 {
-    if (self->hold && self->conn && PQtransactionStatus(self->conn) == PQTRANS_INTRANS) {
+    if (kp_db_level(self) == KP_TX_REQUEST && self->conn &&
+        PQtransactionStatus(self->conn) == PQTRANS_INTRANS) {
         self->held = 1;
         return KP_OK;
     }
-    return self->batch ? s_simple(self, TX_RELEASE) : s_commit(self);
-}
-
-/* Back to the handler's savepoint; never fails visibly (a broken batch
- * fails at its COMMIT). */
-static void s_rollback_savepoint(kp_db *self)
-{
-    if (!self->conn || PQstatus(self->conn) != CONNECTION_OK) return;
-    PGresult *r = PQexec(self->conn, TX_ROLLBACK);
-    PQclear(r);
+    return s_end_commit(self);
 }
 
 void kp_db_rollback(kp_db *self)
 {
     if (self->held) return;
-    if (self->batch)
-        s_rollback_savepoint(self);
-    else
-        s_rollback(self);
+    s_end_rollback(self);
 }
 
 void kp_db_hold_commits(kp_db *self)
 {
-    self->hold = 1;
-    self->held = self->lost = 0;
+    if (kp_db_level(self) != KP_TX_REQUEST) s_push(self, KP_TX_REQUEST);
+    self->held = 0;
+    if (!s_in_group(self)) self->broken = 0;
 }
 
 int kp_db_holding(const kp_db *self)
@@ -310,24 +360,24 @@ int kp_db_holding(const kp_db *self)
 
 int kp_db_release(kp_db *self, int commit)
 {
-    int held = self->held;
     int rc = KP_OK;
-    if (commit && held) rc = self->batch ? s_simple(self, TX_RELEASE) : s_commit(self);
-    if (!commit && held) {
-        if (self->batch)
-            s_rollback_savepoint(self);
+    if (self->held) {
+        if (commit)
+            rc = s_end_commit(self);
         else
-            s_rollback(self);
+            s_end_rollback(self);
     }
-    self->hold = self->held = self->lost = 0;
+    s_pop(self, KP_TX_REQUEST);
+    self->held = 0;
+    if (!s_in_group(self)) self->broken = 0;
     return rc;
 }
 
 int kp_db_batch_begin(kp_db *self)
 {
-    self->batch_lost = 0;
+    self->broken = 0;
     int rc = s_simple(self, "BEGIN");
-    if (rc == KP_OK) self->batch = 1;
+    if (rc == KP_OK) s_push(self, KP_TX_GROUP);
     return rc;
 }
 
@@ -353,10 +403,11 @@ int kp_db_batch_leave(kp_db *self)
 
 int kp_db_batch_commit(kp_db *self)
 {
-    self->batch = 0;
+    self->depth = 0; /* the group, and anything left above it */
+    self->held = 0;
     int rc = s_commit(self);
     if (rc != KP_OK) s_rollback(self);
-    self->batch_lost = 0;
+    self->broken = 0;
     return rc;
 }
 

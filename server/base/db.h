@@ -55,37 +55,78 @@ int kp_db_ensure(kp_db *self);
 int kp_db_call(kp_db *self, const char *name, int nparams, const char *const *params,
                PGresult **out);
 
-/* BEGIN, COMMIT, ROLLBACK (rollback never fails visibly). A COMMIT that
+/* kp_db_call whose result belongs to arena: PQclear'ed by its next reset
+ * (kp_arena_on_reset), never by the caller. What a request runs uses this,
+ * through kp_req_call (req.h); kp_db_call's caller-owned results remain for
+ * code that lives outside a request (main, bootstrap, migrate, publisher,
+ * subscriptions, audit verification) and for loops that run more
+ * statements than a request should keep. */
+int kp_db_call_in(kp_db *self, kp_arena *arena, const char *name, int nparams,
+                  const char *const *params, PGresult **out);
+
+/* Transaction levels: who owns the real COMMIT.
+ *
+ * A handler brackets its work with kp_db_begin and kp_db_commit (or
+ * kp_db_rollback); what those do depends on the level the connection is
+ * at, set from outside the handler:
+ *
+ *   KP_TX_NONE     nobody else: kp_db_begin is BEGIN, kp_db_commit COMMIT,
+ *                  kp_db_rollback ROLLBACK. The handler's COMMIT is real.
+ *   KP_TX_REQUEST  the request (server/dispatch.c for every write with a
+ *                  session, server/replay.c records its answer in the same
+ *                  transaction): between kp_db_hold_commits and
+ *                  kp_db_release, kp_db_commit of an open transaction keeps
+ *                  it open ("held", kp_db_holding) and returns KP_OK, and
+ *                  kp_db_rollback leaves a held transaction alone. The real
+ *                  COMMIT (or ROLLBACK) is kp_db_release's. A kp_db_begin
+ *                  while one is held commits the held one first (one
+ *                  transaction per request is the rule; a second is not
+ *                  rolled back with the first).
+ *   KP_TX_GROUP    a group commit (server/worker.c): several requests in one
+ *                  transaction, from kp_db_batch_begin to
+ *                  kp_db_batch_commit, which is the only real COMMIT. Each
+ *                  request runs in a savepoint of its own (kp_db_batch_enter
+ *                  .. kp_db_batch_leave: a request that fails is undone
+ *                  alone); a handler's begin / commit / rollback, and
+ *                  kp_db_release, work on a savepoint kp_tx of the handler's
+ *                  instead of a transaction. A request that writes is at
+ *                  KP_TX_REQUEST above the group.
+ *
+ * When the connection breaks under a group or a held transaction, that
+ * transaction is gone: every call fails with KP_UNAVAILABLE (instead of
+ * running on a new connection by itself) until the level ends. A COMMIT that
  * PostgreSQL turns into a ROLLBACK (an earlier statement of the transaction
- * failed) is a failure, not KP_OK. */
+ * failed) is a failure, not KP_OK; a rollback never fails visibly. */
+typedef enum {
+    KP_TX_NONE,    /* no one above the handler */
+    KP_TX_GROUP,   /* kp_db_batch_begin .. kp_db_batch_commit */
+    KP_TX_REQUEST, /* kp_db_hold_commits .. kp_db_release */
+} kp_tx_level;
+
+/* The innermost level the connection is at. */
+kp_tx_level kp_db_level(const kp_db *self);
+
+/* The handler's transaction, at the current level (above). */
 int kp_db_begin(kp_db *self);
-/* A read-only transaction seeing one consistent snapshot (REPEATABLE READ). */
+/* A read-only transaction seeing one consistent snapshot (REPEATABLE READ);
+ * always a BEGIN of its own (reads are never held and join no group). */
 int kp_db_begin_read(kp_db *self);
 int kp_db_commit(kp_db *self);
 void kp_db_rollback(kp_db *self);
 
-/* Holding commits (server/replay.c): until kp_db_release, kp_db_commit()
- * of an open transaction keeps it open ("held") and returns KP_OK, and
- * kp_db_rollback() leaves a held transaction alone, so that the caller can
- * add to it after the handler that committed it. A kp_db_begin() while one
- * is held commits the held one first (one transaction per request is the
- * rule; a second is not rolled back with the first). */
+/* Enters KP_TX_REQUEST: the handler's commit is held from now on. */
 void kp_db_hold_commits(kp_db *self);
 
-/* Whether a transaction is held. */
+/* Whether the handler committed a transaction that is held open. */
 int kp_db_holding(const kp_db *self);
 
-/* Stops holding; a held transaction is committed (commit = 1) or rolled
- * back. KP_OK, or the COMMIT's failure. */
+/* Leaves KP_TX_REQUEST; a held transaction is committed (commit = 1) or
+ * rolled back (in a group: its savepoint released or rolled back). KP_OK,
+ * or the COMMIT's failure. */
 int kp_db_release(kp_db *self, int commit);
 
-/* Group commit (server/worker.c): several requests in one transaction.
- * kp_db_batch_begin opens it; each request runs between kp_db_batch_enter
- * and kp_db_batch_leave (a savepoint: a request that fails is undone
- * alone); meanwhile a handler's kp_db_begin / commit / rollback, and
- * kp_db_release, work on a savepoint of their own instead of a
- * transaction. kp_db_batch_leave is KP_UNAVAILABLE when the request had to
- * be undone (a statement outside its handler failed) or the batch is
+/* KP_TX_GROUP (above). kp_db_batch_leave is KP_UNAVAILABLE when the request
+ * had to be undone (a statement outside its handler failed) or the group is
  * broken. kp_db_batch_commit commits everything (rolls back on failure):
  * KP_OK, or the COMMIT's failure, which is every request's. */
 int kp_db_batch_begin(kp_db *self);

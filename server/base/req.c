@@ -9,6 +9,22 @@
 
 #include "log.h"
 
+int kp_req_call(kp_req *r, const char *name, int nparams, const char *const *params, PGresult **out)
+{
+    return kp_db_call_in(r->db, r->arena, name, nparams, params, out);
+}
+
+static void s_json_decref(void *v)
+{
+    json_decref(v);
+}
+
+json_t *kp_req_json(kp_req *r, json_t *v)
+{
+    if (v) kp_arena_on_reset(r->arena, s_json_decref, v);
+    return v;
+}
+
 int kp_req_fail(kp_req *r, int status, const char *fmt, ...)
 {
     va_list ap;

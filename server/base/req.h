@@ -9,6 +9,7 @@
 #ifndef KP_REQ_H
 #define KP_REQ_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "arena.h"
@@ -60,6 +61,16 @@ typedef struct kp_req {
     int eval_blind;         /* blind scoring, in draft or scoring */
     const char *eval_locks; /* a digest of its section locks (KP_EVAL_STAMP_COLUMNS) */
 } kp_req;
+
+/* Runs a prepared statement for the request (kp_db_call_in): *out, on
+ * KP_OK, belongs to the request and is PQclear'ed with its arena after the
+ * reply; a handler never PQclears it. */
+int kp_req_call(kp_req *r, const char *name, int nparams, const char *const *params,
+                PGresult **out);
+
+/* v, which now belongs to the request: json_decref'ed with its arena after
+ * the reply (NULL gives NULL). `json_t *o = kp_req_json(r, json_object());` */
+json_t *kp_req_json(kp_req *r, json_t *v);
 
 /* Sets resp's status and error sentence; returns status, so a handler can
  * `return kp_req_fail(r, KP_NOT_FOUND, "no evaluation %s", id);`. */

@@ -394,15 +394,14 @@ int kp_audit_append(kp_req *r, const kp_audit_event *ev)
     char chain[24];
     snprintf(chain, sizeof chain, "%" PRId64, ev->evaluation_id);
     const char *p1[1] = {chain};
-    int rc = kp_db_call(r->db, "audit_lock", 1, p1, NULL);
+    int rc = kp_req_call(r, "audit_lock", 1, p1, NULL);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "locking the audit chain");
     PGresult *head = NULL;
-    rc = kp_db_call(r->db, "audit_head", 1, p1, &head);
+    rc = kp_req_call(r, "audit_head", 1, p1, &head);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the audit chain");
     rec.seq = strtoll(PQgetvalue(head, 0, 0), NULL, 10) + 1;
     rec.prev_hash = kp_arena_strdup(r->arena, PQgetvalue(head, 0, 1));
     rec.at_us = strtoll(PQgetvalue(head, 0, 2), NULL, 10);
-    PQclear(head);
 
     char hash[65];
     if (kp_audit_hash(&rec, hash) != 0)
@@ -431,7 +430,7 @@ int kp_audit_append(kp_req *r, const kp_audit_event *ev)
                          version,
                          rec.prev_hash,
                          hash};
-    rc = kp_db_call(r->db, "audit_insert", 17, p, NULL);
+    rc = kp_req_call(r, "audit_insert", 17, p, NULL);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "recording the change in the audit trail");
     return KP_OK;
 }

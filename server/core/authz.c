@@ -101,13 +101,10 @@ int kp_authz_relation(kp_req *r, const char *evaluation_id, kp_relation *rel)
     *rel = KP_REL_NONE;
     PGresult *res;
     const char *p[2] = {evaluation_id, kp_arena_printf(r->arena, "%" PRId64, r->user_id)};
-    int rc = kp_db_call(r->db, "eval_relation", 2, p, &res);
+    int rc = kp_req_call(r, "eval_relation", 2, p, &res);
     if (rc == KP_BAD_REQUEST) return KP_NOT_FOUND; /* not a number: no such evaluation */
     if (rc != KP_OK) return rc;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return KP_NOT_FOUND;
-    }
+    if (PQntuples(res) == 0) return KP_NOT_FOUND;
     const char *role = PQgetvalue(res, 0, 0);
     r->eval_seen = kp_db_i64(res, 0, 1);
     r->eval_version = kp_db_i64(res, 0, 2);
@@ -122,7 +119,6 @@ int kp_authz_relation(kp_req *r, const char *evaluation_id, kp_relation *rel)
         *rel = KP_REL_OBSERVER;
     else if (strcmp(role, "contact") == 0)
         *rel = KP_REL_CONTACT;
-    PQclear(res);
     return KP_OK;
 }
 

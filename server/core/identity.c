@@ -15,19 +15,15 @@ int kp_identity_user_find(kp_req *r, const char *login, kp_user_row *u)
 {
     PGresult *res;
     const char *p[1] = {login};
-    int rc = kp_db_call(r->db, "user_find", 1, p, &res);
+    int rc = kp_req_call(r, "user_find", 1, p, &res);
     if (rc != KP_OK) return rc;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return KP_NOT_FOUND;
-    }
+    if (PQntuples(res) == 0) return KP_NOT_FOUND;
     u->id = kp_db_i64(res, 0, 0);
     u->login = kp_db_str(r->arena, res, 0, 1);
     u->full_name = kp_db_str(r->arena, res, 0, 2);
     u->organisation = kp_db_str(r->arena, res, 0, 3);
     u->role = kp_db_str(r->arena, res, 0, 4);
     u->active = kp_db_bool(res, 0, 5);
-    PQclear(res);
     return KP_OK;
 }
 

@@ -27,22 +27,17 @@ int kp_replay_find(kp_req *r, const char *rpc)
     snprintf(uid, sizeof uid, "%lld", (long long)r->user_id);
     const char *params[2] = {uid, r->msg->request_id};
     PGresult *res;
-    int rc = kp_db_call(r->db, "replay_find", 2, params, &res);
+    int rc = kp_req_call(r, "replay_find", 2, params, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "looking for an earlier answer");
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return KP_NOT_FOUND;
-    }
+    if (PQntuples(res) == 0) return KP_NOT_FOUND;
     if (strcmp(PQgetvalue(res, 0, 0), rpc) != 0) {
         rc = kp_req_fail(r, KP_BAD_REQUEST,
                          "request id '%s' was already used for %s; a new request needs a new id",
                          r->msg->request_id, PQgetvalue(res, 0, 0));
-        PQclear(res);
         return rc;
     }
     size_t len = 0;
     unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 1), &len);
-    PQclear(res);
     kp_response *first = NULL;
     const char *error = NULL;
     void *copy = bytes ? kp_arena_alloc(r->arena, len ? len : 1) : NULL;
@@ -105,7 +100,7 @@ void kp_replay_finish(kp_req *r, const char *rpc)
     char uid[24];
     snprintf(uid, sizeof uid, "%lld", (long long)r->user_id);
     const char *params[4] = {uid, r->msg->request_id, rpc, hex};
-    int rc = kp_db_call(r->db, "replay_record", 4, params, NULL);
+    int rc = kp_req_call(r, "replay_record", 4, params, NULL);
     if (rc == KP_CONFLICT) {
         /* The same request committed elsewhere while this one ran. */
         kp_db_release(r->db, 0);
@@ -131,7 +126,7 @@ void kp_replay_finish(kp_req *r, const char *rpc)
     }
     if (kp_mono_ms() - s_last_prune > PRUNE_EVERY_MS) {
         s_last_prune = kp_mono_ms();
-        if (kp_db_call(r->db, "replay_prune", 0, NULL, NULL) != KP_OK)
+        if (kp_req_call(r, "replay_prune", 0, NULL, NULL) != KP_OK)
             kp_warn("replay", "cannot prune old answers: %s", kp_db_error(r->db));
     }
 }

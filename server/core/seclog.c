@@ -33,7 +33,7 @@ int kp_seclog_write_client(kp_req *r, const char *kind, const char *login, int64
                              r->msg ? kp_wire_body_name(r->msg) : "",
                              detail ? detail : "",
                              client_session ? sid : NULL};
-    int rc = kp_db_call(r->db, "seclog_insert", 8, params, NULL);
+    int rc = kp_req_call(r, "seclog_insert", 8, params, NULL);
     if (rc != KP_OK)
         kp_warn("seclog", "cannot record %s of '%s' from %s: %s", kind, login ? login : "",
                 r->peer_addr ? r->peer_addr : "", kp_db_error(r->db));

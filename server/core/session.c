@@ -74,11 +74,10 @@ int kp_session_create(kp_req *r, int64_t user_id, const char **token, int64_t *i
     const char *params[6] = {
         uid, hash, idle, max, r->peer_addr ? r->peer_addr : "", r->peer_key ? r->peer_key : ""};
     PGresult *res;
-    int rc = kp_db_call(r->db, "session_insert", 6, params, &res);
+    int rc = kp_req_call(r, "session_insert", 6, params, &res);
     if (rc != KP_OK) return rc;
     *idle_expires_us = atoll(PQgetvalue(res, 0, 0));
     *expires_us = atoll(PQgetvalue(res, 0, 1));
-    PQclear(res);
     *token = hex;
     return KP_OK;
 }
@@ -114,11 +113,10 @@ int kp_session_resolve(kp_req *r)
     const char *params[2] = {hash, idle};
     const char *check[2] = {hash, every};
     PGresult *res;
-    int rc = kp_db_call(r->db, "session_check", 2, check, &res);
+    int rc = kp_req_call(r, "session_check", 2, check, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "checking the session");
     if (PQntuples(res) == 1 && kp_db_bool(res, 0, 5)) {
-        PQclear(res);
-        rc = kp_db_call(r->db, "session_touch", 2, params, &res);
+        rc = kp_req_call(r, "session_touch", 2, params, &res);
         if (rc != KP_OK) return kp_req_db_fail(r, rc, "checking the session");
     }
     if (PQntuples(res) == 1) {
@@ -127,13 +125,11 @@ int kp_session_resolve(kp_req *r)
         r->full_name = kp_arena_strdup(r->arena, PQgetvalue(res, 0, 2));
         r->role = kp_arena_strdup(r->arena, PQgetvalue(res, 0, 3));
         r->session_id = atoll(PQgetvalue(res, 0, 4));
-        PQclear(res);
         return KP_OK;
     }
-    PQclear(res);
 
     const char *why = "unknown session token";
-    rc = kp_db_call(r->db, "session_why_not", 1, params, &res);
+    rc = kp_req_call(r, "session_why_not", 1, params, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "checking the session");
     if (PQntuples(res) == 1) {
         const char *revoked = PQgetvalue(res, 0, 0);
@@ -149,7 +145,6 @@ int kp_session_resolve(kp_req *r)
         else
             why = "the session expired after a time without use";
     }
-    PQclear(res);
     return kp_req_fail(r, KP_UNAUTHENTICATED, "session ended: %s; log in again", why);
 }
 
@@ -160,10 +155,9 @@ int kp_session_end_all(kp_req *r, int64_t user_id, int64_t except, const char *w
     snprintf(ex, sizeof ex, "%lld", (long long)except);
     const char *params[3] = {uid, ex, why};
     PGresult *res;
-    int rc = kp_db_call(r->db, "session_end_all", 3, params, &res);
+    int rc = kp_req_call(r, "session_end_all", 3, params, &res);
     if (rc != KP_OK) return rc;
     if (count) *count = atoi(PQcmdTuples(res));
-    PQclear(res);
     return KP_OK;
 }
 
@@ -172,5 +166,5 @@ int kp_session_end(kp_req *r, int64_t session_id, const char *why)
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)session_id);
     const char *params[2] = {id, why};
-    return kp_db_call(r->db, "session_end", 2, params, NULL);
+    return kp_req_call(r, "session_end", 2, params, NULL);
 }

@@ -64,10 +64,9 @@ int kp_throttle_known(kp_req *r, const char *login, int64_t *session_id)
     snprintf(days, sizeof days, "%d", KP_THROTTLE_KNOWN_DAYS);
     const char *params[3] = {hash, login, days};
     PGresult *res;
-    int rc = kp_db_call(r->db, "throttle_known_token", 3, params, &res);
+    int rc = kp_req_call(r, "throttle_known_token", 3, params, &res);
     if (rc != KP_OK) return rc;
     if (PQntuples(res) > 0) *session_id = kp_db_i64(res, 0, 0);
-    PQclear(res);
     return KP_OK;
 }
 
@@ -80,11 +79,10 @@ static int s_left(kp_req *r, const char *stmt, const char *key, int64_t known, i
     snprintf(sid, sizeof sid, "%lld", (long long)known);
     const char *params[3] = {key, window, sid};
     PGresult *res;
-    int rc = kp_db_call(r->db, stmt, known ? 3 : 2, params, &res);
+    int rc = kp_req_call(r, stmt, known ? 3 : 2, params, &res);
     if (rc != KP_OK) return rc;
     int failures = atoi(PQgetvalue(res, 0, 0));
     double since = atof(PQgetvalue(res, 0, 1));
-    PQclear(res);
     int wait = kp_throttle_wait(failures, slow, max_wait);
     *left = wait > since ? (int)(wait - since + 0.999) : 0;
     return KP_OK;

@@ -28,13 +28,12 @@ int kp_comment_open(kp_req *r, int64_t eval_id, char ***codes, size_t *n)
 {
     PGresult *res;
     const char *p[1] = {kp_db_param_i64(r->arena, eval_id)};
-    int rc = kp_db_call(r->db, "cm_open", 1, p, &res);
+    int rc = kp_req_call(r, "cm_open", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the open threads");
     *n = (size_t)PQntuples(res);
     *codes = kp_arena_alloc(r->arena, sizeof(char *) * (*n + 1));
     for (size_t i = 0; i < *n; i++)
         (*codes)[i] = kp_db_str(r->arena, res, (int)i, 0);
-    PQclear(res);
     return KP_OK;
 }
 
@@ -42,7 +41,7 @@ int kp_comment_summaries(kp_req *r, int64_t eval_id, kp_comment_summary **out, s
 {
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, eval_id), kp_db_param_i64(r->arena, r->user_id)};
-    int rc = kp_db_call(r->db, "cm_summaries", 2, p, &res);
+    int rc = kp_req_call(r, "cm_summaries", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the threads");
     *n = (size_t)PQntuples(res);
     *out = kp_arena_zalloc(r->arena, sizeof **out * (*n + 1));
@@ -52,6 +51,5 @@ int kp_comment_summaries(kp_req *r, int64_t eval_id, kp_comment_summary **out, s
         (*out)[i].comments = (int)kp_db_i64(res, (int)i, 2);
         (*out)[i].unread = (int)kp_db_i64(res, (int)i, 3);
     }
-    PQclear(res);
     return KP_OK;
 }

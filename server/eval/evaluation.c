@@ -37,7 +37,7 @@ const kp_stmt kp_evaluation_stmts[] = {
 int kp_eval_evaluators(kp_req *r, int64_t eval_id, PGresult **res)
 {
     const char *p[1] = {kp_db_param_i64(r->arena, eval_id)};
-    return kp_db_call(r->db, "score_evaluators", 1, p, res);
+    return kp_req_call(r, "score_evaluators", 1, p, res);
 }
 
 int kp_is_admin(const kp_req *r)
@@ -49,12 +49,10 @@ static int s_load(kp_req *r, const char *stmt, int64_t id, kp_eval *ev)
 {
     PGresult *res;
     const char *p[1] = {kp_db_param_i64(r->arena, id)};
-    int rc = kp_db_call(r->db, stmt, 1, p, &res);
+    int rc = kp_req_call(r, stmt, 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading an evaluation");
-    if (PQntuples(res) == 0) {
-        PQclear(res);
+    if (PQntuples(res) == 0)
         return kp_req_fail(r, KP_NOT_FOUND, "no evaluation %lld", (long long)id);
-    }
     ev->id = kp_db_i64(res, 0, 0);
     ev->version = kp_db_i64(res, 0, 1);
     int known = kp_eval_state_parse(PQgetvalue(res, 0, 2), &ev->state) == 0;
@@ -68,7 +66,6 @@ static int s_load(kp_req *r, const char *stmt, int64_t id, kp_eval *ev)
     if (!known) /* the schema's CHECK allows none */
         kp_req_fail(r, KP_INTERNAL, "evaluation %lld has an unknown status '%.20s'", (long long)id,
                     PQgetvalue(res, 0, 2));
-    PQclear(res);
     return known ? KP_OK : KP_INTERNAL;
 }
 
@@ -76,9 +73,8 @@ const char *kp_eval_member_role(kp_req *r, int64_t eval_id, const char *login)
 {
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, eval_id), login};
-    if (kp_db_call(r->db, "member_role", 2, p, &res) != KP_OK) return "";
+    if (kp_req_call(r, "member_role", 2, p, &res) != KP_OK) return "";
     const char *role = PQntuples(res) ? kp_db_str(r->arena, res, 0, 0) : "";
-    PQclear(res);
     return role;
 }
 
@@ -103,10 +99,9 @@ int kp_eval_bump(kp_req *r, kp_eval *ev)
 {
     PGresult *res;
     const char *p[1] = {kp_db_param_i64(r->arena, ev->id)};
-    int rc = kp_db_call(r->db, "eval_bump", 1, p, &res);
+    int rc = kp_req_call(r, "eval_bump", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "updating an evaluation's version");
     ev->version = kp_db_i64(res, 0, 0);
-    PQclear(res);
     return KP_OK;
 }
 
@@ -115,36 +110,24 @@ int kp_eval_renumber(kp_req *r, int64_t municipality_id, int64_t eval_id, json_t
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, municipality_id),
                         kp_db_param_i64(r->arena, eval_id)};
-    int rc = kp_db_call(r->db, "eval_renumber", 1, p, &res);
+    int rc = kp_req_call(r, "eval_renumber", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "counting the ordinals");
-    json_t *arr = json_array();
+    json_t *arr = kp_req_json(r, json_array());
     for (int i = 0; i < PQntuples(res); i++)
         if (kp_db_i64(res, i, 0) != eval_id)
             json_array_append_new(
                 arr, json_pack("{s:I,s:s,s:I,s:I}", "id", (json_int_t)kp_db_i64(res, i, 0), "label",
                                PQgetvalue(res, i, 1), "from", (json_int_t)kp_db_i64(res, i, 2),
                                "to", (json_int_t)kp_db_i64(res, i, 3)));
-    PQclear(res);
-    rc = kp_db_call(r->db, "eval_ordinal_conflict", 2, p, &res);
-    if (rc != KP_OK) {
-        json_decref(arr);
-        return kp_req_db_fail(r, rc, "checking the ordinals");
-    }
-    if (PQntuples(res) > 0) {
-        rc = kp_req_fail(r, KP_CONFLICT,
-                         "ordinals must grow in the order conducted: %s would be the %s. "
-                         "evaluation but comes after %s, the %s. (give another with --ordinal, "
-                         "or correct a period with kompass eval set ID --period)",
-                         PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
-                         PQgetvalue(res, 0, 3));
-        PQclear(res);
-        json_decref(arr);
-        return rc;
-    }
-    PQclear(res);
-    if (changes)
-        *changes = arr;
-    else
-        json_decref(arr);
+    rc = kp_req_call(r, "eval_ordinal_conflict", 2, p, &res);
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "checking the ordinals");
+    if (PQntuples(res) > 0)
+        return kp_req_fail(r, KP_CONFLICT,
+                           "ordinals must grow in the order conducted: %s would be the %s. "
+                           "evaluation but comes after %s, the %s. (give another with --ordinal, "
+                           "or correct a period with kompass eval set ID --period)",
+                           PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+                           PQgetvalue(res, 0, 3));
+    if (changes) *changes = arr;
     return KP_OK;
 }

@@ -54,8 +54,8 @@ int kp_eval_evaluators(kp_req *r, int64_t eval_id, PGresult **res);
 /* Counts the ordinals of municipality_id's evaluations afresh (the order
  * conducted and the stated ones, sql/014_cycle.sql) and checks that they
  * grow in that order (CONFLICT, naming the pair, when not). changes, when
- * not NULL, gets a new JSON array of the other evaluations whose ordinal
- * moved ({id, label, from, to}): the caller's to decref. */
+ * not NULL, gets a JSON array of the other evaluations whose ordinal moved
+ * ({id, label, from, to}), which belongs to the request (kp_req_json). */
 int kp_eval_renumber(kp_req *r, int64_t municipality_id, int64_t eval_id, json_t **changes);
 
 /* Whether r's user is a global admin. */

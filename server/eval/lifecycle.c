@@ -19,14 +19,14 @@ const kp_stmt kp_lifecycle_stmts[] = {
     {"eval_reopen", "UPDATE evaluations SET revision = revision + 1, status = 'reopened'"
                     " WHERE id = $1 RETURNING revision"},
     {"eval_counts", "SELECT (SELECT count(*) FROM evaluation_members WHERE evaluation_id = $1"
-                      "         AND role IN ('lead', 'peer')),"
-                      " (SELECT count(*) FROM score_submissions s JOIN evaluation_members x"
-                      "   ON x.evaluation_id = s.evaluation_id AND x.user_id = s.evaluator_id"
-                      "   AND x.role IN ('lead', 'peer') WHERE s.evaluation_id = $1),"
-                      " (SELECT count(*) FROM framework_questions WHERE framework_id = $2),"
-                      " (SELECT count(*) FROM consensus_scores WHERE evaluation_id = $1),"
-                      " (SELECT count(*) FROM framework_areas WHERE framework_id = $2),"
-                      " (SELECT count(*) FROM area_approvals WHERE evaluation_id = $1)"},
+                    "         AND role IN ('lead', 'peer')),"
+                    " (SELECT count(*) FROM score_submissions s JOIN evaluation_members x"
+                    "   ON x.evaluation_id = s.evaluation_id AND x.user_id = s.evaluator_id"
+                    "   AND x.role IN ('lead', 'peer') WHERE s.evaluation_id = $1),"
+                    " (SELECT count(*) FROM framework_questions WHERE framework_id = $2),"
+                    " (SELECT count(*) FROM consensus_scores WHERE evaluation_id = $1),"
+                    " (SELECT count(*) FROM framework_areas WHERE framework_id = $2),"
+                    " (SELECT count(*) FROM area_approvals WHERE evaluation_id = $1)"},
     {"eval_cancel_signatures",
      "UPDATE signatures SET cancelled_at = now(), cancelled_by = $2, cancel_reason = $3"
      " WHERE evaluation_id = $1 AND cancelled_at IS NULL"
@@ -109,13 +109,10 @@ int kp_eval_transition(kp_req *r, kp_eval *ev, kp_eval_state to, const char *why
     int rc;
     if (to == KP_EVAL_REOPENED) {
         PGresult *res;
-        rc = kp_db_call(r->db, "eval_reopen", 1, p, &res);
-        if (rc == KP_OK) {
-            ev->revision = (int)kp_db_i64(res, 0, 0);
-            PQclear(res);
-        }
+        rc = kp_req_call(r, "eval_reopen", 1, p, &res);
+        if (rc == KP_OK) ev->revision = (int)kp_db_i64(res, 0, 0);
     } else {
-        rc = kp_db_call(r->db, "eval_set_status", 2, p, NULL);
+        rc = kp_req_call(r, "eval_set_status", 2, p, NULL);
     }
     if (rc != KP_OK) return kp_req_db_fail(r, rc, why);
     ev->state = to;
@@ -127,7 +124,7 @@ int kp_eval_progress_read(kp_req *r, const kp_eval *ev, kp_eval_progress *c)
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, ev->id),
                         kp_db_param_i64(r->arena, ev->framework_id)};
-    int rc = kp_db_call(r->db, "eval_counts", 2, p, &res);
+    int rc = kp_req_call(r, "eval_counts", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evaluation's progress");
     c->evaluators = kp_db_i64(res, 0, 0);
     c->submitted = kp_db_i64(res, 0, 1);
@@ -135,7 +132,6 @@ int kp_eval_progress_read(kp_req *r, const kp_eval *ev, kp_eval_progress *c)
     c->resolved = kp_db_i64(res, 0, 3);
     c->areas = kp_db_i64(res, 0, 4);
     c->approved = kp_db_i64(res, 0, 5);
-    PQclear(res);
     return kp_comment_open(r, ev->id, &c->open, &c->n_open);
 }
 
@@ -144,10 +140,9 @@ int kp_eval_advance(kp_req *r, kp_eval *ev, json_t *after, kp_eval_progress *pro
     PGresult *res;
     const char *p[3] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, r->user_id),
                         "the signed content changed before the last signature"};
-    int rc = kp_db_call(r->db, "eval_cancel_signatures", 3, p, &res);
+    int rc = kp_req_call(r, "eval_cancel_signatures", 3, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "cancelling signatures");
     int cancelled = atoi(PQcmdTuples(res));
-    PQclear(res);
     if (cancelled) json_object_set_new(after, "signatures_cancelled", json_integer(cancelled));
 
     kp_eval_progress own, *c = progress ? progress : &own;

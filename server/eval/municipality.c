@@ -20,7 +20,7 @@ int kp_municipality_find(kp_req *r, const char *name, int by_id, int64_t *id, co
     size_t digits = strspn(name, "0123456789");
     int64_t want = by_id && digits > 0 && digits <= 18 && !name[digits] ? atoll(name) : 0;
     PGresult *res;
-    int rc = kp_db_call(r->db, "municipality_names", 0, NULL, &res);
+    int rc = kp_req_call(r, "municipality_names", 0, NULL, &res);
     if (rc != KP_OK) return rc;
     const char *key = kp_name_key(r->arena, name);
     int n = PQntuples(res);
@@ -39,15 +39,13 @@ int kp_municipality_find(kp_req *r, const char *name, int by_id, int64_t *id, co
         *id = by_number;
         *stored = by_number_name;
     }
-    PQclear(res);
     return KP_OK;
 }
 
 int kp_municipality_lock(kp_req *r)
 {
     PGresult *res;
-    int rc = kp_db_call(r->db, "municipality_lock", 0, NULL, &res);
-    if (rc == KP_OK) PQclear(res);
+    int rc = kp_req_call(r, "municipality_lock", 0, NULL, &res);
     return rc;
 }
 

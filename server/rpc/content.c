@@ -68,12 +68,10 @@ int kp_content_build(kp_req *r, int64_t eval_id, const char **content, char hash
 {
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, eval_id), NULL};
-    int rc = kp_db_call(r->db, "content_head", 1, p, &res);
+    int rc = kp_req_call(r, "content_head", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evaluation");
-    if (PQntuples(res) == 0) {
-        PQclear(res);
+    if (PQntuples(res) == 0)
         return kp_req_fail(r, KP_NOT_FOUND, "no evaluation %lld", (long long)eval_id);
-    }
     json_t *doc = json_pack(
         "{s:s,s:{s:I,s:I,s:s,s:s,s:s,s:s},s:{s:s,s:s,s:I}}", "format", "kompass-content/1",
         "evaluation", "id", (json_int_t)kp_db_i64(res, 0, 0), "revision",
@@ -82,14 +80,13 @@ int kp_content_build(kp_req *r, int64_t eval_id, const char **content, char hash
         "framework", "code", PQgetvalue(res, 0, 6), "name", PQgetvalue(res, 0, 7),
         "total_max_centi", (json_int_t)kp_db_i64(res, 0, 8));
     p[1] = kp_db_param_i64(r->arena, kp_db_i64(res, 0, 9));
-    PQclear(res);
     if (!doc) return kp_req_fail(r, KP_INTERNAL, "building the content failed");
 
     int64_t last = 0;
     json_t *scores = json_object(), *texts = json_object();
     json_object_set_new(doc, "scores", scores);
     json_object_set_new(doc, "texts", texts);
-    rc = kp_db_call(r->db, "content_scores", 2, p, &res);
+    rc = kp_req_call(r, "content_scores", 2, p, &res);
     if (rc != KP_OK) {
         json_decref(doc);
         return kp_req_db_fail(r, rc, "reading consensus scores");
@@ -102,8 +99,7 @@ int kp_content_build(kp_req *r, int64_t eval_id, const char **content, char hash
                                       "points_centi", points));
         if (kp_db_i64(res, i, 3) > last) last = kp_db_i64(res, i, 3);
     }
-    PQclear(res);
-    rc = kp_db_call(r->db, "content_texts", 1, p, &res);
+    rc = kp_req_call(r, "content_texts", 1, p, &res);
     if (rc != KP_OK) {
         json_decref(doc);
         return kp_req_db_fail(r, rc, "reading area texts");
@@ -119,7 +115,6 @@ int kp_content_build(kp_req *r, int64_t eval_id, const char **content, char hash
         json_object_set_new(a, PQgetvalue(res, i, 1), value ? value : json_null());
         if (kp_db_i64(res, i, 3) > last) last = kp_db_i64(res, i, 3);
     }
-    PQclear(res);
     rc = s_followup(r, eval_id, doc, &last);
     if (rc != KP_OK) {
         json_decref(doc);

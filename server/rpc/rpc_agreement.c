@@ -260,10 +260,9 @@ int kp_rpc_stats_agreement(kp_req *r)
     const char *code = r->msg->stats_agreement->framework;
     PGresult *fw;
     const char *p1[1] = {code && *code ? code : NULL};
-    int rc = kp_db_call(r->db, "agreement_framework", 1, p1, &fw);
+    int rc = kp_req_call(r, "agreement_framework", 1, p1, &fw);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "finding the framework");
     if (PQntuples(fw) == 0) {
-        PQclear(fw);
         if (p1[0])
             return kp_req_fail(r, KP_NOT_FOUND, "no framework '%s' (see kompass framework list)",
                                code);
@@ -274,10 +273,9 @@ int kp_rpc_stats_agreement(kp_req *r)
     const char *p2[1] = {kp_db_str(r->arena, fw, 0, 0)};
     out->framework = kp_db_str(r->arena, fw, 0, 1);
     out->framework_name = kp_db_str(r->arena, fw, 0, 2);
-    PQclear(fw);
 
     PGresult *res;
-    rc = kp_db_call(r->db, "agreement_scores", 1, p2, &res);
+    rc = kp_req_call(r, "agreement_scores", 1, p2, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading individual scores");
     size_t n = (size_t)PQntuples(res);
 
@@ -332,7 +330,6 @@ int kp_rpc_stats_agreement(kp_req *r)
 
     s_questions(r, res, sc, units, n_units, out);
     s_pairs(r, sc, units, n_units, logins, n_raters, out);
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_STATS_AGREEMENT;
     r->resp->stats_agreement = out;
     return KP_OK;

@@ -86,7 +86,7 @@ int kp_rpc_audit_list(kp_req *r)
     snprintf(fetch, sizeof fetch, "%d", limit + 1); /* one more tells whether there is more */
     const char *params[6] = {chain, after, since, q->actor, q->action, fetch};
     PGresult *res = NULL;
-    int rc = kp_db_call(r->db, "audit_list", 6, params, &res);
+    int rc = kp_req_call(r, "audit_list", 6, params, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the audit trail");
 
     Kompass__V1__AuditListResponse *out = kp_arena_alloc(r->arena, sizeof *out);
@@ -101,7 +101,6 @@ int kp_rpc_audit_list(kp_req *r)
         kp_audit_record_from_row(res, i, &e);
         out->events[i] = s_event(r, &e);
     }
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_AUDIT_LIST;
     r->resp->audit_list = out;
     return KP_OK;

@@ -37,12 +37,11 @@ int kp_rpc_backup(kp_req *r)
             return kp_req_fail(r, KP_BAD_REQUEST,
                                "a new backup starts at offset 0 (give backup_id to continue one)");
         PGresult *res;
-        int rc = kp_db_call(r->db, "backup_facts", 0, NULL, &res);
+        int rc = kp_req_call(r, "backup_facts", 0, NULL, &res);
         if (rc != KP_OK) return kp_req_db_fail(r, rc, "asking the database before the backup");
         char version[64], schema[128];
         kp_strlcpy(version, PQgetvalue(res, 0, 0), sizeof version);
         kp_strlcpy(schema, PQgetvalue(res, 0, 1), sizeof schema);
-        PQclear(res);
         int64_t t0 = kp_mono_ms();
         if (kp_backup_make(data_dir, r->server->conninfo, version, schema, &info, err,
                            sizeof err) != 0) {

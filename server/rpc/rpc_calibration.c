@@ -88,10 +88,9 @@ int kp_calibration_result(kp_req *r, int64_t practice_id, int with_questions,
 {
     PGresult *res;
     const char *p[1] = {kp_db_param_i64(r->arena, practice_id)};
-    int rc = kp_db_call(r->db, "cal_get", 1, p, &res);
+    int rc = kp_req_call(r, "cal_get", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the calibration exercise");
     if (PQntuples(res) == 0) {
-        PQclear(res);
         return kp_req_fail(r, KP_NOT_FOUND, "evaluation %lld is not a calibration exercise",
                            (long long)practice_id);
     }
@@ -108,23 +107,20 @@ int kp_calibration_result(kp_req *r, int64_t practice_id, int with_questions,
     c->created_at_us = kp_db_i64(res, 0, 8);
     c->submitted = !PQgetisnull(res, 0, 9);
     c->submitted_at_us = kp_db_i64(res, 0, 9);
-    json_t *content = json_loads(PQgetvalue(res, 0, 10), 0, NULL);
+    json_t *content = kp_req_json(r, json_loads(PQgetvalue(res, 0, 10), 0, NULL));
     const char *framework_id = kp_db_str(r->arena, res, 0, 11);
     const char *trainee_id = kp_db_str(r->arena, res, 0, 12);
-    PQclear(res);
     *out = c;
     /* Before the submission nothing of the key is shown: it would be the
      * answer sheet. */
     if (!c->submitted) {
-        json_decref(content);
         return KP_OK;
     }
     json_t *signed_scores = json_object_get(content, "scores");
 
     const char *q[4] = {p[0], trainee_id, kp_db_param_i64(r->arena, c->source_id), framework_id};
-    rc = kp_db_call(r->db, "cal_questions", 4, q, &res);
+    rc = kp_req_call(r, "cal_questions", 4, q, &res);
     if (rc != KP_OK) {
-        json_decref(content);
         return kp_req_db_fail(r, rc, "reading the scores");
     }
     size_t n = (size_t)PQntuples(res);
@@ -156,8 +152,6 @@ int kp_calibration_result(kp_req *r, int64_t practice_id, int with_questions,
         m[2 * i + 1] = cq->has_consensus ? cq->consensus_centi : KP_AGREEMENT_MISSING;
         qs[i] = cq;
     }
-    PQclear(res);
-    json_decref(content);
 
     /* the trainee and the consensus as the two raters */
     kp_agreement_input in = {.units = n, .raters = 2, .values = m};
@@ -184,7 +178,7 @@ int kp_calibration_result(kp_req *r, int64_t practice_id, int with_questions,
 
     /* the team's own points and rationales, for every question */
     const char *t[1] = {kp_db_param_i64(r->arena, c->source_id)};
-    rc = kp_db_call(r->db, "cal_team_points", 1, t, &res);
+    rc = kp_req_call(r, "cal_team_points", 1, t, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the team's scores");
     for (int k = 0; k < PQntuples(res); k++) {
         int64_t qid = kp_db_i64(res, k, 0);
@@ -198,7 +192,6 @@ int kp_calibration_result(kp_req *r, int64_t practice_id, int with_questions,
             qs[i]->team[qs[i]->n_team++] = ep;
         }
     }
-    PQclear(res);
     c->questions = qs;
     c->n_questions = n;
     return KP_OK;
@@ -220,7 +213,7 @@ static int s_cal_source(kp_req *r, const Kompass__V1__CalibrationCreateRequest *
 {
     PGresult *res = NULL;
     const char *p1[1] = {sid};
-    int rc = kp_db_call(r->db, "cal_source", 1, p1, &res);
+    int rc = kp_req_call(r, "cal_source", 1, p1, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evaluation");
     if (PQntuples(res) == 0) {
         rc = kp_req_fail(r, KP_NOT_FOUND, "no evaluation '%lld'", (long long)in->evaluation_id);
@@ -256,7 +249,6 @@ static int s_cal_source(kp_req *r, const Kompass__V1__CalibrationCreateRequest *
                              "evaluation %lld has no record of its signed revision %d",
                              (long long)in->evaluation_id, src->revision);
     }
-    PQclear(res);
     return rc;
 }
 
@@ -268,7 +260,7 @@ static int s_cal_trainee(kp_req *r, const Kompass__V1__CalibrationCreateRequest 
 {
     PGresult *res = NULL;
     const char *p[1] = {in->trainee};
-    int rc = kp_db_call(r->db, "cal_trainee", 1, p, &res);
+    int rc = kp_req_call(r, "cal_trainee", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the trainee");
     if (PQntuples(res) == 0)
         rc = kp_req_fail(r, KP_NOT_FOUND, "no user '%.40s' (see kompass user list)", in->trainee);
@@ -281,28 +273,25 @@ static int s_cal_trainee(kp_req *r, const Kompass__V1__CalibrationCreateRequest 
         *tid = kp_db_i64(res, 0, 0);
         *tlogin = kp_db_str(r->arena, res, 0, 1);
     }
-    PQclear(res);
     if (rc != KP_OK) return rc;
 
     const char *pm[2] = {sid, kp_db_param_i64(r->arena, *tid)};
-    rc = kp_db_call(r->db, "cal_member", 2, pm, &res);
+    rc = kp_req_call(r, "cal_member", 2, pm, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the team");
     if (PQntuples(res))
         rc = kp_req_fail(r, KP_CONFLICT,
                          "%s was %s of evaluation %lld and knows its scores: calibrate "
                          "against an evaluation they have not worked on",
                          *tlogin, PQgetvalue(res, 0, 0), (long long)in->evaluation_id);
-    PQclear(res);
     if (rc != KP_OK) return rc;
 
-    rc = kp_db_call(r->db, "cal_taken", 2, pm, &res);
+    rc = kp_req_call(r, "cal_taken", 2, pm, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the calibration exercises");
     if (PQntuples(res))
         rc = kp_req_fail(r, KP_CONFLICT,
                          "%s has practised on evaluation %lld already (exercise: "
                          "evaluation %s): once seen, its consensus trains no more",
                          *tlogin, (long long)in->evaluation_id, PQgetvalue(res, 0, 0));
-    PQclear(res);
     return rc;
 }
 
@@ -329,10 +318,9 @@ int kp_rpc_calibration_create(kp_req *r)
      * source's ordinal (it is not a round of its own), in scoring */
     int64_t cid = 0, pid = 0;
     if (rc == KP_OK) {
-        rc = kp_db_call(r->db, "cal_next", 0, NULL, &res);
+        rc = kp_req_call(r, "cal_next", 0, NULL, &res);
         if (rc == KP_OK) {
             cid = kp_db_i64(res, 0, 0);
-            PQclear(res);
         } else {
             rc = kp_req_db_fail(r, rc, "making a calibration exercise");
         }
@@ -343,10 +331,9 @@ int kp_rpc_calibration_create(kp_req *r)
         if (strlen(plabel) > 40) plabel = kp_arena_printf(r->arena, "övning %lld", (long long)cid);
         const char *p[6] = {mid,    fid,     plabel,
                             period, ordinal, kp_db_param_i64(r->arena, r->user_id)};
-        rc = kp_db_call(r->db, "cal_eval", 6, p, &res);
+        rc = kp_req_call(r, "cal_eval", 6, p, &res);
         if (rc == KP_OK) {
             pid = kp_db_i64(res, 0, 0);
-            PQclear(res);
         } else {
             rc = rc == KP_CONFLICT
                      ? kp_req_fail(r, KP_CONFLICT, "%s already has an evaluation labelled '%s'",
@@ -357,7 +344,7 @@ int kp_rpc_calibration_create(kp_req *r)
     if (rc == KP_OK) {
         const char *p[3] = {kp_db_param_i64(r->arena, pid), kp_db_param_i64(r->arena, tid),
                             kp_db_param_i64(r->arena, r->user_id)};
-        rc = kp_db_call(r->db, "cal_member_put", 3, p, NULL);
+        rc = kp_req_call(r, "cal_member_put", 3, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "making the trainee its evaluator");
     }
     if (rc == KP_OK) {
@@ -367,17 +354,16 @@ int kp_rpc_calibration_create(kp_req *r)
                             kp_db_param_i64(r->arena, revision),
                             kp_db_param_i64(r->arena, tid),
                             kp_db_param_i64(r->arena, r->user_id)};
-        rc = kp_db_call(r->db, "cal_put", 6, p, NULL);
+        rc = kp_req_call(r, "cal_put", 6, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "recording the calibration exercise");
     }
     int copied = 0, questions = 0;
     if (rc == KP_OK) rc = kp_evidence_copy(r, in->evaluation_id, pid, &copied);
     if (rc == KP_OK) {
         const char *p[1] = {fid};
-        rc = kp_db_call(r->db, "cal_questions_count", 1, p, &res);
+        rc = kp_req_call(r, "cal_questions_count", 1, p, &res);
         if (rc == KP_OK) {
             questions = (int)kp_db_i64(res, 0, 0);
-            PQclear(res);
         } else {
             rc = kp_req_db_fail(r, rc, "reading the framework");
         }
@@ -438,22 +424,20 @@ int kp_rpc_calibration_stats(kp_req *r)
     PGresult *res;
     if (*in->trainee) {
         const char *p[1] = {in->trainee};
-        int rc = kp_db_call(r->db, "cal_trainee", 1, p, &res);
+        int rc = kp_req_call(r, "cal_trainee", 1, p, &res);
         if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the trainee");
         int found = PQntuples(res) > 0;
-        PQclear(res);
         if (!found)
             return kp_req_fail(r, KP_NOT_FOUND, "no user '%.40s' (see kompass user list)",
                                in->trainee);
     }
     const char *p[1] = {*in->trainee ? in->trainee : NULL};
-    int rc = kp_db_call(r->db, "cal_list", 1, p, &res);
+    int rc = kp_req_call(r, "cal_list", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the calibration exercises");
     size_t n = (size_t)PQntuples(res);
     int64_t *ids = kp_arena_alloc(r->arena, sizeof(int64_t) * (n + 1));
     for (size_t i = 0; i < n; i++)
         ids[i] = kp_db_i64(res, (int)i, 0);
-    PQclear(res);
     Kompass__V1__CalibrationStatsResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__calibration_stats_response__init(out);
     out->results = kp_arena_alloc(r->arena, sizeof(void *) * (n + 1));

@@ -86,7 +86,7 @@ static int s_threads(kp_req *r, const kp_eval *ev, int64_t question_id, int open
     const char *p[4] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, r->user_id),
                         question_id ? kp_db_param_i64(r->arena, question_id) : NULL,
                         open_only ? "true" : "false"};
-    int rc = kp_db_call(r->db, "cm_threads", 4, p, &res);
+    int rc = kp_req_call(r, "cm_threads", 4, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the threads");
     *n = (size_t)PQntuples(res);
     s_thread *t = kp_arena_zalloc(r->arena, sizeof *t * (*n + 1));
@@ -106,12 +106,11 @@ static int s_threads(kp_req *r, const kp_eval *ev, int64_t question_id, int open
         t[i].last_read = kp_db_i64(res, k, 9);
         t[i].thread = th;
     }
-    PQclear(res);
     *out = t;
     if (*n == 0) return KP_OK;
 
     const char *q[2] = {p[0], p[2]};
-    rc = kp_db_call(r->db, "cm_comments", 2, q, &res);
+    rc = kp_req_call(r, "cm_comments", 2, q, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading comments");
     int rows = PQntuples(res);
     /* entries come by question, then in order: count each thread's first */
@@ -147,7 +146,6 @@ static int s_threads(kp_req *r, const kp_eval *ev, int64_t question_id, int open
         }
         if (c->id > t[i].last_id) t[i].last_id = c->id;
     }
-    PQclear(res);
     return KP_OK;
 }
 
@@ -160,7 +158,7 @@ static int s_mark_read(kp_req *r, int64_t eval_id, const s_thread *t, size_t n)
         const char *p[4] = {
             kp_db_param_i64(r->arena, eval_id), kp_db_param_i64(r->arena, t[i].question_id),
             kp_db_param_i64(r->arena, r->user_id), kp_db_param_i64(r->arena, t[i].last_id)};
-        int rc = kp_db_call(r->db, "cm_read", 4, p, NULL);
+        int rc = kp_req_call(r, "cm_read", 4, p, NULL);
         if (rc != KP_OK) return kp_req_db_fail(r, rc, "noting what you have read");
     }
     return KP_OK;
@@ -191,10 +189,9 @@ static int s_question_find(kp_req *r, const kp_eval *ev, const char *code, s_que
     if (!*code) return kp_req_fail(r, KP_BAD_REQUEST, "a thread needs a question (e.g. 7.1)");
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, ev->framework_id), code};
-    int rc = kp_db_call(r->db, "cm_question", 2, p, &res);
+    int rc = kp_req_call(r, "cm_question", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the framework");
     if (PQntuples(res) == 0) {
-        PQclear(res);
         return kp_req_fail(r, KP_BAD_REQUEST, "question '%.40s' is not in framework %s", code,
                            ev->framework);
     }
@@ -202,7 +199,6 @@ static int s_question_find(kp_req *r, const kp_eval *ev, const char *code, s_que
     q->code = kp_db_str(r->arena, res, 0, 1);
     q->text = kp_db_str(r->arena, res, 0, 2);
     q->area = (int)kp_db_i64(res, 0, 3);
-    PQclear(res);
     return KP_OK;
 }
 
@@ -234,12 +230,11 @@ static int s_thread_lock(kp_req *r, const kp_eval *ev, int64_t question_id, cons
 {
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, question_id)};
-    int rc = kp_db_call(r->db, "cm_thread_get", 2, p, &res);
+    int rc = kp_req_call(r, "cm_thread_get", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the thread");
     *status = PQntuples(res) ? kp_db_str(r->arena, res, 0, 0) : "";
     if (resolved_by) *resolved_by = PQntuples(res) ? kp_db_str(r->arena, res, 0, 1) : "";
     if (resolved_at) *resolved_at = PQntuples(res) ? kp_db_i64(res, 0, 2) : 0;
-    PQclear(res);
     return KP_OK;
 }
 
@@ -251,7 +246,7 @@ static int s_entry(kp_req *r, const kp_eval *ev, int64_t question_id, const char
     const char *p[6] = {
         kp_db_param_i64(r->arena, ev->id),     kp_db_param_i64(r->arena, question_id), kind, text,
         kp_db_param_i64(r->arena, r->user_id), kp_db_param_i64(r->arena, ev->version)};
-    int rc = kp_db_call(r->db, "cm_put", 6, p, &res);
+    int rc = kp_req_call(r, "cm_put", 6, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "writing to the thread");
     if (out) {
         Kompass__V1__Comment *c = kp_arena_alloc(r->arena, sizeof *c);
@@ -265,7 +260,6 @@ static int s_entry(kp_req *r, const kp_eval *ev, int64_t question_id, const char
         c->version = ev->version;
         *out = c;
     }
-    PQclear(res);
     return KP_OK;
 }
 
@@ -324,21 +318,21 @@ int kp_rpc_comment_add(kp_req *r)
                    *v = kp_db_param_i64(r->arena, ev.version);
         if (opens) {
             const char *p[4] = {e, qq, kp_db_param_i64(r->arena, r->user_id), v};
-            rc = kp_db_call(r->db, "cm_thread_open", 4, p, NULL);
+            rc = kp_req_call(r, "cm_thread_open", 4, p, NULL);
         } else {
             const char *p[3] = {e, qq, v};
-            rc = kp_db_call(r->db, "cm_thread_touch", 3, p, NULL);
+            rc = kp_req_call(r, "cm_thread_touch", 3, p, NULL);
         }
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "opening the thread");
     }
     if (rc == KP_OK) rc = s_entry(r, &ev, q.id, "comment", in->text, &c);
     json_t *after = NULL;
     if (rc == KP_OK) {
-        after = json_pack("{s:s,s:I,s:s,s:s}", "question", q.code, "comment", (json_int_t)c->id,
-                          "text", in->text, "thread",
-                          !*status                          ? "opened"
-                          : strcmp(status, "resolved") == 0 ? "reopened"
-                                                            : "open");
+        after = kp_req_json(r, json_pack("{s:s,s:I,s:s,s:s}", "question", q.code, "comment",
+                                         (json_int_t)c->id, "text", in->text, "thread",
+                                         !*status                          ? "opened"
+                                         : strcmp(status, "resolved") == 0 ? "reopened"
+                                                                           : "open"));
         if (opens) rc = s_advance(r, &ev, after);
     }
     if (rc == KP_OK) {
@@ -349,7 +343,6 @@ int kp_rpc_comment_add(kp_req *r)
                             .after = kp_audit_json(r, json_incref(after))};
         rc = kp_audit_append(r, &e);
     }
-    json_decref(after);
     rc = kp_req_end_tx(r, rc, "adding a comment");
     if (rc != KP_OK) return rc;
     Kompass__V1__CommentAddResponse *out = kp_arena_alloc(r->arena, sizeof *out);
@@ -398,11 +391,12 @@ int kp_rpc_comment_resolve(kp_req *r)
         const char *p[5] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, q.id),
                             kp_db_param_i64(r->arena, r->user_id), in->reason,
                             kp_db_param_i64(r->arena, ev.version)};
-        rc = kp_db_call(r->db, "cm_thread_resolve", 5, p, NULL);
+        rc = kp_req_call(r, "cm_thread_resolve", 5, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "resolving the thread");
     }
     if (rc == KP_OK) rc = s_entry(r, &ev, q.id, "resolve", in->reason, NULL);
-    json_t *after = json_pack("{s:s,s:s}", "question", q.code ? q.code : "", "thread", "resolved");
+    json_t *after = kp_req_json(
+        r, json_pack("{s:s,s:s}", "question", q.code ? q.code : "", "thread", "resolved"));
     if (rc == KP_OK) rc = s_advance(r, &ev, after);
     if (rc == KP_OK) {
         kp_audit_event e = {.evaluation_id = ev.id,
@@ -415,7 +409,6 @@ int kp_rpc_comment_resolve(kp_req *r)
                             .reason = in->reason};
         rc = kp_audit_append(r, &e);
     }
-    json_decref(after);
     rc = kp_req_end_tx(r, rc, "resolving a thread");
     if (rc != KP_OK) return rc;
     Kompass__V1__CommentResolveResponse *out = kp_arena_alloc(r->arena, sizeof *out);
@@ -453,11 +446,12 @@ int kp_rpc_comment_reopen(kp_req *r)
         const char *p[4] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, q.id),
                             kp_db_param_i64(r->arena, r->user_id),
                             kp_db_param_i64(r->arena, ev.version)};
-        rc = kp_db_call(r->db, "cm_thread_open", 4, p, NULL);
+        rc = kp_req_call(r, "cm_thread_open", 4, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "reopening the thread");
     }
     if (rc == KP_OK) rc = s_entry(r, &ev, q.id, "reopen", "", NULL);
-    json_t *after = json_pack("{s:s,s:s}", "question", q.code ? q.code : "", "thread", "open");
+    json_t *after =
+        kp_req_json(r, json_pack("{s:s,s:s}", "question", q.code ? q.code : "", "thread", "open"));
     if (rc == KP_OK) rc = s_advance(r, &ev, after);
     if (rc == KP_OK) {
         kp_audit_event e = {.evaluation_id = ev.id,
@@ -469,7 +463,6 @@ int kp_rpc_comment_reopen(kp_req *r)
                             .after = kp_audit_json(r, json_incref(after))};
         rc = kp_audit_append(r, &e);
     }
-    json_decref(after);
     rc = kp_req_end_tx(r, rc, "reopening a thread");
     if (rc != KP_OK) return rc;
     Kompass__V1__CommentReopenResponse *out = kp_arena_alloc(r->arena, sizeof *out);

@@ -131,12 +131,11 @@ static int s_load(kp_req *r, const kp_eval *ev, s_table *t)
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, ev->id),
                         kp_db_param_i64(r->arena, ev->framework_id)};
-    int rc = kp_db_call(r->db, "cons_eval", 1, p, &res);
+    int rc = kp_req_call(r, "cons_eval", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evaluation");
     t->major_pct = strtod(PQgetvalue(res, 0, 0), NULL);
-    PQclear(res);
 
-    rc = kp_db_call(r->db, "cons_team", 1, p, &res);
+    rc = kp_req_call(r, "cons_team", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the team");
     t->nteam = (size_t)PQntuples(res);
     t->team = kp_arena_alloc(r->arena, sizeof(char *) * (t->nteam + 1));
@@ -145,9 +144,8 @@ static int s_load(kp_req *r, const kp_eval *ev, s_table *t)
         t->team[i] = kp_db_str(r->arena, res, (int)i, 0);
         if (strcmp(PQgetvalue(res, (int)i, 1), "lead") == 0) lead = t->team[i];
     }
-    PQclear(res);
 
-    rc = kp_db_call(r->db, "cons_rows", 2, p, &res);
+    rc = kp_req_call(r, "cons_rows", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading consensus scores");
     t->nrows = (size_t)PQntuples(res);
     t->rows = kp_arena_zalloc(r->arena, sizeof *t->rows * (t->nrows + 1));
@@ -174,9 +172,8 @@ static int s_load(kp_req *r, const kp_eval *ev, s_table *t)
         row->points = kp_arena_alloc(r->arena, sizeof(void *) * (t->nteam + 1));
         t->rows[i].row = row;
     }
-    PQclear(res);
 
-    rc = kp_db_call(r->db, "cons_points", 1, p, &res);
+    rc = kp_req_call(r, "cons_points", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading scores");
     for (int k = 0; k < PQntuples(res); k++) {
         int64_t qid = kp_db_i64(res, k, 0);
@@ -194,7 +191,6 @@ static int s_load(kp_req *r, const kp_eval *ev, s_table *t)
         row->points[row->n_points++] = ep;
         if (*lead && strcmp(ep->evaluator, lead) == 0) t->rows[at].lead_points = ep->points_centi;
     }
-    PQclear(res);
 
     int64_t *pts = kp_arena_alloc(r->arena, sizeof(int64_t) * (t->nteam + 1));
     for (size_t i = 0; i < t->nrows; i++) {
@@ -256,13 +252,12 @@ static int s_logins(kp_req *r, const char *stmt, int64_t eval_id, char ***out, s
 {
     PGresult *res;
     const char *p[1] = {kp_db_param_i64(r->arena, eval_id)};
-    int rc = kp_db_call(r->db, stmt, 1, p, &res);
+    int rc = kp_req_call(r, stmt, 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the team");
     *n = (size_t)PQntuples(res);
     *out = kp_arena_alloc(r->arena, sizeof(char *) * (*n + 1));
     for (size_t i = 0; i < *n; i++)
         (*out)[i] = kp_db_str(r->arena, res, (int)i, 0);
-    PQclear(res);
     return KP_OK;
 }
 
@@ -338,7 +333,7 @@ int kp_rpc_submit(kp_req *r)
         const char *p[3] = {kp_db_param_i64(r->arena, ev.id),
                             kp_db_param_i64(r->arena, ev.framework_id),
                             kp_db_param_i64(r->arena, evaluator_id)};
-        rc = kp_db_call(r->db, "sub_missing", 3, p, &res);
+        rc = kp_req_call(r, "sub_missing", 3, p, &res);
         if (rc != KP_OK) {
             rc = kp_req_db_fail(r, rc, "reading scores");
         } else {
@@ -353,27 +348,25 @@ int kp_rpc_submit(kp_req *r)
                                  evaluator, n, n == 1 ? "" : "s",
                                  kp_arena_join(r->arena, out->missing, n, ", ", 12));
             }
-            PQclear(res);
         }
     }
     if (rc == KP_OK) {
         const char *p[2] = {kp_db_param_i64(r->arena, ev.id),
                             kp_db_param_i64(r->arena, evaluator_id)};
-        rc = kp_db_call(r->db, "sub_put", 2, p, &res);
+        rc = kp_req_call(r, "sub_put", 2, p, &res);
         if (rc != KP_OK) {
             rc = kp_req_db_fail(r, rc, "submitting scores");
         } else {
             if (PQntuples(res) == 0)
                 rc =
                     kp_req_fail(r, KP_CONFLICT, "%s has already submitted their scores", evaluator);
-            PQclear(res);
         }
     }
     char **waiting = NULL;
     size_t nwaiting = 0;
     if (rc == KP_OK) rc = s_logins(r, "sub_waiting", ev.id, &waiting, &nwaiting);
     if (rc == KP_OK) rc = kp_eval_bump(r, &ev);
-    json_t *after = json_pack("{s:s}", "evaluator", evaluator);
+    json_t *after = kp_req_json(r, json_pack("{s:s}", "evaluator", evaluator));
     if (rc == KP_OK && nwaiting == 0) {
         rc = kp_eval_transition(r, &ev, KP_EVAL_CONSENSUS, "changing the evaluation's status");
         json_object_set_new(after, "status", json_string(kp_eval_state_name(KP_EVAL_CONSENSUS)));
@@ -397,7 +390,6 @@ int kp_rpc_submit(kp_req *r)
                             .after = kp_audit_json(r, json_incref(after))};
         rc = kp_audit_append(r, &a);
     }
-    json_decref(after);
     rc = kp_req_end_tx(r, rc, "submitting scores");
     if (rc != KP_OK) return rc;
     out->version = ev.version;
@@ -499,7 +491,7 @@ int kp_rpc_consensus_question(kp_req *r)
     PGresult *res;
     const char *p[3] = {kp_db_param_i64(r->arena, ev.id),
                         kp_db_param_i64(r->arena, ev.framework_id), row->row->question};
-    rc = kp_db_call(r->db, "cq_previous", 3, p, &res);
+    rc = kp_req_call(r, "cq_previous", 3, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the previous round");
     if (PQntuples(res)) {
         Kompass__V1__PreviousConsensus *pv = kp_arena_alloc(r->arena, sizeof *pv);
@@ -516,7 +508,6 @@ int kp_rpc_consensus_question(kp_req *r)
         }
         out->previous = pv;
     }
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_CONSENSUS_QUESTION;
     r->resp->consensus_question = out;
     return KP_OK;
@@ -552,7 +543,7 @@ static int s_put(kp_req *r, const kp_eval *ev, int64_t question_id, int64_t poin
                         reason,
                         kp_db_param_i64(r->arena, ev->version),
                         kp_db_param_i64(r->arena, r->user_id)};
-    int rc = kp_db_call(r->db, "cons_put", 7, p, NULL);
+    int rc = kp_req_call(r, "cons_put", 7, p, NULL);
     return rc == KP_OK ? KP_OK : kp_req_db_fail(r, rc, "writing a consensus score");
 }
 
@@ -619,8 +610,8 @@ int kp_rpc_consensus_set(kp_req *r)
     if (rc == KP_OK) rc = s_put(r, &ev, row->question_id, in->points_centi, "set", in->reason);
     json_t *after = NULL;
     if (rc == KP_OK) {
-        after = json_pack("{s:s,s:s}", "question", in->question, "points",
-                          kp_points_format(in->points_centi, a));
+        after = kp_req_json(r, json_pack("{s:s,s:s}", "question", in->question, "points",
+                                         kp_points_format(in->points_centi, a)));
         rc = kp_eval_advance(r, &ev, after, NULL);
     }
     if (rc == KP_OK) {
@@ -639,7 +630,6 @@ int kp_rpc_consensus_set(kp_req *r)
                             .reason = in->reason};
         rc = kp_audit_append(r, &e);
     }
-    json_decref(after);
     rc = kp_req_end_tx(r, rc, "setting a consensus score");
     if (rc != KP_OK) return rc;
     row->row->has_consensus = 1;
@@ -738,8 +728,8 @@ int kp_rpc_consensus_auto(kp_req *r)
         row->written_by = (char *)r->login;
         out->set[out->n_set++] = row;
     }
-    json_t *after =
-        json_pack("{s:s,s:f,s:o}", "strategy", strategy, "max_spread_pct", limit, "set", set);
+    json_t *after = kp_req_json(
+        r, json_pack("{s:s,s:f,s:o}", "strategy", strategy, "max_spread_pct", limit, "set", set));
     if (rc == KP_OK && out->n_set == 0)
         rc = kp_req_fail(r, KP_INVALID_STATE,
                          "nothing to merge: %zu question%s skipped, the others already have a "
@@ -755,7 +745,6 @@ int kp_rpc_consensus_auto(kp_req *r)
             .after = kp_audit_json(r, json_incref(after))};
         rc = kp_audit_append(r, &e);
     }
-    json_decref(after);
     rc = kp_req_end_tx(r, rc, "merging consensus scores");
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_CONSENSUS_AUTO;
     r->resp->consensus_auto = out;
@@ -785,7 +774,7 @@ int kp_rpc_consensus_threshold(kp_req *r)
         char v[32];
         snprintf(v, sizeof v, "%.2f", pct);
         const char *p[2] = {kp_db_param_i64(r->arena, ev.id), v};
-        rc = kp_db_call(r->db, "cons_threshold", 2, p, NULL);
+        rc = kp_req_call(r, "cons_threshold", 2, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "setting the threshold");
     }
     if (rc == KP_OK) {
@@ -817,7 +806,7 @@ static int s_four_eyes(kp_req *r, const kp_eval *ev, int area)
 {
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, area)};
-    int rc = kp_db_call(r->db, "appr_writers", 2, p, &res);
+    int rc = kp_req_call(r, "appr_writers", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading who wrote the texts");
     int n = PQntuples(res), wrote = 0;
     char **writers = kp_arena_alloc(r->arena, sizeof(char *) * ((size_t)n + 1));
@@ -826,15 +815,13 @@ static int s_four_eyes(kp_req *r, const kp_eval *ev, int area)
             kp_arena_printf(r->arena, "%s (%s)", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
         if (strcmp(PQgetvalue(res, i, 0), r->login) == 0) wrote = 1;
     }
-    PQclear(res);
     if (!wrote) return KP_OK;
-    rc = kp_db_call(r->db, "appr_eligible", 2, p, &res);
+    rc = kp_req_call(r, "appr_eligible", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the team");
     int m = PQntuples(res);
     char **may = kp_arena_alloc(r->arena, sizeof(char *) * ((size_t)m + 2));
     for (int i = 0; i < m; i++)
         may[i] = kp_arena_printf(r->arena, "%s (%s)", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
-    PQclear(res);
     may[m] = "an SKL admin who wrote none of them";
     return kp_req_fail(r, KP_DENIED,
                        "area %d's texts were written by %s: four eyes, so they are approved by "
@@ -859,7 +846,7 @@ int kp_rpc_text_approve(kp_req *r)
         const char *p[3] = {kp_db_param_i64(r->arena, ev.id),
                             kp_db_param_i64(r->arena, ev.framework_id),
                             kp_db_param_i64(r->arena, in->area)};
-        rc = kp_db_call(r->db, "appr_area", 3, p, &res);
+        rc = kp_req_call(r, "appr_area", 3, p, &res);
         if (rc != KP_OK) {
             rc = kp_req_db_fail(r, rc, "reading the area");
         } else {
@@ -872,7 +859,6 @@ int kp_rpc_text_approve(kp_req *r)
                                  in->area);
             else
                 title = kp_db_str(r->arena, res, 0, 0);
-            PQclear(res);
         }
     }
     if (rc == KP_OK) rc = s_four_eyes(r, &ev, in->area);
@@ -881,25 +867,23 @@ int kp_rpc_text_approve(kp_req *r)
         const char *p[4] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, in->area),
                             kp_db_param_i64(r->arena, r->user_id),
                             kp_db_param_i64(r->arena, ev.version)};
-        rc = kp_db_call(r->db, "appr_put", 4, p, &res);
+        rc = kp_req_call(r, "appr_put", 4, p, &res);
         if (rc != KP_OK) {
             rc = kp_req_db_fail(r, rc, "approving texts");
         } else {
             int fresh = PQntuples(res) > 0;
-            PQclear(res);
             if (!fresh) {
                 const char *q[2] = {p[0], p[1]};
                 const char *by = "someone";
-                if (kp_db_call(r->db, "appr_by", 2, q, &res) == KP_OK) {
+                if (kp_req_call(r, "appr_by", 2, q, &res) == KP_OK) {
                     if (PQntuples(res)) by = kp_db_str(r->arena, res, 0, 0);
-                    PQclear(res);
                 }
                 rc = kp_req_fail(r, KP_CONFLICT, "area %d's texts are already approved (by %s)",
                                  in->area, by);
             }
         }
     }
-    json_t *after = json_pack("{s:i,s:s}", "area", in->area, "title", title);
+    json_t *after = kp_req_json(r, json_pack("{s:i,s:s}", "area", in->area, "title", title));
     kp_eval_progress c = {0};
     if (rc == KP_OK) rc = kp_eval_advance(r, &ev, after, &c);
     if (rc == KP_OK) {
@@ -910,7 +894,6 @@ int kp_rpc_text_approve(kp_req *r)
                             .after = kp_audit_json(r, json_incref(after))};
         rc = kp_audit_append(r, &e);
     }
-    json_decref(after);
     rc = kp_req_end_tx(r, rc, "approving texts");
     if (rc != KP_OK) return rc;
     Kompass__V1__TextApproveResponse *out = kp_arena_alloc(r->arena, sizeof *out);
@@ -928,10 +911,9 @@ int kp_consensus_withdraw_approval(kp_req *r, kp_eval *ev, int area, json_t *aft
 {
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, area)};
-    int rc = kp_db_call(r->db, "appr_withdraw", 2, p, &res);
+    int rc = kp_req_call(r, "appr_withdraw", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "withdrawing an approval");
     if (PQntuples(res)) json_object_set_new(after, "approval_withdrawn", json_true());
-    PQclear(res);
     if (ev->state == KP_EVAL_DRAFT || ev->state == KP_EVAL_SCORING) return KP_OK;
     return kp_eval_advance(r, ev, after, NULL);
 }

@@ -130,7 +130,7 @@ static int s_summaries(kp_req *r, int64_t id, const char *status, const char *mu
                         status,
                         mid,
                         label};
-    int rc = kp_db_call(r->db, "eval_summaries", 6, p, res);
+    int rc = kp_req_call(r, "eval_summaries", 6, p, res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading evaluations");
     return KP_OK;
 }
@@ -178,25 +178,23 @@ int kp_rpc_eval_create(kp_req *r)
                          in->municipality);
     if (rc == KP_OK) {
         const char *p[1] = {in->framework};
-        rc = kp_db_call(r->db, "framework_find", 1, p, &res);
+        rc = kp_req_call(r, "framework_find", 1, p, &res);
         if (rc == KP_OK) {
             if (PQntuples(res) == 0)
                 rc = kp_req_fail(r, KP_NOT_FOUND, "no framework '%s' (see kompass framework list)",
                                  in->framework);
             else
                 fid = kp_db_i64(res, 0, 0);
-            PQclear(res);
         }
     }
     if (rc == KP_OK) {
         const char *p[2] = {kp_db_param_i64(r->arena, mid), in->label};
-        rc = kp_db_call(r->db, "eval_label_taken", 2, p, &res);
+        rc = kp_req_call(r, "eval_label_taken", 2, p, &res);
         if (rc == KP_OK) {
             if (PQntuples(res) > 0)
                 rc = kp_req_fail(r, KP_CONFLICT,
                                  "%s already has an evaluation labelled '%s' (evaluation %s)",
                                  mname, in->label, PQgetvalue(res, 0, 0));
-            PQclear(res);
         }
     }
     if (rc == KP_OK) {
@@ -206,11 +204,8 @@ int kp_rpc_eval_create(kp_req *r)
                             in->period,
                             r->user_id ? kp_db_param_i64(r->arena, r->user_id) : NULL,
                             in->ordinal ? kp_db_param_i64(r->arena, in->ordinal) : NULL};
-        rc = kp_db_call(r->db, "eval_create", 6, p, &res);
-        if (rc == KP_OK) {
-            id = kp_db_i64(res, 0, 0);
-            PQclear(res);
-        }
+        rc = kp_req_call(r, "eval_create", 6, p, &res);
+        if (rc == KP_OK) id = kp_db_i64(res, 0, 0);
     }
     json_t *moved = NULL;
     if (rc == KP_OK) rc = kp_eval_renumber(r, mid, id, &moved);
@@ -228,7 +223,6 @@ int kp_rpc_eval_create(kp_req *r)
                              .after = kp_audit_json(r, after)};
         rc = kp_audit_append(r, &ev);
     }
-    json_decref(moved);
     rc = kp_req_end_tx(r, rc, "creating an evaluation");
     if (rc != KP_OK) return rc;
 
@@ -237,7 +231,6 @@ int kp_rpc_eval_create(kp_req *r)
     Kompass__V1__EvalCreateResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__eval_create_response__init(out);
     if (PQntuples(res) > 0) out->evaluation = s_summary(r, res, 0);
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_CREATE;
     r->resp->eval_create = out;
     return KP_OK;
@@ -266,7 +259,6 @@ int kp_rpc_eval_list(kp_req *r)
     out->evaluations = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_evaluations + 1));
     for (size_t i = 0; i < out->n_evaluations; i++)
         out->evaluations[i] = s_summary(r, res, (int)i);
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_LIST;
     r->resp->eval_list = out;
     return KP_OK;
@@ -277,7 +269,7 @@ static int s_team(kp_req *r, int64_t id, Kompass__V1__Member ***out, size_t *n)
 {
     PGresult *res;
     const char *p[1] = {kp_db_param_i64(r->arena, id)};
-    int rc = kp_db_call(r->db, "eval_team", 1, p, &res);
+    int rc = kp_req_call(r, "eval_team", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the team");
     *n = (size_t)PQntuples(res);
     *out = kp_arena_alloc(r->arena, sizeof(void *) * (*n + 1));
@@ -291,7 +283,6 @@ static int s_team(kp_req *r, int64_t id, Kompass__V1__Member ***out, size_t *n)
         m->coi_override = kp_db_str(r->arena, res, (int)i, 4);
         (*out)[i] = m;
     }
-    PQclear(res);
     return KP_OK;
 }
 
@@ -301,23 +292,20 @@ int kp_rpc_eval_show(kp_req *r)
     PGresult *res;
     int rc = s_summaries(r, id, NULL, NULL, NULL, &res);
     if (rc != KP_OK) return rc;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
+    if (PQntuples(res) == 0)
         return kp_req_fail(r, KP_NOT_FOUND, "no evaluation %lld", (long long)id);
-    }
     Kompass__V1__EvalShowResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__eval_show_response__init(out);
     out->evaluation = s_summary(r, res, 0);
     out->blind = kp_db_bool(res, 0, 12);
     out->evidence = (int32_t)kp_db_i64(res, 0, 13);
-    PQclear(res);
     rc = s_team(r, id, &out->team, &out->n_team);
     if (rc != KP_OK) return rc;
 
     /* progress: how many questions each evaluator has scored, per area
      * (counts only: no values, so blind scoring is kept) */
     const char *p[1] = {kp_db_param_i64(r->arena, id)};
-    rc = kp_db_call(r->db, "eval_progress", 1, p, &res);
+    rc = kp_req_call(r, "eval_progress", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading progress");
     out->n_progress = (size_t)PQntuples(res);
     out->progress = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_progress + 1));
@@ -342,7 +330,6 @@ int kp_rpc_eval_show(kp_req *r)
         json_decref(arr);
         out->progress[i] = ap;
     }
-    PQclear(res);
     rc = kp_text_locks(r, id, &out->locks, &out->n_locks);
     if (rc != KP_OK) return rc;
     kp_eval ev;
@@ -486,7 +473,7 @@ int kp_rpc_eval_assign(kp_req *r)
                          ev.municipality);
     if (rc == KP_OK) {
         const char *p[2] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, u.id)};
-        rc = kp_db_call(r->db, "member_get", 2, p, &res);
+        rc = kp_req_call(r, "member_get", 2, p, &res);
         if (rc == KP_OK) {
             if (PQntuples(res) > 0) {
                 before = kp_audit_json(
@@ -494,7 +481,6 @@ int kp_rpc_eval_assign(kp_req *r)
                 old_override = kp_db_str(r->arena, res, 0, 1);
                 old_role = kp_db_str(r->arena, res, 0, 0);
             }
-            PQclear(res);
         } else {
             rc = kp_req_db_fail(r, rc, "reading the team");
         }
@@ -502,14 +488,13 @@ int kp_rpc_eval_assign(kp_req *r)
     if (rc == KP_OK) rc = s_keeps_lead(r, &ev, &u, old_role, role);
     if (rc == KP_OK && strcmp(role, "lead") == 0) {
         const char *p[2] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, u.id)};
-        rc = kp_db_call(r->db, "member_other_lead", 2, p, &res);
+        rc = kp_req_call(r, "member_other_lead", 2, p, &res);
         if (rc == KP_OK) {
             if (PQntuples(res) > 0)
                 rc = kp_req_fail(r, KP_CONFLICT,
                                  "evaluation %lld already has a lead (%s); assign them --as peer "
                                  "first",
                                  (long long)ev.id, PQgetvalue(res, 0, 0));
-            PQclear(res);
         } else {
             rc = kp_req_db_fail(r, rc, "reading the team");
         }
@@ -535,7 +520,7 @@ int kp_rpc_eval_assign(kp_req *r)
     if (rc == KP_OK) {
         const char *p[5] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, u.id), role,
                             kp_db_param_i64(r->arena, r->user_id), coi ? override : NULL};
-        rc = kp_db_call(r->db, "member_put", 5, p, NULL);
+        rc = kp_req_call(r, "member_put", 5, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "assigning a team member");
     }
     if (rc == KP_OK) rc = kp_eval_bump(r, &ev);
@@ -584,14 +569,13 @@ int kp_rpc_eval_unassign(kp_req *r)
     if (rc == KP_OK) rc = s_user(r, in->login, &u);
     if (rc == KP_OK) {
         const char *p[2] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, u.id)};
-        rc = kp_db_call(r->db, "member_get", 2, p, &res);
+        rc = kp_req_call(r, "member_get", 2, p, &res);
         if (rc == KP_OK) {
             if (PQntuples(res) == 0)
                 rc = kp_req_fail(r, KP_NOT_FOUND, "%s is not on the team of evaluation %lld",
                                  u.login, (long long)ev.id);
             else
                 old_role = kp_db_str(r->arena, res, 0, 0);
-            PQclear(res);
         } else {
             rc = kp_req_db_fail(r, rc, "reading the team");
         }
@@ -599,7 +583,7 @@ int kp_rpc_eval_unassign(kp_req *r)
     if (rc == KP_OK) rc = s_keeps_lead(r, &ev, &u, old_role, "");
     if (rc == KP_OK) {
         const char *p[2] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, u.id)};
-        rc = kp_db_call(r->db, "member_delete", 2, p, NULL);
+        rc = kp_req_call(r, "member_delete", 2, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "removing a team member");
     }
     if (rc == KP_OK) rc = kp_eval_bump(r, &ev);
@@ -666,13 +650,13 @@ int kp_rpc_eval_set(kp_req *r)
                          (long long)ev.id);
     if (rc == KP_OK) {
         const char *p[1] = {eid};
-        rc = kp_db_call(r->db, "eval_set_head", 1, p, &res);
+        rc = kp_req_call(r, "eval_set_head", 1, p, &res);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "reading the evaluation");
     }
     if (rc == KP_OK) {
         mid = kp_db_i64(res, 0, 0);
-        before = json_object();
-        after = json_object();
+        before = kp_req_json(r, json_object());
+        after = kp_req_json(r, json_object());
         const char *period = PQgetvalue(res, 0, 1), *date = PQgetvalue(res, 0, 2);
         int given = !PQgetisnull(res, 0, 4);
         if (*in->period && strcmp(in->period, period)) {
@@ -695,7 +679,6 @@ int kp_rpc_eval_set(kp_req *r)
             json_object_set_new(before, "ordinal_given", json_boolean(given));
             json_object_set_new(after, "ordinal_given", json_boolean(!in->clear_ordinal));
         }
-        PQclear(res);
         if (rc == KP_OK && json_object_size(after) == 0)
             rc = kp_req_fail(r, KP_CONFLICT,
                              "evaluation %lld already has these values: nothing "
@@ -707,7 +690,7 @@ int kp_rpc_eval_set(kp_req *r)
                             *in->report_date ? in->report_date : NULL,
                             in->ordinal ? kp_db_param_i64(r->arena, in->ordinal) : NULL,
                             in->clear_ordinal ? "true" : "false"};
-        rc = kp_db_call(r->db, "eval_set", 5, p, NULL);
+        rc = kp_req_call(r, "eval_set", 5, p, NULL);
         if (rc == KP_BAD_REQUEST && *in->report_date)
             rc = kp_req_fail(r, KP_BAD_REQUEST, "--report-date %s is not a date", in->report_date);
         else if (rc != KP_OK)
@@ -719,11 +702,8 @@ int kp_rpc_eval_set(kp_req *r)
     if (rc == KP_OK && json_object_get(after, "ordinal_given")) {
         PGresult *o;
         const char *p[1] = {eid};
-        rc = kp_db_call(r->db, "eval_set_head", 1, p, &o);
-        if (rc == KP_OK) {
-            json_object_set_new(after, "ordinal", json_integer(kp_db_i64(o, 0, 3)));
-            PQclear(o);
-        }
+        rc = kp_req_call(r, "eval_set_head", 1, p, &o);
+        if (rc == KP_OK) json_object_set_new(after, "ordinal", json_integer(kp_db_i64(o, 0, 3)));
     }
     if (rc == KP_OK) {
         if (json_array_size(moved)) json_object_set(after, "renumbered", moved);
@@ -732,18 +712,12 @@ int kp_rpc_eval_set(kp_req *r)
                             .action = "eval.set",
                             .target =
                                 kp_arena_printf(r->arena, "evaluation %lld", (long long)ev.id),
-                            .before = kp_audit_json(r, before),
-                            .after = kp_audit_json(r, after)};
-        before = after = NULL;
+                            .before = kp_audit_json(r, json_incref(before)),
+                            .after = kp_audit_json(r, json_incref(after))};
         rc = kp_audit_append(r, &a);
     }
-    json_decref(before);
-    json_decref(after);
     rc = kp_req_end_tx(r, rc, "correcting an evaluation");
-    if (rc != KP_OK) {
-        json_decref(moved);
-        return rc;
-    }
+    if (rc != KP_OK) return rc;
 
     Kompass__V1__EvalSetResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__eval_set_response__init(out);
@@ -759,11 +733,9 @@ int kp_rpc_eval_set(kp_req *r)
         c->new_ordinal = (int32_t)json_integer_value(json_object_get(m, "to"));
         out->renumbered[i] = c;
     }
-    json_decref(moved);
     rc = s_summaries(r, ev.id, NULL, NULL, NULL, &res);
     if (rc != KP_OK) return rc;
     if (PQntuples(res) > 0) out->evaluation = s_summary(r, res, 0);
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_SET;
     r->resp->eval_set = out;
     return KP_OK;
@@ -789,7 +761,6 @@ int kp_rpc_eval_start(kp_req *r)
             evaluators = PQntuples(res);
             for (int i = 0; i < evaluators; i++)
                 leads += strcmp(kp_eval_member_role(r, ev.id, PQgetvalue(res, i, 1)), "lead") == 0;
-            PQclear(res);
         } else {
             rc = kp_req_db_fail(r, rc, "reading the team");
         }

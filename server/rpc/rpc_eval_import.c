@@ -61,7 +61,7 @@ static int s_import_framework(kp_req *r, const char *code, kp_import_framework *
     if (!code) return KP_OK;
     PGresult *res;
     const char *p[1] = {code};
-    int rc = kp_db_call(r->db, "import_framework", 1, p, &res);
+    int rc = kp_req_call(r, "import_framework", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the framework");
     fw->n = (size_t)PQntuples(res);
     fw->found = fw->n > 0;
@@ -74,7 +74,6 @@ static int s_import_framework(kp_req *r, const char *code, kp_import_framework *
         *fid = kp_db_i64(res, (int)i, 4);
     }
     fw->questions = qs;
-    PQclear(res);
     return KP_OK;
 }
 
@@ -111,20 +110,20 @@ static int s_import_write(kp_req *r, int64_t id, const kp_import_plan *plan, int
 {
     const char *eid = kp_db_param_i64(r->arena, id);
     const char *ps[3] = {eid, s_jtext(r, plan->scores), kp_db_param_i64(r->arena, fid)};
-    int rc = kp_db_call(r->db, "import_scores", 3, ps, NULL);
+    int rc = kp_req_call(r, "import_scores", 3, ps, NULL);
     if (rc == KP_OK) {
         const char *pt[3] = {eid, s_jtext(r, plan->texts), uid};
-        rc = kp_db_call(r->db, "import_texts", 3, pt, NULL);
+        rc = kp_req_call(r, "import_texts", 3, pt, NULL);
     }
     if (rc == KP_OK) {
         const char *pv[2] = {eid, s_jtext(r, plan->evaluators)};
-        rc = kp_db_call(r->db, "import_evaluators", 2, pv, NULL);
+        rc = kp_req_call(r, "import_evaluators", 2, pv, NULL);
     }
     const char *content = NULL;
     if (rc == KP_OK) rc = kp_content_build(r, id, &content, hash);
     if (rc == KP_OK) {
         const char *pr[3] = {eid, content, hash};
-        rc = kp_db_call(r->db, "import_revision", 3, pr, NULL);
+        rc = kp_req_call(r, "import_revision", 3, pr, NULL);
     }
     if (rc == KP_OK) {
         /* inserted in review, signed as published (lifecycle.h) */
@@ -159,6 +158,11 @@ int kp_rpc_eval_import(kp_req *r)
                            *in->file_name ? in->file_name : "the evaluation", n, n == 1 ? "" : "s",
                            problems);
     }
+    /* the document and the plan's arrays belong to the request */
+    kp_req_json(r, doc);
+    kp_req_json(r, plan.scores);
+    kp_req_json(r, plan.texts);
+    kp_req_json(r, plan.evaluators);
     Kompass__V1__EvalImportResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__eval_import_response__init(out);
     out->municipality = kp_arena_strdup(r->arena, s_opt(doc, "municipality"));
@@ -187,22 +191,18 @@ int kp_rpc_eval_import(kp_req *r)
     if (rc == KP_OK && mid) out->municipality = (char *)found;
     if (rc == KP_OK && !mid) {
         const char *pa[2] = {out->municipality, s_kind(out->municipality)};
-        rc = kp_db_call(r->db, "import_municipality_add", 2, pa, &res);
+        rc = kp_req_call(r, "import_municipality_add", 2, pa, &res);
         if (rc == KP_OK) {
             mid = kp_db_i64(res, 0, 0);
             out->municipality_created = 1;
-            PQclear(res);
         }
     }
     if (rc == KP_OK) {
         const char *pe[2] = {kp_db_param_i64(r->arena, mid), out->label};
-        rc = kp_db_call(r->db, "import_existing", 2, pe, &res);
+        rc = kp_req_call(r, "import_existing", 2, pe, &res);
         if (rc == KP_OK && PQntuples(res) > 0) {
             int64_t other = kp_db_i64(res, 0, 0);
             int same = strcmp(PQgetvalue(res, 0, 1), sha) == 0;
-            PQclear(res);
-            json_decref(doc);
-            kp_import_plan_free(&plan);
             kp_db_rollback(r->db);
             if (!same)
                 return kp_req_fail(r, KP_CONFLICT,
@@ -216,7 +216,6 @@ int kp_rpc_eval_import(kp_req *r)
             r->resp->eval_import = out;
             return KP_OK;
         }
-        if (rc == KP_OK) PQclear(res);
     }
     if (rc == KP_OK) {
         const char *pi[9] = {kp_db_param_i64(r->arena, mid),
@@ -228,11 +227,10 @@ int kp_rpc_eval_import(kp_req *r)
                              source,
                              date,
                              sha};
-        rc = kp_db_call(r->db, "import_eval", 9, pi, &res);
+        rc = kp_req_call(r, "import_eval", 9, pi, &res);
         if (rc == KP_OK) {
             id = kp_db_i64(res, 0, 0);
             out->evaluation_id = id;
-            PQclear(res);
         }
     }
     /* without a stated ordinal it is counted: the one before it by period + 1 */
@@ -257,9 +255,6 @@ int kp_rpc_eval_import(kp_req *r)
                              .after = kp_audit_json(r, after)};
         rc = kp_audit_append(r, &ev);
     }
-    json_decref(moved);
-    json_decref(doc);
-    kp_import_plan_free(&plan);
     rc = kp_req_end_tx(r, rc, "importing an evaluation");
     if (rc != KP_OK) return rc;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_IMPORT;

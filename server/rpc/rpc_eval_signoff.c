@@ -75,12 +75,11 @@ int kp_rpc_eval_reopen(kp_req *r)
         const char *p[4] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, revision),
                             kp_db_param_i64(r->arena, r->user_id),
                             kp_arena_printf(r->arena, "reopened: %s", in->reason)};
-        rc = kp_db_call(r->db, "so_reopen_cancel", 4, p, &res);
+        rc = kp_req_call(r, "so_reopen_cancel", 4, p, &res);
         if (rc == KP_OK) {
             cancelled = atoi(PQcmdTuples(res));
-            PQclear(res);
             p[3] = in->reason;
-            rc = kp_db_call(r->db, "so_reopen_revision", 4, p, NULL);
+            rc = kp_req_call(r, "so_reopen_revision", 4, p, NULL);
         }
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "reopening");
     }
@@ -121,7 +120,8 @@ int kp_rpc_eval_reopen(kp_req *r)
 static void s_differences(kp_req *r, const char *signed_text, const char *live_text,
                           Kompass__V1__RevisionCheck *c)
 {
-    json_t *a = json_loads(signed_text, 0, NULL), *b = json_loads(live_text, 0, NULL);
+    json_t *a = kp_req_json(r, json_loads(signed_text, 0, NULL));
+    json_t *b = kp_req_json(r, json_loads(live_text, 0, NULL));
     const char *key;
     json_t *va;
     static const char *const parts[] = {"scores", "texts", "framework", "evaluation"};
@@ -138,8 +138,6 @@ static void s_differences(kp_req *r, const char *signed_text, const char *live_t
     if (c->n_problems == 0)
         c->problems[c->n_problems++] = "the content rebuilt from the tables differs from what "
                                        "was signed";
-    json_decref(a);
-    json_decref(b);
 }
 
 int kp_rpc_eval_verify(kp_req *r)
@@ -156,7 +154,7 @@ int kp_rpc_eval_verify(kp_req *r)
     /* What the audit chain recorded at each evaluation's completing signature. */
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, ev.id), NULL};
-    rc = kp_db_call(r->db, "so_signed_events", 1, p, &res);
+    rc = kp_req_call(r, "so_signed_events", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the audit trail");
     int nev = PQntuples(res);
     json_t **events = kp_arena_alloc(r->arena, sizeof(json_t *) * ((size_t)nev + 1));
@@ -165,9 +163,8 @@ int kp_rpc_eval_verify(kp_req *r)
         if (events[i] && !strcmp(PQgetvalue(res, i, 1), "eval.import"))
             json_object_set_new(events[i], "revision", json_integer(1));
     }
-    PQclear(res);
 
-    rc = kp_db_call(r->db, "so_revisions", 2, p, &res);
+    rc = kp_req_call(r, "so_revisions", 2, p, &res);
     if (rc != KP_OK) {
         for (int i = 0; i < nev; i++)
             json_decref(events[i]);
@@ -240,7 +237,6 @@ int kp_rpc_eval_verify(kp_req *r)
         if (!c->content_ok || !c->signatures_ok || !c->audit_ok || (c->live_checked && !c->live_ok))
             out->ok = 0;
     }
-    PQclear(res);
     for (int i = 0; i < nev; i++)
         json_decref(events[i]);
     if (rc != KP_OK) return rc;
@@ -269,10 +265,9 @@ int kp_rpc_eval_revision(kp_req *r)
     if (rc != KP_OK) return rc;
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, in->revision)};
-    rc = kp_db_call(r->db, "so_revisions", 2, p, &res);
+    rc = kp_req_call(r, "so_revisions", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading signed revisions");
     if (PQntuples(res) == 0) {
-        PQclear(res);
         return kp_req_fail(r, KP_NOT_FOUND, "evaluation %lld has no signed revision %d",
                            (long long)ev.id, in->revision);
     }
@@ -285,7 +280,6 @@ int kp_rpc_eval_revision(kp_req *r)
     out->reopened_at_us = kp_db_i64(res, 0, 5);
     out->reopened_by = kp_db_str(r->arena, res, 0, 6);
     out->reopen_reason = kp_db_str(r->arena, res, 0, 7);
-    PQclear(res);
     rc = kp_signatures_read(r, ev.id, in->revision, 1, &out->signatures, &out->n_signatures);
     if (rc != KP_OK) return rc;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_REVISION;

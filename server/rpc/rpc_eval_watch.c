@@ -68,7 +68,7 @@ static int s_read_full(kp_req *r, int64_t id, kp_snapshot *full, int64_t *valid_
     const char *p[1] = {kp_db_param_i64(r->arena, id)};
     rc = kp_eval_get(r, id, &ev);
     if (rc == KP_OK) {
-        rc = kp_db_call(r->db, "snapshot_stamp", 1, p, &res);
+        rc = kp_req_call(r, "snapshot_stamp", 1, p, &res);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "reading the evaluation");
     }
     if (rc == KP_OK && PQntuples(res) == 1) {
@@ -78,9 +78,8 @@ static int s_read_full(kp_req *r, int64_t id, kp_snapshot *full, int64_t *valid_
         full->stamp.locks = kp_db_str(r->arena, res, 0, 3);
         now_us = kp_db_i64(res, 0, 4);
     }
-    PQclear(res);
     if (rc == KP_OK) {
-        rc = kp_db_call(r->db, "snapshot_scores", 1, p, &res);
+        rc = kp_req_call(r, "snapshot_scores", 1, p, &res);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "reading scores");
     }
     if (rc == KP_OK) {
@@ -102,7 +101,6 @@ static int s_read_full(kp_req *r, int64_t id, kp_snapshot *full, int64_t *valid_
             evaluators[i] = kp_db_i64(res, row, 8);
             out->scores[i] = s;
         }
-        PQclear(res);
         rc = kp_text_rows(r, id, ev.framework_id, 0, NULL, &out->texts, &out->n_texts);
     }
     if (rc == KP_OK) rc = kp_text_locks(r, id, &out->locks, &out->n_locks);
@@ -194,14 +192,11 @@ int kp_rpc_eval_changes(kp_req *r)
         const char *p[3] = {kp_db_param_i64(r->arena, ev.id),
                             kp_db_param_i64(r->arena, in->since_version),
                             kp_db_param_i64(r->arena, limit)};
-        rc = kp_db_call(r->db, "eval_changes", 3, p, &res);
+        rc = kp_req_call(r, "eval_changes", 3, p, &res);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "reading changes");
     }
     rc = kp_req_end_tx(r, rc, "reading changes");
-    if (rc != KP_OK) {
-        PQclear(res);
-        return rc;
-    }
+    if (rc != KP_OK) return rc;
     Kompass__V1__EvalChangesResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__eval_changes_response__init(out);
     out->version = ev.version;
@@ -225,7 +220,6 @@ int kp_rpc_eval_changes(kp_req *r)
         }
         out->changes[i] = c;
     }
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVAL_CHANGES;
     r->resp->eval_changes = out;
     return KP_OK;

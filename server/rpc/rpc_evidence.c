@@ -117,7 +117,7 @@ static int s_list(kp_req *r, int64_t eval_id, int64_t id, PGresult **res)
 {
     const char *p[2] = {kp_db_param_i64(r->arena, eval_id),
                         id ? kp_db_param_i64(r->arena, id) : NULL};
-    int rc = kp_db_call(r->db, "evidence_list", 2, p, res);
+    int rc = kp_req_call(r, "evidence_list", 2, p, res);
     return rc == KP_OK ? KP_OK : kp_req_db_fail(r, rc, "reading the evidence log");
 }
 
@@ -145,10 +145,9 @@ int kp_rpc_evidence_add(kp_req *r)
                             e->reference,
                             e->note,
                             r->user_id ? kp_db_param_i64(r->arena, r->user_id) : NULL};
-        rc = kp_db_call(r->db, "evidence_add", 9, p, &res);
+        rc = kp_req_call(r, "evidence_add", 9, p, &res);
         if (rc == KP_OK) {
             id = kp_db_i64(res, 0, 0);
-            PQclear(res);
         } else if (rc == KP_BAD_REQUEST) {
             rc = kp_req_fail(r, rc, "invalid evidence: %s", kp_db_error(r->db));
         } else {
@@ -158,12 +157,11 @@ int kp_rpc_evidence_add(kp_req *r)
     for (size_t i = 0; rc == KP_OK && i < e->n_questions; i++) {
         const char *p[3] = {kp_db_param_i64(r->arena, id),
                             kp_db_param_i64(r->arena, ev.framework_id), e->questions[i]};
-        rc = kp_db_call(r->db, "evidence_question", 3, p, &res);
+        rc = kp_req_call(r, "evidence_question", 3, p, &res);
         if (rc == KP_CONFLICT) {
             rc = kp_req_fail(r, KP_BAD_REQUEST, "question %s is given twice", e->questions[i]);
         } else if (rc == KP_OK) {
             int found = PQntuples(res) > 0;
-            PQclear(res);
             if (!found)
                 rc = kp_req_fail(r, KP_BAD_REQUEST, "question '%s' is not in framework %s",
                                  e->questions[i], ev.framework);
@@ -175,10 +173,7 @@ int kp_rpc_evidence_add(kp_req *r)
     Kompass__V1__Evidence *saved = NULL;
     if (rc == KP_OK) {
         rc = s_list(r, ev.id, id, &res);
-        if (rc == KP_OK) {
-            saved = s_row(r, res, 0);
-            PQclear(res);
-        }
+        if (rc == KP_OK) saved = s_row(r, res, 0);
     }
     if (rc == KP_OK) {
         json_t *q = json_array();
@@ -224,7 +219,6 @@ int kp_rpc_evidence_list(kp_req *r)
     out->evidence = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_evidence + 1));
     for (size_t i = 0; i < out->n_evidence; i++)
         out->evidence[i] = s_row(r, res, (int)i);
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_EVIDENCE_LIST;
     r->resp->evidence_list = out;
     return KP_OK;
@@ -235,13 +229,12 @@ int kp_evidence_of_question(kp_req *r, int64_t eval_id, int64_t question_id,
 {
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, eval_id), kp_db_param_i64(r->arena, question_id)};
-    int rc = kp_db_call(r->db, "evidence_of_question", 2, p, &res);
+    int rc = kp_req_call(r, "evidence_of_question", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evidence log");
     *n = (size_t)PQntuples(res);
     *out = kp_arena_alloc(r->arena, sizeof(void *) * (*n + 1));
     for (size_t i = 0; i < *n; i++)
         (*out)[i] = s_row(r, res, (int)i);
-    PQclear(res);
     return KP_OK;
 }
 
@@ -250,18 +243,16 @@ int kp_evidence_copy(kp_req *r, int64_t from, int64_t to, int *n)
     *n = 0;
     PGresult *ids;
     const char *p[1] = {kp_db_param_i64(r->arena, from)};
-    int rc = kp_db_call(r->db, "evidence_ids", 1, p, &ids);
+    int rc = kp_req_call(r, "evidence_ids", 1, p, &ids);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evidence log");
     for (int i = 0; rc == KP_OK && i < PQntuples(ids); i++) {
         PGresult *res;
         const char *q[2] = {PQgetvalue(ids, i, 0), kp_db_param_i64(r->arena, to)};
-        rc = kp_db_call(r->db, "evidence_copy", 2, q, &res);
+        rc = kp_req_call(r, "evidence_copy", 2, q, &res);
         if (rc != KP_OK) break;
         const char *l[2] = {q[0], kp_db_str(r->arena, res, 0, 0)};
-        PQclear(res);
-        rc = kp_db_call(r->db, "evidence_copy_links", 2, l, NULL);
+        rc = kp_req_call(r, "evidence_copy_links", 2, l, NULL);
         if (rc == KP_OK) (*n)++;
     }
-    PQclear(ids);
     return rc == KP_OK ? KP_OK : kp_req_db_fail(r, rc, "copying the evidence log");
 }

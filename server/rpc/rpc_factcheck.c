@@ -85,12 +85,9 @@ int kp_factcheck_read(kp_req *r, int64_t eval_id, int revision, Kompass__V1__Fac
     *out = NULL;
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, eval_id), kp_db_param_i64(r->arena, revision)};
-    int rc = kp_db_call(r->db, "fc_get", 2, p, &res);
+    int rc = kp_req_call(r, "fc_get", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the factual review");
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return KP_OK;
-    }
+    if (PQntuples(res) == 0) return KP_OK;
     Kompass__V1__Factcheck *f = kp_arena_alloc(r->arena, sizeof *f);
     kompass__v1__factcheck__init(f);
     f->revision = (int32_t)kp_db_i64(res, 0, 0);
@@ -104,7 +101,6 @@ int kp_factcheck_read(kp_req *r, int64_t eval_id, int revision, Kompass__V1__Fac
     f->window_over = kp_db_bool(res, 0, 8);
     f->remarks = (int32_t)kp_db_i64(res, 0, 9);
     f->unanswered = (int32_t)kp_db_i64(res, 0, 10);
-    PQclear(res);
     *out = f;
     return KP_OK;
 }
@@ -117,7 +113,7 @@ static int s_remarks(kp_req *r, const kp_eval *ev, int revision, int64_t remark_
     const char *p[4] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, revision),
                         kp_db_param_i64(r->arena, ev->framework_id),
                         remark_id ? kp_db_param_i64(r->arena, remark_id) : NULL};
-    int rc = kp_db_call(r->db, "fc_remarks", 4, p, &res);
+    int rc = kp_req_call(r, "fc_remarks", 4, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the factual review's remarks");
     *n = (size_t)PQntuples(res);
     *out = kp_arena_alloc(r->arena, sizeof(void *) * (*n + 1));
@@ -139,7 +135,6 @@ static int s_remarks(kp_req *r, const kp_eval *ev, int revision, int64_t remark_
         m->answered_at_us = kp_db_i64(res, k, 11);
         (*out)[i] = m;
     }
-    PQclear(res);
     return KP_OK;
 }
 
@@ -148,7 +143,7 @@ static int s_unanswered_ids(kp_req *r, int64_t eval_id, int revision, const char
 {
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, eval_id), kp_db_param_i64(r->arena, revision)};
-    int rc = kp_db_call(r->db, "fc_unanswered", 2, p, &res);
+    int rc = kp_req_call(r, "fc_unanswered", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the factual review's remarks");
     int n = PQntuples(res);
     const char *s = "";
@@ -156,7 +151,6 @@ static int s_unanswered_ids(kp_req *r, int64_t eval_id, int revision, const char
         s = kp_arena_printf(r->arena, "%s%s%s", s, i == 0 ? "" : (i == n - 1 ? " and " : ", "),
                             PQgetvalue(res, i, 0));
     if (n > 10) s = kp_arena_printf(r->arena, "%s, ...", s);
-    PQclear(res);
     *ids = s;
     return KP_OK;
 }
@@ -310,13 +304,12 @@ int kp_rpc_factcheck_start(kp_req *r)
     if (rc == KP_OK) {
         const char *p[2] = {kp_db_param_i64(r->arena, ev.id),
                             kp_db_param_i64(r->arena, ev.framework_id)};
-        rc = kp_db_call(r->db, "fc_ready", 2, p, &res);
+        rc = kp_req_call(r, "fc_ready", 2, p, &res);
         if (rc != KP_OK) {
             rc = kp_req_db_fail(r, rc, "reading the evaluation's progress");
         } else {
             long long areas = kp_db_i64(res, 0, 0), approved = kp_db_i64(res, 0, 1),
                       contacts = kp_db_i64(res, 0, 2);
-            PQclear(res);
             if (approved < areas)
                 rc = kp_req_fail(r, KP_INVALID_STATE,
                                  "%lld of %lld areas' texts are not approved: the municipality "
@@ -334,7 +327,7 @@ int kp_rpc_factcheck_start(kp_req *r)
         const char *p[4] = {kp_db_param_i64(r->arena, ev.id),
                             kp_db_param_i64(r->arena, ev.revision),
                             kp_db_param_i64(r->arena, r->user_id), kp_db_param_i64(r->arena, days)};
-        rc = kp_db_call(r->db, "fc_insert", 4, p, NULL);
+        rc = kp_req_call(r, "fc_insert", 4, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "opening the factual review");
     }
     if (rc == KP_OK) rc = kp_factcheck_read(r, ev.id, ev.revision, &f);
@@ -391,20 +384,18 @@ int kp_rpc_factcheck_remark(kp_req *r)
     if (rc == KP_OK) {
         const char *p[2] = {kp_db_param_i64(r->arena, ev.framework_id),
                             kp_db_param_i64(r->arena, in->area)};
-        rc = kp_db_call(r->db, "fc_area", 2, p, &res);
+        rc = kp_req_call(r, "fc_area", 2, p, &res);
         if (rc != KP_OK) {
             rc = kp_req_db_fail(r, rc, "reading the framework");
         } else {
             int found = PQntuples(res) > 0;
-            PQclear(res);
             if (!found) {
-                rc = kp_db_call(r->db, "fc_area_range", 1, p, &res);
+                rc = kp_req_call(r, "fc_area_range", 1, p, &res);
                 if (rc != KP_OK) {
                     rc = kp_req_db_fail(r, rc, "reading the framework");
                 } else {
                     rc = kp_req_fail(r, KP_BAD_REQUEST, "%s has no area %d (its areas are %s)",
                                      ev.framework, in->area, PQgetvalue(res, 0, 0));
-                    PQclear(res);
                 }
             }
         }
@@ -413,12 +404,11 @@ int kp_rpc_factcheck_remark(kp_req *r)
         const char *p[5] = {
             kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, ev.revision),
             kp_db_param_i64(r->arena, in->area), in->text, kp_db_param_i64(r->arena, r->user_id)};
-        rc = kp_db_call(r->db, "fc_remark_insert", 5, p, &res);
+        rc = kp_req_call(r, "fc_remark_insert", 5, p, &res);
         if (rc != KP_OK) {
             rc = kp_req_db_fail(r, rc, "adding a remark");
         } else {
             id = kp_db_i64(res, 0, 0);
-            PQclear(res);
         }
     }
     if (rc == KP_OK) rc = s_remarks(r, &ev, ev.revision, id, &rows, &n);
@@ -465,14 +455,13 @@ int kp_rpc_factcheck_answer(kp_req *r)
     if (rc == KP_OK) {
         const char *p[2] = {kp_db_param_i64(r->arena, in->remark_id),
                             kp_db_param_i64(r->arena, ev.id)};
-        rc = kp_db_call(r->db, "fc_remark_lock", 2, p, &res);
+        rc = kp_req_call(r, "fc_remark_lock", 2, p, &res);
         if (rc != KP_OK) {
             rc = kp_req_db_fail(r, rc, "reading the remark");
         } else {
             int found = PQntuples(res) > 0;
             int revision = found ? (int)kp_db_i64(res, 0, 0) : 0;
             int answered = found && kp_db_bool(res, 0, 1);
-            PQclear(res);
             if (!found || revision != ev.revision)
                 rc = kp_req_fail(r, KP_NOT_FOUND,
                                  "the factual review of revision %d of evaluation %lld has no "
@@ -493,7 +482,7 @@ int kp_rpc_factcheck_answer(kp_req *r)
     if (rc == KP_OK) {
         const char *p[3] = {kp_db_param_i64(r->arena, in->remark_id), in->text,
                             kp_db_param_i64(r->arena, r->user_id)};
-        rc = kp_db_call(r->db, "fc_answer", 3, p, NULL);
+        rc = kp_req_call(r, "fc_answer", 3, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "answering the remark");
     }
     if (rc == KP_OK) rc = s_remarks(r, &ev, ev.revision, in->remark_id, &rows, &n);
@@ -583,7 +572,7 @@ int kp_rpc_factcheck_close(kp_req *r)
         const char *p[3] = {kp_db_param_i64(r->arena, ev.id),
                             kp_db_param_i64(r->arena, ev.revision),
                             kp_db_param_i64(r->arena, r->user_id)};
-        rc = kp_db_call(r->db, "fc_close", 3, p, NULL);
+        rc = kp_req_call(r, "fc_close", 3, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "closing the factual review");
     }
     if (rc == KP_OK) rc = kp_factcheck_read(r, ev.id, ev.revision, &f);

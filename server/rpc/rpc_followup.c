@@ -68,17 +68,13 @@ int kp_followup_read(kp_req *r, int64_t eval_id, kp_followup *out)
     out->items = kp_arena_alloc(r->arena, sizeof(void *));
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, eval_id), NULL};
-    int rc = kp_db_call(r->db, "followup_previous", 1, p, &res);
+    int rc = kp_req_call(r, "followup_previous", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "finding the previous round");
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return KP_OK;
-    }
+    if (PQntuples(res) == 0) return KP_OK;
     out->previous_id = kp_db_i64(res, 0, 0);
     out->previous_label = kp_db_str(r->arena, res, 0, 1);
-    PQclear(res);
     p[1] = kp_db_param_i64(r->arena, out->previous_id);
-    rc = kp_db_call(r->db, "followup_items", 2, p, &res);
+    rc = kp_req_call(r, "followup_items", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the follow-up");
     out->n_items = (size_t)PQntuples(res);
     out->items = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_items + 1));
@@ -98,7 +94,6 @@ int kp_followup_read(kp_req *r, int64_t eval_id, kp_followup *out)
         it->written_at_us = kp_db_i64(res, row, 8);
         out->items[i] = it;
     }
-    PQclear(res);
     return KP_OK;
 }
 
@@ -212,11 +207,11 @@ int kp_rpc_followup_set(kp_req *r)
                             in->note,
                             kp_db_param_i64(r->arena, ev.version),
                             kp_db_param_i64(r->arena, r->user_id)};
-        rc = kp_db_call(r->db, "followup_put", 8, p, NULL);
+        rc = kp_req_call(r, "followup_put", 8, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "setting a follow-up status");
     }
     /* like a text edit: the area's approval and the signatures so far go */
-    json_t *effects = json_object();
+    json_t *effects = kp_req_json(r, json_object());
     if (rc == KP_OK) rc = kp_consensus_withdraw_approval(r, &ev, area, effects);
     if (rc == KP_OK) {
         kp_audit_event a = {
@@ -239,7 +234,6 @@ int kp_rpc_followup_set(kp_req *r)
                             .reason = "the area's follow-up was changed"};
         rc = kp_audit_append(r, &a);
     }
-    json_decref(effects);
     if (rc == KP_OK) {
         cur->status = (char *)in->status;
         cur->note = (char *)in->note;

@@ -41,7 +41,7 @@ static int s_summaries(kp_req *r, const char *code, Kompass__V1__FrameworkSummar
 {
     PGresult *res;
     const char *p[1] = {code};
-    int rc = kp_db_call(r->db, "framework_summaries", 1, p, &res);
+    int rc = kp_req_call(r, "framework_summaries", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading frameworks");
     *n = (size_t)PQntuples(res);
     *out = kp_arena_alloc(r->arena, sizeof **out * (*n + 1));
@@ -59,7 +59,6 @@ static int s_summaries(kp_req *r, const char *code, Kompass__V1__FrameworkSummar
         if (note) *note = kp_db_str(r->arena, res, row, 7);
         (*out)[i] = f;
     }
-    PQclear(res);
     return KP_OK;
 }
 
@@ -69,8 +68,8 @@ int kp_rpc_framework_import(kp_req *r)
     char *problems;
     json_t *doc;
     int n = kp_framework_check(r->arena, text, &problems, &doc);
+    kp_req_json(r, doc);
     if (n > 0) {
-        json_decref(doc);
         return kp_req_fail(r, KP_BAD_REQUEST, "the framework file has %d problem%s:\n%s", n,
                            n == 1 ? "" : "s", problems);
     }
@@ -78,25 +77,19 @@ int kp_rpc_framework_import(kp_req *r)
         r->arena, json_string_value(json_object_get(json_object_get(doc, "framework"), "code")));
     /* The checked document, re-serialised: what is stored is what was checked. */
     char *canonical = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
     const char *json = kp_arena_strdup(r->arena, canonical);
     free(canonical);
 
-    int rc = kp_db_begin(r->db);
-    if (rc != KP_OK) return kp_req_db_fail(r, rc, "importing a framework");
     PGresult *res;
     const char *p1[1] = {code};
-    rc = kp_db_call(r->db, "framework_exists", 1, p1, &res);
+    int rc = kp_db_begin(r->db);
+    if (rc == KP_OK) rc = kp_req_call(r, "framework_exists", 1, p1, &res);
+    if (rc == KP_OK && PQntuples(res) > 0)
+        rc = kp_req_fail(r, KP_CONFLICT,
+                         "framework %s already exists; a new version needs a new code", code);
     if (rc == KP_OK) {
-        int exists = PQntuples(res) > 0;
-        PQclear(res);
-        if (exists) {
-            kp_db_rollback(r->db);
-            return kp_req_fail(r, KP_CONFLICT,
-                               "framework %s already exists; a new version needs a new code", code);
-        }
         const char *p2[2] = {json, r->user_id ? kp_db_param_i64(r->arena, r->user_id) : NULL};
-        rc = kp_db_call(r->db, "framework_load", 2, p2, NULL);
+        rc = kp_req_call(r, "framework_load", 2, p2, NULL);
     }
     if (rc == KP_OK) {
         kp_audit_event ev = {.action = "framework.import",
@@ -104,11 +97,8 @@ int kp_rpc_framework_import(kp_req *r)
                              .after = json};
         rc = kp_audit_append(r, &ev);
     }
-    if (rc == KP_OK) rc = kp_db_commit(r->db);
-    if (rc != KP_OK) {
-        kp_db_rollback(r->db);
-        return r->resp->status ? rc : kp_req_db_fail(r, rc, "importing a framework");
-    }
+    rc = kp_req_end_tx(r, rc, "importing a framework");
+    if (rc != KP_OK) return rc;
 
     Kompass__V1__FrameworkSummary **list;
     size_t count;
@@ -150,7 +140,7 @@ int kp_rpc_framework_show(kp_req *r)
 
     PGresult *res;
     const char *p[1] = {code};
-    rc = kp_db_call(r->db, "framework_tree", 1, p, &res);
+    rc = kp_req_call(r, "framework_tree", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading a framework");
     int rows = PQntuples(res);
     out->areas = kp_arena_alloc(r->arena, sizeof *out->areas * (size_t)(list[0]->areas + 1));
@@ -181,7 +171,6 @@ int kp_rpc_framework_show(kp_req *r)
         q->max_centi = kp_db_i64(res, i, 7);
         area->questions[area->n_questions++] = q;
     }
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_FRAMEWORK_SHOW;
     r->resp->framework_show = out;
     return KP_OK;

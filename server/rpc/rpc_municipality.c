@@ -89,50 +89,41 @@ int kp_rpc_municipality_add(kp_req *r)
     const char *same_name = NULL;
     if (rc == KP_OK) rc = kp_municipality_lock(r);
     if (rc == KP_OK) rc = kp_municipality_find(r, in->name, 0, &same, &same_name);
-    if (rc == KP_OK && same) {
-        kp_db_rollback(r->db);
-        if (strcmp(same_name, in->name) == 0)
-            return kp_req_fail(r, KP_CONFLICT, "municipality %s already exists", in->name);
-        return kp_req_fail(r, KP_CONFLICT,
-                           "municipality '%s' already exists as '%s' (names that read the same "
-                           "are the same municipality)",
-                           in->name, same_name);
-    }
+    if (rc == KP_OK && same && strcmp(same_name, in->name) == 0)
+        rc = kp_req_fail(r, KP_CONFLICT, "municipality %s already exists", in->name);
+    else if (rc == KP_OK && same)
+        rc = kp_req_fail(r, KP_CONFLICT,
+                         "municipality '%s' already exists as '%s' (names that read the same "
+                         "are the same municipality)",
+                         in->name, same_name);
     if (rc == KP_OK) {
         const char *p[5] = {in->name, kind, in->county, in->org_number, in->group};
-        rc = kp_db_call(r->db, "municipality_add", 5, p, &res);
-        if (rc == KP_CONFLICT) {
-            kp_db_rollback(r->db);
-            return kp_req_fail(r, KP_CONFLICT, "municipality %s already exists", in->name);
-        }
+        rc = kp_req_call(r, "municipality_add", 5, p, &res);
+        if (rc == KP_CONFLICT)
+            kp_req_fail(r, KP_CONFLICT, "municipality %s already exists", in->name);
     }
     int64_t id = 0;
     if (rc == KP_OK) {
         id = kp_db_i64(res, 0, 0);
-        PQclear(res);
-        json_t *after = json_pack("{s:s,s:s,s:s,s:s}", "name", in->name, "kind", kind, "county",
-                                  in->county, "org_number", in->org_number);
+        json_t *after =
+            kp_req_json(r, json_pack("{s:s,s:s,s:s,s:s}", "name", in->name, "kind", kind, "county",
+                                     in->county, "org_number", in->org_number));
         if (*in->group) json_object_set_new(after, "group", json_string(in->group));
         char *a = json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS);
-        json_decref(after);
         kp_audit_event ev = {.action = "municipality.add",
                              .target = kp_arena_printf(r->arena, "municipality %s", in->name),
                              .after = kp_arena_strdup(r->arena, a)};
         free(a);
         rc = kp_audit_append(r, &ev);
     }
-    if (rc == KP_OK) rc = kp_db_commit(r->db);
-    if (rc != KP_OK) {
-        kp_db_rollback(r->db);
-        return r->resp->status ? rc : kp_req_db_fail(r, rc, "adding a municipality");
-    }
+    rc = kp_req_end_tx(r, rc, "adding a municipality");
+    if (rc != KP_OK) return rc;
     const char *p[1] = {kp_db_param_i64(r->arena, id)};
-    rc = kp_db_call(r->db, "municipality_list", 1, p, &res);
+    rc = kp_req_call(r, "municipality_list", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading a municipality");
     Kompass__V1__MunicipalityAddResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__municipality_add_response__init(out);
     out->municipality = s_municipality(r, res, 0);
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_MUNICIPALITY_ADD;
     r->resp->municipality_add = out;
     return KP_OK;
@@ -142,7 +133,7 @@ int kp_rpc_municipality_list(kp_req *r)
 {
     PGresult *res;
     const char *p[1] = {NULL};
-    int rc = kp_db_call(r->db, "municipality_list", 1, p, &res);
+    int rc = kp_req_call(r, "municipality_list", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "listing municipalities");
     Kompass__V1__MunicipalityListResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__municipality_list_response__init(out);
@@ -150,7 +141,6 @@ int kp_rpc_municipality_list(kp_req *r)
     out->municipalities = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_municipalities + 1));
     for (size_t i = 0; i < out->n_municipalities; i++)
         out->municipalities[i] = s_municipality(r, res, (int)i);
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_MUNICIPALITY_LIST;
     r->resp->municipality_list = out;
     return KP_OK;
@@ -161,9 +151,8 @@ static Kompass__V1__Municipality *s_municipality_read(kp_req *r, int64_t id)
 {
     PGresult *res;
     const char *p[1] = {kp_db_param_i64(r->arena, id)};
-    if (kp_db_call(r->db, "municipality_list", 1, p, &res) != KP_OK) return NULL;
+    if (kp_req_call(r, "municipality_list", 1, p, &res) != KP_OK) return NULL;
     Kompass__V1__Municipality *m = PQntuples(res) == 1 ? s_municipality(r, res, 0) : NULL;
-    PQclear(res);
     return m;
 }
 
@@ -207,11 +196,10 @@ int kp_rpc_municipality_edit(kp_req *r)
     const char *was[4] = {"", "", "", ""}, *now[4];
     if (rc == KP_OK) {
         const char *p[1] = {kp_db_param_i64(r->arena, id)};
-        rc = kp_db_call(r->db, "municipality_edit_get", 1, p, &res);
+        rc = kp_req_call(r, "municipality_edit_get", 1, p, &res);
         if (rc == KP_OK) {
             for (int i = 0; i < 4; i++)
                 was[i] = kp_db_str(r->arena, res, 0, i);
-            PQclear(res);
         } else {
             rc = kp_req_db_fail(r, rc, "reading the municipality");
         }
@@ -230,7 +218,7 @@ int kp_rpc_municipality_edit(kp_req *r)
                          now[0], same_name);
     if (renamed && rc == KP_OK) {
         const char *p[1] = {kp_db_param_i64(r->arena, id)};
-        rc = kp_db_call(r->db, "municipality_signing", 1, p, &res);
+        rc = kp_req_call(r, "municipality_signing", 1, p, &res);
         if (rc == KP_OK && PQntuples(res) > 0)
             rc = kp_req_fail(r, KP_INVALID_STATE,
                              "evaluation %s (%s %s) is being signed, and its signatures cover "
@@ -239,14 +227,13 @@ int kp_rpc_municipality_edit(kp_req *r)
                              PQgetvalue(res, 0, 0), was[0], PQgetvalue(res, 0, 1), was[0]);
         else if (rc != KP_OK)
             rc = kp_req_db_fail(r, rc, "reading the municipality's evaluations");
-        if (res) PQclear(res);
     }
     int changed = 0;
     for (int i = 0; rc == KP_OK && i < 4; i++)
         changed |= strcmp(now[i], was[i]) != 0;
     if (rc == KP_OK && changed) {
         const char *p[5] = {kp_db_param_i64(r->arena, id), now[0], now[1], now[2], now[3]};
-        rc = kp_db_call(r->db, "municipality_edit", 5, p, NULL);
+        rc = kp_req_call(r, "municipality_edit", 5, p, NULL);
         if (rc == KP_CONFLICT)
             rc = kp_req_fail(r, KP_CONFLICT, "municipality %s already exists", now[0]);
         else if (rc != KP_OK)

@@ -55,22 +55,16 @@ int kp_rpc_offline_discard(kp_req *r)
     if (!in->item || !*in->item || strlen(in->item) > 200)
         return kp_req_fail(r, KP_BAD_REQUEST, "item: say what was settled (1 to 200 characters)");
     json_error_t jerr;
-    json_t *mine = json_loads(in->mine ? in->mine : "", 0, &jerr);
-    if (!json_is_object(mine)) {
-        json_decref(mine);
+    json_t *mine = kp_req_json(r, json_loads(in->mine ? in->mine : "", 0, &jerr));
+    if (!json_is_object(mine))
         return kp_req_fail(r, KP_BAD_REQUEST, "mine: the value given up must be a JSON object");
-    }
     int rc = kp_db_begin(r->db);
-    if (rc != KP_OK) {
-        json_decref(mine);
-        return kp_req_db_fail(r, rc, "recording a settled offline change");
-    }
+    if (rc != KP_OK) return kp_req_db_fail(r, rc, "recording a settled offline change");
     kp_eval ev;
     rc = kp_eval_begin_change(r, in->evaluation_id, 0, &ev);
     if (rc == KP_OK) {
         json_t *origin = kp_offline_json(in->offline);
-        json_t *before = json_pack("{s:o}", "mine", mine);
-        mine = NULL;
+        json_t *before = json_pack("{s:O}", "mine", mine);
         if (origin) json_object_set_new(before, "offline", origin);
         kp_audit_event a = {.evaluation_id = ev.id,
                             .action = "offline.kept_theirs",
@@ -81,7 +75,6 @@ int kp_rpc_offline_discard(kp_req *r)
                                                            (json_int_t)in->theirs_version))};
         rc = kp_audit_append(r, &a);
     }
-    json_decref(mine);
     rc = kp_req_end_tx(r, rc, "recording a settled offline change");
     if (rc != KP_OK) return rc;
     Kompass__V1__OfflineDiscardResponse *out = kp_arena_alloc(r->arena, sizeof *out);

@@ -42,7 +42,7 @@ const kp_stmt kp_rpc_ops_stmts[] = {
 static int s_schema(kp_req *r, Kompass__V1__HealthResponse *h)
 {
     PGresult *res;
-    int rc = kp_db_call(r->db, "ops_migrations", 0, NULL, &res);
+    int rc = kp_req_call(r, "ops_migrations", 0, NULL, &res);
     if (rc != KP_OK) return rc;
     int n_known = 0, n_applied = PQntuples(res);
     for (const kp_migration *m = kp_migrations; m->name; m++)
@@ -66,7 +66,6 @@ static int s_schema(kp_req *r, Kompass__V1__HealthResponse *h)
             h->schema_unknown[h->n_schema_unknown++] =
                 kp_arena_strdup(r->arena, PQgetvalue(res, i, 0));
     }
-    PQclear(res);
     h->schema_state = h->n_schema_unknown ? "ahead" : h->n_schema_pending ? "behind" : "current";
     return KP_OK;
 }
@@ -76,31 +75,26 @@ static int s_schema(kp_req *r, Kompass__V1__HealthResponse *h)
 static void s_database(kp_req *r, Kompass__V1__HealthResponse *h)
 {
     PGresult *res;
-    int rc = kp_db_call(r->db, "ops_health_db", 0, NULL, &res);
+    int rc = kp_req_call(r, "ops_health_db", 0, NULL, &res);
     if (rc == KP_OK) {
         h->database_reachable = 1;
         h->database_version = kp_arena_strdup(r->arena, PQgetvalue(res, 0, 0));
         h->database_primary = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
         h->standbys = (uint32_t)atoi(PQgetvalue(res, 0, 2));
         h->sync_standbys = (uint32_t)atoi(PQgetvalue(res, 0, 3));
-        PQclear(res);
         PGconn *conn = kp_db_conn(r->db);
         const char *host = conn ? PQhost(conn) : NULL, *port = conn ? PQport(conn) : NULL;
         h->database_host = kp_arena_printf(r->arena, "%s:%s", host ? host : "?", port ? port : "?");
         rc = s_schema(r, h);
     }
-    if (rc == KP_OK) rc = kp_db_call(r->db, "ops_locks", 0, NULL, &res);
+    if (rc == KP_OK) rc = kp_req_call(r, "ops_locks", 0, NULL, &res);
     if (rc == KP_OK) {
         h->locks_held = (uint32_t)atoi(PQgetvalue(res, 0, 0));
         h->locks_waiting = (uint32_t)atoi(PQgetvalue(res, 0, 1));
         h->longest_lock_wait_us = atoll(PQgetvalue(res, 0, 2));
-        PQclear(res);
-        rc = kp_db_call(r->db, "ops_section_locks", 0, NULL, &res);
+        rc = kp_req_call(r, "ops_section_locks", 0, NULL, &res);
     }
-    if (rc == KP_OK) {
-        h->section_locks = (uint32_t)atoi(PQgetvalue(res, 0, 0));
-        PQclear(res);
-    }
+    if (rc == KP_OK) h->section_locks = (uint32_t)atoi(PQgetvalue(res, 0, 0));
     if (rc != KP_OK) {
         h->database_reachable = rc != KP_UNAVAILABLE && h->database_reachable;
         h->database_error = kp_arena_strdup(r->arena, kp_db_error(r->db));

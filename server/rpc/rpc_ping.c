@@ -21,7 +21,7 @@ int kp_rpc_ping(kp_req *r)
     p->server_time_us = kp_now_us();
     p->instance = (char *)r->server->instance;
     p->publish_endpoint = (char *)(r->server->publish ? r->server->publish : "");
-    p->database_reachable = kp_db_call(r->db, "ping_db", 0, NULL, NULL) == KP_OK;
+    p->database_reachable = kp_req_call(r, "ping_db", 0, NULL, NULL) == KP_OK;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_PING;
     r->resp->ping = p;
     return KP_OK;

@@ -167,7 +167,7 @@ static int s_area_totals(kp_req *r, int64_t eval_id, int64_t framework_id,
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, eval_id),
                         kp_db_param_i64(r->arena, framework_id)};
-    int rc = kp_db_call(r->db, "report_area_totals", 2, p, &res);
+    int rc = kp_req_call(r, "report_area_totals", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "adding up the areas");
     *n = (size_t)PQntuples(res);
     *out = kp_arena_alloc(r->arena, sizeof(void *) * (*n + 1));
@@ -182,7 +182,6 @@ static int s_area_totals(kp_req *r, int64_t eval_id, int64_t framework_id,
         *total += t->achieved;
         (*out)[i] = t;
     }
-    PQclear(res);
     return KP_OK;
 }
 
@@ -193,7 +192,7 @@ static int s_report_areas(kp_req *r, Kompass__V1__ReportDataResponse *out, int64
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, out->evaluation_id),
                         kp_db_param_i64(r->arena, fid)};
-    int rc = kp_db_call(r->db, "report_questions", 2, p, &res);
+    int rc = kp_req_call(r, "report_questions", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the framework and scores");
     int rows = PQntuples(res);
     out->areas = kp_arena_alloc(r->arena, sizeof(void *) * (size_t)(rows + 1));
@@ -222,9 +221,8 @@ static int s_report_areas(kp_req *r, Kompass__V1__ReportDataResponse *out, int64
         q->points_centi = kp_db_i64(res, i, 7);
         area->questions[area->n_questions++] = q;
     }
-    PQclear(res);
 
-    rc = kp_db_call(r->db, "report_texts", 1, p, &res);
+    rc = kp_req_call(r, "report_texts", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the texts");
     for (int i = 0; i < PQntuples(res); i++) {
         int number = (int)kp_db_i64(res, i, 0);
@@ -245,7 +243,6 @@ static int s_report_areas(kp_req *r, Kompass__V1__ReportDataResponse *out, int64
             json_decref(content);
         }
     }
-    PQclear(res);
     return KP_OK;
 }
 
@@ -254,7 +251,7 @@ static int s_report_people(kp_req *r, Kompass__V1__ReportDataResponse *out)
     PGresult *res;
     const char *p[1] = {kp_db_param_i64(r->arena, out->evaluation_id)};
     int rc =
-        kp_db_call(r->db, *out->source ? "report_published_evaluators" : "report_team", 1, p, &res);
+        kp_req_call(r, *out->source ? "report_published_evaluators" : "report_team", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evaluators");
     out->n_evaluators = (size_t)PQntuples(res);
     out->evaluators = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_evaluators + 1));
@@ -266,9 +263,8 @@ static int s_report_people(kp_req *r, Kompass__V1__ReportDataResponse *out)
         e->role = kp_db_str(r->arena, res, (int)i, 2);
         out->evaluators[i] = e;
     }
-    PQclear(res);
 
-    rc = kp_db_call(r->db, "report_signatures", 1, p, &res);
+    rc = kp_req_call(r, "report_signatures", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the signatures");
     out->n_signatures = (size_t)PQntuples(res);
     out->signatures = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_signatures + 1));
@@ -282,7 +278,6 @@ static int s_report_people(kp_req *r, Kompass__V1__ReportDataResponse *out)
         s->signed_at_us = kp_db_i64(res, (int)i, 4);
         out->signatures[i] = s;
     }
-    PQclear(res);
     return KP_OK;
 }
 
@@ -336,7 +331,7 @@ static int s_report_comparisons(kp_req *r, Kompass__V1__ReportDataResponse *out,
                          out->average_from ? kp_db_param_i64(r->arena, out->average_from) : NULL,
                          out->average_to ? kp_db_param_i64(r->arena, out->average_to) : NULL,
                          *out->average_group ? out->average_group : NULL};
-    int rc = kp_db_call(r->db, "report_average", 5, pf, &res);
+    int rc = kp_req_call(r, "report_average", 5, pf, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "averaging the signed evaluations");
     for (int i = 0; i < PQntuples(res); i++) {
         out->average_count = (int32_t)kp_db_i64(res, i, 1);
@@ -346,19 +341,14 @@ static int s_report_comparisons(kp_req *r, Kompass__V1__ReportDataResponse *out,
             if (out->areas[k]->number == (int)kp_db_i64(res, i, 0))
                 out->areas[k]->average_centi = kp_db_i64(res, i, 2);
     }
-    PQclear(res);
 
     const char *pp[3] = {kp_db_param_i64(r->arena, mid), kp_db_param_i64(r->arena, fid),
                          kp_db_param_i64(r->arena, out->evaluation_id)};
-    rc = kp_db_call(r->db, "report_previous", 3, pp, &res);
+    rc = kp_req_call(r, "report_previous", 3, pp, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "finding the previous evaluation");
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return KP_OK;
-    }
+    if (PQntuples(res) == 0) return KP_OK;
     out->previous_id = kp_db_i64(res, 0, 0);
     out->previous_label = kp_db_str(r->arena, res, 0, 1);
-    PQclear(res);
     Kompass__V1__AreaTotal **totals;
     size_t n;
     int64_t total;
@@ -390,15 +380,13 @@ static int s_report_evidence(kp_req *r, Kompass__V1__ReportDataResponse *out)
 {
     PGresult *res;
     const char *p[1] = {kp_db_param_i64(r->arena, out->evaluation_id)};
-    int rc = kp_db_call(r->db, "report_evidence", 1, p, &res);
+    int rc = kp_req_call(r, "report_evidence", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evidence log");
     out->interviewed = (int32_t)kp_db_i64(res, 0, 0);
-    json_t *cats = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+    json_t *cats = kp_req_json(r, json_loads(PQgetvalue(res, 0, 1), 0, NULL));
     out->interview_categories = s_strings(r, cats, &out->n_interview_categories);
-    json_decref(cats);
     out->documents = (int32_t)kp_db_i64(res, 0, 2);
     out->web_checks = (int32_t)kp_db_i64(res, 0, 3);
-    PQclear(res);
     return KP_OK;
 }
 
@@ -413,13 +401,12 @@ int kp_rpc_report_data(kp_req *r)
     PGresult *res;
     const char *p[3] = {kp_db_param_i64(r->arena, id), kp_is_admin(r) ? "true" : "false",
                         kp_db_param_i64(r->arena, r->user_id)};
-    rc = kp_db_call(r->db, "report_head", 3, p, &res);
+    rc = kp_req_call(r, "report_head", 3, p, &res);
     if (rc != KP_OK) {
         kp_db_rollback(r->db);
         return kp_req_db_fail(r, rc, "reading the evaluation");
     }
     if (PQntuples(res) == 0) {
-        PQclear(res);
         kp_db_rollback(r->db);
         /* the authorisation check's sentence: an outsider learns nothing */
         return kp_req_fail(r, KP_NOT_FOUND, "no evaluation '%lld'", (long long)id);
@@ -441,7 +428,6 @@ int kp_rpc_report_data(kp_req *r)
     int64_t fid = kp_db_i64(res, 0, 12), mid = kp_db_i64(res, 0, 13);
     int practice = kp_db_bool(res, 0, 14);
     int year = PQgetisnull(res, 0, 15) ? 0 : (int)kp_db_i64(res, 0, 15);
-    PQclear(res);
     if (practice) {
         kp_db_rollback(r->db);
         return kp_req_fail(r, KP_INVALID_STATE,
@@ -493,7 +479,7 @@ int kp_rpc_history(kp_req *r)
 
     const char *p[3] = {kp_db_param_i64(r->arena, mid), kp_is_admin(r) ? "true" : "false",
                         kp_db_param_i64(r->arena, r->user_id)};
-    rc = kp_db_call(r->db, "history_evals", 3, p, &res);
+    rc = kp_req_call(r, "history_evals", 3, p, &res);
     if (rc != KP_OK) {
         kp_db_rollback(r->db);
         return kp_req_db_fail(r, rc, "reading the evaluations");
@@ -516,7 +502,6 @@ int kp_rpc_history(kp_req *r)
                            &e->total);
         out->evaluations[i] = e;
     }
-    PQclear(res);
     kp_db_rollback(r->db);
     if (rc != KP_OK) return rc;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_HISTORY;

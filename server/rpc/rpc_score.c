@@ -65,10 +65,9 @@ int kp_score_blind_phase(kp_req *r, int64_t eval_id, int *blind)
     *blind = 0;
     PGresult *res;
     const char *p[1] = {kp_db_param_i64(r->arena, eval_id)};
-    int rc = kp_db_call(r->db, "eval_blind", 1, p, &res);
+    int rc = kp_req_call(r, "eval_blind", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the evaluation");
     *blind = PQntuples(res) > 0 && kp_db_bool(res, 0, 0);
-    PQclear(res);
     return KP_OK;
 }
 
@@ -159,14 +158,13 @@ static int s_score_set_whose(kp_req *r, const Kompass__V1__ScoreSetRequest *in, 
     }
     const char *p[2] = {kp_db_param_i64(r->arena, ev->id),
                         kp_db_param_i64(r->arena, *evaluator_id)};
-    rc = kp_db_call(r->db, "score_submitted", 2, p, &res);
+    rc = kp_req_call(r, "score_submitted", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading submissions");
     if (PQntuples(res) > 0)
         rc = kp_req_fail(r, KP_INVALID_STATE,
                          "%s has submitted their scores for evaluation %lld; they can no "
                          "longer change",
                          *evaluator, (long long)ev->id);
-    PQclear(res);
     return rc;
 }
 
@@ -255,7 +253,7 @@ static int s_score_set_write(kp_req *r, const Kompass__V1__ScoreSetRequest *in, 
                             w->rationale,
                             kp_db_param_i64(r->arena, ev->version),
                             kp_db_param_i64(r->arena, r->user_id)};
-        int rc = kp_db_call(r->db, "score_put", 7, p, NULL);
+        int rc = kp_req_call(r, "score_put", 7, p, NULL);
         if (rc != KP_OK) return kp_req_db_fail(r, rc, "writing a score");
         if (cur[i].exists)
             json_object_set_new(before, w->question,
@@ -304,7 +302,7 @@ int kp_rpc_score_set(kp_req *r)
     }
 
     if (rc == KP_OK) rc = kp_eval_bump(r, &ev);
-    json_t *before = json_object(), *after = json_object();
+    json_t *before = kp_req_json(r, json_object()), *after = kp_req_json(r, json_object());
     if (rc == KP_OK)
         rc = s_score_set_write(r, in, &ev, evaluator, evaluator_id, cur, out, before, after);
     if (rc == KP_OK) {
@@ -332,8 +330,6 @@ int kp_rpc_score_set(kp_req *r)
                                     in->offline))};
         rc = kp_audit_append(r, &a);
     }
-    json_decref(before);
-    json_decref(after);
     rc = kp_req_end_tx(r, rc, "writing scores");
     if (rc != KP_OK) return rc;
     out->version = ev.version;
@@ -358,13 +354,11 @@ int kp_rpc_score_list(kp_req *r)
     const char *p[4] = {
         kp_db_param_i64(r->arena, ev.id), blind ? kp_db_param_i64(r->arena, r->user_id) : NULL,
         kp_db_param_i64(r->arena, ev.framework_id), kp_db_param_i64(r->arena, in->area)};
-    rc = kp_db_call(r->db, "score_list", 4, p, &res);
+    rc = kp_req_call(r, "score_list", 4, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading scores");
     int rows = PQntuples(res);
-    if (rows == 0 && in->area) {
-        PQclear(res);
+    if (rows == 0 && in->area)
         return kp_req_fail(r, KP_NOT_FOUND, "framework %s has no area %d", ev.framework, in->area);
-    }
     Kompass__V1__ScoreListResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__score_list_response__init(out);
     out->version = ev.version;
@@ -394,14 +388,12 @@ int kp_rpc_score_list(kp_req *r)
         s->evaluator_name = kp_db_str(r->arena, res, i, 5);
         q->scores[q->n_scores++] = s;
     }
-    PQclear(res);
     rc = kp_eval_evaluators(r, ev.id, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the team");
     out->n_evaluators = (size_t)PQntuples(res);
     out->evaluators = kp_arena_alloc(r->arena, sizeof(char *) * (out->n_evaluators + 1));
     for (size_t i = 0; i < out->n_evaluators; i++)
         out->evaluators[i] = kp_db_str(r->arena, res, (int)i, 1);
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_SCORE_LIST;
     r->resp->score_list = out;
     return KP_OK;

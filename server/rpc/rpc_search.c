@@ -253,11 +253,10 @@ static int s_resolve(kp_req *r, const Kompass__V1__SearchRequest *in, const char
 {
     PGresult *res;
     const char *pq[1] = {in->query};
-    int rc = kp_db_call(r->db, "search_parse", 1, pq, &res);
+    int rc = kp_req_call(r, "search_parse", 1, pq, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the search query");
     int words = (int)kp_db_i64(res, 0, 0);
     *parsed = kp_db_str(r->arena, res, 0, 1);
-    PQclear(res);
     if (words == 0)
         return kp_req_fail(r, KP_BAD_REQUEST,
                            "the search query has no words to search for (only common words such "
@@ -269,18 +268,16 @@ static int s_resolve(kp_req *r, const Kompass__V1__SearchRequest *in, const char
     }
     if (*in->question) {
         const char *p[1] = {in->question};
-        rc = kp_db_call(r->db, "search_question_known", 1, p, &res);
+        rc = kp_req_call(r, "search_question_known", 1, p, &res);
         if (rc != KP_OK) return kp_req_db_fail(r, rc, "finding the question");
         int known = PQntuples(res) > 0;
-        PQclear(res);
         if (!known)
             return kp_req_fail(r, KP_NOT_FOUND, "no framework has a question '%s'", in->question);
     }
     /* A plan for these values: a generic plan knows neither how many items
      * match nor which filters are NULL, and guesses one row everywhere. */
-    rc = kp_db_call(r->db, "search_custom_plans", 0, NULL, &res);
+    rc = kp_req_call(r, "search_custom_plans", 0, NULL, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "searching");
-    PQclear(res);
     return KP_OK;
 }
 
@@ -307,12 +304,11 @@ int kp_rpc_search(kp_req *r)
                              in->from_year ? kp_db_param_i64(r->arena, in->from_year) : NULL,
                              in->to_year ? kp_db_param_i64(r->arena, in->to_year) : NULL,
                              kp_db_param_i64(r->arena, rows)};
-        rc = kp_db_call(r->db, "search", 10, p, &res);
+        rc = kp_req_call(r, "search", 10, p, &res);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "searching");
     }
     rc = kp_req_end_tx(r, rc, "searching");
     if (rc != KP_OK) {
-        if (res) PQclear(res);
         return rc;
     }
     int n = PQntuples(res);
@@ -323,7 +319,6 @@ int kp_rpc_search(kp_req *r)
     out->hits = kp_arena_alloc(r->arena, sizeof(void *) * (out->n_hits + 1));
     for (size_t i = 0; i < out->n_hits; i++)
         out->hits[i] = s_hit(r, res, (int)i);
-    PQclear(res);
     out->parsed = (char *)parsed;
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_SEARCH;
     r->resp->search = out;

@@ -70,13 +70,12 @@ int kp_rpc_login(kp_req *r)
 
     PGresult *res;
     const char *params[1] = {login};
-    rc = kp_db_call(r->db, "login_find_user", 1, params, &res);
+    rc = kp_req_call(r, "login_find_user", 1, params, &res);
     if (rc != KP_OK) {
         rc = kp_req_db_fail(r, rc, "finding the user");
         goto out;
     }
     if (PQntuples(res) == 0) {
-        PQclear(res);
         kp_password_verify_nothing(password);
         rc = kp_throttle_failed(r, KP_UNAUTHENTICATED, login, 0, "no such login",
                                 "wrong login or password");
@@ -85,7 +84,6 @@ int kp_rpc_login(kp_req *r)
     int64_t user_id = atoll(PQgetvalue(res, 0, 0));
     char *hash = kp_arena_strdup(r->arena, PQgetvalue(res, 0, 1));
     int active = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
-    PQclear(res);
     if (!kp_password_verify(hash, password)) {
         rc = kp_throttle_failed(r, KP_UNAUTHENTICATED, login, user_id, "wrong password",
                                 "wrong login or password");
@@ -108,27 +106,16 @@ int kp_rpc_login(kp_req *r)
     const char *rec[2] = {s_id(r, user_id), new_hash};
     rc = kp_db_begin(r->db);
     if (rc == KP_OK) rc = kp_session_create(r, user_id, &token, &idle_us, &max_us);
-    if (rc == KP_OK) rc = kp_db_call(r->db, "login_record", 2, rec, &res);
-    if (rc == KP_OK) {
-        rc = kp_seclog_write(r, KP_SEC_LOGIN, login, user_id, "");
-        if (rc != KP_OK) PQclear(res);
-    }
-    if (rc == KP_OK) {
-        rc = kp_db_commit(r->db);
-        if (rc != KP_OK) PQclear(res);
-    }
-    if (rc != KP_OK) {
-        kp_db_rollback(r->db);
-        rc = kp_req_db_fail(r, rc, "opening the session");
-        goto out;
-    }
+    if (rc == KP_OK) rc = kp_req_call(r, "login_record", 2, rec, &res);
+    if (rc == KP_OK) rc = kp_seclog_write(r, KP_SEC_LOGIN, login, user_id, "");
+    rc = kp_req_end_tx(r, rc, "opening the session");
+    if (rc != KP_OK) goto out;
     Kompass__V1__LoginResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__login_response__init(out);
     out->session_token = (char *)token;
     out->user = kp_identity_user(r->arena, res, 0, 0);
     out->idle_expires_us = idle_us;
     out->expires_us = max_us;
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_LOGIN;
     r->resp->login = out;
 out:
@@ -141,11 +128,8 @@ int kp_rpc_logout(kp_req *r)
     int rc = kp_db_begin(r->db);
     if (rc == KP_OK) rc = kp_session_end(r, r->session_id, "logout");
     if (rc == KP_OK) rc = kp_seclog_write(r, KP_SEC_LOGOUT, r->login, r->user_id, "");
-    if (rc == KP_OK) rc = kp_db_commit(r->db);
-    if (rc != KP_OK) {
-        kp_db_rollback(r->db);
-        return kp_req_db_fail(r, rc, "ending the session");
-    }
+    rc = kp_req_end_tx(r, rc, "ending the session");
+    if (rc != KP_OK) return rc;
     Kompass__V1__LogoutResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__logout_response__init(out);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_LOGOUT;
@@ -157,10 +141,9 @@ int kp_rpc_who_am_i(kp_req *r)
 {
     const char *params[1] = {s_id(r, r->session_id)};
     PGresult *res;
-    int rc = kp_db_call(r->db, "whoami_session", 1, params, &res);
+    int rc = kp_req_call(r, "whoami_session", 1, params, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the session");
     if (PQntuples(res) != 1) {
-        PQclear(res);
         return kp_req_fail(r, KP_UNAUTHENTICATED, "session ended; log in again");
     }
     Kompass__V1__WhoAmIResponse *out = kp_arena_alloc(r->arena, sizeof *out);
@@ -170,7 +153,6 @@ int kp_rpc_who_am_i(kp_req *r)
     out->idle_expires_us = atoll(PQgetvalue(res, 0, KP_USER_NCOLUMNS + 1));
     out->expires_us = atoll(PQgetvalue(res, 0, KP_USER_NCOLUMNS + 2));
     out->client_key = kp_arena_strdup(r->arena, r->peer_key ? r->peer_key : "");
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_WHO_AM_I;
     r->resp->who_am_i = out;
     return KP_OK;
@@ -191,10 +173,9 @@ int kp_check_own_password(kp_req *r, const char *password)
     if (rc != KP_OK) return rc;
     const char *params[1] = {s_id(r, r->user_id)};
     PGresult *res;
-    rc = kp_db_call(r->db, "own_password_hash", 1, params, &res);
+    rc = kp_req_call(r, "own_password_hash", 1, params, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading your password hash");
     int ok = PQntuples(res) == 1 && kp_password_verify(PQgetvalue(res, 0, 0), password);
-    PQclear(res);
     if (!ok)
         return kp_throttle_failed(r, KP_DENIED, r->login, r->user_id, "wrong password",
                                   KP_OWN_PASSWORD_WRONG);
@@ -227,15 +208,13 @@ int kp_rpc_change_password(kp_req *r)
     PGresult *res = NULL;
     const char *params[2] = {s_id(r, r->user_id), hash};
     rc = kp_db_begin(r->db);
-    if (rc == KP_OK) rc = kp_db_call(r->db, "own_password_lock", 1, params, &res);
+    if (rc == KP_OK) rc = kp_req_call(r, "own_password_lock", 1, params, &res);
     if (rc == KP_OK) {
         kp_format_utc_us(atoll(PQgetvalue(res, 0, 0)), old_at);
-        PQclear(res);
-        rc = kp_db_call(r->db, "own_password_set", 2, params, &res);
+        rc = kp_req_call(r, "own_password_set", 2, params, &res);
     }
     if (rc == KP_OK) {
         kp_format_utc_us(atoll(PQgetvalue(res, 0, 0)), new_at);
-        PQclear(res);
         rc = kp_session_end_all(r, r->user_id, r->session_id, "password_changed", &ended);
     }
     if (rc == KP_OK) {
@@ -245,19 +224,10 @@ int kp_rpc_change_password(kp_req *r)
         ev.before = kp_audit_json(r, json_pack("{s:s}", "credentials_set_at", old_at));
         ev.after = kp_audit_json(
             r, json_pack("{s:s,s:i}", "credentials_set_at", new_at, "sessions_ended", ended));
-        int arc = kp_audit_append(r, &ev);
-        if (arc != KP_OK) {
-            kp_db_rollback(r->db);
-            rc = arc; /* the reply says why */
-            goto out;
-        }
-        rc = kp_db_commit(r->db);
+        rc = kp_audit_append(r, &ev);
     }
-    if (rc != KP_OK) {
-        kp_db_rollback(r->db);
-        rc = kp_req_db_fail(r, rc, "changing the password");
-        goto out;
-    }
+    rc = kp_req_end_tx(r, rc, "changing the password");
+    if (rc != KP_OK) goto out;
     Kompass__V1__ChangePasswordResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__change_password_response__init(out);
     out->sessions_ended = (uint32_t)ended;

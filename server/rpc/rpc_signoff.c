@@ -71,7 +71,7 @@ int kp_signatures_read(kp_req *r, int64_t eval_id, int revision, int with_cancel
     const char *p[3] = {kp_db_param_i64(r->arena, eval_id),
                         revision ? kp_db_param_i64(r->arena, revision) : NULL,
                         with_cancelled ? "true" : "false"};
-    int rc = kp_db_call(r->db, "so_signatures", 3, p, &res);
+    int rc = kp_req_call(r, "so_signatures", 3, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading signatures");
     *n = (size_t)PQntuples(res);
     *out = kp_arena_alloc(r->arena, sizeof(void *) * (*n + 1));
@@ -91,7 +91,6 @@ int kp_signatures_read(kp_req *r, int64_t eval_id, int revision, int with_cancel
         s->cancel_reason = kp_db_str(r->arena, res, k, 9);
         (*out)[i] = s;
     }
-    PQclear(res);
     return KP_OK;
 }
 
@@ -105,17 +104,15 @@ int kp_signoff_state(kp_req *r, const kp_eval *ev, int32_t *revision,
     if (rc != KP_OK) return rc;
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, rev)};
-    rc = kp_db_call(r->db, "so_unsigned", 2, p, &res);
+    rc = kp_req_call(r, "so_unsigned", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading signatures");
     size_t n = (size_t)PQntuples(res);
     *waiting = kp_arena_alloc(r->arena, sizeof(char *) * (n + 2));
     for (size_t i = 0; i < n; i++)
         (*waiting)[i] = kp_db_str(r->arena, res, (int)i, 0);
-    PQclear(res);
-    rc = kp_db_call(r->db, "so_admin_signed", 2, p, &res);
+    rc = kp_req_call(r, "so_admin_signed", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading signatures");
     if (kp_db_i64(res, 0, 0) == 0) (*waiting)[n++] = "an SKL admin";
-    PQclear(res);
     *nwaiting = n;
     return KP_OK;
 }
@@ -131,7 +128,7 @@ static int s_sign_may(kp_req *r, const kp_eval *ev, int revision, const char **n
 {
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, r->user_id)};
-    int rc = kp_db_call(r->db, "so_signer", 2, p, &res);
+    int rc = kp_req_call(r, "so_signer", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading your name");
     *name = kp_db_str(r->arena, res, 0, 0);
     *org = kp_db_str(r->arena, res, 0, 1);
@@ -140,7 +137,6 @@ static int s_sign_may(kp_req *r, const kp_eval *ev, int revision, const char **n
         *capacity = kp_db_str(r->arena, res, 0, 2);
     else if (kp_is_admin(r))
         *capacity = "admin";
-    PQclear(res);
     if (!**capacity)
         return kp_req_fail(r, KP_DENIED,
                            "evaluation %lld is signed by its lead and peers and one SKL "
@@ -148,22 +144,20 @@ static int s_sign_may(kp_req *r, const kp_eval *ev, int revision, const char **n
                            (long long)ev->id, r->login);
     const char *q[3] = {kp_db_param_i64(r->arena, ev->id), kp_db_param_i64(r->arena, revision),
                         kp_db_param_i64(r->arena, r->user_id)};
-    rc = kp_db_call(r->db, "so_mine", 3, q, &res);
+    rc = kp_req_call(r, "so_mine", 3, q, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading signatures");
     if (PQntuples(res))
         rc = kp_req_fail(r, KP_CONFLICT, "you have already signed revision %d (%s)", revision,
                          PQgetvalue(res, 0, 0));
-    PQclear(res);
     if (rc != KP_OK || strcmp(*capacity, "admin") != 0) return rc;
     /* One SKL admin signs a revision, not two (issue 16 point 8). */
-    rc = kp_db_call(r->db, "so_admin_signer", 3, q, &res);
+    rc = kp_req_call(r, "so_admin_signer", 3, q, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading signatures");
     if (PQntuples(res))
         rc = kp_req_fail(r, KP_CONFLICT,
                          "revision %d of evaluation %lld is already signed as admin by %s "
                          "(%s); it takes one admin's signature",
                          revision, (long long)ev->id, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
-    PQclear(res);
     return rc;
 }
 
@@ -218,12 +212,11 @@ int kp_rpc_sign(kp_req *r)
                             in->meaning,
                             hash,
                             kp_db_param_i64(r->arena, ev.version)};
-        rc = kp_db_call(r->db, "so_insert", 9, p, &res);
+        rc = kp_req_call(r, "so_insert", 9, p, &res);
         if (rc != KP_OK) {
             rc = kp_req_db_fail(r, rc, "signing");
         } else {
             sig->signed_at_us = kp_db_i64(res, 0, 0);
-            PQclear(res);
         }
     }
     sig->login = (char *)r->login;
@@ -242,13 +235,14 @@ int kp_rpc_sign(kp_req *r)
     if (rc == KP_OK)
         rc =
             kp_signoff_state(r, &ev, &rev32, &sigs, &nsigs, &out->waiting_for, &out->n_waiting_for);
-    json_t *after = json_pack("{s:s,s:s,s:s,s:i,s:s}", "printed_name", name, "capacity", capacity,
-                              "meaning", in->meaning, "revision", revision, "content_hash", hash);
+    json_t *after = kp_req_json(r, json_pack("{s:s,s:s,s:s,s:i,s:s}", "printed_name", name,
+                                             "capacity", capacity, "meaning", in->meaning,
+                                             "revision", revision, "content_hash", hash));
     if (rc == KP_OK && out->n_waiting_for == 0) {
         /* The last signature: the evaluation is signed, its content kept. */
         const char *p[5] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, revision),
                             content, hash, kp_db_param_i64(r->arena, ev.version)};
-        rc = kp_db_call(r->db, "so_revision_put", 5, p, NULL);
+        rc = kp_req_call(r, "so_revision_put", 5, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "recording the signed revision");
         if (rc == KP_OK) rc = kp_eval_transition(r, &ev, KP_EVAL_SIGNED, "signing the evaluation");
         if (rc == KP_OK)
@@ -263,7 +257,6 @@ int kp_rpc_sign(kp_req *r)
                             .after = kp_audit_json(r, json_incref(after))};
         rc = kp_audit_append(r, &e);
     }
-    json_decref(after);
     rc = kp_req_end_tx(r, rc, "signing");
     if (rc != KP_OK) return rc;
     out->version = ev.version;

@@ -87,10 +87,9 @@ static int s_area_ok(kp_req *r, const kp_eval *ev, int area)
     PGresult *res;
     const char *p[2] = {kp_db_param_i64(r->arena, ev->framework_id),
                         kp_db_param_i64(r->arena, area)};
-    int rc = kp_db_call(r->db, "area_exists", 2, p, &res);
+    int rc = kp_req_call(r, "area_exists", 2, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading the framework");
     int ok = PQntuples(res) > 0;
-    PQclear(res);
     if (!ok)
         return kp_req_fail(r, KP_NOT_FOUND, "framework %s has no area %d", ev->framework, area);
     return KP_OK;
@@ -118,7 +117,7 @@ int kp_text_rows(kp_req *r, int64_t eval_id, int64_t framework_id, int area, con
     PGresult *res;
     const char *p[4] = {kp_db_param_i64(r->arena, eval_id), kp_db_param_i64(r->arena, framework_id),
                         kp_db_param_i64(r->arena, area), section};
-    int rc = kp_db_call(r->db, "text_list", 4, p, &res);
+    int rc = kp_req_call(r, "text_list", 4, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading texts");
     *n = (size_t)PQntuples(res);
     *out = kp_arena_alloc(r->arena, sizeof(void *) * (*n + 1));
@@ -147,7 +146,6 @@ int kp_text_rows(kp_req *r, int64_t eval_id, int64_t framework_id, int area, con
         }
         (*out)[i] = t;
     }
-    PQclear(res);
     return KP_OK;
 }
 
@@ -182,7 +180,7 @@ static int s_lock_get(kp_req *r, int64_t eval_id, int area, const char *section,
     PGresult *res;
     const char *p[3] = {kp_db_param_i64(r->arena, eval_id), kp_db_param_i64(r->arena, area),
                         section};
-    int rc = kp_db_call(r->db, "lock_get", 3, p, &res);
+    int rc = kp_req_call(r, "lock_get", 3, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading a lock");
     if (PQntuples(res) > 0) {
         l->held = 1;
@@ -194,7 +192,6 @@ static int s_lock_get(kp_req *r, int64_t eval_id, int area, const char *section,
         l->expires = kp_db_i64(res, 0, 5);
         l->expired = kp_db_bool(res, 0, 6);
     }
-    PQclear(res);
     return KP_OK;
 }
 
@@ -245,7 +242,7 @@ int kp_rpc_text_lock(kp_req *r)
 
     if (rc == KP_OK && op == KOMPASS__V1__TEXT_LOCK_REQUEST__OP__RELEASE) {
         if (mine) {
-            rc = kp_db_call(r->db, "lock_delete", 3, pk, NULL);
+            rc = kp_req_call(r, "lock_delete", 3, pk, NULL);
             if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "releasing a lock");
         } /* releasing a lock you no longer hold is a no-op */
         rc = kp_req_end_tx(r, rc, "releasing a lock");
@@ -268,12 +265,11 @@ int kp_rpc_text_lock(kp_req *r)
     }
     if (rc == KP_OK && op == KOMPASS__V1__TEXT_LOCK_REQUEST__OP__RENEW) {
         const char *p[5] = {pk[0], pk[1], pk[2], in->token, lease_s};
-        rc = kp_db_call(r->db, "lock_renew", 5, p, &res);
+        rc = kp_req_call(r, "lock_renew", 5, p, &res);
         if (rc == KP_OK) {
             out->token = (char *)in->token;
             out->lock = s_lock(r, in->area, in->section, r->login, r->full_name,
                                kp_db_i64(res, 0, 0), kp_db_i64(res, 0, 1));
-            PQclear(res);
         } else {
             rc = kp_req_db_fail(r, rc, "renewing a lock");
         }
@@ -292,12 +288,11 @@ int kp_rpc_text_lock(kp_req *r)
             kp_hex(raw, sizeof raw, token);
             const char *p[6] = {pk[0], pk[1],  pk[2], kp_db_param_i64(r->arena, r->user_id),
                                 token, lease_s};
-            rc = kp_db_call(r->db, "lock_put", 6, p, &res);
+            rc = kp_req_call(r, "lock_put", 6, p, &res);
             if (rc == KP_OK) {
                 out->token = kp_arena_strdup(r->arena, token);
                 out->lock = s_lock(r, in->area, in->section, r->login, r->full_name,
                                    kp_db_i64(res, 0, 0), kp_db_i64(res, 0, 1));
-                PQclear(res);
             } else {
                 rc = kp_req_db_fail(r, rc, "taking a lock");
             }
@@ -403,17 +398,17 @@ int kp_rpc_text_save(kp_req *r)
                             after,
                             kp_db_param_i64(r->arena, ev.version),
                             kp_db_param_i64(r->arena, r->user_id)};
-        rc = kp_db_call(r->db, "text_put", 6, p, NULL);
+        rc = kp_req_call(r, "text_put", 6, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "saving a text");
     }
     if (rc == KP_OK && in->release) {
         const char *p[3] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, in->area),
                             in->section};
-        rc = kp_db_call(r->db, "lock_delete", 3, p, NULL);
+        rc = kp_req_call(r, "lock_delete", 3, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "releasing a lock");
     }
     /* An edit withdraws the area's approval and the signatures given so far. */
-    json_t *effects = json_object();
+    json_t *effects = kp_req_json(r, json_object());
     if (rc == KP_OK) rc = kp_consensus_withdraw_approval(r, &ev, in->area, effects);
     if (rc == KP_OK) {
         kp_audit_event a = {.evaluation_id = ev.id,
@@ -437,7 +432,6 @@ int kp_rpc_text_save(kp_req *r)
                             .reason = "the area's texts were edited"};
         rc = kp_audit_append(r, &a);
     }
-    json_decref(effects);
     if (rc == KP_OK)
         rc = kp_text_rows(r, ev.id, ev.framework_id, in->area, in->section, &cur, &ncur);
     rc = kp_req_end_tx(r, rc, "saving a text");
@@ -453,7 +447,7 @@ int kp_text_locks(kp_req *r, int64_t eval_id, Kompass__V1__LockInfo ***out, size
 {
     PGresult *res;
     const char *p[1] = {kp_db_param_i64(r->arena, eval_id)};
-    int rc = kp_db_call(r->db, "lock_list", 1, p, &res);
+    int rc = kp_req_call(r, "lock_list", 1, p, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "reading locks");
     *n = (size_t)PQntuples(res);
     *out = kp_arena_alloc(r->arena, sizeof(void *) * (*n + 1));
@@ -463,7 +457,6 @@ int kp_text_locks(kp_req *r, int64_t eval_id, Kompass__V1__LockInfo ***out, size
                            kp_db_str(r->arena, res, row, 2), kp_db_str(r->arena, res, row, 3),
                            kp_db_i64(res, row, 4), kp_db_i64(res, row, 5));
     }
-    PQclear(res);
     return KP_OK;
 }
 
@@ -501,7 +494,7 @@ int kp_rpc_lock_break(kp_req *r)
     if (rc == KP_OK) {
         const char *p[3] = {kp_db_param_i64(r->arena, ev.id), kp_db_param_i64(r->arena, in->area),
                             in->section};
-        rc = kp_db_call(r->db, "lock_delete", 3, p, NULL);
+        rc = kp_req_call(r, "lock_delete", 3, p, NULL);
         if (rc != KP_OK) rc = kp_req_db_fail(r, rc, "breaking a lock");
     }
     if (rc == KP_OK) rc = kp_eval_bump(r, &ev);

@@ -105,33 +105,20 @@ int kp_rpc_user_add(kp_req *r)
                              role,  hash,          s_id(r, r->user_id)};
     PGresult *res = NULL;
     rc = kp_db_begin(r->db);
-    if (rc == KP_OK) rc = kp_db_call(r->db, "user_insert", 6, params, &res);
+    if (rc == KP_OK) rc = kp_req_call(r, "user_insert", 6, params, &res);
+    if (rc == KP_CONFLICT) kp_req_fail(r, KP_CONFLICT, "there is already a user '%s'", login);
     if (rc == KP_OK) {
         kp_audit_event ev = {0};
         ev.action = "user.add";
         ev.target = kp_arena_printf(r->arena, "user %s", login);
         ev.after = s_user_json(r, res);
         rc = kp_audit_append(r, &ev);
-        if (rc != KP_OK) {
-            PQclear(res);
-            kp_db_rollback(r->db);
-            goto out; /* the reply says why */
-        }
-        rc = kp_db_commit(r->db);
-        if (rc != KP_OK) PQclear(res);
     }
-    if (rc != KP_OK) {
-        kp_db_rollback(r->db);
-        if (rc == KP_CONFLICT)
-            rc = kp_req_fail(r, KP_CONFLICT, "there is already a user '%s'", login);
-        else
-            rc = kp_req_db_fail(r, rc, "adding the user");
-        goto out;
-    }
+    rc = kp_req_end_tx(r, rc, "adding the user");
+    if (rc != KP_OK) goto out;
     Kompass__V1__UserAddResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__user_add_response__init(out);
     out->user = kp_identity_user(r->arena, res, 0, 0);
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_USER_ADD;
     r->resp->user_add = out;
 out:
@@ -142,7 +129,7 @@ out:
 int kp_rpc_user_list(kp_req *r)
 {
     PGresult *res;
-    int rc = kp_db_call(r->db, "user_list", 0, NULL, &res);
+    int rc = kp_req_call(r, "user_list", 0, NULL, &res);
     if (rc != KP_OK) return kp_req_db_fail(r, rc, "listing users");
     Kompass__V1__UserListResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__user_list_response__init(out);
@@ -150,7 +137,6 @@ int kp_rpc_user_list(kp_req *r)
     out->users = kp_arena_alloc(r->arena, sizeof *out->users * (out->n_users + 1));
     for (size_t i = 0; i < out->n_users; i++)
         out->users[i] = kp_identity_user(r->arena, res, (int)i, 0);
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_USER_LIST;
     r->resp->user_list = out;
     return KP_OK;
@@ -162,7 +148,7 @@ static int s_lock_user(kp_req *r, const char *login, int64_t *id, int *active, i
 {
     const char *params[1] = {login};
     PGresult *res;
-    int rc = kp_db_call(r->db, "user_lock", 1, params, &res);
+    int rc = kp_req_call(r, "user_lock", 1, params, &res);
     if (rc != KP_OK) return rc;
     if (PQntuples(res) == 0) {
         rc = KP_NOT_FOUND;
@@ -171,7 +157,6 @@ static int s_lock_user(kp_req *r, const char *login, int64_t *id, int *active, i
         *active = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
         *set_us = atoll(PQgetvalue(res, 0, 2));
     }
-    PQclear(res);
     return rc;
 }
 
@@ -180,12 +165,11 @@ static int s_lock_user(kp_req *r, const char *login, int64_t *id, int *active, i
 static int s_lock_admins(kp_req *r, int *caller_is_admin)
 {
     PGresult *res;
-    int rc = kp_db_call(r->db, "user_lock_admins", 0, NULL, &res);
+    int rc = kp_req_call(r, "user_lock_admins", 0, NULL, &res);
     if (rc != KP_OK) return rc;
     *caller_is_admin = 0;
     for (int i = 0; i < PQntuples(res); i++)
         if (atoll(PQgetvalue(res, i, 0)) == r->user_id) *caller_is_admin = 1;
-    PQclear(res);
     return KP_OK;
 }
 
@@ -203,17 +187,12 @@ int kp_rpc_user_set_active(kp_req *r)
     const char *what = "changing the user";
     int rc = kp_db_begin(r->db);
     if (rc == KP_OK && !in->active) rc = s_lock_admins(r, &still_admin);
-    if (rc == KP_OK && !still_admin) {
-        kp_db_rollback(r->db);
-        return kp_req_fail(r, KP_DENIED, "your account is no longer an active administrator");
-    }
+    if (rc == KP_OK && !still_admin)
+        rc = kp_req_fail(r, KP_DENIED, "your account is no longer an active administrator");
     if (rc == KP_OK) rc = s_lock_user(r, login, &id, &was_active, &set_us);
-    if (rc == KP_NOT_FOUND) {
-        kp_db_rollback(r->db);
-        return kp_req_fail(r, KP_NOT_FOUND, "no user '%s'", login);
-    }
+    if (rc == KP_NOT_FOUND) kp_req_fail(r, KP_NOT_FOUND, "no user '%s'", login);
     const char *params[2] = {s_id(r, id), in->active ? "true" : "false"};
-    if (rc == KP_OK) rc = kp_db_call(r->db, "user_set_active", 2, params, &res);
+    if (rc == KP_OK) rc = kp_req_call(r, "user_set_active", 2, params, &res);
     if (rc == KP_OK && !in->active) {
         rc = kp_session_end_all(r, id, 0, "user_disabled", &ended);
         what = "ending the user's sessions";
@@ -226,24 +205,14 @@ int kp_rpc_user_set_active(kp_req *r)
         json_t *after = json_pack("{s:b}", "active", (int)in->active);
         if (!in->active) json_object_set_new(after, "sessions_ended", json_integer(ended));
         ev.after = kp_audit_json(r, after);
-        int arc = kp_audit_append(r, &ev);
-        if (arc != KP_OK) {
-            PQclear(res);
-            kp_db_rollback(r->db);
-            return arc; /* the reply says why */
-        }
-        rc = kp_db_commit(r->db);
+        rc = kp_audit_append(r, &ev);
     }
-    if (rc != KP_OK) {
-        PQclear(res);
-        kp_db_rollback(r->db);
-        return kp_req_db_fail(r, rc, what);
-    }
+    rc = kp_req_end_tx(r, rc, what);
+    if (rc != KP_OK) return rc;
     Kompass__V1__UserSetActiveResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__user_set_active_response__init(out);
     out->user = kp_identity_user(r->arena, res, 0, 0);
     out->sessions_ended = (uint32_t)ended;
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_USER_SET_ACTIVE;
     r->resp->user_set_active = out;
     return KP_OK;
@@ -269,19 +238,14 @@ int kp_rpc_user_edit(kp_req *r)
     PGresult *res = NULL;
     int rc = kp_db_begin(r->db);
     if (rc == KP_OK) rc = s_lock_user(r, login, &id, &active, &set_us);
-    if (rc == KP_NOT_FOUND) {
-        kp_db_rollback(r->db);
-        return kp_req_fail(r, KP_NOT_FOUND, "no user '%s'", login);
-    }
+    if (rc == KP_NOT_FOUND) kp_req_fail(r, KP_NOT_FOUND, "no user '%s'", login);
     const char *was_name = "", *was_org = "";
     if (rc == KP_OK) {
         const char *p[1] = {s_id(r, id)};
-        rc = kp_db_call(r->db, "user_names", 1, p, &res);
+        rc = kp_req_call(r, "user_names", 1, p, &res);
         if (rc == KP_OK) {
             was_name = kp_db_str(r->arena, res, 0, 0);
             was_org = kp_db_str(r->arena, res, 0, 1);
-            PQclear(res);
-            res = NULL;
         }
     }
     if (!*name) name = was_name;
@@ -290,8 +254,8 @@ int kp_rpc_user_edit(kp_req *r)
     if (rc == KP_OK) {
         const char *p[3] = {s_id(r, id), name, org};
         /* unchanged: the row read back, nothing written */
-        rc = changed ? kp_db_call(r->db, "user_edit", 3, p, &res)
-                     : kp_db_call(r->db, "user_get", 1, p, &res);
+        rc = changed ? kp_req_call(r, "user_edit", 3, p, &res)
+                     : kp_req_call(r, "user_get", 1, p, &res);
     }
     if (rc == KP_OK && changed) {
         kp_audit_event ev = {0};
@@ -301,22 +265,13 @@ int kp_rpc_user_edit(kp_req *r)
             r, json_pack("{s:s,s:s}", "full_name", was_name, "organisation", was_org));
         ev.after = kp_audit_json(r, json_pack("{s:s,s:s}", "full_name", name, "organisation", org));
         rc = kp_audit_append(r, &ev);
-        if (rc != KP_OK) {
-            PQclear(res);
-            kp_db_rollback(r->db);
-            return rc; /* the reply says why */
-        }
     }
     rc = kp_req_end_tx(r, rc, "correcting the user");
-    if (rc != KP_OK) {
-        PQclear(res);
-        return rc;
-    }
+    if (rc != KP_OK) return rc;
     Kompass__V1__UserEditResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__user_edit_response__init(out);
     out->user = kp_identity_user(r->arena, res, 0, 0);
     out->changed = changed;
-    PQclear(res);
     r->resp->body_case = KOMPASS__V1__RESPONSE__BODY_USER_EDIT;
     r->resp->user_edit = out;
     return KP_OK;
@@ -343,11 +298,11 @@ int kp_rpc_user_reset_password(kp_req *r)
     PGresult *res = NULL;
     rc = kp_db_begin(r->db);
     if (rc == KP_OK) rc = s_lock_user(r, login, &id, &active, &old_us);
+    if (rc == KP_NOT_FOUND) kp_req_fail(r, KP_NOT_FOUND, "no user '%s'", login);
     const char *params[2] = {s_id(r, id), hash};
-    if (rc == KP_OK) rc = kp_db_call(r->db, "user_set_password", 2, params, &res);
+    if (rc == KP_OK) rc = kp_req_call(r, "user_set_password", 2, params, &res);
     if (rc == KP_OK) {
         new_us = atoll(PQgetvalue(res, 0, 0));
-        PQclear(res);
         rc = kp_session_end_all(r, id, 0, "password_reset", &ended);
     }
     if (rc == KP_OK) {
@@ -356,22 +311,10 @@ int kp_rpc_user_reset_password(kp_req *r)
         ev.target = kp_arena_printf(r->arena, "user %s", login);
         ev.before = s_credentials_json(r, old_us, -1);
         ev.after = s_credentials_json(r, new_us, ended);
-        int arc = kp_audit_append(r, &ev);
-        if (arc != KP_OK) {
-            kp_db_rollback(r->db);
-            rc = arc; /* the reply says why */
-            goto out;
-        }
-        rc = kp_db_commit(r->db);
+        rc = kp_audit_append(r, &ev);
     }
-    if (rc != KP_OK) {
-        kp_db_rollback(r->db);
-        if (rc == KP_NOT_FOUND)
-            rc = kp_req_fail(r, KP_NOT_FOUND, "no user '%s'", login);
-        else
-            rc = kp_req_db_fail(r, rc, "resetting the password");
-        goto out;
-    }
+    rc = kp_req_end_tx(r, rc, "resetting the password");
+    if (rc != KP_OK) goto out;
     Kompass__V1__UserResetPasswordResponse *out = kp_arena_alloc(r->arena, sizeof *out);
     kompass__v1__user_reset_password_response__init(out);
     out->sessions_ended = (uint32_t)ended;
