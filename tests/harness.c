@@ -605,26 +605,17 @@ kp_response *th_call(void *sock, kp_arena *arena, kp_request *req, int timeout_m
 
 /* ---------------------------------------------------------------- teams */
 
-static void s_team_login(th_server *s, const char *home, const char *login, const char *password)
-{
-    const char *args[] = {"login", login, "--password-stdin", NULL};
-    char *err = NULL;
-    int rc = th_cli_full(s, home, password, NULL, &err, args);
-    cr_assert_eq(rc, 0, "login %s failed: %s", login, err);
-    free(err);
-}
-
 void th_login_new(th_server *s, const char *login, char *home, size_t len)
 {
     snprintf(home, len, "%s/home-%s-%d", s->dir, login, (int)s->pid);
     mkdir(home, 0700);
-    s_team_login(s, home, login, strcmp(login, "admin") == 0 ? TH_ADMIN_PASSWORD : TH_PASSWORD);
+    th_login(s, home, login, strcmp(login, "admin") == 0 ? TH_ADMIN_PASSWORD : TH_PASSWORD);
 }
 
 void th_admin_login(th_server *s, char *home, size_t len)
 {
     th_home(s, "admin", home, len);
-    s_team_login(s, home, "admin", TH_ADMIN_PASSWORD);
+    th_login(s, home, "admin", TH_ADMIN_PASSWORD);
 }
 
 void th_user(th_server *s, const char *admin_home, const char *login, const char *name,
@@ -637,7 +628,7 @@ void th_user(th_server *s, const char *admin_home, const char *login, const char
     cr_assert_eq(rc, 0, "user add %s failed: %s", login, err);
     free(err);
     th_home(s, login, home, len);
-    s_team_login(s, home, login, TH_PASSWORD);
+    th_login(s, home, login, TH_PASSWORD);
 }
 
 json_t *th_json(th_server *s, const char *home, int expect, const char *arg, ...)
